@@ -1,0 +1,123 @@
+# perfagent build. `make` builds build/perfagent with its BPF objects embedded
+# as skeletons; `make test` installs what is missing and runs every test;
+# `make run` installs what is missing and runs the agent in the foreground.
+
+VERSION := 0.1.0
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+DATADIR ?= $(PREFIX)/share
+DESTDIR ?=
+
+CC ?= cc
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+PKG_CONFIG ?= pkg-config
+
+# vmlinux.h is generated from this BTF file; package builders may point it at
+# a kernel's BTF other than the build host's.
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+OUT := build
+LIBS := libbpf libelf zlib libcurl json-c
+
+# Distribution builds override CFLAGS; the warnings and includes always stay.
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wmissing-prototypes -Wstrict-prototypes
+CPPFLAGS_ALL := -D_GNU_SOURCE -I$(OUT) -Iagent -I. -DPERFAGENT_VERSION='"$(VERSION)"' \
+	-DPERFAGENT_SYSCONFDIR='"$(SYSCONFDIR)"' $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
+LDLIBS_ALL := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null)
+BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -Ibpf
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+
+AGENT_SRCS := $(wildcard agent/*.c)
+AGENT_OBJS := $(patsubst agent/%.c,$(OUT)/agent/%.o,$(AGENT_SRCS))
+# Everything but main(), for the unit tests to link against.
+LIB_OBJS := $(filter-out $(OUT)/agent/main.o,$(AGENT_OBJS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all clean install test check unit system run deps test-deps
+
+all: $(OUT)/perfagent
+
+$(OUT) $(OUT)/agent $(OUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUT)/vmlinux.h: | $(OUT)
+	$(call msg,VMLINUX,$@)
+	$(Q)if [ ! -r "$(VMLINUX_BTF)" ]; then \
+		echo "error: no kernel BTF at $(VMLINUX_BTF); set VMLINUX_BTF=/path/to/vmlinux (a kernel image or BTF file)" >&2; exit 1; fi
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h $(wildcard bpf/*.h) | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(OUT)/$*.tmp.bpf.o
+	$(Q)$(BPFTOOL) gen object $@ $(OUT)/$*.tmp.bpf.o
+	$(Q)rm -f $(OUT)/$*.tmp.bpf.o
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUT)/agent/%.o: agent/%.c $(wildcard agent/*.h) $(wildcard bpf/*.h) $(BPF_SKELS) | $(OUT)/agent
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(OUT)/perfagent: $(AGENT_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_ALL) $(LDLIBS) -o $@
+
+$(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) $< $(LIB_OBJS) \
+		$(LDFLAGS) $(LDLIBS_ALL) -lcmocka $(LDLIBS) -o $@
+
+unit: $(UNIT_BINS)
+	$(Q)tests/run-unit.sh $(UNIT_BINS)
+
+system: $(OUT)/perfagent
+	$(Q)tests/run-system.sh
+
+check: $(OUT)/perfagent unit system
+
+# The README's two commands: both install what is missing first.
+deps:
+	$(Q)packaging/install-deps.sh build
+test-deps:
+	$(Q)packaging/install-deps.sh test
+
+test: test-deps
+	$(Q)$(MAKE) --no-print-directory check
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(OUT)/perfagent daemon
+
+install: $(OUT)/perfagent
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(OUT)/perfagent $(DESTDIR)$(BINDIR)/perfagent
+	install -d $(DESTDIR)$(SYSCONFDIR)/perfagent/conf.d
+	install -m 0644 packaging/perfagent.conf $(DESTDIR)$(SYSCONFDIR)/perfagent/perfagent.conf
+
+clean:
+	rm -rf $(OUT)

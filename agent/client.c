@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The command-line side of the control socket: one request, one reply. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "ctlproto.h"
+#include "util.h"
+
+static int connect_daemon(const char *path, char *err, size_t errsz)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd, ret;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		snprintf(err, errsz, "socket path %s is too long", path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
+		return fd;
+	ret = -errno;
+	close(fd);
+	if (ret == -ENOENT || ret == -ECONNREFUSED)
+		snprintf(err, errsz, "the perfagent daemon is not running (nothing answers on %s); "
+			 "start it with 'systemctl start perfagent' or 'perfagent daemon'", path);
+	else if (ret == -EACCES)
+		snprintf(err, errsz, "no permission to use %s; run as root or ask for access "
+			 "(control_socket_mode)", path);
+	else
+		snprintf(err, errsz, "cannot connect to %s: %s", path, strerror(-ret));
+	return ret;
+}
+
+/* Reads until the first newline, within the deadline and CTL_MAX_REPLY. */
+static int read_reply(int fd, char **line, char *err, size_t errsz)
+{
+	uint64_t deadline = util_now_mono_ms() + CLIENT_TIMEOUT_MS;
+	size_t len = 0, cap = 8192;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		uint64_t now = util_now_mono_ms();
+		ssize_t n;
+
+		if (now >= deadline || poll(&pfd, 1, deadline - now) == 0) {
+			snprintf(err, errsz, "the daemon did not answer within %d ms",
+				 CLIENT_TIMEOUT_MS);
+			free(buf);
+			return -ETIMEDOUT;
+		}
+		if (len + 1 >= cap) {
+			char *bigger = cap >= CTL_MAX_REPLY ? NULL : realloc(buf, cap * 2);
+
+			if (!bigger) {
+				snprintf(err, errsz, "reply larger than %d bytes", CTL_MAX_REPLY);
+				free(buf);
+				return -EPROTO;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		n = recv(fd, buf + len, cap - 1 - len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errsz, "the daemon closed the connection without a reply");
+			free(buf);
+			return -EPROTO;
+		}
+		len += n;
+		if (memchr(buf + len - n, '\n', n))
+			break;
+	}
+	buf[len] = '\0';
+	*line = buf;
+	return 0;
+}
+
+static int parse_reply(const char *line, struct json_object **result, char *err, size_t errsz)
+{
+	struct json_object *reply = json_tokener_parse(line);
+	struct json_object *ok, *val, *msg;
+	int ret = 0;
+
+	if (!reply || !json_object_object_get_ex(reply, "ok", &ok)) {
+		snprintf(err, errsz, "the daemon's reply is not valid JSON");
+		ret = -EPROTO;
+	} else if (json_object_get_boolean(ok)) {
+		if (json_object_object_get_ex(reply, "result", &val))
+			*result = json_object_get(val);
+		else
+			*result = json_object_new_object();
+	} else {
+		const char *code = "failed";
+
+		if (json_object_object_get_ex(reply, "error", &val) &&
+		    json_object_object_get_ex(val, "message", &msg)) {
+			struct json_object *c;
+
+			if (json_object_object_get_ex(val, "code", &c))
+				code = json_object_get_string(c);
+			snprintf(err, errsz, "%s", json_object_get_string(msg));
+		} else {
+			snprintf(err, errsz, "the daemon refused the request");
+		}
+		ret = strcmp(code, "permission_denied") == 0 ? -EPERM : -EINVAL;
+	}
+	json_object_put(reply);
+	return ret;
+}
+
+int client_request(const char *socket_path, const char *cmd, struct json_object **result,
+		   char *err, size_t errsz)
+{
+	char req[128], *line = NULL;
+	int fd, ret, n;
+
+	*result = NULL;
+	fd = connect_daemon(socket_path, err, errsz);
+	if (fd < 0)
+		return fd;
+	n = snprintf(req, sizeof(req), "{\"cmd\":\"%s\"}\n", cmd);
+	if (send(fd, req, n, MSG_NOSIGNAL) != n) {
+		snprintf(err, errsz, "cannot send to the daemon: %s", strerror(errno));
+		ret = -EIO;
+		goto out;
+	}
+	ret = read_reply(fd, &line, err, errsz);
+	if (!ret)
+		ret = parse_reply(line, result, err, errsz);
+out:
+	free(line);
+	close(fd);
+	return ret;
+}

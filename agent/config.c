@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* perfagent.conf: a table of keys, each with its parser and accepted values. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "probes.h"
+#include "util.h"
+
+struct config_key {
+	const char *name;
+	int (*parse)(struct pa_config *cfg, const char *value, char *err, size_t errsz);
+	const char *accepted;   /* shown when a value is refused */
+};
+
+static int parse_uint(const char *value, unsigned long min, unsigned long max, int base,
+		      unsigned long *out)
+{
+	char *end;
+
+	if (!*value || *value == '-' || *value == '+')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoul(value, &end, base);
+	if (errno || *end || *out < min || *out > max)
+		return -EINVAL;
+	return 0;
+}
+
+static int set_interval(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	unsigned long v;
+
+	if (parse_uint(value, 1, 3600, 10, &v))
+		return -EINVAL;
+	cfg->interval_s = v;
+	return 0;
+}
+
+static int set_log_level(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	return log_level_parse(value, &cfg->log_level);
+}
+
+static int set_mode(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	if (strcmp(value, "apply") == 0)
+		cfg->mode = MODE_APPLY;
+	else if (strcmp(value, "advise") == 0)
+		cfg->mode = MODE_ADVISE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int set_instance_type(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	struct itype t;
+
+	if (*value && itype_parse(value, &t, err, errsz))
+		return -EINVAL;
+	snprintf(cfg->instance_type, sizeof(cfg->instance_type), "%s", value);
+	return 0;
+}
+
+static int set_bool(bool *dst, const char *value)
+{
+	if (!strcmp(value, "on") || !strcmp(value, "yes") || !strcmp(value, "true"))
+		*dst = true;
+	else if (!strcmp(value, "off") || !strcmp(value, "no") || !strcmp(value, "false"))
+		*dst = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int set_imds(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	return set_bool(&cfg->imds_enabled, value);
+}
+
+static int set_imds_endpoint(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	/* Plain http only: IMDS has no TLS, and a proxy or redirect must never be involved. */
+	if (*value && strncmp(value, "http://", 7) != 0)
+		return -EINVAL;
+	if (strlen(value) >= sizeof(cfg->imds_endpoint))
+		return -EINVAL;
+	strcpy(cfg->imds_endpoint, value);
+	return 0;
+}
+
+static int set_socket_mode(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	unsigned long v;
+
+	if (parse_uint(value, 0, 0777, 8, &v) || value[0] != '0')
+		return -EINVAL;
+	/* The daemon (root) must keep access to its own socket. */
+	if ((v & 0600) != 0600)
+		return -EINVAL;
+	cfg->control_socket_mode = v;
+	return 0;
+}
+
+static int set_disable_probes(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (snprintf(buf, sizeof(buf), "%s", value) >= (int)sizeof(buf))
+		return -EINVAL;
+	cfg->n_disabled_probes = 0;
+	for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		if (!probes_name_known(tok)) {
+			snprintf(err, errsz, "unknown probe '%.32s' in disable_probes", tok);
+			return -EINVAL;
+		}
+		if (cfg->n_disabled_probes == CONFIG_MAX_PROBES)
+			return -EINVAL;
+		snprintf(cfg->disabled_probes[cfg->n_disabled_probes++],
+			 sizeof(cfg->disabled_probes[0]), "%s", tok);
+	}
+	return 0;
+}
+
+static const struct config_key config_keys[] = {
+	{ "interval", set_interval, "whole seconds from 1 to 3600" },
+	{ "log_level", set_log_level, "error, warn, info or debug" },
+	{ "mode", set_mode, "apply or advise" },
+	{ "instance_type", set_instance_type, "an EC2 instance type such as c6in.large, or empty to detect" },
+	{ "imds", set_imds, "on or off" },
+	{ "imds_endpoint", set_imds_endpoint, "an http:// URL, or empty for the default" },
+	{ "control_socket_mode", set_socket_mode, "an octal mode from 0600 to 0777, such as 0666" },
+	{ "disable_probes", set_disable_probes, NULL /* filled from probes_known_names() */ },
+};
+
+static void known_keys(char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(config_keys) && off < size; i++)
+		off += snprintf(buf + off, size - off, "%s%s", i ? ", " : "", config_keys[i].name);
+}
+
+static int config_handle(void *ctx, const char *section, const char *key, const char *value,
+			 char *err, size_t errsz)
+{
+	struct pa_config *cfg = ctx;
+	char reason[160] = "";
+	char list[256];
+
+	if (*section) {
+		snprintf(err, errsz, "perfagent.conf has no sections; remove [%s]", section);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(config_keys); i++) {
+		const struct config_key *k = &config_keys[i];
+		const char *accepted;
+
+		if (strcmp(k->name, key) != 0)
+			continue;
+		if (k->parse(cfg, value, reason, sizeof(reason)) == 0)
+			return 0;
+		accepted = k->accepted;
+		if (!accepted) {
+			snprintf(list, sizeof(list), "a comma-separated list of: %s",
+				 probes_known_names());
+			accepted = list;
+		}
+		if (reason[0])
+			snprintf(err, errsz, "bad value '%.64s' for %s (%s): expected %s", value,
+				 key, reason, accepted);
+		else
+			snprintf(err, errsz, "bad value '%.64s' for %s: expected %s", value, key,
+				 accepted);
+		return -EINVAL;
+	}
+	known_keys(list, sizeof(list));
+	snprintf(err, errsz, "unknown key '%.64s'; known keys: %s", key, list);
+	return -EINVAL;
+}
+
+void config_defaults(struct pa_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->interval_s = 60;
+	cfg->log_level = LOG_LVL_INFO;
+	cfg->mode = MODE_APPLY;
+	cfg->imds_enabled = true;
+	cfg->control_socket_mode = 0666;
+}
+
+int config_parse_buf(struct pa_config *cfg, const char *buf, size_t len, const char *name,
+		     struct lp_error *err)
+{
+	return lp_parse_buf(buf, len, name, config_handle, cfg, err);
+}
+
+static int load_file(struct pa_config *cfg, const char *path, struct lp_error *err)
+{
+	int ret = lp_parse_file(path, config_handle, cfg, err);
+
+	if (!ret && cfg->n_files < CONFIG_MAX_FILES)
+		snprintf(cfg->files[cfg->n_files++], sizeof(cfg->files[0]), "%s", path);
+	return ret;
+}
+
+static int is_dropin(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".conf") == 0;
+}
+
+static int load_dropins(struct pa_config *cfg, const char *dir, struct lp_error *err)
+{
+	struct dirent **names = NULL;
+	char path[PATH_MAX];
+	int n, ret = 0;
+
+	n = scandir(dir, &names, is_dropin, alphasort);
+	if (n < 0)
+		return errno == ENOENT ? 0 : -errno;
+	for (int i = 0; i < n; i++) {
+		if (!ret) {
+			ret = util_join(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+			if (!ret)
+				ret = load_file(cfg, path, err);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return ret;
+}
+
+int config_load(struct pa_config *cfg, const struct pa_paths *paths, bool must_exist,
+		struct lp_error *err)
+{
+	struct stat st;
+	int ret;
+
+	config_defaults(cfg);
+	memset(err, 0, sizeof(*err));
+	if (stat(paths->config_file, &st) < 0 && errno == ENOENT && !must_exist) {
+		cfg->main_file_missing = true;
+	} else {
+		ret = load_file(cfg, paths->config_file, err);
+		if (ret)
+			return ret;
+	}
+	ret = load_dropins(cfg, paths->config_dropin_dir, err);
+	if (ret && !err->msg[0]) {
+		snprintf(err->file, sizeof(err->file), "%s", paths->config_dropin_dir);
+		snprintf(err->msg, sizeof(err->msg), "cannot list drop-ins: %s", strerror(-ret));
+	}
+	return ret;
+}
+
+const char *config_mode_name(enum pa_mode mode)
+{
+	return mode == MODE_ADVISE ? "advise" : "apply";
+}
+
+void config_disabled_probes(const struct pa_config *cfg, const char *out[CONFIG_MAX_PROBES + 1])
+{
+	int i;
+
+	for (i = 0; i < cfg->n_disabled_probes; i++)
+		out[i] = cfg->disabled_probes[i];
+	out[i] = NULL;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * perfagent.conf and its conf.d drop-ins: embedded defaults, then the main
+ * file, then the conf.d drop-ins (*.conf) in name order, each overriding the one before.
+ */
+#ifndef PA_CONFIG_H
+#define PA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "itype.h"
+#include "lineparse.h"
+#include "log.h"
+#include "paths.h"
+
+#define CONFIG_MAX_PROBES 8
+#define CONFIG_MAX_FILES 64
+
+enum pa_mode {
+	MODE_APPLY = 0, /* apply the matched tuning profile */
+	MODE_ADVISE,    /* plan and report, never write */
+};
+
+struct pa_config {
+	unsigned int interval_s;
+	enum log_level log_level;
+	enum pa_mode mode;
+	char instance_type[ITYPE_NAME_MAX]; /* "" = detect */
+	bool imds_enabled;
+	char imds_endpoint[256];            /* "" = $AWS_EC2_METADATA_SERVICE_ENDPOINT or default */
+	mode_t control_socket_mode;
+	int n_disabled_probes;
+	char disabled_probes[CONFIG_MAX_PROBES][16];
+
+	/* Where the values came from, for status and messages. */
+	int n_files;
+	char files[CONFIG_MAX_FILES][PATH_MAX];
+	bool main_file_missing;
+};
+
+void config_defaults(struct pa_config *cfg);
+
+/*
+ * Loads defaults, the main file and the drop-ins. A missing main file means
+ * embedded defaults, unless must_exist (the user named it). Returns 0, or a
+ * negative errno with err naming file, line and the accepted values.
+ */
+int config_load(struct pa_config *cfg, const struct pa_paths *paths, bool must_exist,
+		struct lp_error *err);
+
+/* Parses one buffer on top of cfg; for tests and fuzzing. */
+int config_parse_buf(struct pa_config *cfg, const char *buf, size_t len, const char *name,
+		     struct lp_error *err);
+
+const char *config_mode_name(enum pa_mode mode);
+
+/* NULL-terminated list of disabled probe names, valid while cfg lives. */
+void config_disabled_probes(const struct pa_config *cfg, const char *out[CONFIG_MAX_PROBES + 1]);
+
+#endif

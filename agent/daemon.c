@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The daemon: start-up, the event loop, collection, reload, status. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "control.h"
+#include "daemon.h"
+#include "exitcodes.h"
+#include "identity.h"
+#include "log.h"
+#include "notify.h"
+#include "probes.h"
+#include "util.h"
+
+struct collection {
+	uint64_t count;
+	uint64_t last_wall_ms;
+	struct probe_counters prev;
+	uint64_t prev_mono_ms;
+	bool ctxsw_valid;
+	double ctxsw_per_s;
+};
+
+struct daemon {
+	const struct daemon_opts *opts;
+	struct pa_config cfg;
+	char reload_error[512];
+	uint64_t reload_wall_ms;
+	struct identity id;
+	struct probes *probes;
+	struct evloop loop;
+	struct ev_source signals;
+	struct ev_source timer;
+	struct ctl_server *ctl;
+	uint64_t started_mono_ms;
+	uint64_t started_wall_ms;
+	struct collection col;
+	bool stop;
+};
+
+static void identity_opts_from(const struct daemon *d, struct identity_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->paths = &d->opts->paths;
+	o->type_override = d->opts->type_override ? d->opts->type_override
+						  : d->cfg.instance_type;
+	o->imds_enabled = d->cfg.imds_enabled;
+	o->imds.endpoint = d->cfg.imds_endpoint[0] ? d->cfg.imds_endpoint : NULL;
+}
+
+static void detect_identity(struct daemon *d)
+{
+	struct identity_opts o;
+
+	identity_opts_from(d, &o);
+	identity_detect(&o, &d->id);
+	if (d->id.is_ec2)
+		log_info("instance %s, type %s (from %s)", d->id.instance_id[0] ?
+			 d->id.instance_id : "(id unknown)", d->id.instance_type[0] ?
+			 d->id.instance_type : "(unknown)", identity_source_name(d->id.source));
+	else
+		log_info("%s", d->id.note[0] ? d->id.note : "not an EC2 instance");
+}
+
+static void apply_log_level(const struct daemon *d)
+{
+	enum log_level level = d->cfg.log_level;
+
+	if (d->opts->log_level)
+		log_level_parse(d->opts->log_level, &level);
+	log_set_level(level);
+}
+
+static int arm_timer(struct daemon *d)
+{
+	struct itimerspec its = {
+		.it_interval = { .tv_sec = d->cfg.interval_s },
+		.it_value = { .tv_sec = d->cfg.interval_s },
+	};
+
+	return timerfd_settime(d->timer.fd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+static void configure_probes(struct daemon *d)
+{
+	const char *disabled[CONFIG_MAX_PROBES + 1];
+
+	config_disabled_probes(&d->cfg, disabled);
+	probes_configure(d->probes, disabled);
+}
+
+static size_t probes_running(const struct daemon *d)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < probes_count(); i++)
+		n += probes_status(d->probes, i)->state == PROBE_RUNNING;
+	return n;
+}
+
+static void send_status_line(const struct daemon *d)
+{
+	notify_status("%s, %zu/%zu probes running, every %u s, mode %s",
+		      d->id.instance_type[0] ? d->id.instance_type : "not EC2",
+		      probes_running(d), probes_count(), d->cfg.interval_s,
+		      config_mode_name(d->cfg.mode));
+}
+
+static void collect(struct daemon *d)
+{
+	struct collection *col = &d->col;
+	struct probe_counters now_c = { 0 };
+	uint64_t now = util_now_mono_ms();
+
+	probes_read(d->probes, &now_c);
+	col->ctxsw_valid = now_c.sched.valid && col->prev.sched.valid &&
+			   now_c.sched.context_switches >= col->prev.sched.context_switches &&
+			   now > col->prev_mono_ms;
+	if (col->ctxsw_valid)
+		col->ctxsw_per_s = (now_c.sched.context_switches -
+				    col->prev.sched.context_switches) * 1000.0 /
+				   (now - col->prev_mono_ms);
+	col->prev = now_c;
+	col->prev_mono_ms = now;
+	col->count++;
+	col->last_wall_ms = util_now_wall_ms();
+	if (col->ctxsw_valid)
+		log_debug("collection %llu: %.0f context switches/s",
+			  (unsigned long long)col->count, col->ctxsw_per_s);
+}
+
+/* Identity depends on these settings only; anything else keeps the old one. */
+static bool identity_settings_changed(const struct pa_config *a, const struct pa_config *b)
+{
+	return strcmp(a->instance_type, b->instance_type) || a->imds_enabled != b->imds_enabled ||
+	       strcmp(a->imds_endpoint, b->imds_endpoint);
+}
+
+/* An invalid new config changes nothing: the running one stays in force. */
+static int reload(struct daemon *d, char *msg, size_t msgsize)
+{
+	struct pa_config next;
+	struct lp_error err;
+	bool redetect;
+	int ret;
+
+	notify_reloading();
+	d->reload_wall_ms = util_now_wall_ms();
+	ret = config_load(&next, &d->opts->paths, d->opts->config_must_exist, &err);
+	if (ret) {
+		lp_error_format(&err, d->reload_error, sizeof(d->reload_error));
+		log_error("reload failed, keeping the running configuration: %s",
+			  d->reload_error);
+		snprintf(msg, msgsize, "configuration invalid, nothing changed: %s",
+			 d->reload_error);
+		notify_ready("reload failed; running configuration unchanged");
+		return ret;
+	}
+	d->reload_error[0] = '\0';
+	redetect = identity_settings_changed(&d->cfg, &next);
+	d->cfg = next;
+	apply_log_level(d);
+	arm_timer(d);
+	if (d->ctl)
+		ctl_server_chmod(d->ctl, d->cfg.control_socket_mode);
+	if (redetect)
+		detect_identity(d);
+	configure_probes(d);
+	log_info("configuration reloaded (%d file%s)", d->cfg.n_files,
+		 d->cfg.n_files == 1 ? "" : "s");
+	notify_ready("reloaded");
+	send_status_line(d);
+	return 0;
+}
+
+static void on_signal(struct ev_source *src, uint32_t events)
+{
+	struct daemon *d = (struct daemon *)((char *)src - offsetof(struct daemon, signals));
+	struct signalfd_siginfo si;
+	char msg[512];
+
+	while (read(src->fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_info("SIGHUP: reloading the configuration");
+			reload(d, msg, sizeof(msg));
+		} else {
+			log_info("%s: stopping", strsignal(si.ssi_signo));
+			d->stop = true;
+		}
+	}
+}
+
+static void on_timer(struct ev_source *src, uint32_t events)
+{
+	struct daemon *d = (struct daemon *)((char *)src - offsetof(struct daemon, timer));
+	uint64_t expirations;
+
+	if (read(src->fd, &expirations, sizeof(expirations)) != sizeof(expirations))
+		return;
+	collect(d);
+}
+
+static struct json_object *json_string_or_null(const char *s)
+{
+	return s && *s ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *json_time_or_null(uint64_t wall_ms)
+{
+	char buf[32];
+
+	if (!wall_ms)
+		return NULL;
+	util_format_time(wall_ms, buf, sizeof(buf));
+	return json_object_new_string(buf);
+}
+
+static struct json_object *agent_json(const struct daemon *d)
+{
+	struct json_object *a = json_object_new_object();
+	struct json_object *files = json_object_new_array();
+	struct json_object *reload = json_object_new_object();
+	char note[PATH_MAX + 64] = "";
+
+	for (int i = 0; i < d->cfg.n_files; i++)
+		json_object_array_add(files, json_object_new_string(d->cfg.files[i]));
+	if (d->cfg.main_file_missing)
+		snprintf(note, sizeof(note), "no %s; built-in defaults",
+			 d->opts->paths.config_file);
+	json_object_object_add(a, "version", json_object_new_string(PERFAGENT_VERSION));
+	json_object_object_add(a, "pid", json_object_new_int(getpid()));
+	json_object_object_add(a, "started_at", json_time_or_null(d->started_wall_ms));
+	json_object_object_add(a, "uptime_s", json_object_new_int64(
+		(util_now_mono_ms() - d->started_mono_ms) / 1000));
+	json_object_object_add(a, "mode", json_object_new_string(config_mode_name(d->cfg.mode)));
+	json_object_object_add(a, "log_level",
+			       json_object_new_string(log_level_name(log_get_level())));
+	json_object_object_add(a, "config_files", files);
+	json_object_object_add(a, "config_note", json_string_or_null(note));
+	json_object_object_add(reload, "at", json_time_or_null(d->reload_wall_ms));
+	json_object_object_add(reload, "ok", json_object_new_boolean(!d->reload_error[0]));
+	json_object_object_add(reload, "error", json_string_or_null(d->reload_error));
+	json_object_object_add(a, "last_reload", reload);
+	json_object_object_add(a, "control_clients",
+			       json_object_new_int(d->ctl ? ctl_server_clients(d->ctl) : 0));
+	return a;
+}
+
+/* Stated plainly until the engine exists: no invented profile data. */
+static struct json_object *not_built_json(const char *reason)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "state", json_object_new_string("unavailable"));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	return o;
+}
+
+static struct json_object *collection_json(const struct daemon *d)
+{
+	struct json_object *c = json_object_new_object();
+
+	json_object_object_add(c, "interval_s", json_object_new_int(d->cfg.interval_s));
+	json_object_object_add(c, "count", json_object_new_int64(d->col.count));
+	json_object_object_add(c, "last_at", json_time_or_null(d->col.last_wall_ms));
+	json_object_object_add(c, "context_switches_per_s", d->col.ctxsw_valid ?
+			       json_object_new_double(d->col.ctxsw_per_s) : NULL);
+	return c;
+}
+
+static struct json_object *status_json(const struct daemon *d)
+{
+	struct json_object *s = json_object_new_object();
+
+	json_object_object_add(s, "agent", agent_json(d));
+	json_object_object_add(s, "identity", identity_to_json(&d->id));
+	json_object_object_add(s, "profile", not_built_json(
+		"no profile engine yet: this version detects and watches but does not tune"));
+	json_object_object_add(s, "probes", probes_status_json(d->probes));
+	json_object_object_add(s, "collection", collection_json(d));
+	json_object_object_add(s, "sink", not_built_json(
+		"no metrics sink yet: this version does not send to CloudWatch"));
+	return s;
+}
+
+static int handle_request(void *ctx, const struct ctl_command *cmd, struct json_object **result,
+			  char *msg, size_t msgsize)
+{
+	struct daemon *d = ctx;
+
+	if (strcmp(cmd->name, "status") == 0) {
+		*result = status_json(d);
+		return 0;
+	}
+	if (strcmp(cmd->name, "reload") == 0) {
+		int ret = reload(d, msg, msgsize);
+
+		if (ret)
+			return ret;
+		*result = json_object_new_object();
+		json_object_object_add(*result, "reloaded", json_object_new_boolean(1));
+		return 0;
+	}
+	*result = json_object_new_object();
+	json_object_object_add(*result, "version", json_object_new_string(PERFAGENT_VERSION));
+	return 0;
+}
+
+static int setup_signals(struct daemon *d)
+{
+	sigset_t mask;
+
+	/* Writes to a vanished peer must return EPIPE, not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
+	d->signals.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->signals.fd < 0)
+		return -errno;
+	d->signals.handle = on_signal;
+	return evloop_add(&d->loop, &d->signals, EPOLLIN);
+}
+
+static int setup_timer(struct daemon *d)
+{
+	d->timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->timer.fd < 0)
+		return -errno;
+	d->timer.handle = on_timer;
+	if (arm_timer(d) < 0)
+		return -errno;
+	return evloop_add(&d->loop, &d->timer, EPOLLIN);
+}
+
+static int load_config(struct daemon *d)
+{
+	struct lp_error err;
+	char msg[1024];
+
+	if (config_load(&d->cfg, &d->opts->paths, d->opts->config_must_exist, &err) == 0) {
+		if (d->cfg.main_file_missing)
+			log_info("no %s: running with built-in defaults",
+				 d->opts->paths.config_file);
+		return 0;
+	}
+	lp_error_format(&err, msg, sizeof(msg));
+	log_error("invalid configuration: %s", msg);
+	log_error("check it with 'perfagent daemon --check-config'");
+	return -EINVAL;
+}
+
+static int start(struct daemon *d)
+{
+	char sock[PATH_MAX], err[512];
+	int ret;
+
+	d->started_mono_ms = util_now_mono_ms();
+	d->started_wall_ms = util_now_wall_ms();
+	if (load_config(d))
+		return EXIT_CONFIG;
+	apply_log_level(d);
+	log_info("perfagent %s starting (pid %d)", PERFAGENT_VERSION, (int)getpid());
+	ret = evloop_init(&d->loop);
+	if (!ret)
+		ret = setup_signals(d);
+	if (!ret)
+		ret = setup_timer(d);
+	if (ret) {
+		log_error("cannot set up the event loop: %s", strerror(-ret));
+		return EXIT_FAILURE;
+	}
+	if (util_mkdir_p(d->opts->paths.state_dir, 0755) < 0)
+		log_warn("cannot create state directory %s: %s; the identity will not be cached",
+			 d->opts->paths.state_dir, strerror(errno));
+	detect_identity(d);
+	d->probes = probes_new();
+	if (!d->probes)
+		return EXIT_FAILURE;
+	configure_probes(d);
+	if (paths_socket(&d->opts->paths, sock, sizeof(sock)) < 0) {
+		log_error("runtime directory path too long: %s", d->opts->paths.runtime_dir);
+		return EXIT_FAILURE;
+	}
+	d->ctl = ctl_server_start(&d->loop, sock, d->cfg.control_socket_mode, handle_request, d,
+				  err, sizeof(err));
+	if (!d->ctl) {
+		log_error("control socket: %s", err);
+		return EXIT_FAILURE;
+	}
+	/* A first sample now, so rates are ready one interval after start. */
+	collect(d);
+	log_info("ready: control socket %s, collecting every %u s", sock, d->cfg.interval_s);
+	notify_ready("ready");
+	send_status_line(d);
+	return EXIT_OK;
+}
+
+static void stop(struct daemon *d)
+{
+	notify_send("STOPPING=1");
+	ctl_server_stop(d->ctl);
+	probes_free(d->probes);
+	if (d->timer.fd > 0)
+		close(d->timer.fd);
+	if (d->signals.fd > 0)
+		close(d->signals.fd);
+	evloop_fini(&d->loop);
+}
+
+int daemon_run(const struct daemon_opts *opts)
+{
+	struct daemon d = { .opts = opts, .timer.fd = -1, .signals.fd = -1, .loop.epfd = -1 };
+	int ret;
+
+	ret = start(&d);
+	while (ret == EXIT_OK && !d.stop) {
+		int timeout = d.ctl ? ctl_server_next_timeout(d.ctl, util_now_mono_ms()) : -1;
+
+		if (evloop_run_once(&d.loop, timeout) < 0) {
+			log_error("event loop failed: %s", strerror(errno));
+			ret = EXIT_FAILURE;
+		}
+		ctl_server_expire(d.ctl, util_now_mono_ms());
+	}
+	stop(&d);
+	if (ret == EXIT_OK)
+		log_info("stopped");
+	return ret;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* What the host has: vCPUs, memory, network interfaces, block devices. */
+#ifndef PA_INVENTORY_H
+#define PA_INVENTORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <net/if.h>
+
+#include "paths.h"
+
+#define INV_MAX_NICS 32
+#define INV_MAX_BLOCKDEVS 64
+
+struct inv_nic {
+	char name[IF_NAMESIZE];
+	char driver[32];        /* "ena", "veth", "" when virtual without driver */
+	char mac[18];
+	unsigned int mtu;
+	char operstate[16];
+};
+
+struct inv_blockdev {
+	char name[32];          /* "nvme0n1" */
+	char model[64];
+	char serial[64];
+	char ebs_volume_id[32]; /* "vol-0123..." when an EBS NVMe volume */
+	char kind[24];          /* "ebs", "instance-store", "other" */
+	uint64_t size_bytes;
+	bool rotational;
+};
+
+struct inventory {
+	int vcpus;
+	uint64_t mem_bytes;
+	int n_nics;
+	struct inv_nic nics[INV_MAX_NICS];
+	int n_blockdevs;
+	struct inv_blockdev blockdevs[INV_MAX_BLOCKDEVS];
+};
+
+/* Reads everything under the sysroot. Missing pieces are left zero/empty. */
+void inventory_read(const struct pa_paths *paths, struct inventory *inv);
+
+/* "vol0abc..." (NVMe serial of an EBS volume) -> "vol-0abc..."; 0 or -EINVAL. */
+int inventory_ebs_volume_id(const char *serial, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Where perfagent reads and writes; every location settable for tests. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paths.h"
+#include "util.h"
+
+#ifndef PERFAGENT_SYSCONFDIR
+#define PERFAGENT_SYSCONFDIR "/etc"
+#endif
+
+static void set_from_env(char *dst, size_t size, const char *var)
+{
+	const char *v = getenv(var);
+
+	/* systemd may pass several directories separated by ':'; take the first. */
+	if (v && *v && v[0] == '/') {
+		size_t n = strcspn(v, ":");
+
+		if (n < size) {
+			memcpy(dst, v, n);
+			dst[n] = '\0';
+		}
+	}
+}
+
+void paths_init(struct pa_paths *p)
+{
+	memset(p, 0, sizeof(*p));
+	strcpy(p->state_dir, "/var/lib/perfagent");
+	strcpy(p->runtime_dir, "/run/perfagent");
+	set_from_env(p->sysroot, sizeof(p->sysroot), "PERFAGENT_SYSROOT");
+	set_from_env(p->state_dir, sizeof(p->state_dir), "STATE_DIRECTORY");
+	set_from_env(p->state_dir, sizeof(p->state_dir), "PERFAGENT_STATE_DIR");
+	set_from_env(p->runtime_dir, sizeof(p->runtime_dir), "RUNTIME_DIRECTORY");
+	set_from_env(p->runtime_dir, sizeof(p->runtime_dir), "PERFAGENT_RUNTIME_DIR");
+	paths_set_config(p, PERFAGENT_SYSCONFDIR "/perfagent/perfagent.conf");
+	if (getenv("PERFAGENT_CONFIG") && *getenv("PERFAGENT_CONFIG"))
+		paths_set_config(p, getenv("PERFAGENT_CONFIG"));
+}
+
+int paths_set_config(struct pa_paths *p, const char *file)
+{
+	const char *slash = strrchr(file, '/');
+	int dirlen = slash ? (int)(slash - file) : 1;
+	const char *dir = slash ? file : ".";
+	int ret;
+
+	ret = util_join(p->config_file, sizeof(p->config_file), "%s", file);
+	if (ret)
+		return ret;
+	if (slash == file)
+		dirlen = 0;
+	return util_join(p->config_dropin_dir, sizeof(p->config_dropin_dir), "%.*s/conf.d",
+			 dirlen, dir);
+}
+
+int paths_sys(const struct pa_paths *p, char *buf, size_t size, const char *abs)
+{
+	return util_join(buf, size, "%s%s", p->sysroot, abs);
+}
+
+int paths_socket(const struct pa_paths *p, char *buf, size_t size)
+{
+	return util_join(buf, size, "%s/perfagent.sock", p->runtime_dir);
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Where perfagent reads and writes. Every path is settable so that tests run
+ * on a fake /proc and /sys tree and private state and runtime directories.
+ */
+#ifndef PA_PATHS_H
+#define PA_PATHS_H
+
+#include <limits.h>
+#include <stddef.h>
+
+struct pa_paths {
+	char sysroot[PATH_MAX];     /* prefix for /proc and /sys; "" is the host */
+	char state_dir[PATH_MAX];   /* identity cache, later the tuning journal */
+	char runtime_dir[PATH_MAX]; /* control socket */
+	char config_file[PATH_MAX]; /* main config file */
+	char config_dropin_dir[PATH_MAX]; /* conf.d next to the config file */
+};
+
+/*
+ * Fills in defaults, then the environment (PERFAGENT_SYSROOT,
+ * PERFAGENT_STATE_DIR, PERFAGENT_RUNTIME_DIR, PERFAGENT_CONFIG, and systemd's
+ * STATE_DIRECTORY and RUNTIME_DIRECTORY). Command-line flags are applied on
+ * top by the caller with paths_set_*().
+ */
+void paths_init(struct pa_paths *p);
+int paths_set_config(struct pa_paths *p, const char *file);
+
+/* sysroot + abs (abs starts with '/'). Returns 0 or -ENAMETOOLONG. */
+int paths_sys(const struct pa_paths *p, char *buf, size_t size, const char *abs);
+
+/* runtime_dir + "/perfagent.sock" */
+int paths_socket(const struct pa_paths *p, char *buf, size_t size);
+
+#endif

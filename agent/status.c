@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `perfagent status`: turns the daemon's JSON into a summary read in seconds. */
+#include <stdint.h>
+#include <string.h>
+
+#include "status.h"
+
+#define LABEL "%-12s "
+
+/* Follows a dotted path ("agent.version"); NULL when absent or null. */
+static struct json_object *get(struct json_object *o, const char *path)
+{
+	char key[64];
+
+	while (o && *path) {
+		size_t n = strcspn(path, ".");
+
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		if (!json_object_object_get_ex(o, key, &o))
+			return NULL;
+		path += n + (path[n] == '.');
+	}
+	return o;
+}
+
+static const char *str(struct json_object *o, const char *path, const char *fallback)
+{
+	struct json_object *v = get(o, path);
+
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v)
+							     : fallback;
+}
+
+static int64_t num(struct json_object *o, const char *path)
+{
+	return json_object_get_int64(get(o, path));
+}
+
+static void format_duration(int64_t s, char *buf, size_t size)
+{
+	if (s < 60)
+		snprintf(buf, size, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, size, "%lldm%02llds", (long long)s / 60, (long long)s % 60);
+	else if (s < 86400)
+		snprintf(buf, size, "%lldh%02lldm", (long long)s / 3600, (long long)s % 3600 / 60);
+	else
+		snprintf(buf, size, "%lldd%02lldh", (long long)s / 86400,
+			 (long long)s % 86400 / 3600);
+}
+
+static void print_agent(struct json_object *s, FILE *out)
+{
+	char up[32];
+
+	format_duration(num(s, "agent.uptime_s"), up, sizeof(up));
+	fprintf(out, LABEL "%s, pid %lld, up %s, mode %s\n", "perfagent",
+		str(s, "agent.version", "?"), (long long)num(s, "agent.pid"), up,
+		str(s, "agent.mode", "?"));
+}
+
+static void print_identity(struct json_object *s, FILE *out)
+{
+	struct json_object *id = get(s, "identity");
+
+	if (get(id, "is_ec2") && json_object_get_boolean(get(id, "is_ec2")))
+		fprintf(out, LABEL "%s %s (from %s)%s%s\n", "instance",
+			str(id, "instance_type", "(type unknown)"),
+			str(id, "instance_id", "(id unknown)"), str(id, "source", "?"),
+			get(id, "availability_zone") ? ", " : "",
+			str(id, "availability_zone", ""));
+	else
+		fprintf(out, LABEL "not EC2 (%s)\n", "instance",
+			str(id, "note", "no EC2 identity found"));
+	fprintf(out, LABEL "%lld vCPUs, %.1f GiB, %zu NICs, %zu block devices\n", "host",
+		(long long)num(id, "vcpus"), num(id, "memory_bytes") / 1073741824.0,
+		json_object_array_length(get(id, "nics")),
+		json_object_array_length(get(id, "block_devices")));
+}
+
+/* A part of the product that reports its state and why (profile, sink). */
+static void print_part(struct json_object *s, const char *part, FILE *out)
+{
+	struct json_object *o = get(s, part);
+
+	fprintf(out, LABEL "%s: %s\n", part, str(o, "state", "?"), str(o, "reason", ""));
+}
+
+static void print_probes(struct json_object *s, FILE *out)
+{
+	struct json_object *probes = get(s, "probes");
+	size_t n = probes ? json_object_array_length(probes) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(probes, i);
+		const char *reason = str(p, "reason", NULL);
+
+		fprintf(out, LABEL "%-8s %-12s %s%s%s\n", i ? "" : "probes", str(p, "name", "?"),
+			str(p, "state", "?"), str(p, "attach", ""), reason && get(p, "attach") ?
+			": " : "", reason ? reason : "");
+	}
+	if (!n)
+		fprintf(out, LABEL "none\n", "probes");
+}
+
+static void print_collection(struct json_object *s, FILE *out)
+{
+	struct json_object *rate = get(s, "collection.context_switches_per_s");
+
+	fprintf(out, LABEL "every %llds, %lld done, last %s", "collection",
+		(long long)num(s, "collection.interval_s"), (long long)num(s, "collection.count"),
+		str(s, "collection.last_at", "never"));
+	if (rate)
+		fprintf(out, ", %.0f context switches/s", json_object_get_double(rate));
+	fputc('\n', out);
+}
+
+static void print_config(struct json_object *s, FILE *out)
+{
+	struct json_object *files = get(s, "agent.config_files");
+	size_t n = files ? json_object_array_length(files) : 0;
+
+	fprintf(out, LABEL, "config");
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s%s", i ? ", " : "",
+			json_object_get_string(json_object_array_get_idx(files, i)));
+	if (get(s, "agent.config_note"))
+		fprintf(out, "%s%s", n ? "; " : "", str(s, "agent.config_note", ""));
+	fputc('\n', out);
+	if (get(s, "agent.last_reload.error"))
+		fprintf(out, LABEL "last reload FAILED: %s\n", "",
+			str(s, "agent.last_reload.error", ""));
+}
+
+void status_print(struct json_object *s, FILE *out)
+{
+	print_agent(s, out);
+	print_identity(s, out);
+	print_part(s, "profile", out);
+	print_probes(s, out);
+	print_collection(s, out);
+	print_part(s, "sink", out);
+	print_config(s, out);
+}

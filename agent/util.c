@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Small file and string helpers shared by the modules. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+ssize_t util_read_file(const char *path, size_t max, char **out)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t ret;
+	int fd;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* One byte more than allowed tells "exactly max" from "too large". */
+	buf = malloc(max + 2);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (len <= max) {
+		ret = read(fd, buf + len, max + 1 - len);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (ret == 0)
+			break;
+		len += ret;
+	}
+	if (len > max) {
+		ret = -EFBIG;
+		goto out;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	buf = NULL;
+	ret = len;
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+ssize_t util_read_line(const char *path, char *buf, size_t size)
+{
+	char *data, *nl;
+	ssize_t len;
+
+	if (size == 0)
+		return -EINVAL;
+	len = util_read_file(path, 4096, &data);
+	if (len < 0)
+		return len;
+	nl = strchr(data, '\n');
+	if (nl)
+		*nl = '\0';
+	util_strtrim(data);
+	len = strlen(data);
+	if ((size_t)len >= size) {
+		free(data);
+		return -ENAMETOOLONG;
+	}
+	memcpy(buf, data, len + 1);
+	free(data);
+	return len;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char *copy = strdup(path);
+	int fd, ret = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		ret = -errno;
+	else if (fsync(fd) < 0)
+		ret = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return ret;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int util_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	int fd, ret;
+
+	ret = util_join(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	if (ret)
+		return ret;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -errno;
+	ret = write_all(fd, data, len);
+	if (!ret && fsync(fd) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret) {
+		unlink(tmp);
+		return ret;
+	}
+	return fsync_dir_of(path);
+}
+
+int util_mkdir_p(const char *dir, mode_t mode)
+{
+	char buf[PATH_MAX];
+	char *p;
+	int ret;
+
+	ret = util_join(buf, sizeof(buf), "%s", dir);
+	if (ret)
+		return ret;
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+char *util_strtrim(char *s)
+{
+	char *start = s, *end;
+
+	while (*start && isspace((unsigned char)*start))
+		start++;
+	end = start + strlen(start);
+	while (end > start && isspace((unsigned char)end[-1]))
+		end--;
+	*end = '\0';
+	if (start != s)
+		memmove(s, start, end - start + 1);
+	return s;
+}
+
+int util_join(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static uint64_t clock_ms(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint64_t util_now_mono_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
+}
+
+uint64_t util_now_wall_ms(void)
+{
+	return clock_ms(CLOCK_REALTIME);
+}
+
+void util_format_time(uint64_t wall_ms, char *buf, size_t size)
+{
+	time_t secs = wall_ms / 1000;
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

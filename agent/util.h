@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Small file and string helpers shared by the modules. */
+#ifndef PA_UTIL_H
+#define PA_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Reads at most max bytes of path into a new NUL-terminated buffer.
+ * Returns the length or a negative errno; -EFBIG when the file is larger
+ * than max. The caller frees *out.
+ */
+ssize_t util_read_file(const char *path, size_t max, char **out);
+
+/*
+ * Reads the first line of a small file (sysfs, procfs attribute) into buf,
+ * without the trailing newline and surrounding blanks. Returns the length or
+ * a negative errno.
+ */
+ssize_t util_read_line(const char *path, char *buf, size_t size);
+
+/*
+ * Writes data to path atomically: a temporary file in the same directory,
+ * fsync, rename, fsync of the directory. Returns 0 or a negative errno.
+ */
+int util_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Creates dir and its parents with mode (like mkdir -p). 0 or -errno. */
+int util_mkdir_p(const char *dir, mode_t mode);
+
+/* Removes leading and trailing white space in place; returns s. */
+char *util_strtrim(char *s);
+
+/* snprintf that returns -ENAMETOOLONG instead of truncating. */
+int util_join(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Monotonic and wall clocks in milliseconds. */
+uint64_t util_now_mono_ms(void);
+uint64_t util_now_wall_ms(void);
+
+/* Formats a wall-clock time in ms as RFC 3339 UTC ("2026-11-26T14:46:39Z"). */
+void util_format_time(uint64_t wall_ms, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,60 @@
+#!/bin/sh
+# Installs what perfagent needs through the distribution's package manager,
+# only when something is missing. Usage: install-deps.sh build|test
+set -eu
+
+what=${1:-build}
+
+deb_build="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcurl4-openssl-dev libjson-c-dev pkg-config"
+deb_test="$deb_build libcmocka-dev python3 iproute2 procps util-linux"
+rpm_build="make gcc clang llvm bpftool libbpf-devel elfutils-libelf-devel zlib-devel libcurl-devel json-c-devel pkgconf-pkg-config"
+rpm_test="$rpm_build libcmocka-devel python3 iproute procps-ng util-linux"
+
+case "$what" in
+build | test) ;;
+*)
+	echo "usage: $0 build|test" >&2
+	exit 2
+	;;
+esac
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		echo "error: installing packages needs root; run as root or install sudo" >&2
+		exit 1
+	fi
+}
+
+if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+	if [ "$what" = test ]; then pkgs=$deb_test; else pkgs=$deb_build; fi
+	missing=""
+	for p in $pkgs; do
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+			missing="$missing $p"
+		fi
+	done
+	if [ -n "$missing" ]; then
+		echo "installing:$missing"
+		as_root apt-get update -q
+		# shellcheck disable=SC2086 # word splitting of the package list is intended
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+	fi
+elif command -v dnf >/dev/null 2>&1; then
+	if [ "$what" = test ]; then pkgs=$rpm_test; else pkgs=$rpm_build; fi
+	missing=""
+	for p in $pkgs; do
+		rpm -q "$p" >/dev/null 2>&1 || missing="$missing $p"
+	done
+	if [ -n "$missing" ]; then
+		echo "installing:$missing"
+		# shellcheck disable=SC2086
+		as_root dnf install -y $missing
+	fi
+else
+	echo "error: neither apt-get nor dnf found; install by hand: $deb_test" >&2
+	exit 1
+fi

@@ -1,0 +1,41 @@
+# shellcheck shell=bash
+# Shared helpers for the system tests: sourced, never run.
+
+PERFAGENT=${PERFAGENT:-$(pwd)/build/perfagent}
+TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+pass() {
+	echo "ok: $*"
+}
+
+need_root() {
+	[ "$(id -u)" -eq 0 ] || {
+		echo "skip: needs root"
+		exit 77
+	}
+}
+
+# json_get FILE EXPR: prints a Python expression over the parsed JSON "j".
+json_get() {
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# wait_for SECONDS CMD...: retries CMD every 0.1 s until it succeeds.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# now_ms: monotonic-enough wall clock in milliseconds, for durations.
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# The daemon's life cycle: start, readiness, status, collection, reload
+# (good and bad), permissions, hostile control clients, stop.
+set -eu
+. "$(dirname "$0")/lib.sh"
+need_root
+
+tmp=$(mktemp -d /tmp/perfagent-daemon.XXXXXX)
+chmod 0755 "$tmp"
+run=$tmp/run
+conf=$tmp/perfagent.conf
+notify_log=$tmp/notify.log
+daemon_pid=
+listener_pid=
+cleanup() {
+	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
+	[ -n "$listener_pid" ] && kill "$listener_pid" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+pa() { "$PERFAGENT" "$@" --runtime-dir "$run"; }
+status_json() { pa status --json >"$tmp/status.json"; }
+
+printf 'interval = 1\nimds = off\n' >"$conf"
+
+# --check-config: good, then bad with file and line.
+"$PERFAGENT" daemon --check-config --config "$conf" | grep -q "configuration OK" ||
+	fail "check-config refused a good file"
+printf 'interval = 1\nmode = sideways\n' >"$tmp/bad.conf"
+set +e
+out=$("$PERFAGENT" daemon --check-config --config "$tmp/bad.conf" 2>&1)
+rc=$?
+set -e
+[ "$rc" -eq 4 ] || fail "check-config of a bad file exited $rc, want 4"
+echo "$out" | grep -q "bad.conf:2: bad value 'sideways' for mode: expected apply or advise" ||
+	fail "check-config message: $out"
+pass "check-config names file, line and accepted values"
+
+# A daemon with a bad config does not start.
+set +e
+"$PERFAGENT" daemon --config "$tmp/bad.conf" --runtime-dir "$run" --state-dir "$tmp/state" 2>/dev/null
+rc=$?
+set -e
+[ "$rc" -eq 4 ] || fail "daemon with a bad config exited $rc, want 4"
+pass "daemon refuses to start on a bad config (exit 4)"
+
+# status without a daemon.
+set +e
+out=$(pa status 2>&1)
+rc=$?
+set -e
+[ "$rc" -eq 3 ] || fail "status without daemon exited $rc, want 3"
+echo "$out" | grep -q "not running" || fail "status without daemon said: $out"
+pass "status without a daemon exits 3 and says so"
+
+# Start under a fake systemd notify socket.
+python3 "$TESTS_DIR/notify_listener.py" "$tmp/notify.sock" "$notify_log" >"$tmp/listener.out" &
+listener_pid=$!
+wait_for 5 grep -q listening "$tmp/listener.out" || fail "notify listener did not start"
+links_before=$(bpftool link show 2>/dev/null | grep -c '^[0-9]' || true)
+start=$(now_ms)
+NOTIFY_SOCKET=$tmp/notify.sock "$PERFAGENT" daemon --config "$conf" --runtime-dir "$run" \
+	--state-dir "$tmp/state" 2>"$tmp/daemon.log" &
+daemon_pid=$!
+wait_for 10 grep -q "READY=1" "$notify_log" || fail "no READY=1; log: $(cat "$tmp/daemon.log")"
+echo "ready after $(($(now_ms) - start)) ms"
+grep -q "STATUS=.*probes running" "$notify_log" || fail "no STATUS= line: $(cat "$notify_log")"
+pass "daemon sends READY=1 and STATUS="
+
+# Human status: compact, with the probe and the honest placeholders.
+pa status >"$tmp/status.txt"
+cat "$tmp/status.txt"
+grep -Eq '^probes +sched +running +tp_btf' "$tmp/status.txt" || fail "probe line missing"
+grep -q "^profile .*unavailable: no profile engine yet" "$tmp/status.txt" || fail "profile line"
+grep -q "^sink .*unavailable" "$tmp/status.txt" || fail "sink line"
+grep -q "^instance .*not EC2" "$tmp/status.txt" || fail "instance line"
+pass "status prints the summary"
+
+# JSON status and real collection.
+sleep 2.5
+status_json
+[ "$(json_get "$tmp/status.json" 'j["agent"]["version"]')" = "$("$PERFAGENT" version | cut -d' ' -f2)" ] ||
+	fail "version mismatch"
+[ "$(json_get "$tmp/status.json" 'j["probes"][0]["state"]')" = running ] || fail "probe state"
+[ "$(json_get "$tmp/status.json" 'j["identity"]["is_ec2"]')" = False ] || fail "is_ec2"
+[ "$(json_get "$tmp/status.json" 'j["collection"]["count"] >= 3')" = True ] ||
+	fail "collection count: $(json_get "$tmp/status.json" 'j["collection"]')"
+[ "$(json_get "$tmp/status.json" 'j["collection"]["context_switches_per_s"] > 0')" = True ] ||
+	fail "no context switches counted"
+pass "collection runs every second and counts context switches"
+
+# SIGHUP reload: new interval, probe disabled.
+printf 'interval = 2\nimds = off\ndisable_probes = sched\n' >"$conf"
+kill -HUP "$daemon_pid"
+wait_for 5 grep -q "RELOADING=1" "$notify_log" || fail "no RELOADING=1"
+sleep 0.3
+status_json
+[ "$(json_get "$tmp/status.json" 'j["collection"]["interval_s"]')" = 2 ] || fail "interval not reloaded"
+[ "$(json_get "$tmp/status.json" 'j["probes"][0]["state"]')" = disabled ] || fail "probe not disabled"
+pass "SIGHUP reloads: interval 2, sched disabled"
+
+# A bad config on reload is refused and changes nothing.
+printf 'interval = 5\nmode = later\n' >"$conf"
+set +e
+out=$(pa reload 2>&1)
+rc=$?
+set -e
+[ "$rc" -eq 4 ] || fail "reload of a bad config exited $rc, want 4 ($out)"
+echo "$out" | grep -q "perfagent.conf:2: bad value 'later' for mode" || fail "reload message: $out"
+status_json
+[ "$(json_get "$tmp/status.json" 'j["collection"]["interval_s"]')" = 2 ] || fail "bad reload changed interval"
+[ "$(json_get "$tmp/status.json" 'j["agent"]["last_reload"]["ok"]')" = False ] || fail "last_reload.ok"
+pa status | grep -q "last reload FAILED" || fail "human status hides the failed reload"
+pass "bad reload refused, running config kept, status says so"
+
+# Only root may change the daemon; anyone may read status.
+printf 'interval = 1\nimds = off\n' >"$conf"
+set +e
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$PERFAGENT" reload --runtime-dir "$run" 2>&1)
+rc=$?
+set -e
+[ "$rc" -eq 5 ] || fail "reload as nobody exited $rc, want 5 ($out)"
+echo "$out" | grep -q "needs root; you are uid 65534" || fail "reload as nobody said: $out"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$PERFAGENT" status --runtime-dir "$run" >/dev/null ||
+	fail "status as nobody failed"
+pa reload | grep -q "configuration reloaded" || fail "reload as root"
+pass "mutating requests need root (SO_PEERCRED); status is open"
+
+# Hostile clients: idle connections are dropped, status still answers.
+python3 "$TESTS_DIR/ctl_client.py" "$run/perfagent.sock" idle 20 >"$tmp/idle.out" &
+idle_pid=$!
+wait_for 5 grep -q connected "$tmp/idle.out" || fail "idle clients did not connect"
+start=$(now_ms)
+pa status >/dev/null || fail "status blocked by idle clients"
+echo "status answered in $(($(now_ms) - start)) ms with 20 idle clients connected"
+wait "$idle_pid"
+grep -q "closed 20" "$tmp/idle.out" || fail "idle clients not dropped: $(cat "$tmp/idle.out")"
+python3 "$TESTS_DIR/ctl_client.py" "$run/perfagent.sock" oversize | grep -q '"code":"bad_request"' ||
+	fail "oversized request not refused"
+python3 "$TESTS_DIR/ctl_client.py" "$run/perfagent.sock" junk | grep -q '"code":"bad_request"' ||
+	fail "junk request not refused"
+python3 "$TESTS_DIR/ctl_client.py" "$run/perfagent.sock" raw '{"cmd":"format-disk"}' |
+	grep -q '"code":"unknown_command"' || fail "unknown command not refused"
+python3 "$TESTS_DIR/ctl_client.py" "$run/perfagent.sock" raw '{"cmd":"ping"}' |
+	grep -q '"ok":true' || fail "ping"
+kill -0 "$daemon_pid" || fail "daemon died under hostile clients"
+pass "idle, oversized, junk and unknown requests handled; daemon alive"
+
+# A second daemon on the same socket refuses to start.
+set +e
+out=$("$PERFAGENT" daemon --config "$conf" --runtime-dir "$run" --state-dir "$tmp/state" 2>&1)
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "second daemon exited $rc, want 1"
+echo "$out" | grep -q "already answering" || fail "second daemon said: $out"
+pa status >/dev/null || fail "first daemon lost its socket"
+pass "a second daemon refuses to take the socket"
+
+# SIGTERM: clean exit, socket removed, nothing left attached.
+kill -TERM "$daemon_pid"
+start=$(now_ms)
+set +e
+wait "$daemon_pid"
+rc=$?
+set -e
+daemon_pid=
+[ "$rc" -eq 0 ] || fail "daemon exited $rc on SIGTERM"
+echo "stopped in $(($(now_ms) - start)) ms"
+[ ! -e "$run/perfagent.sock" ] || fail "socket left behind"
+grep -q "STOPPING=1" "$notify_log" || fail "no STOPPING=1"
+links_after=$(bpftool link show 2>/dev/null | grep -c '^[0-9]' || true)
+[ "$links_after" -le "$links_before" ] || fail "BPF links left: $links_before -> $links_after"
+pass "SIGTERM stops cleanly, socket removed, no BPF links left"

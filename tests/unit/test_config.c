@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Config parser: good and bad lines, messages, drop-in order, defaults. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "util.h"
+
+static int parse(struct pa_config *cfg, const char *text, struct lp_error *err)
+{
+	config_defaults(cfg);
+	return config_parse_buf(cfg, text, strlen(text), "test.conf", err);
+}
+
+static void test_defaults(void **state)
+{
+	struct pa_config cfg;
+
+	config_defaults(&cfg);
+	assert_int_equal(cfg.interval_s, 60);
+	assert_int_equal(cfg.log_level, LOG_LVL_INFO);
+	assert_int_equal(cfg.mode, MODE_APPLY);
+	assert_true(cfg.imds_enabled);
+	assert_int_equal(cfg.control_socket_mode, 0666);
+	assert_string_equal(cfg.instance_type, "");
+}
+
+static void test_good_lines(void **state)
+{
+	struct pa_config cfg;
+	struct lp_error err;
+	const char *text =
+		"# full-line comment\n"
+		"; also a comment\n"
+		"\n"
+		"interval = 10   # seconds\n"
+		"  log_level=debug\n"
+		"mode = advise\n"
+		"instance_type = c6in.large\n"
+		"imds = off\n"
+		"imds_endpoint = http://127.0.0.1:1338\n"
+		"control_socket_mode = 0660\n"
+		"disable_probes = sched\n"
+		"\t\n";
+
+	assert_int_equal(parse(&cfg, text, &err), 0);
+	assert_int_equal(cfg.interval_s, 10);
+	assert_int_equal(cfg.log_level, LOG_LVL_DEBUG);
+	assert_int_equal(cfg.mode, MODE_ADVISE);
+	assert_string_equal(cfg.instance_type, "c6in.large");
+	assert_false(cfg.imds_enabled);
+	assert_string_equal(cfg.imds_endpoint, "http://127.0.0.1:1338");
+	assert_int_equal(cfg.control_socket_mode, 0660);
+	assert_int_equal(cfg.n_disabled_probes, 1);
+	assert_string_equal(cfg.disabled_probes[0], "sched");
+}
+
+static void test_crlf_and_no_final_newline(void **state)
+{
+	struct pa_config cfg;
+	struct lp_error err;
+
+	assert_int_equal(parse(&cfg, "interval = 5\r\nmode = advise", &err), 0);
+	assert_int_equal(cfg.interval_s, 5);
+	assert_int_equal(cfg.mode, MODE_ADVISE);
+}
+
+static void test_empty_values_reset(void **state)
+{
+	struct pa_config cfg;
+	struct lp_error err;
+
+	assert_int_equal(parse(&cfg, "instance_type = m5.large\ninstance_type =\n"
+				     "disable_probes = sched\ndisable_probes =\n", &err), 0);
+	assert_string_equal(cfg.instance_type, "");
+	assert_int_equal(cfg.n_disabled_probes, 0);
+}
+
+struct bad_case {
+	const char *text;
+	int line;
+	const char *expect;  /* substring of the message */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "interval = 0\n", 1, "expected whole seconds from 1 to 3600" },
+	{ "interval = 3601\n", 1, "from 1 to 3600" },
+	{ "interval = 10s\n", 1, "bad value '10s' for interval" },
+	{ "interval = -5\n", 1, "bad value" },
+	{ "interval =\n", 1, "bad value '' for interval" },
+	{ "\n\nintervall = 10\n", 3, "unknown key 'intervall'; known keys: interval, log_level" },
+	{ "log_level = verbose\n", 1, "expected error, warn, info or debug" },
+	{ "mode = yolo\n", 1, "expected apply or advise" },
+	{ "imds = maybe\n", 1, "expected on or off" },
+	{ "imds_endpoint = https://x\n", 1, "an http:// URL" },
+	{ "control_socket_mode = 666\n", 1, "octal mode" },
+	{ "control_socket_mode = 0066\n", 1, "octal mode" },
+	{ "control_socket_mode = 01777\n", 1, "octal mode" },
+	{ "instance_type = C6IN.LARGE\n", 1, "bad value 'C6IN.LARGE' for instance_type (" },
+	{ "instance_type = m5\n", 1, "instance_type" },
+	{ "disable_probes = sched, warp\n", 1, "unknown probe 'warp'" },
+	{ "disable_probes = warp\n", 1, "a comma-separated list of: sched" },
+	{ "interval 10\n", 1, "expected 'key = value'" },
+	{ "= 10\n", 1, "bad key" },
+	{ "Interval = 10\n", 1, "bad key 'Interval'" },
+	{ "[main]\ninterval = 10\n", 2, "no sections" },
+	{ "[main\n", 1, "section header" },
+	{ "interval = 10\nmode = apply\nlog_level = loud\n", 3, "log_level" },
+};
+
+static void test_bad_lines(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(bad_cases); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		struct pa_config cfg;
+		struct lp_error err;
+		char msg[1024];
+
+		assert_int_not_equal(parse(&cfg, c->text, &err), 0);
+		lp_error_format(&err, msg, sizeof(msg));
+		if (err.line != c->line || !strstr(msg, c->expect))
+			fail_msg("case %zu (%s): got line %d '%s', want line %d and '%s'", i,
+				 c->text, err.line, msg, c->line, c->expect);
+		assert_non_null(strstr(msg, "test.conf:"));
+	}
+}
+
+static void test_nul_and_long_lines(void **state)
+{
+	struct pa_config cfg;
+	struct lp_error err;
+	char *big;
+
+	config_defaults(&cfg);
+	assert_int_not_equal(config_parse_buf(&cfg, "interval = 1\0x\n", 15, "t", &err), 0);
+	assert_non_null(strstr(err.msg, "NUL"));
+
+	big = malloc(LP_MAX_LINE + 32);
+	memset(big, 'a', LP_MAX_LINE + 31);
+	memcpy(big, "interval = ", 11);
+	big[LP_MAX_LINE + 31] = '\0';
+	assert_int_not_equal(parse(&cfg, big, &err), 0);
+	assert_non_null(strstr(err.msg, "longer than"));
+	free(big);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_load_with_dropins(void **state)
+{
+	char dir[] = "/tmp/perfagent-config-XXXXXX";
+	char dropins[PATH_MAX], file[PATH_MAX];
+	struct pa_paths paths;
+	struct pa_config cfg;
+	struct lp_error err;
+	char cmd[PATH_MAX + 16];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(dropins, sizeof(dropins), "%s/conf.d", dir);
+	assert_int_equal(mkdir(dropins, 0755), 0);
+	write_file(dir, "perfagent.conf", "interval = 30\nmode = advise\n");
+	write_file(dropins, "20-b.conf", "interval = 20\n");
+	write_file(dropins, "10-a.conf", "interval = 10\nlog_level = warn\n");
+	write_file(dropins, "30-ignored.conf.disabled", "garbage\n");
+	write_file(dropins, ".hidden.conf", "garbage\n");
+
+	paths_init(&paths);
+	snprintf(file, sizeof(file), "%s/perfagent.conf", dir);
+	assert_int_equal(paths_set_config(&paths, file), 0);
+	assert_int_equal(config_load(&cfg, &paths, true, &err), 0);
+	/* Later drop-ins win: 20-b.conf comes after 10-a.conf. */
+	assert_int_equal(cfg.interval_s, 20);
+	assert_int_equal(cfg.log_level, LOG_LVL_WARN);
+	assert_int_equal(cfg.mode, MODE_ADVISE);
+	assert_int_equal(cfg.n_files, 3);
+	assert_non_null(strstr(cfg.files[1], "10-a.conf"));
+
+	/* A bad drop-in names its own file and line. */
+	write_file(dropins, "40-bad.conf", "\ninterval = fast\n");
+	assert_int_not_equal(config_load(&cfg, &paths, true, &err), 0);
+	assert_non_null(strstr(err.file, "40-bad.conf"));
+	assert_int_equal(err.line, 2);
+
+	/* A missing main file means defaults, unless the user named it. */
+	unlink(file);
+	unlink(strcat(strcpy(cmd, dropins), "/40-bad.conf"));
+	assert_int_equal(config_load(&cfg, &paths, false, &err), 0);
+	assert_true(cfg.main_file_missing);
+	assert_int_equal(cfg.interval_s, 20);
+	assert_int_not_equal(config_load(&cfg, &paths, true, &err), 0);
+	assert_non_null(strstr(err.msg, "cannot read"));
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_good_lines),
+		cmocka_unit_test(test_crlf_and_no_final_newline),
+		cmocka_unit_test(test_empty_values_reset),
+		cmocka_unit_test(test_bad_lines),
+		cmocka_unit_test(test_nul_and_long_lines),
+		cmocka_unit_test(test_load_with_dropins),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
