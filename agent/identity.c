@@ -448,21 +448,29 @@ out:
 
 static void id_explain_none(struct identity *id)
 {
+	/* imds_status reads "IMDS refused ..." or "disabled by config". */
+	const char *imds = strncmp(id->imds_status, "IMDS", 4) ? "IMDS " : "";
+
 	if (id->source != ID_SOURCE_NONE)
 		return;
 	if (id->is_ec2)
-		id_note(id, "EC2 instance (%s) of unknown type (IMDS: %s); using the generic profile",
-			id->hypervisor[0] ? id->hypervisor : "?", id->imds_status);
+		id_note(id, "EC2 instance (%s) of unknown type (%s%s); using the generic profile",
+			id->hypervisor[0] ? id->hypervisor : "?", imds, id->imds_status);
 	else
-		id_note(id, "not an EC2 instance (no Amazon EC2 DMI vendor, IMDS: %s); "
-			"using the generic profile", id->imds_status);
+		id_note(id, "not an EC2 instance (no Amazon EC2 DMI vendor; %s%s); "
+			"using the generic profile", imds, id->imds_status);
 }
 
 void identity_detect(const struct identity_opts *opts, struct identity *id)
 {
+	static const struct pa_paths host_paths; /* the host's /sys, no cache */
 	uint64_t start = util_now_mono_ms();
+	struct identity_opts o = *opts;
 	char dmi_id[32];
 
+	if (!o.paths)
+		o.paths = &host_paths;
+	opts = &o;
 	memset(id, 0, sizeof(*id));
 	id->detected_at_ms = util_now_wall_ms();
 	inventory_read(opts->paths, &id->inv);
@@ -640,7 +648,7 @@ static void id_print_type(const struct identity *id, FILE *out)
 		identity_source_name(id->source));
 	if (!id->type_parsed)
 		return;
-	fprintf(out, "%-*sclass %s", ID_LABEL_W, "Family", t->class_);
+	fprintf(out, "%-*s%s: class %s", ID_LABEL_W, "Family", t->family, t->class_);
 	if (t->generation)
 		fprintf(out, ", generation %d", t->generation);
 	if (proc)

@@ -257,7 +257,7 @@ static size_t imds_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata
 	return n;
 }
 
-static bool imds_printable_url(const char *s, size_t len)
+static bool imds_graph_only(const char *s, size_t len)
 {
 	size_t i;
 
@@ -285,11 +285,15 @@ static int imds_pick_endpoint(const struct imds_opts *opts, struct imds_ctx *c)
 	len = strlen(ep);
 	while (len > 0 && ep[len - 1] == '/')
 		len--;
-	if (len <= 7 || len >= sizeof(c->endpoint) || strncasecmp(ep, "http://", 7) ||
-	    !imds_printable_url(ep, len))
+	/* Shown back to the user only when it holds no control characters. */
+	if (!imds_graph_only(ep, len))
+		return imds_fail(c->err, c->errsz, -EINVAL,
+				 "IMDS endpoint holds blanks or control characters "
+				 "(check imds_endpoint and AWS_EC2_METADATA_SERVICE_ENDPOINT)");
+	if (len <= 7 || len >= sizeof(c->endpoint) || strncasecmp(ep, "http://", 7))
 		return imds_fail(c->err, c->errsz, -EINVAL,
 				 "IMDS endpoint \"%.80s\" is not an http:// URL "
-				 "(check AWS_EC2_METADATA_SERVICE_ENDPOINT)", ep);
+				 "(check imds_endpoint and AWS_EC2_METADATA_SERVICE_ENDPOINT)", ep);
 	memcpy(c->endpoint, ep, len);
 	c->endpoint[len] = '\0';
 	return 0;
@@ -551,7 +555,7 @@ static int imds_get_token(struct imds_ctx *c, struct imds_buf *b, char *token, s
 	while (len > 0 && isspace((unsigned char)b->data[len - 1]))
 		len--;
 	/* The token goes into a header: printable, no blanks, bounded. */
-	if (len == 0 || len >= size || !imds_printable_url(b->data, len)) {
+	if (len == 0 || len >= size || !imds_graph_only(b->data, len)) {
 		ret = imds_fail(c->err, c->errsz, -EPROTO,
 				"IMDS at %s sent a malformed token (%zu bytes)", c->endpoint, len);
 		goto out;

@@ -4,7 +4,9 @@
  * memory, network interfaces and block devices (with EBS volume ids). Every
  * piece is optional; what cannot be read stays zero or empty.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>

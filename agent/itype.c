@@ -355,7 +355,7 @@ static int parse_suffix(struct itype *t, const struct family_parts *p,
 
 static int parse_family(struct itype *t, char *err, size_t errsz)
 {
-	struct family_parts p;
+	struct family_parts p = { 0 };
 	int ret;
 
 	ret = split_family(t, &p, err, errsz);

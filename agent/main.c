@@ -45,7 +45,8 @@ struct command {
 	int (*run)(struct cli *cli);
 	unsigned int options;
 	const char *usage;
-	const char *help;
+	const char *summary;    /* one line, for the command list */
+	const char *help;       /* the rest, for `perfagent help COMMAND` */
 };
 
 static int cmd_daemon(struct cli *cli);
@@ -60,21 +61,26 @@ static const struct command commands[] = {
 	  OPT_CONFIG | OPT_ROOT | OPT_STATE_DIR | OPT_RUNTIME_DIR | OPT_INSTANCE_TYPE |
 		  OPT_CHECK_CONFIG | OPT_LOG_LEVEL,
 	  "daemon [--check-config] [--config FILE] [--instance-type TYPE] [--log-level LEVEL]",
-	  "Run the agent in the foreground (systemd runs it this way; logs go to stderr).\n"
-	  "With --check-config, validate the configuration and exit." },
+	  "run the agent in the foreground",
+	  "Runs in the foreground, as systemd (Type=notify) starts it; logs go to stderr.\n"
+	  "SIGHUP reloads the configuration, SIGTERM stops. With --check-config, validate\n"
+	  "the configuration and exit (0 when valid, 4 when not)." },
 	{ "status", cmd_status, OPT_JSON | OPT_RUNTIME_DIR, "status [--json]",
-	  "Ask the running daemon for its state: identity, profile, probes, collection,\n"
-	  "metrics sink. Exits 3 when no daemon answers." },
+	  "show what the running daemon sees and does",
+	  "Asks the running daemon for its state: identity, profile, probes, collection,\n"
+	  "metrics sink, configuration. Exits 3 when no daemon answers." },
 	{ "detect", cmd_detect,
 	  OPT_JSON | OPT_CONFIG | OPT_ROOT | OPT_STATE_DIR | OPT_INSTANCE_TYPE | OPT_NO_IMDS,
 	  "detect [--json] [--instance-type TYPE] [--no-imds]",
-	  "Find out what this host is, without a daemon: DMI, then IMDSv2, then the cached\n"
-	  "identity, then \"not EC2\". Also lists vCPUs, memory, NICs and block devices." },
+	  "find out what this host is (no daemon needed)",
+	  "Tries an override, then DMI, then IMDSv2, then the identity cached in the state\n"
+	  "directory, then says \"not EC2\". Also lists vCPUs, memory, NICs and block devices." },
 	{ "reload", cmd_reload, OPT_RUNTIME_DIR, "reload",
-	  "Make the running daemon re-read its configuration (root only; same as SIGHUP).\n"
-	  "An invalid configuration is refused and the running one stays." },
-	{ "version", cmd_version, 0, "version", "Print the version." },
-	{ "help", cmd_help, 0, "help [COMMAND]", "Show help for perfagent or one command." },
+	  "make the daemon re-read its configuration (root)",
+	  "Same as SIGHUP. An invalid configuration is refused as a whole (exit 4) and the\n"
+	  "running one stays." },
+	{ "version", cmd_version, 0, "version", "print the version", NULL },
+	{ "help", cmd_help, 0, "help [COMMAND]", "show help for perfagent or one command", NULL },
 };
 
 static const struct option long_options[] = {
@@ -91,19 +97,32 @@ static const struct option long_options[] = {
 	{ 0 },
 };
 
-static const char options_help[] =
-	"Options (each command accepts those in its usage line):\n"
-	"  --json                 machine-readable output (stable; see the README)\n"
-	"  --config FILE          config file (default /etc/perfagent/perfagent.conf);\n"
-	"                         drop-ins are read from conf.d/ next to it\n"
-	"  --root DIR             read /proc and /sys under DIR (tests)\n"
-	"  --state-dir DIR        state directory (default /var/lib/perfagent)\n"
-	"  --runtime-dir DIR      control socket directory (default /run/perfagent)\n"
-	"  --instance-type TYPE   use TYPE instead of detecting it\n"
-	"  --no-imds              do not ask the instance metadata service\n"
-	"  --log-level LEVEL      error, warn, info or debug (overrides log_level)\n"
-	"  --check-config         validate the configuration and exit\n"
-	"  -h, --help             this help\n";
+static const struct {
+	unsigned int bit;
+	const char *text;
+} options_help[] = {
+	{ OPT_JSON, "  --json                 machine-readable output (stable; see the README)\n" },
+	{ OPT_CONFIG, "  --config FILE          config file (default /etc/perfagent/perfagent.conf);\n"
+		      "                         drop-ins are read from conf.d/ next to it\n" },
+	{ OPT_ROOT, "  --root DIR             read /proc and /sys under DIR (tests)\n" },
+	{ OPT_STATE_DIR, "  --state-dir DIR        state directory (default /var/lib/perfagent)\n" },
+	{ OPT_RUNTIME_DIR, "  --runtime-dir DIR      control socket directory (default /run/perfagent)\n" },
+	{ OPT_INSTANCE_TYPE, "  --instance-type TYPE   use TYPE instead of detecting it\n" },
+	{ OPT_NO_IMDS, "  --no-imds              do not ask the instance metadata service\n" },
+	{ OPT_LOG_LEVEL, "  --log-level LEVEL      error, warn, info or debug (overrides log_level)\n" },
+	{ OPT_CHECK_CONFIG, "  --check-config         validate the configuration and exit\n" },
+};
+
+/* Prints the options in mask, and -h which every command takes. */
+static void print_options(unsigned int mask, FILE *out)
+{
+	fprintf(out, "Options:\n");
+	for (size_t i = 0; i < sizeof(options_help) / sizeof(options_help[0]); i++) {
+		if (options_help[i].bit & mask)
+			fputs(options_help[i].text, out);
+	}
+	fputs("  -h, --help             this help\n", out);
+}
 
 static const char exit_codes_help[] =
 	"Exit codes:\n"
@@ -120,16 +139,20 @@ static void print_usage(FILE *out)
 		     "perfagent detects the EC2 instance it runs on, watches it with eBPF probes\n"
 		     "and answers 'perfagent status'.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-9s %.*s\n", commands[i].name,
-			(int)strcspn(commands[i].help, "\n"), commands[i].help);
-	fprintf(out, "\nRun 'perfagent help COMMAND' for a command's options.\n\n%s\n%s",
-		options_help, exit_codes_help);
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nRun 'perfagent help COMMAND' for the options of one command.\n\n");
+	print_options(~0u, out);
+	fprintf(out, "\n%s", exit_codes_help);
 }
 
 static void print_command_help(const struct command *c, FILE *out)
 {
-	fprintf(out, "Usage: perfagent %s\n\n%s\n\n%s\n%s", c->usage, c->help, options_help,
-		exit_codes_help);
+	fprintf(out, "Usage: perfagent %s\n\nperfagent %s: %s.\n", c->usage, c->name, c->summary);
+	if (c->help)
+		fprintf(out, "%s\n", c->help);
+	fputc('\n', out);
+	print_options(c->options, out);
+	fprintf(out, "\n%s", exit_codes_help);
 }
 
 static const struct command *find_command(const char *name)
@@ -185,10 +208,15 @@ static int parse_options(const struct command *c, struct cli *cli, int argc, cha
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+h", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:h", long_options, NULL)) != -1) {
 		if (opt == 'h') {
 			print_command_help(c, stdout);
 			return EXIT_OK;
+		}
+		if (opt == ':') {
+			fprintf(stderr, "perfagent %s: option '%s' needs a value\n", c->name,
+				argv[optind - 1]);
+			return EXIT_USAGE;
 		}
 		if (opt == '?' || !(option_bit(opt) & c->options)) {
 			fprintf(stderr, "perfagent %s: unknown or misplaced option '%s'\n"

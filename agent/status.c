@@ -73,9 +73,8 @@ static void print_identity(struct json_object *s, FILE *out)
 			get(id, "availability_zone") ? ", " : "",
 			str(id, "availability_zone", ""));
 	else
-		fprintf(out, LABEL "not EC2 (%s)\n", "instance",
-			str(id, "note", "no EC2 identity found"));
-	fprintf(out, LABEL "%lld vCPUs, %.1f GiB, %zu NICs, %zu block devices\n", "host",
+		fprintf(out, LABEL "%s\n", "instance", str(id, "note", "not EC2"));
+	fprintf(out, LABEL "%lld vCPUs, %.1f GiB, NICs: %zu, block devices: %zu\n", "host",
 		(long long)num(id, "vcpus"), num(id, "memory_bytes") / 1073741824.0,
 		json_object_array_length(get(id, "nics")),
 		json_object_array_length(get(id, "block_devices")));

@@ -10,8 +10,8 @@ Modes:
   slow      answer like ok, but only after 5 s.
   401, 403, 404, 500
             that status for every request.
-  garbage   200 with a body that is not JSON, for every request.
-  oversize  200 with a 200 KiB body, for every request.
+  garbage   tokens as in ok, then 200 with a body that is not JSON.
+  oversize  tokens as in ok, then 200 with a 200 KiB body.
 
 With --port 0 the kernel picks a free port, printed as "PORT <n>" on stdout.
 Binds 127.0.0.1 only. Logs one line per request to stderr.
@@ -128,12 +128,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if mode in ("401", "403", "404", "500"):
             self.reply(int(mode), "%s\n" % mode)
             return True
-        if mode == "garbage":
-            self.reply(200, "<html>this is not an identity document</html>\n")
-            return True
-        if mode == "oversize":
-            self.reply(200, "x" * (200 * 1024))
-            return True
         if mode == "slow":
             if self.state.stop.wait(5.0):
                 return True
@@ -164,6 +158,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if not self.state.token_valid(self.headers.get(TOKEN_HEADER)):
             self.reply(401, "Unauthorized\n")
+            return
+        # Bad bodies come after a good token exchange, as from a broken IMDS.
+        if self.state.args.mode == "garbage":
+            self.reply(200, "<html>this is not an identity document</html>\n")
+            return
+        if self.state.args.mode == "oversize":
+            self.reply(200, "x" * (200 * 1024))
             return
         body = self.state.meta(self.path.split("?")[0])
         if body is None:

@@ -75,7 +75,7 @@ cat "$tmp/status.txt"
 grep -Eq '^probes +sched +running +tp_btf' "$tmp/status.txt" || fail "probe line missing"
 grep -q "^profile .*unavailable: no profile engine yet" "$tmp/status.txt" || fail "profile line"
 grep -q "^sink .*unavailable" "$tmp/status.txt" || fail "sink line"
-grep -q "^instance .*not EC2" "$tmp/status.txt" || fail "instance line"
+grep -q "^instance .*not an EC2 instance" "$tmp/status.txt" || fail "instance line"
 pass "status prints the summary"
 
 # JSON status and real collection.

@@ -3,7 +3,9 @@
  * IMDS client: the identity document parser over good and hostile input,
  * and the HTTP client against a scripted in-process server on 127.0.0.1.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
