@@ -16,7 +16,7 @@ struct imds_opts {
 	const char *endpoint;      /* NULL: $AWS_EC2_METADATA_SERVICE_ENDPOINT or the default */
 	long connect_timeout_ms;   /* 0: 250 */
 	long request_timeout_ms;   /* 0: 1000 */
-	int retries;               /* extra attempts on timeouts and 5xx: 0..2 */
+	int retries;               /* extra attempts on timeouts and 5xx: 0 = default (1), <0 = none, max 2 */
 };
 
 struct imds_identity_doc {
