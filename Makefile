@@ -8,6 +8,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SYSCONFDIR ?= /etc
 DATADIR ?= $(PREFIX)/share
+PROFILEDIR ?= $(DATADIR)/perfagent/profiles
 DESTDIR ?=
 
 CC ?= cc
@@ -30,7 +31,8 @@ CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wmissing-prototypes -Wstrict-prototypes
 CPPFLAGS_ALL := -D_GNU_SOURCE -I$(OUT) -Iagent -I. -DPERFAGENT_VERSION='"$(VERSION)"' \
-	-DPERFAGENT_SYSCONFDIR='"$(SYSCONFDIR)"' $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
+	-DPERFAGENT_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	-DPERFAGENT_PROFILEDIR='"$(PROFILEDIR)"' $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
 LDLIBS_ALL := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null)
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -Ibpf
 
@@ -42,6 +44,10 @@ AGENT_SRCS := $(wildcard agent/*.c)
 AGENT_OBJS := $(patsubst agent/%.c,$(OUT)/agent/%.o,$(AGENT_SRCS))
 # Everything but main(), for the unit tests to link against.
 LIB_OBJS := $(filter-out $(OUT)/agent/main.o,$(AGENT_OBJS))
+
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAYS := $(addprefix $(OUT)/fuzz/replay_,$(FUZZ_TARGETS))
+FUZZ_SECONDS ?= 60
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -56,11 +62,11 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean install test check unit system run deps test-deps
+.PHONY: all clean install test check unit system fuzz fuzz-replay run deps test-deps
 
 all: $(OUT)/perfagent
 
-$(OUT) $(OUT)/agent $(OUT)/tests:
+$(OUT) $(OUT)/agent $(OUT)/tests $(OUT)/fuzz:
 	$(Q)mkdir -p $@
 
 $(OUT)/vmlinux.h: | $(OUT)
@@ -92,13 +98,37 @@ $(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/tests
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) $< $(LIB_OBJS) \
 		$(LDFLAGS) $(LDLIBS_ALL) -lcmocka $(LDLIBS) -o $@
 
+# Each fuzz target also builds with gcc against a replay main(), so the
+# normal test run checks every committed corpus input.
+$(OUT)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB_OBJS) | $(OUT)/fuzz
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) $< tests/fuzz/replay.c $(LIB_OBJS) \
+		$(LDFLAGS) $(LDLIBS_ALL) $(LDLIBS) -o $@
+
+fuzz-replay: $(FUZZ_REPLAYS)
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		printf '%-10s ' "$$t"; $(OUT)/fuzz/replay_$$t tests/fuzz/corpus/$$t || exit 1; done
+
+# libFuzzer with ASan and UBSan, FUZZ_SECONDS per target; new crashes are
+# left in build/fuzz/<target>/ (add them to the corpus once fixed).
+fuzz: $(BPF_SKELS) | $(OUT)/fuzz
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+		$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_ALL) \
+			tests/fuzz/fuzz_$$t.c $(filter-out agent/main.c,$(AGENT_SRCS)) \
+			$(LDLIBS_ALL) -o $(OUT)/fuzz/fuzz_$$t || exit 1; \
+		mkdir -p $(OUT)/fuzz/$$t $(OUT)/fuzz/$$t.corpus; \
+		$(OUT)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(OUT)/fuzz/$$t/ \
+			$(OUT)/fuzz/$$t.corpus tests/fuzz/corpus/$$t || exit 1; \
+	done
+
 unit: $(UNIT_BINS)
 	$(Q)tests/run-unit.sh $(UNIT_BINS)
 
 system: $(OUT)/perfagent
-	$(Q)tests/run-system.sh
+	$(Q)PERFAGENT_PROFILE_DIR=$(CURDIR)/tuning-profiles tests/run-system.sh
 
-check: $(OUT)/perfagent unit system
+check: $(OUT)/perfagent unit fuzz-replay system
 
 # The README's two commands: both install what is missing first.
 deps:
@@ -109,15 +139,20 @@ test-deps:
 test: test-deps
 	$(Q)$(MAKE) --no-print-directory check
 
+# From the source tree the profiles are read from tuning-profiles/.
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(OUT)/perfagent daemon
+	PERFAGENT_PROFILE_DIR=$(CURDIR)/tuning-profiles $(OUT)/perfagent daemon
 
 install: $(OUT)/perfagent
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(OUT)/perfagent $(DESTDIR)$(BINDIR)/perfagent
 	install -d $(DESTDIR)$(SYSCONFDIR)/perfagent/conf.d
-	install -m 0644 packaging/perfagent.conf $(DESTDIR)$(SYSCONFDIR)/perfagent/perfagent.conf
+	# An existing config is the user's: never overwrite it.
+	[ -e $(DESTDIR)$(SYSCONFDIR)/perfagent/perfagent.conf ] || \
+		install -m 0644 packaging/perfagent.conf $(DESTDIR)$(SYSCONFDIR)/perfagent/perfagent.conf
+	install -d $(DESTDIR)$(PROFILEDIR)
+	install -m 0644 tuning-profiles/*.conf $(DESTDIR)$(PROFILEDIR)/
 
 clean:
 	rm -rf $(OUT)

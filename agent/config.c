@@ -127,6 +127,57 @@ static int set_disable_probes(struct pa_config *cfg, const char *value, char *er
 	return 0;
 }
 
+static int set_profile(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	/* A name, never a path: profiles are looked up in the profile directories. */
+	if (strlen(value) >= sizeof(cfg->profile) || strspn(value,
+	    "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(value))
+		return -EINVAL;
+	strcpy(cfg->profile, value);
+	return 0;
+}
+
+static int set_revert_on_stop(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	return set_bool(&cfg->revert_on_stop, value);
+}
+
+static bool exclude_is_valid(const char *glob)
+{
+	static const char *const kinds[] = { "sysctl:", "vm:", "block:", "ethtool:", "*" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		if (strncmp(glob, kinds[i], strlen(kinds[i])) == 0)
+			return strlen(glob) < sizeof(((struct pa_config *)0)->excludes[0]);
+	}
+	return false;
+}
+
+/* Lines add up (a drop-in can add one knob); an empty value clears the list. */
+static int set_exclude(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	char buf[1024], *tok, *save = NULL;
+
+	if (!*value) {
+		cfg->n_excludes = 0;
+		return 0;
+	}
+	if (snprintf(buf, sizeof(buf), "%s", value) >= (int)sizeof(buf))
+		return -EINVAL;
+	for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		if (!exclude_is_valid(tok)) {
+			snprintf(err, errsz, "'%.64s' is not a knob pattern", tok);
+			return -EINVAL;
+		}
+		if (cfg->n_excludes == CONFIG_MAX_EXCLUDES) {
+			snprintf(err, errsz, "more than %d patterns", CONFIG_MAX_EXCLUDES);
+			return -EINVAL;
+		}
+		strcpy(cfg->excludes[cfg->n_excludes++], tok);
+	}
+	return 0;
+}
+
 static const struct config_key config_keys[] = {
 	{ "interval", set_interval, "whole seconds from 1 to 3600" },
 	{ "log_level", set_log_level, "error, warn, info or debug" },
@@ -135,6 +186,9 @@ static const struct config_key config_keys[] = {
 	{ "imds", set_imds, "on or off" },
 	{ "imds_endpoint", set_imds_endpoint, "an http:// URL, or empty for the default" },
 	{ "control_socket_mode", set_socket_mode, "an octal mode from 0600 to 0777, such as 0666" },
+	{ "profile", set_profile, "a profile name (letters, digits, '_', '-'), or empty to match by instance type" },
+	{ "exclude", set_exclude, "comma-separated knob patterns such as sysctl:net.core.somaxconn, block:*:scheduler, vm:*" },
+	{ "revert_on_stop", set_revert_on_stop, "yes or no" },
 	{ "disable_probes", set_disable_probes, NULL /* filled from probes_known_names() */ },
 };
 
@@ -264,6 +318,15 @@ int config_load(struct pa_config *cfg, const struct pa_paths *paths, bool must_e
 const char *config_mode_name(enum pa_mode mode)
 {
 	return mode == MODE_ADVISE ? "advise" : "apply";
+}
+
+void config_excludes(const struct pa_config *cfg, const char *out[CONFIG_MAX_EXCLUDES + 1])
+{
+	int i;
+
+	for (i = 0; i < cfg->n_excludes; i++)
+		out[i] = cfg->excludes[i];
+	out[i] = NULL;
 }
 
 void config_disabled_probes(const struct pa_config *cfg, const char *out[CONFIG_MAX_PROBES + 1])

@@ -17,6 +17,7 @@
 
 #define CONFIG_MAX_PROBES 8
 #define CONFIG_MAX_FILES 64
+#define CONFIG_MAX_EXCLUDES 32
 
 enum pa_mode {
 	MODE_APPLY = 0, /* apply the matched tuning profile */
@@ -31,6 +32,10 @@ struct pa_config {
 	bool imds_enabled;
 	char imds_endpoint[256];            /* "" = $AWS_EC2_METADATA_SERVICE_ENDPOINT or default */
 	mode_t control_socket_mode;
+	char profile[64];                   /* "" = match by instance type */
+	bool revert_on_stop;
+	int n_excludes;
+	char excludes[CONFIG_MAX_EXCLUDES][128]; /* globs over knob ids */
 	int n_disabled_probes;
 	char disabled_probes[CONFIG_MAX_PROBES][16];
 
@@ -55,6 +60,9 @@ int config_parse_buf(struct pa_config *cfg, const char *buf, size_t len, const c
 		     struct lp_error *err);
 
 const char *config_mode_name(enum pa_mode mode);
+
+/* NULL-terminated list of exclude globs, valid while cfg lives. */
+void config_excludes(const struct pa_config *cfg, const char *out[CONFIG_MAX_EXCLUDES + 1]);
 
 /* NULL-terminated list of disabled probe names, valid while cfg lives. */
 void config_disabled_probes(const struct pa_config *cfg, const char *out[CONFIG_MAX_PROBES + 1]);

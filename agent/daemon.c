@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "exitcodes.h"
 #include "identity.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "notify.h"
 #include "probes.h"
@@ -208,21 +209,6 @@ static void on_timer(struct ev_source *src, uint32_t events)
 	collect(d);
 }
 
-static struct json_object *json_string_or_null(const char *s)
-{
-	return s && *s ? json_object_new_string(s) : NULL;
-}
-
-static struct json_object *json_time_or_null(uint64_t wall_ms)
-{
-	char buf[32];
-
-	if (!wall_ms)
-		return NULL;
-	util_format_time(wall_ms, buf, sizeof(buf));
-	return json_object_new_string(buf);
-}
-
 static struct json_object *agent_json(const struct daemon *d)
 {
 	struct json_object *a = json_object_new_object();
@@ -244,10 +230,10 @@ static struct json_object *agent_json(const struct daemon *d)
 	json_object_object_add(a, "log_level",
 			       json_object_new_string(log_level_name(log_get_level())));
 	json_object_object_add(a, "config_files", files);
-	json_object_object_add(a, "config_note", json_string_or_null(note));
+	json_object_object_add(a, "config_note", json_str_or_null(note));
 	json_object_object_add(reload, "at", json_time_or_null(d->reload_wall_ms));
 	json_object_object_add(reload, "ok", json_object_new_boolean(!d->reload_error[0]));
-	json_object_object_add(reload, "error", json_string_or_null(d->reload_error));
+	json_object_object_add(reload, "error", json_str_or_null(d->reload_error));
 	json_object_object_add(a, "last_reload", reload);
 	json_object_object_add(a, "control_clients",
 			       json_object_new_int(d->ctl ? ctl_server_clients(d->ctl) : 0));

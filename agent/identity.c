@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "identity.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "util.h"
 
@@ -291,30 +292,6 @@ static void id_save_cache(const struct identity_opts *o, const struct identity *
 	json_object_put(obj);
 }
 
-/* 0, -ENOENT when absent or null, -EINVAL when not a fitting clean string. */
-static int id_json_get_str(struct json_object *obj, const char *key, char *dst, size_t size)
-{
-	struct json_object *val;
-	const char *s;
-	size_t i, len;
-
-	dst[0] = '\0';
-	if (!json_object_object_get_ex(obj, key, &val) || !val)
-		return -ENOENT;
-	if (!json_object_is_type(val, json_type_string))
-		return -EINVAL;
-	s = json_object_get_string(val);
-	len = json_object_get_string_len(val);
-	if (len >= size || strlen(s) != len)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		if ((unsigned char)s[i] < 0x20)
-			return -EINVAL;
-	}
-	memcpy(dst, s, len + 1);
-	return 0;
-}
-
 /* The cached fields, checked; the caller decides whether to use them. */
 struct id_cached {
 	bool is_ec2;
@@ -346,20 +323,20 @@ static const char *id_cache_check(struct json_object *obj, struct id_cached *c)
 	c->written_at_ms = json_object_get_int64(val);
 	c->is_ec2 = !json_object_object_get_ex(obj, "is_ec2", &val) ||
 		    json_object_get_boolean(val);
-	if (id_json_get_str(obj, "instance_type", c->instance_type, sizeof(c->instance_type)) ||
+	if (json_get_clean_string(obj, "instance_type", c->instance_type, sizeof(c->instance_type)) ||
 	    itype_parse(c->instance_type, &t, err, sizeof(err)))
 		return "no valid instance_type";
-	if (id_json_get_str(obj, "instance_id", c->instance_id, sizeof(c->instance_id)) == -EINVAL ||
+	if (json_get_clean_string(obj, "instance_id", c->instance_id, sizeof(c->instance_id)) == -EINVAL ||
 	    (c->instance_id[0] && !id_valid_instance_id(c->instance_id)))
 		return "invalid instance_id";
 	/* The rest is informational: a bad value is dropped, not fatal. */
-	id_json_get_str(obj, "hypervisor", c->hypervisor, sizeof(c->hypervisor));
-	id_json_get_str(obj, "region", c->region, sizeof(c->region));
-	id_json_get_str(obj, "availability_zone", c->availability_zone,
+	json_get_clean_string(obj, "hypervisor", c->hypervisor, sizeof(c->hypervisor));
+	json_get_clean_string(obj, "region", c->region, sizeof(c->region));
+	json_get_clean_string(obj, "availability_zone", c->availability_zone,
 			sizeof(c->availability_zone));
-	id_json_get_str(obj, "account_id", c->account_id, sizeof(c->account_id));
-	id_json_get_str(obj, "image_id", c->image_id, sizeof(c->image_id));
-	id_json_get_str(obj, "architecture", c->architecture, sizeof(c->architecture));
+	json_get_clean_string(obj, "account_id", c->account_id, sizeof(c->account_id));
+	json_get_clean_string(obj, "image_id", c->image_id, sizeof(c->image_id));
+	json_get_clean_string(obj, "architecture", c->architecture, sizeof(c->architecture));
 	return NULL;
 }
 
@@ -486,11 +463,6 @@ void identity_detect(const struct identity_opts *opts, struct identity *id)
 
 /* ---- output ---- */
 
-static struct json_object *id_json_str(const char *s)
-{
-	return s && *s ? json_object_new_string(s) : NULL;
-}
-
 static struct json_object *id_type_json(const struct identity *id)
 {
 	const struct itype *t = &id->type;
@@ -507,17 +479,17 @@ static struct json_object *id_type_json(const struct identity *id)
 		json_object_array_add(opts, json_object_new_string(letter));
 	}
 	letter[0] = t->processor;
-	json_object_object_add(obj, "family", id_json_str(t->family));
-	json_object_object_add(obj, "class", id_json_str(t->class_));
+	json_object_object_add(obj, "family", json_str_or_null(t->family));
+	json_object_object_add(obj, "class", json_str_or_null(t->class_));
 	json_object_object_add(obj, "generation",
 			       t->generation ? json_object_new_int(t->generation) : NULL);
-	json_object_object_add(obj, "processor", id_json_str(letter));
+	json_object_object_add(obj, "processor", json_str_or_null(letter));
 	json_object_object_add(obj, "processor_name",
-			       id_json_str(itype_processor_name(t->processor)));
+			       json_str_or_null(itype_processor_name(t->processor)));
 	json_object_object_add(obj, "options", opts);
-	json_object_object_add(obj, "variant", id_json_str(t->variant));
+	json_object_object_add(obj, "variant", json_str_or_null(t->variant));
 	json_object_object_add(obj, "flex", json_object_new_boolean(t->flex));
-	json_object_object_add(obj, "size", id_json_str(t->size));
+	json_object_object_add(obj, "size", json_str_or_null(t->size));
 	json_object_object_add(obj, "metal", json_object_new_boolean(t->metal));
 	return obj;
 }
@@ -531,11 +503,11 @@ static struct json_object *id_nics_json(const struct inventory *inv)
 		const struct inv_nic *n = &inv->nics[i];
 
 		o = json_object_new_object();
-		json_object_object_add(o, "name", id_json_str(n->name));
-		json_object_object_add(o, "driver", id_json_str(n->driver));
-		json_object_object_add(o, "mac", id_json_str(n->mac));
+		json_object_object_add(o, "name", json_str_or_null(n->name));
+		json_object_object_add(o, "driver", json_str_or_null(n->driver));
+		json_object_object_add(o, "mac", json_str_or_null(n->mac));
 		json_object_object_add(o, "mtu", json_object_new_int64(n->mtu));
-		json_object_object_add(o, "operstate", id_json_str(n->operstate));
+		json_object_object_add(o, "operstate", json_str_or_null(n->operstate));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -550,26 +522,16 @@ static struct json_object *id_blockdevs_json(const struct inventory *inv)
 		const struct inv_blockdev *b = &inv->blockdevs[i];
 
 		o = json_object_new_object();
-		json_object_object_add(o, "name", id_json_str(b->name));
-		json_object_object_add(o, "model", id_json_str(b->model));
-		json_object_object_add(o, "serial", id_json_str(b->serial));
-		json_object_object_add(o, "ebs_volume_id", id_json_str(b->ebs_volume_id));
-		json_object_object_add(o, "kind", id_json_str(b->kind));
+		json_object_object_add(o, "name", json_str_or_null(b->name));
+		json_object_object_add(o, "model", json_str_or_null(b->model));
+		json_object_object_add(o, "serial", json_str_or_null(b->serial));
+		json_object_object_add(o, "ebs_volume_id", json_str_or_null(b->ebs_volume_id));
+		json_object_object_add(o, "kind", json_str_or_null(b->kind));
 		json_object_object_add(o, "size_bytes", json_object_new_int64(b->size_bytes));
 		json_object_object_add(o, "rotational", json_object_new_boolean(b->rotational));
 		json_object_array_add(arr, o);
 	}
 	return arr;
-}
-
-static struct json_object *id_time_json(uint64_t ms)
-{
-	char buf[40];
-
-	if (!ms)
-		return NULL;
-	util_format_time(ms, buf, sizeof(buf));
-	return json_object_new_string(buf);
 }
 
 struct json_object *identity_to_json(const struct identity *id)
@@ -580,21 +542,21 @@ struct json_object *identity_to_json(const struct identity *id)
 		return NULL;
 	json_object_object_add(o, "is_ec2", json_object_new_boolean(id->is_ec2));
 	json_object_object_add(o, "source", json_object_new_string(identity_source_name(id->source)));
-	json_object_object_add(o, "hypervisor", id_json_str(id->hypervisor));
-	json_object_object_add(o, "instance_id", id_json_str(id->instance_id));
-	json_object_object_add(o, "instance_type", id_json_str(id->instance_type));
+	json_object_object_add(o, "hypervisor", json_str_or_null(id->hypervisor));
+	json_object_object_add(o, "instance_id", json_str_or_null(id->instance_id));
+	json_object_object_add(o, "instance_type", json_str_or_null(id->instance_type));
 	json_object_object_add(o, "type", id_type_json(id));
-	json_object_object_add(o, "region", id_json_str(id->region));
-	json_object_object_add(o, "availability_zone", id_json_str(id->availability_zone));
-	json_object_object_add(o, "account_id", id_json_str(id->account_id));
-	json_object_object_add(o, "image_id", id_json_str(id->image_id));
-	json_object_object_add(o, "architecture", id_json_str(id->architecture));
-	json_object_object_add(o, "imds", id_json_str(id->imds_status));
-	json_object_object_add(o, "note", id_json_str(id->note));
-	json_object_object_add(o, "detected_at", id_time_json(id->detected_at_ms));
+	json_object_object_add(o, "region", json_str_or_null(id->region));
+	json_object_object_add(o, "availability_zone", json_str_or_null(id->availability_zone));
+	json_object_object_add(o, "account_id", json_str_or_null(id->account_id));
+	json_object_object_add(o, "image_id", json_str_or_null(id->image_id));
+	json_object_object_add(o, "architecture", json_str_or_null(id->architecture));
+	json_object_object_add(o, "imds", json_str_or_null(id->imds_status));
+	json_object_object_add(o, "note", json_str_or_null(id->note));
+	json_object_object_add(o, "detected_at", json_time_or_null(id->detected_at_ms));
 	json_object_object_add(o, "detect_duration_ms",
 			       json_object_new_int64(id->detect_duration_ms));
-	json_object_object_add(o, "cached_at", id_time_json(id->cached_at_ms));
+	json_object_object_add(o, "cached_at", json_time_or_null(id->cached_at_ms));
 	json_object_object_add(o, "vcpus", json_object_new_int(id->inv.vcpus));
 	json_object_object_add(o, "memory_bytes", json_object_new_int64(id->inv.mem_bytes));
 	json_object_object_add(o, "nics", id_nics_json(&id->inv));

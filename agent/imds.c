@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "imds.h"
+#include "jsonutil.h"
 #include "itype.h"
 
 #define IMDS_TOKEN_PATH "/latest/api/token"
@@ -93,47 +94,18 @@ static bool imds_valid_instance_id(const char *s, size_t len)
 	return true;
 }
 
-static bool imds_printable(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return false;
-	}
-	return true;
-}
-
-/*
- * The string value of key, when it is a string without NULs or control
- * characters that fits dst. Returns 0, -ENOENT when absent or null, -EINVAL
- * otherwise.
- */
-static int imds_get_string(struct json_object *obj, const char *key, char *dst, size_t size)
-{
-	struct json_object *val;
-	const char *s;
-	int len;
-
-	if (!json_object_object_get_ex(obj, key, &val) || !val)
-		return -ENOENT;
-	if (!json_object_is_type(val, json_type_string))
-		return -EINVAL;
-	s = json_object_get_string(val);
-	len = json_object_get_string_len(val);
-	/* "\u0000" inside a JSON string shows up as a short strlen(). */
-	if (len <= 0 || (size_t)len >= size || strlen(s) != (size_t)len ||
-	    !imds_printable(s, len))
-		return -EINVAL;
-	memcpy(dst, s, len + 1);
-	return 0;
-}
-
 /* Optional fields: a bad one is left empty rather than failing the document. */
 static void imds_get_optional(struct json_object *obj, const char *key, char *dst, size_t size)
 {
-	if (imds_get_string(obj, key, dst, size))
-		dst[0] = '\0';
+	json_get_clean_string(obj, key, dst, size);
+}
+
+/* Required fields: present, clean and not empty. */
+static int imds_get_string(struct json_object *obj, const char *key, char *dst, size_t size)
+{
+	int ret = json_get_clean_string(obj, key, dst, size);
+
+	return ret ? ret : dst[0] ? 0 : -EINVAL;
 }
 
 static int imds_tokenize(const char *body, size_t len, struct json_object **out,

@@ -10,6 +10,9 @@
 #ifndef PERFAGENT_SYSCONFDIR
 #define PERFAGENT_SYSCONFDIR "/etc"
 #endif
+#ifndef PERFAGENT_PROFILEDIR
+#define PERFAGENT_PROFILEDIR "/usr/share/perfagent/profiles"
+#endif
 
 static void set_from_env(char *dst, size_t size, const char *var)
 {
@@ -36,6 +39,8 @@ void paths_init(struct pa_paths *p)
 	set_from_env(p->state_dir, sizeof(p->state_dir), "PERFAGENT_STATE_DIR");
 	set_from_env(p->runtime_dir, sizeof(p->runtime_dir), "RUNTIME_DIRECTORY");
 	set_from_env(p->runtime_dir, sizeof(p->runtime_dir), "PERFAGENT_RUNTIME_DIR");
+	strcpy(p->profile_dir, PERFAGENT_PROFILEDIR);
+	set_from_env(p->profile_dir, sizeof(p->profile_dir), "PERFAGENT_PROFILE_DIR");
 	paths_set_config(p, PERFAGENT_SYSCONFDIR "/perfagent/perfagent.conf");
 	if (getenv("PERFAGENT_CONFIG") && *getenv("PERFAGENT_CONFIG"))
 		paths_set_config(p, getenv("PERFAGENT_CONFIG"));
@@ -53,6 +58,10 @@ int paths_set_config(struct pa_paths *p, const char *file)
 		return ret;
 	if (slash == file)
 		dirlen = 0;
+	ret = util_join(p->user_profile_dir, sizeof(p->user_profile_dir), "%.*s/profiles",
+			dirlen, dir);
+	if (ret)
+		return ret;
 	return util_join(p->config_dropin_dir, sizeof(p->config_dropin_dir), "%.*s/conf.d",
 			 dirlen, dir);
 }

@@ -15,11 +15,14 @@ struct pa_paths {
 	char runtime_dir[PATH_MAX]; /* control socket */
 	char config_file[PATH_MAX]; /* main config file */
 	char config_dropin_dir[PATH_MAX]; /* conf.d next to the config file */
+	char user_profile_dir[PATH_MAX];  /* profiles/ next to the config file: wins */
+	char profile_dir[PATH_MAX];       /* the shipped profiles and match.conf */
 };
 
 /*
  * Fills in defaults, then the environment (PERFAGENT_SYSROOT,
- * PERFAGENT_STATE_DIR, PERFAGENT_RUNTIME_DIR, PERFAGENT_CONFIG, and systemd's
+ * PERFAGENT_STATE_DIR, PERFAGENT_RUNTIME_DIR, PERFAGENT_CONFIG,
+ * PERFAGENT_PROFILE_DIR, and systemd's
  * STATE_DIRECTORY and RUNTIME_DIRECTORY). Command-line flags are applied on
  * top by the caller with paths_set_*().
  */

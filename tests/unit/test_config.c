@@ -50,6 +50,10 @@ static void test_good_lines(void **state)
 		"imds_endpoint = http://127.0.0.1:1338\n"
 		"control_socket_mode = 0660\n"
 		"disable_probes = sched\n"
+		"profile = network\n"
+		"exclude = sysctl:net.core.somaxconn, block:*:scheduler\n"
+		"exclude = vm:*\n"
+		"revert_on_stop = yes\n"
 		"\t\n";
 
 	assert_int_equal(parse(&cfg, text, &err), 0);
@@ -62,6 +66,12 @@ static void test_good_lines(void **state)
 	assert_int_equal(cfg.control_socket_mode, 0660);
 	assert_int_equal(cfg.n_disabled_probes, 1);
 	assert_string_equal(cfg.disabled_probes[0], "sched");
+	assert_string_equal(cfg.profile, "network");
+	assert_true(cfg.revert_on_stop);
+	/* exclude lines add up */
+	assert_int_equal(cfg.n_excludes, 3);
+	assert_string_equal(cfg.excludes[1], "block:*:scheduler");
+	assert_string_equal(cfg.excludes[2], "vm:*");
 }
 
 static void test_crlf_and_no_final_newline(void **state)
@@ -83,6 +93,8 @@ static void test_empty_values_reset(void **state)
 				     "disable_probes = sched\ndisable_probes =\n", &err), 0);
 	assert_string_equal(cfg.instance_type, "");
 	assert_int_equal(cfg.n_disabled_probes, 0);
+	assert_int_equal(parse(&cfg, "exclude = vm:*\nexclude =\n", &err), 0);
+	assert_int_equal(cfg.n_excludes, 0);
 }
 
 struct bad_case {
@@ -115,6 +127,10 @@ static const struct bad_case bad_cases[] = {
 	{ "[main]\ninterval = 10\n", 2, "no sections" },
 	{ "[main\n", 1, "section header" },
 	{ "interval = 10\nmode = apply\nlog_level = loud\n", 3, "log_level" },
+	{ "profile = ../../etc/shadow\n", 1, "bad value '../../etc/shadow' for profile" },
+	{ "profile = Network\n", 1, "a profile name" },
+	{ "exclude = net.core.somaxconn\n", 1, "'net.core.somaxconn' is not a knob pattern" },
+	{ "revert_on_stop = sometimes\n", 1, "expected yes or no" },
 };
 
 static void test_bad_lines(void **state)

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Tuning profiles (tuning-profiles/NAME.conf): a [profile] section with
+ * summary= and include=, then one section per knob kind. A loaded profile is
+ * flattened: every value of its include chain, a child's value replacing its
+ * parent's for the same knob, each value remembering where it came from.
+ *
+ *   [profile]
+ *   summary = Compute optimized
+ *   include = general
+ *
+ *   [sysctl]
+ *   # why, and the source of the value
+ *   net.core.somaxconn = >4096          ">" only raise, "<" only lower
+ *
+ *   [vm]
+ *   transparent_hugepage = madvise
+ *
+ *   [block]                             more groups: [block.NAME]
+ *   devices = nvme*                     comma-separated globs (required)
+ *   kind = instance-store               optional: ebs, instance-store, other
+ *   read_ahead_kb = 128
+ *
+ *   [ethtool]                           more groups: [ethtool.NAME]
+ *   drivers = ena                       default ena
+ *   interfaces = eth*,ens*              default *
+ *   rx_ring = max
+ */
+#ifndef PA_PROFILE_H
+#define PA_PROFILE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lineparse.h"
+
+#define PROFILE_NAME_MAX 64
+#define PROFILE_MAX_DEPTH 8     /* include chain length */
+#define PROFILE_VALUE_MAX 256
+
+enum knob_kind {
+	KNOB_SYSCTL,    /* /proc/sys/<key with '.' as '/'> */
+	KNOB_VM,        /* named sysfs knobs: transparent_hugepage, ... */
+	KNOB_BLOCK,     /* /sys/block/<dev>/queue/<key> */
+	KNOB_ETHTOOL,   /* NIC settings; parsed and validated, applied later */
+};
+
+enum value_op {
+	VALUE_EXACT,    /* "value" */
+	VALUE_RAISE,    /* ">value": only when the current value is lower */
+	VALUE_LOWER,    /* "<value": only when the current value is higher */
+};
+
+struct profile_value {
+	enum knob_kind kind;
+	char section[64];                   /* "sysctl", "block", "block.nvme" */
+	char key[128];                      /* "net.core.somaxconn", "read_ahead_kb" */
+	enum value_op op;
+	char value[PROFILE_VALUE_MAX];      /* without the op prefix and quotes */
+	/* block and ethtool groups: the section's selectors */
+	char devices[128];                  /* block: globs; ethtool: interface globs */
+	char dev_kind[24];                  /* block: "ebs", "instance-store", "other", "" any */
+	char drivers[64];                   /* ethtool: driver names */
+	/* where the value came from */
+	char profile[PROFILE_NAME_MAX];     /* the profile file that set it */
+	char origin[PATH_MAX + 16];         /* "path/compute.conf:12" */
+	char comment[512];                  /* the comment lines just above it, joined */
+};
+
+struct profile {
+	char name[PROFILE_NAME_MAX];
+	char summary[256];
+	char file[PATH_MAX];
+	int depth;                                      /* entries in chain */
+	char chain[PROFILE_MAX_DEPTH][PROFILE_NAME_MAX];/* [0] = name, then its parents */
+	size_t n_values;
+	struct profile_value *values;
+};
+
+/*
+ * Profile directories are searched in order; the first one holding NAME.conf
+ * wins (so /etc/perfagent/profiles can shadow a shipped profile).
+ */
+struct profile_dirs {
+	int n;
+	const char *dirs[4];
+};
+
+/*
+ * Loads NAME with its includes. Returns 0, or a negative errno with err set
+ * (file:line and what is wrong: unknown section or key, bad value, include
+ * cycle "a -> b -> a", missing include, chain deeper than PROFILE_MAX_DEPTH).
+ */
+int profile_load(const struct profile_dirs *dirs, const char *name, struct profile *out,
+		 struct lp_error *err);
+
+/* Parses one profile file's text without resolving includes (tests, fuzzing). */
+int profile_parse_buf(const char *buf, size_t len, const char *name, struct profile *out,
+		      char include[PROFILE_NAME_MAX], struct lp_error *err);
+
+void profile_free(struct profile *p);
+
+const char *knob_kind_name(enum knob_kind kind);
+
+#endif
