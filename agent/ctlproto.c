@@ -11,6 +11,8 @@ const struct ctl_command ctl_commands[] = {
 	{ "ping", false, "check that the daemon answers" },
 	{ "status", false, "identity, probes, collection and sink state" },
 	{ "reload", true, "re-read the configuration (like SIGHUP)" },
+	{ "apply", true, "choose, plan and apply the profile now" },
+	{ "revert", true, "restore the originals from the journal" },
 };
 const size_t ctl_n_commands = sizeof(ctl_commands) / sizeof(ctl_commands[0]);
 

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "notify.h"
 #include "probes.h"
+#include "tuning.h"
 #include "util.h"
 
 struct collection {
@@ -36,6 +37,7 @@ struct daemon {
 	char reload_error[512];
 	uint64_t reload_wall_ms;
 	struct identity id;
+	struct tuning_state tuning;
 	struct probes *probes;
 	struct evloop loop;
 	struct ev_source signals;
@@ -69,6 +71,12 @@ static void detect_identity(struct daemon *d)
 			 d->id.instance_type : "(unknown)", identity_source_name(d->id.source));
 	else
 		log_info("%s", d->id.note[0] ? d->id.note : "not an EC2 instance");
+}
+
+/* mode = apply tunes; mode = advise only plans (status shows the plan). */
+static void run_tuning(struct daemon *d)
+{
+	tuning_run(&d->tuning, &d->opts->paths, &d->cfg, &d->id, d->cfg.mode == MODE_APPLY);
 }
 
 static void apply_log_level(const struct daemon *d)
@@ -109,10 +117,11 @@ static size_t probes_running(const struct daemon *d)
 
 static void send_status_line(const struct daemon *d)
 {
-	notify_status("%s, %zu/%zu probes running, every %u s, mode %s",
+	notify_status("%s, profile %s%s, %zu/%zu probes running, every %u s",
 		      d->id.instance_type[0] ? d->id.instance_type : "not EC2",
-		      probes_running(d), probes_count(), d->cfg.interval_s,
-		      config_mode_name(d->cfg.mode));
+		      d->tuning.choice.profile[0] ? d->tuning.choice.profile : "none",
+		      d->tuning.error[0] ? " (error)" : d->tuning.applied ? " applied" : " (advise)",
+		      probes_running(d), probes_count(), d->cfg.interval_s);
 }
 
 static void collect(struct daemon *d)
@@ -174,6 +183,7 @@ static int reload(struct daemon *d, char *msg, size_t msgsize)
 		ctl_server_chmod(d->ctl, d->cfg.control_socket_mode);
 	if (redetect)
 		detect_identity(d);
+	run_tuning(d);
 	configure_probes(d);
 	log_info("configuration reloaded (%d file%s)", d->cfg.n_files,
 		 d->cfg.n_files == 1 ? "" : "s");
@@ -268,13 +278,32 @@ static struct json_object *status_json(const struct daemon *d)
 
 	json_object_object_add(s, "agent", agent_json(d));
 	json_object_object_add(s, "identity", identity_to_json(&d->id));
-	json_object_object_add(s, "profile", not_built_json(
-		"no profile engine yet: this version detects and watches but does not tune"));
+	json_object_object_add(s, "profile", tuning_state_json(&d->tuning, &d->opts->paths,
+							      &d->cfg));
 	json_object_object_add(s, "probes", probes_status_json(d->probes));
 	json_object_object_add(s, "collection", collection_json(d));
 	json_object_object_add(s, "sink", not_built_json(
 		"no metrics sink yet: this version does not send to CloudWatch"));
 	return s;
+}
+
+static int revert(struct daemon *d, struct json_object **result, char *msg, size_t msgsize)
+{
+	struct tune_report rep = { 0 };
+	struct tuning_ctx t;
+	int ret;
+
+	tuning_ctx_init(&t, &d->opts->paths, &d->cfg);
+	ret = tune_revert(&t.ctx, &rep);
+	if (ret)
+		snprintf(msg, msgsize, "%s", rep.error);
+	else
+		*result = tune_report_json(&rep);
+	if (!ret)
+		log_info("reverted on request: %u restored, %u left as changed by someone else",
+			 rep.counts.restored, rep.counts.overridden);
+	tune_report_free(&rep);
+	return ret;
 }
 
 static int handle_request(void *ctx, const struct ctl_command *cmd, struct json_object **result,
@@ -295,6 +324,18 @@ static int handle_request(void *ctx, const struct ctl_command *cmd, struct json_
 		json_object_object_add(*result, "reloaded", json_object_new_boolean(1));
 		return 0;
 	}
+	if (strcmp(cmd->name, "apply") == 0) {
+		tuning_run(&d->tuning, &d->opts->paths, &d->cfg, &d->id, true);
+		send_status_line(d);
+		if (d->tuning.error[0]) {
+			snprintf(msg, msgsize, "%s", d->tuning.error);
+			return -EIO;
+		}
+		*result = tune_plan_json(&d->tuning.plan);
+		return 0;
+	}
+	if (strcmp(cmd->name, "revert") == 0)
+		return revert(d, result, msg, msgsize);
 	*result = json_object_new_object();
 	json_object_object_add(*result, "version", json_object_new_string(PERFAGENT_VERSION));
 	return 0;
@@ -367,14 +408,7 @@ static int start(struct daemon *d)
 		log_error("cannot set up the event loop: %s", strerror(-ret));
 		return EXIT_FAILURE;
 	}
-	if (util_mkdir_p(d->opts->paths.state_dir, 0755) < 0)
-		log_warn("cannot create state directory %s: %s; the identity will not be cached",
-			 d->opts->paths.state_dir, strerror(errno));
-	detect_identity(d);
-	d->probes = probes_new();
-	if (!d->probes)
-		return EXIT_FAILURE;
-	configure_probes(d);
+	/* The socket first: a second daemon must stop here, before it tunes anything. */
 	if (paths_socket(&d->opts->paths, sock, sizeof(sock)) < 0) {
 		log_error("runtime directory path too long: %s", d->opts->paths.runtime_dir);
 		return EXIT_FAILURE;
@@ -385,6 +419,15 @@ static int start(struct daemon *d)
 		log_error("control socket: %s", err);
 		return EXIT_FAILURE;
 	}
+	if (util_mkdir_p(d->opts->paths.state_dir, 0755) < 0)
+		log_warn("cannot create state directory %s: %s; the identity will not be cached "
+			 "and nothing can be tuned", d->opts->paths.state_dir, strerror(errno));
+	detect_identity(d);
+	run_tuning(d);
+	d->probes = probes_new();
+	if (!d->probes)
+		return EXIT_FAILURE;
+	configure_probes(d);
 	/* A first sample now, so rates are ready one interval after start. */
 	collect(d);
 	log_info("ready: control socket %s, collecting every %u s", sock, d->cfg.interval_s);
@@ -395,7 +438,15 @@ static int start(struct daemon *d)
 
 static void stop(struct daemon *d)
 {
+	char msg[TUNE_MSG_MAX];
+	struct json_object *rep = NULL;
+
 	notify_send("STOPPING=1");
+	/* By default tuning outlives the daemon: a restart must not cause a dip. */
+	if (d->cfg.revert_on_stop && d->tuning.applied && revert(d, &rep, msg, sizeof(msg)))
+		log_error("revert on stop failed: %s", msg);
+	json_object_put(rep);
+	tuning_state_free(&d->tuning);
 	ctl_server_stop(d->ctl);
 	probes_free(d->probes);
 	if (d->timer.fd > 0)

@@ -9,7 +9,8 @@ enum {
 	EXIT_USAGE = 2,         /* bad command line */
 	EXIT_NOT_RUNNING = 3,   /* the daemon is not running or does not answer */
 	EXIT_CONFIG = 4,        /* the configuration is invalid */
-	EXIT_DENIED = 5,        /* the daemon refused: root needed */
+	EXIT_DENIED = 5,        /* refused: root needed */
+	EXIT_DRIFT = 6,         /* verify: a knob drifted, or nothing was applied */
 };
 
 #endif

@@ -47,8 +47,64 @@ static int key_is_valid(const char *key)
 	return 1;
 }
 
-static int parse_section(char *line, char *section, size_t size, int lineno,
-			 struct lp_error *err)
+/* The parser's state between lines. */
+struct lp_state {
+	char section[128];
+	char comment[LP_MAX_COMMENT];   /* the comment block above the current line */
+	size_t comment_len;
+	lp_item_handler handler;
+	void *ctx;
+};
+
+/* Adds one comment line to the block, without its markers; long blocks are cut. */
+static void add_comment(struct lp_state *st, const char *line)
+{
+	size_t room, n;
+
+	while (*line == '#' || *line == ';')
+		line++;
+	while (isspace((unsigned char)*line))
+		line++;
+	n = strlen(line);
+	if (!n)
+		return;
+	if (st->comment_len && st->comment_len + 1 < sizeof(st->comment))
+		st->comment[st->comment_len++] = ' ';
+	room = sizeof(st->comment) - 1 - st->comment_len;
+	if (n > room)
+		n = room;
+	memcpy(st->comment + st->comment_len, line, n);
+	st->comment_len += n;
+	st->comment[st->comment_len] = '\0';
+}
+
+static void reset_comment(struct lp_state *st)
+{
+	st->comment_len = 0;
+	st->comment[0] = '\0';
+}
+
+static int deliver(struct lp_state *st, const char *key, const char *value, int lineno,
+		   struct lp_error *err)
+{
+	char reason[sizeof(err->msg) - 64] = "";
+	struct lp_item item = {
+		.section = st->section,
+		.key = key,
+		.value = value,
+		.comment = st->comment,
+		.line = lineno,
+	};
+	int ret;
+
+	ret = st->handler(st->ctx, &item, reason, sizeof(reason));
+	reset_comment(st);
+	if (ret)
+		return fail(err, lineno, ret, "%s", reason[0] ? reason : "rejected");
+	return 0;
+}
+
+static int parse_section(char *line, struct lp_state *st, int lineno, struct lp_error *err)
 {
 	char *end = strchr(line, ']');
 
@@ -60,24 +116,27 @@ static int parse_section(char *line, char *section, size_t size, int lineno,
 		return fail(err, lineno, -EINVAL,
 			    "bad section name '%s': use lowercase letters, digits, '_', '-' and '.'",
 			    line + 1);
-	if (strlen(line + 1) >= size)
+	if (strlen(line + 1) >= sizeof(st->section))
 		return fail(err, lineno, -EINVAL, "section name too long");
-	strcpy(section, line + 1);
-	return 0;
+	strcpy(st->section, line + 1);
+	return deliver(st, NULL, NULL, lineno, err);
 }
 
-static int parse_line(char *line, char *section, size_t secsize, int lineno, lp_handler handler,
-		      void *ctx, struct lp_error *err)
+static int parse_line(char *line, struct lp_state *st, int lineno, struct lp_error *err)
 {
-	char reason[sizeof(err->msg) - 64] = "";
 	char *eq, *key, *value;
-	int ret;
 
 	util_strtrim(line);
-	if (*line == '\0' || *line == '#' || *line == ';')
+	if (*line == '\0') {
+		reset_comment(st);
 		return 0;
+	}
+	if (*line == '#' || *line == ';') {
+		add_comment(st, line);
+		return 0;
+	}
 	if (*line == '[')
-		return parse_section(line, section, secsize, lineno, err);
+		return parse_section(line, st, lineno, err);
 	eq = strchr(line, '=');
 	if (!eq)
 		return fail(err, lineno, -EINVAL, "expected 'key = value', found '%.64s'", line);
@@ -89,16 +148,13 @@ static int parse_line(char *line, char *section, size_t secsize, int lineno, lp_
 	if (!key_is_valid(key))
 		return fail(err, lineno, -EINVAL,
 			    "bad key '%.64s': use lowercase letters, digits, '_', '-' and '.'", key);
-	ret = handler(ctx, section, key, value, reason, sizeof(reason));
-	if (ret)
-		return fail(err, lineno, ret, "%s", reason[0] ? reason : "rejected");
-	return 0;
+	return deliver(st, key, value, lineno, err);
 }
 
-int lp_parse_buf(const char *buf, size_t len, const char *name, lp_handler handler, void *ctx,
-		 struct lp_error *err)
+int lp_parse_buf_ex(const char *buf, size_t len, const char *name, lp_item_handler handler,
+		    void *ctx, struct lp_error *err)
 {
-	char section[128] = "";
+	struct lp_state st = { .handler = handler, .ctx = ctx };
 	char line[LP_MAX_LINE + 1];
 	size_t pos = 0;
 	int lineno = 0;
@@ -107,7 +163,7 @@ int lp_parse_buf(const char *buf, size_t len, const char *name, lp_handler handl
 	snprintf(err->file, sizeof(err->file), "%s", name);
 	if (len > LP_MAX_FILE)
 		return fail(err, 0, -EFBIG, "larger than %d bytes", LP_MAX_FILE);
-	if (memchr(buf, '\0', len))
+	if (len && memchr(buf, '\0', len))
 		return fail(err, 0, -EINVAL, "contains a NUL byte: not a text file");
 	while (pos < len) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
@@ -120,14 +176,14 @@ int lp_parse_buf(const char *buf, size_t len, const char *name, lp_handler handl
 		memcpy(line, buf + pos, n);
 		line[n] = '\0';
 		pos += n + 1;
-		ret = parse_line(line, section, sizeof(section), lineno, handler, ctx, err);
+		ret = parse_line(line, &st, lineno, err);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
-int lp_parse_file(const char *path, lp_handler handler, void *ctx, struct lp_error *err)
+int lp_parse_file_ex(const char *path, lp_item_handler handler, void *ctx, struct lp_error *err)
 {
 	char *buf;
 	ssize_t len;
@@ -141,9 +197,39 @@ int lp_parse_file(const char *path, lp_handler handler, void *ctx, struct lp_err
 			return fail(err, 0, len, "larger than %d bytes", LP_MAX_FILE);
 		return fail(err, 0, len, "cannot read: %s", strerror(-len));
 	}
-	ret = lp_parse_buf(buf, len, path, handler, ctx, err);
+	ret = lp_parse_buf_ex(buf, len, path, handler, ctx, err);
 	free(buf);
 	return ret;
+}
+
+/* The original key-only interface, on top of the item one. */
+struct lp_compat {
+	lp_handler handler;
+	void *ctx;
+};
+
+static int compat_item(void *ctx, const struct lp_item *item, char *err, size_t errsz)
+{
+	struct lp_compat *c = ctx;
+
+	if (!item->key)
+		return 0;
+	return c->handler(c->ctx, item->section, item->key, item->value, err, errsz);
+}
+
+int lp_parse_buf(const char *buf, size_t len, const char *name, lp_handler handler, void *ctx,
+		 struct lp_error *err)
+{
+	struct lp_compat c = { handler, ctx };
+
+	return lp_parse_buf_ex(buf, len, name, compat_item, &c, err);
+}
+
+int lp_parse_file(const char *path, lp_handler handler, void *ctx, struct lp_error *err)
+{
+	struct lp_compat c = { handler, ctx };
+
+	return lp_parse_file_ex(path, compat_item, &c, err);
 }
 
 void lp_error_format(const struct lp_error *err, char *buf, size_t size)

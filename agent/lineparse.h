@@ -32,6 +32,29 @@ int lp_parse_buf(const char *buf, size_t len, const char *name, lp_handler handl
 		 struct lp_error *err);
 int lp_parse_file(const char *path, lp_handler handler, void *ctx, struct lp_error *err);
 
+/*
+ * The richer form the profile and match parsers use: one call per section
+ * header (key and value NULL) and per key, each with its line number and the
+ * comment lines directly above it (no blank line between), joined with one
+ * space, without their leading '#'/';' and blanks; "" when there are none.
+ * A blank line or a section header ends a comment block.
+ */
+#define LP_MAX_COMMENT 1024
+
+struct lp_item {
+	const char *section;    /* the header's name, or "" before the first one */
+	const char *key;        /* NULL for a section header */
+	const char *value;
+	const char *comment;
+	int line;
+};
+
+typedef int (*lp_item_handler)(void *ctx, const struct lp_item *item, char *err, size_t errsz);
+
+int lp_parse_buf_ex(const char *buf, size_t len, const char *name, lp_item_handler handler,
+		    void *ctx, struct lp_error *err);
+int lp_parse_file_ex(const char *path, lp_item_handler handler, void *ctx, struct lp_error *err);
+
 /* "file:line: message", or "file: message" for whole-file errors. */
 void lp_error_format(const struct lp_error *err, char *buf, size_t size);
 

@@ -8,42 +8,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "client.h"
 #include "config.h"
 #include "daemon.h"
 #include "exitcodes.h"
 #include "identity.h"
 #include "log.h"
+#include "profile.h"
 #include "status.h"
-
-/* Options, and which commands accept them. */
-enum {
-	OPT_JSON = 1 << 0,
-	OPT_CONFIG = 1 << 1,
-	OPT_ROOT = 1 << 2,
-	OPT_STATE_DIR = 1 << 3,
-	OPT_RUNTIME_DIR = 1 << 4,
-	OPT_INSTANCE_TYPE = 1 << 5,
-	OPT_CHECK_CONFIG = 1 << 6,
-	OPT_LOG_LEVEL = 1 << 7,
-	OPT_NO_IMDS = 1 << 8,
-};
-
-struct cli {
-	const char *command;
-	struct pa_paths paths;
-	bool json;
-	bool config_given;
-	bool check_config;
-	bool no_imds;
-	const char *instance_type;
-	const char *log_level;
-};
 
 struct command {
 	const char *name;
 	int (*run)(struct cli *cli);
 	unsigned int options;
+	int min_args, max_args;
 	const char *usage;
 	const char *summary;    /* one line, for the command list */
 	const char *help;       /* the rest, for `perfagent help COMMAND` */
@@ -59,28 +38,54 @@ static int cmd_help(struct cli *cli);
 static const struct command commands[] = {
 	{ "daemon", cmd_daemon,
 	  OPT_CONFIG | OPT_ROOT | OPT_STATE_DIR | OPT_RUNTIME_DIR | OPT_INSTANCE_TYPE |
-		  OPT_CHECK_CONFIG | OPT_LOG_LEVEL,
+		  OPT_CHECK_CONFIG | OPT_LOG_LEVEL | OPT_PROFILE_DIR, 0, 0,
 	  "daemon [--check-config] [--config FILE] [--instance-type TYPE] [--log-level LEVEL]",
 	  "run the agent in the foreground",
 	  "Runs in the foreground, as systemd (Type=notify) starts it; logs go to stderr.\n"
 	  "SIGHUP reloads the configuration, SIGTERM stops. With --check-config, validate\n"
 	  "the configuration and exit (0 when valid, 4 when not)." },
-	{ "status", cmd_status, OPT_JSON | OPT_RUNTIME_DIR, "status [--json]",
+	{ "status", cmd_status, OPT_JSON | OPT_RUNTIME_DIR, 0, 0, "status [--json]",
 	  "show what the running daemon sees and does",
 	  "Asks the running daemon for its state: identity, profile, probes, collection,\n"
 	  "metrics sink, configuration. Exits 3 when no daemon answers." },
 	{ "detect", cmd_detect,
-	  OPT_JSON | OPT_CONFIG | OPT_ROOT | OPT_STATE_DIR | OPT_INSTANCE_TYPE | OPT_NO_IMDS,
+	  OPT_JSON | OPT_CONFIG | OPT_ROOT | OPT_STATE_DIR | OPT_INSTANCE_TYPE | OPT_NO_IMDS, 0, 0,
 	  "detect [--json] [--instance-type TYPE] [--no-imds]",
 	  "find out what this host is (no daemon needed)",
 	  "Tries an override, then DMI, then IMDSv2, then the identity cached in the state\n"
 	  "directory, then says \"not EC2\". Also lists vCPUs, memory, NICs and block devices." },
-	{ "reload", cmd_reload, OPT_RUNTIME_DIR, "reload",
+	{ "profiles", cmd_profiles, OPT_JSON | OPT_CONFIG | OPT_PROFILE_DIR, 1, 2,
+	  "profiles list | show NAME | explain INSTANCE_TYPE [--json]",
+	  "list the tuning profiles, show one, or explain a match",
+	  "list: every profile with its summary (profiles/ next to the config shadows the\n"
+	  "shipped ones). show NAME: the profile resolved, includes flattened, each value\n"
+	  "with the file and line it comes from. explain TYPE: which match rule picks\n"
+	  "which profile for an instance type, and why the rules before it did not." },
+	{ "apply", cmd_apply,
+	  OPT_JSON | OPT_CONFIG | OPT_ROOT | OPT_STATE_DIR | OPT_INSTANCE_TYPE | OPT_NO_IMDS |
+		  OPT_DRY_RUN | OPT_PROFILE | OPT_PROFILE_DIR, 0, 0,
+	  "apply [--dry-run] [--profile NAME] [--json]",
+	  "plan and apply the tuning profile (root)",
+	  "Detects the instance, picks its profile (or --profile), plans every knob\n"
+	  "(current, desired, action, reason) and applies it, journaling the originals\n"
+	  "first. --dry-run prints the plan and writes nothing. Exit 1 if a knob failed." },
+	{ "verify", cmd_verify, OPT_JSON | OPT_ROOT | OPT_STATE_DIR | OPT_CONFIG, 0, 0,
+	  "verify [--json]",
+	  "check the live values against what was applied",
+	  "Reads every knob journaled in this boot. Exit 6 when one drifted (changed by\n"
+	  "someone, missing, or never applied) or nothing was applied in this boot." },
+	{ "revert", cmd_revert, OPT_JSON | OPT_ROOT | OPT_STATE_DIR | OPT_CONFIG, 0, 0,
+	  "revert [--json]",
+	  "restore the original values from the journal (root)",
+	  "Works with the daemon stopped. Knobs changed by someone else since perfagent set\n"
+	  "them are left alone and reported. Exit 1 if a restore failed." },
+	{ "reload", cmd_reload, OPT_RUNTIME_DIR, 0, 0, "reload",
 	  "make the daemon re-read its configuration (root)",
 	  "Same as SIGHUP. An invalid configuration is refused as a whole (exit 4) and the\n"
 	  "running one stays." },
-	{ "version", cmd_version, 0, "version", "print the version", NULL },
-	{ "help", cmd_help, 0, "help [COMMAND]", "show help for perfagent or one command", NULL },
+	{ "version", cmd_version, 0, 0, 0, "version", "print the version", NULL },
+	{ "help", cmd_help, 0, 0, 1, "help [COMMAND]", "show help for perfagent or one command",
+	  NULL },
 };
 
 static const struct option long_options[] = {
@@ -93,6 +98,9 @@ static const struct option long_options[] = {
 	{ "check-config", no_argument, NULL, 'C' },
 	{ "log-level", required_argument, NULL, 'l' },
 	{ "no-imds", no_argument, NULL, 'N' },
+	{ "dry-run", no_argument, NULL, 'D' },
+	{ "profile", required_argument, NULL, 'P' },
+	{ "profile-dir", required_argument, NULL, 'p' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
@@ -111,6 +119,10 @@ static const struct {
 	{ OPT_NO_IMDS, "  --no-imds              do not ask the instance metadata service\n" },
 	{ OPT_LOG_LEVEL, "  --log-level LEVEL      error, warn, info or debug (overrides log_level)\n" },
 	{ OPT_CHECK_CONFIG, "  --check-config         validate the configuration and exit\n" },
+	{ OPT_DRY_RUN, "  --dry-run              print the plan, write nothing\n" },
+	{ OPT_PROFILE, "  --profile NAME         use profile NAME instead of matching the instance type\n" },
+	{ OPT_PROFILE_DIR, "  --profile-dir DIR      shipped profiles and match.conf (default "
+			   PERFAGENT_PROFILEDIR ")\n" },
 };
 
 /* Prints the options in mask, and -h which every command takes. */
@@ -131,7 +143,8 @@ static const char exit_codes_help[] =
 	"  2  bad command line\n"
 	"  3  the daemon is not running or did not answer\n"
 	"  4  the configuration is invalid\n"
-	"  5  refused: the operation needs root\n";
+	"  5  refused: the operation needs root\n"
+	"  6  verify found drift, or nothing applied in this boot\n";
 
 static void print_usage(FILE *out)
 {
@@ -176,6 +189,9 @@ static unsigned int option_bit(int opt)
 	case 'C': return OPT_CHECK_CONFIG;
 	case 'l': return OPT_LOG_LEVEL;
 	case 'N': return OPT_NO_IMDS;
+	case 'D': return OPT_DRY_RUN;
+	case 'P': return OPT_PROFILE;
+	case 'p': return OPT_PROFILE_DIR;
 	}
 	return 0;
 }
@@ -191,6 +207,9 @@ static int apply_option(struct cli *cli, int opt, const char *arg)
 	case 'j': cli->json = true; return 0;
 	case 'C': cli->check_config = true; return 0;
 	case 'N': cli->no_imds = true; return 0;
+	case 'D': cli->dry_run = true; return 0;
+	case 'P': cli->profile = arg; return 0;
+	case 'p': return set_dir(cli->paths.profile_dir, sizeof(cli->paths.profile_dir), arg);
 	case 't': cli->instance_type = arg; return 0;
 	case 'l': cli->log_level = arg; return 0;
 	case 'c': cli->config_given = true; return paths_set_config(&cli->paths, arg);
@@ -230,11 +249,18 @@ static int parse_options(const struct command *c, struct cli *cli, int argc, cha
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc && strcmp(c->name, "help") != 0) {
+	if (argc - optind > c->max_args) {
 		fprintf(stderr, "perfagent %s: unexpected argument '%s'\nusage: perfagent %s\n",
-			c->name, argv[optind], c->usage);
+			c->name, argv[optind + c->max_args], c->usage);
 		return EXIT_USAGE;
 	}
+	if (argc - optind < c->min_args) {
+		fprintf(stderr, "perfagent %s: missing argument\nusage: perfagent %s\n", c->name,
+			c->usage);
+		return EXIT_USAGE;
+	}
+	cli->n_args = argc - optind;
+	cli->args = argv + optind;
 	return -1;
 }
 
@@ -258,7 +284,6 @@ int main(int argc, char **argv)
 	}
 	log_init(LOG_LVL_INFO, getenv("JOURNAL_STREAM") != NULL);
 	paths_init(&cli.paths);
-	cli.command = c->name;
 	ret = parse_options(c, &cli, argc - 1, argv + 1);
 	if (ret >= 0)
 		return ret;
@@ -281,12 +306,15 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	/* help reads its argument from argv itself. */
-	cli.command = optind < argc - 1 ? argv[optind + 1] : NULL;
+	if (cli.profile && !profile_name_valid(cli.profile)) {
+		fprintf(stderr, "perfagent: --profile '%s' is not a profile name (letters, digits, "
+				"'_' and '-')\n", cli.profile);
+		return EXIT_USAGE;
+	}
 	return c->run(&cli);
 }
 
-static int load_config_or_report(struct cli *cli, struct pa_config *cfg)
+int cli_load_config(const struct cli *cli, struct pa_config *cfg)
 {
 	struct lp_error err;
 	char msg[1024];
@@ -302,7 +330,7 @@ static int check_config(struct cli *cli)
 {
 	struct pa_config cfg;
 
-	if (load_config_or_report(cli, &cfg))
+	if (cli_load_config(cli, &cfg))
 		return EXIT_CONFIG;
 	if (cfg.main_file_missing)
 		printf("configuration OK: no %s, built-in defaults", cli->paths.config_file);
@@ -328,12 +356,11 @@ static int cmd_daemon(struct cli *cli)
 	return daemon_run(&opts);
 }
 
-static int print_json(struct json_object *o)
+void cli_print_json(struct json_object *o)
 {
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 					       JSON_C_TO_STRING_SPACED |
 					       JSON_C_TO_STRING_NOSLASHESCAPE));
-	return EXIT_OK;
 }
 
 static int request(struct cli *cli, const char *cmd, struct json_object **result)
@@ -364,7 +391,7 @@ static int cmd_status(struct cli *cli)
 	if (ret)
 		return ret;
 	if (cli->json)
-		print_json(status);
+		cli_print_json(status);
 	else
 		status_print(status, stdout);
 	json_object_put(status);
@@ -383,26 +410,35 @@ static int cmd_reload(struct cli *cli)
 	return EXIT_OK;
 }
 
-static int cmd_detect(struct cli *cli)
+struct identity *cli_detect_identity(const struct cli *cli, const struct pa_config *cfg)
 {
 	struct identity_opts o = { .paths = &cli->paths };
+	/* Big (inventory tables): keep it off the stack. */
+	struct identity *id = calloc(1, sizeof(*id));
+
+	if (!id)
+		return NULL;
+	o.type_override = cli->instance_type ? cli->instance_type : cfg->instance_type;
+	o.imds_enabled = cfg->imds_enabled && !cli->no_imds;
+	o.imds.endpoint = cfg->imds_endpoint[0] ? cfg->imds_endpoint : NULL;
+	identity_detect(&o, id);
+	return id;
+}
+
+static int cmd_detect(struct cli *cli)
+{
 	struct identity *id;
 	struct pa_config cfg;
 
-	if (load_config_or_report(cli, &cfg))
+	if (cli_load_config(cli, &cfg))
 		return EXIT_CONFIG;
-	/* Big (inventory tables): keep it off the stack. */
-	id = calloc(1, sizeof(*id));
+	id = cli_detect_identity(cli, &cfg);
 	if (!id)
 		return EXIT_FAILURE;
-	o.type_override = cli->instance_type ? cli->instance_type : cfg.instance_type;
-	o.imds_enabled = cfg.imds_enabled && !cli->no_imds;
-	o.imds.endpoint = cfg.imds_endpoint[0] ? cfg.imds_endpoint : NULL;
-	identity_detect(&o, id);
 	if (cli->json) {
 		struct json_object *j = identity_to_json(id);
 
-		print_json(j);
+		cli_print_json(j);
 		json_object_put(j);
 	} else {
 		identity_print(id, stdout);
@@ -419,10 +455,10 @@ static int cmd_version(struct cli *cli)
 
 static int cmd_help(struct cli *cli)
 {
-	const struct command *c = cli->command ? find_command(cli->command) : NULL;
+	const struct command *c = cli->n_args ? find_command(cli->args[0]) : NULL;
 
-	if (cli->command && !c) {
-		fprintf(stderr, "perfagent help: unknown command '%s'\n", cli->command);
+	if (cli->n_args && !c) {
+		fprintf(stderr, "perfagent help: unknown command '%s'\n", cli->args[0]);
 		return EXIT_USAGE;
 	}
 	if (c)

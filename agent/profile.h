@@ -32,8 +32,11 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "lineparse.h"
+
+struct json_object;
 
 #define PROFILE_NAME_MAX 64
 #define PROFILE_MAX_DEPTH 8     /* include chain length */
@@ -51,6 +54,10 @@ enum value_op {
 	VALUE_RAISE,    /* ">value": only when the current value is lower */
 	VALUE_LOWER,    /* "<value": only when the current value is higher */
 };
+/*
+ * ">" and "<" take numbers only. With several numbers ("4096 131072 16777216")
+ * they compare field by field: each field is raised (lowered) on its own.
+ */
 
 struct profile_value {
 	enum knob_kind kind;
@@ -95,12 +102,59 @@ struct profile_dirs {
 int profile_load(const struct profile_dirs *dirs, const char *name, struct profile *out,
 		 struct lp_error *err);
 
-/* Parses one profile file's text without resolving includes (tests, fuzzing). */
+/*
+ * Parses one profile file's text without resolving includes (tests, fuzzing).
+ * name is the file name used in messages and origins ("dir/compute.conf");
+ * the profile's name is its base name without ".conf". include receives the
+ * parent's name or "" (it may be NULL). Any bytes are safe to pass. On error
+ * out holds nothing (profile_free() on it is still fine).
+ */
 int profile_parse_buf(const char *buf, size_t len, const char *name, struct profile *out,
 		      char include[PROFILE_NAME_MAX], struct lp_error *err);
 
 void profile_free(struct profile *p);
 
 const char *knob_kind_name(enum knob_kind kind);
+const char *value_op_name(enum value_op op);          /* "exact", "raise", "lower" */
+
+/* [a-z0-9_-]+, shorter than PROFILE_NAME_MAX, and not "match" (match.conf). */
+bool profile_name_valid(const char *name);
+
+/*
+ * The sysfs file behind a [vm] key ("transparent_hugepage" ->
+ * "/sys/kernel/mm/transparent_hugepage/enabled"), without any root prefix;
+ * NULL for a key [vm] does not know. The file shows the choices with the
+ * current one in brackets ("always [madvise] never").
+ */
+const char *profile_vm_path(const char *key);
+
+/*
+ * For shipped profiles: every value has a comment above it (its reason and
+ * source) and the profile has a summary. Returns 0, or -EINVAL with err at the
+ * first value without one. Loading does not require comments (user profiles).
+ */
+int profile_check_comments(const struct profile *p, struct lp_error *err);
+
+/* Resolved view for `perfagent profiles show`: sections, values, origins, comments. */
+void profile_print(const struct profile *p, FILE *out);
+struct json_object *profile_to_json(const struct profile *p);
+
+/* `perfagent profiles list`: one entry per NAME.conf found in the directories. */
+struct profile_entry {
+	char name[PROFILE_NAME_MAX];
+	char summary[256];
+	char include[PROFILE_NAME_MAX];
+	char file[PATH_MAX];
+	bool shadowed;          /* an earlier directory has a profile of this name */
+	char error[640];        /* why the file does not parse; "" when it does */
+};
+
+/*
+ * Lists the profiles, sorted by name, then by directory order. Directories
+ * that do not exist are skipped. Returns 0 or a negative errno; free *out.
+ */
+int profile_list(const struct profile_dirs *dirs, struct profile_entry **out, size_t *n);
+void profile_list_print(const struct profile_entry *e, size_t n, FILE *out);
+struct json_object *profile_list_to_json(const struct profile_entry *e, size_t n);
 
 #endif

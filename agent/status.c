@@ -88,6 +88,46 @@ static void print_part(struct json_object *s, const char *part, FILE *out)
 	fprintf(out, LABEL "%s: %s\n", part, str(o, "state", "?"), str(o, "reason", ""));
 }
 
+/* The counts that are not zero, as "3 set, 5 kept". */
+static void print_counts(struct json_object *counts, FILE *out)
+{
+	const char *sep = "";
+
+	json_object_object_foreach(counts, key, val) {
+		if (json_object_is_type(val, json_type_int) && json_object_get_int64(val)) {
+			fprintf(out, "%s%lld %s", sep, (long long)json_object_get_int64(val), key);
+			sep = ", ";
+		}
+	}
+	if (!*sep)
+		fprintf(out, "nothing");
+}
+
+static void print_profile(struct json_object *s, FILE *out)
+{
+	struct json_object *p = get(s, "profile");
+	struct json_object *verify = get(p, "verify");
+
+	if (get(p, "error")) {
+		fprintf(out, LABEL "%s: %s\n", "profile", str(p, "name", "none"),
+			str(p, "error", ""));
+		return;
+	}
+	fprintf(out, LABEL "%s (%s, mode %s): ", "profile", str(p, "name", "none"),
+		str(p, "state", "?"), str(p, "mode", "?"));
+	print_counts(get(p, "counts"), out);
+	fputc('\n', out);
+	if (get(p, "reason"))
+		fprintf(out, LABEL "why: %s\n", "", str(p, "reason", ""));
+	if (verify && json_object_get_boolean(get(verify, "journal"))) {
+		fprintf(out, LABEL "verify now: ", "");
+		print_counts(verify, out);
+		fputc('\n', out);
+	} else if (verify) {
+		fprintf(out, LABEL "verify now: nothing applied in this boot\n", "");
+	}
+}
+
 static void print_probes(struct json_object *s, FILE *out)
 {
 	struct json_object *probes = get(s, "probes");
@@ -138,7 +178,7 @@ void status_print(struct json_object *s, FILE *out)
 {
 	print_agent(s, out);
 	print_identity(s, out);
-	print_part(s, "profile", out);
+	print_profile(s, out);
 	print_probes(s, out);
 	print_collection(s, out);
 	print_part(s, "sink", out);

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The parsed command line, shared by main.c and the command modules. */
+#ifndef PA_CLI_H
+#define PA_CLI_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "identity.h"
+#include "paths.h"
+
+/* Options, and which commands accept them. */
+enum {
+	OPT_JSON = 1 << 0,
+	OPT_CONFIG = 1 << 1,
+	OPT_ROOT = 1 << 2,
+	OPT_STATE_DIR = 1 << 3,
+	OPT_RUNTIME_DIR = 1 << 4,
+	OPT_INSTANCE_TYPE = 1 << 5,
+	OPT_CHECK_CONFIG = 1 << 6,
+	OPT_LOG_LEVEL = 1 << 7,
+	OPT_NO_IMDS = 1 << 8,
+	OPT_DRY_RUN = 1 << 9,
+	OPT_PROFILE = 1 << 10,
+	OPT_PROFILE_DIR = 1 << 11,
+};
+
+struct cli {
+	struct pa_paths paths;
+	bool json;
+	bool config_given;
+	bool check_config;
+	bool no_imds;
+	bool dry_run;
+	const char *instance_type;
+	const char *log_level;
+	const char *profile;
+	int n_args;             /* positional arguments after the command */
+	char **args;
+};
+
+/* Loads the config; on error prints it and returns -EINVAL. */
+int cli_load_config(const struct cli *cli, struct pa_config *cfg);
+
+/* Detects the identity as `perfagent detect` does; NULL when out of memory. */
+struct identity *cli_detect_identity(const struct cli *cli, const struct pa_config *cfg);
+
+/* Prints o as indented JSON on stdout. */
+void cli_print_json(struct json_object *o);
+
+/* The tuning commands (cmd_tune.c). */
+int cmd_profiles(struct cli *cli);
+int cmd_apply(struct cli *cli);
+int cmd_verify(struct cli *cli);
+int cmd_revert(struct cli *cli);
+
+#endif

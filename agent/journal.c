@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The tuning journal: originals and states of the knobs set in this boot. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "journal.h"
+#include "jsonutil.h"
+#include "util.h"
+
+static const char *const state_names[] = {
+	[JOURNAL_PENDING] = "pending",
+	[JOURNAL_APPLIED] = "applied",
+	[JOURNAL_FAILED] = "failed",
+	[JOURNAL_KEPT] = "kept",
+};
+
+static const char *const op_names[] = {
+	[VALUE_EXACT] = "exact",
+	[VALUE_RAISE] = "raise",
+	[VALUE_LOWER] = "lower",
+};
+
+const char *journal_state_name(enum journal_state state)
+{
+	return (size_t)state < ARRAY_SIZE(state_names) ? state_names[state] : "?";
+}
+
+const char *journal_op_name(enum value_op op)
+{
+	return (size_t)op < ARRAY_SIZE(op_names) ? op_names[op] : "?";
+}
+
+static int name_index(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(names[i], s))
+			return (int)i;
+	}
+	return -1;
+}
+
+void journal_init(struct journal *j, const char *boot_id, const char *sysroot)
+{
+	memset(j, 0, sizeof(*j));
+	snprintf(j->boot_id, sizeof(j->boot_id), "%s", boot_id);
+	snprintf(j->sysroot, sizeof(j->sysroot), "%s", sysroot);
+}
+
+void journal_free(struct journal *j)
+{
+	for (size_t i = 0; i < j->n; i++)
+		free(j->entries[i].original);
+	free(j->entries);
+	j->entries = NULL;
+	j->n = j->cap = 0;
+}
+
+int journal_boot_id(const struct pa_paths *paths, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+
+	buf[0] = '\0';
+	if (paths_sys(paths, path, sizeof(path), "/proc/sys/kernel/random/boot_id"))
+		return -ENAMETOOLONG;
+	n = util_read_line(path, buf, size);
+	if (n < 0)
+		return (int)n;
+	return n > 0 ? 0 : -ENODATA;
+}
+
+int journal_path(const struct pa_paths *paths, char *buf, size_t size)
+{
+	return util_join(buf, size, "%s/journal.json", paths->state_dir);
+}
+
+struct journal_entry *journal_find(const struct journal *j, const char *id)
+{
+	for (size_t i = 0; i < j->n; i++) {
+		if (!strcmp(j->entries[i].id, id))
+			return &j->entries[i];
+	}
+	return NULL;
+}
+
+struct journal_entry *journal_add(struct journal *j, const char *id, const char *original)
+{
+	struct journal_entry *e;
+
+	if (strlen(id) >= sizeof(e->id))
+		return NULL;
+	if (j->n == j->cap) {
+		size_t cap = j->cap ? j->cap * 2 : 32;
+		struct journal_entry *v = reallocarray(j->entries, cap, sizeof(*v));
+
+		if (!v)
+			return NULL;
+		j->entries = v;
+		j->cap = cap;
+	}
+	e = &j->entries[j->n];
+	memset(e, 0, sizeof(*e));
+	e->original = strdup(original ? original : "");
+	if (!e->original)
+		return NULL;
+	strcpy(e->id, id);
+	j->n++;
+	return e;
+}
+
+void journal_filter(struct journal *j, bool (*keep)(const struct journal_entry *e, void *arg),
+		    void *arg)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < j->n; i++) {
+		if (keep(&j->entries[i], arg)) {
+			j->entries[out++] = j->entries[i];
+		} else {
+			free(j->entries[i].original);
+		}
+	}
+	j->n = out;
+}
+
+/* ---- writing ---- */
+
+static struct json_object *entry_to_json(const struct journal_entry *e)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "id", json_object_new_string(e->id));
+	json_object_object_add(o, "path", json_object_new_string(e->path));
+	json_object_object_add(o, "op", json_object_new_string(journal_op_name(e->op)));
+	json_object_object_add(o, "original", json_object_new_string(e->original));
+	json_object_object_add(o, "desired", json_object_new_string(e->desired));
+	json_object_object_add(o, "applied", json_object_new_string(e->applied));
+	json_object_object_add(o, "state", json_object_new_string(journal_state_name(e->state)));
+	json_object_object_add(o, "error", json_str_or_null(e->error));
+	return o;
+}
+
+static struct json_object *journal_to_json(const struct journal *j)
+{
+	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
+
+	if (!o || !arr)
+		goto fail;
+	json_object_object_add(o, "version", json_object_new_int(JOURNAL_VERSION));
+	json_object_object_add(o, "boot_id", json_object_new_string(j->boot_id));
+	json_object_object_add(o, "sysroot", json_object_new_string(j->sysroot));
+	json_object_object_add(o, "profile", json_object_new_string(j->profile));
+	json_object_object_add(o, "updated", json_time_or_null(util_now_wall_ms()));
+	json_object_object_add(o, "entries", arr);
+	for (size_t i = 0; i < j->n; i++) {
+		struct json_object *e = entry_to_json(&j->entries[i]);
+
+		if (!e || json_object_array_add(arr, e)) {
+			json_object_put(e);
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+fail:
+	json_object_put(o);
+	json_object_put(arr);
+	return NULL;
+}
+
+int journal_save(const struct pa_paths *paths, const struct journal *j)
+{
+	struct json_object *o = journal_to_json(j);
+	char path[PATH_MAX];
+	const char *text;
+	char *buf = NULL;
+	int ret;
+
+	if (!o)
+		return -ENOMEM;
+	ret = journal_path(paths, path, sizeof(path));
+	if (ret)
+		goto out;
+	ret = util_mkdir_p(paths->state_dir, 0755);
+	if (ret)
+		goto out;
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text || asprintf(&buf, "%s\n", text) < 0) {
+		buf = NULL;
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = util_write_atomic(path, buf, strlen(buf), 0644);
+out:
+	free(buf);
+	json_object_put(o);
+	return ret;
+}
+
+int journal_remove(const struct pa_paths *paths)
+{
+	char path[PATH_MAX];
+	int ret = journal_path(paths, path, sizeof(path));
+
+	if (ret)
+		return ret;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/* ---- reading ---- */
+
+/* A string member that may hold tabs and newlines but no other control byte. */
+static int get_raw_string(struct json_object *obj, const char *key, char **out)
+{
+	struct json_object *val;
+	const char *s;
+	size_t len;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(obj, key, &val) ||
+	    !json_object_is_type(val, json_type_string))
+		return -EINVAL;
+	s = json_object_get_string(val);
+	len = json_object_get_string_len(val);
+	if (strlen(s) != len)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+			return -EINVAL;
+	}
+	*out = strdup(s);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* Only knob files: revert must never be steered anywhere else. */
+static bool path_is_knob(const char *path)
+{
+	if (strncmp(path, "/proc/sys/", 10) && strncmp(path, "/sys/", 5))
+		return false;
+	return !strstr(path, "/../") && !strstr(path, "/./") && !strstr(path, "//");
+}
+
+static int entry_from_json(struct journal *j, struct json_object *o, const char **why)
+{
+	char id[KNOB_ID_MAX], op[16], state[16];
+	struct journal_entry *e;
+	enum knob_kind kind;
+	char *original;
+	int iop, istate;
+
+	*why = "an entry lacks id, op, original or state, or has a bad value";
+	if (!json_object_is_type(o, json_type_object) ||
+	    json_get_clean_string(o, "id", id, sizeof(id)) || knob_kind_of_id(id, &kind) ||
+	    json_get_clean_string(o, "op", op, sizeof(op)) ||
+	    json_get_clean_string(o, "state", state, sizeof(state)))
+		return -EBADMSG;
+	iop = name_index(op_names, ARRAY_SIZE(op_names), op);
+	istate = name_index(state_names, ARRAY_SIZE(state_names), state);
+	if (iop < 0 || istate < 0)
+		return -EBADMSG;
+	if (get_raw_string(o, "original", &original))
+		return -EBADMSG;
+	e = journal_add(j, id, original);
+	free(original);
+	if (!e)
+		return -ENOMEM;
+	e->op = iop;
+	e->state = istate;
+	*why = "an entry has a bad path, desired or applied value";
+	if (json_get_clean_string(o, "path", e->path, sizeof(e->path)) ||
+	    !path_is_knob(e->path) ||
+	    json_get_clean_string(o, "desired", e->desired, sizeof(e->desired)) ||
+	    json_get_clean_string(o, "applied", e->applied, sizeof(e->applied)) ||
+	    json_get_clean_string(o, "error", e->error, sizeof(e->error)) == -EINVAL)
+		return -EBADMSG;
+	return 0;
+}
+
+static int journal_from_json(struct journal *j, struct json_object *o, const char **why)
+{
+	struct json_object *v, *arr;
+	int version, ret;
+
+	*why = "not a JSON object with version, boot_id, sysroot, profile and entries";
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "version", &v) || !json_object_is_type(v, json_type_int))
+		return -EBADMSG;
+	version = json_object_get_int(v);
+	if (version > JOURNAL_VERSION)
+		return -EPROTONOSUPPORT;
+	if (version != JOURNAL_VERSION ||
+	    json_get_clean_string(o, "boot_id", j->boot_id, sizeof(j->boot_id)) ||
+	    json_get_clean_string(o, "sysroot", j->sysroot, sizeof(j->sysroot)) == -EINVAL ||
+	    json_get_clean_string(o, "profile", j->profile, sizeof(j->profile)) == -EINVAL ||
+	    !json_object_object_get_ex(o, "entries", &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		return -EBADMSG;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		ret = entry_from_json(j, json_object_array_get_idx(arr, i), why);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Parses text as exactly one JSON value, nothing but blanks after it. */
+static struct json_object *parse_all(const char *text, size_t len)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+	size_t end;
+
+	if (len > INT_MAX || !(tok = json_tokener_new()))
+		return NULL;
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!o)
+		return NULL;
+	for (; end < len; end++) {
+		if (!text[end] || !strchr(" \t\r\n", text[end])) {
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+static int move_aside(const char *path, const char *why, char *msg, size_t msgsz)
+{
+	char aside[PATH_MAX];
+	int err = 0;
+
+	if (util_join(aside, sizeof(aside), "%s.corrupt", path))
+		err = ENAMETOOLONG;
+	else if (rename(path, aside) < 0)
+		err = errno;
+	if (err) {
+		snprintf(msg, msgsz, "journal %s is corrupt (%s) and could not be moved aside: %s; "
+			 "remove it to apply again", path, why, strerror(err));
+		return -EIO;
+	}
+	snprintf(msg, msgsz, "journal %s is corrupt (%s); moved aside to %s. The originals it "
+		 "held are lost: a reboot restores the kernel's defaults", path, why, aside);
+	return -EBADMSG;
+}
+
+static int corrupt_msg(const char *path, const char *why, char *msg, size_t msgsz)
+{
+	snprintf(msg, msgsz, "journal %s is corrupt (%s); the next apply or revert moves it "
+		 "aside", path, why);
+	return -EBADMSG;
+}
+
+int journal_load(const struct pa_paths *paths, struct journal *j, bool move_corrupt,
+		 char *msg, size_t msgsz)
+{
+	char path[PATH_MAX], dummy[1];
+	const char *why = "not valid JSON";
+	struct json_object *o = NULL;
+	char *text = NULL;
+	ssize_t len;
+	int ret;
+
+	if (!msg) {
+		msg = dummy;
+		msgsz = sizeof(dummy);
+	}
+	msg[0] = '\0';
+	journal_init(j, "", "");
+	ret = journal_path(paths, path, sizeof(path));
+	if (ret)
+		return ret;
+	len = util_read_file(path, JOURNAL_FILE_MAX, &text);
+	if (len == -ENOENT)
+		return -ENOENT;
+	if (len < 0 && len != -EFBIG) {
+		snprintf(msg, msgsz, "cannot read journal %s: %s", path, strerror((int)-len));
+		return (int)len;
+	}
+	if (len == -EFBIG)
+		why = "larger than 64 MiB";
+	else if ((o = parse_all(text, len)))
+		ret = journal_from_json(j, o, &why);
+	if (o && ret == -EPROTONOSUPPORT)
+		snprintf(msg, msgsz, "journal %s was written by a newer perfagent; use that version "
+			 "to revert, or remove the file", path);
+	else if ((!o || ret == -EBADMSG) && move_corrupt)
+		ret = move_aside(path, why, msg, msgsz);
+	else if (!o || ret == -EBADMSG)
+		ret = corrupt_msg(path, why, msg, msgsz);
+	else if (ret)
+		snprintf(msg, msgsz, "cannot load journal %s: %s", path, strerror(-ret));
+	if (ret)
+		journal_free(j);
+	json_object_put(o);
+	free(text);
+	return ret;
+}

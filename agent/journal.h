@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The tuning journal: what perfagent changed in this boot and what each knob
+ * held before, so that verify and revert work without the daemon and after a
+ * crash. One JSON file, STATE_DIR/journal.json, replaced atomically (temporary
+ * file, fsync, rename, fsync of the directory):
+ *
+ *   {"version": 1, "boot_id": "...", "sysroot": "", "profile": "compute",
+ *    "updated": "2026-11-26T15:00:00Z",
+ *    "entries": [{"id": "sysctl:net.core.somaxconn",
+ *                 "path": "/proc/sys/net/core/somaxconn", "op": "raise",
+ *                 "original": "4096\n", "desired": "8192", "applied": "8192",
+ *                 "state": "applied", "error": null}, ...]}
+ *
+ * original is what revert writes back (the bytes read, or a choice file's
+ * chosen word); desired what perfagent writes or last wrote; applied what the
+ * knob read back after perfagent's last successful write ("" before one).
+ *
+ * States: "pending" (recorded, the write may or may not have happened: a
+ * crash between the two journal writes), "applied", "failed" (the write was
+ * refused; the knob should still hold original or the previous applied) and
+ * "kept" (the value was already right; nothing to restore).
+ *
+ * The original of a knob is recorded once per boot: a second apply keeps the
+ * first original, the true one. After a reboot the kernel has its boot values
+ * again, so a journal whose boot_id is not this boot's is void. sysroot ties
+ * the journal to the tree it describes: revert never writes to another one.
+ */
+#ifndef PA_JOURNAL_H
+#define PA_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "knob.h"
+#include "paths.h"
+#include "profile.h"
+
+#define JOURNAL_VERSION 1
+#define JOURNAL_FILE_MAX (64 * 1024 * 1024)
+#define JOURNAL_BOOT_ID_MAX 64
+#define JOURNAL_ERROR_MAX 256
+
+enum journal_state {
+	JOURNAL_PENDING,
+	JOURNAL_APPLIED,
+	JOURNAL_FAILED,
+	JOURNAL_KEPT,
+};
+
+struct journal_entry {
+	char id[KNOB_ID_MAX];
+	char path[KNOB_PATH_MAX];       /* host path, without the sysroot */
+	enum value_op op;
+	char *original;                 /* malloc'd; what revert writes back */
+	char desired[KNOB_VALUE_MAX];
+	char applied[KNOB_VALUE_MAX];
+	enum journal_state state;
+	char error[JOURNAL_ERROR_MAX];  /* "" or why the write failed */
+};
+
+struct journal {
+	char boot_id[JOURNAL_BOOT_ID_MAX];
+	char sysroot[PATH_MAX];
+	char profile[PROFILE_NAME_MAX];
+	size_t n, cap;
+	struct journal_entry *entries;
+};
+
+/* An empty journal for this boot and sysroot. */
+void journal_init(struct journal *j, const char *boot_id, const char *sysroot);
+void journal_free(struct journal *j);
+
+/* sysroot + /proc/sys/kernel/random/boot_id; 0 or -errno. */
+int journal_boot_id(const struct pa_paths *paths, char *buf, size_t size);
+
+/* STATE_DIR/journal.json */
+int journal_path(const struct pa_paths *paths, char *buf, size_t size);
+
+/*
+ * Loads the journal. Returns 0; -ENOENT when there is none; -EBADMSG when it
+ * is corrupt (with move_corrupt, it was moved aside to journal.json.corrupt,
+ * which only apply and revert do, under their lock); -EPROTONOSUPPORT for a
+ * newer version (left alone); another -errno when it cannot be read. msg
+ * (may be NULL) explains every error. j is empty after an error.
+ */
+int journal_load(const struct pa_paths *paths, struct journal *j, bool move_corrupt,
+		 char *msg, size_t msgsz);
+
+/* Writes the journal atomically; 0 or -errno. */
+int journal_save(const struct pa_paths *paths, const struct journal *j);
+
+/* Removes the journal file; 0 also when there was none. */
+int journal_remove(const struct pa_paths *paths);
+
+struct journal_entry *journal_find(const struct journal *j, const char *id);
+
+/*
+ * Adds an entry for id with its original (copied); NULL when out of memory.
+ * The caller fills in the rest.
+ */
+struct journal_entry *journal_add(struct journal *j, const char *id, const char *original);
+
+/* Drops entries for which keep() is false, in place. */
+void journal_filter(struct journal *j, bool (*keep)(const struct journal_entry *e, void *arg),
+		    void *arg);
+
+const char *journal_state_name(enum journal_state state);
+const char *journal_op_name(enum value_op op);
+
+#endif

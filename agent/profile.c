@@ -1,0 +1,1300 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Tuning profiles: parse and validate one file, resolve its include chain,
+ * print the result.
+ *
+ * Resolving: the chain is flattened parent first; a child's value replaces
+ * its parent's for the same (section, key) and every value keeps the file
+ * and line that set it. A section's selectors merge the same way: a child's
+ * [block] states its own devices (and kind), which then apply to every value
+ * of that section, inherited ones included; an [ethtool] section inherits
+ * drivers and interfaces one by one unless the child sets them. A different
+ * group of devices is a new section: [block.NAME], [ethtool.NAME].
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile.h"
+#include "util.h"
+
+/* Bounds that keep a hostile file (or a fuzzer) from using much memory. */
+#define PROFILE_MAX_VALUES 2048
+#define PROFILE_MAX_SECTIONS 256
+
+/* "match" is match.conf, the rules that pick a profile, not a profile. */
+#define RESERVED_NAME "match"
+
+#define OP_HINT ", optionally after '>' (only raise) or '<' (only lower)"
+
+enum sect_type {
+	ST_PROFILE,
+	ST_SYSCTL,
+	ST_VM,
+	ST_BLOCK,
+	ST_ETHTOOL,
+};
+
+/* Selectors of a [block*] or [ethtool*] section, as one file sets them. */
+enum sel {
+	SEL_DEVICES,    /* block: devices; ethtool: interfaces */
+	SEL_KIND,       /* block: kind */
+	SEL_DRIVERS,    /* ethtool: drivers */
+	SEL_N,
+};
+
+struct psect {
+	char name[64];
+	enum sect_type type;
+	int line;
+	int sel_line[SEL_N];    /* 0 when the file does not set it */
+	char sel[SEL_N][128];
+};
+
+/* One parsed file: its own values, before the include chain is resolved. */
+struct pfile {
+	struct profile prof;
+	char include[PROFILE_NAME_MAX];
+	int include_line;
+	int summary_line;
+	struct psect *sects;
+	size_t n_sects;
+	int cur;                /* index of the current section, -1 before one */
+};
+
+/* Validation of one knob's value. */
+enum {
+	V_ENUM = 1 << 0,        /* one of choices */
+	V_INT = 1 << 1,         /* integer min..max */
+	V_MAX = 1 << 2,         /* or the word "max" */
+	V_POW2 = 1 << 3,        /* the integer is a power of two */
+	V_OP = 1 << 4,          /* '>' and '<' allowed before an integer */
+};
+
+struct knob_spec {
+	const char *key;
+	unsigned int flags;
+	const char *choices;    /* V_ENUM: '|'-separated */
+	long long min, max;
+	const char *path;       /* [vm]: the sysfs file */
+};
+
+static const struct knob_spec vm_knobs[] = {
+	/* kernel Documentation/admin-guide/mm/transhuge.rst */
+	{ "transparent_hugepage", V_ENUM, "always|madvise|never", 0, 0,
+	  "/sys/kernel/mm/transparent_hugepage/enabled" },
+	{ "transparent_hugepage_defrag", V_ENUM, "always|defer|defer+madvise|madvise|never", 0, 0,
+	  "/sys/kernel/mm/transparent_hugepage/defrag" },
+	/* Xen-era EC2 fix in Gregg's Netflix list (tuning.md section 3) */
+	{ "clocksource", V_ENUM, "tsc|kvm-clock|xen|hpet|acpi_pm|arch_sys_counter", 0, 0,
+	  "/sys/devices/system/clocksource/clocksource0/current_clocksource" },
+};
+
+/* kernel Documentation/block/queue-sysfs.rst */
+static const struct knob_spec block_knobs[] = {
+	{ "scheduler", V_ENUM, "none|mq-deadline|kyber|bfq", 0, 0, NULL },
+	{ "read_ahead_kb", V_INT | V_OP, NULL, 0, 65536, NULL },
+	{ "nr_requests", V_INT | V_OP, NULL, 4, 65536, NULL },
+	{ "rq_affinity", V_INT, NULL, 0, 2, NULL },
+};
+
+/* The ENA driver's limits (tuning.md section 2). */
+static const struct knob_spec ethtool_knobs[] = {
+	{ "rx_ring", V_INT | V_MAX | V_POW2 | V_OP, NULL, 64, 16384, NULL },
+	{ "tx_ring", V_INT | V_MAX | V_POW2 | V_OP, NULL, 64, 16384, NULL },
+	{ "channels", V_INT | V_MAX | V_OP, NULL, 1, 128, NULL },
+	{ "adaptive_rx", V_ENUM, "on|off", 0, 0, NULL },
+	{ "rx_usecs", V_INT | V_OP, NULL, 0, 1024, NULL },
+	{ "tx_usecs", V_INT | V_OP, NULL, 0, 1024, NULL },
+	{ "rps", V_ENUM, "auto|off", 0, 0, NULL },
+};
+
+static const char SECTIONS_HINT[] =
+	"[profile], [sysctl], [vm], [block], [block.NAME], [ethtool] or [ethtool.NAME]";
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+__attribute__((format(printf, 4, 5)))
+static int fail_at(struct lp_error *err, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	memset(err, 0, sizeof(*err));
+	snprintf(err->file, sizeof(err->file), "%s", file);
+	err->line = line;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* A value as it may be echoed in a message: printable ASCII, at most 64 bytes. */
+static const char *shown(const char *s, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < size && i < 64; i++)
+		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
+static bool copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= size)
+		return false;
+	memcpy(dst, src, n + 1);
+	return true;
+}
+
+const char *knob_kind_name(enum knob_kind kind)
+{
+	switch (kind) {
+	case KNOB_SYSCTL:
+		return "sysctl";
+	case KNOB_VM:
+		return "vm";
+	case KNOB_BLOCK:
+		return "block";
+	case KNOB_ETHTOOL:
+		return "ethtool";
+	}
+	return "unknown";
+}
+
+const char *value_op_name(enum value_op op)
+{
+	switch (op) {
+	case VALUE_EXACT:
+		return "exact";
+	case VALUE_RAISE:
+		return "raise";
+	case VALUE_LOWER:
+		return "lower";
+	}
+	return "unknown";
+}
+
+static bool is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+static bool is_name(const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!is_name_char(s[i]))
+			return false;
+	return i > 0 && i < max;
+}
+
+bool profile_name_valid(const char *name)
+{
+	return name && is_name(name, PROFILE_NAME_MAX) && strcmp(name, RESERVED_NAME) != 0;
+}
+
+const char *profile_vm_path(const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(vm_knobs); i++)
+		if (strcmp(vm_knobs[i].key, key) == 0)
+			return vm_knobs[i].path;
+	return NULL;
+}
+
+/* Removes one pair of matching quotes around s, in place. */
+static void strip_quotes(char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= 2 && (s[0] == '"' || s[0] == '\'') && s[n - 1] == s[0]) {
+		memmove(s, s + 1, n - 2);
+		s[n - 2] = '\0';
+		util_strtrim(s);
+	}
+}
+
+/* Splits '>'/'<' off value into op; text gets the rest without quotes. */
+static void split_op(const char *value, enum value_op *op, char *text, size_t size)
+{
+	snprintf(text, size, "%s", value);
+	strip_quotes(text);
+	*op = VALUE_EXACT;
+	if (text[0] == '>' || text[0] == '<') {
+		*op = text[0] == '>' ? VALUE_RAISE : VALUE_LOWER;
+		memmove(text, text + 1, strlen(text));
+		util_strtrim(text);
+		strip_quotes(text);
+	}
+}
+
+/*
+ * A decimal integer as the kernel reads it unambiguously: an optional '-',
+ * no leading zeros (some /proc parsers take "010" as octal), no overflow.
+ */
+static bool parse_int(const char *s, long long *out)
+{
+	const char *d = *s == '-' ? s + 1 : s;
+	char *end;
+
+	if (!isdigit((unsigned char)*d) || (d[0] == '0' && d[1] != '\0') ||
+	    (d != s && strcmp(d, "0") == 0))
+		return false;
+	for (const char *p = d; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return errno == 0 && *end == '\0';
+}
+
+/* Integers separated by blanks, rewritten with single spaces; false otherwise. */
+static bool normalize_ints(const char *text, char *out, size_t size)
+{
+	char buf[PROFILE_VALUE_MAX * 2], *tok, *save = NULL;
+	size_t off = 0;
+	long long v;
+
+	if (!copy_str(buf, sizeof(buf), text))
+		return false;
+	out[0] = '\0';
+	for (tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		if (!parse_int(tok, &v))
+			return false;
+		int n = snprintf(out + off, size - off, "%s%s", off ? " " : "", tok);
+
+		if (n < 0 || (size_t)n >= size - off)
+			return false;
+		off += n;
+	}
+	return off > 0;
+}
+
+/* A word value such as bbr or fq_codel: [a-z][a-z0-9_-]*. */
+static bool is_word(const char *s)
+{
+	return *s >= 'a' && *s <= 'z' && is_name(s, PROFILE_VALUE_MAX);
+}
+
+static bool in_choices(const char *choices, const char *v)
+{
+	size_t n = strlen(v);
+
+	for (const char *p = choices; p; p = strchr(p, '|')) {
+		if (*p == '|')
+			p++;
+		if (strncmp(p, v, n) == 0 && (p[n] == '|' || p[n] == '\0'))
+			return n > 0;
+	}
+	return false;
+}
+
+/* "one of a, b, c" or "an integer 0..65536 or max, optionally after ..." */
+static void describe_spec(const struct knob_spec *k, char *buf, size_t size)
+{
+	if (k->flags & V_ENUM) {
+		size_t off = snprintf(buf, size, "one of ");
+
+		for (const char *p = k->choices; *p && off + 2 < size; p++) {
+			if (*p == '|') {
+				off += snprintf(buf + off, size - off, ", ");
+			} else {
+				buf[off++] = *p;
+				buf[off] = '\0';
+			}
+		}
+		return;
+	}
+	snprintf(buf, size, "%s %lld..%lld%s%s", (k->flags & V_POW2) ? "a power of two" : "an integer",
+		 k->min, k->max, (k->flags & V_MAX) ? ", or max" : "",
+		 (k->flags & V_OP) ? OP_HINT : "");
+}
+
+static bool spec_accepts(const struct knob_spec *k, enum value_op op, const char *v)
+{
+	long long n;
+
+	if (k->flags & V_ENUM)
+		return op == VALUE_EXACT && in_choices(k->choices, v);
+	if ((k->flags & V_MAX) && strcmp(v, "max") == 0)
+		return op == VALUE_EXACT;
+	if (!parse_int(v, &n) || n < k->min || n > k->max)
+		return false;
+	if ((k->flags & V_POW2) && (n & (n - 1)))
+		return false;
+	return op == VALUE_EXACT || (k->flags & V_OP);
+}
+
+static const struct knob_spec *find_spec(const struct knob_spec *specs, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(specs[i].key, key) == 0)
+			return &specs[i];
+	return NULL;
+}
+
+static void list_keys(const struct knob_spec *specs, size_t n, const char *extra, char *buf,
+		      size_t size)
+{
+	size_t off = snprintf(buf, size, "%s", extra);
+
+	for (size_t i = 0; i < n && off < size; i++)
+		off += snprintf(buf + off, size - off, "%s%s", off ? ", " : "", specs[i].key);
+}
+
+/* "file:12" -> 12 */
+static int origin_line(const char *origin)
+{
+	const char *colon = strrchr(origin, ':');
+
+	return colon ? atoi(colon + 1) : 0;
+}
+
+static struct profile_value *find_value(const struct profile *p, const char *section,
+					const char *key)
+{
+	for (size_t i = 0; i < p->n_values; i++)
+		if (strcmp(p->values[i].section, section) == 0 && strcmp(p->values[i].key, key) == 0)
+			return &p->values[i];
+	return NULL;
+}
+
+static struct profile_value *grow_values(struct profile *p, size_t max)
+{
+	struct profile_value *v;
+
+	if (p->n_values >= max)
+		return NULL;
+	/* Doubling from 16 keeps small profiles small. */
+	if ((p->n_values & (p->n_values - 1)) == 0 && p->n_values >= 16) {
+		v = realloc(p->values, 2 * p->n_values * sizeof(*v));
+		if (!v)
+			return NULL;
+		p->values = v;
+	} else if (!p->values) {
+		p->values = calloc(16, sizeof(*p->values));
+		if (!p->values)
+			return NULL;
+	}
+	v = &p->values[p->n_values++];
+	memset(v, 0, sizeof(*v));
+	return v;
+}
+
+static enum knob_kind sect_kind(enum sect_type t)
+{
+	switch (t) {
+	case ST_VM:
+		return KNOB_VM;
+	case ST_BLOCK:
+		return KNOB_BLOCK;
+	case ST_ETHTOOL:
+		return KNOB_ETHTOOL;
+	default:
+		return KNOB_SYSCTL;
+	}
+}
+
+static int add_value(struct pfile *pf, const struct psect *s, const char *key, enum value_op op,
+		     const char *value, const struct lp_item *it, char *err, size_t errsz)
+{
+	struct profile_value *v = find_value(&pf->prof, s->name, key);
+
+	if (v)
+		return fail(err, errsz, "%s is set twice in [%s]; the first is at line %d", key,
+			    s->name, origin_line(v->origin));
+	if (strlen(value) >= PROFILE_VALUE_MAX)
+		return fail(err, errsz, "value of %s is longer than %d bytes", key,
+			    PROFILE_VALUE_MAX - 1);
+	v = grow_values(&pf->prof, PROFILE_MAX_VALUES);
+	if (!v)
+		return fail(err, errsz, "more than %d values in one file (or out of memory)",
+			    PROFILE_MAX_VALUES);
+	v->kind = sect_kind(s->type);
+	v->op = op;
+	strcpy(v->section, s->name);
+	strcpy(v->key, key);
+	strcpy(v->value, value);
+	strcpy(v->profile, pf->prof.name);
+	snprintf(v->origin, sizeof(v->origin), "%s:%d", pf->prof.file, it->line);
+	snprintf(v->comment, sizeof(v->comment), "%s", it->comment ? it->comment : "");
+	return 0;
+}
+
+/* ---- sections ---- */
+
+static int section_type(const char *name, enum sect_type *t)
+{
+	static const struct {
+		const char *name;
+		enum sect_type type;
+		bool groups;    /* NAME.GROUP allowed */
+	} types[] = {
+		{ "profile", ST_PROFILE, false }, { "sysctl", ST_SYSCTL, false },
+		{ "vm", ST_VM, false },           { "block", ST_BLOCK, true },
+		{ "ethtool", ST_ETHTOOL, true },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+		size_t n = strlen(types[i].name);
+
+		if (strncmp(name, types[i].name, n) != 0)
+			continue;
+		if (name[n] == '\0' ||
+		    (types[i].groups && name[n] == '.' && is_name(name + n + 1, 64 - n - 1))) {
+			*t = types[i].type;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int open_section(struct pfile *pf, const char *name, int line, char *err, size_t errsz)
+{
+	struct psect *s;
+	enum sect_type t;
+
+	if (section_type(name, &t))
+		return fail(err, errsz, "unknown section [%s]: expected %s (NAME: a-z, 0-9, '_', '-')",
+			    name, SECTIONS_HINT);
+	for (size_t i = 0; i < pf->n_sects; i++)
+		if (strcmp(pf->sects[i].name, name) == 0)
+			return fail(err, errsz, "section [%s] appears twice; the first is at line %d",
+				    name, pf->sects[i].line);
+	if (pf->n_sects == PROFILE_MAX_SECTIONS)
+		return fail(err, errsz, "more than %d sections", PROFILE_MAX_SECTIONS);
+	s = realloc(pf->sects, (pf->n_sects + 1) * sizeof(*s));
+	if (!s)
+		return fail(err, errsz, "out of memory");
+	pf->sects = s;
+	s = &pf->sects[pf->n_sects];
+	memset(s, 0, sizeof(*s));
+	strcpy(s->name, name);
+	s->type = t;
+	s->line = line;
+	pf->cur = (int)pf->n_sects++;
+	return 0;
+}
+
+/* ---- [profile] ---- */
+
+static int on_profile_key(struct pfile *pf, const struct lp_item *it, char *err, size_t errsz)
+{
+	char text[PROFILE_VALUE_MAX * 2], b[80];
+	int *line;
+
+	if (strcmp(it->key, "summary") && strcmp(it->key, "include"))
+		return fail(err, errsz, "unknown key '%s' in [profile]: expected summary or include",
+			    it->key);
+	line = strcmp(it->key, "summary") == 0 ? &pf->summary_line : &pf->include_line;
+	if (*line)
+		return fail(err, errsz, "%s is set twice; the first is at line %d", it->key, *line);
+	snprintf(text, sizeof(text), "%s", it->value);
+	strip_quotes(text);
+	if (strcmp(it->key, "summary") == 0) {
+		for (const char *p = text; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return fail(err, errsz, "summary contains a control character");
+		if (!copy_str(pf->prof.summary, sizeof(pf->prof.summary), text))
+			return fail(err, errsz, "summary is longer than %zu bytes",
+				    sizeof(pf->prof.summary) - 1);
+	} else if (!profile_name_valid(text)) {
+		return fail(err, errsz,
+			    "bad include '%s': expected one profile name (a-z, 0-9, '_', '-'; not '%s')",
+			    shown(text, b, sizeof(b)), RESERVED_NAME);
+	} else {
+		strcpy(pf->include, text);
+	}
+	*line = it->line;
+	return 0;
+}
+
+/* ---- [sysctl] ---- */
+
+/* net/core/somaxconn -> net.core.somaxconn; dotted lowercase names only. */
+static int sysctl_key(const char *key, char *out, size_t size, char *err, size_t errsz)
+{
+	size_t i;
+
+	for (i = 0; key[i] && i + 1 < size; i++)
+		out[i] = key[i] == '/' ? '.' : key[i];
+	out[i] = '\0';
+	if (key[i] || !strchr(out, '.') || out[0] == '.' || out[i - 1] == '.' ||
+	    strstr(out, ".."))
+		goto bad;
+	for (i = 0; out[i]; i++)
+		if (!is_name_char(out[i]) && out[i] != '.')
+			goto bad;
+	return 0;
+bad:
+	return fail(err, errsz,
+		    "bad sysctl name '%s': expected a dotted name such as net.core.somaxconn "
+		    "(lowercase letters, digits, '_', '-'; '/' works as a separator)",
+		    key);
+}
+
+static int on_sysctl(struct pfile *pf, const struct psect *s, const struct lp_item *it, char *err,
+		     size_t errsz)
+{
+	char key[128], text[PROFILE_VALUE_MAX * 2], norm[PROFILE_VALUE_MAX], b[80];
+	enum value_op op;
+	int ret;
+
+	ret = sysctl_key(it->key, key, sizeof(key), err, errsz);
+	if (ret)
+		return ret;
+	split_op(it->value, &op, text, sizeof(text));
+	if (normalize_ints(text, norm, sizeof(norm)))
+		return add_value(pf, s, key, op, norm, it, err, errsz);
+	if (is_word(text) && op != VALUE_EXACT)
+		return fail(err, errsz, "bad value '%s' for %s: '%c' (only %s) needs a number, not a word",
+			    shown(it->value, b, sizeof(b)), key, op == VALUE_RAISE ? '>' : '<',
+			    op == VALUE_RAISE ? "raise" : "lower");
+	if (is_word(text))
+		return add_value(pf, s, key, op, text, it, err, errsz);
+	return fail(err, errsz,
+		    "bad value '%s' for %s: expected decimal integers separated by spaces "
+		    "(4096, or \"4096 131072 16777216\"; no leading zeros)" OP_HINT
+		    ", or one word such as bbr (a-z, 0-9, '_', '-')",
+		    shown(it->value, b, sizeof(b)), key);
+}
+
+/* ---- selectors ---- */
+
+static bool glob_char(char c, bool iface)
+{
+	if (is_name_char(c) || strchr("*?[]!", c))
+		return true;
+	/* Interface names may also hold capitals, '.', ':' and '@'. */
+	return iface && ((c >= 'A' && c <= 'Z') || c == '.' || c == ':' || c == '@');
+}
+
+/* "nvme*, xvd*" -> "nvme*,xvd*"; false on an empty item or a bad byte. */
+static bool parse_list(const char *value, bool iface, bool globs, char *out, size_t size)
+{
+	char buf[512], *tok, *save = NULL;
+	size_t off = 0;
+
+	if (!copy_str(buf, sizeof(buf), value) || !*value || value[strlen(value) - 1] == ',' ||
+	    strstr(value, ",,") || value[0] == ',')
+		return false;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		util_strtrim(tok);
+		if (!*tok)
+			return false;
+		for (const char *p = tok; *p; p++)
+			if (globs ? !glob_char(*p, iface) : !is_name_char(*p))
+				return false;
+		int n = snprintf(out + off, size - off, "%s%s", off ? "," : "", tok);
+
+		if (n < 0 || (size_t)n >= size - off)
+			return false;
+		off += n;
+	}
+	return off > 0;
+}
+
+/* devices, kind (block); drivers, interfaces (ethtool). 1 when key is not one. */
+static int on_selector(struct psect *s, const struct lp_item *it, char *err, size_t errsz)
+{
+	bool block = s->type == ST_BLOCK;
+	char out[128], b[80];
+	const char *hint;
+	bool ok;
+	enum sel which;
+
+	if (strcmp(it->key, block ? "devices" : "interfaces") == 0) {
+		which = SEL_DEVICES;
+		ok = parse_list(it->value, !block, true, out, sizeof(out));
+		hint = block ? "comma-separated device globs such as nvme*, xvd*"
+			     : "comma-separated interface globs such as eth*, ens*";
+	} else if (block && strcmp(it->key, "kind") == 0) {
+		which = SEL_KIND;
+		ok = in_choices("ebs|instance-store|other", it->value);
+		snprintf(out, sizeof(out), "%s", it->value);
+		hint = "one of ebs, instance-store, other";
+	} else if (!block && strcmp(it->key, "drivers") == 0) {
+		which = SEL_DRIVERS;
+		/* Checked against the field it ends up in, so nothing is cut. */
+		ok = parse_list(it->value, false, false, out,
+				sizeof(((struct profile_value *)0)->drivers));
+		hint = "comma-separated driver names such as ena (63 bytes at most)";
+	} else {
+		return 1;
+	}
+	if (s->sel_line[which])
+		return fail(err, errsz, "%s is set twice in [%s]; the first is at line %d", it->key,
+			    s->name, s->sel_line[which]);
+	if (!ok)
+		return fail(err, errsz, "bad value '%s' for %s in [%s]: expected %s",
+			    shown(it->value, b, sizeof(b)), it->key, s->name, hint);
+	s->sel_line[which] = it->line;
+	strcpy(s->sel[which], out);
+	return 0;
+}
+
+/* ---- [vm], [block], [ethtool] ---- */
+
+static int on_table_key(struct pfile *pf, struct psect *s, const struct lp_item *it, char *err,
+			size_t errsz)
+{
+	const struct knob_spec *specs = s->type == ST_VM ? vm_knobs
+				      : s->type == ST_BLOCK ? block_knobs : ethtool_knobs;
+	size_t n = s->type == ST_VM ? ARRAY_SIZE(vm_knobs)
+		 : s->type == ST_BLOCK ? ARRAY_SIZE(block_knobs) : ARRAY_SIZE(ethtool_knobs);
+	const char *sels = s->type == ST_VM ? "" : s->type == ST_BLOCK ? "devices, kind"
+							     : "drivers, interfaces";
+	char text[PROFILE_VALUE_MAX * 2], desc[256], b[80];
+	const struct knob_spec *k;
+	enum value_op op;
+	int ret;
+
+	if (s->type != ST_VM) {
+		ret = on_selector(s, it, err, errsz);
+		if (ret <= 0)
+			return ret;
+	}
+	k = find_spec(specs, n, it->key);
+	if (!k) {
+		list_keys(specs, n, sels, desc, sizeof(desc));
+		return fail(err, errsz, "unknown key '%s' in [%s]: expected %s", it->key, s->name,
+			    desc);
+	}
+	split_op(it->value, &op, text, sizeof(text));
+	if (!spec_accepts(k, op, text)) {
+		describe_spec(k, desc, sizeof(desc));
+		return fail(err, errsz, "bad value '%s' for %s in [%s]: expected %s",
+			    shown(it->value, b, sizeof(b)), k->key, s->name, desc);
+	}
+	return add_value(pf, s, k->key, op, text, it, err, errsz);
+}
+
+static int on_item(void *ctx, const struct lp_item *it, char *err, size_t errsz)
+{
+	struct pfile *pf = ctx;
+	struct psect *s;
+
+	if (!it->key)
+		return open_section(pf, it->section, it->line, err, errsz);
+	if (pf->cur < 0)
+		return fail(err, errsz, "'%s' comes before any section: put it under %s", it->key,
+			    SECTIONS_HINT);
+	s = &pf->sects[pf->cur];
+	switch (s->type) {
+	case ST_PROFILE:
+		return on_profile_key(pf, it, err, errsz);
+	case ST_SYSCTL:
+		return on_sysctl(pf, s, it, err, errsz);
+	default:
+		return on_table_key(pf, s, it, err, errsz);
+	}
+}
+
+/* Checks that need the whole file: [block] sections name their devices. */
+static int check_file(const struct pfile *pf, struct lp_error *err)
+{
+	for (size_t i = 0; i < pf->n_sects; i++) {
+		const struct psect *s = &pf->sects[i];
+
+		if (s->type == ST_BLOCK && !s->sel_line[SEL_DEVICES])
+			return fail_at(err, pf->prof.file, s->line,
+				       "[%s] needs devices = GLOB[, GLOB...], such as devices = nvme*",
+				       s->name);
+	}
+	return 0;
+}
+
+static void pfile_free(struct pfile *pf)
+{
+	free(pf->prof.values);
+	free(pf->sects);
+	memset(pf, 0, sizeof(*pf));
+}
+
+/* Parses one file's text; file names it in messages, name is the profile's. */
+static int pfile_parse(const char *buf, size_t len, const char *file, const char *name,
+		       struct pfile *pf, struct lp_error *err)
+{
+	int ret;
+
+	memset(pf, 0, sizeof(*pf));
+	pf->cur = -1;
+	snprintf(pf->prof.name, sizeof(pf->prof.name), "%s", name);
+	snprintf(pf->prof.file, sizeof(pf->prof.file), "%s", file);
+	ret = lp_parse_buf_ex(buf, len, file, on_item, pf, err);
+	if (!ret)
+		ret = check_file(pf, err);
+	if (ret)
+		pfile_free(pf);
+	return ret;
+}
+
+/* ---- resolving ---- */
+
+static const struct psect *file_sect(const struct pfile *pf, const char *name)
+{
+	for (size_t i = 0; i < pf->n_sects; i++)
+		if (strcmp(pf->sects[i].name, name) == 0)
+			return &pf->sects[i];
+	return NULL;
+}
+
+/* The nearest file of the chain (child first) that sets selector which. */
+static const char *resolve_sel(const struct pfile *files, int n, const char *section,
+			       enum sel which)
+{
+	for (int i = 0; i < n; i++) {
+		const struct psect *s = file_sect(&files[i], section);
+
+		if (!s)
+			continue;
+		/* A [block] section's devices and kind go together. */
+		if (s->type == ST_BLOCK)
+			return s->sel_line[SEL_DEVICES] ? s->sel[which] : NULL;
+		if (s->sel_line[which])
+			return s->sel[which];
+	}
+	return NULL;
+}
+
+static void apply_selectors(struct profile_value *v, const struct pfile *files, int n)
+{
+	const char *dev = resolve_sel(files, n, v->section, SEL_DEVICES);
+	const char *kind = resolve_sel(files, n, v->section, SEL_KIND);
+	const char *drv = resolve_sel(files, n, v->section, SEL_DRIVERS);
+
+	if (v->kind == KNOB_BLOCK) {
+		snprintf(v->devices, sizeof(v->devices), "%s", dev ? dev : "");
+		snprintf(v->dev_kind, sizeof(v->dev_kind), "%.23s", kind ? kind : "");
+	} else if (v->kind == KNOB_ETHTOOL) {
+		snprintf(v->devices, sizeof(v->devices), "%s", dev ? dev : "*");
+		snprintf(v->drivers, sizeof(v->drivers), "%.63s", drv ? drv : "ena");
+	}
+}
+
+/* files[0] is the child, files[n - 1] the root of the chain. */
+static int flatten(const struct pfile *files, int n, struct profile *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int i = n - 1; i >= 0; i--) {
+		const struct profile *p = &files[i].prof;
+
+		for (size_t j = 0; j < p->n_values; j++) {
+			struct profile_value *v = find_value(out, p->values[j].section,
+							     p->values[j].key);
+
+			if (!v)
+				v = grow_values(out, PROFILE_MAX_VALUES * PROFILE_MAX_DEPTH);
+			if (!v) {
+				profile_free(out);
+				return -ENOMEM;
+			}
+			*v = p->values[j];
+		}
+	}
+	for (size_t j = 0; j < out->n_values; j++)
+		apply_selectors(&out->values[j], files, n);
+	strcpy(out->name, files[0].prof.name);
+	strcpy(out->summary, files[0].prof.summary);
+	strcpy(out->file, files[0].prof.file);
+	out->depth = n;
+	for (int i = 0; i < n; i++)
+		strcpy(out->chain[i], files[i].prof.name);
+	return 0;
+}
+
+/* "dir/compute.conf" -> "compute" */
+static void name_from_file(const char *file, char *name, size_t size)
+{
+	const char *base = strrchr(file, '/');
+	size_t n;
+
+	base = base ? base + 1 : file;
+	n = strlen(base);
+	if (n > 5 && strcmp(base + n - 5, ".conf") == 0)
+		n -= 5;
+	if (n >= size)
+		n = size - 1;
+	memcpy(name, base, n);
+	name[n] = '\0';
+}
+
+int profile_parse_buf(const char *buf, size_t len, const char *name, struct profile *out,
+		      char include[PROFILE_NAME_MAX], struct lp_error *err)
+{
+	char pname[PROFILE_NAME_MAX];
+	struct pfile pf;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (include)
+		include[0] = '\0';
+	name_from_file(name, pname, sizeof(pname));
+	ret = pfile_parse(buf, len, name, pname, &pf, err);
+	if (ret)
+		return ret;
+	ret = flatten(&pf, 1, out);
+	if (!ret && include)
+		strcpy(include, pf.include);
+	if (ret)
+		fail_at(err, name, 0, "out of memory");
+	pfile_free(&pf);
+	return ret;
+}
+
+void profile_free(struct profile *p)
+{
+	if (!p)
+		return;
+	free(p->values);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ---- loading with includes ---- */
+
+static void dirs_text(const struct profile_dirs *dirs, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < dirs->n && off < size; i++)
+		off += snprintf(buf + off, size - off, "%s%s", i ? ", " : "", dirs->dirs[i]);
+}
+
+/*
+ * Finds NAME.conf in the first directory holding it and parses it. from is
+ * the file that includes it (NULL for the profile asked for).
+ */
+static int load_one(const struct profile_dirs *dirs, const char *name, const struct pfile *from,
+		    struct pfile *pf, struct lp_error *err)
+{
+	char path[PATH_MAX], where[512], *buf;
+	ssize_t len = -ENOENT;
+	int ret;
+
+	for (int i = 0; i < dirs->n && i < (int)ARRAY_SIZE(dirs->dirs) && len == -ENOENT; i++) {
+		if (util_join(path, sizeof(path), "%s/%s.conf", dirs->dirs[i], name))
+			continue;
+		len = util_read_file(path, LP_MAX_FILE, &buf);
+	}
+	if (len >= 0) {
+		ret = pfile_parse(buf, len, path, name, pf, err);
+		free(buf);
+		return ret;
+	}
+	if (len != -ENOENT)
+		return fail_at(err, path, 0, "cannot read: %s", strerror((int)-len));
+	dirs_text(dirs, where, sizeof(where));
+	if (from)
+		return fail_at(err, from->prof.file, from->include_line,
+			       "include = %s: no profile %s.conf in %s", name, name,
+			       where[0] ? where : "(no profile directories)");
+	return fail_at(err, name, 0, "no profile named '%s': looked for %s.conf in %s", name, name,
+		       where[0] ? where : "(no profile directories)");
+}
+
+/* "a -> b -> c" for files[0..n), then last if given. */
+static void chain_text(const struct pfile *files, int n, const char *last, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n && off < size; i++)
+		off += snprintf(buf + off, size - off, "%s%s", i ? " -> " : "", files[i].prof.name);
+	if (last && off < size)
+		snprintf(buf + off, size - off, " -> %s", last);
+}
+
+/* Stops on a cycle or a chain too deep; 1 when files[n - 1] includes nothing. */
+static int check_include(const struct pfile *files, int n, struct lp_error *err)
+{
+	const struct pfile *pf = &files[n - 1];
+	char chain[PROFILE_MAX_DEPTH * (PROFILE_NAME_MAX + 4) + PROFILE_NAME_MAX];
+
+	if (!pf->include[0])
+		return 1;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(files[i].prof.name, pf->include) == 0) {
+			chain_text(files, n, pf->include, chain, sizeof(chain));
+			return fail_at(err, pf->prof.file, pf->include_line, "include cycle: %s",
+				       chain);
+		}
+	}
+	if (n == PROFILE_MAX_DEPTH) {
+		chain_text(files, n, pf->include, chain, sizeof(chain));
+		return fail_at(err, pf->prof.file, pf->include_line,
+			       "includes nest deeper than %d profiles: %s", PROFILE_MAX_DEPTH,
+			       chain);
+	}
+	return 0;
+}
+
+int profile_load(const struct profile_dirs *dirs, const char *name, struct profile *out,
+		 struct lp_error *err)
+{
+	struct pfile *files;
+	char b[80];
+	int n = 0, ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!profile_name_valid(name))
+		return fail_at(err, name ? shown(name, b, sizeof(b)) : "(null)", 0,
+			       "not a profile name: use a-z, 0-9, '_' and '-' (and not '%s')",
+			       RESERVED_NAME);
+	files = calloc(PROFILE_MAX_DEPTH, sizeof(*files));
+	if (!files)
+		return fail_at(err, name, 0, "out of memory");
+	for (const char *cur = name;; cur = files[n - 1].include) {
+		ret = load_one(dirs, cur, n ? &files[n - 1] : NULL, &files[n], err);
+		if (ret)
+			goto out;
+		n++;
+		ret = check_include(files, n, err);
+		if (ret < 0)
+			goto out;
+		if (ret == 1)
+			break;
+	}
+	ret = flatten(files, n, out);
+	if (ret)
+		fail_at(err, files[0].prof.file, 0, "out of memory");
+out:
+	for (int i = 0; i < n; i++)
+		pfile_free(&files[i]);
+	free(files);
+	return ret;
+}
+
+/* ---- checks for shipped profiles ---- */
+
+int profile_check_comments(const struct profile *p, struct lp_error *err)
+{
+	if (!p->summary[0])
+		return fail_at(err, p->file, 0, "profile %s has no summary = line in [profile]",
+			       p->name);
+	for (size_t i = 0; i < p->n_values; i++) {
+		const struct profile_value *v = &p->values[i];
+		char file[sizeof(v->origin)];
+		char *colon;
+
+		if (v->comment[0])
+			continue;
+		snprintf(file, sizeof(file), "%s", v->origin);
+		colon = strrchr(file, ':');
+		if (colon)
+			*colon = '\0';
+		return fail_at(err, file, origin_line(v->origin),
+			       "%s in [%s] has no comment above it: say why it is set and where the value comes from",
+			       v->key, v->section);
+	}
+	return 0;
+}
+
+/* ---- printing ---- */
+
+static void print_wrapped(FILE *out, const char *indent, const char *text, size_t width)
+{
+	size_t col = 0;
+	const char *p = text;
+
+	while (*p) {
+		size_t n = strcspn(p, " ");
+
+		if (col && col + 1 + n > width) {
+			fputc('\n', out);
+			col = 0;
+		}
+		if (!col)
+			col = fprintf(out, "%s#", indent);
+		col += fprintf(out, " %.*s", (int)n, p);
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	if (col)
+		fputc('\n', out);
+}
+
+static void value_text(const struct profile_value *v, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s", v->op == VALUE_RAISE ? ">" : v->op == VALUE_LOWER ? "<" : "",
+		 v->value);
+}
+
+static void print_section_head(const struct profile_value *v, FILE *out)
+{
+	fprintf(out, "\n[%s]", v->section);
+	if (v->kind == KNOB_BLOCK)
+		fprintf(out, "  devices=%s%s%s", v->devices, v->dev_kind[0] ? " kind=" : "",
+			v->dev_kind);
+	else if (v->kind == KNOB_ETHTOOL)
+		fprintf(out, "  drivers=%s interfaces=%s", v->drivers, v->devices);
+	fputc('\n', out);
+}
+
+static void print_section(const struct profile *p, const char *section, FILE *out)
+{
+	int kw = 0, vw = 0;
+	char val[PROFILE_VALUE_MAX + 2];
+
+	for (size_t i = 0; i < p->n_values; i++) {
+		if (strcmp(p->values[i].section, section))
+			continue;
+		value_text(&p->values[i], val, sizeof(val));
+		kw = (int)strlen(p->values[i].key) > kw ? (int)strlen(p->values[i].key) : kw;
+		vw = (int)strlen(val) > vw ? (int)strlen(val) : vw;
+	}
+	for (size_t i = 0; i < p->n_values; i++) {
+		const struct profile_value *v = &p->values[i];
+
+		if (strcmp(v->section, section))
+			continue;
+		value_text(v, val, sizeof(val));
+		fprintf(out, "  %-*s = %-*s  %s", kw, v->key, vw, val, v->origin);
+		if (strcmp(v->profile, p->name))
+			fprintf(out, " (from %s)", v->profile);
+		fputc('\n', out);
+		if (v->comment[0])
+			print_wrapped(out, "      ", v->comment, 96);
+	}
+}
+
+static bool section_seen(const struct profile *p, size_t upto, const char *section)
+{
+	for (size_t i = 0; i < upto; i++)
+		if (strcmp(p->values[i].section, section) == 0)
+			return true;
+	return false;
+}
+
+void profile_print(const struct profile *p, FILE *out)
+{
+	fprintf(out, "profile  %s\n", p->name);
+	fprintf(out, "summary  %s\n", p->summary[0] ? p->summary : "(none)");
+	fprintf(out, "file     %s\n", p->file);
+	fprintf(out, "chain    ");
+	for (int i = 0; i < p->depth; i++)
+		fprintf(out, "%s%s", i ? " -> " : "", p->chain[i]);
+	fprintf(out, "\nvalues   %zu\n", p->n_values);
+	for (size_t i = 0; i < p->n_values; i++) {
+		if (section_seen(p, i, p->values[i].section))
+			continue;
+		print_section_head(&p->values[i], out);
+		print_section(p, p->values[i].section, out);
+	}
+}
+
+static void add_str(struct json_object *o, const char *key, const char *val)
+{
+	json_object_object_add(o, key, json_object_new_string(val));
+}
+
+static struct json_object *value_to_json(const struct profile_value *v)
+{
+	struct json_object *o = json_object_new_object();
+
+	add_str(o, "kind", knob_kind_name(v->kind));
+	add_str(o, "section", v->section);
+	add_str(o, "key", v->key);
+	add_str(o, "op", value_op_name(v->op));
+	add_str(o, "value", v->value);
+	if (v->kind == KNOB_BLOCK) {
+		add_str(o, "devices", v->devices);
+		add_str(o, "device_kind", v->dev_kind);
+	} else if (v->kind == KNOB_ETHTOOL) {
+		add_str(o, "interfaces", v->devices);
+		add_str(o, "drivers", v->drivers);
+	} else if (v->kind == KNOB_VM && profile_vm_path(v->key)) {
+		add_str(o, "path", profile_vm_path(v->key));
+	}
+	add_str(o, "profile", v->profile);
+	add_str(o, "origin", v->origin);
+	add_str(o, "comment", v->comment);
+	return o;
+}
+
+struct json_object *profile_to_json(const struct profile *p)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *chain = json_object_new_array();
+	struct json_object *values = json_object_new_array();
+
+	add_str(o, "name", p->name);
+	add_str(o, "summary", p->summary);
+	add_str(o, "file", p->file);
+	for (int i = 0; i < p->depth; i++)
+		json_object_array_add(chain, json_object_new_string(p->chain[i]));
+	json_object_object_add(o, "chain", chain);
+	for (size_t i = 0; i < p->n_values; i++)
+		json_object_array_add(values, value_to_json(&p->values[i]));
+	json_object_object_add(o, "values", values);
+	return o;
+}
+
+/* ---- listing ---- */
+
+struct list_buf {
+	struct profile_entry *e;
+	size_t n;
+	int *dir_index;         /* for sorting: directory order within a name */
+};
+
+static int list_add(struct list_buf *l, const char *dir, int di, const char *fname)
+{
+	struct profile_entry *e;
+	struct profile p;
+	struct lp_error err;
+	char *text;
+	ssize_t len;
+	int *idx;
+
+	e = realloc(l->e, (l->n + 1) * sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	l->e = e;
+	idx = realloc(l->dir_index, (l->n + 1) * sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	l->dir_index = idx;
+	e = &l->e[l->n];
+	memset(e, 0, sizeof(*e));
+	name_from_file(fname, e->name, sizeof(e->name));
+	if (util_join(e->file, sizeof(e->file), "%s/%s", dir, fname))
+		return 0;
+	idx[l->n++] = di;
+	len = util_read_file(e->file, LP_MAX_FILE, &text);
+	if (len < 0) {
+		snprintf(e->error, sizeof(e->error), "cannot read: %s", strerror((int)-len));
+		return 0;
+	}
+	if (profile_parse_buf(text, len, e->file, &p, e->include, &err) == 0)
+		strcpy(e->summary, p.summary);
+	else
+		lp_error_format(&err, e->error, sizeof(e->error));
+	profile_free(&p);
+	free(text);
+	return 0;
+}
+
+static int list_dir(struct list_buf *l, const char *dir, int di)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int ret = 0;
+
+	if (!d)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+	while (!ret && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		char name[PROFILE_NAME_MAX];
+
+		if (n <= 5 || strcmp(de->d_name + n - 5, ".conf"))
+			continue;
+		name_from_file(de->d_name, name, sizeof(name));
+		if (n - 5 >= PROFILE_NAME_MAX || !profile_name_valid(name))
+			continue;
+		ret = list_add(l, dir, di, de->d_name);
+	}
+	closedir(d);
+	return ret;
+}
+
+static void swap_entries(struct list_buf *l, size_t a, size_t b)
+{
+	struct profile_entry t = l->e[a];
+	int ti = l->dir_index[a];
+
+	l->e[a] = l->e[b];
+	l->e[b] = t;
+	l->dir_index[a] = l->dir_index[b];
+	l->dir_index[b] = ti;
+}
+
+static void sort_entries(struct list_buf *l)
+{
+	/* Insertion sort: a handful of files, and it keeps equal names in order. */
+	for (size_t i = 1; i < l->n; i++) {
+		for (size_t j = i; j > 0; j--) {
+			int c = strcmp(l->e[j - 1].name, l->e[j].name);
+
+			if (c < 0 || (c == 0 && l->dir_index[j - 1] <= l->dir_index[j]))
+				break;
+			swap_entries(l, j - 1, j);
+		}
+	}
+	for (size_t i = 1; i < l->n; i++)
+		l->e[i].shadowed = strcmp(l->e[i].name, l->e[i - 1].name) == 0;
+}
+
+int profile_list(const struct profile_dirs *dirs, struct profile_entry **out, size_t *n)
+{
+	struct list_buf l = { 0 };
+	int ret = 0;
+
+	for (int i = 0; i < dirs->n && i < (int)ARRAY_SIZE(dirs->dirs) && !ret; i++)
+		ret = list_dir(&l, dirs->dirs[i], i);
+	if (ret) {
+		free(l.e);
+		l.e = NULL;
+		l.n = 0;
+	} else {
+		sort_entries(&l);
+	}
+	free(l.dir_index);
+	*out = l.e;
+	*n = l.n;
+	return ret;
+}
+
+void profile_list_print(const struct profile_entry *e, size_t n, FILE *out)
+{
+	int w = 4;
+
+	for (size_t i = 0; i < n; i++)
+		w = (int)strlen(e[i].name) > w ? (int)strlen(e[i].name) : w;
+	fprintf(out, "%-*s  %-10s  %s\n", w, "NAME", "INCLUDES", "SUMMARY");
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "%-*s  %-10s  %s\n", w, e[i].name, e[i].include[0] ? e[i].include : "-",
+			e[i].error[0] ? "(does not load, see below)" : e[i].summary);
+		fprintf(out, "%-*s  %-10s  %s%s\n", w, "", "", e[i].file,
+			e[i].shadowed ? " (shadowed by the one above: not used)" : "");
+		if (e[i].error[0])
+			fprintf(out, "%-*s  %-10s  error: %s\n", w, "", "", e[i].error);
+	}
+}
+
+struct json_object *profile_list_to_json(const struct profile_entry *e, size_t n)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		add_str(o, "name", e[i].name);
+		add_str(o, "summary", e[i].summary);
+		add_str(o, "include", e[i].include);
+		add_str(o, "file", e[i].file);
+		json_object_object_add(o, "shadowed", json_object_new_boolean(e[i].shadowed));
+		if (e[i].error[0])
+			add_str(o, "error", e[i].error);
+		json_object_array_add(a, o);
+	}
+	return a;
+}

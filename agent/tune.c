@@ -1,0 +1,1323 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The tuning engine: plan, apply, verify and revert (see tune.h for the
+ * rules). Printing and JSON are at the end.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jsonutil.h"
+#include "sysctld.h"
+#include "tune.h"
+#include "util.h"
+
+/* ---- values ---- */
+
+static bool is_int(const char *s, size_t n)
+{
+	size_t i = n > 0 && s[0] == '-';
+
+	if (i == n)
+		return false;
+	for (; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	}
+	return true;
+}
+
+/* Compares two integers of any length, given as validated text. */
+static int int_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	bool na = a[0] == '-', nb = b[0] == '-';
+	int mag;
+
+	a += na, an -= na;
+	b += nb, bn -= nb;
+	while (an > 1 && *a == '0')
+		a++, an--;
+	while (bn > 1 && *b == '0')
+		b++, bn--;
+	na = na && !(an == 1 && *a == '0');    /* -0 is 0 */
+	nb = nb && !(bn == 1 && *b == '0');
+	if (na != nb)
+		return na ? -1 : 1;
+	mag = an != bn ? (an < bn ? -1 : 1) : memcmp(a, b, an);
+	mag = mag < 0 ? -1 : mag > 0;
+	return na ? -mag : mag;
+}
+
+static size_t field_len(const char *s)
+{
+	return strcspn(s, " ");
+}
+
+bool tune_values_equal(const char *a, const char *b)
+{
+	for (;;) {
+		size_t la = field_len(a), lb = field_len(b);
+
+		if (is_int(a, la) && is_int(b, lb)) {
+			if (int_cmp(a, la, b, lb))
+				return false;
+		} else if (la != lb || memcmp(a, b, la)) {
+			return false;
+		}
+		a += la;
+		b += lb;
+		if (!*a || !*b)
+			return !*a && !*b;
+		a++;
+		b++;
+	}
+}
+
+static int append_field(char *out, size_t size, size_t *pos, const char *f, size_t len)
+{
+	if (*pos + (*pos > 0) + len >= size)
+		return -E2BIG;
+	if (*pos > 0)
+		out[(*pos)++] = ' ';
+	memcpy(out + *pos, f, len);
+	*pos += len;
+	out[*pos] = '\0';
+	return 0;
+}
+
+int tune_resolve(enum value_op op, const char *current, const char *wanted, char *out,
+		 size_t size)
+{
+	const char *c = current, *w = wanted;
+	size_t pos = 0;
+	int ret;
+
+	if (op == VALUE_EXACT)
+		return util_join(out, size, "%s", wanted) ? -E2BIG : 0;
+	out[0] = '\0';
+	for (;;) {
+		size_t lc = field_len(c), lw = field_len(w);
+		int cmp;
+
+		if (!is_int(c, lc) || !is_int(w, lw))
+			return -EINVAL;
+		cmp = int_cmp(c, lc, w, lw);
+		/* only raise: the larger of the two; only lower: the smaller */
+		if ((op == VALUE_RAISE) == (cmp >= 0))
+			ret = append_field(out, size, &pos, c, lc);
+		else
+			ret = append_field(out, size, &pos, w, lw);
+		if (ret)
+			return ret;
+		c += lc;
+		w += lw;
+		if (!*c || !*w)
+			return !*c && !*w ? 0 : -ERANGE;
+		c++;
+		w++;
+	}
+}
+
+/* Whether live still honours what perfagent applied (">": not below it). */
+static bool satisfies(enum value_op op, const char *live, const char *applied)
+{
+	char r[KNOB_VALUE_MAX];
+
+	if (op != VALUE_EXACT && !tune_resolve(op, live, applied, r, sizeof(r)))
+		return tune_values_equal(r, live);
+	return tune_values_equal(live, applied);
+}
+
+/* ---- names ---- */
+
+const char *tune_action_name(enum tune_action a)
+{
+	static const char *const names[] = { "set", "keep", "skip" };
+
+	return (size_t)a < ARRAY_SIZE(names) ? names[a] : "?";
+}
+
+const char *tune_skip_name(enum tune_skip s)
+{
+	static const char *const names[] = {
+		"none", "excluded", "missing", "sysctl.d", "overridden", "not-applicable",
+		"unreadable",
+	};
+
+	return (size_t)s < ARRAY_SIZE(names) ? names[s] : "?";
+}
+
+const char *tune_status_name(enum tune_status s)
+{
+	static const char *const names[] = {
+		"ok", "overridden", "missing", "not-applied", "restored", "unchanged", "failed",
+	};
+
+	return (size_t)s < ARRAY_SIZE(names) ? names[s] : "?";
+}
+
+static const char *op_prefix(enum value_op op)
+{
+	return op == VALUE_RAISE ? ">" : op == VALUE_LOWER ? "<" : "";
+}
+
+/* Display strings may be cut; values that matter are checked before. */
+static void set_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static void set_fmt(char *dst, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_fmt(char *dst, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(dst, size, fmt, ap) >= (int)size && size > 4)
+		strcpy(dst + size - 4, "...");
+	va_end(ap);
+}
+
+/* ---- the environment a plan is evaluated in ---- */
+
+struct tune_env {
+	const struct tune_ctx *ctx;
+	char boot_id[JOURNAL_BOOT_ID_MAX];
+	struct journal journal;         /* this boot's and sysroot's, maybe empty */
+	struct sysctld sysctld;
+};
+
+static void env_close(struct tune_env *env)
+{
+	journal_free(&env->journal);
+	sysctld_free(&env->sysctld);
+}
+
+/*
+ * Loads this boot's journal (moving a corrupt one aside when locked), or
+ * starts an empty one. Errors are fatal for apply; plan reports them as a
+ * note and plans without history.
+ */
+static int env_journal(struct tune_env *env, bool locked, char *note, size_t notesz,
+		       char *err, size_t errsz)
+{
+	const struct pa_paths *paths = env->ctx->paths;
+	struct journal *j = &env->journal;
+	char msg[TUNE_MSG_MAX];
+	int ret;
+
+	ret = journal_load(paths, j, locked, msg, sizeof(msg));
+	if (ret == -EBADMSG)
+		set_str(note, notesz, msg);
+	if (ret == -ENOENT || ret == -EBADMSG) {
+		ret = 0;
+		goto fresh;
+	}
+	if (ret) {
+		set_str(err, errsz, msg);
+		goto fresh;
+	}
+	if (strcmp(j->sysroot, paths->sysroot)) {
+		set_fmt(err, errsz, "the journal in %s was written for root '%s', not '%s': revert "
+			"it with that root, or use another state directory", paths->state_dir,
+			j->sysroot, paths->sysroot);
+		ret = -EXDEV;
+		goto fresh;
+	}
+	if (!strcmp(j->boot_id, env->boot_id))
+		return 0;
+	set_fmt(note, notesz, "the journal is from an earlier boot (%s) and void: that reboot "
+		"restored the kernel's values", j->boot_id);
+fresh:
+	journal_free(j);
+	journal_init(j, env->boot_id, paths->sysroot);
+	return ret;
+}
+
+/*
+ * Reads the sysctl.d files, the boot id and the journal. After an error the
+ * environment is still usable with what it holds (plan goes on; apply stops).
+ */
+static int env_open(const struct tune_ctx *ctx, struct tune_env *env, bool locked, char *note,
+		    size_t notesz, char *err, size_t errsz)
+{
+	int ret;
+
+	memset(env, 0, sizeof(*env));
+	env->ctx = ctx;
+	journal_init(&env->journal, "", ctx->paths->sysroot);
+	ret = sysctld_load(ctx->paths, &env->sysctld);
+	if (ret) {
+		set_fmt(err, errsz, "cannot read the sysctl.d files: %s", strerror(-ret));
+		return ret;
+	}
+	ret = journal_boot_id(ctx->paths, env->boot_id, sizeof(env->boot_id));
+	if (ret) {
+		set_fmt(err, errsz, "cannot read the boot id (%s/proc/sys/kernel/random/boot_id): "
+			"%s; it tells this boot's originals from an earlier boot's",
+			ctx->paths->sysroot, strerror(-ret));
+		return ret;
+	}
+	return env_journal(env, locked, note, notesz, err, errsz);
+}
+
+/* ---- planning ---- */
+
+static struct tune_item *plan_item_for(struct tune_plan *plan, const char *id)
+{
+	struct tune_item *it;
+
+	for (size_t i = 0; i < plan->n; i++) {
+		if (!strcmp(plan->items[i].knob.id, id))
+			return &plan->items[i];     /* a later group wins */
+	}
+	if (plan->n == plan->cap) {
+		size_t cap = plan->cap ? plan->cap * 2 : 64;
+		struct tune_item *v = reallocarray(plan->items, cap, sizeof(*v));
+
+		if (!v)
+			return NULL;
+		plan->items = v;
+		plan->cap = cap;
+	}
+	it = &plan->items[plan->n++];
+	memset(it, 0, sizeof(*it));
+	return it;
+}
+
+static int plan_add(struct tune_plan *plan, const struct knob *k, const struct profile_value *pv)
+{
+	struct tune_item *it = plan_item_for(plan, k->id);
+
+	if (!it)
+		return -ENOMEM;
+	free(it->original);
+	memset(it, 0, sizeof(*it));
+	it->knob = *k;
+	it->op = pv->op;
+	set_str(it->origin, sizeof(it->origin), pv->origin);
+	if (knob_normalise(pv->value, false, it->wanted, sizeof(it->wanted)))
+		set_str(it->knob.skip, sizeof(it->knob.skip), "the profile's value is too long");
+	return 0;
+}
+
+static int plan_build(const struct profile *p, const struct tune_ctx *ctx,
+		      struct tune_plan *plan)
+{
+	struct knob_list knobs = { 0 };
+	int ret = 0;
+
+	for (size_t i = 0; i < p->n_values && !ret; i++) {
+		const struct profile_value *pv = &p->values[i];
+		const struct knob_backend *b = knob_backend_of(pv->kind);
+
+		knobs.n = 0;
+		if (!b)
+			continue;   /* a kind this version does not know */
+		ret = b->expand(ctx->paths, pv, &knobs);
+		for (size_t k = 0; k < knobs.n && !ret; k++)
+			ret = plan_add(plan, &knobs.v[k], pv);
+	}
+	knob_list_free(&knobs);
+	return ret;
+}
+
+static const char *excluded_by(const struct tune_ctx *ctx, const char *id)
+{
+	for (size_t i = 0; ctx->exclude && ctx->exclude[i]; i++) {
+		if (!fnmatch(ctx->exclude[i], id, 0))
+			return ctx->exclude[i];
+	}
+	return NULL;
+}
+
+static void item_skip(struct tune_item *it, enum tune_skip skip, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void item_skip(struct tune_item *it, enum tune_skip skip, const char *fmt, ...)
+{
+	va_list ap;
+
+	it->action = TUNE_SKIP;
+	it->skip = skip;
+	va_start(ap, fmt);
+	if (vsnprintf(it->reason, sizeof(it->reason), fmt, ap) >= (int)sizeof(it->reason))
+		strcpy(it->reason + sizeof(it->reason) - 4, "...");
+	va_end(ap);
+}
+
+/* The normalised original of a journal entry. */
+static void entry_original(const struct journal_entry *e, char *buf, size_t size)
+{
+	enum knob_kind kind = KNOB_SYSCTL;
+
+	knob_kind_of_id(e->id, &kind);
+	if (knob_normalise(e->original, knob_kind_has_brackets(kind), buf, size))
+		buf[0] = '\0';
+}
+
+/* Whether live is a value perfagent put or found there (see tune.h). */
+static bool entry_owns(const struct journal_entry *e, const char *live)
+{
+	char orig[KNOB_VALUE_MAX];
+
+	switch (e->state) {
+	case JOURNAL_APPLIED:
+	case JOURNAL_KEPT:
+		return satisfies(e->op, live, e->applied);
+	case JOURNAL_PENDING:
+	case JOURNAL_FAILED:
+		entry_original(e, orig, sizeof(orig));
+		return tune_values_equal(live, orig) || tune_values_equal(live, e->desired) ||
+		       (e->applied[0] && tune_values_equal(live, e->applied));
+	}
+	return true;
+}
+
+/* What perfagent last set or found, for "X -> Y" messages. */
+static const char *entry_value(const struct journal_entry *e)
+{
+	return e->state == JOURNAL_APPLIED || e->state == JOURNAL_KEPT ? e->applied : e->desired;
+}
+
+/* Keep or set, once the current value is known and nothing stands in the way. */
+static void eval_action(const struct journal_entry *e, struct tune_item *it)
+{
+	int ret;
+
+	ret = tune_resolve(it->op, it->current, it->wanted, it->desired, sizeof(it->desired));
+	if (ret) {
+		item_skip(it, TUNE_SKIP_UNREADABLE, "cannot compare '%s' with '%s%s': %s",
+			  it->current, op_prefix(it->op), it->wanted,
+			  ret == -ERANGE ? "not as many fields" : "not numbers");
+		return;
+	}
+	it->action = TUNE_KEEP;
+	if (tune_values_equal(it->desired, it->current)) {
+		if (it->op == VALUE_EXACT)
+			set_str(it->reason, sizeof(it->reason), "already set");
+		else
+			set_fmt(it->reason, sizeof(it->reason), "already at or %s %s",
+				it->op == VALUE_RAISE ? "above" : "below", it->wanted);
+	} else if (e && e->state == JOURNAL_APPLIED && tune_values_equal(e->desired, it->desired) &&
+		   tune_values_equal(e->applied, it->current)) {
+		/* The kernel rounds some values; writing again would change nothing. */
+		set_fmt(it->reason, sizeof(it->reason), "already set (the kernel stores %s as %s)",
+			it->desired, it->current);
+	} else {
+		it->action = TUNE_SET;
+	}
+}
+
+static void eval_value(struct tune_env *env, struct tune_item *it)
+{
+	const struct sysctld_entry *sd = NULL;
+	const struct journal_entry *e = journal_find(&env->journal, it->knob.id);
+
+	if (it->knob.kind == KNOB_SYSCTL)
+		sd = sysctld_lookup(&env->sysctld, it->knob.id + strlen("sysctl:"));
+	if (sd)
+		item_skip(it, TUNE_SKIP_SYSCTLD, "set by %s:%d (= %s); not overridden",
+			  sysctld_file(&env->sysctld, sd), sd->line, sd->value);
+	else if (e && !entry_owns(e, it->current))
+		item_skip(it, TUNE_SKIP_OVERRIDDEN, "changed by an administrator after perfagent "
+			  "%s it (%s -> %s); not fought", e->state == JOURNAL_KEPT ? "found" : "set",
+			  entry_value(e), it->current);
+	else
+		eval_action(e, it);
+}
+
+static void eval_item(struct tune_env *env, struct tune_item *it)
+{
+	const char *glob = excluded_by(env->ctx, it->knob.id);
+	struct knob_value v;
+	int ret = -ENOENT;
+
+	it->action = TUNE_SKIP;
+	it->skip = TUNE_SKIP_NONE;
+	it->result = TUNE_RES_NONE;
+	it->current[0] = it->desired[0] = it->reason[0] = it->error[0] = '\0';
+	free(it->original);
+	it->original = NULL;
+	if (!it->knob.skip[0]) {
+		ret = knob_read(env->ctx->paths, &it->knob, &v);
+		if (!ret) {
+			strcpy(it->current, v.norm);
+			it->original = v.original;
+			v.original = NULL;
+		}
+		knob_value_free(&v);
+	}
+	if (it->knob.skip[0])
+		item_skip(it, TUNE_SKIP_NOT_APPLICABLE, "%s", it->knob.skip);
+	else if (glob)
+		item_skip(it, TUNE_SKIP_EXCLUDED, "excluded by config (exclude = %s)", glob);
+	else if (ret == -ENOENT)
+		item_skip(it, TUNE_SKIP_MISSING, "missing on this kernel");
+	else if (ret == -E2BIG)
+		item_skip(it, TUNE_SKIP_UNREADABLE, "current value longer than %d bytes",
+			  KNOB_VALUE_MAX - 1);
+	else if (ret)
+		item_skip(it, TUNE_SKIP_UNREADABLE, "cannot read %s: %s", it->knob.path,
+			  strerror(-ret));
+	else
+		eval_value(env, it);
+}
+
+static void plan_count(struct tune_plan *plan)
+{
+	struct tune_counts *c = &plan->counts;
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct tune_item *it = &plan->items[i];
+
+		if (it->action == TUNE_SET && plan->applied) {
+			c->applied += it->result == TUNE_RES_APPLIED;
+			c->failed += it->result == TUNE_RES_FAILED;
+		} else if (it->action == TUNE_SET) {
+			c->set++;
+		} else if (it->action == TUNE_KEEP) {
+			c->kept++;
+		} else {
+			c->skipped++;
+			c->excluded += it->skip == TUNE_SKIP_EXCLUDED;
+			c->overridden += it->skip == TUNE_SKIP_OVERRIDDEN;
+		}
+	}
+}
+
+int tune_plan(const struct tune_ctx *ctx, const struct profile *p, struct tune_plan *plan)
+{
+	struct tune_env env;
+	char err[TUNE_MSG_MAX] = "";
+	int ret;
+
+	memset(plan, 0, sizeof(*plan));
+	set_str(plan->profile, sizeof(plan->profile), p->name);
+	ret = plan_build(p, ctx, plan);
+	if (ret) {
+		set_fmt(plan->error, sizeof(plan->error), "cannot plan profile %s: %s", p->name,
+			strerror(-ret));
+		return ret;
+	}
+	/* Read-only: what would stop an apply is only a note here. */
+	if (env_open(ctx, &env, false, plan->note, sizeof(plan->note), err, sizeof(err)) &&
+	    !plan->note[0])
+		set_str(plan->note, sizeof(plan->note), err);
+	for (size_t i = 0; i < plan->n; i++)
+		eval_item(&env, &plan->items[i]);
+	env_close(&env);
+	plan_count(plan);
+	return 0;
+}
+
+void tune_plan_free(struct tune_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++)
+		free(plan->items[i].original);
+	free(plan->items);
+	plan->items = NULL;
+	plan->n = plan->cap = 0;
+}
+
+/* ---- the lock ---- */
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* flock on STATE_DIR/tune.lock: the CLI and the daemon never interleave. */
+static int tune_lock(const struct tune_ctx *ctx, int *fdp, char *err, size_t errsz)
+{
+	unsigned int timeout = ctx->lock_timeout_ms ? ctx->lock_timeout_ms : TUNE_LOCK_TIMEOUT_MS;
+	uint64_t deadline = util_now_mono_ms() + timeout;
+	char path[PATH_MAX];
+	int fd, ret;
+
+	*fdp = -1;
+	ret = util_mkdir_p(ctx->paths->state_dir, 0755);
+	if (!ret)
+		ret = util_join(path, sizeof(path), "%s/tune.lock", ctx->paths->state_dir);
+	if (ret) {
+		set_fmt(err, errsz, "cannot create the state directory %s: %s",
+			ctx->paths->state_dir, strerror(-ret));
+		return ret;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		ret = -errno;
+		set_fmt(err, errsz, "cannot open %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			ret = -errno;
+			set_fmt(err, errsz, "cannot lock %s: %s", path, strerror(-ret));
+			close(fd);
+			return ret;
+		}
+		if (util_now_mono_ms() >= deadline) {
+			set_fmt(err, errsz, "another perfagent apply or revert holds %s (waited %u ms); "
+				"try again when it has finished", path, timeout);
+			close(fd);
+			return -EBUSY;
+		}
+		sleep_ms(50);
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/* ---- apply ---- */
+
+/* Settles the entry of a knob found right: an interrupted or failed apply
+ * either wrote it (applied) or has nothing left to do (kept). */
+static void settle_entry(struct journal_entry *e, const struct tune_item *it, bool *dirty)
+{
+	char orig[KNOB_VALUE_MAX];
+
+	if (e->state != JOURNAL_PENDING && e->state != JOURNAL_FAILED)
+		return;
+	entry_original(e, orig, sizeof(orig));
+	e->state = tune_values_equal(it->current, orig) ? JOURNAL_KEPT : JOURNAL_APPLIED;
+	strcpy(e->desired, it->current);
+	strcpy(e->applied, it->current);
+	e->error[0] = '\0';
+	*dirty = true;
+}
+
+/* Journals a knob before it is written, or records it as kept. */
+static int record_item(struct journal *j, const struct tune_item *it, bool *dirty)
+{
+	struct journal_entry *e = journal_find(j, it->knob.id);
+
+	if (it->action == TUNE_SKIP)
+		return 0;
+	if (e && it->action == TUNE_KEEP) {
+		settle_entry(e, it, dirty);
+		return 0;
+	}
+	if (!e) {
+		/* The first original of this boot is the true one: never replaced. */
+		e = journal_add(j, it->knob.id, it->original);
+		if (!e)
+			return -ENOMEM;
+		strcpy(e->path, it->knob.path);
+	}
+	e->op = it->op;
+	e->error[0] = '\0';
+	if (it->action == TUNE_KEEP) {
+		e->state = JOURNAL_KEPT;
+		strcpy(e->desired, it->current);
+		strcpy(e->applied, it->current);
+	} else {
+		e->state = JOURNAL_PENDING;
+		strcpy(e->desired, it->desired);
+	}
+	*dirty = true;
+	return 0;
+}
+
+static void write_failed(struct tune_item *it, struct journal_entry *e)
+{
+	it->result = TUNE_RES_FAILED;
+	e->state = JOURNAL_FAILED;
+	set_str(e->error, sizeof(e->error), it->error);
+}
+
+/* Writes one knob and reads it back; the outcome goes to it and e. */
+static void write_item(const struct tune_ctx *ctx, struct tune_item *it, struct journal_entry *e)
+{
+	char data[KNOB_VALUE_MAX + 1];
+	struct knob_value v;
+	int ret;
+
+	if (util_join(data, sizeof(data), "%s\n", it->desired))
+		ret = -E2BIG;
+	else
+		ret = knob_write(ctx->paths, it->knob.path, data);
+	if (ret) {
+		set_fmt(it->error, sizeof(it->error), "cannot write '%s' to %s: %s", it->desired,
+			it->knob.path, strerror(-ret));
+		write_failed(it, e);
+		return;
+	}
+	ret = knob_read(ctx->paths, &it->knob, &v);
+	if (ret) {
+		set_fmt(it->error, sizeof(it->error), "written, but cannot read it back: %s",
+			strerror(-ret));
+		strcpy(v.norm, it->desired);
+	} else if (tune_values_equal(v.norm, it->current) &&
+		   !tune_values_equal(v.norm, it->desired)) {
+		set_fmt(it->error, sizeof(it->error), "written, but the kernel kept %s", v.norm);
+		knob_value_free(&v);
+		write_failed(it, e);
+		return;
+	} else if (!tune_values_equal(v.norm, it->desired)) {
+		set_fmt(it->error, sizeof(it->error), "the kernel stores %s instead", v.norm);
+	}
+	it->result = TUNE_RES_APPLIED;
+	e->state = JOURNAL_APPLIED;
+	strcpy(e->applied, v.norm);
+	knob_value_free(&v);
+}
+
+static void apply_writes(const struct tune_ctx *ctx, struct tune_plan *plan, struct journal *j)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		struct tune_item *it = &plan->items[i];
+		struct journal_entry *e;
+
+		if (it->action != TUNE_SET)
+			continue;
+		e = journal_find(j, it->knob.id);
+		if (e)  /* always there: record_item() put it */
+			write_item(ctx, it, e);
+	}
+}
+
+int tune_apply(const struct tune_ctx *ctx, struct tune_plan *plan)
+{
+	struct tune_env env;
+	bool dirty = false;
+	int lockfd, ret;
+
+	plan->error[0] = plan->note[0] = '\0';
+	ret = tune_lock(ctx, &lockfd, plan->error, sizeof(plan->error));
+	if (ret)
+		return ret;
+	ret = env_open(ctx, &env, true, plan->note, sizeof(plan->note), plan->error,
+		       sizeof(plan->error));
+	if (ret)
+		goto out;
+	/* The plan may be old: what counts is what the knobs hold now. */
+	for (size_t i = 0; i < plan->n; i++)
+		eval_item(&env, &plan->items[i]);
+	set_str(env.journal.profile, sizeof(env.journal.profile), plan->profile);
+	for (size_t i = 0; i < plan->n && !ret; i++)
+		ret = record_item(&env.journal, &plan->items[i], &dirty);
+	if (!ret && dirty)
+		ret = journal_save(ctx->paths, &env.journal);
+	if (ret) {
+		set_fmt(plan->error, sizeof(plan->error), "cannot write the journal in %s: %s; "
+			"nothing was changed", ctx->paths->state_dir, strerror(-ret));
+		goto out;
+	}
+	apply_writes(ctx, plan, &env.journal);
+	plan->applied = true;
+	if (dirty && journal_save(ctx->paths, &env.journal))
+		set_fmt(plan->note, sizeof(plan->note), "cannot record the results in the journal "
+			"in %s; its entries stay pending, which apply, verify and revert resolve",
+			ctx->paths->state_dir);
+out:
+	env_close(&env);
+	close(lockfd);
+	plan_count(plan);
+	return ret;
+}
+
+/* ---- verify and revert ---- */
+
+static struct tune_report_item *report_add(struct tune_report *r, const struct journal_entry *e)
+{
+	struct tune_report_item *it;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 32;
+		struct tune_report_item *v = reallocarray(r->items, cap, sizeof(*v));
+
+		if (!v)
+			return NULL;
+		r->items = v;
+		r->cap = cap;
+	}
+	it = &r->items[r->n++];
+	memset(it, 0, sizeof(*it));
+	strcpy(it->id, e->id);
+	strcpy(it->path, e->path);
+	return it;
+}
+
+static void report_count(struct tune_report *r)
+{
+	struct tune_counts *c = &r->counts;
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < r->n; i++) {
+		enum tune_status st = r->items[i].status;
+
+		c->ok += st == TUNE_ST_OK;
+		c->overridden += st == TUNE_ST_OVERRIDDEN;
+		c->restored += st == TUNE_ST_RESTORED;
+		c->unchanged += st == TUNE_ST_UNCHANGED || (r->revert && st == TUNE_ST_MISSING);
+		c->failed += st == TUNE_ST_FAILED;
+		c->drifted += !r->revert && st != TUNE_ST_OK;
+	}
+}
+
+/* Reads the live value of a journal entry's knob into live. */
+static int read_entry(const struct tune_ctx *ctx, const struct journal_entry *e, char *live)
+{
+	struct knob k = { .kind = KNOB_SYSCTL };
+	struct knob_value v;
+	int ret;
+
+	strcpy(k.id, e->id);
+	strcpy(k.path, e->path);
+	knob_kind_of_id(e->id, &k.kind);
+	ret = knob_read(ctx->paths, &k, &v);
+	if (!ret)
+		strcpy(live, v.norm);
+	knob_value_free(&v);
+	return ret;
+}
+
+/* Loads this boot's journal for verify or revert; have_journal says if any. */
+static int report_open(const struct tune_ctx *ctx, struct tune_report *r, struct journal *j,
+		       bool locked)
+{
+	const char *what = r->revert ? "to revert" : "applied";
+	char msg[TUNE_MSG_MAX];
+	int ret;
+
+	journal_init(j, "", "");
+	ret = journal_boot_id(ctx->paths, r->boot_id, sizeof(r->boot_id));
+	if (ret) {
+		set_fmt(r->error, sizeof(r->error), "cannot read the boot id (%s/proc/sys/kernel/"
+			"random/boot_id): %s", ctx->paths->sysroot, strerror(-ret));
+		return ret;
+	}
+	ret = journal_load(ctx->paths, j, locked, msg, sizeof(msg));
+	if (ret == -ENOENT) {
+		set_fmt(r->note, sizeof(r->note), "nothing %s: no journal in %s", what,
+			ctx->paths->state_dir);
+		return 0;
+	}
+	if (ret) {
+		set_str(r->error, sizeof(r->error), msg);
+		return ret;
+	}
+	if (strcmp(j->sysroot, ctx->paths->sysroot)) {
+		set_fmt(r->error, sizeof(r->error), "the journal in %s was written for root '%s', "
+			"not '%s'", ctx->paths->state_dir, j->sysroot, ctx->paths->sysroot);
+		return -EXDEV;
+	}
+	if (strcmp(j->boot_id, r->boot_id)) {
+		set_fmt(r->note, sizeof(r->note), "nothing %s in this boot: the journal is from boot "
+			"%s, whose changes the reboot undid", what, j->boot_id);
+		return 0;
+	}
+	r->have_journal = true;
+	set_str(r->profile, sizeof(r->profile), j->profile);
+	return 0;
+}
+
+static void verify_entry(const struct tune_ctx *ctx, const struct journal_entry *e,
+			 struct tune_report_item *it)
+{
+	bool done = e->state == JOURNAL_APPLIED || e->state == JOURNAL_KEPT;
+	int ret = read_entry(ctx, e, it->live);
+
+	strcpy(it->expected, done ? e->applied : e->desired);
+	it->status = TUNE_ST_OK;
+	if (ret == -ENOENT) {
+		it->status = TUNE_ST_MISSING;
+		set_str(it->detail, sizeof(it->detail), "missing now (device or module gone?)");
+	} else if (ret) {
+		it->status = TUNE_ST_MISSING;
+		set_fmt(it->detail, sizeof(it->detail), "cannot read: %s", strerror(-ret));
+	} else if (done && !satisfies(e->op, it->live, e->applied)) {
+		it->status = TUNE_ST_OVERRIDDEN;
+		set_fmt(it->detail, sizeof(it->detail), "changed after perfagent %s it (%s -> %s)",
+			e->state == JOURNAL_KEPT ? "found" : "set", e->applied, it->live);
+	} else if (e->state == JOURNAL_PENDING && !tune_values_equal(it->live, e->desired)) {
+		it->status = TUNE_ST_NOT_APPLIED;
+		set_str(it->detail, sizeof(it->detail), "an apply was interrupted before writing "
+			"it; apply again");
+	} else if (e->state == JOURNAL_FAILED) {
+		it->status = TUNE_ST_NOT_APPLIED;
+		set_fmt(it->detail, sizeof(it->detail), "apply failed: %s", e->error);
+	}
+}
+
+int tune_verify(const struct tune_ctx *ctx, struct tune_report *r)
+{
+	struct journal j;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = report_open(ctx, r, &j, false);
+	for (size_t i = 0; !ret && r->have_journal && i < j.n; i++) {
+		struct tune_report_item *it = report_add(r, &j.entries[i]);
+
+		if (!it)
+			ret = -ENOMEM;
+		else
+			verify_entry(ctx, &j.entries[i], it);
+	}
+	if (ret == -ENOMEM)
+		set_str(r->error, sizeof(r->error), "out of memory");
+	journal_free(&j);
+	report_count(r);
+	return ret;
+}
+
+bool tune_verify_ok(const struct tune_report *r)
+{
+	return r->have_journal && !r->error[0] && r->counts.drifted == 0;
+}
+
+/* Whether the live value is perfagent's, so that revert may replace it. */
+static bool revert_owns(const struct journal_entry *e, const char *live)
+{
+	if (e->state == JOURNAL_APPLIED)
+		return tune_values_equal(live, e->applied);
+	return tune_values_equal(live, e->desired) ||
+	       (e->applied[0] && tune_values_equal(live, e->applied));
+}
+
+/* Restores one knob. Returns whether its entry must stay in the journal. */
+static bool revert_entry(const struct tune_ctx *ctx, const struct journal_entry *e,
+			 struct tune_report_item *it)
+{
+	int ret = read_entry(ctx, e, it->live);
+
+	entry_original(e, it->expected, sizeof(it->expected));
+	it->status = TUNE_ST_UNCHANGED;
+	if (ret == -ENOENT) {
+		it->status = TUNE_ST_MISSING;
+		set_str(it->detail, sizeof(it->detail), "missing now; nothing to restore");
+	} else if (ret) {
+		it->status = TUNE_ST_FAILED;
+		set_fmt(it->detail, sizeof(it->detail), "cannot read: %s", strerror(-ret));
+	} else if (e->state == JOURNAL_KEPT) {
+		set_str(it->detail, sizeof(it->detail), "was already set; nothing to restore");
+	} else if (tune_values_equal(it->live, it->expected)) {
+		set_str(it->detail, sizeof(it->detail), "already at its original value");
+	} else if (!revert_owns(e, it->live)) {
+		it->status = TUNE_ST_OVERRIDDEN;
+		set_fmt(it->detail, sizeof(it->detail), "changed by an administrator after "
+			"perfagent set it (%s -> %s); left alone", entry_value(e), it->live);
+	} else if ((ret = knob_write(ctx->paths, e->path, e->original))) {
+		it->status = TUNE_ST_FAILED;
+		set_fmt(it->detail, sizeof(it->detail), "cannot write the original back: %s",
+			strerror(-ret));
+	} else {
+		char now[KNOB_VALUE_MAX] = "";
+
+		read_entry(ctx, e, now);
+		it->status = tune_values_equal(now, it->expected) ? TUNE_ST_RESTORED :
+			     TUNE_ST_FAILED;
+		if (it->status == TUNE_ST_FAILED)
+			set_fmt(it->detail, sizeof(it->detail), "wrote the original back, but the "
+				"kernel reads %s", now);
+	}
+	return it->status == TUNE_ST_FAILED;
+}
+
+/* journal_filter() callback: revert marks the entries it is done with. */
+static bool entry_still_needed(const struct journal_entry *e, void *arg)
+{
+	return e->id[0] != '\0';
+}
+
+int tune_revert(const struct tune_ctx *ctx, struct tune_report *r)
+{
+	struct journal j = { 0 };
+	int lockfd, ret, sret;
+
+	memset(r, 0, sizeof(*r));
+	r->revert = true;
+	ret = tune_lock(ctx, &lockfd, r->error, sizeof(r->error));
+	if (ret)
+		return ret;
+	ret = report_open(ctx, r, &j, true);
+	if (ret || !r->have_journal)
+		goto out;
+	for (size_t i = 0; i < j.n && !ret; i++) {
+		struct tune_report_item *it = report_add(r, &j.entries[i]);
+
+		if (!it)
+			ret = -ENOMEM;
+		else if (!revert_entry(ctx, &j.entries[i], it))
+			j.entries[i].id[0] = '\0';
+	}
+	journal_filter(&j, entry_still_needed, NULL);
+	sret = j.n ? journal_save(ctx->paths, &j) : journal_remove(ctx->paths);
+	if (sret)
+		set_fmt(r->error, sizeof(r->error), "cannot update the journal in %s: %s",
+			ctx->paths->state_dir, strerror(-sret));
+	else if (ret)
+		set_str(r->error, sizeof(r->error), "out of memory");
+	ret = ret ? ret : sret;
+out:
+	journal_free(&j);
+	close(lockfd);
+	report_count(r);
+	return ret;
+}
+
+void tune_report_free(struct tune_report *r)
+{
+	free(r->items);
+	r->items = NULL;
+	r->n = r->cap = 0;
+}
+
+/* ---- printing ---- */
+
+#define TABLE_COLS 4    /* aligned columns; the reason runs to the right */
+
+struct table {
+	FILE *f;
+	int w[TABLE_COLS];
+};
+
+/* Column widths: as wide as the widest cell, up to these. */
+static const int table_caps[TABLE_COLS] = { 40, 20, 20, 11 };
+
+static void table_fit(struct table *t, const char *const cells[TABLE_COLS + 1])
+{
+	for (int i = 0; i < TABLE_COLS; i++) {
+		int len = (int)strlen(cells[i]);
+
+		len = len > table_caps[i] ? table_caps[i] : len;
+		t->w[i] = len > t->w[i] ? len : t->w[i];
+	}
+}
+
+/* Prints s word by word on lines of TUNE_TABLE_WIDTH, indented. */
+static void print_wrapped(FILE *f, const char *s, int indent)
+{
+	int pos = 0;
+
+	while (*s) {
+		int len = (int)strcspn(s, " ");
+
+		if (pos > indent && pos + 1 + len > TUNE_TABLE_WIDTH) {
+			fputc('\n', f);
+			pos = 0;
+		}
+		if (pos == 0)
+			pos = fprintf(f, "%*s", indent, "");
+		else
+			pos += fprintf(f, " ");
+		pos += fprintf(f, "%.*s", len, s);
+		s += len;
+		while (*s == ' ')
+			s++;
+	}
+	fputc('\n', f);
+}
+
+/*
+ * A cell longer than its column pushes the rest of that row right; a reason
+ * that does not fit goes on the lines below (not the header's). No trailing
+ * blanks.
+ */
+static void table_row(struct table *t, const char *const cells[TABLE_COLS + 1], bool head)
+{
+	const char *reason = cells[TABLE_COLS];
+	int pos = 0, target = 0, pad = 0;
+
+	for (int i = 0; i < TABLE_COLS; i++) {
+		pos += fprintf(t->f, "%*s%s", pad, "", cells[i]);
+		target += t->w[i] + 2;
+		pad = pos < target ? target - pos : 1;
+	}
+	if (!*reason) {
+		fputc('\n', t->f);
+	} else if (head || pos + pad + (int)strlen(reason) <= TUNE_TABLE_WIDTH) {
+		fprintf(t->f, "%*s%s\n", pad, "", reason);
+	} else {
+		fputc('\n', t->f);
+		print_wrapped(t->f, reason, 4);
+	}
+}
+
+static const char *or_dash(const char *s)
+{
+	return *s ? s : "-";
+}
+
+static void plan_cells(const struct tune_plan *plan, const struct tune_item *it, char *want,
+		       size_t wsz, const char *cells[TABLE_COLS + 1])
+{
+	snprintf(want, wsz, "%s%s", op_prefix(it->op), it->wanted);
+	cells[0] = it->knob.id;
+	cells[1] = or_dash(it->current);
+	cells[2] = it->action == TUNE_SKIP ? or_dash(want) : it->desired;
+	cells[3] = tune_action_name(it->action);
+	cells[4] = it->reason;
+	if (plan->applied && it->action == TUNE_SET) {
+		cells[3] = it->result == TUNE_RES_APPLIED ? "applied" : "FAILED";
+		cells[4] = it->error;
+	}
+}
+
+void tune_print_plan(FILE *f, const struct tune_plan *plan)
+{
+	static const char *const head[TABLE_COLS + 1] = {
+		"KNOB", "CURRENT", "DESIRED", "ACTION", "REASON"
+	};
+	const struct tune_counts *c = &plan->counts;
+	struct table t = { .f = f };
+	const char *cells[TABLE_COLS + 1];
+	char want[PROFILE_VALUE_MAX + 2];
+
+	table_fit(&t, head);
+	for (size_t i = 0; i < plan->n; i++) {
+		plan_cells(plan, &plan->items[i], want, sizeof(want), cells);
+		table_fit(&t, cells);
+	}
+	table_row(&t, head, true);
+	for (size_t i = 0; i < plan->n; i++) {
+		plan_cells(plan, &plan->items[i], want, sizeof(want), cells);
+		table_row(&t, cells, false);
+	}
+	if (plan->applied)
+		fprintf(f, "profile %s: %u applied, %u failed, %u kept, %u skipped", plan->profile,
+			c->applied, c->failed, c->kept, c->skipped);
+	else
+		fprintf(f, "profile %s: %u to set, %u kept, %u skipped", plan->profile, c->set,
+			c->kept, c->skipped);
+	if (c->excluded || c->overridden)
+		fprintf(f, " (%u excluded, %u overridden)", c->excluded, c->overridden);
+	fprintf(f, "\n");
+	if (plan->note[0])
+		fprintf(f, "note: %s\n", plan->note);
+	if (plan->error[0])
+		fprintf(f, "error: %s\n", plan->error);
+}
+
+static void report_summary(FILE *f, const struct tune_report *r)
+{
+	const struct tune_counts *c = &r->counts;
+
+	if (r->revert && r->have_journal)
+		fprintf(f, "revert: %u restored, %u unchanged, %u left alone (changed by someone "
+			"else), %u failed\n", c->restored, c->unchanged, c->overridden, c->failed);
+	else if (r->have_journal && !c->drifted)
+		fprintf(f, "verify passed: %u knobs as applied (profile %s)\n", c->ok, r->profile);
+	else if (r->have_journal)
+		fprintf(f, "verify FAILED: %u of %zu knobs drifted, %u of them overridden "
+			"(profile %s)\n", c->drifted, r->n, c->overridden, r->profile);
+	else if (!r->revert)
+		fprintf(f, "verify FAILED: nothing applied in this boot\n");
+	if (r->note[0])
+		fprintf(f, "note: %s\n", r->note);
+	if (r->error[0])
+		fprintf(f, "error: %s\n", r->error);
+}
+
+void tune_print_report(FILE *f, const struct tune_report *r)
+{
+	const char *head[TABLE_COLS + 1] = {
+		"KNOB", r->revert ? "ORIGINAL" : "APPLIED", "LIVE", "STATUS", "DETAIL"
+	};
+	struct table t = { .f = f };
+	const char *cells[TABLE_COLS + 1];
+
+	table_fit(&t, head);
+	for (int pass = 0; pass < 2 && r->n; pass++) {
+		if (pass)
+			table_row(&t, head, true);
+		for (size_t i = 0; i < r->n; i++) {
+			const struct tune_report_item *it = &r->items[i];
+
+			cells[0] = it->id;
+			cells[1] = or_dash(it->expected);
+			cells[2] = or_dash(it->live);
+			cells[3] = tune_status_name(it->status);
+			cells[4] = it->detail;
+			if (pass)
+				table_row(&t, cells, false);
+			else
+				table_fit(&t, cells);
+		}
+	}
+	report_summary(f, r);
+}
+
+void tune_format_counts(const struct tune_counts *c, char *buf, size_t size)
+{
+	const struct {
+		const char *name;
+		unsigned int n;
+	} all[] = {
+		{ "to set", c->set }, { "applied", c->applied }, { "kept", c->kept },
+		{ "skipped", c->skipped }, { "excluded", c->excluded },
+		{ "overridden", c->overridden }, { "failed", c->failed }, { "ok", c->ok },
+		{ "drifted", c->drifted }, { "restored", c->restored },
+		{ "unchanged", c->unchanged },
+	};
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(all) && off < size; i++) {
+		if (all[i].n)
+			off += snprintf(buf + off, size - off, "%s%u %s", off ? ", " : "", all[i].n,
+					all[i].name);
+	}
+	if (!buf[0])
+		snprintf(buf, size, "nothing");
+}
+
+/* ---- JSON ---- */
+
+static void add(struct json_object *o, const char *key, struct json_object *v)
+{
+	json_object_object_add(o, key, v);
+}
+
+struct json_object *tune_counts_json(const struct tune_counts *c)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	add(o, "set", json_object_new_int64(c->set));
+	add(o, "applied", json_object_new_int64(c->applied));
+	add(o, "kept", json_object_new_int64(c->kept));
+	add(o, "skipped", json_object_new_int64(c->skipped));
+	add(o, "excluded", json_object_new_int64(c->excluded));
+	add(o, "overridden", json_object_new_int64(c->overridden));
+	add(o, "failed", json_object_new_int64(c->failed));
+	add(o, "ok", json_object_new_int64(c->ok));
+	add(o, "drifted", json_object_new_int64(c->drifted));
+	add(o, "restored", json_object_new_int64(c->restored));
+	add(o, "unchanged", json_object_new_int64(c->unchanged));
+	return o;
+}
+
+static struct json_object *item_json(const struct tune_plan *plan, const struct tune_item *it)
+{
+	struct json_object *o = json_object_new_object();
+	const char *result = NULL;
+
+	if (!o)
+		return NULL;
+	if (plan->applied && it->action == TUNE_SET)
+		result = it->result == TUNE_RES_APPLIED ? "applied" : "failed";
+	add(o, "id", json_object_new_string(it->knob.id));
+	add(o, "kind", json_object_new_string(knob_backend_of(it->knob.kind)->name));
+	add(o, "path", json_str_or_null(it->knob.path));
+	add(o, "op", json_object_new_string(journal_op_name(it->op)));
+	add(o, "wanted", json_object_new_string(it->wanted));
+	add(o, "current", json_str_or_null(it->current));
+	add(o, "desired", json_str_or_null(it->desired));
+	add(o, "action", json_object_new_string(tune_action_name(it->action)));
+	add(o, "skip", it->action == TUNE_SKIP ?
+	    json_object_new_string(tune_skip_name(it->skip)) : NULL);
+	add(o, "reason", json_str_or_null(it->reason));
+	add(o, "origin", json_str_or_null(it->origin));
+	add(o, "result", json_str_or_null(result));
+	add(o, "error", json_str_or_null(it->error));
+	return o;
+}
+
+/* Adds the array of n elements that make() builds; false when out of memory. */
+static bool add_array(struct json_object *o, const char *key, size_t n,
+		      struct json_object *(*make)(const void *arg, size_t i), const void *arg)
+{
+	struct json_object *arr = json_object_new_array();
+
+	if (!arr)
+		return false;
+	add(o, key, arr);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = make(arg, i);
+
+		if (!v || json_object_array_add(arr, v)) {
+			json_object_put(v);
+			return false;
+		}
+	}
+	return true;
+}
+
+static struct json_object *plan_item_at(const void *arg, size_t i)
+{
+	const struct tune_plan *plan = arg;
+
+	return item_json(plan, &plan->items[i]);
+}
+
+struct json_object *tune_plan_json(const struct tune_plan *plan)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	add(o, "profile", json_object_new_string(plan->profile));
+	add(o, "applied", json_object_new_boolean(plan->applied));
+	add(o, "note", json_str_or_null(plan->note));
+	add(o, "error", json_str_or_null(plan->error));
+	add(o, "counts", tune_counts_json(&plan->counts));
+	if (!add_array(o, "knobs", plan->n, plan_item_at, plan)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static struct json_object *report_item_at(const void *arg, size_t i)
+{
+	const struct tune_report_item *it = &((const struct tune_report *)arg)->items[i];
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	add(o, "id", json_object_new_string(it->id));
+	add(o, "path", json_object_new_string(it->path));
+	add(o, "expected", json_object_new_string(it->expected));
+	add(o, "live", json_str_or_null(it->live));
+	add(o, "status", json_object_new_string(tune_status_name(it->status)));
+	add(o, "detail", json_str_or_null(it->detail));
+	return o;
+}
+
+struct json_object *tune_report_json(const struct tune_report *r)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	add(o, "type", json_object_new_string(r->revert ? "revert" : "verify"));
+	if (!r->revert)
+		add(o, "ok", json_object_new_boolean(tune_verify_ok(r)));
+	add(o, "have_journal", json_object_new_boolean(r->have_journal));
+	add(o, "profile", json_str_or_null(r->profile));
+	add(o, "boot_id", json_str_or_null(r->boot_id));
+	add(o, "note", json_str_or_null(r->note));
+	add(o, "error", json_str_or_null(r->error));
+	add(o, "counts", tune_counts_json(&r->counts));
+	if (!add_array(o, "knobs", r->n, report_item_at, r)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* From an identity to a tuned host: choose the profile, then plan and apply. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jsonutil.h"
+#include "log.h"
+#include "tuning.h"
+#include "util.h"
+
+void tuning_profile_dirs(const struct pa_paths *paths, struct profile_dirs *dirs)
+{
+	dirs->n = 0;
+	dirs->dirs[dirs->n++] = paths->user_profile_dir;
+	dirs->dirs[dirs->n++] = paths->profile_dir;
+}
+
+void tuning_ctx_init(struct tuning_ctx *t, const struct pa_paths *paths,
+		     const struct pa_config *cfg)
+{
+	config_excludes(cfg, t->excludes);
+	t->ctx = (struct tune_ctx){ .paths = paths, .exclude = t->excludes };
+}
+
+/* The first profile directory holding match.conf: the user's can replace ours. */
+static int find_match_file(const struct pa_paths *paths, char *buf, size_t size)
+{
+	struct profile_dirs dirs;
+
+	tuning_profile_dirs(paths, &dirs);
+	for (int i = 0; i < dirs.n; i++) {
+		if (util_join(buf, size, "%s/%s", dirs.dirs[i], MATCH_FILE) == 0 &&
+		    access(buf, R_OK) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+int tuning_choose(const struct pa_paths *paths, const char *forced, const struct itype *type,
+		  struct tuning_choice *choice, char *err, size_t errsz)
+{
+	struct match_rules rules;
+	struct lp_error lerr;
+	int ret;
+
+	memset(choice, 0, sizeof(*choice));
+	if (forced && *forced) {
+		snprintf(choice->profile, sizeof(choice->profile), "%s", forced);
+		choice->forced = true;
+		return 0;
+	}
+	if (find_match_file(paths, choice->match_file, sizeof(choice->match_file))) {
+		snprintf(err, errsz, "no %s in %s or %s; set profile = NAME in the config, or "
+			 "reinstall perfagent", MATCH_FILE, paths->user_profile_dir,
+			 paths->profile_dir);
+		return -ENOENT;
+	}
+	ret = match_load(choice->match_file, &rules, &lerr);
+	if (ret) {
+		lp_error_format(&lerr, err, errsz);
+		return ret;
+	}
+	ret = match_find(&rules, type, &choice->match);
+	match_free(&rules);
+	if (ret) {
+		snprintf(err, errsz, "%s", choice->match.reason);
+		return ret;
+	}
+	snprintf(choice->profile, sizeof(choice->profile), "%s", choice->match.profile);
+	choice->matched = true;
+	return 0;
+}
+
+const char *tuning_choice_reason(const struct tuning_choice *choice)
+{
+	if (choice->forced)
+		return "set by profile = in the configuration";
+	return choice->matched ? choice->match.reason : "";
+}
+
+static int load_profile(const struct pa_paths *paths, const char *name, struct profile *p,
+			char *err, size_t errsz)
+{
+	struct profile_dirs dirs;
+	struct lp_error lerr;
+	int ret;
+
+	tuning_profile_dirs(paths, &dirs);
+	ret = profile_load(&dirs, name, p, &lerr);
+	if (ret)
+		lp_error_format(&lerr, err, errsz);
+	return ret;
+}
+
+static void log_outcome(const struct tuning_state *st)
+{
+	char counts[256];
+
+	tune_format_counts(&st->plan.counts, counts, sizeof(counts));
+	log_info("profile %s (%s): %s%s", st->choice.profile, tuning_choice_reason(&st->choice),
+		 st->applied ? "" : "advise only, nothing written: ", counts);
+	for (size_t i = 0; i < st->plan.n; i++) {
+		const struct tune_item *it = &st->plan.items[i];
+
+		if (it->result == TUNE_RES_FAILED)
+			log_warn("%s: not applied: %s", it->knob.id, it->error);
+	}
+}
+
+void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
+		const struct pa_config *cfg, const struct identity *id, bool apply)
+{
+	struct tuning_ctx t;
+	struct profile p = { 0 };
+
+	tuning_state_free(st);
+	st->ran = true;
+	st->at_wall_ms = util_now_wall_ms();
+	if (tuning_choose(paths, cfg->profile, id->type_parsed ? &id->type : NULL, &st->choice,
+			  st->error, sizeof(st->error)))
+		goto fail;
+	if (load_profile(paths, st->choice.profile, &p, st->error, sizeof(st->error)))
+		goto fail;
+	snprintf(st->summary, sizeof(st->summary), "%s", p.summary);
+	tuning_ctx_init(&t, paths, cfg);
+	if (tune_plan(&t.ctx, &p, &st->plan)) {
+		snprintf(st->error, sizeof(st->error), "%s", st->plan.error);
+		goto fail;
+	}
+	if (apply && tune_apply(&t.ctx, &st->plan)) {
+		snprintf(st->error, sizeof(st->error), "%s", st->plan.error);
+		goto fail;
+	}
+	st->applied = apply;
+	profile_free(&p);
+	log_outcome(st);
+	return;
+fail:
+	profile_free(&p);
+	log_error("tuning: %s", st->error);
+}
+
+void tuning_state_free(struct tuning_state *st)
+{
+	tune_plan_free(&st->plan);
+	memset(st, 0, sizeof(*st));
+}
+
+static const char *state_name(const struct tuning_state *st)
+{
+	if (!st->ran)
+		return "not run";
+	if (st->error[0])
+		return "error";
+	return st->applied ? "applied" : "advised";
+}
+
+/* Live drift: what verify would say right now. */
+static struct json_object *verify_json(const struct pa_paths *paths,
+				       const struct pa_config *cfg)
+{
+	struct tune_report rep = { 0 };
+	struct json_object *o = NULL;
+	struct tuning_ctx t;
+
+	tuning_ctx_init(&t, paths, cfg);
+	if (tune_verify(&t.ctx, &rep) == 0) {
+		o = tune_counts_json(&rep.counts);
+		json_object_object_add(o, "journal", json_object_new_boolean(rep.have_journal));
+	}
+	tune_report_free(&rep);
+	return o;
+}
+
+struct json_object *tuning_state_json(const struct tuning_state *st,
+				      const struct pa_paths *paths, const struct pa_config *cfg)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "state", json_object_new_string(state_name(st)));
+	json_object_object_add(o, "name", json_str_or_null(st->choice.profile));
+	json_object_object_add(o, "summary", json_str_or_null(st->summary));
+	json_object_object_add(o, "reason", json_str_or_null(tuning_choice_reason(&st->choice)));
+	json_object_object_add(o, "rule", json_str_or_null(st->choice.match.rule));
+	json_object_object_add(o, "mode", json_object_new_string(config_mode_name(cfg->mode)));
+	json_object_object_add(o, "at", json_time_or_null(st->at_wall_ms));
+	json_object_object_add(o, "error", json_str_or_null(st->error));
+	json_object_object_add(o, "counts", st->ran && !st->error[0] ?
+			       tune_counts_json(&st->plan.counts) : NULL);
+	json_object_object_add(o, "verify", verify_json(paths, cfg));
+	return o;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * From an identity to a tuned host: which profile (config, or the match
+ * file), then the engine (tune.h). Shared by the CLI and the daemon.
+ */
+#ifndef PA_TUNING_H
+#define PA_TUNING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "config.h"
+#include "identity.h"
+#include "match.h"
+#include "paths.h"
+#include "profile.h"
+#include "tune.h"
+
+/* The user's profiles/ next to the config first, then the shipped ones. */
+void tuning_profile_dirs(const struct pa_paths *paths, struct profile_dirs *dirs);
+
+/* Which profile, and why. */
+struct tuning_choice {
+	char profile[PROFILE_NAME_MAX];
+	bool forced;                /* profile = in the config, or --profile */
+	bool matched;               /* match holds the rule that chose it */
+	struct match_result match;
+	char match_file[PATH_MAX];
+};
+
+/*
+ * Picks the profile: forced (when not NULL or "") or by matching the
+ * instance type (NULL type: unknown or not EC2). Returns 0, or a negative
+ * errno with err (no match file, a broken one, no rule matched).
+ */
+int tuning_choose(const struct pa_paths *paths, const char *forced, const struct itype *type,
+		  struct tuning_choice *choice, char *err, size_t errsz);
+
+/* One line saying why this profile: "forced by config" or the match reason. */
+const char *tuning_choice_reason(const struct tuning_choice *choice);
+
+/* The daemon's view of its last tuning run, for status. */
+struct tuning_state {
+	bool ran;
+	bool applied;               /* apply ran (mode apply); false: advise only */
+	uint64_t at_wall_ms;
+	struct tuning_choice choice;
+	char summary[256];          /* the profile's summary */
+	struct tune_plan plan;
+	char error[1024];           /* why choosing, loading or applying failed */
+};
+
+/*
+ * Chooses, loads, plans and (when apply) applies. Never fails: an error is
+ * kept in st->error and logged. The previous plan is freed first.
+ */
+void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
+		const struct pa_config *cfg, const struct identity *id, bool apply);
+
+void tuning_state_free(struct tuning_state *st);
+
+/*
+ * The "profile" member of status: name, why, mode, plan counts, and a live
+ * verify of the journal (drift and overrides as of now).
+ */
+struct json_object *tuning_state_json(const struct tuning_state *st,
+				      const struct pa_paths *paths, const struct pa_config *cfg);
+
+/* The tune_ctx for paths and the config's exclude list. */
+struct tuning_ctx {
+	struct tune_ctx ctx;
+	const char *excludes[CONFIG_MAX_EXCLUDES + 1];
+};
+void tuning_ctx_init(struct tuning_ctx *t, const struct pa_paths *paths,
+		     const struct pa_config *cfg);
+
+#endif

@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The tuning engine end to end: apply -> verify -> revert on a fake /proc and
+# /sys tree (restored byte for byte), sysctl.d conflicts, an administrator's
+# override, kill -9 in the middle of an apply and the recovery from it, and
+# the same cycle for real on per-namespace net.* sysctls inside a new network
+# namespace (never the host's: checked before and after).
+#
+# Until `perfagent apply/verify/revert --root` exist, tune_driver.c (built
+# here from the build's objects) runs the engine; tune() is the one place
+# that calls it.
+set -eu
+cd "$(dirname "$0")/../.."
+. tests/system/lib.sh
+need_root
+
+command -v strace >/dev/null || fail "strace is needed (apt-get install strace)"
+command -v unshare >/dev/null || fail "unshare is needed (util-linux)"
+
+work=$(mktemp -d /tmp/test_tune.XXXXXX)
+bg_pid=
+cleanup() {
+	[ -z "$bg_pid" ] || kill -9 "$bg_pid" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# ---- the driver ----
+
+DRIVER=$work/tune_driver
+[ -f build/agent/tune.o ] || fail "build/agent/tune.o is missing: run make first"
+LIBS="libbpf libelf zlib libcurl json-c"
+# As an archive, only the objects the engine needs are linked.
+ar rcs "$work/libagent.a" $(ls build/agent/*.o | grep -v '/main\.o$')
+# shellcheck disable=SC2046 # word splitting of the flags is intended
+${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wmissing-prototypes -Wstrict-prototypes -Ibuild -Iagent -I. \
+	$(pkg-config --cflags $LIBS) tests/system/tune_driver.c "$work/libagent.a" \
+	$(pkg-config --libs $LIBS) -o "$DRIVER" || fail "cannot build tests/system/tune_driver.c"
+
+root= state=
+tune() { # tune COMMAND [KNOB=VALUE]...: the engine on $root with $state
+	"$DRIVER" --root "$root" --state "$state" "$@"
+}
+
+# expect RC PATTERN CMD...: CMD exits RC and its output matches PATTERN.
+expect() {
+	local want=$1 pattern=$2 out rc
+	shift 2
+	set +e
+	out=$("$@" 2>&1)
+	rc=$?
+	set -e
+	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, want $want:
+$out"
+	printf '%s\n' "$out" | grep -qE -- "$pattern" || fail "'$*' output lacks '$pattern':
+$out"
+	last_out=$out
+}
+
+new_tree() { # new_tree NAME [--many N]
+	root=$work/$1/root
+	state=$work/$1/state
+	tests/system/tune_tree.sh "$root" "${@:2}" >/dev/null
+}
+
+# Every file of the tree with its sha256; choice files (the kernel shows
+# "a [b] c" but takes back "b") with the chosen word instead.
+snapshot() {
+	(cd "$root" && find . -type f | LC_ALL=C sort | while read -r f; do
+		case $f in
+		*/transparent_hugepage/* | */queue/scheduler)
+			printf 'choice %s %s\n' "$(sed -e 's/.*\[\(.*\)\].*/\1/' "$f")" "$f" ;;
+		*) printf '%s %s\n' "$(sha256sum <"$f" | cut -d' ' -f1)" "$f" ;;
+		esac
+	done)
+}
+
+same_tree() { # same_tree SNAPSHOT WHAT
+	snapshot >"$work/now"
+	diff -u "$1" "$work/now" >&2 || fail "$2: the tree differs from before apply"
+}
+
+journal_states() { # prints "state count" lines of the journal
+	python3 -c 'import json,sys,collections
+j=json.load(open(sys.argv[1]))
+for s,n in sorted(collections.Counter(e["state"] for e in j["entries"]).items()): print(s,n)' \
+		"$state/journal.json"
+}
+
+# ---- apply -> verify -> revert on a fake tree ----
+
+KNOBS=(
+	'sysctl:net.core.somaxconn=>8192'
+	'sysctl:net.core.netdev_max_backlog=>5000'
+	'sysctl:net.ipv4.tcp_rmem=>4096 131072 16777216'
+	'sysctl:net.ipv4.tcp_slow_start_after_idle=0'
+	'sysctl:vm.swappiness=<10'
+	'sysctl:net.core.busy_poll=50'
+	'vm:transparent_hugepage=never'
+	'block:nvme*/ebs:read_ahead_kb=>256'
+	'block:nvme*/instance-store:scheduler=mq-deadline'
+)
+
+new_tree cycle
+snapshot >"$work/before"
+expect 0 'sysctl:net.core.somaxconn +4096 +8192 +set' tune plan "${KNOBS[@]}"
+[ ! -e "$state/journal.json" ] || fail "plan wrote a journal"
+same_tree "$work/before" "plan"
+expect 0 'profile system-test: 8 applied, 0 failed, 0 kept, 1 skipped' tune apply "${KNOBS[@]}"
+[ "$(cat "$root/proc/sys/net/core/somaxconn")" = 8192 ] || fail "somaxconn not applied"
+[ "$(cat "$root/proc/sys/net/ipv4/tcp_rmem")" = "4096 131072 16777216" ] || fail "tcp_rmem"
+[ "$(cat "$root/sys/kernel/mm/transparent_hugepage/enabled")" = never ] || fail "THP"
+[ "$(cat "$root/sys/block/nvme0n1/queue/read_ahead_kb")" = 256 ] || fail "EBS read_ahead_kb"
+[ "$(cat "$root/sys/block/nvme1n1/queue/read_ahead_kb")" = 128 ] || fail "instance store touched"
+[ "$(cat "$root/sys/block/nvme1n1/queue/scheduler")" = mq-deadline ] || fail "scheduler"
+grep -q '\[none\]' "$root/sys/block/loop0/queue/scheduler" || fail "loop0 touched"
+expect 0 'verify passed: 8 knobs as applied' tune verify
+pass "fake tree: plan writes nothing, apply sets 8 knobs, verify passes"
+
+sum=$(sha256sum <"$state/journal.json")
+expect 0 '0 applied, 0 failed, 8 kept, 1 skipped' tune apply "${KNOBS[@]}"
+[ "$sum" = "$(sha256sum <"$state/journal.json")" ] || fail "a second apply rewrote the journal"
+pass "fake tree: a second apply changes nothing"
+
+expect 0 'revert: 8 restored, 0 unchanged' tune revert
+same_tree "$work/before" "revert"
+[ ! -e "$state/journal.json" ] || fail "revert left the journal"
+expect 1 'nothing applied' tune verify
+expect 0 'nothing to revert' tune revert
+pass "fake tree: revert restores every file byte for byte"
+
+# ---- sysctl.d: what the administrator's files set is not touched ----
+
+new_tree sysctld
+mkdir -p "$root/etc/sysctl.d" "$root/usr/lib/sysctl.d"
+printf '# ours\n\nnet.core.somaxconn = 1024\n' >"$root/etc/sysctl.d/99-admin.conf"
+printf 'net.ipv4.conf.*.rp_filter = 2\n' >"$root/usr/lib/sysctl.d/60-vendor.conf"
+printf 'vm.swappiness = 30\n' >"$root/usr/lib/sysctl.d/50-tweaks.conf"
+printf '# the vendor default, switched off\n' >"$root/etc/sysctl.d/50-tweaks.conf"
+snapshot >"$work/before"
+SD_KNOBS=('sysctl:net.core.somaxconn=>8192' 'sysctl:net.ipv4.conf.ens5.rp_filter=1'
+	'sysctl:vm.swappiness=<10')
+expect 0 'set by /etc/sysctl.d/99-admin.conf:3 \(= 1024\); not overridden' \
+	tune plan "${SD_KNOBS[@]}"
+printf '%s\n' "$last_out" | grep -q 'set by /usr/lib/sysctl.d/60-vendor.conf:1 (= 2)' ||
+	fail "the glob in /usr/lib/sysctl.d was not seen: $last_out"
+expect 0 '1 applied, 0 failed, 0 kept, 2 skipped' tune apply "${SD_KNOBS[@]}"
+[ "$(cat "$root/proc/sys/net/core/somaxconn")" = 4096 ] || fail "somaxconn was fought over"
+[ "$(cat "$root/proc/sys/vm/swappiness")" = 10 ] || fail "the shadowed vendor file counted"
+expect 0 'revert: 1 restored' tune revert
+same_tree "$work/before" "sysctl.d revert"
+pass "sysctl.d: keys set there are skipped (also by a glob in /usr/lib), a shadowed file is not"
+
+# ---- an administrator changes a value after apply ----
+
+new_tree override
+snapshot >"$work/before"
+expect 0 '8 applied' tune apply "${KNOBS[@]}"
+echo 1000 >"$root/proc/sys/net/core/somaxconn"
+expect 1 'sysctl:net.core.somaxconn +8192 +1000 +overridden' tune verify
+printf '%s\n' "$last_out" | grep -q 'changed after perfagent set it (8192 -> 1000)' ||
+	fail "verify does not say what changed: $last_out"
+expect 0 'changed by an administrator after perfagent set it \(8192 -> 1000\); not fought' \
+	tune plan "${KNOBS[@]}"
+expect 0 '0 applied, 0 failed, 7 kept, 2 skipped \(0 excluded, 1 overridden\)' \
+	tune apply "${KNOBS[@]}"
+[ "$(cat "$root/proc/sys/net/core/somaxconn")" = 1000 ] || fail "apply fought the admin"
+expect 0 'revert: 7 restored, 0 unchanged, 1 left alone' tune revert
+printf '%s\n' "$last_out" | grep -q 'left alone' || fail "revert does not say what it left"
+[ "$(cat "$root/proc/sys/net/core/somaxconn")" = 1000 ] || fail "revert undid the admin's value"
+echo 4096 >"$root/proc/sys/net/core/somaxconn"
+same_tree "$work/before" "revert after override"
+pass "override: verify fails naming the knob, apply and revert leave it alone"
+
+# ---- exclude ----
+
+new_tree exclude
+expect 0 'excluded by config \(exclude = block:\*:scheduler\)' \
+	tune --exclude 'block:*:scheduler' --exclude 'sysctl:vm.*' apply "${KNOBS[@]}"
+grep -q '\[none\]' "$root/sys/block/nvme1n1/queue/scheduler" || fail "excluded knob written"
+[ "$(cat "$root/proc/sys/vm/swappiness")" = 60 ] || fail "excluded knob written"
+pass "exclude: knobs matching the globs are skipped"
+
+# ---- kill -9 in the middle of an apply ----
+
+N=300
+MANY=()
+for i in $(seq 1 $N); do MANY+=("sysctl:kernel.perfagent_test.k$i=1000000"); done
+
+changed() { grep -lx 1000000 "$root"/proc/sys/kernel/perfagent_test/* 2>/dev/null | wc -l; }
+
+# Every write(2) takes 20 ms more under strace: the apply is slow, not changed.
+slow_apply_then_kill() {
+	strace -f -o /dev/null -e trace=write -e inject=write:delay_exit=20000 \
+		"$DRIVER" --root "$root" --state "$state" apply "${MANY[@]}" >/dev/null &
+	bg_pid=$!
+	wait_for 20 test -e "$state/journal.json" || fail "the slow apply wrote no journal"
+	wait_for 20 test "$(changed)" -ge 5 || fail "the slow apply writes nothing"
+	# meanwhile, a revert waits for the lock, then gives up
+	expect 1 'another perfagent apply or revert holds .*tune.lock' \
+		"$DRIVER" --root "$root" --state "$state" --lock-timeout 300 revert
+	kill -9 "$(pgrep -P "$bg_pid" -x tune_driver)"
+	wait "$bg_pid" 2>/dev/null || true
+	bg_pid=
+	n=$(changed)
+	[ "$n" -ge 5 ] && [ "$n" -lt $N ] || fail "killed after $n of $N knobs: not in the middle"
+	[ "$(journal_states)" = "pending $N" ] || fail "journal after kill -9: $(journal_states)"
+}
+
+new_tree kill --many $N
+snapshot >"$work/before"
+slow_apply_then_kill
+expect 1 'not-applied' tune verify
+expect 0 "revert: [0-9]+ restored, [0-9]+ unchanged, 0 left alone" tune revert
+same_tree "$work/before" "revert after kill -9"
+pass "kill -9 mid-apply ($n of $N written): journal all pending, revert restores byte for byte"
+
+slow_apply_then_kill
+expect 0 "$((N - n)) applied, 0 failed, $n kept" tune apply "${MANY[@]}"
+expect 0 "verify passed: $N knobs" tune verify
+expect 0 "revert: $N restored" tune revert
+same_tree "$work/before" "apply, then revert after kill -9"
+pass "kill -9 mid-apply: the next apply completes it, revert restores byte for byte"
+
+# ---- real per-namespace sysctls in a new network namespace ----
+
+NET=(net/core/somaxconn net/ipv4/tcp_notsent_lowat net/ipv4/tcp_slow_start_after_idle
+	net/ipv4/tcp_rmem net/ipv4/tcp_max_syn_backlog net/ipv4/tcp_fastopen)
+host_values() { (cd /proc/sys && for k in "${NET[@]}"; do printf '%s=%s\n' "$k" "$(cat "$k")"; done); }
+host_ns=$(readlink /proc/self/ns/net)
+host_values >"$work/host-before"
+
+# Inside: a new network namespace and a private mount namespace in which
+# empty sysctl.d directories hide the host's (and one admin file is added).
+unshare -n -m bash -s -- "$DRIVER" "$work/netns" "$host_ns" "${NET[@]}" <<'EOF' ||
+set -eu
+driver=$1 state=$2 host_ns=$3
+shift 3
+fail() { echo "FAIL (netns): $*" >&2; exit 1; }
+[ "$(readlink /proc/self/ns/net)" != "$host_ns" ] || fail "not in a new network namespace"
+mount --make-rprivate /
+for d in /etc/sysctl.d /run/sysctl.d /usr/local/lib/sysctl.d /usr/lib/sysctl.d /lib/sysctl.d; do
+	[ ! -d "$d" ] || mount -t tmpfs tmpfs "$d"
+done
+[ ! -e /etc/sysctl.conf ] || mount --bind /dev/null /etc/sysctl.conf
+[ -d /etc/sysctl.d ] || fail "no /etc/sysctl.d to hide"
+echo 'net.ipv4.tcp_max_syn_backlog = 512' >/etc/sysctl.d/99-admin.conf
+
+mkdir -p "$state/orig"
+for k in "$@"; do cp "/proc/sys/$k" "$state/orig/${k//\//.}"; done
+same() { for k in "$@"; do cmp -s "/proc/sys/$k" "$state/orig/${k//\//.}" || fail "$k: $(cat "/proc/sys/$k")"; done; }
+tune() { "$driver" --root "" --state "$state" "$@"; }
+
+K=('sysctl:net.core.somaxconn=>8192' 'sysctl:net.ipv4.tcp_notsent_lowat=131072'
+   'sysctl:net.ipv4.tcp_slow_start_after_idle=0' 'sysctl:net.ipv4.tcp_rmem=>4096 131072 16777216'
+   'sysctl:net.ipv4.tcp_max_syn_backlog=>8192' 'sysctl:net.core.perfagent_test_missing=1')
+out=$(tune apply "${K[@]}") || fail "apply: $out"
+echo "$out" | grep -q '4 applied, 0 failed, 0 kept, 2 skipped' || fail "apply: $out"
+echo "$out" | grep -q 'set by /etc/sysctl.d/99-admin.conf:1 (= 512)' || fail "sysctl.d: $out"
+echo "$out" | grep -q 'missing on this kernel' || fail "missing: $out"
+[ "$(cat /proc/sys/net/ipv4/tcp_notsent_lowat)" = 131072 ] || fail "tcp_notsent_lowat"
+[ "$(cat /proc/sys/net/ipv4/tcp_rmem)" = "$(printf '4096\t131072\t16777216')" ] || fail "tcp_rmem"
+out=$(tune verify) || fail "verify: $out"
+out=$(tune apply "${K[@]}") || fail "apply again: $out"
+echo "$out" | grep -q '0 applied, 0 failed, 4 kept' || fail "apply again: $out"
+
+echo 1000 >/proc/sys/net/core/somaxconn
+out=$(tune verify) && fail "verify passed after an override: $out"
+echo "$out" | grep -qE 'sysctl:net.core.somaxconn +8192 +1000 +overridden' || fail "verify: $out"
+out=$(tune revert) || fail "revert: $out"
+echo "$out" | grep -q '3 restored, 0 unchanged, 1 left alone' || fail "revert: $out"
+[ "$(cat /proc/sys/net/core/somaxconn)" = 1000 ] || fail "revert undid the override"
+cp "$state/orig/net.core.somaxconn" /proc/sys/net/core/somaxconn
+same "$@"
+
+# the kernel refuses one value: the others are applied all the same
+K+=('sysctl:net.ipv4.tcp_fastopen=banana')
+out=$(tune apply "${K[@]}") && fail "apply with a refused value succeeded: $out"
+echo "$out" | grep -q '4 applied, 1 failed' || fail "apply: $out"
+echo "$out" | grep -qE "sysctl:net.ipv4.tcp_fastopen .*FAILED" || fail "apply: $out"
+echo "$out" | grep -q 'Invalid argument' || fail "apply: $out"
+out=$(tune revert) || fail "revert: $out"
+echo "$out" | grep -q '4 restored, 1 unchanged' || fail "revert: $out"
+same "$@"
+EOF
+	fail "the network namespace part failed"
+host_values >"$work/host-after"
+diff -u "$work/host-before" "$work/host-after" || fail "the host's sysctls changed"
+[ "$(readlink /proc/self/ns/net)" = "$host_ns" ] || fail "left in another namespace"
+pass "netns: real net.* sysctls applied, verified, overridden and restored byte for byte; host untouched"

@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Builds a fake /proc and /sys tree for the tuning engine: fakeroot.sh's
+# machine (an EBS and an instance-store NVMe disk, ens5 on ena) plus the
+# sysctls, transparent hugepage and block queue files profiles set.
+#
+#   tune_tree.sh DIR [--many N]
+#
+#   --many N: N more sysctls, kernel.perfagent_test.k1 .. kN, holding their
+#             number (for a long apply to interrupt)
+set -eu
+
+[ $# -ge 1 ] || { echo "usage: $0 DIR [--many N]" >&2; exit 2; }
+root=$1
+many=0
+[ "${2:-}" = --many ] && many=${3:?}
+
+"$(dirname "$0")/fakeroot.sh" "$root" --dmi nitro --type c6in.large
+
+put() { # put FILE CONTENT: writes CONTENT and a newline, creating parents
+	mkdir -p "$(dirname "$root/$1")"
+	printf '%s\n' "$2" > "$root/$1"
+}
+
+put proc/sys/kernel/random/boot_id "6b9d2c31-8f0e-4a57-b0d4-3f1e2a9c7d10"
+put proc/sys/net/core/somaxconn 4096
+put proc/sys/net/core/netdev_max_backlog 1000
+put proc/sys/net/ipv4/tcp_rmem "$(printf '4096\t131072\t6291456')"
+put proc/sys/net/ipv4/tcp_wmem "$(printf '4096\t16384\t4194304')"
+put proc/sys/net/ipv4/tcp_slow_start_after_idle 1
+put proc/sys/net/ipv4/tcp_notsent_lowat 4294967295
+put proc/sys/net/ipv4/conf/all/rp_filter 0
+put proc/sys/net/ipv4/conf/ens5/rp_filter 0
+put proc/sys/vm/swappiness 60
+put sys/kernel/mm/transparent_hugepage/enabled "always [madvise] never"
+put sys/kernel/mm/transparent_hugepage/defrag "always defer defer+madvise [madvise] never"
+for dev in nvme0n1 nvme1n1 loop0; do
+	put sys/block/$dev/queue/read_ahead_kb 128
+	put sys/block/$dev/queue/scheduler "[none] mq-deadline kyber"
+done
+for i in $(seq 1 "$many"); do
+	put proc/sys/kernel/perfagent_test/k$i "$i"
+done

@@ -1,0 +1,1120 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The tuning engine on fake /proc and /sys trees in a temporary directory:
+ * plan actions and reasons, only-raise/only-lower, sysctl.d precedence,
+ * apply (idempotent, one failure does not stop the rest), verify, revert
+ * (byte for byte), administrator overrides, boot changes and crashes.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/fsuid.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "journal.h"
+#include "sysctld.h"
+#include "tune.h"
+#include "util.h"
+
+#define NOBODY 65534
+
+struct fixture {
+	char dir[PATH_MAX];
+	struct pa_paths paths;
+	struct tune_ctx ctx;
+	struct profile prof;
+	const char *exclude[4];
+};
+
+/* Writes sysroot + rel (parents created). */
+static void put(struct fixture *f, const char *rel, const char *content)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	int fd;
+
+	assert_int_equal(util_join(path, sizeof(path), "%s%s", f->paths.sysroot, rel), 0);
+	strcpy(dir, path);
+	assert_int_equal(util_mkdir_p(dirname(dir), 0755), 0);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+	close(fd);
+}
+
+/* The bytes of sysroot + rel (static buffer), or NULL. */
+static const char *get(struct fixture *f, const char *rel)
+{
+	static char buf[4096];
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	assert_int_equal(util_join(path, sizeof(path), "%s%s", f->paths.sysroot, rel), 0);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	return buf;
+}
+
+static bool state_file_exists(struct fixture *f, const char *name)
+{
+	char path[PATH_MAX];
+
+	assert_int_equal(util_join(path, sizeof(path), "%s/%s", f->paths.state_dir, name), 0);
+	return access(path, F_OK) == 0;
+}
+
+static void add_value(struct fixture *f, enum knob_kind kind, const char *key, const char *val,
+		      const char *devices, const char *dev_kind)
+{
+	struct profile *p = &f->prof;
+	struct profile_value *v;
+
+	p->values = reallocarray(p->values, p->n_values + 1, sizeof(*v));
+	assert_non_null(p->values);
+	v = &p->values[p->n_values++];
+	memset(v, 0, sizeof(*v));
+	v->kind = kind;
+	v->op = val[0] == '>' ? VALUE_RAISE : val[0] == '<' ? VALUE_LOWER : VALUE_EXACT;
+	strcpy(v->key, key);
+	strcpy(v->value, val + (v->op != VALUE_EXACT));
+	strcpy(v->devices, devices ? devices : "");
+	strcpy(v->dev_kind, dev_kind ? dev_kind : "");
+	snprintf(v->origin, sizeof(v->origin), "test.conf:%zu", p->n_values);
+}
+
+static void sysctl(struct fixture *f, const char *key, const char *val)
+{
+	add_value(f, KNOB_SYSCTL, key, val, NULL, NULL);
+}
+
+static const struct tune_item *item(const struct tune_plan *p, const char *id)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		if (!strcmp(p->items[i].knob.id, id))
+			return &p->items[i];
+	}
+	fail_msg("no knob %s in the plan", id);
+	return NULL;
+}
+
+static const struct tune_report_item *ritem(const struct tune_report *r, const char *id)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		if (!strcmp(r->items[i].id, id))
+			return &r->items[i];
+	}
+	fail_msg("no knob %s in the report", id);
+	return NULL;
+}
+
+static void disk(struct fixture *f, const char *dev, const char *model, const char *ra)
+{
+	char rel[PATH_MAX];
+
+	assert_int_equal(util_join(rel, sizeof(rel), "/sys/block/%s/device/model", dev), 0);
+	put(f, rel, model);
+	assert_int_equal(util_join(rel, sizeof(rel), "/sys/block/%s/queue/read_ahead_kb", dev), 0);
+	put(f, rel, ra);
+	assert_int_equal(util_join(rel, sizeof(rel), "/sys/block/%s/queue/scheduler", dev), 0);
+	put(f, rel, "[none] mq-deadline kyber\n");
+}
+
+static void base_tree(struct fixture *f)
+{
+	put(f, "/proc/sys/kernel/random/boot_id", "11111111-2222-3333-4444-555555555555\n");
+	put(f, "/proc/sys/net/core/somaxconn", "4096\n");
+	put(f, "/proc/sys/net/core/netdev_max_backlog", "1000\n");
+	put(f, "/proc/sys/net/ipv4/tcp_rmem", "4096\t131072\t6291456\n");
+	put(f, "/proc/sys/net/ipv4/tcp_wmem", "4096\t16384\t4194304\n");
+	put(f, "/proc/sys/net/ipv4/tcp_slow_start_after_idle", "1\n");
+	put(f, "/proc/sys/vm/swappiness", "60\n");
+	put(f, "/sys/kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
+	put(f, "/sys/kernel/mm/transparent_hugepage/defrag",
+	    "always defer defer+madvise [madvise] never\n");
+	disk(f, "nvme0n1", "Amazon Elastic Block Store              \n", "128\n");
+	disk(f, "nvme1n1", "Amazon EC2 NVMe Instance Storage        \n", "128\n");
+	put(f, "/sys/block/loop0/queue/read_ahead_kb", "128\n");
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/test_tune.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	chmod(f->dir, 0755);
+	memset(&f->paths, 0, sizeof(f->paths));
+	snprintf(f->paths.sysroot, sizeof(f->paths.sysroot), "%s/root", f->dir);
+	snprintf(f->paths.state_dir, sizeof(f->paths.state_dir), "%s/state", f->dir);
+	f->ctx.paths = &f->paths;
+	f->ctx.exclude = f->exclude;
+	f->ctx.lock_timeout_ms = 300;
+	strcpy(f->prof.name, "test");
+	base_tree(f);
+	*state = f;
+	return 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	if (flag == FTW_DP)
+		chmod(path, 0755);
+	return remove(path);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	setfsuid(getuid());
+	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	profile_free(&f->prof);
+	free(f);
+	return 0;
+}
+
+/* The profile most tests use: one knob of each interesting kind. */
+static void common_profile(struct fixture *f)
+{
+	sysctl(f, "net.core.somaxconn", ">8192");
+	sysctl(f, "net.core.netdev_max_backlog", ">5000");
+	sysctl(f, "net.ipv4.tcp_rmem", ">4096 131072 16777216");
+	sysctl(f, "net.ipv4.tcp_slow_start_after_idle", "0");
+	sysctl(f, "vm.swappiness", "<10");
+	add_value(f, KNOB_VM, "transparent_hugepage", "never", NULL, NULL);
+	add_value(f, KNOB_BLOCK, "read_ahead_kb", ">256", "nvme*", "ebs");
+}
+
+static int plan(struct fixture *f, struct tune_plan *p)
+{
+	int ret = tune_plan(&f->ctx, &f->prof, p);
+
+	assert_int_equal(ret, 0);
+	return ret;
+}
+
+static void plan_and_apply(struct fixture *f, struct tune_plan *p)
+{
+	plan(f, p);
+	assert_int_equal(tune_apply(&f->ctx, p), 0);
+	assert_true(p->applied);
+}
+
+/* ---- values ---- */
+
+static void test_resolve(void **state)
+{
+	char out[KNOB_VALUE_MAX];
+
+	assert_int_equal(tune_resolve(VALUE_RAISE, "4096", "8192", out, sizeof(out)), 0);
+	assert_string_equal(out, "8192");
+	assert_int_equal(tune_resolve(VALUE_RAISE, "16384", "8192", out, sizeof(out)), 0);
+	assert_string_equal(out, "16384");
+	assert_int_equal(tune_resolve(VALUE_LOWER, "60", "10", out, sizeof(out)), 0);
+	assert_string_equal(out, "10");
+	assert_int_equal(tune_resolve(VALUE_LOWER, "1", "10", out, sizeof(out)), 0);
+	assert_string_equal(out, "1");
+	/* field by field: each field on its own */
+	assert_int_equal(tune_resolve(VALUE_RAISE, "4096 262144 6291456", "4096 131072 16777216",
+				      out, sizeof(out)), 0);
+	assert_string_equal(out, "4096 262144 16777216");
+	assert_int_equal(tune_resolve(VALUE_LOWER, "4096 262144 6291456", "8192 131072 16777216",
+				      out, sizeof(out)), 0);
+	assert_string_equal(out, "4096 131072 6291456");
+	/* numbers beyond 64 bits, negatives, leading zeros */
+	assert_int_equal(tune_resolve(VALUE_RAISE, "18446744073709551615", "99999999999999999999",
+				      out, sizeof(out)), 0);
+	assert_string_equal(out, "99999999999999999999");
+	assert_int_equal(tune_resolve(VALUE_RAISE, "-5", "-7", out, sizeof(out)), 0);
+	assert_string_equal(out, "-5");
+	assert_int_equal(tune_resolve(VALUE_LOWER, "-0", "0", out, sizeof(out)), 0);
+	assert_int_equal(tune_resolve(VALUE_RAISE, "007", "8", out, sizeof(out)), 0);
+	assert_string_equal(out, "8");
+	/* what ">" cannot compare */
+	assert_int_equal(tune_resolve(VALUE_RAISE, "madvise", "5", out, sizeof(out)), -EINVAL);
+	assert_int_equal(tune_resolve(VALUE_RAISE, "1 2", "1 2 3", out, sizeof(out)), -ERANGE);
+	assert_int_equal(tune_resolve(VALUE_RAISE, "1 2 3", "1 2", out, sizeof(out)), -ERANGE);
+	assert_int_equal(tune_resolve(VALUE_RAISE, "", "1", out, sizeof(out)), -EINVAL);
+	assert_int_equal(tune_resolve(VALUE_RAISE, "1", "12345", out, 4), -E2BIG);
+	/* exact: the wanted value */
+	assert_int_equal(tune_resolve(VALUE_EXACT, "always", "never", out, sizeof(out)), 0);
+	assert_string_equal(out, "never");
+}
+
+static void test_values_equal(void **state)
+{
+	assert_true(tune_values_equal("10", "010"));
+	assert_true(tune_values_equal("4096 131072", "4096 0131072"));
+	assert_true(tune_values_equal("madvise", "madvise"));
+	assert_true(tune_values_equal("", ""));
+	assert_true(tune_values_equal("-0", "0"));
+	assert_false(tune_values_equal("10", "11"));
+	assert_false(tune_values_equal("4096 131072", "4096"));
+	assert_false(tune_values_equal("madvise", "never"));
+	assert_false(tune_values_equal("1a", "01a"));
+}
+
+static void test_normalise(void **state)
+{
+	char out[64];
+
+	assert_int_equal(knob_normalise("4096\t131072\t6291456\n", false, out, sizeof(out)), 0);
+	assert_string_equal(out, "4096 131072 6291456");
+	assert_int_equal(knob_normalise("always [madvise] never\n", true, out, sizeof(out)), 0);
+	assert_string_equal(out, "madvise");
+	assert_int_equal(knob_normalise("[none] mq-deadline\n", true, out, sizeof(out)), 0);
+	assert_string_equal(out, "none");
+	assert_int_equal(knob_normalise("  kvm-clock \n", true, out, sizeof(out)), 0);
+	assert_string_equal(out, "kvm-clock");
+	assert_int_equal(knob_normalise("0123456789", false, out, 8), -E2BIG);
+}
+
+static void test_sysctl_path(void **state)
+{
+	char buf[KNOB_PATH_MAX];
+
+	assert_int_equal(knob_sysctl_path("net.core.somaxconn", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/proc/sys/net/core/somaxconn");
+	assert_int_equal(knob_sysctl_path("net.ipv4.conf.eth0/100.rp_filter", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/proc/sys/net/ipv4/conf/eth0.100/rp_filter");
+	assert_int_equal(knob_sysctl_path("net/ipv4/conf/eth0.100/rp_filter", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/proc/sys/net/ipv4/conf/eth0.100/rp_filter");
+	assert_int_equal(knob_sysctl_path("net..core", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(knob_sysctl_path("net/../../etc/passwd", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(knob_sysctl_path("net.ipv4.conf.*.rp_filter", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(knob_sysctl_path("", buf, sizeof(buf)), -EINVAL);
+}
+
+/* ---- sysctl.d ---- */
+
+static void test_sysctld_parse(void **state)
+{
+	struct sysctld s = { 0 };
+	const struct sysctld_entry *e;
+
+	assert_int_equal(sysctld_add_text(&s, "/etc/sysctl.d/10-a.conf", strdup(
+		"# comment\n"
+		"; another\n"
+		"net.core.somaxconn = 1024\n"
+		"  net/ipv4/conf/eth0.100/rp_filter=2  \n"
+		"-net.ipv4.tcp_fastopen = 3\n"
+		"this line is not an assignment\n"
+		"= no key\n"
+		"net.ipv4.conf.*.rp_filter = 1\n"
+		"-net.ipv4.conf.lo.rp_filter\n"
+		"kernel.pid_max=4194304")), 0);
+	assert_int_equal(sysctld_add_text(&s, "/etc/sysctl.d/20-b.conf", strdup(
+		"net.core.somaxconn = 2048\n")), 0);
+	e = sysctld_lookup(&s, "net.core.somaxconn");
+	assert_non_null(e);
+	assert_string_equal(e->value, "2048");   /* the later file wins */
+	assert_string_equal(sysctld_file(&s, e), "/etc/sysctl.d/20-b.conf");
+	assert_int_equal(e->line, 1);
+	e = sysctld_lookup(&s, "net.ipv4.conf.eth0/100.rp_filter");
+	assert_non_null(e);
+	assert_string_equal(e->value, "2");      /* explicit beats glob */
+	e = sysctld_lookup(&s, "net.ipv4.conf.eth1.rp_filter");
+	assert_non_null(e);
+	assert_true(e->glob);
+	assert_int_equal(e->line, 8);
+	assert_null(sysctld_lookup(&s, "net.ipv4.conf.lo.rp_filter"));  /* "-key" */
+	e = sysctld_lookup(&s, "net.ipv4.tcp_fastopen");
+	assert_non_null(e);
+	assert_string_equal(e->value, "3");
+	e = sysctld_lookup(&s, "kernel.pid_max");   /* no newline at the end */
+	assert_non_null(e);
+	assert_string_equal(e->value, "4194304");
+	assert_null(sysctld_lookup(&s, "vm.swappiness"));
+	sysctld_free(&s);
+}
+
+static void test_sysctld_dirs(void **state)
+{
+	struct fixture *f = *state;
+	struct sysctld s;
+	const struct sysctld_entry *e;
+	char *big = malloc(SYSCTLD_FILE_MAX + 64);
+
+	/* /etc shadows the same name in /usr/lib; other names all count */
+	put(f, "/usr/lib/sysctl.d/50-vendor.conf", "vm.swappiness = 30\nkernel.a = 1\n");
+	put(f, "/etc/sysctl.d/50-vendor.conf", "kernel.a = 2\n");
+	put(f, "/usr/lib/sysctl.d/60-other.conf", "kernel.b = 3\n");
+	put(f, "/run/sysctl.d/70-run.conf", "kernel.b = 4\n");
+	put(f, "/lib/sysctl.d/99-late.conf", "kernel.c = 5\n");
+	put(f, "/etc/sysctl.d/README", "kernel.d = 6\n");      /* not *.conf */
+	put(f, "/etc/sysctl.conf", "kernel.c = 7\n");          /* read last */
+	assert_non_null(big);
+	memset(big, '#', SYSCTLD_FILE_MAX + 63);
+	big[SYSCTLD_FILE_MAX + 63] = '\0';
+	put(f, "/etc/sysctl.d/90-huge.conf", big);
+	free(big);
+	assert_int_equal(sysctld_load(&f->paths, &s), 0);
+	assert_null(sysctld_lookup(&s, "vm.swappiness"));
+	e = sysctld_lookup(&s, "kernel.a");
+	assert_string_equal(e->value, "2");
+	assert_string_equal(sysctld_file(&s, e), "/etc/sysctl.d/50-vendor.conf");
+	assert_string_equal(sysctld_lookup(&s, "kernel.b")->value, "4");
+	e = sysctld_lookup(&s, "kernel.c");
+	assert_string_equal(e->value, "7");
+	assert_string_equal(sysctld_file(&s, e), "/etc/sysctl.conf");
+	assert_null(sysctld_lookup(&s, "kernel.d"));
+	assert_int_equal(s.n_ignored, 1);
+	sysctld_free(&s);
+}
+
+/* ---- plan ---- */
+
+static void test_plan_actions(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	const struct tune_item *it;
+
+	common_profile(f);
+	sysctl(f, "net.core.rmem_max", ">16777216");         /* missing on this kernel */
+	sysctl(f, "net.ipv4.tcp_wmem", ">4096 16384 16777216");
+	sysctl(f, "net.ipv4.tcp_fastopen", "3");
+	sysctl(f, "net.ipv4.conf.eth1.rp_filter", "2");
+	add_value(f, KNOB_VM, "transparent_hugepage_defrag", "madvise", NULL, NULL);
+	add_value(f, KNOB_BLOCK, "scheduler", "none", "xvd*", NULL);
+	add_value(f, KNOB_ETHTOOL, "rx_ring", "max", NULL, NULL);
+	put(f, "/proc/sys/net/ipv4/tcp_fastopen", "1\n");
+	put(f, "/proc/sys/net/ipv4/conf/eth1/rp_filter", "1\n");
+	put(f, "/usr/lib/sysctl.d/50-default.conf", "net.ipv4.conf.*.rp_filter = 1\n");
+	put(f, "/etc/sysctl.d/99-x.conf", "# admin\n\nnet.ipv4.tcp_wmem = 4096 16384 1048576\n");
+	put(f, "/sys/class/net/eth0/address", "02:00:00:00:00:01\n");
+	f->exclude[0] = "sysctl:net.ipv4.tcp_fast*";
+	plan(f, &p);
+
+	it = item(&p, "sysctl:net.core.somaxconn");
+	assert_int_equal(it->action, TUNE_SET);
+	assert_string_equal(it->current, "4096");
+	assert_string_equal(it->desired, "8192");
+	assert_string_equal(it->knob.path, "/proc/sys/net/core/somaxconn");
+	it = item(&p, "sysctl:net.ipv4.tcp_rmem");
+	assert_int_equal(it->action, TUNE_SET);
+	assert_string_equal(it->desired, "4096 131072 16777216");
+	it = item(&p, "sysctl:net.ipv4.tcp_slow_start_after_idle");
+	assert_int_equal(it->action, TUNE_SET);
+	it = item(&p, "sysctl:vm.swappiness");
+	assert_int_equal(it->action, TUNE_SET);
+	assert_string_equal(it->desired, "10");
+	it = item(&p, "vm:transparent_hugepage");
+	assert_int_equal(it->action, TUNE_SET);
+	assert_string_equal(it->current, "madvise");
+	it = item(&p, "vm:transparent_hugepage_defrag");
+	assert_int_equal(it->action, TUNE_KEEP);
+	assert_string_equal(it->reason, "already set");
+	/* block: the EBS volume only; never the instance store or loop0 */
+	it = item(&p, "block:nvme0n1:read_ahead_kb");
+	assert_int_equal(it->action, TUNE_SET);
+	assert_string_equal(it->knob.path, "/sys/block/nvme0n1/queue/read_ahead_kb");
+	for (size_t i = 0; i < p.n; i++) {
+		assert_null(strstr(p.items[i].knob.id, "nvme1n1"));
+		assert_null(strstr(p.items[i].knob.id, "loop0"));
+	}
+	it = item(&p, "block:xvd*:scheduler");
+	assert_int_equal(it->skip, TUNE_SKIP_NOT_APPLICABLE);
+	assert_non_null(strstr(it->reason, "no block device matches devices = xvd*"));
+	it = item(&p, "sysctl:net.core.rmem_max");
+	assert_int_equal(it->skip, TUNE_SKIP_MISSING);
+	assert_string_equal(it->reason, "missing on this kernel");
+	it = item(&p, "sysctl:net.ipv4.tcp_wmem");
+	assert_int_equal(it->skip, TUNE_SKIP_SYSCTLD);
+	assert_string_equal(it->reason, "set by /etc/sysctl.d/99-x.conf:3 (= 4096 16384 1048576); "
+			    "not overridden");
+	it = item(&p, "sysctl:net.ipv4.conf.eth1.rp_filter");
+	assert_int_equal(it->skip, TUNE_SKIP_SYSCTLD);
+	assert_non_null(strstr(it->reason, "/usr/lib/sysctl.d/50-default.conf:1 (= 1)"));
+	it = item(&p, "sysctl:net.ipv4.tcp_fastopen");
+	assert_int_equal(it->skip, TUNE_SKIP_EXCLUDED);
+	assert_string_equal(it->reason, "excluded by config (exclude = sysctl:net.ipv4.tcp_fast*)");
+	assert_string_equal(it->current, "1");
+	it = item(&p, "ethtool:*:rx_ring");
+	assert_int_equal(it->skip, TUNE_SKIP_NOT_APPLICABLE);
+	assert_int_equal(p.counts.set, 7);
+	assert_int_equal(p.counts.kept, 1);
+	assert_int_equal(p.counts.skipped, 6);
+	assert_int_equal(p.counts.excluded, 1);
+	/* a plan writes nothing, not even the state directory */
+	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "4096\n");
+	assert_false(state_file_exists(f, "journal.json"));
+	tune_plan_free(&p);
+}
+
+static void test_plan_shadowed_sysctld(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	char path[PATH_MAX];
+
+	sysctl(f, "net.core.somaxconn", ">8192");
+	/* the vendor file sets it, but /etc's file of the same name hides it */
+	put(f, "/usr/lib/sysctl.d/50-net.conf", "net.core.somaxconn = 1024\n");
+	put(f, "/etc/sysctl.d/50-net.conf", "# emptied by the admin\n");
+	plan(f, &p);
+	assert_int_equal(item(&p, "sysctl:net.core.somaxconn")->action, TUNE_SET);
+	tune_plan_free(&p);
+	/* a link to /dev/null masks it too */
+	assert_int_equal(util_join(path, sizeof(path), "%s/etc/sysctl.d/50-net.conf",
+				   f->paths.sysroot), 0);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("/dev/null", path), 0);
+	plan(f, &p);
+	assert_int_equal(item(&p, "sysctl:net.core.somaxconn")->action, TUNE_SET);
+	tune_plan_free(&p);
+	/* and without the mask, the vendor file is the administrator's word */
+	assert_int_equal(unlink(path), 0);
+	plan(f, &p);
+	assert_int_equal(item(&p, "sysctl:net.core.somaxconn")->skip, TUNE_SKIP_SYSCTLD);
+	tune_plan_free(&p);
+}
+
+static void test_plan_raise_lower_keep(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	const struct tune_item *it;
+
+	put(f, "/proc/sys/net/core/somaxconn", "65535\n");
+	put(f, "/proc/sys/net/ipv4/tcp_rmem", "4096\t262144\t33554432\n");
+	put(f, "/proc/sys/net/ipv4/tcp_wmem", "8192\t16384\t4194304\n");
+	put(f, "/proc/sys/vm/swappiness", "1\n");
+	sysctl(f, "net.core.somaxconn", ">8192");
+	sysctl(f, "net.ipv4.tcp_rmem", ">4096 131072 16777216");
+	sysctl(f, "net.ipv4.tcp_wmem", ">4096 16384 16777216");
+	sysctl(f, "vm.swappiness", "<10");
+	sysctl(f, "net.core.netdev_max_backlog", ">1 2");
+	plan(f, &p);
+	it = item(&p, "sysctl:net.core.somaxconn");
+	assert_int_equal(it->action, TUNE_KEEP);
+	assert_string_equal(it->reason, "already at or above 8192");
+	assert_int_equal(item(&p, "sysctl:net.ipv4.tcp_rmem")->action, TUNE_KEEP);
+	it = item(&p, "sysctl:net.ipv4.tcp_wmem");
+	assert_int_equal(it->action, TUNE_SET);
+	assert_string_equal(it->desired, "8192 16384 16777216");   /* the first field stays */
+	it = item(&p, "sysctl:vm.swappiness");
+	assert_int_equal(it->action, TUNE_KEEP);
+	assert_string_equal(it->reason, "already at or below 10");
+	it = item(&p, "sysctl:net.core.netdev_max_backlog");
+	assert_int_equal(it->skip, TUNE_SKIP_UNREADABLE);
+	assert_non_null(strstr(it->reason, "not as many fields"));
+	tune_plan_free(&p);
+}
+
+static void test_plan_later_group_wins(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+
+	add_value(f, KNOB_BLOCK, "read_ahead_kb", "512", "nvme*", NULL);
+	add_value(f, KNOB_BLOCK, "read_ahead_kb", "64", "nvme1n1", "instance-store");
+	plan(f, &p);
+	assert_int_equal(p.n, 2);
+	assert_string_equal(item(&p, "block:nvme0n1:read_ahead_kb")->desired, "512");
+	assert_string_equal(item(&p, "block:nvme1n1:read_ahead_kb")->desired, "64");
+	tune_plan_free(&p);
+}
+
+static void test_plan_many_values(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	char key[64], rel[128];
+
+	for (int i = 0; i < 3000; i++) {
+		snprintf(key, sizeof(key), "kernel.k%d", i);
+		sysctl(f, key, ">5");
+		if (i % 2 == 0) {
+			assert_int_equal(util_join(rel, sizeof(rel), "/proc/sys/kernel/k%d", i), 0);
+			put(f, rel, "1\n");
+		}
+	}
+	plan(f, &p);
+	assert_int_equal(p.n, 3000);
+	assert_int_equal(p.counts.set, 1500);
+	assert_int_equal(p.counts.skipped, 1500);
+	tune_plan_free(&p);
+}
+
+/* ---- apply, verify, revert ---- */
+
+/* Every file the fake tree holds, with its bytes. */
+struct snapshot {
+	size_t n;
+	char path[64][PATH_MAX];
+	char data[64][256];
+};
+
+static struct snapshot *snap;
+static const char *snap_root;
+
+static int snap_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	int fd;
+	ssize_t n;
+
+	if (flag != FTW_F || snap->n == 64)
+		return 0;
+	snprintf(snap->path[snap->n], PATH_MAX, "%s", path + strlen(snap_root));
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, snap->data[snap->n], 255);
+	close(fd);
+	snap->data[snap->n][n > 0 ? n : 0] = '\0';
+	snap->n++;
+	return 0;
+}
+
+static struct snapshot *take_snapshot(struct fixture *f)
+{
+	snap = calloc(1, sizeof(*snap));
+	assert_non_null(snap);
+	snap_root = f->paths.sysroot;
+	assert_int_equal(nftw(f->paths.sysroot, snap_one, 16, FTW_PHYS), 0);
+	return snap;
+}
+
+/* Byte for byte, but for choice files, which take back the chosen word only. */
+static void assert_restored(struct fixture *f, const struct snapshot *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const char *now = get(f, s->path[i]);
+		char a[256], b[256];
+
+		assert_non_null(now);
+		if (!strchr(s->data[i], '[')) {
+			if (strcmp(now, s->data[i]))
+				fail_msg("%s: '%s', was '%s'", s->path[i], now, s->data[i]);
+			continue;
+		}
+		knob_normalise(now, true, a, sizeof(a));
+		knob_normalise(s->data[i], true, b, sizeof(b));
+		assert_string_equal(a, b);
+	}
+}
+
+static void test_apply_verify_revert(void **state)
+{
+	struct fixture *f = *state;
+	struct snapshot *before;
+	struct tune_plan p;
+	struct tune_report r;
+
+	common_profile(f);
+	before = take_snapshot(f);
+	plan_and_apply(f, &p);
+	assert_int_equal(p.counts.applied, 7);
+	assert_int_equal(p.counts.failed, 0);
+	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "8192\n");
+	assert_string_equal(get(f, "/proc/sys/net/ipv4/tcp_rmem"), "4096 131072 16777216\n");
+	assert_string_equal(get(f, "/sys/kernel/mm/transparent_hugepage/enabled"), "never\n");
+	assert_string_equal(get(f, "/sys/block/nvme0n1/queue/read_ahead_kb"), "256\n");
+	assert_string_equal(get(f, "/sys/block/nvme1n1/queue/read_ahead_kb"), "128\n");
+	assert_true(state_file_exists(f, "journal.json"));
+	tune_plan_free(&p);
+
+	assert_int_equal(tune_verify(&f->ctx, &r), 0);
+	assert_true(tune_verify_ok(&r));
+	assert_int_equal(r.counts.ok, 7);
+	assert_string_equal(r.profile, "test");
+	tune_report_free(&r);
+
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_int_equal(r.counts.restored, 7);
+	assert_int_equal(r.counts.failed, 0);
+	assert_string_equal(ritem(&r, "sysctl:net.ipv4.tcp_rmem")->expected,
+			    "4096 131072 6291456");
+	tune_report_free(&r);
+	assert_restored(f, before);
+	assert_false(state_file_exists(f, "journal.json"));
+
+	/* nothing left: a second revert says so; verify fails */
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_false(r.have_journal);
+	assert_non_null(strstr(r.note, "nothing to revert"));
+	tune_report_free(&r);
+	assert_int_equal(tune_verify(&f->ctx, &r), 0);
+	assert_false(tune_verify_ok(&r));
+	tune_report_free(&r);
+	free(before);
+}
+
+static void test_apply_idempotent(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	struct stat st1, st2;
+	char journal[PATH_MAX];
+
+	common_profile(f);
+	plan_and_apply(f, &p);
+	tune_plan_free(&p);
+	journal_path(&f->paths, journal, sizeof(journal));
+	assert_int_equal(stat(journal, &st1), 0);
+
+	plan(f, &p);
+	assert_int_equal(p.counts.set, 0);
+	assert_int_equal(p.counts.kept, 7);
+	assert_int_equal(tune_apply(&f->ctx, &p), 0);
+	assert_int_equal(p.counts.applied, 0);
+	assert_int_equal(p.counts.kept, 7);
+	assert_int_equal(p.counts.overridden, 0);
+	tune_plan_free(&p);
+	/* not even the journal was rewritten */
+	assert_int_equal(stat(journal, &st2), 0);
+	assert_int_equal(st1.st_ino, st2.st_ino);
+	assert_int_equal(st1.st_mtim.tv_nsec, st2.st_mtim.tv_nsec);
+}
+
+/* Whatever root may do, a file it cannot write: setfsuid() away from 0
+ * clears CAP_DAC_OVERRIDE, so a 0444 file is read-only again. */
+static int chown_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return lchown(path, NOBODY, NOBODY);
+}
+
+static void make_read_only(struct fixture *f, const char *rel)
+{
+	char path[PATH_MAX];
+
+	assert_int_equal(util_join(path, sizeof(path), "%s%s", f->paths.sysroot, rel), 0);
+	if (getuid() == 0) {
+		assert_int_equal(util_mkdir_p(f->paths.state_dir, 0755), 0);
+		assert_int_equal(nftw(f->dir, chown_one, 16, FTW_PHYS), 0);
+		setfsuid(NOBODY);
+		assert_int_equal(setfsuid(-1), NOBODY);
+	}
+	assert_int_equal(chmod(path, 0444), 0);
+}
+
+static void test_apply_one_failure(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	struct tune_report r;
+	const struct tune_item *it;
+	char dir[PATH_MAX];
+
+	common_profile(f);
+	/* a directory where a file should be: cannot even be read */
+	assert_int_equal(util_join(dir, sizeof(dir), "%s/proc/sys/net/core/netdev_max_backlog",
+				   f->paths.sysroot), 0);
+	assert_int_equal(unlink(dir), 0);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	make_read_only(f, "/proc/sys/net/core/somaxconn");
+	plan_and_apply(f, &p);
+	setfsuid(getuid());
+	it = item(&p, "sysctl:net.core.somaxconn");
+	assert_int_equal(it->result, TUNE_RES_FAILED);
+	assert_non_null(strstr(it->error, "Permission denied"));
+	it = item(&p, "sysctl:net.core.netdev_max_backlog");
+	assert_int_equal(it->skip, TUNE_SKIP_UNREADABLE);
+	assert_int_equal(p.counts.applied, 5);  /* the others, after and before it */
+	assert_int_equal(p.counts.failed, 1);
+	assert_string_equal(get(f, "/proc/sys/vm/swappiness"), "10\n");
+	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "4096\n");
+	tune_plan_free(&p);
+
+	assert_int_equal(tune_verify(&f->ctx, &r), 0);
+	assert_false(tune_verify_ok(&r));
+	assert_int_equal(r.counts.drifted, 1);
+	assert_int_equal(ritem(&r, "sysctl:net.core.somaxconn")->status, TUNE_ST_NOT_APPLIED);
+	tune_report_free(&r);
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_int_equal(r.counts.restored, 5);
+	assert_int_equal(ritem(&r, "sysctl:net.core.somaxconn")->status, TUNE_ST_UNCHANGED);
+	tune_report_free(&r);
+	assert_string_equal(get(f, "/proc/sys/vm/swappiness"), "60\n");
+}
+
+static void test_journal_keeps_first_original(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	struct tune_report r;
+
+	sysctl(f, "net.core.somaxconn", "8192");
+	plan_and_apply(f, &p);
+	tune_plan_free(&p);
+	/* a new profile value for the same knob: still the boot's original */
+	strcpy(f->prof.values[0].value, "16384");
+	plan_and_apply(f, &p);
+	assert_int_equal(p.counts.applied, 1);
+	tune_plan_free(&p);
+	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "16384\n");
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_int_equal(r.counts.restored, 1);
+	tune_report_free(&r);
+	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "4096\n");
+}
+
+static void test_override_not_fought(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	struct tune_report r;
+	const struct tune_item *it;
+	const struct tune_report_item *ri;
+
+	common_profile(f);
+	plan_and_apply(f, &p);
+	tune_plan_free(&p);
+	put(f, "/proc/sys/net/core/somaxconn", "1000\n");      /* the admin */
+	put(f, "/proc/sys/net/core/netdev_max_backlog", "9000\n");  /* higher: still fine */
+
+	plan(f, &p);
+	it = item(&p, "sysctl:net.core.somaxconn");
+	assert_int_equal(it->skip, TUNE_SKIP_OVERRIDDEN);
+	assert_string_equal(it->reason, "changed by an administrator after perfagent set it "
+			    "(8192 -> 1000); not fought");
+	assert_int_equal(item(&p, "sysctl:net.core.netdev_max_backlog")->action, TUNE_KEEP);
+	assert_int_equal(p.counts.overridden, 1);
+	assert_int_equal(tune_apply(&f->ctx, &p), 0);
+	assert_int_equal(p.counts.applied, 0);
+	tune_plan_free(&p);
+	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "1000\n");
+
+	assert_int_equal(tune_verify(&f->ctx, &r), 0);
+	assert_false(tune_verify_ok(&r));
+	assert_int_equal(r.counts.drifted, 1);
+	assert_int_equal(r.counts.overridden, 1);
+	ri = ritem(&r, "sysctl:net.core.somaxconn");
+	assert_int_equal(ri->status, TUNE_ST_OVERRIDDEN);
+	assert_string_equal(ri->live, "1000");
+	assert_int_equal(ritem(&r, "sysctl:net.core.netdev_max_backlog")->status, TUNE_ST_OK);
+	tune_report_free(&r);
+
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_int_equal(ritem(&r, "sysctl:net.core.somaxconn")->status, TUNE_ST_OVERRIDDEN);
+	assert_non_null(strstr(ritem(&r, "sysctl:net.core.somaxconn")->detail, "left alone"));
+	/* raised further by someone: theirs now, left alone too */
+	assert_int_equal(ritem(&r, "sysctl:net.core.netdev_max_backlog")->status,
+			 TUNE_ST_OVERRIDDEN);
+	assert_int_equal(r.counts.restored, 5);
+	tune_report_free(&r);
+	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "1000\n");
+	assert_string_equal(get(f, "/proc/sys/net/core/netdev_max_backlog"), "9000\n");
+	assert_string_equal(get(f, "/proc/sys/vm/swappiness"), "60\n");
+}
+
+static void test_boot_id_change(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	struct tune_report r;
+	const struct tune_item *it;
+
+	sysctl(f, "net.core.somaxconn", "8192");
+	plan_and_apply(f, &p);
+	tune_plan_free(&p);
+	/* "reboot": new boot id, the kernel's own value back, then someone's */
+	put(f, "/proc/sys/kernel/random/boot_id", "99999999-2222-3333-4444-555555555555\n");
+	put(f, "/proc/sys/net/core/somaxconn", "2048\n");
+
+	assert_int_equal(tune_verify(&f->ctx, &r), 0);
+	assert_false(tune_verify_ok(&r));
+	assert_non_null(strstr(r.note, "nothing applied in this boot"));
+	tune_report_free(&r);
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_false(r.have_journal);
+	assert_non_null(strstr(r.note, "nothing to revert in this boot"));
+	tune_report_free(&r);
+	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "2048\n");
+
+	plan(f, &p);
+	it = item(&p, "sysctl:net.core.somaxconn");
+	assert_int_equal(it->action, TUNE_SET);   /* not "overridden": last boot's news */
+	assert_non_null(strstr(p.note, "earlier boot"));
+	assert_int_equal(tune_apply(&f->ctx, &p), 0);
+	tune_plan_free(&p);
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_int_equal(r.counts.restored, 1);
+	tune_report_free(&r);
+	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "2048\n");
+}
+
+static void test_corrupt_journal(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	struct tune_report r;
+	char path[PATH_MAX];
+
+	sysctl(f, "net.core.somaxconn", "8192");
+	assert_int_equal(util_mkdir_p(f->paths.state_dir, 0755), 0);
+	journal_path(&f->paths, path, sizeof(path));
+	assert_int_equal(util_write_atomic(path, "{\"version\": 1, \"entr",
+					   strlen("{\"version\": 1, \"entr"), 0644), 0);
+
+	plan(f, &p);    /* reports it, moves nothing */
+	assert_non_null(strstr(p.note, "corrupt"));
+	assert_int_equal(item(&p, "sysctl:net.core.somaxconn")->action, TUNE_SET);
+	assert_false(state_file_exists(f, "journal.json.corrupt"));
+	assert_int_equal(tune_verify(&f->ctx, &r), -EBADMSG);
+	assert_non_null(strstr(r.error, "corrupt"));
+	tune_report_free(&r);
+
+	assert_int_equal(tune_apply(&f->ctx, &p), 0);
+	assert_non_null(strstr(p.note, "moved aside"));
+	assert_int_equal(p.counts.applied, 1);
+	tune_plan_free(&p);
+	assert_true(state_file_exists(f, "journal.json.corrupt"));
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_int_equal(r.counts.restored, 1);
+	tune_report_free(&r);
+	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "4096\n");
+
+	/* revert on a corrupt journal: a clear error, the file moved aside */
+	assert_int_equal(util_write_atomic(path, "\x01\x02garbage", 9, 0644), 0);
+	assert_int_equal(tune_revert(&f->ctx, &r), -EBADMSG);
+	assert_non_null(strstr(r.error, "moved aside"));
+	tune_report_free(&r);
+	assert_false(state_file_exists(f, "journal.json"));
+}
+
+/* A crash between the two journal writes: entries pending, some written. */
+static void test_crash_recovery(void **state)
+{
+	struct fixture *f = *state;
+	struct snapshot *before;
+	struct tune_plan p;
+	struct tune_report r;
+	struct journal j;
+
+	common_profile(f);
+	before = take_snapshot(f);
+	plan_and_apply(f, &p);
+	tune_plan_free(&p);
+	assert_int_equal(journal_load(&f->paths, &j, false, NULL, 0), 0);
+	for (size_t i = 0; i < j.n; i++) {
+		j.entries[i].state = JOURNAL_PENDING;
+		j.entries[i].applied[0] = '\0';
+	}
+	assert_int_equal(journal_save(&f->paths, &j), 0);
+	journal_free(&j);
+	put(f, "/proc/sys/vm/swappiness", "60\n");      /* never reached */
+
+	assert_int_equal(tune_verify(&f->ctx, &r), 0);
+	assert_int_equal(r.counts.drifted, 1);
+	assert_int_equal(ritem(&r, "sysctl:vm.swappiness")->status, TUNE_ST_NOT_APPLIED);
+	assert_int_equal(ritem(&r, "sysctl:net.core.somaxconn")->status, TUNE_ST_OK);
+	tune_report_free(&r);
+
+	/* the next apply settles it: written ones kept, the rest written */
+	plan(f, &p);
+	assert_int_equal(p.counts.overridden, 0);
+	assert_int_equal(p.counts.set, 1);
+	assert_int_equal(tune_apply(&f->ctx, &p), 0);
+	tune_plan_free(&p);
+	assert_int_equal(tune_verify(&f->ctx, &r), 0);
+	assert_true(tune_verify_ok(&r));
+	tune_report_free(&r);
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_int_equal(r.counts.restored, 7);
+	tune_report_free(&r);
+	assert_restored(f, before);
+	free(before);
+}
+
+static void test_revert_pending(void **state)
+{
+	struct fixture *f = *state;
+	struct snapshot *before;
+	struct tune_plan p;
+	struct tune_report r;
+	struct journal j;
+
+	common_profile(f);
+	before = take_snapshot(f);
+	plan_and_apply(f, &p);
+	tune_plan_free(&p);
+	assert_int_equal(journal_load(&f->paths, &j, false, NULL, 0), 0);
+	for (size_t i = 0; i < j.n; i++)
+		j.entries[i].state = JOURNAL_PENDING;
+	assert_int_equal(journal_save(&f->paths, &j), 0);
+	journal_free(&j);
+	put(f, "/proc/sys/vm/swappiness", "60\n");
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_int_equal(r.counts.restored, 6);
+	assert_int_equal(r.counts.unchanged, 1);
+	tune_report_free(&r);
+	assert_restored(f, before);
+	free(before);
+}
+
+static void test_lock_timeout(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	struct tune_report r;
+	char path[PATH_MAX];
+	int fd;
+
+	sysctl(f, "net.core.somaxconn", "8192");
+	assert_int_equal(util_mkdir_p(f->paths.state_dir, 0755), 0);
+	assert_int_equal(util_join(path, sizeof(path), "%s/tune.lock", f->paths.state_dir), 0);
+	fd = open(path, O_RDWR | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	/* another open file description: what another process would hold */
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	plan(f, &p);
+	assert_int_equal(tune_apply(&f->ctx, &p), -EBUSY);
+	assert_non_null(strstr(p.error, "another perfagent apply or revert holds"));
+	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "4096\n");
+	tune_plan_free(&p);
+	assert_int_equal(tune_revert(&f->ctx, &r), -EBUSY);
+	tune_report_free(&r);
+	close(fd);
+	plan(f, &p);
+	assert_int_equal(tune_apply(&f->ctx, &p), 0);
+	tune_plan_free(&p);
+}
+
+static void test_other_sysroot(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	struct tune_report r;
+	struct pa_paths other = f->paths;
+	struct tune_ctx ctx = f->ctx;
+
+	sysctl(f, "net.core.somaxconn", "8192");
+	plan_and_apply(f, &p);
+	tune_plan_free(&p);
+	/* the same state directory, another tree: refuse, touch nothing */
+	assert_int_equal(util_join(other.sysroot, sizeof(other.sysroot), "%s/other", f->dir), 0);
+	ctx.paths = &other;
+	util_mkdir_p(other.sysroot, 0755);
+	{
+		char path[PATH_MAX];
+
+		assert_int_equal(util_join(path, sizeof(path), "%s/proc/sys/kernel/random",
+					   other.sysroot), 0);
+		util_mkdir_p(path, 0755);
+		strcat(path, "/boot_id");
+		assert_int_equal(util_write_atomic(path, "11111111-2222-3333-4444-555555555555\n",
+						   37, 0644), 0);
+	}
+	assert_int_equal(tune_revert(&ctx, &r), -EXDEV);
+	assert_non_null(strstr(r.error, "written for root"));
+	tune_report_free(&r);
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_int_equal(r.counts.restored, 1);
+	tune_report_free(&r);
+}
+
+static void test_output(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	struct tune_report r;
+	struct json_object *o, *knobs, *k0, *v;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	common_profile(f);
+	sysctl(f, "net.ipv4.conf.a_rather_long_interface_name.rp_filter", "2");
+	plan(f, &p);
+	mem = open_memstream(&text, &len);
+	tune_print_plan(mem, &p);
+	fclose(mem);
+	if (getenv("TEST_TUNE_SHOW"))
+		fputs(text, stderr);
+	assert_non_null(strstr(text, "KNOB"));
+	assert_non_null(strstr(text, "sysctl:net.core.somaxconn"));
+	assert_non_null(strstr(text, "missing on this kernel"));
+	assert_non_null(strstr(text, "profile test: 7 to set"));
+	for (char *line = text; *line;) {   /* 100 columns */
+		size_t n = strcspn(line, "\n");
+
+		if (!strstr(line, "a_rather_long"))
+			assert_true(n <= TUNE_TABLE_WIDTH);
+		line += n + (line[n] == '\n');
+	}
+	free(text);
+
+	o = tune_plan_json(&p);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "knobs", &knobs));
+	assert_int_equal(json_object_array_length(knobs), p.n);
+	k0 = json_object_array_get_idx(knobs, 0);
+	assert_true(json_object_object_get_ex(k0, "action", &v));
+	assert_string_equal(json_object_get_string(v), "set");
+	json_object_put(o);
+	assert_int_equal(tune_apply(&f->ctx, &p), 0);
+	text = NULL;
+	mem = open_memstream(&text, &len);
+	tune_print_plan(mem, &p);
+	fclose(mem);
+	assert_non_null(strstr(text, "applied"));
+	free(text);
+	tune_plan_free(&p);
+
+	assert_int_equal(tune_verify(&f->ctx, &r), 0);
+	o = tune_report_json(&r);
+	assert_true(json_object_object_get_ex(o, "ok", &v));
+	assert_true(json_object_get_boolean(v));
+	json_object_put(o);
+	text = NULL;
+	mem = open_memstream(&text, &len);
+	tune_print_report(mem, &r);
+	fclose(mem);
+	assert_non_null(strstr(text, "verify passed: 7 knobs"));
+	free(text);
+	tune_report_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_values_equal),
+		cmocka_unit_test(test_normalise),
+		cmocka_unit_test(test_sysctl_path),
+		cmocka_unit_test(test_sysctld_parse),
+		cmocka_unit_test_setup_teardown(test_sysctld_dirs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_actions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_shadowed_sysctld, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_raise_lower_keep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_later_group_wins, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_many_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_verify_revert, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_one_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_keeps_first_original, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_override_not_fought, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_boot_id_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_journal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_recovery, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revert_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_sysroot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_output, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
