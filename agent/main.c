@@ -314,17 +314,6 @@ int main(int argc, char **argv)
 	return c->run(&cli);
 }
 
-int cli_load_config(const struct cli *cli, struct pa_config *cfg)
-{
-	struct lp_error err;
-	char msg[1024];
-
-	if (config_load(cfg, &cli->paths, cli->config_given, &err) == 0)
-		return 0;
-	lp_error_format(&err, msg, sizeof(msg));
-	fprintf(stderr, "perfagent: invalid configuration: %s\n", msg);
-	return -EINVAL;
-}
 
 static int check_config(struct cli *cli)
 {
@@ -356,12 +345,6 @@ static int cmd_daemon(struct cli *cli)
 	return daemon_run(&opts);
 }
 
-void cli_print_json(struct json_object *o)
-{
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-					       JSON_C_TO_STRING_SPACED |
-					       JSON_C_TO_STRING_NOSLASHESCAPE));
-}
 
 static int request(struct cli *cli, const char *cmd, struct json_object **result)
 {
@@ -410,20 +393,6 @@ static int cmd_reload(struct cli *cli)
 	return EXIT_OK;
 }
 
-struct identity *cli_detect_identity(const struct cli *cli, const struct pa_config *cfg)
-{
-	struct identity_opts o = { .paths = &cli->paths };
-	/* Big (inventory tables): keep it off the stack. */
-	struct identity *id = calloc(1, sizeof(*id));
-
-	if (!id)
-		return NULL;
-	o.type_override = cli->instance_type ? cli->instance_type : cfg->instance_type;
-	o.imds_enabled = cfg->imds_enabled && !cli->no_imds;
-	o.imds.endpoint = cfg->imds_endpoint[0] ? cfg->imds_endpoint : NULL;
-	identity_detect(&o, id);
-	return id;
-}
 
 static int cmd_detect(struct cli *cli)
 {

@@ -1116,8 +1116,11 @@ void tune_print_plan(FILE *f, const struct tune_plan *plan)
 static void report_summary(FILE *f, const struct tune_report *r)
 {
 	const struct tune_counts *c = &r->counts;
+	const char *what = r->revert ? "revert" : "verify FAILED";
 
-	if (r->revert && r->have_journal)
+	if (!r->have_journal && r->note[0])     /* nothing to do: the note says why */
+		fprintf(f, "%s: %s\n", what, r->note);
+	else if (r->revert && r->have_journal)
 		fprintf(f, "revert: %u restored, %u unchanged, %u left alone (changed by someone "
 			"else), %u failed\n", c->restored, c->unchanged, c->overridden, c->failed);
 	else if (r->have_journal && !c->drifted)
@@ -1125,9 +1128,9 @@ static void report_summary(FILE *f, const struct tune_report *r)
 	else if (r->have_journal)
 		fprintf(f, "verify FAILED: %u of %zu knobs drifted, %u of them overridden "
 			"(profile %s)\n", c->drifted, r->n, c->overridden, r->profile);
-	else if (!r->revert)
-		fprintf(f, "verify FAILED: nothing applied in this boot\n");
-	if (r->note[0])
+	else if (!r->error[0])
+		fprintf(f, "%s: nothing applied in this boot\n", what);
+	if (r->note[0] && r->have_journal)
 		fprintf(f, "note: %s\n", r->note);
 	if (r->error[0])
 		fprintf(f, "error: %s\n", r->error);
