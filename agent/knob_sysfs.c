@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Attribute files: reading, normalising and writing a knob's file (procfs
- * sysctls and sysfs alike), and the sysfs backends: [vm] named knobs, [block]
- * queue attributes per device, and [ethtool], which is only planned for now.
+ * sysctls and sysfs alike), and the sysfs backends: [vm] named knobs (their
+ * files are profile.c's, profile_vm_path()), [block] queue attributes per
+ * device, and [ethtool], which is only planned for now.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -88,7 +88,8 @@ static int list_dirs(const struct pa_paths *paths, struct found_list *l)
 		if (ret)
 			return ret;
 	}
-	qsort(l->v, l->n, sizeof(l->v[0]), found_cmp);
+	if (l->n)
+		qsort(l->v, l->n, sizeof(l->v[0]), found_cmp);
 	return 0;
 }
 
