@@ -365,6 +365,23 @@ static int corrupt_msg(const char *path, const char *why, char *msg, size_t msgs
 	return -EBADMSG;
 }
 
+int journal_parse_buf(const char *text, size_t len, struct journal *j)
+{
+	const char *why;
+	struct json_object *o;
+	int ret;
+
+	journal_init(j, "", "");
+	o = parse_all(text, len);
+	if (!o)
+		return -EBADMSG;
+	ret = journal_from_json(j, o, &why);
+	if (ret)
+		journal_free(j);
+	json_object_put(o);
+	return ret;
+}
+
 int journal_load(const struct pa_paths *paths, struct journal *j, bool move_corrupt,
 		 char *msg, size_t msgsz)
 {

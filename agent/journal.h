@@ -90,6 +90,9 @@ int journal_load(const struct pa_paths *paths, struct journal *j, bool move_corr
 /* Writes the journal atomically; 0 or -errno. */
 int journal_save(const struct pa_paths *paths, const struct journal *j);
 
+/* Parses journal text: 0, -EBADMSG (corrupt), -EPROTONOSUPPORT; for fuzzing. */
+int journal_parse_buf(const char *text, size_t len, struct journal *j);
+
 /* Removes the journal file; 0 also when there was none. */
 int journal_remove(const struct pa_paths *paths);
 
