@@ -7,7 +7,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "curl_dl.h"
 #include "imds.h"
 #include "jsonutil.h"
 #include "itype.h"
@@ -56,13 +56,8 @@ struct imds_buf {
 	bool too_big;
 };
 
-static pthread_once_t imds_curl_once = PTHREAD_ONCE_INIT;
-static CURLcode imds_curl_init_rc;
-
-static void imds_curl_init(void)
-{
-	imds_curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
+/* Set by imds_setup_curl() before any other libcurl call. */
+static const struct curl_api *cu;
 
 static int imds_fail(char *err, size_t errsz, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -298,31 +293,30 @@ static int imds_setup_curl(struct imds_ctx *c, struct imds_buf *b)
 	CURL *h;
 	int bad = 0;
 
-	pthread_once(&imds_curl_once, imds_curl_init);
-	if (imds_curl_init_rc != CURLE_OK)
-		return imds_fail(c->err, c->errsz, -EIO, "libcurl failed to initialise: %s",
-				 curl_easy_strerror(imds_curl_init_rc));
-	h = curl_easy_init();
+	cu = curl_dl_load(c->err, c->errsz);
+	if (!cu)
+		return -ENOSYS;
+	h = cu->easy_init();
 	if (!h)
 		return imds_fail(c->err, c->errsz, -ENOMEM, "libcurl failed to initialise");
 	c->curl = h;
 	/* Never a proxy: IMDS refuses PUTs with X-Forwarded-For. */
-	bad |= curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-	bad |= curl_easy_setopt(h, CURLOPT_PROXY, "");
-	bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_ms);
-	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->request_ms);
-	bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	bad |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	bad |= cu->easy_setopt(h, CURLOPT_NOPROXY, "*");
+	bad |= cu->easy_setopt(h, CURLOPT_PROXY, "");
+	bad |= cu->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_ms);
+	bad |= cu->easy_setopt(h, CURLOPT_TIMEOUT_MS, c->request_ms);
+	bad |= cu->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	bad |= cu->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-	bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
+	bad |= cu->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
 #else
-	bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTP);
+	bad |= cu->easy_setopt(h, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTP);
 #endif
-	bad |= curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	bad |= curl_easy_setopt(h, CURLOPT_MAXFILESIZE, (long)IMDS_MAX_REPLY);
-	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, imds_write_cb);
-	bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
-	bad |= curl_easy_setopt(h, CURLOPT_USERAGENT, "perfagent/" PERFAGENT_VERSION);
+	bad |= cu->easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	bad |= cu->easy_setopt(h, CURLOPT_MAXFILESIZE, (long)IMDS_MAX_REPLY);
+	bad |= cu->easy_setopt(h, CURLOPT_WRITEFUNCTION, imds_write_cb);
+	bad |= cu->easy_setopt(h, CURLOPT_WRITEDATA, b);
+	bad |= cu->easy_setopt(h, CURLOPT_USERAGENT, "perfagent/" PERFAGENT_VERSION);
 	if (bad)
 		return imds_fail(c->err, c->errsz, -EIO,
 				 "libcurl rejected an option (built without HTTP support?)");
@@ -378,24 +372,24 @@ static int imds_attempt(struct imds_ctx *c, struct imds_buf *b, struct imds_req 
 	b->data[0] = '\0';
 	req->curlerr[0] = '\0';
 	req->status = 0;
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, req->headers);
+	cu->easy_setopt(h, CURLOPT_URL, url);
+	cu->easy_setopt(h, CURLOPT_HTTPHEADER, req->headers);
 	if (req->put) {
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+		cu->easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
 	} else {
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
-		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+		cu->easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+		cu->easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	}
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, req->curlerr);
-	rc = curl_easy_perform(h);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	cu->easy_setopt(h, CURLOPT_ERRORBUFFER, req->curlerr);
+	rc = cu->easy_perform(h);
+	cu->easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	req->attempts++;
-	curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
+	cu->easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
 	req->connected = connect_us > 0;
 	if (rc == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &req->status);
+		cu->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &req->status);
 	if (!req->curlerr[0] && rc != CURLE_OK)
-		snprintf(req->curlerr, sizeof(req->curlerr), "%s", curl_easy_strerror(rc));
+		snprintf(req->curlerr, sizeof(req->curlerr), "%s", cu->easy_strerror(rc));
 	return imds_curl_errno(rc, b);
 }
 
@@ -519,7 +513,7 @@ static int imds_get_token(struct imds_ctx *c, struct imds_buf *b, char *token, s
 	int ret;
 
 	snprintf(hdr, sizeof(hdr), "X-aws-ec2-metadata-token-ttl-seconds: %d", IMDS_TOKEN_TTL_S);
-	req.headers = curl_slist_append(NULL, hdr);
+	req.headers = cu->slist_append(NULL, hdr);
 	ret = imds_run(c, b, &req);
 	if (ret)
 		goto out;
@@ -535,7 +529,7 @@ static int imds_get_token(struct imds_ctx *c, struct imds_buf *b, char *token, s
 	memcpy(token, b->data, len);
 	token[len] = '\0';
 out:
-	curl_slist_free_all(req.headers);
+	cu->slist_free_all(req.headers);
 	return ret;
 }
 
@@ -547,10 +541,10 @@ static int imds_get_document(struct imds_ctx *c, struct imds_buf *b, const char 
 	int ret;
 
 	snprintf(hdr, sizeof(hdr), "X-aws-ec2-metadata-token: %s", token);
-	req.headers = curl_slist_append(NULL, hdr);
+	req.headers = cu->slist_append(NULL, hdr);
 	ret = imds_run(c, b, &req);
 	explicit_bzero(hdr, sizeof(hdr));
-	curl_slist_free_all(req.headers);
+	cu->slist_free_all(req.headers);
 	return ret;
 }
 
@@ -588,7 +582,7 @@ int imds_fetch_identity(const struct imds_opts *opts, struct imds_identity_doc *
 out:
 	explicit_bzero(token, sizeof(token));
 	if (c.curl)
-		curl_easy_cleanup(c.curl);
+		cu->easy_cleanup(c.curl);
 	free(b.data);
 	return ret;
 }
