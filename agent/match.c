@@ -47,17 +47,6 @@ static int fail(char *err, size_t errsz, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* A value as it may be echoed in a message: printable ASCII, at most 64 bytes. */
-static const char *shown(const char *s, char *buf, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < size && i < 64; i++)
-		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	buf[i] = '\0';
-	return buf;
-}
-
 static bool is_lower_digit(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -240,7 +229,7 @@ static int set_profile(struct match_rule *rule, const char *value, char *err, si
 	if (!profile_name_valid(value))
 		return fail(err, errsz,
 			    "bad profile '%s' in rule %s: expected a profile name (a-z, 0-9, '_', '-')",
-			    shown(value, b, sizeof(b)), rule->name);
+			    util_printable(value, b, sizeof(b)), rule->name);
 	strcpy(rule->profile, value);
 	return 0;
 }
@@ -270,7 +259,7 @@ static int on_item(void *ctx, const struct lp_item *it, char *err, size_t errsz)
 			return fail(err, errsz, "%s is set twice in rule %s", it->key, rule->name);
 	if (!parse_cond(kind, it->value, &rule->conds[rule->n_conds]))
 		return fail(err, errsz, "bad %s '%s' in rule %s: expected %s", it->key,
-			    shown(it->value, b, sizeof(b)), rule->name, cond_hint(kind));
+			    util_printable(it->value, b, sizeof(b)), rule->name, cond_hint(kind));
 	rule->n_conds++;
 	return 0;
 }

@@ -142,17 +142,6 @@ static int fail_at(struct lp_error *err, const char *file, int line, const char 
 	return -EINVAL;
 }
 
-/* A value as it may be echoed in a message: printable ASCII, at most 64 bytes. */
-static const char *shown(const char *s, char *buf, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < size && i < 64; i++)
-		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	buf[i] = '\0';
-	return buf;
-}
-
 static bool copy_str(char *dst, size_t size, const char *src)
 {
 	size_t n = strlen(src);
@@ -518,7 +507,7 @@ static int on_profile_key(struct pfile *pf, const struct lp_item *it, char *err,
 	} else if (!profile_name_valid(text)) {
 		return fail(err, errsz,
 			    "bad include '%s': expected one profile name (a-z, 0-9, '_', '-'; not '%s')",
-			    shown(text, b, sizeof(b)), RESERVED_NAME);
+			    util_printable(text, b, sizeof(b)), RESERVED_NAME);
 	} else {
 		strcpy(pf->include, text);
 	}
@@ -565,7 +554,7 @@ static int on_sysctl(struct pfile *pf, const struct psect *s, const struct lp_it
 		return add_value(pf, s, key, op, norm, it, err, errsz);
 	if (is_word(text) && op != VALUE_EXACT)
 		return fail(err, errsz, "bad value '%s' for %s: '%c' (only %s) needs a number, not a word",
-			    shown(it->value, b, sizeof(b)), key, op == VALUE_RAISE ? '>' : '<',
+			    util_printable(it->value, b, sizeof(b)), key, op == VALUE_RAISE ? '>' : '<',
 			    op == VALUE_RAISE ? "raise" : "lower");
 	if (is_word(text))
 		return add_value(pf, s, key, op, text, it, err, errsz);
@@ -573,7 +562,7 @@ static int on_sysctl(struct pfile *pf, const struct psect *s, const struct lp_it
 		    "bad value '%s' for %s: expected decimal integers separated by spaces "
 		    "(4096, or \"4096 131072 16777216\"; no leading zeros)" OP_HINT
 		    ", or one word such as bbr (a-z, 0-9, '_', '-')",
-		    shown(it->value, b, sizeof(b)), key);
+		    util_printable(it->value, b, sizeof(b)), key);
 }
 
 /* ---- selectors ---- */
@@ -644,7 +633,7 @@ static int on_selector(struct psect *s, const struct lp_item *it, char *err, siz
 			    s->name, s->sel_line[which]);
 	if (!ok)
 		return fail(err, errsz, "bad value '%s' for %s in [%s]: expected %s",
-			    shown(it->value, b, sizeof(b)), it->key, s->name, hint);
+			    util_printable(it->value, b, sizeof(b)), it->key, s->name, hint);
 	s->sel_line[which] = it->line;
 	strcpy(s->sel[which], out);
 	return 0;
@@ -681,7 +670,7 @@ static int on_table_key(struct pfile *pf, struct psect *s, const struct lp_item 
 	if (!spec_accepts(k, op, text)) {
 		describe_spec(k, desc, sizeof(desc));
 		return fail(err, errsz, "bad value '%s' for %s in [%s]: expected %s",
-			    shown(it->value, b, sizeof(b)), k->key, s->name, desc);
+			    util_printable(it->value, b, sizeof(b)), k->key, s->name, desc);
 	}
 	return add_value(pf, s, k->key, op, text, it, err, errsz);
 }
@@ -955,7 +944,7 @@ int profile_load(const struct profile_dirs *dirs, const char *name, struct profi
 
 	memset(out, 0, sizeof(*out));
 	if (!profile_name_valid(name))
-		return fail_at(err, name ? shown(name, b, sizeof(b)) : "(null)", 0,
+		return fail_at(err, name ? util_printable(name, b, sizeof(b)) : "(null)", 0,
 			       "not a profile name: use a-z, 0-9, '_' and '-' (and not '%s')",
 			       RESERVED_NAME);
 	files = calloc(PROFILE_MAX_DEPTH, sizeof(*files));

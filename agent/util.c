@@ -164,6 +164,16 @@ int util_mkdir_p(const char *dir, mode_t mode)
 	return 0;
 }
 
+const char *util_printable(const char *s, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < size && i < 64; i++)
+		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
 char *util_strtrim(char *s)
 {
 	char *start = s, *end;

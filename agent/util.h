@@ -32,6 +32,12 @@ int util_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 /* Creates dir and its parents with mode (like mkdir -p). 0 or -errno. */
 int util_mkdir_p(const char *dir, mode_t mode);
 
+/*
+ * s as it may be echoed in a message: printable ASCII ('?' for anything
+ * else), at most 64 bytes, in buf. Returns buf.
+ */
+const char *util_printable(const char *s, char *buf, size_t size);
+
 /* Removes leading and trailing white space in place; returns s. */
 char *util_strtrim(char *s);
 

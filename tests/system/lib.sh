@@ -39,3 +39,18 @@ wait_for() {
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
+
+# expect_exit RC PATTERN CMD...: CMD exits RC and its output (stdout and
+# stderr) matches the extended regex PATTERN; the output is kept in LAST_OUT.
+expect_exit() {
+	local want=$1 pattern=$2 rc
+	shift 2
+	set +e
+	LAST_OUT=$("$@" 2>&1)
+	rc=$?
+	set -e
+	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, want $want:
+$LAST_OUT"
+	printf '%s\n' "$LAST_OUT" | grep -qE -- "$pattern" || fail "'$*' output lacks '$pattern':
+$LAST_OUT"
+}

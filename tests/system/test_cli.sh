@@ -3,17 +3,6 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-expect_exit() {
-	local want=$1 pattern=$2 out rc
-	shift 2
-	set +e
-	out=$("$@" 2>&1)
-	rc=$?
-	set -e
-	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, want $want: $out"
-	echo "$out" | grep -q -- "$pattern" || fail "'$*' output lacks '$pattern': $out"
-}
-
 expect_exit 0 "^perfagent [0-9]" "$PERFAGENT" version
 expect_exit 0 "^perfagent [0-9]" "$PERFAGENT" --version
 expect_exit 0 "Exit codes:" "$PERFAGENT" --help

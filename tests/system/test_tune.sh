@@ -45,24 +45,9 @@ apply() { # apply PROFILE [ARG]...
 	pa apply --profile "$1" --profile-dir "$pdir" --no-imds "${@:2}"
 }
 
-# expect RC PATTERN CMD...: CMD exits RC and its output matches PATTERN.
-expect() {
-	local want=$1 pattern=$2 out rc
-	shift 2
-	set +e
-	out=$("$@" 2>&1)
-	rc=$?
-	set -e
-	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, want $want:
-$out"
-	printf '%s\n' "$out" | grep -qE -- "$pattern" || fail "'$*' output lacks '$pattern':
-$out"
-	last_out=$out
-}
-
 also() { # also PATTERN: the last expect's output matches PATTERN too
-	printf '%s\n' "$last_out" | grep -qE -- "$1" || fail "output lacks '$1':
-$last_out"
+	printf '%s\n' "$LAST_OUT" | grep -qE -- "$1" || fail "output lacks '$1':
+$LAST_OUT"
 }
 
 new_tree() { # new_tree NAME [--many N]
@@ -122,12 +107,12 @@ EOF
 
 new_tree cycle
 snapshot >"$work/before"
-expect 0 'sysctl:net.core.somaxconn +4096 +8192 +set' apply cycle --dry-run
+expect_exit 0 'sysctl:net.core.somaxconn +4096 +8192 +set' apply cycle --dry-run
 also 'sysctl:net.core.busy_poll .* skip'
 also 'missing on this kernel'
 [ ! -e "$state/journal.json" ] || fail "--dry-run wrote a journal"
 same_tree "$work/before" "--dry-run"
-expect 0 'profile cycle: 8 applied, 0 failed, 0 kept, 1 skipped' apply cycle
+expect_exit 0 'profile cycle: 8 applied, 0 failed, 0 kept, 1 skipped' apply cycle
 [ "$(cat "$root/proc/sys/net/core/somaxconn")" = 8192 ] || fail "somaxconn not applied"
 [ "$(cat "$root/proc/sys/net/ipv4/tcp_rmem")" = "4096 131072 16777216" ] || fail "tcp_rmem"
 [ "$(cat "$root/sys/kernel/mm/transparent_hugepage/enabled")" = never ] || fail "THP"
@@ -135,19 +120,19 @@ expect 0 'profile cycle: 8 applied, 0 failed, 0 kept, 1 skipped' apply cycle
 [ "$(cat "$root/sys/block/nvme1n1/queue/read_ahead_kb")" = 128 ] || fail "instance store touched"
 [ "$(cat "$root/sys/block/nvme1n1/queue/scheduler")" = mq-deadline ] || fail "scheduler"
 grep -q '\[none\]' "$root/sys/block/loop0/queue/scheduler" || fail "loop0 touched"
-expect 0 'verify passed: 8 knobs as applied' pa verify
+expect_exit 0 'verify passed: 8 knobs as applied' pa verify
 pass "fake tree: --dry-run writes nothing, apply sets 8 knobs, verify passes"
 
 sum=$(sha256sum <"$state/journal.json")
-expect 0 '0 applied, 0 failed, 8 kept, 1 skipped' apply cycle
+expect_exit 0 '0 applied, 0 failed, 8 kept, 1 skipped' apply cycle
 [ "$sum" = "$(sha256sum <"$state/journal.json")" ] || fail "a second apply rewrote the journal"
 pass "fake tree: a second apply changes nothing"
 
-expect 0 'revert: 8 restored, 0 unchanged' pa revert
+expect_exit 0 'revert: 8 restored, 0 unchanged' pa revert
 same_tree "$work/before" "revert"
 [ ! -e "$state/journal.json" ] || fail "revert left the journal"
-expect 6 'nothing applied' pa verify
-expect 0 'nothing to revert' pa revert
+expect_exit 6 'nothing applied' pa verify
+expect_exit 0 'nothing to revert' pa revert
 pass "fake tree: revert restores every file byte for byte"
 
 # ---- sysctl.d: what the administrator's files set is not touched ----
@@ -166,12 +151,12 @@ printf 'net.ipv4.conf.*.rp_filter = 2\n' >"$root/usr/lib/sysctl.d/60-vendor.conf
 printf 'vm.swappiness = 30\n' >"$root/usr/lib/sysctl.d/50-tweaks.conf"
 printf '# the vendor default, switched off\n' >"$root/etc/sysctl.d/50-tweaks.conf"
 snapshot >"$work/before"
-expect 0 'set by /etc/sysctl.d/99-admin.conf:3 \(= 1024\); not overridden' apply sysctld --dry-run
+expect_exit 0 'set by /etc/sysctl.d/99-admin.conf:3 \(= 1024\); not overridden' apply sysctld --dry-run
 also 'set by /usr/lib/sysctl.d/60-vendor.conf:1 \(= 2\)'
-expect 0 '1 applied, 0 failed, 0 kept, 2 skipped' apply sysctld
+expect_exit 0 '1 applied, 0 failed, 0 kept, 2 skipped' apply sysctld
 [ "$(cat "$root/proc/sys/net/core/somaxconn")" = 4096 ] || fail "somaxconn was fought over"
 [ "$(cat "$root/proc/sys/vm/swappiness")" = 10 ] || fail "the shadowed vendor file counted"
-expect 0 'revert: 1 restored' pa revert
+expect_exit 0 'revert: 1 restored' pa revert
 same_tree "$work/before" "sysctl.d revert"
 pass "sysctl.d: keys set there are skipped (also by a glob in /usr/lib), a shadowed file is not"
 
@@ -179,15 +164,15 @@ pass "sysctl.d: keys set there are skipped (also by a glob in /usr/lib), a shado
 
 new_tree override
 snapshot >"$work/before"
-expect 0 '8 applied' apply cycle
+expect_exit 0 '8 applied' apply cycle
 echo 1000 >"$root/proc/sys/net/core/somaxconn"
-expect 6 'sysctl:net.core.somaxconn +8192 +1000 +overridden' pa verify
+expect_exit 6 'sysctl:net.core.somaxconn +8192 +1000 +overridden' pa verify
 also 'changed after perfagent set it \(8192 -> 1000\)'
-expect 0 'changed by an administrator after perfagent set it \(8192 -> 1000\); not fought' \
+expect_exit 0 'changed by an administrator after perfagent set it \(8192 -> 1000\); not fought' \
 	apply cycle --dry-run
-expect 0 '0 applied, 0 failed, 7 kept, 2 skipped \(0 excluded, 1 overridden\)' apply cycle
+expect_exit 0 '0 applied, 0 failed, 7 kept, 2 skipped \(0 excluded, 1 overridden\)' apply cycle
 [ "$(cat "$root/proc/sys/net/core/somaxconn")" = 1000 ] || fail "apply fought the admin"
-expect 0 'revert: 7 restored, 0 unchanged, 1 left alone' pa revert
+expect_exit 0 'revert: 7 restored, 0 unchanged, 1 left alone' pa revert
 also 'sysctl:net.core.somaxconn .* overridden'
 [ "$(cat "$root/proc/sys/net/core/somaxconn")" = 1000 ] || fail "revert undid the admin's value"
 echo 4096 >"$root/proc/sys/net/core/somaxconn"
@@ -198,7 +183,7 @@ pass "override: verify fails naming the knob, apply and revert leave it alone"
 
 new_tree exclude
 printf 'exclude = block:*:scheduler, sysctl:vm.*\n' >"$conf"
-expect 0 'excluded by config \(exclude = block:\*:scheduler\)' apply cycle
+expect_exit 0 'excluded by config \(exclude = block:\*:scheduler\)' apply cycle
 also '6 applied, 0 failed, 0 kept, 3 skipped \(2 excluded'
 grep -q '\[none\]' "$root/sys/block/nvme1n1/queue/scheduler" || fail "excluded knob written"
 [ "$(cat "$root/proc/sys/vm/swappiness")" = 60 ] || fail "excluded knob written"
@@ -226,7 +211,7 @@ slow_apply_then_kill() {
 	wait_for 30 test -e "$state/journal.json" || fail "the slow apply wrote no journal"
 	wait_for 30 some_changed || fail "the slow apply writes nothing"
 	# meanwhile, a revert waits for the lock (5 s), then gives up
-	expect 1 'another perfagent apply or revert holds .*tune.lock' pa revert
+	expect_exit 1 'another perfagent apply or revert holds .*tune.lock' pa revert
 	kill -9 "$(pgrep -P "$bg_pid" -x perfagent)"
 	wait "$bg_pid" 2>/dev/null || true
 	bg_pid=
@@ -238,15 +223,15 @@ slow_apply_then_kill() {
 new_tree kill --many $N
 snapshot >"$work/before"
 slow_apply_then_kill
-expect 6 'not-applied' pa verify
-expect 0 "revert: [0-9]+ restored, [0-9]+ unchanged, 0 left alone" pa revert
+expect_exit 6 'not-applied' pa verify
+expect_exit 0 "revert: [0-9]+ restored, [0-9]+ unchanged, 0 left alone" pa revert
 same_tree "$work/before" "revert after kill -9"
 pass "kill -9 mid-apply ($n of $N written): journal all pending, revert restores byte for byte"
 
 slow_apply_then_kill
-expect 0 "$((N - n)) applied, 0 failed, $n kept" apply many
-expect 0 "verify passed: $N knobs" pa verify
-expect 0 "revert: $N restored" pa revert
+expect_exit 0 "$((N - n)) applied, 0 failed, $n kept" apply many
+expect_exit 0 "verify passed: $N knobs" pa verify
+expect_exit 0 "revert: $N restored" pa revert
 same_tree "$work/before" "apply, then revert after kill -9"
 pass "kill -9 mid-apply: the next apply completes it, revert restores byte for byte"
 
