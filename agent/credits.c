@@ -125,6 +125,20 @@ void credits_advance(struct credit_state *st, const struct credit_spec *spec,
 	st->last = *now;
 }
 
+void credits_set_mode(struct credit_state *st, enum credit_mode mode)
+{
+	if (mode == CREDIT_MODE_DEFAULT || mode == st->mode)
+		return;
+	if (mode == CREDIT_MODE_UNLIMITED) {
+		st->launch = 0;
+	} else {
+		st->charged += st->surplus;
+		st->surplus = 0;
+	}
+	st->mode = mode;
+	st->throttle_s = 0;
+}
+
 static int state_path(const struct pa_paths *paths, char *buf, size_t size)
 {
 	return util_join(buf, size, "%s/%s", paths->state_dir, CREDITS_FILE);

@@ -117,6 +117,12 @@ int credits_load(const struct pa_paths *paths, struct credit_state *st,
 		 const struct credit_spec *spec, const struct credit_boot *boot);
 int credits_save(const struct pa_paths *paths, const struct credit_state *st);
 
+/*
+ * Follows a mode change (AWS rules): to unlimited drops T2 launch credits;
+ * to standard charges the surplus. CREDIT_MODE_DEFAULT changes nothing.
+ */
+void credits_set_mode(struct credit_state *st, enum credit_mode mode);
+
 const char *credit_mode_name(enum credit_mode mode);
 
 #endif

@@ -162,6 +162,13 @@ static void test_unlimited_surplus(void **state)
 	assert_true(fabs(st.surplus - 288) < EPS);
 	assert_true(fabs(st.charged - (4 * 108 - 288)) < EPS);
 	assert_false(step.throttled);   /* unlimited is never held at baseline */
+
+	/* Switching to standard charges the surplus; back to unlimited drops launch credits. */
+	credits_set_mode(&st, CREDIT_MODE_STANDARD);
+	assert_true(st.surplus == 0 && fabs(st.charged - 4 * 108) < EPS);
+	st.launch = 30;
+	credits_set_mode(&st, CREDIT_MODE_UNLIMITED);
+	assert_true(st.launch == 0 && st.mode == CREDIT_MODE_UNLIMITED);
 }
 
 static void test_throttling(void **state)
