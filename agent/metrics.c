@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* One collection interval's metrics, by entity. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+
+void metric_set_init(struct metric_set *set, uint64_t timestamp_ms, unsigned int interval_s)
+{
+	memset(set, 0, sizeof(*set));
+	set->timestamp_ms = timestamp_ms;
+	set->interval_s = interval_s;
+}
+
+void metric_set_free(struct metric_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		free(set->entities[i].metrics);
+	free(set->entities);
+	memset(set, 0, sizeof(*set));
+}
+
+/* Doubles *cap (from 8) and reallocs *v to it; 0 or -ENOMEM. */
+static int grow(void **v, size_t *cap, size_t elem)
+{
+	size_t ncap = *cap ? *cap * 2 : 8;
+	void *nv = realloc(*v, ncap * elem);
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+struct metric_entity *metric_set_entity(struct metric_set *set, enum metric_entity_kind kind,
+					const char *name)
+{
+	struct metric_entity *e;
+
+	for (size_t i = 0; i < set->n; i++) {
+		e = &set->entities[i];
+		if (e->kind == kind && strcmp(e->name, name) == 0)
+			return e;
+	}
+	if (set->n == set->cap &&
+	    grow((void **)&set->entities, &set->cap, sizeof(*set->entities)))
+		return NULL;
+	e = &set->entities[set->n++];
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	return e;
+}
+
+int metric_add(struct metric_entity *e, const char *name, enum metric_unit unit, double value)
+{
+	struct metric *m;
+
+	if (e->n == e->cap && grow((void **)&e->metrics, &e->cap, sizeof(*e->metrics)))
+		return -ENOMEM;
+	m = &e->metrics[e->n++];
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	m->unit = unit;
+	m->value = value;
+	return 0;
+}
+
+const char *metric_unit_name(enum metric_unit unit)
+{
+	static const char *const names[] = {
+		[UNIT_NONE] = "None",
+		[UNIT_COUNT] = "Count",
+		[UNIT_COUNT_PER_SECOND] = "Count/Second",
+		[UNIT_PERCENT] = "Percent",
+		[UNIT_SECONDS] = "Seconds",
+		[UNIT_MILLISECONDS] = "Milliseconds",
+		[UNIT_MICROSECONDS] = "Microseconds",
+		[UNIT_BYTES] = "Bytes",
+		[UNIT_BYTES_PER_SECOND] = "Bytes/Second",
+	};
+
+	return unit < sizeof(names) / sizeof(names[0]) ? names[unit] : "None";
+}

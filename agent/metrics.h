@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * One collection interval's metrics, by entity: the instance, each network
+ * interface, each block device. Collectors add to it; the EMF encoder and
+ * `perfagent metrics` read it. Every metric is documented in the README's
+ * metric catalogue.
+ */
+#ifndef PA_METRICS_H
+#define PA_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define METRIC_NAME_MAX 64
+#define METRIC_ENTITY_NAME_MAX 64
+
+/* Units from the CloudWatch list (EMF "Unit"). */
+enum metric_unit {
+	UNIT_NONE,
+	UNIT_COUNT,
+	UNIT_COUNT_PER_SECOND,
+	UNIT_PERCENT,
+	UNIT_SECONDS,
+	UNIT_MILLISECONDS,
+	UNIT_MICROSECONDS,
+	UNIT_BYTES,
+	UNIT_BYTES_PER_SECOND,
+};
+
+enum metric_entity_kind {
+	ENTITY_INSTANCE,        /* dimensions: InstanceId, InstanceType */
+	ENTITY_INTERFACE,       /* + Interface */
+	ENTITY_BLOCK_DEVICE,    /* + Device (and VolumeId when known) */
+};
+
+struct metric {
+	char name[METRIC_NAME_MAX];   /* "RunqLatencyP99" */
+	enum metric_unit unit;
+	double value;                 /* may be non-finite: the encoder drops those */
+};
+
+struct metric_entity {
+	enum metric_entity_kind kind;
+	char name[METRIC_ENTITY_NAME_MAX];      /* interface or device; "" for the instance */
+	char volume_id[32];                     /* block devices: EBS volume id or "" */
+	size_t n, cap;
+	struct metric *metrics;
+};
+
+struct metric_set {
+	uint64_t timestamp_ms;          /* wall clock at the end of the interval */
+	unsigned int interval_s;
+	size_t n, cap;
+	struct metric_entity *entities;
+};
+
+void metric_set_init(struct metric_set *set, uint64_t timestamp_ms, unsigned int interval_s);
+void metric_set_free(struct metric_set *set);
+
+/* The entity of that kind and name, added when new; NULL when out of memory. */
+struct metric_entity *metric_set_entity(struct metric_set *set, enum metric_entity_kind kind,
+					const char *name);
+
+/* Appends a metric; 0 or -ENOMEM. Names are CamelCase, unique per entity. */
+int metric_add(struct metric_entity *e, const char *name, enum metric_unit unit, double value);
+
+/* The EMF unit string: "Count", "Count/Second", "Microseconds", ... */
+const char *metric_unit_name(enum metric_unit unit);
+
+#endif
