@@ -23,6 +23,9 @@ enum {
 	OPT_DRY_RUN = 1 << 9,
 	OPT_PROFILE = 1 << 10,
 	OPT_PROFILE_DIR = 1 << 11,
+	OPT_ONCE = 1 << 12,
+	OPT_FORMAT = 1 << 13,
+	OPT_INTERVAL = 1 << 14,
 };
 
 struct cli {
@@ -32,9 +35,12 @@ struct cli {
 	bool check_config;
 	bool no_imds;
 	bool dry_run;
+	bool once;
 	const char *instance_type;
 	const char *log_level;
 	const char *profile;
+	const char *format;     /* metrics --format, checked by the command */
+	const char *interval;   /* metrics --interval, checked by the command */
 	int n_args;             /* positional arguments after the command */
 	char **args;
 };

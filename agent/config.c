@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "probes.h"
+#include "sink.h"
 #include "util.h"
 
 struct config_key {
@@ -178,6 +179,65 @@ static int set_exclude(struct pa_config *cfg, const char *value, char *err, size
 	return 0;
 }
 
+static int set_metrics(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	return set_bool(&cfg->metrics_enabled, value);
+}
+
+static int set_emf_endpoint(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	struct sink_endpoint ep;
+
+	if (strlen(value) >= sizeof(cfg->emf_endpoint) ||
+	    (*value && sink_endpoint_parse(value, &ep)))
+		return -EINVAL;
+	strcpy(cfg->emf_endpoint, value);
+	return 0;
+}
+
+/* value is 1..size-1 characters, all from chars. */
+static bool name_from(const char *value, size_t size, const char *chars)
+{
+	size_t n = strlen(value);
+
+	return n && n < size && strspn(value, chars) == n;
+}
+
+#define NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/#"
+
+/* What the EMF libraries accept; "AWS/" is reserved for AWS services. */
+static int set_emf_namespace(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	if (!name_from(value, sizeof(cfg->emf_namespace), NAME_CHARS ":") || value[0] == ':' ||
+	    strncmp(value, "AWS/", 4) == 0)
+		return -EINVAL;
+	strcpy(cfg->emf_namespace, value);
+	return 0;
+}
+
+static int set_emf_log_group(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	if (!name_from(value, sizeof(cfg->emf_log_group), NAME_CHARS))
+		return -EINVAL;
+	strcpy(cfg->emf_log_group, value);
+	return 0;
+}
+
+static int set_spool_max(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	unsigned long v;
+
+	if (parse_uint(value, 1, CONFIG_SPOOL_MAX_DOCUMENTS, 10, &v))
+		return -EINVAL;
+	cfg->spool_max_documents = v;
+	return 0;
+}
+
+static int set_spool_persist(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	return set_bool(&cfg->spool_persist, value);
+}
+
 static const struct config_key config_keys[] = {
 	{ "interval", set_interval, "whole seconds from 1 to 3600" },
 	{ "log_level", set_log_level, "error, warn, info or debug" },
@@ -190,6 +250,15 @@ static const struct config_key config_keys[] = {
 	{ "exclude", set_exclude, "comma-separated knob patterns such as sysctl:net.core.somaxconn, block:*:scheduler, vm:*" },
 	{ "revert_on_stop", set_revert_on_stop, "yes or no" },
 	{ "disable_probes", set_disable_probes, NULL /* filled from probes_known_names() */ },
+	{ "metrics", set_metrics, "on or off" },
+	{ "emf_endpoint", set_emf_endpoint, "tcp://ADDRESS:PORT or udp://ADDRESS:PORT, the address "
+	  "an IPv4 one, [IPv6] or localhost; or empty for $AWS_EMF_AGENT_ENDPOINT, else "
+	  SINK_DEFAULT_ENDPOINT },
+	{ "emf_namespace", set_emf_namespace, "1 to 255 letters, digits or ._-/#:, not starting "
+	  "with AWS/ or ':'" },
+	{ "emf_log_group", set_emf_log_group, "1 to 512 letters, digits or ._-/#" },
+	{ "spool_max_documents", set_spool_max, "a whole number from 1 to 1000000" },
+	{ "spool_persist", set_spool_persist, "yes or no" },
 };
 
 static void known_keys(char *buf, size_t size)
@@ -206,7 +275,7 @@ static int config_handle(void *ctx, const char *section, const char *key, const 
 {
 	struct pa_config *cfg = ctx;
 	char reason[160] = "";
-	char list[256];
+	char list[512];
 
 	if (*section) {
 		snprintf(err, errsz, "perfagent.conf has no sections; remove [%s]", section);
@@ -247,6 +316,11 @@ void config_defaults(struct pa_config *cfg)
 	cfg->mode = MODE_APPLY;
 	cfg->imds_enabled = true;
 	cfg->control_socket_mode = 0666;
+	cfg->metrics_enabled = true;
+	strcpy(cfg->emf_namespace, "PerfAgent");
+	strcpy(cfg->emf_log_group, "/perfagent/metrics");
+	cfg->spool_max_documents = 10000;
+	cfg->spool_persist = true;
 }
 
 int config_parse_buf(struct pa_config *cfg, const char *buf, size_t len, const char *name,

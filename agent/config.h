@@ -18,6 +18,10 @@
 #define CONFIG_MAX_PROBES 8
 #define CONFIG_MAX_FILES 64
 #define CONFIG_MAX_EXCLUDES 32
+#define CONFIG_EMF_ENDPOINT_MAX 128
+#define CONFIG_EMF_NAMESPACE_MAX 256    /* 255 characters: CloudWatch's limit */
+#define CONFIG_EMF_LOG_GROUP_MAX 513    /* 512 characters: CloudWatch Logs' limit */
+#define CONFIG_SPOOL_MAX_DOCUMENTS 1000000
 
 enum pa_mode {
 	MODE_APPLY = 0, /* apply the matched tuning profile */
@@ -38,6 +42,13 @@ struct pa_config {
 	char excludes[CONFIG_MAX_EXCLUDES][128]; /* globs over knob ids */
 	int n_disabled_probes;
 	char disabled_probes[CONFIG_MAX_PROBES][16];
+	bool metrics_enabled;               /* send EMF documents to the CloudWatch agent */
+	/* "" = $AWS_EMF_AGENT_ENDPOINT, else tcp://127.0.0.1:25888 */
+	char emf_endpoint[CONFIG_EMF_ENDPOINT_MAX];
+	char emf_namespace[CONFIG_EMF_NAMESPACE_MAX];
+	char emf_log_group[CONFIG_EMF_LOG_GROUP_MAX];
+	unsigned int spool_max_documents;   /* waiting for the agent, in memory */
+	bool spool_persist;                 /* kept in the state directory across restarts */
 
 	/* Where the values came from, for status and messages. */
 	int n_files;

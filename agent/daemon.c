@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The daemon: start-up, the event loop, collection, reload, status. */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,17 +9,21 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
+#include "emf.h"
 #include "exitcodes.h"
 #include "identity.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "probes.h"
+#include "sink.h"
 #include "tuning.h"
 #include "util.h"
 
@@ -29,6 +34,7 @@ struct collection {
 	uint64_t prev_mono_ms;
 	bool ctxsw_valid;
 	double ctxsw_per_s;
+	int documents;          /* EMF documents of the last interval */
 };
 
 struct daemon {
@@ -43,6 +49,8 @@ struct daemon {
 	struct ev_source signals;
 	struct ev_source timer;
 	struct ctl_server *ctl;
+	struct sink *sink;              /* NULL with metrics = off */
+	struct emf_encoder emf;
 	uint64_t started_mono_ms;
 	uint64_t started_wall_ms;
 	struct collection col;
@@ -124,7 +132,8 @@ static void send_status_line(const struct daemon *d)
 		      probes_running(d), probes_count(), d->cfg.interval_s);
 }
 
-static void collect(struct daemon *d)
+/* Reads the probes: rates over the time since the last sample. */
+static void sample(struct daemon *d)
 {
 	struct collection *col = &d->col;
 	struct probe_counters now_c = { 0 };
@@ -145,6 +154,112 @@ static void collect(struct daemon *d)
 	if (col->ctxsw_valid)
 		log_debug("collection %llu: %.0f context switches/s",
 			  (unsigned long long)col->count, col->ctxsw_per_s);
+}
+
+/* What verify would say now: only after an apply, when a journal exists. */
+static void add_drift_metric(const struct daemon *d, struct metric_entity *inst)
+{
+	struct tune_report rep = { 0 };
+	struct tuning_ctx t;
+
+	if (!d->tuning.applied)
+		return;
+	tuning_ctx_init(&t, &d->opts->paths, &d->cfg);
+	if (tune_verify(&t.ctx, &rep) == 0 && rep.have_journal)
+		metric_add(inst, "TuningKnobsDrifted", UNIT_COUNT, rep.counts.drifted);
+	tune_report_free(&rep);
+}
+
+static void add_tuning_metrics(const struct daemon *d, struct metric_entity *inst)
+{
+	const struct tune_counts *c = &d->tuning.plan.counts;
+
+	if (!d->tuning.ran || d->tuning.error[0])
+		return;
+	metric_add(inst, "TuningKnobsApplied", UNIT_COUNT, c->applied);
+	metric_add(inst, "TuningKnobsSkipped", UNIT_COUNT, c->skipped);
+	metric_add(inst, "TuningKnobsFailed", UNIT_COUNT, c->failed);
+	add_drift_metric(d, inst);
+}
+
+/*
+ * One interval's metrics, by entity. Every name added here is in
+ * packaging/metrics-catalogue.md; a new one goes there too.
+ */
+static void build_metrics(struct daemon *d, struct metric_set *set)
+{
+	struct metric_entity *inst = metric_set_entity(set, ENTITY_INSTANCE, "");
+
+	if (!inst)
+		return;
+	if (d->col.ctxsw_valid)
+		metric_add(inst, "ContextSwitchesPerSecond", UNIT_COUNT_PER_SECOND,
+			   d->col.ctxsw_per_s);
+	/*
+	 * PROBES: the probes' own entities and metrics (interfaces, block
+	 * devices, latencies) are added here, and only here:
+	 * probes_collect(d->probes, set);
+	 */
+	add_tuning_metrics(d, inst);
+	if (d->sink)
+		sink_report(d->sink, inst, d->emf.sink_error, sizeof(d->emf.sink_error));
+}
+
+static int submit_doc(void *ctx, const char *doc, size_t len)
+{
+	return sink_submit(ctx, doc, len);
+}
+
+/* Encodes this interval as EMF and hands it to the sink. */
+static void publish(struct daemon *d)
+{
+	struct metric_set set;
+	int ret;
+
+	metric_set_init(&set, d->col.last_wall_ms, d->cfg.interval_s);
+	build_metrics(d, &set);
+	ret = emf_encode(&d->emf, &set, submit_doc, d->sink);
+	d->col.documents = ret < 0 ? 0 : ret;
+	if (ret < 0)
+		log_warn("EMF: this interval's metrics were not queued: %s", strerror(-ret));
+	metric_set_free(&set);
+}
+
+static void collect(struct daemon *d)
+{
+	sample(d);
+	if (d->sink)
+		publish(d);
+}
+
+static void sink_opts_from(const struct daemon *d, struct sink_opts *o, char *path, size_t size)
+{
+	memset(o, 0, sizeof(*o));
+	o->endpoint = d->cfg.emf_endpoint;
+	o->max_documents = d->cfg.spool_max_documents;
+	if (d->cfg.spool_persist &&
+	    !util_join(path, size, "%s/%s", d->opts->paths.state_dir, SINK_SPOOL_FILE))
+		o->persist_path = path;
+}
+
+/* metrics = on starts the sink, off stops it (its spool saved); else new settings. */
+static void configure_sink(struct daemon *d)
+{
+	char path[PATH_MAX];
+	struct sink_opts o;
+
+	if (!d->cfg.metrics_enabled) {
+		sink_free(d->sink);
+		d->sink = NULL;
+		return;
+	}
+	sink_opts_from(d, &o, path, sizeof(path));
+	if (d->sink && sink_configure(d->sink, &o))
+		log_error("EMF sink: endpoint %s refused; keeping the old one", d->cfg.emf_endpoint);
+	if (!d->sink)
+		d->sink = sink_new(&d->loop, &o);
+	if (!d->sink)
+		log_error("cannot start the EMF sink: out of memory; metrics are not sent");
 }
 
 /* Identity depends on these settings only; anything else keeps the old one. */
@@ -183,6 +298,8 @@ static int reload(struct daemon *d, char *msg, size_t msgsize)
 		ctl_server_chmod(d->ctl, d->cfg.control_socket_mode);
 	if (redetect)
 		detect_identity(d);
+	emf_encoder_configure(&d->emf, &d->cfg, &d->id);
+	configure_sink(d);
 	run_tuning(d);
 	configure_probes(d);
 	log_info("configuration reloaded (%d file%s)", d->cfg.n_files,
@@ -250,13 +367,16 @@ static struct json_object *agent_json(const struct daemon *d)
 	return a;
 }
 
-/* Stated plainly until the engine exists: no invented profile data. */
-static struct json_object *not_built_json(const char *reason)
+static struct json_object *sink_json(const struct daemon *d)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o;
 
-	json_object_object_add(o, "state", json_object_new_string("unavailable"));
-	json_object_object_add(o, "reason", json_object_new_string(reason));
+	if (d->sink)
+		return sink_status_json(d->sink);
+	o = json_object_new_object();
+	json_object_object_add(o, "state", json_object_new_string("off"));
+	json_object_object_add(o, "reason", json_object_new_string(
+		"metrics = off in the configuration: nothing is sent to CloudWatch"));
 	return o;
 }
 
@@ -269,6 +389,9 @@ static struct json_object *collection_json(const struct daemon *d)
 	json_object_object_add(c, "last_at", json_time_or_null(d->col.last_wall_ms));
 	json_object_object_add(c, "context_switches_per_s", d->col.ctxsw_valid ?
 			       json_object_new_double(d->col.ctxsw_per_s) : NULL);
+	json_object_object_add(c, "emf_documents", json_object_new_int(d->col.documents));
+	json_object_object_add(c, "emf_metrics_left_out", json_object_new_int64(
+		d->emf.dropped_nonfinite + d->emf.dropped_invalid));
 	return c;
 }
 
@@ -282,8 +405,7 @@ static struct json_object *status_json(const struct daemon *d)
 							      &d->cfg));
 	json_object_object_add(s, "probes", probes_status_json(d->probes));
 	json_object_object_add(s, "collection", collection_json(d));
-	json_object_object_add(s, "sink", not_built_json(
-		"no metrics sink yet: this version does not send to CloudWatch"));
+	json_object_object_add(s, "sink", sink_json(d));
 	return s;
 }
 
@@ -423,7 +545,9 @@ static int start(struct daemon *d)
 		log_warn("cannot create state directory %s: %s; the identity will not be cached "
 			 "and nothing can be tuned", d->opts->paths.state_dir, strerror(errno));
 	detect_identity(d);
+	emf_encoder_init(&d->emf, &d->cfg, &d->id);
 	run_tuning(d);
+	configure_sink(d);
 	d->probes = probes_new();
 	if (!d->probes)
 		return EXIT_FAILURE;
@@ -448,12 +572,26 @@ static void stop(struct daemon *d)
 	json_object_put(rep);
 	tuning_state_free(&d->tuning);
 	ctl_server_stop(d->ctl);
+	/* What the agent has not taken is saved to the state directory (spool_persist). */
+	sink_free(d->sink);
 	probes_free(d->probes);
 	if (d->timer.fd > 0)
 		close(d->timer.fd);
 	if (d->signals.fd > 0)
 		close(d->signals.fd);
 	evloop_fini(&d->loop);
+}
+
+/* The nearest deadline of the control clients and the sink; -1: none. */
+static int next_timeout(const struct daemon *d)
+{
+	uint64_t now = util_now_mono_ms();
+	int a = d->ctl ? ctl_server_next_timeout(d->ctl, now) : -1;
+	int b = d->sink ? sink_next_timeout(d->sink, now) : -1;
+
+	if (a < 0 || b < 0)
+		return a < 0 ? b : a;
+	return a < b ? a : b;
 }
 
 int daemon_run(const struct daemon_opts *opts)
@@ -463,16 +601,117 @@ int daemon_run(const struct daemon_opts *opts)
 
 	ret = start(&d);
 	while (ret == EXIT_OK && !d.stop) {
-		int timeout = d.ctl ? ctl_server_next_timeout(d.ctl, util_now_mono_ms()) : -1;
-
-		if (evloop_run_once(&d.loop, timeout) < 0) {
+		if (evloop_run_once(&d.loop, next_timeout(&d)) < 0) {
 			log_error("event loop failed: %s", strerror(errno));
 			ret = EXIT_FAILURE;
 		}
 		ctl_server_expire(d.ctl, util_now_mono_ms());
+		if (d.sink)
+			sink_tick(d.sink, util_now_mono_ms());
 	}
 	stop(&d);
 	if (ret == EXIT_OK)
 		log_info("stopped");
+	return ret;
+}
+
+/* ---- `perfagent metrics`: the daemon's collection, without the daemon ---- */
+
+static int print_doc(void *ctx, const char *doc, size_t len)
+{
+	fwrite(doc, 1, len, ctx);
+	fputc('\n', ctx);
+	return 0;
+}
+
+static void print_table(const struct metric_set *set, FILE *out)
+{
+	static const char *const kinds[] = {
+		[ENTITY_INSTANCE] = "instance", [ENTITY_INTERFACE] = "interface",
+		[ENTITY_BLOCK_DEVICE] = "device",
+	};
+	char when[32], entity[METRIC_ENTITY_NAME_MAX + 16];
+
+	util_format_time(set->timestamp_ms, when, sizeof(when));
+	fprintf(out, "%s, interval %u s\n%-26s %-30s %16s  %s\n", when, set->interval_s,
+		"ENTITY", "METRIC", "VALUE", "UNIT");
+	for (size_t i = 0; i < set->n; i++) {
+		const struct metric_entity *e = &set->entities[i];
+
+		snprintf(entity, sizeof(entity), "%s%s%s", kinds[e->kind], e->name[0] ? " " : "",
+			 e->name);
+		for (size_t j = 0; j < e->n; j++) {
+			const struct metric *m = &e->metrics[j];
+
+			fprintf(out, "%-26s %-30s %16.15g  %s%s\n", entity, m->name, m->value,
+				metric_unit_name(m->unit),
+				isfinite(m->value) ? "" : " (not finite: left out of EMF)");
+		}
+	}
+}
+
+static void print_interval(struct daemon *d, bool emf)
+{
+	struct metric_set set;
+
+	metric_set_init(&set, d->col.last_wall_ms, d->cfg.interval_s);
+	build_metrics(d, &set);
+	if (emf)
+		emf_encode(&d->emf, &set, print_doc, stdout);
+	else
+		print_table(&set, stdout);
+	fflush(stdout);
+	metric_set_free(&set);
+}
+
+static void print_probe_notes(const struct daemon *d)
+{
+	for (size_t i = 0; i < probes_count(); i++) {
+		const struct probe_status *st = probes_status(d->probes, i);
+
+		if (st->state != PROBE_RUNNING)
+			fprintf(stderr, "perfagent metrics: probe %s %s%s%s\n", st->name,
+				probe_state_name(st->state), st->reason ? ": " : "",
+				st->reason ? st->reason : "");
+	}
+}
+
+static void sleep_s(unsigned int s)
+{
+	struct timespec ts = { .tv_sec = s };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int daemon_metrics(const struct daemon_metrics_opts *o)
+{
+	struct daemon_opts opts = { .paths = *o->paths };
+	/* Big (identity inventory): off the stack. */
+	struct daemon *d = calloc(1, sizeof(*d));
+	int ret = EXIT_FAILURE;
+
+	if (!d)
+		return EXIT_FAILURE;
+	d->opts = &opts;
+	d->cfg = *o->cfg;
+	d->cfg.interval_s = o->interval_s;
+	d->id = *o->id;
+	emf_encoder_init(&d->emf, &d->cfg, &d->id);
+	d->probes = probes_new();
+	if (!d->probes)
+		goto out;
+	configure_probes(d);
+	print_probe_notes(d);
+	sample(d);
+	do {
+		sleep_s(o->interval_s);
+		sample(d);
+		print_interval(d, o->emf);
+	} while (!o->once);
+	ret = EXIT_OK;
+out:
+	probes_free(d->probes);
+	free(d);
 	return ret;
 }

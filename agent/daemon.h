@@ -20,4 +20,23 @@ struct daemon_opts {
 /* Runs until SIGTERM or SIGINT. Returns a process exit code (see main.c). */
 int daemon_run(const struct daemon_opts *opts);
 
+struct pa_config;
+struct identity;
+
+struct daemon_metrics_opts {
+	const struct pa_paths *paths;
+	const struct pa_config *cfg;
+	const struct identity *id;
+	unsigned int interval_s;
+	bool once;
+	bool emf;                   /* EMF documents as sent, else a table */
+};
+
+/*
+ * `perfagent metrics`: the daemon's collection without a daemon. Starts the
+ * probes, and every interval_s (once: just once) prints what the daemon
+ * would send. Returns a process exit code.
+ */
+int daemon_metrics(const struct daemon_metrics_opts *o);
+
 #endif

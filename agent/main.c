@@ -32,6 +32,7 @@ static int cmd_daemon(struct cli *cli);
 static int cmd_status(struct cli *cli);
 static int cmd_detect(struct cli *cli);
 static int cmd_reload(struct cli *cli);
+static int cmd_metrics(struct cli *cli);
 static int cmd_version(struct cli *cli);
 static int cmd_help(struct cli *cli);
 
@@ -79,6 +80,20 @@ static const struct command commands[] = {
 	  "restore the original values from the journal (root)",
 	  "Works with the daemon stopped. Knobs changed by someone else since perfagent set\n"
 	  "them are left alone and reported. Exit 1 if a restore failed." },
+	{ "metrics", cmd_metrics,
+	  OPT_CONFIG | OPT_ROOT | OPT_STATE_DIR | OPT_INSTANCE_TYPE | OPT_NO_IMDS | OPT_LOG_LEVEL |
+		  OPT_ONCE | OPT_FORMAT | OPT_INTERVAL, 0, 0,
+	  "metrics [--once] [--format table|emf] [--interval SECONDS]",
+	  "print the metrics the daemon would send (no daemon needed)",
+	  "Starts the probes, waits one interval, prints what it collected, and goes on\n"
+	  "until interrupted; --once stops after the first interval. --format emf prints\n"
+	  "the EMF documents exactly as the daemon sends them, one per line (the\n"
+	  "configured namespace and log group; StorageResolution 1 when the interval is\n"
+	  "under 60 s); table, the default, is for people and also shows values EMF\n"
+	  "leaves out. --interval defaults to 1 s, not the configured interval, so an\n"
+	  "answer comes quickly. Probes need root; a probe that cannot run is named on\n"
+	  "stderr with the reason, and its metrics are missing. Tuning and sink metrics\n"
+	  "exist only in the daemon." },
 	{ "reload", cmd_reload, OPT_RUNTIME_DIR, 0, 0, "reload",
 	  "make the daemon re-read its configuration (root)",
 	  "Same as SIGHUP. An invalid configuration is refused as a whole (exit 4) and the\n"
@@ -101,6 +116,9 @@ static const struct option long_options[] = {
 	{ "dry-run", no_argument, NULL, 'D' },
 	{ "profile", required_argument, NULL, 'P' },
 	{ "profile-dir", required_argument, NULL, 'p' },
+	{ "once", no_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, 'F' },
+	{ "interval", required_argument, NULL, 'i' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
@@ -123,6 +141,9 @@ static const struct {
 	{ OPT_PROFILE, "  --profile NAME         use profile NAME instead of matching the instance type\n" },
 	{ OPT_PROFILE_DIR, "  --profile-dir DIR      shipped profiles and match.conf (default "
 			   PERFAGENT_PROFILEDIR ")\n" },
+	{ OPT_ONCE, "  --once                 one interval, then exit\n" },
+	{ OPT_FORMAT, "  --format FORMAT        table (default) or emf (one EMF document per line)\n" },
+	{ OPT_INTERVAL, "  --interval SECONDS     seconds per interval, 1 to 3600 (default 1)\n" },
 };
 
 /* Prints the options in mask, and -h which every command takes. */
@@ -149,8 +170,9 @@ static const char exit_codes_help[] =
 static void print_usage(FILE *out)
 {
 	fprintf(out, "Usage: perfagent COMMAND [OPTIONS]\n\n"
-		     "perfagent detects the EC2 instance it runs on, watches it with eBPF probes\n"
-		     "and answers 'perfagent status'.\n\nCommands:\n");
+		     "perfagent detects the EC2 instance it runs on, tunes it, watches it with eBPF\n"
+		     "probes, sends its metrics to the CloudWatch agent (EMF) and answers\n"
+		     "'perfagent status'.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nRun 'perfagent help COMMAND' for the options of one command.\n\n");
@@ -192,6 +214,9 @@ static unsigned int option_bit(int opt)
 	case 'D': return OPT_DRY_RUN;
 	case 'P': return OPT_PROFILE;
 	case 'p': return OPT_PROFILE_DIR;
+	case 'o': return OPT_ONCE;
+	case 'F': return OPT_FORMAT;
+	case 'i': return OPT_INTERVAL;
 	}
 	return 0;
 }
@@ -208,6 +233,9 @@ static int apply_option(struct cli *cli, int opt, const char *arg)
 	case 'C': cli->check_config = true; return 0;
 	case 'N': cli->no_imds = true; return 0;
 	case 'D': cli->dry_run = true; return 0;
+	case 'o': cli->once = true; return 0;
+	case 'F': cli->format = arg; return 0;
+	case 'i': cli->interval = arg; return 0;
 	case 'P': cli->profile = arg; return 0;
 	case 'p': return set_dir(cli->paths.profile_dir, sizeof(cli->paths.profile_dir), arg);
 	case 't': cli->instance_type = arg; return 0;
@@ -414,6 +442,51 @@ static int cmd_detect(struct cli *cli)
 	}
 	free(id);
 	return EXIT_OK;
+}
+
+/* --format and --interval: 0, or EXIT_USAGE after saying what is accepted. */
+static int metrics_args(const struct cli *cli, bool *emf, unsigned int *interval_s)
+{
+	unsigned long v = 1;
+	char *end = NULL;
+
+	*emf = cli->format && strcmp(cli->format, "emf") == 0;
+	if (cli->format && !*emf && strcmp(cli->format, "table") != 0) {
+		fprintf(stderr, "perfagent metrics: bad --format '%s': expected table or emf\n",
+			cli->format);
+		return EXIT_USAGE;
+	}
+	if (cli->interval)
+		v = strtoul(cli->interval, &end, 10);
+	if (cli->interval && (*cli->interval < '1' || *cli->interval > '9' || *end || v > 3600)) {
+		fprintf(stderr, "perfagent metrics: bad --interval '%s': expected whole seconds "
+				"from 1 to 3600\n", cli->interval);
+		return EXIT_USAGE;
+	}
+	*interval_s = v;
+	return 0;
+}
+
+static int cmd_metrics(struct cli *cli)
+{
+	struct daemon_metrics_opts o = { .paths = &cli->paths, .once = cli->once };
+	struct identity *id;
+	struct pa_config cfg;
+	int ret;
+
+	ret = metrics_args(cli, &o.emf, &o.interval_s);
+	if (ret)
+		return ret;
+	if (cli_load_config(cli, &cfg))
+		return EXIT_CONFIG;
+	id = cli_detect_identity(cli, &cfg);
+	if (!id)
+		return EXIT_FAILURE;
+	o.cfg = &cfg;
+	o.id = id;
+	ret = daemon_metrics(&o);
+	free(id);
+	return ret;
 }
 
 static int cmd_version(struct cli *cli)

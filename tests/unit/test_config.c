@@ -32,6 +32,12 @@ static void test_defaults(void **state)
 	assert_true(cfg.imds_enabled);
 	assert_int_equal(cfg.control_socket_mode, 0666);
 	assert_string_equal(cfg.instance_type, "");
+	assert_true(cfg.metrics_enabled);
+	assert_string_equal(cfg.emf_endpoint, "");
+	assert_string_equal(cfg.emf_namespace, "PerfAgent");
+	assert_string_equal(cfg.emf_log_group, "/perfagent/metrics");
+	assert_int_equal(cfg.spool_max_documents, 10000);
+	assert_true(cfg.spool_persist);
 }
 
 static void test_good_lines(void **state)
@@ -54,6 +60,12 @@ static void test_good_lines(void **state)
 		"exclude = sysctl:net.core.somaxconn, block:*:scheduler\n"
 		"exclude = vm:*\n"
 		"revert_on_stop = yes\n"
+		"metrics = off\n"
+		"emf_endpoint = udp://[::1]:25888\n"
+		"emf_namespace = Team/Perf_Agent-1.0#x:y\n"
+		"emf_log_group = /team/perf.agent_1#x\n"
+		"spool_max_documents = 1000000\n"
+		"spool_persist = no\n"
 		"\t\n";
 
 	assert_int_equal(parse(&cfg, text, &err), 0);
@@ -72,6 +84,12 @@ static void test_good_lines(void **state)
 	assert_int_equal(cfg.n_excludes, 3);
 	assert_string_equal(cfg.excludes[1], "block:*:scheduler");
 	assert_string_equal(cfg.excludes[2], "vm:*");
+	assert_false(cfg.metrics_enabled);
+	assert_string_equal(cfg.emf_endpoint, "udp://[::1]:25888");
+	assert_string_equal(cfg.emf_namespace, "Team/Perf_Agent-1.0#x:y");
+	assert_string_equal(cfg.emf_log_group, "/team/perf.agent_1#x");
+	assert_int_equal(cfg.spool_max_documents, 1000000);
+	assert_false(cfg.spool_persist);
 }
 
 static void test_crlf_and_no_final_newline(void **state)
@@ -95,6 +113,10 @@ static void test_empty_values_reset(void **state)
 	assert_int_equal(cfg.n_disabled_probes, 0);
 	assert_int_equal(parse(&cfg, "exclude = vm:*\nexclude =\n", &err), 0);
 	assert_int_equal(cfg.n_excludes, 0);
+	/* An empty endpoint means $AWS_EMF_AGENT_ENDPOINT, else the default. */
+	assert_int_equal(parse(&cfg, "emf_endpoint = tcp://127.0.0.1:1\nemf_endpoint =\n",
+			       &err), 0);
+	assert_string_equal(cfg.emf_endpoint, "");
 }
 
 struct bad_case {
@@ -131,6 +153,21 @@ static const struct bad_case bad_cases[] = {
 	{ "profile = Network\n", 1, "a profile name" },
 	{ "exclude = net.core.somaxconn\n", 1, "'net.core.somaxconn' is not a knob pattern" },
 	{ "revert_on_stop = sometimes\n", 1, "expected yes or no" },
+	{ "metrics = maybe\n", 1, "bad value 'maybe' for metrics: expected on or off" },
+	{ "emf_endpoint = http://127.0.0.1:25888\n", 1, "expected tcp://ADDRESS:PORT or udp://" },
+	{ "emf_endpoint = tcp://agent.local:25888\n", 1, "[IPv6] or localhost" },
+	{ "emf_endpoint = tcp://127.0.0.1:70000\n", 1, "emf_endpoint" },
+	{ "emf_endpoint = tcp://127.0.0.1\n", 1, "emf_endpoint" },
+	{ "emf_namespace =\n", 1, "bad value '' for emf_namespace: expected 1 to 255" },
+	{ "emf_namespace = AWS/EC2\n", 1, "not starting with AWS/" },
+	{ "emf_namespace = :x\n", 1, "emf_namespace" },
+	{ "emf_namespace = has space\n", 1, "emf_namespace" },
+	{ "emf_log_group = a:b\n", 1, "bad value 'a:b' for emf_log_group: expected 1 to 512" },
+	{ "emf_log_group =\n", 1, "emf_log_group" },
+	{ "spool_max_documents = 0\n", 1, "from 1 to 1000000" },
+	{ "spool_max_documents = 1000001\n", 1, "spool_max_documents" },
+	{ "spool_max_documents = many\n", 1, "spool_max_documents" },
+	{ "spool_persist = always\n", 1, "bad value 'always' for spool_persist: expected yes or no" },
 };
 
 static void test_bad_lines(void **state)

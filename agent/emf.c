@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* CloudWatch Embedded Metric Format: one interval's metrics as JSON lines. */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "emf.h"
+#include "log.h"
+#include "util.h"
+
+/* Root members perfagent writes itself; a metric may not take these names. */
+static const char *const reserved_names[] = {
+	"_aws", "InstanceId", "InstanceType", "AutoScalingGroup", "Interface", "Device",
+	"VolumeId", "PerfAgentRun", "PerfAgentSeq", "PerfAgentVersion", "SinkLastError",
+};
+
+void emf_dim_value(const char *s, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c > 0x20 && c < 0x7f && c != '%') {
+			if (o + 1 >= size)
+				break;
+			out[o++] = c;
+			continue;
+		}
+		/* Spaces too: a value of blanks only would be refused. */
+		if (o + 3 >= size)
+			break;
+		out[o++] = '%';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
+	}
+	out[o] = '\0';
+}
+
+static void new_run_id(char *buf, size_t size)
+{
+	uint64_t r;
+
+	/* Unique enough to tell runs apart; not a secret. */
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = util_now_wall_ms() * 2654435761u ^ (uint64_t)getpid() << 32;
+	snprintf(buf, size, "%016llx", (unsigned long long)r);
+}
+
+void emf_encoder_init(struct emf_encoder *e, const struct pa_config *cfg,
+		      const struct identity *id)
+{
+	memset(e, 0, sizeof(*e));
+	new_run_id(e->run_id, sizeof(e->run_id));
+	e->next_seq = 1;
+	emf_encoder_configure(e, cfg, id);
+}
+
+void emf_encoder_configure(struct emf_encoder *e, const struct pa_config *cfg,
+			   const struct identity *id)
+{
+	char host[256] = "";
+
+	snprintf(e->namespace, sizeof(e->namespace), "%s", cfg->emf_namespace);
+	snprintf(e->log_group, sizeof(e->log_group), "%s", cfg->emf_log_group);
+	/* Outside EC2 (or without an id) the host name keeps hosts apart. */
+	if (!id->instance_id[0] && gethostname(host, sizeof(host) - 1) < 0)
+		host[0] = '\0';
+	emf_dim_value(id->instance_id[0] ? id->instance_id : host[0] ? host : "unknown",
+		      e->instance_id, sizeof(e->instance_id));
+	emf_dim_value(id->instance_type[0] ? id->instance_type : "unknown", e->instance_type,
+		      sizeof(e->instance_type));
+	/* Not detected yet: the dimension appears once identity knows the group. */
+	e->auto_scaling_group[0] = '\0';
+}
+
+/* Letters, digits and ._-:/# only: what CloudWatch takes and a shell shows. */
+static bool metric_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!n || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			       "0123456789._-:/#") != n)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(reserved_names); i++) {
+		if (strcmp(name, reserved_names[i]) == 0)
+			return false;
+	}
+	return true;
+}
+
+/* True when metric i can go out; *v is its value as sent. */
+static bool metric_usable(struct emf_encoder *e, const struct metric_entity *ent, size_t i,
+			  double *v)
+{
+	const struct metric *m = &ent->metrics[i];
+
+	if (!metric_name_ok(m->name)) {
+		e->dropped_invalid++;
+		return false;
+	}
+	for (size_t j = 0; j < i; j++) {
+		if (strcmp(ent->metrics[j].name, m->name) == 0) {
+			e->dropped_invalid++;
+			return false;
+		}
+	}
+	if (!isfinite(m->value) || fabs(m->value) > EMF_VALUE_MAX) {
+		e->dropped_nonfinite++;
+		return false;
+	}
+	*v = fabs(m->value) < EMF_VALUE_MIN ? 0 : m->value;
+	return true;
+}
+
+/* The shortest of %.15g and %.17g that reads back as v. */
+static struct json_object *number(double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, sizeof(buf), "%.17g", v);
+	return json_object_new_double_s(v, buf);
+}
+
+/* One document being filled: at most EMF_MAX_METRICS metrics. */
+struct chunk {
+	struct json_object *root;
+	struct json_object *metrics;    /* the directive's Metrics array */
+	struct json_object *seq;        /* PerfAgentSeq, set when emitted */
+	size_t n;
+};
+
+static void add_dimension(struct json_object *root, struct json_object *set, const char *key,
+			  const char *value)
+{
+	char v[EMF_DIM_VALUE_MAX];
+
+	emf_dim_value(value, v, sizeof(v));
+	json_object_array_add(set, json_object_new_string(key));
+	json_object_object_add(root, key, json_object_new_string(v));
+}
+
+static void add_dimensions(const struct emf_encoder *e, const struct metric_entity *ent,
+			   struct json_object *root, struct json_object *set)
+{
+	add_dimension(root, set, "InstanceId", e->instance_id);
+	add_dimension(root, set, "InstanceType", e->instance_type);
+	if (e->auto_scaling_group[0])
+		add_dimension(root, set, "AutoScalingGroup", e->auto_scaling_group);
+	if (ent->kind == ENTITY_INTERFACE)
+		add_dimension(root, set, "Interface", ent->name);
+	if (ent->kind == ENTITY_BLOCK_DEVICE) {
+		add_dimension(root, set, "Device", ent->name);
+		if (ent->volume_id[0])
+			add_dimension(root, set, "VolumeId", ent->volume_id);
+	}
+}
+
+/* _aws with its one directive, the dimensions and the properties. */
+static int chunk_start(const struct emf_encoder *e, const struct metric_set *set,
+		       const struct metric_entity *ent, struct chunk *c)
+{
+	struct json_object *aws = json_object_new_object();
+	struct json_object *directives = json_object_new_array();
+	struct json_object *dir = json_object_new_object();
+	struct json_object *dims = json_object_new_array();
+	struct json_object *dimset = json_object_new_array();
+
+	c->root = json_object_new_object();
+	c->metrics = json_object_new_array();
+	c->seq = json_object_new_int64(0);
+	c->n = 0;
+	if (!aws || !directives || !dir || !dims || !dimset || !c->root || !c->metrics ||
+	    !c->seq) {
+		json_object_put(aws), json_object_put(directives), json_object_put(dir);
+		json_object_put(dims), json_object_put(dimset), json_object_put(c->root);
+		json_object_put(c->metrics), json_object_put(c->seq);
+		memset(c, 0, sizeof(*c));
+		return -ENOMEM;
+	}
+	json_object_object_add(c->root, "_aws", aws);
+	json_object_object_add(aws, "Timestamp", json_object_new_int64(set->timestamp_ms));
+	json_object_object_add(aws, "LogGroupName", json_object_new_string(e->log_group));
+	json_object_object_add(aws, "CloudWatchMetrics", directives);
+	json_object_array_add(directives, dir);
+	json_object_object_add(dir, "Namespace", json_object_new_string(e->namespace));
+	json_object_object_add(dir, "Dimensions", dims);
+	json_object_array_add(dims, dimset);
+	json_object_object_add(dir, "Metrics", c->metrics);
+	add_dimensions(e, ent, c->root, dimset);
+	json_object_object_add(c->root, "PerfAgentRun", json_object_new_string(e->run_id));
+	json_object_object_add(c->root, "PerfAgentSeq", c->seq);
+	json_object_object_add(c->root, "PerfAgentVersion",
+			       json_object_new_string(PERFAGENT_VERSION));
+	if (ent->kind == ENTITY_INSTANCE && e->sink_error[0])
+		json_object_object_add(c->root, "SinkLastError",
+				       json_object_new_string(e->sink_error));
+	return 0;
+}
+
+static void chunk_add(struct chunk *c, const struct metric *m, double v,
+		      unsigned int interval_s)
+{
+	struct json_object *def = json_object_new_object();
+
+	if (!def)
+		return;
+	json_object_object_add(def, "Name", json_object_new_string(m->name));
+	json_object_object_add(def, "Unit", json_object_new_string(metric_unit_name(m->unit)));
+	/* High resolution only pays when points come more than once a minute. */
+	if (interval_s < 60)
+		json_object_object_add(def, "StorageResolution", json_object_new_int(1));
+	json_object_array_add(c->metrics, def);
+	json_object_object_add(c->root, m->name, number(v));
+	c->n++;
+}
+
+/* Numbers and serializes the document, hands it to emit, frees it. */
+static int chunk_emit(struct emf_encoder *e, struct chunk *c, emf_emit_fn emit, void *ctx)
+{
+	const char *doc;
+	size_t len;
+	int ret = 0;
+
+	json_object_set_int64(c->seq, e->next_seq);
+	doc = json_object_to_json_string_length(c->root, JSON_C_TO_STRING_PLAIN |
+						JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (!doc) {
+		ret = -ENOMEM;
+	} else if (len >= EMF_DOC_MAX) {
+		/* Cannot happen with names of METRIC_NAME_MAX; never send it cut. */
+		log_warn("EMF: a %zu-byte document is over the %d-byte limit; %zu metrics left out",
+			 len, EMF_DOC_MAX, c->n);
+		e->dropped_invalid += c->n;
+	} else {
+		e->next_seq++;
+		ret = emit(ctx, doc, len);
+		ret = ret < 0 ? ret : 1;
+	}
+	json_object_put(c->root);
+	memset(c, 0, sizeof(*c));
+	return ret;
+}
+
+static bool entity_ok(const struct metric_entity *ent)
+{
+	return ent->kind == ENTITY_INSTANCE || ent->name[0];
+}
+
+/* The entity's documents: one per EMF_MAX_METRICS usable metrics. */
+static int encode_entity(struct emf_encoder *e, const struct metric_set *set,
+			 const struct metric_entity *ent, emf_emit_fn emit, void *ctx)
+{
+	struct chunk c = { 0 };
+	int docs = 0, ret = 0;
+	double v;
+
+	if (!entity_ok(ent)) {
+		e->dropped_invalid += ent->n;
+		return 0;
+	}
+	for (size_t i = 0; i < ent->n && ret >= 0; i++) {
+		if (!metric_usable(e, ent, i, &v))
+			continue;
+		if (!c.root && chunk_start(e, set, ent, &c))
+			return -ENOMEM;
+		chunk_add(&c, &ent->metrics[i], v, set->interval_s);
+		if (c.n == EMF_MAX_METRICS) {
+			ret = chunk_emit(e, &c, emit, ctx);
+			docs += ret > 0;
+		}
+	}
+	if (c.root && ret >= 0) {
+		ret = chunk_emit(e, &c, emit, ctx);
+		docs += ret > 0;
+	}
+	json_object_put(c.root);
+	return ret < 0 ? ret : docs;
+}
+
+int emf_encode(struct emf_encoder *e, const struct metric_set *set, emf_emit_fn emit,
+	       void *ctx)
+{
+	int docs = 0;
+
+	for (size_t i = 0; i < set->n; i++) {
+		int ret = encode_entity(e, set, &set->entities[i], emit, ctx);
+
+		if (ret < 0)
+			return ret;
+		docs += ret;
+	}
+	return docs;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * CloudWatch Embedded Metric Format: turns one interval's metric_set into
+ * compact JSON documents, one per entity (the instance, each interface, each
+ * block device) and per 100 metrics. Every document carries
+ * _aws.LogGroupName (the agent drops lines without it), a millisecond
+ * timestamp, finite values only, units from the EMF list, and two
+ * properties outside the metric directive: PerfAgentRun (random, one per
+ * daemon run) and PerfAgentSeq (1, 2, 3... within the run), so a reader can
+ * check order and gaps.
+ */
+#ifndef PA_EMF_H
+#define PA_EMF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "identity.h"
+#include "metrics.h"
+
+#define EMF_MAX_METRICS 100         /* per directive, by the EMF spec */
+/* Far below the agent's 1 MiB line limit, and fits one UDP datagram. */
+#define EMF_DOC_MAX (60 * 1024)
+/* CloudWatch rejects values beyond +-2^360; smaller ones round to 0. */
+#define EMF_VALUE_MAX 0x1p360
+#define EMF_VALUE_MIN 0x1p-360
+/* Dimension values are ASCII; other bytes are written as %XX. */
+#define EMF_DIM_VALUE_MAX 256
+
+struct emf_encoder {
+	char namespace[CONFIG_EMF_NAMESPACE_MAX];
+	char log_group[CONFIG_EMF_LOG_GROUP_MAX];
+	char instance_id[EMF_DIM_VALUE_MAX];    /* the host name outside EC2 */
+	char instance_type[EMF_DIM_VALUE_MAX];  /* "unknown" when not known */
+	char auto_scaling_group[EMF_DIM_VALUE_MAX]; /* "": no such dimension */
+	char run_id[17];                        /* 16 hex digits */
+	uint64_t next_seq;                      /* PerfAgentSeq of the next document */
+	/* "" or a SinkLastError property for the next instance document. */
+	char sink_error[256];
+	/* Totals since init: metrics left out, and why. */
+	uint64_t dropped_nonfinite;             /* NaN, infinite or beyond +-2^360 */
+	uint64_t dropped_invalid;               /* bad or duplicate name, bad entity */
+};
+
+/* A new run: fresh run id, sequence from 1, then emf_encoder_configure(). */
+void emf_encoder_init(struct emf_encoder *e, const struct pa_config *cfg,
+		      const struct identity *id);
+
+/* Namespace, log group and dimensions from cfg and id; keeps run and sequence. */
+void emf_encoder_configure(struct emf_encoder *e, const struct pa_config *cfg,
+			   const struct identity *id);
+
+/* Receives one document: compact JSON, no newline, len < EMF_DOC_MAX. */
+typedef int (*emf_emit_fn)(void *ctx, const char *doc, size_t len);
+
+/*
+ * Encodes set and calls emit once per document, in entity order. Returns
+ * the number of documents, or a negative errno (-ENOMEM, or emit's own
+ * error, which stops the encoding).
+ */
+int emf_encode(struct emf_encoder *e, const struct metric_set *set, emf_emit_fn emit,
+	       void *ctx);
+
+/* Writes s as an EMF dimension value: ASCII, other bytes as %XX, bounded. */
+void emf_dim_value(const char *s, char *out, size_t size);
+
+#endif
