@@ -238,6 +238,38 @@ static int set_spool_persist(struct pa_config *cfg, const char *value, char *err
 	return set_bool(&cfg->spool_persist, value);
 }
 
+static int set_credit_mode(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	if (strcmp(value, "default") == 0)
+		cfg->credit_mode = CREDIT_MODE_DEFAULT;
+	else if (strcmp(value, "standard") == 0)
+		cfg->credit_mode = CREDIT_MODE_STANDARD;
+	else if (strcmp(value, "unlimited") == 0)
+		cfg->credit_mode = CREDIT_MODE_UNLIMITED;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int set_credit_start_balance(struct pa_config *cfg, const char *value, char *err,
+				    size_t errsz)
+{
+	char *end;
+	double v;
+
+	if (!*value) {
+		cfg->credit_start_balance = -1;
+		return 0;
+	}
+	errno = 0;
+	v = strtod(value, &end);
+	/* The largest maximum of the table (t3.2xlarge) is 4608. */
+	if (errno || *end || !(v >= 0 && v <= 5000))
+		return -EINVAL;
+	cfg->credit_start_balance = v;
+	return 0;
+}
+
 static const struct config_key config_keys[] = {
 	{ "interval", set_interval, "whole seconds from 1 to 3600" },
 	{ "log_level", set_log_level, "error, warn, info or debug" },
@@ -249,6 +281,8 @@ static const struct config_key config_keys[] = {
 	{ "profile", set_profile, "a profile name (letters, digits, '_', '-'), or empty to match by instance type" },
 	{ "exclude", set_exclude, "comma-separated knob patterns such as sysctl:net.core.somaxconn, block:*:scheduler, vm:*" },
 	{ "revert_on_stop", set_revert_on_stop, "yes or no" },
+	{ "credit_mode", set_credit_mode, "default, standard or unlimited" },
+	{ "credit_start_balance", set_credit_start_balance, "a number of credits from 0 to 5000, or empty" },
 	{ "disable_probes", set_disable_probes, NULL /* filled from probes_known_names() */ },
 	{ "metrics", set_metrics, "on or off" },
 	{ "emf_endpoint", set_emf_endpoint, "tcp://ADDRESS:PORT or udp://ADDRESS:PORT, the address "
@@ -316,6 +350,7 @@ void config_defaults(struct pa_config *cfg)
 	cfg->mode = MODE_APPLY;
 	cfg->imds_enabled = true;
 	cfg->control_socket_mode = 0666;
+	cfg->credit_start_balance = -1;
 	cfg->metrics_enabled = true;
 	strcpy(cfg->emf_namespace, "PerfAgent");
 	strcpy(cfg->emf_log_group, "/perfagent/metrics");

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "credits.h"
 #include "itype.h"
 #include "lineparse.h"
 #include "log.h"
@@ -38,6 +39,8 @@ struct pa_config {
 	mode_t control_socket_mode;
 	char profile[64];                   /* "" = match by instance type */
 	bool revert_on_stop;
+	enum credit_mode credit_mode;        /* burstable types only */
+	double credit_start_balance;         /* < 0: launch credits or the saved estimate */
 	int n_excludes;
 	char excludes[CONFIG_MAX_EXCLUDES][128]; /* globs over knob ids */
 	int n_disabled_probes;

@@ -50,6 +50,7 @@ void credits_start(struct credit_state *st, const struct credit_spec *spec,
 	st->mode = mode;
 	if (mode == CREDIT_MODE_STANDARD)
 		st->launch = spec->launch_credits;
+	st->configured_start = start_balance >= 0 ? start_balance : -1;
 	if (start_balance >= 0) {
 		st->balance = clamp(start_balance, 0, spec->max_accrued);
 		snprintf(st->note, sizeof(st->note), "started from the configured balance %.1f",
@@ -160,6 +161,7 @@ int credits_save(const struct pa_paths *paths, const struct credit_state *st)
 	json_object_object_add(o, "surplus", json_object_new_double(st->surplus));
 	json_object_object_add(o, "charged", json_object_new_double(st->charged));
 	json_object_object_add(o, "throttle_s", json_object_new_double(st->throttle_s));
+	json_object_object_add(o, "configured_start", json_object_new_double(st->configured_start));
 	json_object_object_add(o, "busy_s", json_object_new_double(st->last.busy_s));
 	json_object_object_add(o, "idle_s", json_object_new_double(st->last.idle_s));
 	json_object_object_add(o, "steal_s", json_object_new_double(st->last.steal_s));
@@ -214,6 +216,8 @@ static int read_saved(const struct pa_paths *paths, struct credit_state *st,
 	st->surplus = get_num(o, "surplus");
 	st->charged = get_num(o, "charged");
 	st->throttle_s = get_num(o, "throttle_s");
+	/* get_num() gives -1 for a negative value, which means "none" here too. */
+	st->configured_start = get_num(o, "configured_start");
 	st->last.busy_s = get_num(o, "busy_s");
 	st->last.idle_s = get_num(o, "idle_s");
 	st->last.steal_s = get_num(o, "steal_s");

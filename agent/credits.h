@@ -66,6 +66,7 @@ struct credit_state {
 	double surplus;                 /* unlimited: surplus credits spent and not paid back */
 	double charged;                 /* unlimited: surplus credits beyond the maximum */
 	double throttle_s;              /* seconds in a row meeting the throttling test */
+	double configured_start;        /* credit_start_balance it started from; < 0: none */
 	struct cpu_times last;          /* /proc/stat at the last step (this boot) */
 	uint64_t updated_wall_ms;
 	bool restored;                  /* loaded from disk */

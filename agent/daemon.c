@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "cpuwatch.h"
 #include "daemon.h"
 #include "emf.h"
 #include "exitcodes.h"
@@ -44,6 +45,7 @@ struct daemon {
 	uint64_t reload_wall_ms;
 	struct identity id;
 	struct tuning_state tuning;
+	struct cpuwatch cpu;
 	struct probes *probes;
 	struct evloop loop;
 	struct ev_source signals;
@@ -149,6 +151,7 @@ static void sample(struct daemon *d)
 				   (now - col->prev_mono_ms);
 	col->prev = now_c;
 	col->prev_mono_ms = now;
+	cpuwatch_sample(&d->cpu, &d->opts->paths);
 	col->count++;
 	col->last_wall_ms = util_now_wall_ms();
 	if (col->ctxsw_valid)
@@ -200,6 +203,7 @@ static void build_metrics(struct daemon *d, struct metric_set *set)
 	 * devices, latencies) are added here, and only here:
 	 * probes_collect(d->probes, set);
 	 */
+	cpuwatch_add_metrics(&d->cpu, inst);
 	add_tuning_metrics(d, inst);
 	if (d->sink)
 		sink_report(d->sink, inst, d->emf.sink_error, sizeof(d->emf.sink_error));
@@ -298,6 +302,9 @@ static int reload(struct daemon *d, char *msg, size_t msgsize)
 		ctl_server_chmod(d->ctl, d->cfg.control_socket_mode);
 	if (redetect)
 		detect_identity(d);
+	/* The estimate is saved and loaded back: credit settings may have changed. */
+	cpuwatch_save(&d->cpu, &d->opts->paths);
+	cpuwatch_start(&d->cpu, &d->opts->paths, &d->id, &d->cfg, true);
 	emf_encoder_configure(&d->emf, &d->cfg, &d->id);
 	configure_sink(d);
 	run_tuning(d);
@@ -404,6 +411,7 @@ static struct json_object *status_json(const struct daemon *d)
 	json_object_object_add(s, "profile", tuning_state_json(&d->tuning, &d->opts->paths,
 							      &d->cfg));
 	json_object_object_add(s, "probes", probes_status_json(d->probes));
+	json_object_object_add(s, "cpu", cpuwatch_status_json(&d->cpu));
 	json_object_object_add(s, "collection", collection_json(d));
 	json_object_object_add(s, "sink", sink_json(d));
 	return s;
@@ -545,6 +553,7 @@ static int start(struct daemon *d)
 		log_warn("cannot create state directory %s: %s; the identity will not be cached "
 			 "and nothing can be tuned", d->opts->paths.state_dir, strerror(errno));
 	detect_identity(d);
+	cpuwatch_start(&d->cpu, &d->opts->paths, &d->id, &d->cfg, true);
 	emf_encoder_init(&d->emf, &d->cfg, &d->id);
 	run_tuning(d);
 	configure_sink(d);
@@ -571,6 +580,7 @@ static void stop(struct daemon *d)
 		log_error("revert on stop failed: %s", msg);
 	json_object_put(rep);
 	tuning_state_free(&d->tuning);
+	cpuwatch_save(&d->cpu, &d->opts->paths);
 	ctl_server_stop(d->ctl);
 	/* What the agent has not taken is saved to the state directory (spool_persist). */
 	sink_free(d->sink);
@@ -697,6 +707,7 @@ int daemon_metrics(const struct daemon_metrics_opts *o)
 	d->cfg = *o->cfg;
 	d->cfg.interval_s = o->interval_s;
 	d->id = *o->id;
+	cpuwatch_start(&d->cpu, &d->opts->paths, &d->id, &d->cfg, false);
 	emf_encoder_init(&d->emf, &d->cfg, &d->id);
 	d->probes = probes_new();
 	if (!d->probes)

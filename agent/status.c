@@ -145,6 +145,26 @@ static void print_probes(struct json_object *s, FILE *out)
 		fprintf(out, LABEL "none\n", "probes");
 }
 
+static void print_cpu(struct json_object *s, FILE *out)
+{
+	struct json_object *cpu = get(s, "cpu"), *cr = get(cpu, "credits");
+
+	if (get(cpu, "error")) {
+		fprintf(out, LABEL "%s\n", "cpu", str(cpu, "error", ""));
+		return;
+	}
+	if (!get(cpu, "utilization_pct"))
+		return;
+	fprintf(out, LABEL "%.1f%% busy, steal %.1f%% (last interval)\n", "cpu",
+		json_object_get_double(get(cpu, "utilization_pct")),
+		json_object_get_double(get(cpu, "steal_pct")));
+	if (!cr)
+		return;
+	fprintf(out, LABEL "%s mode: about %.1f of %.0f (estimate); %s\n", "credits",
+		str(cr, "mode", "?"), json_object_get_double(get(cr, "balance_estimate")),
+		json_object_get_double(get(cr, "max_accrued")), str(cr, "verdict", ""));
+}
+
 static void print_collection(struct json_object *s, FILE *out)
 {
 	struct json_object *rate = get(s, "collection.context_switches_per_s");
@@ -180,6 +200,7 @@ void status_print(struct json_object *s, FILE *out)
 	print_identity(s, out);
 	print_profile(s, out);
 	print_probes(s, out);
+	print_cpu(s, out);
 	print_collection(s, out);
 	print_part(s, "sink", out);
 	print_config(s, out);
