@@ -66,6 +66,8 @@ static void test_good_lines(void **state)
 		"emf_log_group = /team/perf.agent_1#x\n"
 		"spool_max_documents = 1000000\n"
 		"spool_persist = no\n"
+		"credit_mode = unlimited\n"
+		"credit_start_balance = 144.5\n"
 		"\t\n";
 
 	assert_int_equal(parse(&cfg, text, &err), 0);
@@ -79,6 +81,8 @@ static void test_good_lines(void **state)
 	assert_int_equal(cfg.n_disabled_probes, 1);
 	assert_string_equal(cfg.disabled_probes[0], "sched");
 	assert_string_equal(cfg.profile, "network");
+	assert_int_equal(cfg.credit_mode, CREDIT_MODE_UNLIMITED);
+	assert_true(cfg.credit_start_balance == 144.5);
 	assert_true(cfg.revert_on_stop);
 	/* exclude lines add up */
 	assert_int_equal(cfg.n_excludes, 3);
@@ -153,6 +157,10 @@ static const struct bad_case bad_cases[] = {
 	{ "profile = Network\n", 1, "a profile name" },
 	{ "exclude = net.core.somaxconn\n", 1, "'net.core.somaxconn' is not a knob pattern" },
 	{ "revert_on_stop = sometimes\n", 1, "expected yes or no" },
+	{ "credit_mode = turbo\n", 1, "expected default, standard or unlimited" },
+	{ "credit_start_balance = -3\n", 1, "from 0 to 5000" },
+	{ "credit_start_balance = lots\n", 1, "credit_start_balance" },
+	{ "credit_start_balance = nan\n", 1, "credit_start_balance" },
 	{ "metrics = maybe\n", 1, "bad value 'maybe' for metrics: expected on or off" },
 	{ "emf_endpoint = http://127.0.0.1:25888\n", 1, "expected tcp://ADDRESS:PORT or udp://" },
 	{ "emf_endpoint = tcp://agent.local:25888\n", 1, "[IPv6] or localhost" },
