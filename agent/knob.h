@@ -1,18 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Knobs: the concrete, file-backed settings a profile value turns into.
+ * Knobs: the concrete settings a profile value turns into.
  *
- *   id                              file (under the sysroot)
+ *   id                              where (paths under the sysroot)
  *   sysctl:net.core.somaxconn       /proc/sys/net/core/somaxconn
  *   vm:transparent_hugepage         /sys/kernel/mm/transparent_hugepage/enabled
  *   block:nvme0n1:read_ahead_kb     /sys/block/nvme0n1/queue/read_ahead_kb
- *   ethtool:eth0:rx_ring            (none yet: planned as a skip)
+ *   ethtool:eth0:rps:rx-0           /sys/class/net/eth0/queues/rx-0/rps_cpus
+ *   ethtool:eth0:rx_ring            the driver, through ethtool (path
+ *                                   /sys/class/net/eth0 names the device)
  *
  * One backend per knob kind expands a profile value into knobs: a sysctl or
  * vm value is one knob, a block value one knob per matching device, an
- * ethtool value one per matching interface. A value that cannot become a
- * usable knob (no device matches, unknown key, ethtool) still yields one knob
- * whose skip says why, so the plan shows every profile value.
+ * ethtool value one per matching interface (rps: one per receive queue). A
+ * value that cannot become a usable knob (no device matches, unknown key)
+ * still yields one knob whose skip says why, so the plan shows every profile
+ * value.
+ *
+ * Most knobs are files, read and written by knob_file_read() and
+ * knob_file_write(). A backend whose settings live elsewhere (ethtool: the
+ * driver's ring, coalescing and channel settings) provides read and write
+ * itself; knob_read() and knob_write() pick the backend's or the file's.
  *
  * Values are compared normalised: trailing newline gone, runs of blanks one
  * space, and for sysfs choice files ("always [madvise] never") the word in
@@ -33,12 +41,18 @@
 #define KNOB_VALUE_MAX 512      /* normalised value */
 #define KNOB_SKIP_MAX 192
 #define KNOB_FILE_MAX 65536     /* largest attribute file read */
+#define KNOB_WANT_MAX 256       /* PROFILE_VALUE_MAX */
 
 struct knob {
 	char id[KNOB_ID_MAX];
 	enum knob_kind kind;
-	char path[KNOB_PATH_MAX];   /* "/proc/sys/...": host path; "" when skip is set */
+	char path[KNOB_PATH_MAX];   /* "/proc/sys/...": host path; "" when skip is set;
+				     * ethtool settings: /sys/class/net/IF, the device */
 	char skip[KNOB_SKIP_MAX];   /* "" or why it cannot be applied at all */
+	/* Set by backends that resolve the profile's value against the device
+	 * (ethtool: "max", clamping): the value to use instead, and why. */
+	char want[KNOB_WANT_MAX];
+	char note[KNOB_SKIP_MAX];
 };
 
 /* A growing array; never truncates (-ENOMEM instead). */
@@ -51,18 +65,25 @@ struct knob_list {
 struct knob *knob_list_add(struct knob_list *l);
 void knob_list_free(struct knob_list *l);
 
+struct knob_value;
+
 struct knob_backend {
 	enum knob_kind kind;
 	const char *name;       /* "sysctl", also the id prefix */
 	/* Appends the knobs of pv to out; 0 or -ENOMEM. Never fails on content. */
 	int (*expand)(const struct pa_paths *paths, const struct profile_value *pv,
 		      struct knob_list *out);
+	/* Optional: as knob_read() and knob_write(); NULL for file knobs. */
+	int (*read)(const struct pa_paths *paths, const struct knob *k, struct knob_value *v);
+	int (*write)(const struct pa_paths *paths, const struct knob *k, const char *data);
+	/* Optional: what messages call a knob that is not a file; NULL if it is one. */
+	const char *(*where)(const struct knob *k, char *buf, size_t size);
 };
 
 extern const struct knob_backend knob_sysctl_backend;   /* knob_sysctl.c */
 extern const struct knob_backend knob_vm_backend;       /* knob_sysfs.c */
 extern const struct knob_backend knob_block_backend;    /* knob_sysfs.c */
-extern const struct knob_backend knob_ethtool_backend;  /* knob_sysfs.c */
+extern const struct knob_backend knob_ethtool_backend;  /* knob_ethtool.c */
 
 /* The backend of a kind, or NULL. */
 const struct knob_backend *knob_backend_of(enum knob_kind kind);
@@ -81,18 +102,28 @@ struct knob_value {
 };
 
 /*
- * Reads sysroot + k->path. Returns 0, -ENOENT when missing on this kernel,
- * -E2BIG when the value is longer than KNOB_VALUE_MAX, or another -errno.
- * The caller frees v with knob_value_free() (also after an error).
+ * Reads a knob: its backend's read, else sysroot + k->path. Returns 0,
+ * -ENOENT when missing on this kernel, -ENODEV when its interface is gone,
+ * -EOPNOTSUPP when the driver does not support it, -E2BIG when the value is
+ * longer than KNOB_VALUE_MAX, or another -errno. The caller frees v with
+ * knob_value_free() (also after an error).
  */
 int knob_read(const struct pa_paths *paths, const struct knob *k, struct knob_value *v);
 void knob_value_free(struct knob_value *v);
 
 /*
- * Writes data in one write(2) to sysroot + path, as attribute files want.
- * Returns 0 or -errno (-EINVAL: the kernel refused the value).
+ * Writes data (a value, maybe with a trailing newline) to a knob: its
+ * backend's write, else knob_file_write() to k->path. Returns 0 or -errno
+ * (-EINVAL: the kernel refused the value; -EOPNOTSUPP: the driver cannot).
  */
-int knob_write(const struct pa_paths *paths, const char *path, const char *data);
+int knob_write(const struct pa_paths *paths, const struct knob *k, const char *data);
+
+/* The file knob operations: sysroot + path, one write(2) as attribute files want. */
+int knob_file_read(const struct pa_paths *paths, const struct knob *k, struct knob_value *v);
+int knob_file_write(const struct pa_paths *paths, const char *path, const char *data);
+
+/* What messages name as the knob: its file, or what its backend says. */
+const char *knob_where(const struct knob *k, char *buf, size_t size);
 
 /*
  * Normalises raw into out (see above); brackets: pick the [chosen] word.
@@ -102,5 +133,21 @@ int knob_normalise(const char *raw, bool brackets, char *out, size_t size);
 
 /* Whether values of this kind are choice files with a [chosen] word. */
 bool knob_kind_has_brackets(enum knob_kind kind);
+
+/* ---- shared by the backends that expand per device ---- */
+
+/* A knob "kind:key", or "kind:dev:key" for a per-device one; NULL: no memory. */
+struct knob *knob_new(struct knob_list *out, const struct profile_value *pv, const char *dev);
+/* One knob with a skip "not applicable: what" when a group matches nothing. */
+int knob_add_unmatched(struct knob_list *out, const struct profile_value *pv,
+		       const char *what);
+/* Whether name matches one of the comma-separated globs in list. */
+bool knob_match_list(const char *list, const char *name);
+
+struct dirent;
+/* Sorted entries of sysroot + abs (nvme2n1 before nvme10n1); 0 when none. */
+int knob_scan_dir(const struct pa_paths *paths, const char *abs, struct dirent ***list,
+		  int (*filter)(const struct dirent *));
+void knob_free_scan(struct dirent **list, int n);
 
 #endif

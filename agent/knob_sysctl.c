@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The sysctl backend (one knob per [sysctl] key, a file under /proc/sys) and
- * what every backend shares: the knob list and the kind of a knob id.
+ * what every backend shares: the knob list, the kind of a knob id, and
+ * reading and writing a knob through its backend or its file.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -60,6 +61,32 @@ int knob_kind_of_id(const char *id, enum knob_kind *kind)
 		}
 	}
 	return -EINVAL;
+}
+
+int knob_read(const struct pa_paths *paths, const struct knob *k, struct knob_value *v)
+{
+	const struct knob_backend *b = knob_backend_of(k->kind);
+
+	if (b && b->read)
+		return b->read(paths, k, v);
+	return knob_file_read(paths, k, v);
+}
+
+int knob_write(const struct pa_paths *paths, const struct knob *k, const char *data)
+{
+	const struct knob_backend *b = knob_backend_of(k->kind);
+
+	if (b && b->write)
+		return b->write(paths, k, data);
+	return knob_file_write(paths, k->path, data);
+}
+
+const char *knob_where(const struct knob *k, char *buf, size_t size)
+{
+	const struct knob_backend *b = knob_backend_of(k->kind);
+	const char *where = b && b->where ? b->where(k, buf, size) : NULL;
+
+	return where ? where : k->path;
 }
 
 /* Each '/'-separated part is a real name: not empty, ".", ".." or a glob. */

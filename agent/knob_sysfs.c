@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Attribute files: reading, normalising and writing a knob's file (procfs
- * sysctls and sysfs alike), and the sysfs backends: [vm] named knobs (their
- * files are profile.c's, profile_vm_path()), [block] queue attributes per
- * device, and [ethtool], which is only planned for now.
+ * sysctls and sysfs alike), the helpers of per-device backends, and the
+ * sysfs backends: [vm] named knobs (their files are profile.c's,
+ * profile_vm_path()) and [block] queue attributes per device.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +26,6 @@
  * that hosts with more block devices than the inventory holds are covered. */
 #define KNOB_EBS_MODEL "Amazon Elastic Block Store"
 #define KNOB_STORE_MODEL "Amazon EC2 NVMe Instance Storage"
-
-#define ETHTOOL_SKIP "not applied by this version (ENA tuning comes later)"
 
 bool knob_kind_has_brackets(enum knob_kind kind)
 {
@@ -104,7 +101,7 @@ void knob_value_free(struct knob_value *v)
 	v->original = NULL;
 }
 
-int knob_read(const struct pa_paths *paths, const struct knob *k, struct knob_value *v)
+int knob_file_read(const struct pa_paths *paths, const struct knob *k, struct knob_value *v)
 {
 	char path[PATH_MAX];
 	bool brackets = knob_kind_has_brackets(k->kind);
@@ -142,7 +139,7 @@ out:
 	return ret;
 }
 
-int knob_write(const struct pa_paths *paths, const char *path, const char *data)
+int knob_file_write(const struct pa_paths *paths, const char *path, const char *data)
 {
 	char full[PATH_MAX];
 	size_t len = strlen(data);
@@ -178,9 +175,7 @@ static bool key_is_simple(const char *key)
 	return true;
 }
 
-/* A knob "kind:key", or "kind:dev:key" for a per-device one. */
-static struct knob *knob_new(struct knob_list *out, const struct profile_value *pv,
-			     const char *dev)
+struct knob *knob_new(struct knob_list *out, const struct profile_value *pv, const char *dev)
 {
 	const char *kind = knob_backend_of(pv->kind)->name;
 	struct knob *k = knob_list_add(out);
@@ -214,8 +209,7 @@ static int vm_expand(const struct pa_paths *paths, const struct profile_value *p
 	return 0;
 }
 
-/* Whether name matches one of the comma-separated globs in list. */
-static bool match_list(const char *list, const char *name)
+bool knob_match_list(const char *list, const char *name)
 {
 	char buf[256], *tok, *save = NULL;
 
@@ -258,9 +252,8 @@ static int block_filter(const struct dirent *d)
 	return 1;
 }
 
-/* Sorted entries of sysroot + abs (nvme2n1 before nvme10n1). */
-static int scan_dir(const struct pa_paths *paths, const char *abs, struct dirent ***list,
-		    int (*filter)(const struct dirent *))
+int knob_scan_dir(const struct pa_paths *paths, const char *abs, struct dirent ***list,
+		  int (*filter)(const struct dirent *))
 {
 	char path[PATH_MAX];
 	int n;
@@ -276,7 +269,7 @@ static int scan_dir(const struct pa_paths *paths, const char *abs, struct dirent
 	return n;
 }
 
-static void free_scan(struct dirent **list, int n)
+void knob_free_scan(struct dirent **list, int n)
 {
 	for (int i = 0; i < n; i++)
 		free(list[i]);
@@ -295,9 +288,7 @@ static int block_add(struct knob_list *out, const struct profile_value *pv, cons
 	return 0;
 }
 
-/* One knob with a skip reason when a group matches nothing. */
-static int add_unmatched(struct knob_list *out, const struct profile_value *pv,
-			 const char *what)
+int knob_add_unmatched(struct knob_list *out, const struct profile_value *pv, const char *what)
 {
 	const char *sel = pv->devices[0] ? pv->devices : "*";
 	struct knob *k = knob_list_add(out);
@@ -321,78 +312,24 @@ static int block_expand(const struct pa_paths *paths, const struct profile_value
 	int n, found = 0, ret = 0;
 
 	if (!key_is_simple(pv->key))
-		return add_unmatched(out, pv, "not a block queue attribute name");
-	n = scan_dir(paths, "/sys/block", &list, block_filter);
+		return knob_add_unmatched(out, pv, "not a block queue attribute name");
+	n = knob_scan_dir(paths, "/sys/block", &list, block_filter);
 	for (int i = 0; i < n && !ret; i++) {
 		const char *dev = list[i]->d_name;
 
-		if (!match_list(pv->devices, dev))
+		if (!knob_match_list(pv->devices, dev))
 			continue;
 		if (pv->dev_kind[0] && strcmp(pv->dev_kind, block_kind(paths, dev)))
 			continue;
 		found++;
 		ret = block_add(out, pv, dev);
 	}
-	free_scan(list, n);
+	knob_free_scan(list, n);
 	if (ret || found)
 		return ret;
 	snprintf(what, sizeof(what), "no block device matches devices = %.64s%s%.24s",
 		 pv->devices, pv->dev_kind[0] ? ", kind = " : "", pv->dev_kind);
-	return add_unmatched(out, pv, what);
-}
-
-static int net_filter(const struct dirent *d)
-{
-	return d->d_name[0] != '.' && strcmp(d->d_name, "lo");
-}
-
-/* The driver bound to an interface: the name its device/driver link ends in. */
-static void nic_driver(const struct pa_paths *paths, const char *ifname, char *buf,
-		       size_t size)
-{
-	char rel[PATH_MAX], path[PATH_MAX], target[PATH_MAX];
-	ssize_t n;
-
-	buf[0] = '\0';
-	if (util_join(rel, sizeof(rel), "/sys/class/net/%s/device/driver", ifname) ||
-	    paths_sys(paths, path, sizeof(path), rel))
-		return;
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		return;
-	target[n] = '\0';
-	snprintf(buf, size, "%s", basename(target));
-}
-
-static int ethtool_expand(const struct pa_paths *paths, const struct profile_value *pv,
-			  struct knob_list *out)
-{
-	const char *ifs = pv->devices[0] ? pv->devices : "*";
-	const char *drivers = pv->drivers[0] ? pv->drivers : "ena";
-	char what[KNOB_SKIP_MAX], drv[64];
-	struct dirent **list;
-	int n, found = 0, ret = 0;
-
-	n = scan_dir(paths, "/sys/class/net", &list, net_filter);
-	for (int i = 0; i < n && !ret; i++) {
-		struct knob *k;
-
-		nic_driver(paths, list[i]->d_name, drv, sizeof(drv));
-		if (!match_list(ifs, list[i]->d_name) || !match_list(drivers, drv))
-			continue;
-		found++;
-		k = knob_new(out, pv, list[i]->d_name);
-		if (!k)
-			ret = -ENOMEM;
-		else if (!k->skip[0])
-			snprintf(k->skip, sizeof(k->skip), ETHTOOL_SKIP);
-	}
-	free_scan(list, n);
-	if (ret || found)
-		return ret;
-	snprintf(what, sizeof(what), "no interface matches interfaces = %.48s, drivers = %.48s",
-		 ifs, drivers);
-	return add_unmatched(out, pv, what);
+	return knob_add_unmatched(out, pv, what);
 }
 
 const struct knob_backend knob_vm_backend = {
@@ -405,10 +342,4 @@ const struct knob_backend knob_block_backend = {
 	.kind = KNOB_BLOCK,
 	.name = "block",
 	.expand = block_expand,
-};
-
-const struct knob_backend knob_ethtool_backend = {
-	.kind = KNOB_ETHTOOL,
-	.name = "ethtool",
-	.expand = ethtool_expand,
 };

@@ -152,7 +152,7 @@ const char *tune_skip_name(enum tune_skip s)
 {
 	static const char *const names[] = {
 		"none", "excluded", "missing", "sysctl.d", "overridden", "not-applicable",
-		"unreadable",
+		"unreadable", "unsupported",
 	};
 
 	return (size_t)s < ARRAY_SIZE(names) ? names[s] : "?";
@@ -312,7 +312,8 @@ static int plan_add(struct tune_plan *plan, const struct knob *k, const struct p
 	it->knob = *k;
 	it->op = pv->op;
 	set_str(it->origin, sizeof(it->origin), pv->origin);
-	if (knob_normalise(pv->value, false, it->wanted, sizeof(it->wanted)))
+	if (knob_normalise(k->want[0] ? k->want : pv->value, false, it->wanted,
+			   sizeof(it->wanted)))
 		set_str(it->knob.skip, sizeof(it->knob.skip), "the profile's value is too long");
 	return 0;
 }
@@ -422,6 +423,7 @@ static void eval_action(const struct journal_entry *e, struct tune_item *it)
 			it->desired, it->current);
 	} else {
 		it->action = TUNE_SET;
+		set_fmt(it->reason, sizeof(it->reason), "%s", it->knob.note);
 	}
 }
 
@@ -446,6 +448,7 @@ static void eval_value(struct tune_env *env, struct tune_item *it)
 static void eval_item(struct tune_env *env, struct tune_item *it)
 {
 	const char *glob = excluded_by(env->ctx, it->knob.id);
+	char where[KNOB_PATH_MAX];
 	struct knob_value v;
 	int ret = -ENOENT;
 
@@ -470,12 +473,16 @@ static void eval_item(struct tune_env *env, struct tune_item *it)
 		item_skip(it, TUNE_SKIP_EXCLUDED, "excluded by config (exclude = %s)", glob);
 	else if (ret == -ENOENT)
 		item_skip(it, TUNE_SKIP_MISSING, "missing on this kernel");
+	else if (ret == -ENODEV)
+		item_skip(it, TUNE_SKIP_MISSING, "no such interface in this network namespace");
+	else if (ret == -EOPNOTSUPP)
+		item_skip(it, TUNE_SKIP_UNSUPPORTED, "not supported by the driver");
 	else if (ret == -E2BIG)
 		item_skip(it, TUNE_SKIP_UNREADABLE, "current value longer than %d bytes",
 			  KNOB_VALUE_MAX - 1);
 	else if (ret)
-		item_skip(it, TUNE_SKIP_UNREADABLE, "cannot read %s: %s", it->knob.path,
-			  strerror(-ret));
+		item_skip(it, TUNE_SKIP_UNREADABLE, "cannot read %s: %s",
+			  knob_where(&it->knob, where, sizeof(where)), strerror(-ret));
 	else
 		eval_value(env, it);
 }
@@ -651,17 +658,18 @@ static void write_failed(struct tune_item *it, struct journal_entry *e)
 /* Writes one knob and reads it back; the outcome goes to it and e. */
 static void write_item(const struct tune_ctx *ctx, struct tune_item *it, struct journal_entry *e)
 {
-	char data[KNOB_VALUE_MAX + 1];
+	char data[KNOB_VALUE_MAX + 1], where[KNOB_PATH_MAX];
 	struct knob_value v;
 	int ret;
 
 	if (util_join(data, sizeof(data), "%s\n", it->desired))
 		ret = -E2BIG;
 	else
-		ret = knob_write(ctx->paths, it->knob.path, data);
+		ret = knob_write(ctx->paths, &it->knob, data);
 	if (ret) {
 		set_fmt(it->error, sizeof(it->error), "cannot write '%s' to %s: %s", it->desired,
-			it->knob.path, strerror(-ret));
+			knob_where(&it->knob, where, sizeof(where)),
+			ret == -EOPNOTSUPP ? "not supported by the driver" : strerror(-ret));
 		write_failed(it, e);
 		return;
 	}
@@ -778,16 +786,24 @@ static void report_count(struct tune_report *r)
 	}
 }
 
+/* The knob a journal entry is about. */
+static void entry_knob(const struct journal_entry *e, struct knob *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->kind = KNOB_SYSCTL;
+	strcpy(k->id, e->id);
+	strcpy(k->path, e->path);
+	knob_kind_of_id(e->id, &k->kind);
+}
+
 /* Reads the live value of a journal entry's knob into live. */
 static int read_entry(const struct tune_ctx *ctx, const struct journal_entry *e, char *live)
 {
-	struct knob k = { .kind = KNOB_SYSCTL };
+	struct knob k;
 	struct knob_value v;
 	int ret;
 
-	strcpy(k.id, e->id);
-	strcpy(k.path, e->path);
-	knob_kind_of_id(e->id, &k.kind);
+	entry_knob(e, &k);
 	ret = knob_read(ctx->paths, &k, &v);
 	if (!ret)
 		strcpy(live, v.norm);
@@ -843,7 +859,7 @@ static void verify_entry(const struct tune_ctx *ctx, const struct journal_entry 
 
 	strcpy(it->expected, done ? e->applied : e->desired);
 	it->status = TUNE_ST_OK;
-	if (ret == -ENOENT) {
+	if (ret == -ENOENT || ret == -ENODEV) {
 		it->status = TUNE_ST_MISSING;
 		set_str(it->detail, sizeof(it->detail), "missing now (device or module gone?)");
 	} else if (ret) {
@@ -904,10 +920,12 @@ static bool revert_entry(const struct tune_ctx *ctx, const struct journal_entry 
 			 struct tune_report_item *it)
 {
 	int ret = read_entry(ctx, e, it->live);
+	struct knob k;
 
+	entry_knob(e, &k);
 	entry_original(e, it->expected, sizeof(it->expected));
 	it->status = TUNE_ST_UNCHANGED;
-	if (ret == -ENOENT) {
+	if (ret == -ENOENT || ret == -ENODEV) {
 		it->status = TUNE_ST_MISSING;
 		set_str(it->detail, sizeof(it->detail), "missing now; nothing to restore");
 	} else if (ret) {
@@ -921,7 +939,7 @@ static bool revert_entry(const struct tune_ctx *ctx, const struct journal_entry 
 		it->status = TUNE_ST_OVERRIDDEN;
 		set_fmt(it->detail, sizeof(it->detail), "changed by an administrator after "
 			"perfagent set it (%s -> %s); left alone", entry_value(e), it->live);
-	} else if ((ret = knob_write(ctx->paths, e->path, e->original))) {
+	} else if ((ret = knob_write(ctx->paths, &k, e->original))) {
 		it->status = TUNE_ST_FAILED;
 		set_fmt(it->detail, sizeof(it->detail), "cannot write the original back: %s",
 			strerror(-ret));

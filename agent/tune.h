@@ -8,11 +8,16 @@
  *
  *   set    the knob will be written
  *   keep   already set (for ">4096": already at or above 4096)
- *   skip   excluded by config (exclude = GLOB); missing on this kernel;
+ *   skip   excluded by config (exclude = GLOB); missing on this kernel (or
+ *          the interface is gone); not supported by the driver (ethtool);
  *          set by /etc/sysctl.d/F.conf:N (= V), not overridden; changed by an
  *          administrator after perfagent set it (X -> Y), not fought; not
- *          applicable (no device matches, ethtool not applied yet, ...); or
- *          the current value cannot be read or compared
+ *          applicable (no device or interface matches, RPS not needed, ...);
+ *          or the current value cannot be read or compared
+ *
+ * A backend may resolve the profile's value against the device first
+ * (ethtool: rx_ring = max is the device's maximum); wanted is then the
+ * resolved value and the reason of a set says how it was resolved.
  *
  * ">" (only raise) and "<" (only lower) compare numbers, field by field for
  * values like "4096 131072 16777216": the result is the per-field max (min)
@@ -80,8 +85,9 @@ enum tune_skip {
 	TUNE_SKIP_MISSING,          /* missing on this kernel */
 	TUNE_SKIP_SYSCTLD,          /* set by the administrator's sysctl.d */
 	TUNE_SKIP_OVERRIDDEN,       /* changed by someone after perfagent set it */
-	TUNE_SKIP_NOT_APPLICABLE,   /* no such device, ethtool, bad key */
+	TUNE_SKIP_NOT_APPLICABLE,   /* no such device, RPS not needed, bad key */
 	TUNE_SKIP_UNREADABLE,       /* cannot read or compare the current value */
+	TUNE_SKIP_UNSUPPORTED,      /* the driver does not support it (ethtool) */
 };
 
 enum tune_result {
@@ -93,7 +99,8 @@ enum tune_result {
 struct tune_item {
 	struct knob knob;                   /* id, kind, path */
 	enum value_op op;
-	char wanted[PROFILE_VALUE_MAX];     /* the profile's value, without ">"/"<" */
+	char wanted[PROFILE_VALUE_MAX];     /* the profile's value, without ">"/"<",
+					     * or what the backend resolved it to */
 	char origin[160];                   /* the profile's "file:line", for messages */
 	char current[KNOB_VALUE_MAX];       /* "" when it cannot be read */
 	char desired[KNOB_VALUE_MAX];       /* set: what is written; keep: what is there */

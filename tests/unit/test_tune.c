@@ -3,7 +3,9 @@
  * The tuning engine on fake /proc and /sys trees in a temporary directory:
  * plan actions and reasons, only-raise/only-lower, sysctl.d precedence,
  * apply (idempotent, one failure does not stop the rest), verify, revert
- * (byte for byte), administrator overrides, boot changes and crashes.
+ * (byte for byte), administrator overrides, boot changes and crashes; and
+ * [ethtool] knobs: ring, coalescing and channel settings through a test
+ * ethtool_io (no virtual device has rings), RPS masks in the fake tree.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -27,6 +29,7 @@
 
 #include <cmocka.h>
 
+#include "ethtool.h"
 #include "journal.h"
 #include "sysctld.h"
 #include "tune.h"
@@ -1088,6 +1091,411 @@ static void test_output(void **state)
 	tune_report_free(&r);
 }
 
+/* ---- [ethtool]: device settings through a test ethtool_io ---- */
+
+struct fake_nic {
+	const char *name;
+	struct ethtool_rings rings;
+	struct ethtool_coal coal;
+	struct ethtool_chans chans;
+	int rings_err, set_rings_err, coal_err;
+	unsigned int writes;
+};
+
+static struct fake_nic fake_nics[2];
+
+static struct fake_nic *fake_find(const char *ifname)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fake_nics); i++) {
+		if (fake_nics[i].name && !strcmp(fake_nics[i].name, ifname))
+			return &fake_nics[i];
+	}
+	return NULL;
+}
+
+static int fake_get_rings(const char *ifname, struct ethtool_rings *r)
+{
+	struct fake_nic *n = fake_find(ifname);
+
+	if (!n)
+		return -ENODEV;
+	*r = n->rings;
+	return n->rings_err;
+}
+
+/* Checked as ENA's driver checks: within the maximum, else refused. */
+static int fake_set_rings(const char *ifname, const struct ethtool_rings *r)
+{
+	struct fake_nic *n = fake_find(ifname);
+
+	if (!n)
+		return -ENODEV;
+	if (n->set_rings_err)
+		return n->set_rings_err;
+	if (r->rx > n->rings.rx_max || r->tx > n->rings.tx_max)
+		return -EINVAL;
+	n->rings.rx = r->rx;
+	n->rings.tx = r->tx;
+	n->writes++;
+	return 0;
+}
+
+static int fake_get_coal(const char *ifname, struct ethtool_coal *c)
+{
+	struct fake_nic *n = fake_find(ifname);
+
+	if (!n)
+		return -ENODEV;
+	*c = n->coal;
+	return n->coal_err;
+}
+
+static int fake_set_coal(const char *ifname, const struct ethtool_coal *c)
+{
+	struct fake_nic *n = fake_find(ifname);
+
+	if (!n)
+		return -ENODEV;
+	n->coal.rx_usecs = c->rx_usecs;
+	n->coal.tx_usecs = c->tx_usecs;
+	n->coal.adaptive_rx = c->adaptive_rx;
+	n->writes++;
+	return 0;
+}
+
+static int fake_get_chans(const char *ifname, struct ethtool_chans *c)
+{
+	struct fake_nic *n = fake_find(ifname);
+
+	if (!n)
+		return -ENODEV;
+	*c = n->chans;
+	return 0;
+}
+
+static int fake_set_chans(const char *ifname, const struct ethtool_chans *c)
+{
+	struct fake_nic *n = fake_find(ifname);
+
+	if (!n)
+		return -ENODEV;
+	if (c->combined > n->chans.combined_max || c->rx || c->tx)
+		return -EINVAL;
+	n->chans.combined = c->combined;
+	n->writes++;
+	return 0;
+}
+
+static const struct ethtool_io fake_io = {
+	.name = "test",
+	.get_rings = fake_get_rings,
+	.set_rings = fake_set_rings,
+	.get_coal = fake_get_coal,
+	.set_coal = fake_set_coal,
+	.get_chans = fake_get_chans,
+	.set_chans = fake_set_chans,
+};
+
+/* An interface of the fake tree bound to driver. */
+static void nic(struct fixture *f, const char *name, const char *driver)
+{
+	char rel[PATH_MAX], path[PATH_MAX];
+
+	assert_int_equal(util_join(rel, sizeof(rel), "/sys/bus/pci/drivers/%s/bind", driver), 0);
+	put(f, rel, "");
+	assert_int_equal(util_join(rel, sizeof(rel), "/sys/class/net/%s/mtu", name), 0);
+	put(f, rel, "9001\n");
+	assert_int_equal(util_join(path, sizeof(path), "%s/sys/class/net/%s/device",
+				   f->paths.sysroot, name), 0);
+	assert_int_equal(util_mkdir_p(path, 0755), 0);
+	strcat(path, "/driver");
+	assert_int_equal(util_join(rel, sizeof(rel), "../../../../bus/pci/drivers/%s", driver), 0);
+	assert_int_equal(symlink(rel, path), 0);
+}
+
+/* eth0: ENA with everything; eth1: ENA on a type without interrupt
+ * moderation and with small rings. 2 vCPUs. */
+static void ena_nics(struct fixture *f)
+{
+	memset(fake_nics, 0, sizeof(fake_nics));
+	fake_nics[0] = (struct fake_nic){
+		.name = "eth0",
+		.rings = { .rx = 1024, .tx = 1024, .rx_max = 16384, .tx_max = 1024 },
+		.coal = { .rx_usecs = 20, .tx_usecs = 64, .supported = ETHTOOL_COAL_RX_USECS |
+			  ETHTOOL_COAL_ADAPTIVE_RX },
+		.chans = { .combined = 8, .combined_max = 8 },
+	};
+	fake_nics[1] = (struct fake_nic){
+		.name = "eth1",
+		.rings = { .rx = 1024, .tx = 512, .rx_max = 2048, .tx_max = 512 },
+		.coal_err = -EOPNOTSUPP,
+		.chans = { .combined = 2, .combined_max = 2 },
+	};
+	nic(f, "eth0", "ena");
+	nic(f, "eth1", "ena");
+	nic(f, "eth2", "ixgbevf");
+	put(f, "/sys/devices/system/cpu/online", "0-1\n");
+	ethtool_io_set(&fake_io);
+}
+
+static int ethtool_teardown(void **state)
+{
+	ethtool_io_set(NULL);
+	return teardown(state);
+}
+
+static void ethtool(struct fixture *f, const char *key, const char *val)
+{
+	add_value(f, KNOB_ETHTOOL, key, val, NULL, NULL);
+}
+
+static void test_ethtool_plan(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	const struct tune_item *it;
+
+	ena_nics(f);
+	ethtool(f, "rx_ring", ">4096");
+	ethtool(f, "tx_ring", "max");
+	ethtool(f, "channels", "max");
+	ethtool(f, "adaptive_rx", "on");
+	ethtool(f, "rx_usecs", "0");
+	ethtool(f, "tx_usecs", "0");
+	plan(f, &p);
+
+	it = item(&p, "ethtool:eth0:rx_ring");
+	assert_int_equal(it->action, TUNE_SET);
+	assert_string_equal(it->knob.path, "/sys/class/net/eth0");
+	assert_string_equal(it->current, "1024");
+	assert_string_equal(it->desired, "4096");
+	it = item(&p, "ethtool:eth1:rx_ring");     /* cut to the device's maximum */
+	assert_int_equal(it->action, TUNE_SET);
+	assert_string_equal(it->wanted, "2048");
+	assert_string_equal(it->desired, "2048");
+	assert_non_null(strstr(it->reason, "cut to 2048: the device's maximum is 2048"));
+	it = item(&p, "ethtool:eth0:tx_ring");
+	assert_int_equal(it->action, TUNE_KEEP);
+	assert_string_equal(it->reason, "already set");
+	/* channels = max: 8 on the device, but 2 vCPUs */
+	it = item(&p, "ethtool:eth0:channels");
+	assert_int_equal(it->action, TUNE_SET);
+	assert_string_equal(it->desired, "2");
+	assert_non_null(strstr(it->reason, "the device allows 8, the instance has 2 vCPUs"));
+	it = item(&p, "ethtool:eth1:channels");
+	assert_int_equal(it->action, TUNE_KEEP);
+	it = item(&p, "ethtool:eth0:adaptive_rx");
+	assert_int_equal(it->action, TUNE_SET);
+	assert_string_equal(it->current, "off");
+	it = item(&p, "ethtool:eth0:rx_usecs");
+	assert_int_equal(it->action, TUNE_SET);
+	it = item(&p, "ethtool:eth0:tx_usecs");    /* the driver has no tx-usecs */
+	assert_int_equal(it->skip, TUNE_SKIP_UNSUPPORTED);
+	assert_string_equal(it->reason, "not supported by the driver");
+	it = item(&p, "ethtool:eth1:adaptive_rx"); /* no interrupt moderation at all */
+	assert_int_equal(it->skip, TUNE_SKIP_UNSUPPORTED);
+	for (size_t i = 0; i < p.n; i++)           /* eth2 is not ena */
+		assert_null(strstr(p.items[i].knob.id, "eth2"));
+	assert_int_equal(p.counts.set, 5);
+	assert_int_equal(p.counts.kept, 3);
+	assert_int_equal(p.counts.skipped, 4);
+	assert_int_equal(fake_nics[0].writes + fake_nics[1].writes, 0);
+	tune_plan_free(&p);
+}
+
+static void test_ethtool_apply_verify_revert(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_report r;
+	struct tune_plan p;
+	const struct tune_report_item *ri;
+
+	ena_nics(f);
+	ethtool(f, "rx_ring", ">4096");
+	ethtool(f, "channels", "max");
+	ethtool(f, "adaptive_rx", "on");
+	ethtool(f, "rx_usecs", "0");
+	fake_nics[1].set_rings_err = -EOPNOTSUPP;  /* reads rings, cannot set them */
+	plan_and_apply(f, &p);
+	assert_int_equal(p.counts.applied, 4);
+	assert_int_equal(p.counts.failed, 1);
+	assert_non_null(strstr(item(&p, "ethtool:eth1:rx_ring")->error,
+			       "cannot write '2048' to the rx_ring of eth1 (ethtool): not "
+			       "supported by the driver"));
+	assert_int_equal(fake_nics[0].rings.rx, 4096);
+	assert_int_equal(fake_nics[0].chans.combined, 2);
+	assert_true(fake_nics[0].coal.adaptive_rx);
+	assert_int_equal(fake_nics[0].coal.rx_usecs, 0);
+	assert_int_equal(fake_nics[0].coal.tx_usecs, 64);     /* untouched */
+	tune_plan_free(&p);
+
+	/* the second apply changes nothing */
+	fake_nics[1].set_rings_err = 0;
+	fake_nics[1].rings.rx_max = 1024;   /* now nothing to raise: kept */
+	fake_nics[0].writes = 0;
+	plan_and_apply(f, &p);
+	assert_int_equal(p.counts.applied, 0);
+	assert_int_equal(fake_nics[0].writes, 0);
+	tune_plan_free(&p);
+
+	assert_int_equal(tune_verify(&f->ctx, &r), 0);
+	assert_true(tune_verify_ok(&r));
+	tune_report_free(&r);
+
+	/* an administrator turns adaptive-rx off: drift, and revert leaves it */
+	fake_nics[0].coal.adaptive_rx = false;
+	assert_int_equal(tune_verify(&f->ctx, &r), 0);
+	assert_false(tune_verify_ok(&r));
+	ri = ritem(&r, "ethtool:eth0:adaptive_rx");
+	assert_int_equal(ri->status, TUNE_ST_OVERRIDDEN);
+	tune_report_free(&r);
+	fake_nics[0].coal.adaptive_rx = true;
+
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_int_equal(ritem(&r, "ethtool:eth0:rx_ring")->status, TUNE_ST_RESTORED);
+	assert_int_equal(r.counts.restored, 4);
+	assert_int_equal(fake_nics[0].rings.rx, 1024);
+	assert_int_equal(fake_nics[0].chans.combined, 8);
+	assert_false(fake_nics[0].coal.adaptive_rx);
+	assert_int_equal(fake_nics[0].coal.rx_usecs, 20);
+	assert_false(state_file_exists(f, "journal.json"));
+	tune_report_free(&r);
+}
+
+/* The interface disappears after apply: verify says so, revert too. */
+static void test_ethtool_interface_gone(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_report r;
+	struct tune_plan p;
+
+	ena_nics(f);
+	ethtool(f, "rx_ring", "4096");
+	plan_and_apply(f, &p);
+	assert_int_equal(p.counts.applied, 2);
+	tune_plan_free(&p);
+	fake_nics[0].name = "eth9";
+	assert_int_equal(tune_verify(&f->ctx, &r), 0);
+	assert_int_equal(ritem(&r, "ethtool:eth0:rx_ring")->status, TUNE_ST_MISSING);
+	tune_report_free(&r);
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_int_equal(ritem(&r, "ethtool:eth0:rx_ring")->status, TUNE_ST_MISSING);
+	tune_report_free(&r);
+}
+
+/* A fake tree never steers the kernel's ops into the host's NICs. */
+static void test_ethtool_fake_root_kernel_io(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	const struct tune_item *it;
+
+	ena_nics(f);
+	ethtool_io_set(NULL);
+	ethtool(f, "rx_ring", "4096");
+	add_value(f, KNOB_ETHTOOL, "channels", "2", "eth*", NULL);
+	plan(f, &p);
+	it = item(&p, "ethtool:eth0:rx_ring");
+	assert_int_equal(it->skip, TUNE_SKIP_NOT_APPLICABLE);
+	assert_non_null(strstr(it->reason, "NIC settings are read from the running kernel"));
+	assert_int_equal(p.counts.set, 0);
+	assert_int_equal(tune_apply(&f->ctx, &p), 0);
+	assert_int_equal(p.counts.applied, 0);
+	tune_plan_free(&p);
+}
+
+/* 8 vCPUs, 2 queues whose interrupts are on CPUs 0 and 1 (siblings 4, 5). */
+static void rps_tree(struct fixture *f)
+{
+	put(f, "/sys/devices/system/cpu/online", "0-7\n");
+	put(f, "/sys/class/net/eth0/device/numa_node", "0\n");
+	put(f, "/sys/devices/system/node/node0/cpulist", "0-7\n");
+	put(f, "/sys/class/net/eth0/queues/rx-0/rps_cpus", "00\n");
+	put(f, "/sys/class/net/eth0/queues/rx-1/rps_cpus", "00\n");
+	put(f, "/sys/class/net/eth0/queues/tx-0/xps_cpus", "00\n");
+	put(f, "/sys/class/net/eth1/queues/rx-0/rps_cpus", "00\n");
+	put(f, "/sys/class/net/eth1/queues/rx-1/rps_cpus", "00\n");
+	put(f, "/proc/interrupts",
+	    "            CPU0       CPU1\n"
+	    " 40:        100          0   PCI-MSIX-0000:00:05.0   1-edge      eth0-Tx-Rx-0\n"
+	    " 41:          0        100   PCI-MSIX-0000:00:05.0   2-edge      eth0-Tx-Rx-1\n"
+	    " 42:          0        100   PCI-MSIX-0000:00:06.0   1-edge      eth10-Tx-Rx-0\n"
+	    "NMI:          0          0   Non-maskable interrupts\n");
+	put(f, "/proc/irq/40/smp_affinity_list", "0\n");
+	put(f, "/proc/irq/41/smp_affinity_list", "1\n");
+	put(f, "/proc/irq/42/smp_affinity_list", "2\n");
+	for (int c = 0; c < 8; c++) {
+		char rel[PATH_MAX], sib[16];
+
+		snprintf(rel, sizeof(rel),
+			 "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list", c);
+		snprintf(sib, sizeof(sib), "%d,%d\n", c % 4, c % 4 + 4);
+		put(f, rel, sib);
+	}
+}
+
+static void test_ethtool_rps(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_report r;
+	struct tune_plan p;
+	const struct tune_item *it;
+
+	ena_nics(f);
+	rps_tree(f);
+	add_value(f, KNOB_ETHTOOL, "rps", "auto", "eth0", NULL);
+	add_value(f, KNOB_ETHTOOL, "rps", "off", "eth1", NULL);
+	plan(f, &p);
+	it = item(&p, "ethtool:eth0:rps:rx-0");
+	assert_int_equal(it->action, TUNE_SET);
+	assert_string_equal(it->knob.path, "/sys/class/net/eth0/queues/rx-0/rps_cpus");
+	assert_string_equal(it->current, "0");
+	/* CPUs 2, 3, 6, 7: not 0 and 1 (interrupts) nor 4 and 5 (their siblings) */
+	assert_string_equal(it->desired, "cc");
+	assert_non_null(strstr(it->reason, "RPS on CPUs 2-3,6-7 (interrupt CPUs: 0-1"));
+	assert_string_equal(item(&p, "ethtool:eth0:rps:rx-1")->desired, "cc");
+	assert_int_equal(item(&p, "ethtool:eth1:rps:rx-0")->action, TUNE_KEEP);
+	assert_int_equal(tune_apply(&f->ctx, &p), 0);
+	assert_int_equal(p.counts.applied, 2);
+	assert_string_equal(get(f, "/sys/class/net/eth0/queues/rx-1/rps_cpus"), "cc\n");
+	tune_plan_free(&p);
+
+	/* the kernel prints masks zero-padded: still the value perfagent set */
+	put(f, "/sys/class/net/eth0/queues/rx-0/rps_cpus", "000000cc\n");
+	assert_int_equal(tune_verify(&f->ctx, &r), 0);
+	assert_true(tune_verify_ok(&r));
+	tune_report_free(&r);
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_int_equal(r.counts.restored, 2);
+	assert_string_equal(get(f, "/sys/class/net/eth0/queues/rx-0/rps_cpus"), "0");
+	tune_report_free(&r);
+
+	/* as many queues as vCPUs: nothing to do */
+	put(f, "/sys/devices/system/cpu/online", "0-1\n");
+	plan(f, &p);
+	it = item(&p, "ethtool:eth0:rps");
+	assert_int_equal(it->skip, TUNE_SKIP_NOT_APPLICABLE);
+	assert_string_equal(it->reason, "not applicable: 2 receive queues for 2 vCPUs; RPS not "
+			    "needed");
+	tune_plan_free(&p);
+}
+
+static void test_ethtool_unmatched(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	const struct tune_item *it;
+
+	ena_nics(f);
+	add_value(f, KNOB_ETHTOOL, "rx_ring", "max", "ens*", NULL);
+	plan(f, &p);
+	it = item(&p, "ethtool:ens*:rx_ring");
+	assert_int_equal(it->skip, TUNE_SKIP_NOT_APPLICABLE);
+	assert_string_equal(it->reason, "not applicable: no interface matches interfaces = ens*, "
+			    "drivers = ena");
+	tune_plan_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1114,6 +1522,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lock_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_sysroot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ethtool_plan, setup, ethtool_teardown),
+		cmocka_unit_test_setup_teardown(test_ethtool_apply_verify_revert, setup,
+						ethtool_teardown),
+		cmocka_unit_test_setup_teardown(test_ethtool_interface_gone, setup,
+						ethtool_teardown),
+		cmocka_unit_test_setup_teardown(test_ethtool_fake_root_kernel_io, setup,
+						ethtool_teardown),
+		cmocka_unit_test_setup_teardown(test_ethtool_rps, setup, ethtool_teardown),
+		cmocka_unit_test_setup_teardown(test_ethtool_unmatched, setup, ethtool_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

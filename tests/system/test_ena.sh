@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# [ethtool] knobs on real devices through the kernel's ethtool interface,
+# inside a new network namespace (with a private mount namespace and its own
+# /sys, so /sys/class/net shows that namespace): a veth pair whose channels a
+# profile with drivers = veth sets, verify passes, an administrator's change
+# is reported and not fought, revert restores the original; an RPS mask on
+# a one-queue veth when the host has more vCPUs; ring and coalescing values
+# skipped as not supported by veth; an interface deleted after apply; the
+# shipped network profile's ENA values matching no interface. The host's
+# interfaces and their NIC settings are compared before and after.
+set -eu
+cd "$(dirname "$0")/../.."
+. tests/system/lib.sh
+need_root
+
+for tool in unshare ip ethtool python3; do
+	command -v "$tool" >/dev/null || fail "$tool is needed"
+done
+[ -x "$PERFAGENT" ] || fail "$PERFAGENT is missing: run make first"
+unset PERFAGENT_SYSROOT PERFAGENT_STATE_DIR STATE_DIRECTORY PERFAGENT_CONFIG
+
+work=$(mktemp -d /tmp/test_ena.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+pdir=$work/profiles
+mkdir -p "$pdir"
+
+cat >"$pdir/veth.conf" <<'EOF'
+[profile]
+summary = system test: veth stands in for ENA
+
+[ethtool]
+drivers = veth
+interfaces = pa_va
+channels = 2
+rx_ring = max
+adaptive_rx = on
+
+[ethtool.rps]
+drivers = veth
+interfaces = pa_vb
+rps = auto
+EOF
+
+# What the host has: its interfaces and what ethtool reports of each.
+host_nics() {
+	ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort
+	for dev in /sys/class/net/*; do
+		for opt in -l -g -c; do ethtool "$opt" "${dev##*/}" 2>&1 || true; done
+	done
+}
+host_ns=$(readlink /proc/self/ns/net)
+host_nics >"$work/host-before"
+
+unshare -n -m bash -s -- "$PERFAGENT" "$work/state" "$pdir" "$host_ns" "$(pwd)/tuning-profiles" \
+	<<'EOF' || fail "the network namespace part failed"
+set -eu
+perfagent=$1 state=$2 pdir=$3 host_ns=$4 shipped=$5
+fail() { echo "FAIL (netns): $*" >&2; exit 1; }
+[ "$(readlink /proc/self/ns/net)" != "$host_ns" ] || fail "not in a new network namespace"
+mount --make-rprivate /
+mount -t sysfs sysfs /sys       # /sys/class/net of this namespace
+[ ! -e /etc/sysctl.conf ] || mount --bind /dev/null /etc/sysctl.conf
+
+ip link add pa_va numtxqueues 4 numrxqueues 4 type veth peer name pa_vb \
+	numtxqueues 1 numrxqueues 1
+[ -d /sys/class/net/pa_va ] || fail "sysfs does not show the namespace's interfaces"
+
+pa() { "$perfagent" "$1" --root "" --state-dir "$state" --config /dev/null "${@:2}"; }
+apply() { pa apply --profile "$1" --profile-dir "${dir:-$pdir}" --no-imds "${@:2}"; }
+rx_channels() { ethtool -l pa_va | awk '/^Current/ {c=1} c && /^RX:/ {print $2}'; }
+has() { printf '%s\n' "$out" | grep -qE -- "$1" || fail "$2 lacks '$1':
+$out"; }
+
+online=$(cat /sys/devices/system/cpu/online)
+vcpus=$(python3 -c '
+import sys
+n = 0
+for part in sys.argv[1].split(","):
+    lo, _, hi = part.partition("-")
+    n += int(hi or lo) - int(lo) + 1
+print(n)' "$online")
+
+# ---- plan ----
+[ "$(rx_channels)" = 4 ] || fail "veth did not start with 4 rx channels"
+out=$(apply veth --dry-run) || fail "dry run: $out"
+has 'ethtool:pa_va:channels +4 +2 +set' "dry run"
+has 'ethtool:pa_va:rx_ring .*skip +not supported by the driver' "dry run"
+has 'ethtool:pa_va:adaptive_rx .*skip +not supported by the driver' "dry run"
+if [ "$vcpus" -gt 1 ]; then
+	mask=$(python3 -c 'import sys; print("%x" % ((1 << int(sys.argv[1])) - 1))' "$vcpus")
+	[ "$vcpus" -le 32 ] || mask='[0-9a-f,]+'
+	has "ethtool:pa_vb:rps:rx-0 +0 +$mask +set" "dry run"
+	knobs=2
+else
+	has 'ethtool:pa_vb:rps .*skip' "dry run"
+	knobs=1
+fi
+[ "$(rx_channels)" = 4 ] || fail "a dry run changed the channels"
+
+# ---- apply, verify, apply again ----
+out=$(apply veth) || fail "apply: $out"
+has "$knobs applied, 0 failed, 0 kept" "apply"
+[ "$(rx_channels)" = 2 ] || fail "channels not applied: $(ethtool -l pa_va)"
+if [ "$knobs" = 2 ]; then
+	got=$(python3 -c 'import sys; print("%x" % int(sys.argv[1].replace(",", ""), 16))' \
+		"$(cat /sys/class/net/pa_vb/queues/rx-0/rps_cpus)")
+	[ "$got" = "$mask" ] || fail "rps_cpus is $got, want $mask"
+fi
+python3 - "$state/journal.json" <<'PY' || fail "journal: $(cat "$state/journal.json")"
+import json, sys
+e = {x["id"]: x for x in json.load(open(sys.argv[1]))["entries"]}
+c = e["ethtool:pa_va:channels"]
+assert c["original"] == "4" and c["applied"] == "2" and c["state"] == "applied", c
+assert c["path"] == "/sys/class/net/pa_va", c
+PY
+out=$(pa verify) || fail "verify: $out"
+has "verify passed: $knobs knobs" "verify"
+out=$(apply veth) || fail "apply again: $out"
+has "0 applied, 0 failed, $knobs kept" "apply again"
+
+# ---- an administrator's change: reported, not fought ----
+ethtool -L pa_va rx 3 tx 3
+out=$(pa verify) && fail "verify passed after an override: $out"
+has 'ethtool:pa_va:channels +2 +3 +overridden' "verify"
+out=$(apply veth) || fail "apply: $out"
+has 'changed by an administrator after perfagent set it \(2 -> 3\); not fought' "apply"
+[ "$(rx_channels)" = 3 ] || fail "apply fought the administrator"
+ethtool -L pa_va rx 2 tx 2
+
+# ---- revert ----
+out=$(pa revert) || fail "revert: $out"
+has "revert: $knobs restored, 0 unchanged" "revert"
+[ "$(rx_channels)" = 4 ] || fail "channels not restored: $(ethtool -l pa_va)"
+ethtool -l pa_va | awk '/^Current/ {c=1} c && /^TX:/ {print $2}' | grep -qx 4 ||
+	fail "tx channels not restored"
+got=$(python3 -c 'import sys; print(int(sys.argv[1].replace(",", ""), 16))' \
+	"$(cat /sys/class/net/pa_vb/queues/rx-0/rps_cpus)")
+[ "$got" = 0 ] || fail "rps_cpus not restored"
+[ ! -e "$state/journal.json" ] || fail "the journal is left after a full revert"
+
+# ---- the interface goes away after apply ----
+out=$(apply veth) || fail "apply: $out"
+ip link del pa_va
+out=$(pa verify) && fail "verify passed without the interface: $out"
+has 'ethtool:pa_va:channels .*missing' "verify"
+out=$(pa revert) || fail "revert: $out"
+has 'missing now; nothing to restore' "revert"
+
+# ---- the shipped network profile: its ENA values match no interface here ----
+out=$(dir=$shipped apply network --dry-run) || fail "network profile: $out"
+has 'ethtool:\*:rx_ring +- +>4096 +skip' "network"
+has 'ethtool:\*:adaptive_rx +- +on +skip' "network"
+has 'ethtool:\*:rps +- +auto +skip' "network"
+[ "$(printf '%s\n' "$out" | grep -c 'no interface matches interfaces = \*, drivers = ena')" = 3 ] ||
+	fail "network: the ENA values are not all skipped as matching nothing: $out"
+EOF
+
+host_nics >"$work/host-after"
+diff -u "$work/host-before" "$work/host-after" || fail "the host's NIC settings changed"
+[ "$(readlink /proc/self/ns/net)" = "$host_ns" ] || fail "left in another namespace"
+pass "veth in a netns: channels and RPS applied, verified, not fought, restored; unsupported values skipped; host untouched"
