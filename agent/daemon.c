@@ -17,6 +17,7 @@
 #include "cpuwatch.h"
 #include "daemon.h"
 #include "emf.h"
+#include "ena.h"
 #include "exitcodes.h"
 #include "identity.h"
 #include "jsonutil.h"
@@ -46,6 +47,7 @@ struct daemon {
 	struct identity id;
 	struct tuning_state tuning;
 	struct cpuwatch cpu;
+	struct ena_state ena;
 	struct probes *probes;
 	struct evloop loop;
 	struct ev_source signals;
@@ -205,6 +207,7 @@ static void build_metrics(struct daemon *d, struct metric_set *set)
 	 */
 	cpuwatch_add_metrics(&d->cpu, inst);
 	add_tuning_metrics(d, inst);
+	ena_collect(&d->ena, &d->opts->paths, util_now_mono_ms(), set);
 	if (d->sink)
 		sink_report(d->sink, inst, d->emf.sink_error, sizeof(d->emf.sink_error));
 }
@@ -215,25 +218,35 @@ static int submit_doc(void *ctx, const char *doc, size_t len)
 }
 
 /* Encodes this interval as EMF and hands it to the sink. */
-static void publish(struct daemon *d)
+/*
+ * One interval: samples, then builds its metrics. Collectors keep state
+ * between intervals, so this runs exactly once per interval, whether or not
+ * the metrics are sent.
+ */
+static void run_interval(struct daemon *d, struct metric_set *set)
 {
-	struct metric_set set;
-	int ret;
+	sample(d);
+	metric_set_init(set, d->col.last_wall_ms, d->cfg.interval_s);
+	build_metrics(d, set);
+}
 
-	metric_set_init(&set, d->col.last_wall_ms, d->cfg.interval_s);
-	build_metrics(d, &set);
-	ret = emf_encode(&d->emf, &set, submit_doc, d->sink);
+static void publish(struct daemon *d, const struct metric_set *set)
+{
+	int ret = emf_encode(&d->emf, set, submit_doc, d->sink);
+
 	d->col.documents = ret < 0 ? 0 : ret;
 	if (ret < 0)
 		log_warn("EMF: this interval's metrics were not queued: %s", strerror(-ret));
-	metric_set_free(&set);
 }
 
 static void collect(struct daemon *d)
 {
-	sample(d);
+	struct metric_set set;
+
+	run_interval(d, &set);
 	if (d->sink)
-		publish(d);
+		publish(d, &set);
+	metric_set_free(&set);
 }
 
 static void sink_opts_from(const struct daemon *d, struct sink_opts *o, char *path, size_t size)
@@ -412,6 +425,8 @@ static struct json_object *status_json(const struct daemon *d)
 							      &d->cfg));
 	json_object_object_add(s, "probes", probes_status_json(d->probes));
 	json_object_object_add(s, "cpu", cpuwatch_status_json(&d->cpu));
+	json_object_object_add(s, "ena", ena_status_json(&d->ena, &d->opts->paths,
+							 util_now_mono_ms()));
 	json_object_object_add(s, "collection", collection_json(d));
 	json_object_object_add(s, "sink", sink_json(d));
 	return s;
@@ -554,6 +569,7 @@ static int start(struct daemon *d)
 			 "and nothing can be tuned", d->opts->paths.state_dir, strerror(errno));
 	detect_identity(d);
 	cpuwatch_start(&d->cpu, &d->opts->paths, &d->id, &d->cfg, true);
+	ena_init(&d->ena);
 	emf_encoder_init(&d->emf, &d->cfg, &d->id);
 	run_tuning(d);
 	configure_sink(d);
@@ -585,6 +601,7 @@ static void stop(struct daemon *d)
 	/* What the agent has not taken is saved to the state directory (spool_persist). */
 	sink_free(d->sink);
 	probes_free(d->probes);
+	ena_free(&d->ena);
 	if (d->timer.fd > 0)
 		close(d->timer.fd);
 	if (d->signals.fd > 0)
@@ -664,8 +681,7 @@ static void print_interval(struct daemon *d, bool emf)
 {
 	struct metric_set set;
 
-	metric_set_init(&set, d->col.last_wall_ms, d->cfg.interval_s);
-	build_metrics(d, &set);
+	run_interval(d, &set);
 	if (emf)
 		emf_encode(&d->emf, &set, print_doc, stdout);
 	else
@@ -699,10 +715,12 @@ int daemon_metrics(const struct daemon_metrics_opts *o)
 	struct daemon_opts opts = { .paths = *o->paths };
 	/* Big (identity inventory): off the stack. */
 	struct daemon *d = calloc(1, sizeof(*d));
+	struct metric_set set;
 	int ret = EXIT_FAILURE;
 
 	if (!d)
 		return EXIT_FAILURE;
+	ena_init(&d->ena);
 	d->opts = &opts;
 	d->cfg = *o->cfg;
 	d->cfg.interval_s = o->interval_s;
@@ -714,15 +732,17 @@ int daemon_metrics(const struct daemon_metrics_opts *o)
 		goto out;
 	configure_probes(d);
 	print_probe_notes(d);
-	sample(d);
+	/* The first interval only sets the baselines that rates are taken from. */
+	run_interval(d, &set);
+	metric_set_free(&set);
 	do {
 		sleep_s(o->interval_s);
-		sample(d);
 		print_interval(d, o->emf);
 	} while (!o->once);
 	ret = EXIT_OK;
 out:
 	probes_free(d->probes);
+	ena_free(&d->ena);
 	free(d);
 	return ret;
 }

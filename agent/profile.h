@@ -46,7 +46,7 @@ enum knob_kind {
 	KNOB_SYSCTL,    /* /proc/sys/<key with '.' as '/'> */
 	KNOB_VM,        /* named sysfs knobs: transparent_hugepage, ... */
 	KNOB_BLOCK,     /* /sys/block/<dev>/queue/<key> */
-	KNOB_ETHTOOL,   /* NIC settings; parsed and validated, applied later */
+	KNOB_ETHTOOL,   /* NIC settings through the ethtool ioctl, and RPS masks */
 };
 
 enum value_op {

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ena.h"
 #include "status.h"
 
 #define LABEL "%-12s "
@@ -201,6 +202,8 @@ void status_print(struct json_object *s, FILE *out)
 	print_profile(s, out);
 	print_probes(s, out);
 	print_cpu(s, out);
+	if (get(s, "ena"))
+		ena_status_print(get(s, "ena"), out);
 	print_collection(s, out);
 	print_part(s, "sink", out);
 	print_config(s, out);
