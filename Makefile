@@ -193,3 +193,21 @@ package-test:
 	$(Q)PERFAGENT_PACKAGE_TEST=full bash tests/system/test_packages.sh; rc=$$?; \
 	if [ $$rc -eq 77 ]; then echo "package-test: SKIPPED in part (see the SKIPPED line above)"; exit 0; fi; \
 	exit $$rc
+
+# The AMI recipe and launch-template user-data (ami/). Each target first
+# installs, when missing, Debian's packer 1.6.6, cloud-init, shellcheck and
+# debootstrap (ami/test-deps.sh). ami-validate: packer fmt -check and
+# validate, cloud-init schema, shellcheck, the recipe's required settings;
+# seconds, no AWS. ami-test: those, then builds the .deb and rehearses the
+# bake (install, validate, clean-up) and the user-data in fresh debootstrap
+# roots (tests/ami/rehearse.sh); as root, with the Debian mirror, a few
+# minutes. Exit 77 (mirror unreachable) is reported as skipped.
+.PHONY: ami-validate ami-test
+ami-validate:
+	$(Q)ami/test-deps.sh
+	$(Q)bash tests/system/test_ami.sh
+ami-test:
+	$(Q)ami/test-deps.sh
+	$(Q)PERFAGENT_AMI_TEST=full bash tests/system/test_ami.sh; rc=$$?; \
+	if [ $$rc -eq 77 ]; then echo "ami-test: SKIPPED in part (see the SKIPPED line above)"; exit 0; fi; \
+	exit $$rc

@@ -255,7 +255,7 @@ static int parse_options(const struct command *c, struct cli *cli, int argc, cha
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:h", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
 		if (opt == 'h') {
 			print_command_help(c, stdout);
 			return EXIT_OK;
