@@ -1,6 +1,6 @@
 # perfagent AMI: Amazon Linux 2023 and Ubuntu 24.04, x86_64 or arm64
 # (Graviton), with perfagent installed, enabled, validated on the build
-# instance and cleaned up for imaging. See ami/README.md.
+# instance and cleaned up for imaging. See README.md, "Baking an AMI with Packer".
 #
 #   packer init ami/
 #   packer build -var perfagent_version=0.1.0 \

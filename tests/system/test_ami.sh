@@ -66,7 +66,7 @@ section() {
 
 # ---- the files
 for f in "$recipe" "$plugins" "$ami/scripts/install.sh" "$ami/scripts/validate.sh" \
-	"$ami/scripts/cleanup.sh" "$ami/user-data/user-data.sh" "$cloud_config" "$ami/README.md"; do
+	"$ami/scripts/cleanup.sh" "$ami/user-data/user-data.sh" "$cloud_config"; do
 	check "ami/: ${f#"$top"/} present" test -s "$f"
 done
 for f in "$ami"/scripts/*.sh "$ami/user-data/user-data.sh"; do
