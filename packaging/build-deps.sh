@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2086 # package lists are split into words on purpose
 # Installs, when missing, what `make rpm`, `make deb` and `make package-test`
 # need on top of packaging/install-deps.sh, through the distribution's
 # package manager (apt-get or dnf). Usage: build-deps.sh rpm|deb|test
@@ -26,55 +27,30 @@ rpm | deb | test) ;;
 	;;
 esac
 
-as_root() {
-	if [ "$(id -u)" -eq 0 ]; then
-		"$@"
-	elif command -v sudo >/dev/null 2>&1; then
-		sudo "$@"
-	else
-		echo "error: installing packages needs root; run as root or install sudo" >&2
-		exit 1
-	fi
-}
+# shellcheck source=packaging/pkg-lib.sh
+. "$here/pkg-lib.sh"
 
 "$here/install-deps.sh" test
 
-if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+case $(pkg_manager) in
+apt)
 	case "$what" in
-	rpm) pkgs=$deb_rpm ;;
-	deb) pkgs=$deb_deb ;;
-	*) pkgs=$deb_test ;;
+	rpm) pkg_install $deb_rpm ;;
+	deb) pkg_install $deb_deb ;;
+	*) pkg_install $deb_test ;;
 	esac
-	missing=""
-	for p in $pkgs; do
-		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
-			missing="$missing $p"
-		fi
-	done
-	if [ -n "$missing" ]; then
-		echo "installing:$missing"
-		as_root apt-get update -q
-		# shellcheck disable=SC2086 # word splitting of the package list is intended
-		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
-	fi
-elif command -v dnf >/dev/null 2>&1; then
+	;;
+dnf)
 	if [ "$what" = deb ]; then
 		echo "error: building the .deb needs dpkg-buildpackage and debhelper (a Debian or Ubuntu host)" >&2
 		exit 1
 	fi
-	if [ "$what" = test ]; then pkgs=$rpm_test; else pkgs=$rpm_rpm; fi
-	missing=""
-	for p in $pkgs; do
-		rpm -q "$p" >/dev/null 2>&1 || missing="$missing $p"
-	done
-	if [ -n "$missing" ]; then
-		echo "installing:$missing"
-		# shellcheck disable=SC2086
-		as_root dnf install -y $missing
-	fi
+	if [ "$what" = test ]; then pkg_install $rpm_test; else pkg_install $rpm_rpm; fi
 	# Exactly what the spec declares.
 	as_root dnf builddep -y "$here/rpm/perfagent.spec"
-else
+	;;
+*)
 	echo "error: neither apt-get nor dnf found" >&2
 	exit 1
-fi
+	;;
+esac

@@ -1,0 +1,57 @@
+# shellcheck shell=sh
+# Sourced by the *-deps.sh scripts: installs what is missing through the
+# distribution's package manager (apt-get or dnf), as root or with sudo.
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		echo "error: installing packages needs root; run as root or install sudo" >&2
+		exit 1
+	fi
+}
+
+# pkg_manager: prints apt or dnf, or nothing when neither is there.
+pkg_manager() {
+	if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+		echo apt
+	elif command -v dnf >/dev/null 2>&1; then
+		echo dnf
+	fi
+}
+
+# pkg_missing PKG...: prints the packages that are not installed.
+pkg_missing() {
+	for p in "$@"; do
+		case $(pkg_manager) in
+		apt) dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			printf ' %s' "$p" ;;
+		dnf) rpm -q "$p" >/dev/null 2>&1 || printf ' %s' "$p" ;;
+		esac
+	done
+}
+
+# pkg_install PKG...: installs those of PKG that are missing; prints what.
+pkg_install() {
+	missing=$(pkg_missing "$@")
+	[ -n "$missing" ] || return 0
+	echo "installing:$missing"
+	case $(pkg_manager) in
+	apt)
+		as_root apt-get update -q
+		# shellcheck disable=SC2086 # word splitting of the package list is intended
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends $missing
+		;;
+	dnf)
+		# shellcheck disable=SC2086
+		as_root dnf install -y $missing
+		;;
+	*)
+		echo "error: neither apt-get nor dnf found; install by hand:$missing" >&2
+		exit 1
+		;;
+	esac
+}
