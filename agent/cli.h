@@ -26,6 +26,7 @@ enum {
 	OPT_ONCE = 1 << 12,
 	OPT_FORMAT = 1 << 13,
 	OPT_INTERVAL = 1 << 14,
+	OPT_HISTOGRAMS = 1 << 15,
 };
 
 struct cli {
@@ -35,6 +36,7 @@ struct cli {
 	bool check_config;
 	bool no_imds;
 	bool dry_run;
+	bool histograms;
 	bool once;
 	const char *instance_type;
 	const char *log_level;

@@ -10,6 +10,7 @@
 const struct ctl_command ctl_commands[] = {
 	{ "ping", false, "check that the daemon answers" },
 	{ "status", false, "identity, probes, collection and sink state" },
+	{ "histograms", false, "the probes' latency and size histograms" },
 	{ "reload", true, "re-read the configuration (like SIGHUP)" },
 	{ "apply", true, "choose, plan and apply the profile now" },
 	{ "revert", true, "restore the originals from the journal" },

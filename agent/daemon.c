@@ -197,14 +197,8 @@ static void build_metrics(struct daemon *d, struct metric_set *set)
 
 	if (!inst)
 		return;
-	if (d->col.ctxsw_valid)
-		metric_add(inst, "ContextSwitchesPerSecond", UNIT_COUNT_PER_SECOND,
-			   d->col.ctxsw_per_s);
-	/*
-	 * PROBES: the probes' own entities and metrics (interfaces, block
-	 * devices, latencies) are added here, and only here:
-	 * probes_collect(d->probes, set);
-	 */
+	/* The probes' metrics: context switches, latencies, block devices, TCP. */
+	probes_collect(d->probes, set);
 	cpuwatch_add_metrics(&d->cpu, inst);
 	add_tuning_metrics(d, inst);
 	ena_collect(&d->ena, &d->opts->paths, util_now_mono_ms(), set);
@@ -459,6 +453,10 @@ static int handle_request(void *ctx, const struct ctl_command *cmd, struct json_
 	if (strcmp(cmd->name, "status") == 0) {
 		*result = status_json(d);
 		return 0;
+	}
+	if (strcmp(cmd->name, "histograms") == 0) {
+		*result = probes_histograms_json(d->probes);
+		return *result ? 0 : -ENOMEM;
 	}
 	if (strcmp(cmd->name, "reload") == 0) {
 		int ret = reload(d, msg, msgsize);

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "exitcodes.h"
+#include "hist.h"
 #include "identity.h"
 #include "log.h"
 #include "profile.h"
@@ -45,7 +46,8 @@ static const struct command commands[] = {
 	  "Runs in the foreground, as systemd (Type=notify) starts it; logs go to stderr.\n"
 	  "SIGHUP reloads the configuration, SIGTERM stops. With --check-config, validate\n"
 	  "the configuration and exit (0 when valid, 4 when not)." },
-	{ "status", cmd_status, OPT_JSON | OPT_RUNTIME_DIR, 0, 0, "status [--json]",
+	{ "status", cmd_status, OPT_JSON | OPT_RUNTIME_DIR | OPT_HISTOGRAMS, 0, 0,
+	  "status [--json] [--histograms]",
 	  "show what the running daemon sees and does",
 	  "Asks the running daemon for its state: identity, profile, probes, collection,\n"
 	  "metrics sink, configuration. Exits 3 when no daemon answers." },
@@ -114,6 +116,7 @@ static const struct option long_options[] = {
 	{ "log-level", required_argument, NULL, 'l' },
 	{ "no-imds", no_argument, NULL, 'N' },
 	{ "dry-run", no_argument, NULL, 'D' },
+	{ "histograms", no_argument, NULL, 'H' },
 	{ "profile", required_argument, NULL, 'P' },
 	{ "profile-dir", required_argument, NULL, 'p' },
 	{ "once", no_argument, NULL, 'o' },
@@ -138,6 +141,8 @@ static const struct {
 	{ OPT_LOG_LEVEL, "  --log-level LEVEL      error, warn, info or debug (overrides log_level)\n" },
 	{ OPT_CHECK_CONFIG, "  --check-config         validate the configuration and exit\n" },
 	{ OPT_DRY_RUN, "  --dry-run              print the plan, write nothing\n" },
+	{ OPT_HISTOGRAMS, "  --histograms           the probes' histograms of the last interval, as\n"
+			  "                         biolatency, runqlat and tcprtt print them\n" },
 	{ OPT_PROFILE, "  --profile NAME         use profile NAME instead of matching the instance type\n" },
 	{ OPT_PROFILE_DIR, "  --profile-dir DIR      shipped profiles and match.conf (default "
 			   PERFAGENT_PROFILEDIR ")\n" },
@@ -212,6 +217,7 @@ static unsigned int option_bit(int opt)
 	case 'l': return OPT_LOG_LEVEL;
 	case 'N': return OPT_NO_IMDS;
 	case 'D': return OPT_DRY_RUN;
+	case 'H': return OPT_HISTOGRAMS;
 	case 'P': return OPT_PROFILE;
 	case 'p': return OPT_PROFILE_DIR;
 	case 'o': return OPT_ONCE;
@@ -233,6 +239,7 @@ static int apply_option(struct cli *cli, int opt, const char *arg)
 	case 'C': cli->check_config = true; return 0;
 	case 'N': cli->no_imds = true; return 0;
 	case 'D': cli->dry_run = true; return 0;
+	case 'H': cli->histograms = true; return 0;
 	case 'o': cli->once = true; return 0;
 	case 'F': cli->format = arg; return 0;
 	case 'i': cli->interval = arg; return 0;
@@ -397,12 +404,14 @@ static int request(struct cli *cli, const char *cmd, struct json_object **result
 static int cmd_status(struct cli *cli)
 {
 	struct json_object *status;
-	int ret = request(cli, "status", &status);
+	int ret = request(cli, cli->histograms ? "histograms" : "status", &status);
 
 	if (ret)
 		return ret;
 	if (cli->json)
 		cli_print_json(status);
+	else if (cli->histograms)
+		hist_print_json(status, stdout);
 	else
 		status_print(status, stdout);
 	json_object_put(status);

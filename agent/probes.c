@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * eBPF probes: a table of probes, each with its own start (open the
- * skeleton, keep the programs of one attach kind, load, attach), stop and
- * read. The generic part tries tp_btf, then raw_tp, turns failures into
- * reasons and keeps the status that `perfagent status` shows.
- *
- * Adding a probe: its bpf/<name>.bpf.c with a tp_btf/ and a raw_tp/ program
- * per tracepoint, its start/stop/read below, one entry in probe_table and
- * one member in struct probe_counters.
+ * eBPF probes: a table of probes (agent/probe_*.c), each its own BPF object,
+ * started, stopped, read and collected on its own. This file is the generic
+ * part: it picks tp_btf or raw_tp for each program, loads, attaches each
+ * program by itself, turns failures into reasons, keeps the status that
+ * `perfagent status` shows, and times the collection intervals.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,131 +13,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 
 #include "log.h"
-#include "probes.h"
+#include "probe_priv.h"
 #include "util.h"
 
-#include "bpf/sched.h"
-#include "sched.skel.h"
-
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
-#define REASON_MAX 256
 
-struct probe;
-
-/*
- * start() opens the probe's BPF object, calls probe_keep_programs() on it,
- * loads and attaches it and stores it in pr->obj; it returns 0 or a negative
- * errno and leaves nothing loaded on failure. stop() destroys what start()
- * made. read() fills the probe's member of struct probe_counters.
- */
-struct probe_ops {
-	const char *name;
-	const char *tracepoints;	/* what it attaches to, for messages */
-	int (*start)(struct probe *pr, enum probe_attach how);
-	void (*stop)(struct probe *pr);
-	int (*read)(const struct probe *pr, struct probe_counters *out);
-};
-
-struct probe {
-	const struct probe_ops *ops;
-	void *obj;			/* the probe's skeleton while running */
-	struct probe_status status;
-	char reason[REASON_MAX];	/* status.reason points here or is NULL */
-};
-
-static bool has_prefix(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/*
- * Turns autoload off for the programs of the other attach kind: raw_tp
- * programs when attaching with tp_btf, tp_btf programs otherwise. Programs
- * of any other kind are left alone.
- */
-static void probe_keep_programs(struct bpf_object *obj, enum probe_attach how)
-{
-	struct bpf_program *prog;
-
-	bpf_object__for_each_program(prog, obj) {
-		const char *sec = bpf_program__section_name(prog);
-		bool raw = has_prefix(sec, "raw_tp/") ||
-			   has_prefix(sec, "raw_tracepoint/");
-		bool btf = has_prefix(sec, "tp_btf/");
-
-		if ((how == PROBE_ATTACH_TP_BTF && raw) ||
-		    (how == PROBE_ATTACH_RAW_TP && btf))
-			bpf_program__set_autoload(prog, false);
-	}
-}
-
-/* sched: context switches, from sched/sched_switch. */
-
-static int sched_start(struct probe *pr, enum probe_attach how)
-{
-	struct sched_bpf *skel;
-	int err;
-
-	skel = sched_bpf__open();
-	if (!skel)
-		return errno ? -errno : -ENOMEM;
-	probe_keep_programs(skel->obj, how);
-	err = sched_bpf__load(skel);
-	if (err)
-		goto fail;
-	err = sched_bpf__attach(skel);
-	if (err)
-		goto fail;
-	pr->obj = skel;
-	return 0;
-fail:
-	sched_bpf__destroy(skel);
-	return err;
-}
-
-static void sched_stop(struct probe *pr)
-{
-	sched_bpf__destroy(pr->obj);
-	pr->obj = NULL;
-}
-
-static int sched_read(const struct probe *pr, struct probe_counters *out)
-{
-	const struct sched_bpf *skel = pr->obj;
-	struct sched_counters *vals;
-	int ncpus = libbpf_num_possible_cpus();
-	__u32 key = 0;
-	int err;
-
-	if (ncpus < 0)
-		return ncpus;
-	vals = calloc(ncpus, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	err = bpf_map__lookup_elem(skel->maps.sched_counters, &key, sizeof(key),
-				   vals, ncpus * sizeof(*vals), 0);
-	if (err)
-		goto out;
-	for (int cpu = 0; cpu < ncpus; cpu++)
-		out->sched.context_switches += vals[cpu].context_switches;
-	out->sched.valid = true;
-out:
-	free(vals);
-	return err;
-}
-
-static const struct probe_ops probe_table[] = {
-	{
-		.name = "sched",
-		.tracepoints = "sched/sched_switch",
-		.start = sched_start,
-		.stop = sched_stop,
-		.read = sched_read,
-	},
+static const struct probe_ops *const probe_table[] = {
+	&probe_sched_ops,
+	&probe_block_ops,
+	&probe_tcp_ops,
 };
 
 #define PROBES_N ARRAY_SIZE(probe_table)
@@ -149,7 +35,7 @@ struct probes {
 	struct probe probe[PROBES_N];
 };
 
-/* Generic part. */
+/* Generic part: messages and status. */
 
 static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt,
 			   va_list ap)
@@ -213,9 +99,8 @@ static void probe_set(struct probe *pr, enum probe_state state,
 		probe_log(pr);
 }
 
-/* Puts why start() failed with err in words an engineer can act on. */
-static void probe_reason(const struct probe *pr, int err, char *buf,
-			 size_t size)
+/* Puts why loading failed with err in words an engineer can act on. */
+static void load_reason(int err, char *buf, size_t size)
 {
 	char msg[128];
 
@@ -229,44 +114,286 @@ static void probe_reason(const struct probe *pr, int err, char *buf,
 		snprintf(buf, size, "kernel has no BTF at %s", VMLINUX_BTF);
 		return;
 	}
-	if (err == -ENOENT || err == -ESRCH) {
-		snprintf(buf, size, "tracepoint %s missing", pr->ops->tracepoints);
-		return;
-	}
 	libbpf_strerror(err, msg, sizeof(msg));
-	snprintf(buf, size, "load or attach failed: %s (error %d; log level "
-		 "debug shows libbpf's explanation)", msg, err);
+	snprintf(buf, size, "load failed: %s (error %d; log level debug shows "
+		 "libbpf's explanation)", msg, err);
 }
 
-/* Starts pr with tp_btf, or failing that raw_tp, and records the outcome. */
-static void probe_start(struct probe *pr)
+/* Appends "; " (when not first) and a formatted note to buf. */
+__attribute__((format(printf, 3, 4)))
+static void note_add(char *buf, size_t size, const char *fmt, ...)
 {
-	char btf_why[REASON_MAX], why[REASON_MAX + 32];
+	size_t len = strlen(buf);
+	va_list ap;
+
+	if (len && len + 2 < size) {
+		strcpy(buf + len, "; ");
+		len += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf + len, size - len, fmt, ap);
+	va_end(ap);
+}
+
+/* Lifecycle of one probe. */
+
+static struct bpf_program *find_prog(struct bpf_object *obj, const char *kind,
+				     const char *tracepoint)
+{
+	size_t n = strlen(kind);
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		const char *sec = bpf_program__section_name(prog);
+
+		if (strncmp(sec, kind, n) == 0 && sec[n] == '/' &&
+		    strcmp(sec + n + 1, tracepoint) == 0)
+			return prog;
+	}
+	return NULL;
+}
+
+static bool btf_has_tracepoint(const struct btf *btf, const char *tracepoint)
+{
+	char name[PROBE_TP_MAX + 16];
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tracepoint);
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0;
+}
+
+/* Why part i is not on tp_btf ("" when it is, or raw_tp was asked for). */
+static void part_note(struct probe *pr, size_t i, enum probe_attach how,
+		      bool has_btf_prog, bool has_raw_prog)
+{
+	char *note = pr->part_note[i];
+	size_t size = sizeof(pr->part_note[i]);
+
+	note[0] = '\0';
+	if (pr->part_attach[i] == PROBE_ATTACH_TP_BTF)
+		return;
+	if (how != PROBE_ATTACH_TP_BTF) {
+		if (!has_raw_prog)
+			snprintf(note, size, "needs tp_btf");
+		return;
+	}
+	if (has_btf_prog)
+		snprintf(note, size, "no BTF type btf_trace_%s%s", pr->target[i],
+			 has_raw_prog ? "" : " (only tp_btf can give it)");
+}
+
+/*
+ * Picks part i's program for attach kind how (tp_btf when asked and the
+ * kernel's BTF has the tracepoint, else raw_tp) and turns autoload off for
+ * the other. Records the pick and, when it is not tp_btf, why.
+ */
+static void part_choose(struct probe *pr, size_t i, enum probe_attach how,
+			const struct btf *btf)
+{
+	const char *tp = pr->ops->parts[i].tracepoint, *target = pr->target[i];
+	struct bpf_program *on_btf = find_prog(pr->obj, "tp_btf", tp);
+	struct bpf_program *on_raw = find_prog(pr->obj, "raw_tp", tp);
+	bool btf_ok = on_btf && how == PROBE_ATTACH_TP_BTF &&
+		      btf_has_tracepoint(btf, target);
+
+	pr->part_attach[i] = btf_ok ? PROBE_ATTACH_TP_BTF :
+			     on_raw ? PROBE_ATTACH_RAW_TP : PROBE_ATTACH_NONE;
+	if (on_btf)
+		bpf_program__set_autoload(on_btf, btf_ok);
+	if (on_raw)
+		bpf_program__set_autoload(on_raw, !btf_ok);
+	if (btf_ok && strcmp(target, tp) != 0)
+		bpf_program__set_attach_target(on_btf, 0, target);
+	part_note(pr, i, how, on_btf, on_raw);
+}
+
+/* Attaches part i's chosen program; on failure the part is off. */
+static void part_attach(struct probe *pr, size_t i)
+{
+	enum probe_attach how = pr->part_attach[i];
+	const char *tp = pr->ops->parts[i].tracepoint;
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	char msg[64];
+
+	prog = find_prog(pr->obj, how == PROBE_ATTACH_TP_BTF ? "tp_btf" : "raw_tp",
+			 tp);
+	link = how == PROBE_ATTACH_TP_BTF ? bpf_program__attach(prog) :
+	       bpf_program__attach_raw_tracepoint(prog, pr->target[i]);
+	if (link) {
+		pr->links[i] = link;
+		return;
+	}
+	pr->part_attach[i] = PROBE_ATTACH_NONE;
+	if (errno == ENOENT) {
+		snprintf(pr->part_note[i], sizeof(pr->part_note[i]),
+			 "tracepoint %s not found", pr->target[i]);
+		return;
+	}
+	libbpf_strerror(-errno, msg, sizeof(msg));
+	snprintf(pr->part_note[i], sizeof(pr->part_note[i]), "attach failed: %s",
+		 msg);
+}
+
+static void probe_detach(struct probe *pr)
+{
+	for (size_t i = 0; i < pr->ops->n_parts; i++) {
+		bpf_link__destroy(pr->links[i]);
+		pr->links[i] = NULL;
+		pr->part_attach[i] = PROBE_ATTACH_NONE;
+	}
+	bpf_object__close(pr->obj);
+	pr->obj = NULL;
+}
+
+/*
+ * The outcome of the attach step: the probe's attach kind, notes about the
+ * parts not on tp_btf in why, and -ENOENT when a required part, or every
+ * part, is off.
+ */
+static int probe_outcome(struct probe *pr, enum probe_attach *attach,
+			 char *why, size_t size)
+{
+	bool on_btf = false, on_raw = false, lost = false;
+
+	for (size_t i = 0; i < pr->ops->n_parts; i++) {
+		const struct probe_part *part = &pr->ops->parts[i];
+		enum probe_attach a = pr->part_attach[i];
+
+		on_btf |= a == PROBE_ATTACH_TP_BTF;
+		on_raw |= a == PROBE_ATTACH_RAW_TP;
+		if (a == PROBE_ATTACH_NONE) {
+			lost |= part->required;
+			note_add(why, size, "%s missing (no %s): %s", part->tracepoint,
+				 part->gives, pr->part_note[i]);
+		} else if (pr->part_note[i][0]) {
+			note_add(why, size, "%s on raw_tp: %s", part->tracepoint,
+				 pr->part_note[i]);
+		}
+	}
+	*attach = on_btf && on_raw ? PROBE_ATTACH_MIXED :
+		  on_btf ? PROBE_ATTACH_TP_BTF : PROBE_ATTACH_RAW_TP;
+	return lost || !(on_btf || on_raw) ? -ENOENT : 0;
+}
+
+/* One attempt at starting pr with attach kind how. */
+static int probe_try(struct probe *pr, enum probe_attach how,
+		     const struct btf *btf, enum probe_attach *attach,
+		     char *why, size_t size)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = pr->ops->name);
+	const void *bytes;
+	size_t len;
 	int err;
 
-	err = pr->ops->start(pr, PROBE_ATTACH_TP_BTF);
-	if (!err) {
-		probe_set(pr, PROBE_RUNNING, PROBE_ATTACH_TP_BTF, NULL);
-		return;
+	why[0] = '\0';
+	bytes = pr->ops->elf_bytes(&len);
+	pr->obj = bpf_object__open_mem(bytes, len, &opts);
+	if (!pr->obj) {
+		err = errno ? -errno : -ENOMEM;
+		load_reason(err, why, size);
+		return err;
 	}
-	probe_reason(pr, err, btf_why, sizeof(btf_why));
-	log_debug("probe %s: tp_btf failed (%s); trying raw_tp", pr->ops->name,
-		  btf_why);
+	for (size_t i = 0; i < pr->ops->n_parts; i++)
+		part_choose(pr, i, how, btf);
+	err = bpf_object__load(pr->obj);
+	if (err) {
+		load_reason(err, why, size);
+		goto fail;
+	}
+	for (size_t i = 0; i < pr->ops->n_parts; i++) {
+		if (pr->part_attach[i] != PROBE_ATTACH_NONE)
+			part_attach(pr, i);
+	}
+	err = probe_outcome(pr, attach, why, size);
+	if (!err)
+		return 0;
+fail:
+	probe_detach(pr);
+	return err;
+}
 
-	err = pr->ops->start(pr, PROBE_ATTACH_RAW_TP);
+/*
+ * Starts pr with tp_btf, or failing that raw_tp; why says what is missing
+ * or on raw_tp. Returns 0 or the last attempt's error.
+ */
+static int probe_attempts(struct probe *pr, const struct btf *btf,
+			  enum probe_attach *attach, char *why, size_t size)
+{
+	char btf_why[PROBE_REASON_MAX], raw_why[PROBE_REASON_MAX];
+	int err, btf_err;
+
+	if (pr->only_raw_tp)
+		return probe_try(pr, PROBE_ATTACH_RAW_TP, btf, attach, why, size);
+	err = probe_try(pr, PROBE_ATTACH_TP_BTF, btf, attach, btf_why,
+			sizeof(btf_why));
+	if (!err || err == -EPERM) {
+		snprintf(why, size, "%s", btf_why);
+		return err;
+	}
+	log_debug("probe %s: with tp_btf: %s; trying raw_tp", pr->ops->name,
+		  btf_why);
+	btf_err = err;
+	err = probe_try(pr, PROBE_ATTACH_RAW_TP, btf, attach, raw_why,
+			sizeof(raw_why));
+	/* A missing tracepoint is said best by the first attempt. */
+	if (err && (btf_err == -ENOENT || strcmp(btf_why, raw_why) == 0))
+		snprintf(why, size, "%s", btf_why);
+	else if (err)
+		snprintf(why, size, "with tp_btf: %.170s; with raw_tp: %.170s",
+			 btf_why, raw_why);
+	else
+		snprintf(why, size, "tp_btf not usable: %.200s%s%.150s", btf_why,
+			 raw_why[0] ? "; " : "", raw_why);
+	return err;
+}
+
+/* The probe's own set-up once attached; undoes the attach on failure. */
+static int probe_setup(struct probe *pr, const struct btf *btf, char *why,
+		       size_t size)
+{
+	int err;
+
+	pr->state = NULL;
+	pr->note[0] = '\0';
+	err = pr->ops->init(pr, btf);
 	if (!err) {
-		snprintf(why, sizeof(why), "tp_btf not usable: %s", btf_why);
-		probe_set(pr, PROBE_RUNNING, PROBE_ATTACH_RAW_TP, why);
+		if (pr->note[0])
+			note_add(why, size, "%s", pr->note);
+		return 0;
+	}
+	pr->ops->fini(pr);
+	pr->state = NULL;
+	probe_detach(pr);
+	snprintf(why, size, "cannot set up: %s", strerror(-err));
+	return err;
+}
+
+/* Starts pr and records the outcome in its status. */
+static void probe_start(struct probe *pr, const struct btf *btf)
+{
+	char why[PROBE_REASON_MAX];
+	enum probe_attach attach;
+	int err;
+
+	err = probe_attempts(pr, btf, &attach, why, sizeof(why));
+	if (!err)
+		err = probe_setup(pr, btf, why, sizeof(why));
+	if (err) {
+		probe_set(pr, PROBE_NOT_RUNNING, PROBE_ATTACH_NONE, why);
 		return;
 	}
-	probe_reason(pr, err, why, sizeof(why));
-	probe_set(pr, PROBE_NOT_RUNNING, PROBE_ATTACH_NONE, why);
+	pr->started_ms = util_now_mono_ms();
+	pr->collected_ms = 0;
+	probe_set(pr, PROBE_RUNNING, attach, why[0] ? why : NULL);
 }
 
 static void probe_stop(struct probe *pr)
 {
-	if (pr->status.state == PROBE_RUNNING)
-		pr->ops->stop(pr);
+	if (pr->status.state != PROBE_RUNNING)
+		return;
+	pr->ops->fini(pr);
+	pr->state = NULL;
+	probe_detach(pr);
 }
 
 static bool name_listed(const char *name, const char *const *list)
@@ -288,11 +415,14 @@ struct probes *probes_new(void)
 	for (size_t i = 0; i < PROBES_N; i++) {
 		struct probe *pr = &p->probe[i];
 
-		pr->ops = &probe_table[i];
+		pr->ops = probe_table[i];
 		pr->status.name = pr->ops->name;
 		pr->status.state = PROBE_NOT_RUNNING;
 		snprintf(pr->reason, sizeof(pr->reason), "not started yet");
 		pr->status.reason = pr->reason;
+		for (size_t j = 0; j < pr->ops->n_parts; j++)
+			snprintf(pr->target[j], sizeof(pr->target[j]), "%s",
+				 pr->ops->parts[j].tracepoint);
 	}
 	return p;
 }
@@ -309,7 +439,7 @@ void probes_free(struct probes *p)
 bool probes_name_known(const char *name)
 {
 	for (size_t i = 0; name && i < PROBES_N; i++) {
-		if (strcmp(name, probe_table[i].name) == 0)
+		if (strcmp(name, probe_table[i]->name) == 0)
 			return true;
 	}
 	return false;
@@ -324,12 +454,15 @@ const char *probes_known_names(void)
 		return names;
 	for (size_t i = 0; i < PROBES_N && len < sizeof(names); i++)
 		len += snprintf(names + len, sizeof(names) - len, "%s%s",
-				i ? ", " : "", probe_table[i].name);
+				i ? ", " : "", probe_table[i]->name);
 	return names;
 }
 
 void probes_configure(struct probes *p, const char *const *disabled)
 {
+	struct btf *btf = NULL;
+	bool btf_tried = false;
+
 	for (size_t i = 0; i < PROBES_N; i++) {
 		struct probe *pr = &p->probe[i];
 
@@ -337,10 +470,18 @@ void probes_configure(struct probes *p, const char *const *disabled)
 			probe_stop(pr);
 			probe_set(pr, PROBE_DISABLED, PROBE_ATTACH_NONE,
 				  "disabled in config");
-		} else if (pr->status.state != PROBE_RUNNING) {
-			probe_start(pr);
+			continue;
 		}
+		if (pr->status.state == PROBE_RUNNING)
+			continue;
+		/* Parsed once per call, only when something starts. */
+		if (!btf_tried) {
+			btf = btf__load_vmlinux_btf();
+			btf_tried = true;
+		}
+		probe_start(pr, btf);
 	}
+	btf__free(btf);
 }
 
 int probes_read(struct probes *p, struct probe_counters *out)
@@ -349,10 +490,10 @@ int probes_read(struct probes *p, struct probe_counters *out)
 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < PROBES_N; i++) {
-		const struct probe *pr = &p->probe[i];
+		struct probe *pr = &p->probe[i];
 		int err;
 
-		if (pr->status.state != PROBE_RUNNING)
+		if (pr->status.state != PROBE_RUNNING || !pr->ops->read)
 			continue;
 		err = pr->ops->read(pr, out);
 		if (err) {
@@ -363,6 +504,96 @@ int probes_read(struct probes *p, struct probe_counters *out)
 		}
 	}
 	return ret;
+}
+
+int probes_collect(struct probes *p, struct metric_set *set)
+{
+	uint64_t now = util_now_mono_ms();
+	int ret = 0;
+
+	for (size_t i = 0; i < PROBES_N; i++) {
+		struct probe *pr = &p->probe[i];
+		uint64_t since;
+		int err;
+
+		if (pr->status.state != PROBE_RUNNING)
+			continue;
+		since = pr->collected_ms ? pr->collected_ms : pr->started_ms;
+		pr->last_seconds = (now - since) / 1000.0;
+		err = pr->ops->collect(pr, set, pr->last_seconds);
+		pr->collected_ms = now;
+		if (err) {
+			log_warn("probe %s: cannot collect its metrics: %s",
+				 pr->ops->name, strerror(-err));
+			if (!ret)
+				ret = err;
+		}
+	}
+	return ret;
+}
+
+struct json_object *probes_histograms_json(struct probes *p)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *hists = json_object_new_array();
+	struct json_object *counters = json_object_new_array();
+	uint64_t now = util_now_mono_ms();
+	int err = 0;
+
+	if (!root || !hists || !counters)
+		goto fail;
+	json_object_object_add(root, "histograms", hists);
+	json_object_object_add(root, "counters", counters);
+	for (size_t i = 0; i < PROBES_N && !err; i++) {
+		struct probe *pr = &p->probe[i];
+		struct hist_meta base = { .probe = pr->ops->name };
+
+		if (pr->status.state != PROBE_RUNNING)
+			continue;
+		base.span = pr->collected_ms ? "interval" : "since start";
+		base.seconds = pr->collected_ms ? pr->last_seconds :
+			       (now - pr->started_ms) / 1000.0;
+		err = pr->ops->histograms(pr, &base, hists, counters);
+	}
+	if (!err)
+		return root;
+	log_warn("cannot make the histograms: %s", strerror(-err));
+	json_object_put(root);
+	return NULL;
+fail:
+	json_object_put(root);
+	json_object_put(hists);
+	json_object_put(counters);
+	return NULL;
+}
+
+int probes_retarget(struct probes *p, const char *probe, const char *tracepoint,
+		    const char *target)
+{
+	for (size_t i = 0; i < PROBES_N; i++) {
+		struct probe *pr = &p->probe[i];
+
+		if (strcmp(pr->ops->name, probe) != 0)
+			continue;
+		for (size_t j = 0; j < pr->ops->n_parts; j++) {
+			if (strcmp(pr->ops->parts[j].tracepoint, tracepoint) != 0)
+				continue;
+			snprintf(pr->target[j], sizeof(pr->target[j]), "%s", target);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int probes_only_raw_tp(struct probes *p, const char *probe, bool only)
+{
+	for (size_t i = 0; i < PROBES_N; i++) {
+		if (strcmp(p->probe[i].ops->name, probe) == 0) {
+			p->probe[i].only_raw_tp = only;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 size_t probes_count(void)
@@ -395,6 +626,8 @@ const char *probe_attach_name(enum probe_attach attach)
 		return "tp_btf";
 	case PROBE_ATTACH_RAW_TP:
 		return "raw_tp";
+	case PROBE_ATTACH_MIXED:
+		return "tp_btf+raw_tp";
 	case PROBE_ATTACH_NONE:
 		break;
 	}
@@ -403,21 +636,50 @@ const char *probe_attach_name(enum probe_attach attach)
 
 static struct json_object *json_string_or_null(const char *s)
 {
-	return s ? json_object_new_string(s) : NULL;
+	return s && *s ? json_object_new_string(s) : NULL;
 }
 
-static struct json_object *status_json(const struct probe_status *st)
+static struct json_object *programs_json(const struct probe *pr)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *arr = json_object_new_array();
+	bool running = pr->status.state == PROBE_RUNNING;
 
-	if (!o)
+	for (size_t i = 0; arr && running && i < pr->ops->n_parts; i++) {
+		struct json_object *o = json_object_new_object();
+		enum probe_attach a = pr->part_attach[i];
+
+		if (probe_json_append(arr, o)) {
+			json_object_put(arr);
+			return NULL;
+		}
+		json_object_object_add(o, "tracepoint",
+				       json_object_new_string(pr->target[i]));
+		json_object_object_add(o, "attach",
+				       json_string_or_null(probe_attach_name(a)));
+		json_object_object_add(o, "missing", a == PROBE_ATTACH_NONE ?
+				       json_string_or_null(pr->part_note[i]) : NULL);
+	}
+	return arr;
+}
+
+static struct json_object *status_json(const struct probe *pr)
+{
+	const struct probe_status *st = &pr->status;
+	struct json_object *o = json_object_new_object();
+	struct json_object *programs = programs_json(pr);
+
+	if (!o || !programs) {
+		json_object_put(o);
+		json_object_put(programs);
 		return NULL;
+	}
 	json_object_object_add(o, "name", json_object_new_string(st->name));
 	json_object_object_add(o, "state",
 			       json_object_new_string(probe_state_name(st->state)));
 	json_object_object_add(o, "attach",
 			       json_string_or_null(probe_attach_name(st->attach)));
 	json_object_object_add(o, "reason", json_string_or_null(st->reason));
+	json_object_object_add(o, "programs", programs);
 	return o;
 }
 
@@ -426,10 +688,7 @@ struct json_object *probes_status_json(const struct probes *p)
 	struct json_object *arr = json_object_new_array();
 
 	for (size_t i = 0; arr && i < PROBES_N; i++) {
-		struct json_object *o = status_json(&p->probe[i].status);
-
-		if (!o || json_object_array_add(arr, o) != 0) {
-			json_object_put(o);
+		if (probe_json_append(arr, status_json(&p->probe[i]))) {
 			json_object_put(arr);
 			return NULL;
 		}

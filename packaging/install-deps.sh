@@ -6,9 +6,10 @@ set -eu
 what=${1:-build}
 
 deb_build="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcurl4-openssl-dev libjson-c-dev pkg-config"
-deb_test="$deb_build libcmocka-dev python3 iproute2 procps util-linux"
+# nftables: the probe tests drop TCP segments in a private network namespace.
+deb_test="$deb_build libcmocka-dev python3 iproute2 procps util-linux nftables"
 rpm_build="make gcc clang llvm bpftool libbpf-devel elfutils-libelf-devel zlib-devel libcurl-devel json-c-devel pkgconf-pkg-config"
-rpm_test="$rpm_build libcmocka-devel python3 iproute procps-ng util-linux"
+rpm_test="$rpm_build libcmocka-devel python3 iproute procps-ng util-linux nftables"
 
 case "$what" in
 build | test) ;;

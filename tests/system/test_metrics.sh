@@ -90,9 +90,9 @@ write_conf 'emf_namespace = PerfAgentTest' 'emf_log_group = /perfagent/test'
 python3 "$checker" check "$tmp/once.emf" >/dev/null || fail "metrics --once output is not valid EMF"
 grep -q '"Namespace":"PerfAgentTest"' "$tmp/once.emf" || fail "namespace not from the config"
 grep -q '"LogGroupName":"/perfagent/test"' "$tmp/once.emf" || fail "log group not from the config"
-grep -q '"ContextSwitchesPerSecond":' "$tmp/once.emf" || fail "no context switches: $(cat "$tmp/once.emf")"
+grep -q '"ContextSwitches":' "$tmp/once.emf" || fail "no context switches: $(cat "$tmp/once.emf")"
 "$PERFAGENT" metrics --once --interval 1 --config "$conf" --state-dir "$state" >"$tmp/once.txt"
-grep -Eq '^instance +ContextSwitchesPerSecond +[0-9.]+ +Count/Second$' "$tmp/once.txt" ||
+grep -Eq '^instance +ContextSwitches +[0-9.]+ +Count/Second$' "$tmp/once.txt" ||
 	fail "metrics table: $(cat "$tmp/once.txt")"
 pass "metrics --once prints valid EMF (configured namespace and log group) and a table"
 
@@ -113,7 +113,7 @@ every_run_whole
 # The instance's document, plus one per interface and block device.
 [ "$(rep '"InstanceId,InstanceType" in j["dimension_sets"] and set(j["dimension_sets"]) <= {"InstanceId,InstanceType", "InstanceId,InstanceType,Interface", "InstanceId,InstanceType,Device", "InstanceId,InstanceType,Device,VolumeId"}')" = True ] ||
 	fail "dimensions: $(rep 'j["dimension_sets"]')"
-for m in ContextSwitchesPerSecond TuningKnobsApplied TuningKnobsSkipped TuningKnobsFailed \
+for m in ContextSwitches TuningKnobsApplied TuningKnobsSkipped TuningKnobsFailed \
 	SinkDocumentsSent SinkBytesSent SinkDocumentsQueued SinkDocumentsDropped SinkReconnects \
 	SinkLastAcceptedAge; do
 	[ "$(rep "'$m' in j['metrics']")" = True ] || fail "metric $m missing: $(rep 'j["metrics"]')"

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * sched probe (bpf/sched.bpf.c): context switches, and run-queue latency
+ * per CPU and for the host, from the scheduler's own per-task accounting
+ * of run-queue waits. The per-CPU array is read once per interval; each
+ * CPU's histogram is differenced with its copy from the previous interval,
+ * then summed for the host.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "probe_priv.h"
+#include "util.h"
+
+#include "bpf/sched.h"
+#include "sched.skel.h"
+
+#define SCHEDSTAT "/proc/self/schedstat"
+
+static const struct probe_part sched_parts[] = {
+	{ "sched_switch", "context switches nor run-queue latency", true },
+};
+
+struct sched_state {
+	struct bpf_map *stats;
+	int ncpus;
+	struct sched_stats *now;	/* per CPU, as last read */
+	struct sched_stats *prev;	/* per CPU, at the last collect */
+	struct hist *interval;		/* per CPU, the interval's waits */
+	struct hist host;		/* their sum */
+	uint64_t switches;		/* in the interval */
+	bool runq;			/* the kernel times run-queue waits */
+};
+
+static void sched_fini(struct probe *pr)
+{
+	struct sched_state *st = pr->state;
+
+	if (!st)
+		return;
+	free(st->now);
+	free(st->prev);
+	free(st->interval);
+	free(st);
+}
+
+/*
+ * Whether the kernel keeps per-task run-queue delays (CONFIG_SCHED_INFO):
+ * then /proc/self/schedstat exists and counts this process's arrivals on
+ * a CPU, at least one by now.
+ */
+static bool runq_kept(void)
+{
+	unsigned long long run_ns, wait_ns, arrivals = 0;
+	char line[128];
+
+	if (util_read_line(SCHEDSTAT, line, sizeof(line)) <= 0 ||
+	    sscanf(line, "%llu %llu %llu", &run_ns, &wait_ns, &arrivals) != 3)
+		return false;
+	return arrivals > 0;
+}
+
+static int sched_init(struct probe *pr, const struct btf *vmlinux)
+{
+	struct sched_state *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return -ENOMEM;
+	pr->state = st;
+	st->ncpus = libbpf_num_possible_cpus();
+	st->stats = probe_map(pr, "sched_stats");
+	if (st->ncpus <= 0 || !st->stats)
+		return st->ncpus < 0 ? st->ncpus : -ENOENT;
+	st->now = calloc(st->ncpus, sizeof(*st->now));
+	st->prev = calloc(st->ncpus, sizeof(*st->prev));
+	st->interval = calloc(st->ncpus, sizeof(*st->interval));
+	if (!st->now || !st->prev || !st->interval)
+		return -ENOMEM;
+	st->runq = runq_kept();
+	if (!st->runq)
+		snprintf(pr->note, sizeof(pr->note), "no run-queue latency: the "
+			 "kernel keeps no run-queue delays (no %s; CONFIG_SCHED_INFO)",
+			 SCHEDSTAT);
+	return 0;
+}
+
+/* Reads the map into st->now. */
+static int sched_fetch(struct sched_state *st)
+{
+	return probe_read_percpu(st->stats, st->now, sizeof(*st->now), st->ncpus);
+}
+
+/* The interval from the last collect to the last fetch, per CPU and host. */
+static void sched_interval(struct sched_state *st)
+{
+	memset(&st->host, 0, sizeof(st->host));
+	st->switches = 0;
+	for (int cpu = 0; cpu < st->ncpus; cpu++) {
+		const struct sched_stats *now = &st->now[cpu], *prev = &st->prev[cpu];
+
+		hist_delta(&st->interval[cpu], &now->runq_latency,
+			   &prev->runq_latency);
+		hist_merge(&st->host, &st->interval[cpu]);
+		if (now->context_switches > prev->context_switches)
+			st->switches += now->context_switches - prev->context_switches;
+	}
+}
+
+static int sched_read(struct probe *pr, struct probe_counters *out)
+{
+	struct sched_state *st = pr->state;
+	int err = sched_fetch(st);
+
+	if (err)
+		return err;
+	for (int cpu = 0; cpu < st->ncpus; cpu++)
+		out->sched.context_switches += st->now[cpu].context_switches;
+	out->sched.valid = true;
+	return 0;
+}
+
+static bool runq_measured(const struct probe *pr)
+{
+	return ((struct sched_state *)pr->state)->runq;
+}
+
+static int sched_collect(struct probe *pr, struct metric_set *set,
+			 double seconds)
+{
+	struct sched_state *st = pr->state;
+	struct metric_entity *e;
+	uint64_t worst = 0;
+	int err;
+
+	err = sched_fetch(st);
+	if (err)
+		return err;
+	sched_interval(st);
+	memcpy(st->prev, st->now, st->ncpus * sizeof(*st->now));
+	e = metric_set_entity(set, ENTITY_INSTANCE, "");
+	if (!e)
+		return -ENOMEM;
+	err = metric_add(e, "ContextSwitches", UNIT_COUNT_PER_SECOND,
+			 probe_rate(st->switches, seconds));
+	if (err || !runq_measured(pr))
+		return err;
+	for (int cpu = 0; cpu < st->ncpus; cpu++) {
+		uint64_t p99 = hist_quantile(&st->interval[cpu], 990,
+					     HIST_MIDDLE);
+
+		if (p99 > worst)
+			worst = p99;
+	}
+	err = probe_add_quantiles(e, "RunqLatency", &st->host, UNIT_MICROSECONDS);
+	if (!err && hist_count(&st->host))
+		err = metric_add(e, "RunqLatencyWorstCpuP99", UNIT_MICROSECONDS,
+				 worst);
+	return err;
+}
+
+static int sched_histograms(struct probe *pr, const struct hist_meta *base,
+			    struct json_object *hists, struct json_object *counters)
+{
+	struct sched_state *st = pr->state;
+	char entity[32];
+	int err = 0;
+
+	if (!runq_measured(pr))
+		return 0;
+	if (!pr->collected_ms) {	/* since start: prev is all zero */
+		err = sched_fetch(st);
+		sched_interval(st);
+	}
+	if (!err)
+		err = probe_json_hist(hists, base, "runq_latency",
+				      "run-queue latency", "host", "usecs",
+				      &st->host);
+	for (int cpu = 0; cpu < st->ncpus && !err; cpu++) {
+		if (!hist_count(&st->interval[cpu]))
+			continue;
+		snprintf(entity, sizeof(entity), "cpu %d", cpu);
+		err = probe_json_hist(hists, base, "runq_latency",
+				      "run-queue latency", entity, "usecs",
+				      &st->interval[cpu]);
+	}
+	return err;
+}
+
+const struct probe_ops probe_sched_ops = {
+	.name = "sched",
+	.parts = sched_parts,
+	.n_parts = ARRAY_SIZE(sched_parts),
+	.elf_bytes = sched_bpf__elf_bytes,
+	.init = sched_init,
+	.fini = sched_fini,
+	.read = sched_read,
+	.collect = sched_collect,
+	.histograms = sched_histograms,
+};

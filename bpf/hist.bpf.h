@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * BPF side of the log-linear histogram (layout in hist.h). hist_bucket() is
+ * checked against agent/hist.c's hist_bucket() by tests/unit/test_hist.c,
+ * through BPF_PROG_TEST_RUN on bpf/hist_test.bpf.c.
+ */
+#ifndef PA_BPF_HIST_BPF_H
+#define PA_BPF_HIST_BPF_H
+
+#include "hist.h"
+
+/* Index of the highest set bit of a non-zero 32-bit value, branch-free. */
+static __always_inline __u32 hist_log2_32(__u32 v)
+{
+	__u32 r, s;
+
+	r = (v > 0xffff) << 4;
+	v >>= r;
+	s = (v > 0xff) << 3;
+	v >>= s;
+	r |= s;
+	s = (v > 0xf) << 2;
+	v >>= s;
+	r |= s;
+	s = (v > 0x3) << 1;
+	v >>= s;
+	r |= s;
+	return r | (v >> 1);
+}
+
+static __always_inline __u32 hist_bucket(__u64 v)
+{
+	__u32 h, b;
+
+	if (v >= (1ULL << HIST_MAX_BITS))
+		return HIST_BUCKETS - 1;
+	if (v < HIST_SUBS)
+		return v;
+	h = hist_log2_32(v);
+	b = (h - HIST_SUB_BITS + 1) * HIST_SUBS +
+	    ((v >> (h - HIST_SUB_BITS)) & (HIST_SUBS - 1));
+	return b;
+}
+
+/*
+ * The bucket as an index the verifier accepts: the check is on the very
+ * register used for the access (the asm stops clang from checking a copy).
+ * Never out of range in fact, the check only proves it.
+ */
+#define HIST_INDEX(b, v)						\
+	do {								\
+		b = hist_bucket(v);					\
+		asm volatile("" : "+r"(b));				\
+		if (b >= HIST_BUCKETS)					\
+			b = HIST_BUCKETS - 1;				\
+	} while (0)
+
+/* For per-CPU histograms: this CPU's copy, plain updates. */
+static __always_inline void hist_add(struct hist *h, __u64 v)
+{
+	__u64 b;
+
+	HIST_INDEX(b, v);
+	h->buckets[b]++;
+	h->sum += v;
+	if (v > h->max)
+		h->max = v;
+}
+
+/*
+ * For histograms shared by all CPUs. The max is a plain compare-and-store:
+ * two CPUs racing can lose the larger value (the buckets and the sum are
+ * exact; cmpxchg would need -mcpu=v3).
+ */
+static __always_inline void hist_add_shared(struct hist *h, __u64 v)
+{
+	__u64 b;
+
+	HIST_INDEX(b, v);
+	__sync_fetch_and_add(&h->buckets[b], 1);
+	__sync_fetch_and_add(&h->sum, v);
+	if (v > h->max)
+		h->max = v;
+}
+
+#endif
