@@ -54,3 +54,18 @@ $LAST_OUT"
 	printf '%s\n' "$LAST_OUT" | grep -qE -- "$pattern" || fail "'$*' output lacks '$pattern':
 $LAST_OUT"
 }
+
+# bpf_link_ids PID: the ids of the BPF links PID holds open (its fds).
+bpf_link_ids() {
+	grep -h '^link_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -n
+}
+
+# bpf_links_alive ID...: prints those of the link ids the kernel still has.
+# Other processes' links do not count, so the check holds on a busy host.
+bpf_links_alive() {
+	local id
+	for id in "$@"; do
+		bpftool link show id "$id" >/dev/null 2>&1 && printf '%s ' "$id"
+	done
+	return 0
+}

@@ -60,7 +60,6 @@ pass "status without a daemon exits 3 and says so"
 python3 "$TESTS_DIR/notify_listener.py" "$tmp/notify.sock" "$notify_log" >"$tmp/listener.out" &
 listener_pid=$!
 wait_for 5 grep -q listening "$tmp/listener.out" || fail "notify listener did not start"
-links_before=$(bpftool link show 2>/dev/null | grep -c '^[0-9]' || true)
 start=$(now_ms)
 NOTIFY_SOCKET=$tmp/notify.sock "$PERFAGENT" daemon --config "$conf" --runtime-dir "$run" \
 	--state-dir "$tmp/state" 2>"$tmp/daemon.log" &
@@ -162,6 +161,9 @@ pa status >/dev/null || fail "first daemon lost its socket"
 pass "a second daemon refuses to take the socket"
 
 # SIGTERM: clean exit, socket removed, nothing left attached.
+# The links the daemon holds must all be gone once it has stopped.
+links=$(bpf_link_ids "$daemon_pid")
+[ -n "$links" ] || fail "the daemon holds no BPF link"
 kill -TERM "$daemon_pid"
 start=$(now_ms)
 set +e
@@ -173,6 +175,7 @@ daemon_pid=
 echo "stopped in $(($(now_ms) - start)) ms"
 [ ! -e "$run/perfagent.sock" ] || fail "socket left behind"
 grep -q "STOPPING=1" "$notify_log" || fail "no STOPPING=1"
-links_after=$(bpftool link show 2>/dev/null | grep -c '^[0-9]' || true)
-[ "$links_after" -le "$links_before" ] || fail "BPF links left: $links_before -> $links_after"
+# shellcheck disable=SC2086 # one argument per id
+left=$(bpf_links_alive $links)
+[ -z "$left" ] || fail "BPF links left after stop: $left"
 pass "SIGTERM stops cleanly, socket removed, no BPF links left"

@@ -62,7 +62,6 @@ EOF
 }
 
 printf 'interval = 1\nimds = off\nmode = advise\n' >"$conf"
-links_before=$(bpftool link show 2>/dev/null | grep -c '^[0-9]' || true)
 "$PERFAGENT" daemon --config "$conf" --runtime-dir "$run" --state-dir "$tmp/state" \
 	2>"$tmp/daemon.log" &
 daemon_pid=$!
@@ -168,9 +167,13 @@ got=$(json_get "$tmp/status.json" "sorted((x['name'], x['state']) for x in j['pr
 [ "$(map_eval tcp_stats 1)" = absent ] || fail "tcp maps still held after disable"
 pass "disable_probes = tcp stops that probe only"
 
+# The links the daemon holds must all be gone once it has stopped.
+links=$(bpf_link_ids "$daemon_pid")
+[ -n "$links" ] || fail "the daemon holds no BPF link"
 kill "$daemon_pid"
 wait "$daemon_pid" || true
 daemon_pid=
-links_after=$(bpftool link show 2>/dev/null | grep -c '^[0-9]' || true)
-[ "$links_after" -le "$links_before" ] || fail "BPF links left: $links_before -> $links_after"
+# shellcheck disable=SC2086 # one argument per id
+left=$(bpf_links_alive $links)
+[ -z "$left" ] || fail "BPF links left after stop: $left"
 pass "stopped: no BPF link left"
