@@ -195,16 +195,21 @@ echo "RSS $rss1 kB, then $rss2 kB; $(sink '["dropped"]') dropped"
 stop_checker
 start_checker c6
 wait_for 15 drained || fail "not drained: $(sink '')"
+# The final count: documents are dropped until the stuck agent is gone.
+status_json
+dropped=$(sink '["dropped"]')
 stop_daemon
 sleep 0.3
 stop_checker
 report c5 c6
 [ "$(rep 'j["errors"]')" = 0 ] || fail "invalid documents: $(rep 'j["error_samples"]')"
-dropped=$(sink '["dropped"]')
-[ "$(rep "j['runs'][0]['n_missing'] == $dropped")" = True ] ||
+# Nothing is lost without being counted: every missing document was counted
+# as dropped. A dropped one may still arrive: given up on while it sat in the
+# stuck agent's receive buffer, which the agent read as it shut down.
+[ "$(rep "1 <= j['runs'][0]['n_missing'] <= $dropped")" = True ] ||
 	fail "missing $(rep 'j["runs"][0]["n_missing"]') but $dropped counted as dropped"
 [ "$(rep 'j["runs"][0]["out_of_order"]')" = 0 ] || fail "out of order: $(rep 'j["runs"]')"
-pass "agent that never reads: interval kept, memory flat, exactly the dropped documents missing"
+pass "agent that never reads: interval kept, memory flat, every missing document counted as dropped"
 
 # ---- an agent that closes every connection at once ----
 write_conf 'spool_persist = no'
