@@ -53,6 +53,38 @@ summary() {
 	[ "$PKG_FAILED" -eq 0 ]
 }
 
+# run_part NAME CMD...: runs a sub-test from the top of the tree ($top),
+# its output also in $tmp/NAME.log, and adds the counts of its closing line
+# ("...: N passed, M failed"). Its exit 77 sets skipped=1.
+# shellcheck disable=SC2154 # $top and $tmp are the calling script's
+run_part() {
+	local name=$1 rc line n
+	shift
+	(cd "$top" && "$@") 2>&1 | tee "$tmp/$name.log"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[a-z ]+: [0-9]+ passed, [0-9]+ failed$' "$tmp/$name.log" | tail -1)
+	n=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed.*/\1/p')
+	PKG_PASSED=$((PKG_PASSED + ${n:-0}))
+	n=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
+	PKG_FAILED=$((PKG_FAILED + ${n:-0}))
+	if [ "$rc" -eq 77 ]; then
+		skipped=1
+	elif [ "$rc" -ne 0 ] && [ -z "$line" ]; then
+		bad "$name exited $rc"
+	fi
+}
+
+# finish NAME: the closing line; returns 1 when a check failed, 77 when a
+# part was skipped, else 0 (a test script's last command, so its status).
+finish() {
+	if [ "${skipped:-0}" -eq 1 ]; then
+		echo "$1: $PKG_PASSED passed, $PKG_FAILED failed, 1 skipped"
+		[ "$PKG_FAILED" -eq 0 ] || return 1
+		return 77
+	fi
+	summary "$1"
+}
+
 # documented_keys CONF: the keys a config file documents ("key =" or
 # "#key =" at the start of a line).
 documented_keys() {

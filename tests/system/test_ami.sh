@@ -255,18 +255,7 @@ if [ "${PERFAGENT_AMI_TEST:-}" = full ]; then
 		if make --no-print-directory -C "$top" deb PKGDIR="$pkg" >"$tmp/build.log" 2>&1; then
 			ok "make deb in $((SECONDS - start)) s"
 			deb=$(find "$pkg" -maxdepth 1 -name 'perfagent_*_*.deb' | head -1)
-			(cd "$top" && bash tests/ami/rehearse.sh "$deb") 2>&1 | tee "$tmp/rehearsal.log"
-			rc=${PIPESTATUS[0]}
-			line=$(grep -E '^ami rehearsal: [0-9]+ passed, [0-9]+ failed$' "$tmp/rehearsal.log" | tail -1)
-			n=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed.*/\1/p')
-			PKG_PASSED=$((PKG_PASSED + ${n:-0}))
-			n=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
-			PKG_FAILED=$((PKG_FAILED + ${n:-0}))
-			if [ "$rc" -eq 77 ]; then
-				skipped=1
-			elif [ "$rc" -ne 0 ] && [ -z "$line" ]; then
-				bad "tests/ami/rehearse.sh exited $rc"
-			fi
+			run_part rehearsal bash tests/ami/rehearse.sh "$deb"
 		else
 			tail -60 "$tmp/build.log"
 			bad "make deb"
@@ -274,10 +263,4 @@ if [ "${PERFAGENT_AMI_TEST:-}" = full ]; then
 	fi
 fi
 
-if [ "$skipped" -eq 1 ]; then
-	echo "ami: $PKG_PASSED passed, $PKG_FAILED failed, 1 skipped"
-	[ "$PKG_FAILED" -eq 0 ] || exit 1
-	exit 77
-fi
-echo "ami: $PKG_PASSED passed, $PKG_FAILED failed"
-[ "$PKG_FAILED" -eq 0 ]
+finish ami

@@ -245,24 +245,6 @@ if [ "${PERFAGENT_PACKAGE_TEST:-}" = full ] && ! command -v dpkg-buildpackage >/
 		"they need a Debian or Ubuntu host (here: make rpm builds the RPM alone)"
 	skipped=1
 elif [ "${PERFAGENT_PACKAGE_TEST:-}" = full ]; then
-	# run_part NAME CMD...: runs a tests/packaging script from the top of
-	# the tree and adds its counts.
-	run_part() {
-		local name=$1 rc line n
-		shift
-		(cd "$top" && "$@") 2>&1 | tee "$tmp/$name.log"
-		rc=${PIPESTATUS[0]}
-		line=$(grep -E '^[a-z ]+: [0-9]+ passed, [0-9]+ failed$' "$tmp/$name.log" | tail -1)
-		n=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed.*/\1/p')
-		PKG_PASSED=$((PKG_PASSED + ${n:-0}))
-		n=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
-		PKG_FAILED=$((PKG_FAILED + ${n:-0}))
-		if [ "$rc" -eq 77 ]; then
-			skipped=1
-		elif [ "$rc" -ne 0 ] && [ -z "$line" ]; then
-			bad "$name exited $rc"
-		fi
-	}
 	pkg=$tmp/packages
 	echo "== make rpm deb (from a tarball of the tree)"
 	start=$SECONDS
@@ -284,10 +266,4 @@ elif [ "${PERFAGENT_PACKAGE_TEST:-}" = full ]; then
 	fi
 fi
 
-if [ "$skipped" -eq 1 ]; then
-	echo "packages: $PKG_PASSED passed, $PKG_FAILED failed, 1 skipped"
-	[ "$PKG_FAILED" -eq 0 ] || exit 1
-	exit 77
-fi
-echo "packages: $PKG_PASSED passed, $PKG_FAILED failed"
-[ "$PKG_FAILED" -eq 0 ]
+finish packages
