@@ -32,9 +32,7 @@
 struct collection {
 	uint64_t count;
 	uint64_t last_wall_ms;
-	struct probe_counters prev;
-	uint64_t prev_mono_ms;
-	bool ctxsw_valid;
+	bool ctxsw_valid;       /* the sched probe's rate of the last interval */
 	double ctxsw_per_s;
 	int documents;          /* EMF documents of the last interval */
 };
@@ -139,26 +137,9 @@ static void send_status_line(const struct daemon *d)
 /* Reads the probes: rates over the time since the last sample. */
 static void sample(struct daemon *d)
 {
-	struct collection *col = &d->col;
-	struct probe_counters now_c = { 0 };
-	uint64_t now = util_now_mono_ms();
-
-	probes_read(d->probes, &now_c);
-	col->ctxsw_valid = now_c.sched.valid && col->prev.sched.valid &&
-			   now_c.sched.context_switches >= col->prev.sched.context_switches &&
-			   now > col->prev_mono_ms;
-	if (col->ctxsw_valid)
-		col->ctxsw_per_s = (now_c.sched.context_switches -
-				    col->prev.sched.context_switches) * 1000.0 /
-				   (now - col->prev_mono_ms);
-	col->prev = now_c;
-	col->prev_mono_ms = now;
 	cpuwatch_sample(&d->cpu, &d->opts->paths);
-	col->count++;
-	col->last_wall_ms = util_now_wall_ms();
-	if (col->ctxsw_valid)
-		log_debug("collection %llu: %.0f context switches/s",
-			  (unsigned long long)col->count, col->ctxsw_per_s);
+	d->col.count++;
+	d->col.last_wall_ms = util_now_wall_ms();
 }
 
 /* What verify would say now: only after an apply, when a journal exists. */
@@ -219,9 +200,17 @@ static int submit_doc(void *ctx, const char *doc, size_t len)
  */
 static void run_interval(struct daemon *d, struct metric_set *set)
 {
+	struct metric_entity *inst;
+
 	sample(d);
 	metric_set_init(set, d->col.last_wall_ms, d->cfg.interval_s);
 	build_metrics(d, set);
+	/* Status shows the rate the probes already computed for the metrics. */
+	inst = metric_set_entity(set, ENTITY_INSTANCE, "");
+	d->col.ctxsw_valid = inst && metric_find(inst, "ContextSwitches", &d->col.ctxsw_per_s);
+	if (d->col.ctxsw_valid)
+		log_debug("collection %llu: %.0f context switches/s",
+			  (unsigned long long)d->col.count, d->col.ctxsw_per_s);
 }
 
 static void publish(struct daemon *d, const struct metric_set *set)

@@ -68,6 +68,17 @@ int metric_add(struct metric_entity *e, const char *name, enum metric_unit unit,
 	return 0;
 }
 
+bool metric_find(const struct metric_entity *e, const char *name, double *value)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		if (strcmp(e->metrics[i].name, name) == 0) {
+			*value = e->metrics[i].value;
+			return true;
+		}
+	}
+	return false;
+}
+
 const char *metric_unit_name(enum metric_unit unit)
 {
 	static const char *const names[] = {

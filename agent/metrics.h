@@ -8,6 +8,7 @@
 #ifndef PA_METRICS_H
 #define PA_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,9 @@ struct metric_entity *metric_set_entity(struct metric_set *set, enum metric_enti
 
 /* Appends a metric; 0 or -ENOMEM. Names are CamelCase, unique per entity. */
 int metric_add(struct metric_entity *e, const char *name, enum metric_unit unit, double value);
+
+/* The value of metric name in e; false when e has none. */
+bool metric_find(const struct metric_entity *e, const char *name, double *value);
 
 /* The EMF unit string: "Count", "Count/Second", "Microseconds", ... */
 const char *metric_unit_name(enum metric_unit unit);
