@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "cpushare.h"
 #include "cpuwatch.h"
 #include "daemon.h"
 #include "emf.h"
@@ -47,6 +48,7 @@ struct daemon {
 	struct cpuwatch cpu;
 	struct ena_state ena;
 	struct probes *probes;
+	struct cpushare *cpushare;      /* who used the CPU, from the sched probe */
 	struct evloop loop;
 	struct ev_source signals;
 	struct ev_source timer;
@@ -398,6 +400,16 @@ static struct json_object *collection_json(const struct daemon *d)
 	return c;
 }
 
+/* The CPU watch's status, with who used the CPU in the last hour. */
+static struct json_object *cpu_json(const struct daemon *d)
+{
+	struct json_object *cpu = cpuwatch_status_json(&d->cpu);
+
+	json_object_object_add(cpu, "consumers", cpushare_json(d->cpushare, util_now_mono_ms(),
+							       d->cpu.spec != NULL));
+	return cpu;
+}
+
 static struct json_object *status_json(const struct daemon *d)
 {
 	struct json_object *s = json_object_new_object();
@@ -407,7 +419,7 @@ static struct json_object *status_json(const struct daemon *d)
 	json_object_object_add(s, "profile", tuning_state_json(&d->tuning, &d->opts->paths,
 							      &d->cfg));
 	json_object_object_add(s, "probes", probes_status_json(d->probes));
-	json_object_object_add(s, "cpu", cpuwatch_status_json(&d->cpu));
+	json_object_object_add(s, "cpu", cpu_json(d));
 	json_object_object_add(s, "ena", ena_status_json(&d->ena, &d->opts->paths,
 							 util_now_mono_ms()));
 	json_object_object_add(s, "collection", collection_json(d));
@@ -561,8 +573,10 @@ static int start(struct daemon *d)
 	run_tuning(d);
 	configure_sink(d);
 	d->probes = probes_new();
-	if (!d->probes)
+	d->cpushare = cpushare_new();
+	if (!d->probes || !d->cpushare)
 		return EXIT_FAILURE;
+	probes_set_cpushare(d->probes, d->cpushare);
 	configure_probes(d);
 	/* A first sample now, so rates are ready one interval after start. */
 	collect(d);
@@ -588,6 +602,7 @@ static void stop(struct daemon *d)
 	/* What the agent has not taken is saved to the state directory (spool_persist). */
 	sink_free(d->sink);
 	probes_free(d->probes);
+	cpushare_free(d->cpushare);
 	ena_free(&d->ena);
 	if (d->timer.fd > 0)
 		close(d->timer.fd);

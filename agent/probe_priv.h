@@ -27,6 +27,7 @@
 
 struct bpf_map;
 struct btf;
+struct cpushare;
 struct json_object;
 struct probe;
 
@@ -71,6 +72,7 @@ struct probe {
 	char target[PROBE_MAX_PARTS][PROBE_TP_MAX];	/* tests may retarget */
 	bool only_raw_tp;			/* tests of the fallback */
 	void *state;				/* the probe's own, from init() */
+	struct cpushare *cpushare;		/* sched's on-CPU time goes here; NULL: nowhere */
 	char note[160];				/* init(): what the probe lacks */
 	uint64_t started_ms, collected_ms;	/* monotonic; 0: never */
 	double last_seconds;			/* length of the last interval */

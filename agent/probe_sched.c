@@ -5,14 +5,21 @@
  * of run-queue waits. The per-CPU array is read once per interval; each
  * CPU's histogram is differenced with its copy from the previous interval,
  * then summed for the host.
+ *
+ * On-CPU time by cgroup and process name: the hash the kernel fills is
+ * drained once per interval into the probe set's cpushare (cpushare.h),
+ * with each cgroup id turned into its path.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "cgroupname.h"
+#include "cpushare.h"
 #include "probe_priv.h"
 #include "util.h"
 
@@ -27,12 +34,16 @@ static const struct probe_part sched_parts[] = {
 
 struct sched_state {
 	struct bpf_map *stats;
+	struct bpf_map *oncpu;
+	struct oncpu_key *keys;		/* ONCPU_MAX_KEYS, for draining */
+	struct cgroup_names names;
 	int ncpus;
 	struct sched_stats *now;	/* per CPU, as last read */
 	struct sched_stats *prev;	/* per CPU, at the last collect */
 	struct hist *interval;		/* per CPU, the interval's waits */
 	struct hist host;		/* their sum */
 	uint64_t switches;		/* in the interval */
+	uint64_t oncpu_other_ns;	/* in the interval */
 	bool runq;			/* the kernel times run-queue waits */
 };
 
@@ -42,6 +53,8 @@ static void sched_fini(struct probe *pr)
 
 	if (!st)
 		return;
+	cgroup_names_close(&st->names);
+	free(st->keys);
 	free(st->now);
 	free(st->prev);
 	free(st->interval);
@@ -71,14 +84,18 @@ static int sched_init(struct probe *pr, const struct btf *vmlinux)
 	if (!st)
 		return -ENOMEM;
 	pr->state = st;
+	/* Before any return: fini() closes it. */
+	cgroup_names_open(&st->names, NULL);
 	st->ncpus = libbpf_num_possible_cpus();
 	st->stats = probe_map(pr, "sched_stats");
-	if (st->ncpus <= 0 || !st->stats)
+	st->oncpu = probe_map(pr, "oncpu");
+	if (st->ncpus <= 0 || !st->stats || !st->oncpu)
 		return st->ncpus < 0 ? st->ncpus : -ENOENT;
 	st->now = calloc(st->ncpus, sizeof(*st->now));
 	st->prev = calloc(st->ncpus, sizeof(*st->prev));
 	st->interval = calloc(st->ncpus, sizeof(*st->interval));
-	if (!st->now || !st->prev || !st->interval)
+	st->keys = calloc(ONCPU_MAX_KEYS, sizeof(*st->keys));
+	if (!st->now || !st->prev || !st->interval || !st->keys)
 		return -ENOMEM;
 	st->runq = runq_kept();
 	if (!st->runq)
@@ -99,6 +116,7 @@ static void sched_interval(struct sched_state *st)
 {
 	memset(&st->host, 0, sizeof(st->host));
 	st->switches = 0;
+	st->oncpu_other_ns = 0;
 	for (int cpu = 0; cpu < st->ncpus; cpu++) {
 		const struct sched_stats *now = &st->now[cpu], *prev = &st->prev[cpu];
 
@@ -107,7 +125,53 @@ static void sched_interval(struct sched_state *st)
 		hist_merge(&st->host, &st->interval[cpu]);
 		if (now->context_switches > prev->context_switches)
 			st->switches += now->context_switches - prev->context_switches;
+		if (now->oncpu_other_ns > prev->oncpu_other_ns)
+			st->oncpu_other_ns += now->oncpu_other_ns - prev->oncpu_other_ns;
 	}
+}
+
+/* Takes one key's time out of the kernel's hash: 0 or a negative errno. */
+static int take_oncpu(int fd, const struct oncpu_key *key, __u64 *ns)
+{
+	int err = bpf_map_lookup_and_delete_elem(fd, key, ns);
+
+	/* Kernels before 5.14 cannot do both at once on a hash. */
+	if (err == -EINVAL || err == -ENOTSUP || err == -524 /* ENOTSUPP */) {
+		err = bpf_map_lookup_elem(fd, key, ns);
+		if (!err)
+			bpf_map_delete_elem(fd, key);
+	}
+	return err;
+}
+
+/*
+ * Moves the on-CPU time the kernel gathered since the last drain into the
+ * share (or nowhere, when the probe set has none). Keys are listed first:
+ * deleting while walking would restart the walk.
+ */
+static void drain_oncpu(struct sched_state *st, struct cpushare *share)
+{
+	int fd = bpf_map__fd(st->oncpu);
+	uint64_t now = util_now_mono_ms();
+	const struct oncpu_key *prev = NULL;
+	size_t n = 0;
+
+	while (n < ONCPU_MAX_KEYS && !bpf_map_get_next_key(fd, prev, &st->keys[n]))
+		prev = &st->keys[n++];
+	if (share)
+		cpushare_set_note(share, st->names.mount_fd < 0 ? st->names.note : NULL);
+	for (size_t i = 0; i < n; i++) {
+		char comm[ONCPU_COMM_LEN + 1] = "";
+		__u64 ns;
+
+		if (take_oncpu(fd, &st->keys[i], &ns) || !share)
+			continue;
+		memcpy(comm, st->keys[i].comm, ONCPU_COMM_LEN);
+		cpushare_add(share, now, cgroup_names_get(&st->names, st->keys[i].cgroup_id),
+			     comm, ns);
+	}
+	if (share)
+		cpushare_add_other(share, now, st->oncpu_other_ns);
 }
 
 static int sched_read(struct probe *pr, struct probe_counters *out)
@@ -141,6 +205,7 @@ static int sched_collect(struct probe *pr, struct metric_set *set,
 		return err;
 	sched_interval(st);
 	memcpy(st->prev, st->now, st->ncpus * sizeof(*st->now));
+	drain_oncpu(st, pr->cpushare);
 	e = metric_set_entity(set, ENTITY_INSTANCE, "");
 	if (!e)
 		return -ENOMEM;

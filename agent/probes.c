@@ -484,6 +484,12 @@ void probes_configure(struct probes *p, const char *const *disabled)
 	btf__free(btf);
 }
 
+void probes_set_cpushare(struct probes *p, struct cpushare *share)
+{
+	for (size_t i = 0; i < PROBES_N; i++)
+		p->probe[i].cpushare = share;
+}
+
 int probes_read(struct probes *p, struct probe_counters *out)
 {
 	int ret = 0;

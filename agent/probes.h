@@ -12,8 +12,9 @@
  * gives, and the probe runs degraded, saying so in its reason; a probe
  * stops only when a tracepoint it cannot do without is missing:
  *
- *   sched  sched_switch (required: context switches, and run-queue
- *          latency from the scheduler's own per-task accounting)
+ *   sched  sched_switch (required: context switches, run-queue latency
+ *          from the scheduler's own per-task accounting, and on-CPU time
+ *          by cgroup and process name, see probes_set_cpushare())
  *   block  block_rq_complete (required: I/O count, bytes, sizes),
  *          block_rq_issue (latency and queue time)
  *   tcp    any one of tcp_retransmit_skb, tcp_retransmit_synack,
@@ -139,6 +140,16 @@ void probes_configure(struct probes *p, const char *const *disabled);
  * Independent of probes_collect(): either, or both, may be used.
  */
 int probes_read(struct probes *p, struct probe_counters *out);
+
+struct cpushare;
+
+/*
+ * Where the sched probe puts the on-CPU time by cgroup and process name it
+ * drains from the kernel at every probes_collect() (cpushare.h); NULL, the
+ * default: the time is drained and dropped. share must outlive p or be
+ * replaced first.
+ */
+void probes_set_cpushare(struct probes *p, struct cpushare *share);
 
 struct metric_set;
 

@@ -146,6 +146,80 @@ static void print_probes(struct json_object *s, FILE *out)
 		fprintf(out, LABEL "none\n", "probes");
 }
 
+/* "the last hour", "the last 12 min", "the last 40 s". */
+static void window_words(double window_s, char *buf, size_t size)
+{
+	if (window_s >= 3540)
+		snprintf(buf, size, "the last hour");
+	else if (window_s >= 120)
+		snprintf(buf, size, "the last %.0f min", window_s / 60);
+	else
+		snprintf(buf, size, "the last %.0f s", window_s);
+}
+
+/* A ranking's name; the root cgroup said in words. */
+static const char *consumer_name(struct json_object *c)
+{
+	const char *name = str(c, "name", "?");
+
+	return strcmp(name, "/") ? name : "(root cgroup)";
+}
+
+/* ", name N%" for the entries of ranking from the first. */
+static void print_ranking(struct json_object *ranking, size_t first, FILE *out)
+{
+	size_t n = ranking ? json_object_array_length(ranking) : 0;
+
+	for (size_t i = first; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(ranking, i);
+
+		fprintf(out, "%s%s %.0f%%", i > first ? ", " : "", consumer_name(c),
+			json_object_get_double(get(c, "share_pct")));
+	}
+}
+
+/*
+ * Who used the CPU: the top cgroup (or process name, without cgroups) in a
+ * sentence, in credits on burstable types; then the rest of each ranking.
+ */
+static void print_consumers(struct json_object *cpu, FILE *out)
+{
+	struct json_object *users = get(cpu, "consumers");
+	struct json_object *ranking = get(users, "by_cgroup"), *procs = get(users, "by_process");
+	struct json_object *top;
+	char window[32];
+
+	if (!ranking || !json_object_array_length(ranking))
+		ranking = procs;
+	if (!ranking || !json_object_array_length(ranking))
+		return;
+	top = json_object_array_get_idx(ranking, 0);
+	window_words(json_object_get_double(get(users, "window_s")), window, sizeof(window));
+	if (get(users, "credits"))
+		fprintf(out, LABEL "%s burned %.0f%% of the CPU credits spent in %s (about %.1f "
+			"of %.1f)", "cpu users", consumer_name(top),
+			json_object_get_double(get(top, "share_pct")), window,
+			json_object_get_double(get(top, "credits")),
+			json_object_get_double(get(users, "credits")));
+	else
+		fprintf(out, LABEL "%s used %.0f%% of the CPU time in %s (%.1f of %.1f CPU-seconds)",
+			"cpu users", consumer_name(top), json_object_get_double(get(top, "share_pct")),
+			window, json_object_get_double(get(top, "cpu_s")),
+			json_object_get_double(get(users, "cpu_s")));
+	if (json_object_array_length(ranking) > 1) {
+		fputs("; then ", out);
+		print_ranking(ranking, 1, out);
+	}
+	fputc('\n', out);
+	if (ranking != procs) {
+		fprintf(out, LABEL, "processes");
+		print_ranking(procs, 0, out);
+		fputc('\n', out);
+	}
+	if (get(users, "note"))
+		fprintf(out, LABEL "%s\n", "", str(users, "note", ""));
+}
+
 static void print_cpu(struct json_object *s, FILE *out)
 {
 	struct json_object *cpu = get(s, "cpu"), *cr = get(cpu, "credits");
@@ -159,11 +233,11 @@ static void print_cpu(struct json_object *s, FILE *out)
 	fprintf(out, LABEL "%.1f%% busy, steal %.1f%% (last interval)\n", "cpu",
 		json_object_get_double(get(cpu, "utilization_pct")),
 		json_object_get_double(get(cpu, "steal_pct")));
-	if (!cr)
-		return;
-	fprintf(out, LABEL "%s mode: about %.1f of %.0f (estimate); %s\n", "credits",
-		str(cr, "mode", "?"), json_object_get_double(get(cr, "balance_estimate")),
-		json_object_get_double(get(cr, "max_accrued")), str(cr, "verdict", ""));
+	if (cr)
+		fprintf(out, LABEL "%s mode: about %.1f of %.0f (estimate); %s\n", "credits",
+			str(cr, "mode", "?"), json_object_get_double(get(cr, "balance_estimate")),
+			json_object_get_double(get(cr, "max_accrued")), str(cr, "verdict", ""));
+	print_consumers(cpu, out);
 }
 
 static void print_collection(struct json_object *s, FILE *out)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * CPU scheduling probe: context switches and run-queue latency per CPU,
- * from sched_switch alone.
+ * and on-CPU time by cgroup and process name, from sched_switch alone.
  *
  * The scheduler already times every wait on the run queue for its own
  * accounting (CONFIG_SCHED_INFO, what /proc/<pid>/schedstat shows): at each
@@ -19,8 +19,19 @@
  * so where it waited last), and a task's first wait seen after the probe
  * starts is skipped unless it is the task's very first.
  *
+ * The same program attributes on-CPU time: the slice the outgoing task
+ * just ran is the growth of its se.sum_exec_runtime (the scheduler's own
+ * total of its run time, brought up to date before the switch) since it
+ * last left a CPU, added to a hash keyed by its cgroup and name. Userspace
+ * drains the hash every interval, so it holds only the pairs that ran in
+ * one interval; past ONCPU_MAX_KEYS of them, time goes to an "other"
+ * counter. For a task first seen since the probe started, only its current
+ * slice counts (from se.prev_sum_exec_runtime, kept by the fair class);
+ * for a new task that is all its run time.
+ *
  * At sched_switch the outgoing task is current, so the raw_tp twin gets it
- * typed from bpf_get_current_task_btf() and does the same.
+ * typed from bpf_get_current_task_btf() and does the same, and its cgroup
+ * and name come from the bpf_get_current_*() helpers.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -35,24 +46,80 @@ struct {
 	__type(value, struct sched_stats);
 } sched_stats SEC(".maps");
 
-/* The task's sched_info when it last left a CPU. */
-struct runq_seen {
+/* The task's scheduler accounting when it last left a CPU. */
+struct task_seen {
 	__u64 run_delay;	/* ns */
 	__u64 pcount;		/* arrivals */
+	__u64 exec_ns;		/* se.sum_exec_runtime; 0: not seen yet */
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct runq_seen);
-} runq_seen SEC(".maps");
+	__type(value, struct task_seen);
+} task_seen SEC(".maps");
 
-/* prev is leaving this CPU: count the switch and prev's last wait. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ONCPU_MAX_KEYS);
+	__type(key, struct oncpu_key);
+	__type(value, __u64);
+} oncpu SEC(".maps");
+
+/* Policies of the fair class, which keeps se.prev_sum_exec_runtime. */
+static __always_inline bool fair_policy(unsigned int policy)
+{
+	return policy == 0 /* NORMAL */ || policy == 3 /* BATCH */ ||
+	       policy == 5 /* IDLE */;
+}
+
+/* The slice prev ran since it last left a CPU, in ns. */
+static __always_inline __u64 slice_ns(struct task_struct *prev,
+				      const struct task_seen *seen)
+{
+	__u64 exec = prev->se.sum_exec_runtime;
+
+	if (seen->exec_ns)
+		return exec > seen->exec_ns ? exec - seen->exec_ns : 0;
+	if (!fair_policy(prev->policy))
+		return 0;
+	return exec > prev->se.prev_sum_exec_runtime ?
+	       exec - prev->se.prev_sum_exec_runtime : 0;
+}
+
+/* Adds ns to the current task's (cgroup, name), or to "other" when full. */
+static __always_inline void oncpu_add(struct sched_stats *st, __u64 ns)
+{
+	struct oncpu_key key = {};
+	__u64 *total;
+
+	if (!ns)
+		return;
+	key.cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(key.comm, sizeof(key.comm));
+	total = bpf_map_lookup_elem(&oncpu, &key);
+	if (!total) {
+		if (!bpf_map_update_elem(&oncpu, &key, &ns, BPF_NOEXIST))
+			return;
+		/* Full, or another CPU added the key just now. */
+		total = bpf_map_lookup_elem(&oncpu, &key);
+		if (!total) {
+			st->oncpu_other_ns += ns;
+			return;
+		}
+	}
+	__sync_fetch_and_add(total, ns);
+}
+
+/*
+ * prev is leaving this CPU: count the switch, prev's last wait and the
+ * slice it ran.
+ */
 static __always_inline int on_switch(struct task_struct *prev)
 {
 	struct sched_stats *st;
-	struct runq_seen *seen;
+	struct task_seen *seen;
 	__u32 key = 0;
 	__u64 delay, count;
 
@@ -60,9 +127,9 @@ static __always_inline int on_switch(struct task_struct *prev)
 	if (!st)
 		return 0;
 	st->context_switches++;
-	if (!prev || !prev->pid)	/* the idle task never waits */
+	if (!prev || !prev->pid)	/* the idle task: no wait, no work */
 		return 0;
-	seen = bpf_task_storage_get(&runq_seen, prev, 0,
+	seen = bpf_task_storage_get(&task_seen, prev, 0,
 				    BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!seen)
 		return 0;
@@ -73,6 +140,8 @@ static __always_inline int on_switch(struct task_struct *prev)
 		hist_add(&st->runq_latency, (delay - seen->run_delay) / 1000);
 	seen->run_delay = delay;
 	seen->pcount = count;
+	oncpu_add(st, slice_ns(prev, seen));
+	seen->exec_ns = prev->se.sum_exec_runtime;
 	return 0;
 }
 
