@@ -48,9 +48,13 @@ void credits_start(struct credit_state *st, const struct credit_spec *spec,
 	if (mode == CREDIT_MODE_DEFAULT)
 		mode = is_t2(spec) ? CREDIT_MODE_STANDARD : CREDIT_MODE_UNLIMITED;
 	st->mode = mode;
-	if (mode == CREDIT_MODE_STANDARD)
-		st->launch = spec->launch_credits;
 	st->configured_start = start_balance >= 0 ? start_balance : -1;
+	/*
+	 * A configured balance is the whole stock: CloudWatch's CPUCreditBalance,
+	 * where it is read, already holds a T2's launch credits.
+	 */
+	if (mode == CREDIT_MODE_STANDARD && start_balance < 0)
+		st->launch = spec->launch_credits;
 	if (start_balance >= 0) {
 		st->balance = clamp(start_balance, 0, spec->max_accrued);
 		snprintf(st->note, sizeof(st->note), "started from the configured balance %.1f",

@@ -18,6 +18,7 @@
 
 #define HOUR 3600.0
 #define EPS 1e-6
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A clock of cumulative CPU seconds that a test moves forward. */
 struct cpu_clock {
@@ -142,6 +143,52 @@ static void test_t2_launch_credits(void **state)
 	for (int h = 0; h < 30; h++)
 		run(&st, s, &c, HOUR, 0, 0, &step);
 	assert_true(fabs(st.balance + st.launch - 174) < EPS);
+}
+
+/*
+ * One size of every family, standard mode, an hour on every vCPU at one
+ * utilisation, from a configured balance; expected values by hand from the
+ * table (earned = earn/h, spent = vCPUs x util x 60).
+ */
+static void test_every_family_by_hand(void **state)
+{
+	static const struct {
+		const char *type;
+		int vcpus;
+		double start, util;
+		double balance, burn_ratio, exhaustion_s;	/* -1: not draining */
+	} cases[] = {
+		/* 24/h, 20%: spends 60, earns 24; 64 left, draining 36/h. */
+		{ "t2.medium", 2, 100, 0.50, 64, 2.5, 6400 },
+		/* 96/h, 40%: spends 168, earns 96; 428 left, draining 72/h. */
+		{ "t3.xlarge", 4, 500, 0.70, 428, 1.75, 21400 },
+		/* 24/h, 20%: spends 12, earns 24. */
+		{ "t3a.small", 2, 100, 0.10, 112, 0.5, -1 },
+		/* 192/h, 40%: spends 480, earns 192; 712 left, draining 288/h. */
+		{ "t4g.2xlarge", 8, 1000, 1.00, 712, 2.5, 8900 },
+		/* 6/h, 5%: exactly at the baseline. */
+		{ "t4g.nano", 2, 50, 0.05, 50, 1.0, -1 },
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		const struct credit_spec *s = spec(cases[i].type);
+		struct cpu_clock c = { .vcpus = cases[i].vcpus };
+		struct credit_state st;
+		struct credit_step step;
+
+		assert_int_equal(s->vcpus, cases[i].vcpus);
+		credits_start(&st, s, CREDIT_MODE_STANDARD, cases[i].start, "i-0123456789abcdef0",
+			      "b", &c.t, 0);
+		/* The configured balance is the whole stock, T2 launch credits included. */
+		assert_true(st.launch == 0);
+		run(&st, s, &c, HOUR, cases[i].util, 0, &step);
+		if (fabs(st.balance - cases[i].balance) > 1e-6 ||
+		    fabs(step.burn_ratio - cases[i].burn_ratio) > 1e-9 ||
+		    (cases[i].exhaustion_s < 0 ? step.exhaustion_s >= 0 :
+		     fabs(step.exhaustion_s - cases[i].exhaustion_s) > 1e-3))
+			fail_msg("%s: balance %f burn %f exhaustion %f", cases[i].type, st.balance,
+				 step.burn_ratio, step.exhaustion_s);
+	}
 }
 
 static void test_unlimited_surplus(void **state)
@@ -281,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_full_burn_exact),
 		cmocka_unit_test(test_baseline_boundary),
 		cmocka_unit_test(test_t2_launch_credits),
+		cmocka_unit_test(test_every_family_by_hand),
 		cmocka_unit_test(test_unlimited_surplus),
 		cmocka_unit_test(test_throttling),
 		cmocka_unit_test(test_persistence),
