@@ -191,7 +191,9 @@ static void print_consumers(struct json_object *cpu, FILE *out)
 
 	if (!ranking || !json_object_array_length(ranking))
 		ranking = procs;
-	if (!ranking || !json_object_array_length(ranking))
+	/* Not before a second of data: shares of nothing say nothing. */
+	if (!ranking || !json_object_array_length(ranking) ||
+	    json_object_get_double(get(users, "window_s")) < 1)
 		return;
 	top = json_object_array_get_idx(ranking, 0);
 	window_words(json_object_get_double(get(users, "window_s")), window, sizeof(window));
