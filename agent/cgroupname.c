@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Cgroup v2 ids to paths (cgroupname.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cgroupname.h"
 
-/* Kernfs' file handle type: the handle is the 64-bit node id. */
-#define FILEID_KERNFS 0xfe
+/* Bounds of one search of the tree: levels, and directories visited. */
+#define CGROUPNAME_DEPTH_MAX 16
+#define CGROUPNAME_WALK_MAX 100000
 #define MOUNTINFO_LINE_MAX 4096
 #define MOUNTINFO_LINES_MAX 10000
 
@@ -69,34 +71,62 @@ void cgroup_names_close(struct cgroup_names *c)
 	c->mount_fd = -1;
 }
 
-/* Asks the kernel for the directory of id and reads back its path. */
-static void resolve(struct cgroup_names *c, uint64_t id, char *path, size_t size)
+/*
+ * Looks for the directory whose inode number is id below dir (relative
+ * path rel, depth levels deep at most), depth first; 1 when found, with its
+ * path in path. *budget bounds the directories visited in one search.
+ */
+static int find_id(int dir_fd, const char *rel, uint64_t id, int depth, int *budget,
+		   char *path, size_t size)
 {
-	union {
-		struct file_handle fh;
-		char bytes[sizeof(struct file_handle) + sizeof(uint64_t)];
-	} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS } };
-	char link[64], target[PATH_MAX];
-	size_t mlen = strlen(c->mount);
-	ssize_t len = -1;
-	int fd;
+	DIR *d = fdopendir(dir_fd);
+	struct dirent *e;
+	int found = 0;
 
-	memcpy(h.fh.f_handle, &id, sizeof(id));
-	fd = open_by_handle_at(c->mount_fd, &h.fh, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-		len = readlink(link, target, sizeof(target) - 1);
-		close(fd);
+	if (!d) {
+		close(dir_fd);
+		return 0;
 	}
-	if (len > 0) {
-		target[len] = '\0';
-		/* Below the mount: strip it; "" is the root. */
-		if (!strncmp(target, c->mount, mlen) && (target[mlen] == '/' || !target[mlen])) {
-			snprintf(path, size, "%s", target[mlen] ? target + mlen : "/");
-			return;
+	while (!found && (e = readdir(d)) && --*budget > 0) {
+		char sub[CGROUPNAME_MAX];
+		int fd;
+
+		if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (snprintf(sub, sizeof(sub), "%s/%s", rel, e->d_name) >= (int)sizeof(sub))
+			continue;
+		if (e->d_ino == id) {
+			snprintf(path, size, "%s", sub);
+			found = 1;
+		} else if (depth > 1) {
+			fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+				    O_NOFOLLOW);
+			if (fd >= 0)
+				found = find_id(fd, sub, id, depth - 1, budget, path, size);
 		}
 	}
-	snprintf(path, size, "cgroup %llu", (unsigned long long)id);
+	closedir(d);
+	return found;
+}
+
+/*
+ * The path of id: a cgroup v2 id is the inode number of its directory.
+ * Found by walking the tree rather than with open_by_handle_at(), which
+ * needs CAP_DAC_READ_SEARCH, a capability the service does not keep.
+ */
+static void resolve(struct cgroup_names *c, uint64_t id, char *path, size_t size)
+{
+	int budget = CGROUPNAME_WALK_MAX;
+	struct stat root;
+	int fd;
+
+	if (fstat(c->mount_fd, &root) == 0 && root.st_ino == id) {
+		snprintf(path, size, "/");
+		return;
+	}
+	fd = openat(c->mount_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !find_id(fd, "", id, CGROUPNAME_DEPTH_MAX, &budget, path, size))
+		snprintf(path, size, "cgroup %llu", (unsigned long long)id);
 }
 
 const char *cgroup_names_get(struct cgroup_names *c, uint64_t id)

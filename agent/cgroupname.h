@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Cgroup v2 ids (what bpf_get_current_cgroup_id() returns) to paths in the
- * cgroup v2 tree ("/system.slice/nginx.service"), through the kernel's
- * file handles on the cgroup2 mount: open_by_handle_at() needs
- * CAP_DAC_READ_SEARCH (root). Recent answers are cached.
+ * cgroup v2 tree ("/system.slice/nginx.service"): the id is the inode
+ * number of the cgroup's directory on the cgroup2 mount, found by walking
+ * it. Answers are cached, so a cgroup costs one walk at most.
  */
 #ifndef PA_CGROUPNAME_H
 #define PA_CGROUPNAME_H
@@ -33,8 +33,8 @@ int cgroup_names_open(struct cgroup_names *c, const char *mountinfo);
 void cgroup_names_close(struct cgroup_names *c);
 
 /*
- * The path of cgroup id below the mount, "/" for the root; for a cgroup
- * that cannot be opened (removed since, or not permitted) "cgroup <id>".
+ * The path of cgroup id below the mount, "/" for the root; "cgroup <id>"
+ * for a cgroup not found (removed since).
  * NULL when there is no cgroup2 mount.
  */
 const char *cgroup_names_get(struct cgroup_names *c, uint64_t id);
