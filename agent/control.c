@@ -167,6 +167,8 @@ static void server_accept(struct ev_source *src, uint32_t events)
 	struct ctl_server *srv = (struct ctl_server *)src;
 	socklen_t len = sizeof(struct ucred);
 	struct ctl_client *c;
+	struct ucred peer;
+	unsigned int limit;
 	int fd;
 
 	fd = accept4(srv->src.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -176,9 +178,15 @@ static void server_accept(struct ev_source *src, uint32_t events)
 				 strerror(errno));
 		return;
 	}
-	if (srv->n_clients >= CTL_MAX_CLIENTS) {
-		log_warn("control socket %s: %d clients already connected, refusing one more",
-			 srv->path, CTL_MAX_CLIENTS);
+	/* Without credentials the client is treated as unprivileged. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0)
+		peer.uid = (uid_t)-1;
+	/* The last CTL_ROOT_RESERVED slots are root's: unprivileged clients
+	 * holding connections open cannot lock root out of reload or revert. */
+	limit = peer.uid == 0 ? CTL_MAX_CLIENTS : CTL_MAX_CLIENTS - CTL_ROOT_RESERVED;
+	if (srv->n_clients >= limit) {
+		log_warn("control socket %s: %u clients already connected, refusing one more "
+			 "(uid %u)", srv->path, srv->n_clients, (unsigned int)peer.uid);
 		refuse_client(fd);
 		return;
 	}
@@ -190,9 +198,7 @@ static void server_accept(struct ev_source *src, uint32_t events)
 	c->src = (struct ev_source){ .fd = fd, .handle = client_handle };
 	c->srv = srv;
 	c->deadline_ms = util_now_mono_ms() + CTL_CLIENT_TIMEOUT_MS;
-	/* Without credentials the client is treated as unprivileged. */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->peer, &len) < 0)
-		c->peer.uid = (uid_t)-1;
+	c->peer = peer;
 	if (evloop_add(srv->loop, &c->src, EPOLLIN) < 0) {
 		close(fd);
 		free(c);
@@ -239,12 +245,11 @@ static int bind_socket(struct ctl_server *srv, mode_t mode, char *err, size_t er
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* No window in which the socket exists with looser permissions. */
-	old_umask = umask(0177);
+	/* The socket is created with its final mode: no window with looser
+	 * permissions, and no chmod() by name that a symlink could redirect. */
+	old_umask = umask(~mode & 0777);
 	ret = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ? -errno : 0;
 	umask(old_umask);
-	if (!ret && chmod(srv->path, mode) < 0)
-		ret = -errno;
 	if (!ret && listen(fd, 64) < 0)
 		ret = -errno;
 	if (ret) {
@@ -254,6 +259,31 @@ static int bind_socket(struct ctl_server *srv, mode_t mode, char *err, size_t er
 	}
 	srv->src = (struct ev_source){ .fd = fd, .handle = server_accept };
 	return 0;
+}
+
+/*
+ * Only root (or the daemon's own user) may be able to change the socket's
+ * directory: anyone else could swap the socket for their own under the
+ * clients, or for a symlink.
+ */
+static int check_dir(const char *dir, char *err, size_t errsz)
+{
+	struct stat st;
+	int ret;
+
+	if (lstat(dir, &st) < 0) {
+		ret = -errno;
+		snprintf(err, errsz, "runtime directory %s: %s", dir, strerror(-ret));
+		return ret;
+	}
+	if (S_ISDIR(st.st_mode) && (st.st_uid == 0 || st.st_uid == geteuid()) &&
+	    !(st.st_mode & 0022))
+		return 0;
+	snprintf(err, errsz, "runtime directory %s is %s; the control socket needs a directory "
+		 "only root can change, such as /run/perfagent (mode 0755)", dir,
+		 !S_ISDIR(st.st_mode) ? "not a directory" :
+		 (st.st_mode & 0022) ? "writable by others" : "owned by another user");
+	return -EPERM;
 }
 
 struct ctl_server *ctl_server_start(struct evloop *loop, const char *path, mode_t mode,
@@ -286,6 +316,8 @@ struct ctl_server *ctl_server_start(struct evloop *loop, const char *path, mode_
 				 strerror(errno));
 			goto fail;
 		}
+		if (check_dir(dir, err, errsz))
+			goto fail;
 	}
 	if (bind_socket(srv, mode, err, errsz))
 		goto fail;
@@ -315,7 +347,26 @@ void ctl_server_stop(struct ctl_server *srv)
 
 int ctl_server_chmod(struct ctl_server *srv, mode_t mode)
 {
-	return chmod(srv->path, mode) < 0 ? -errno : 0;
+	char proc[64];
+	struct stat st;
+	int fd, ret = 0;
+
+	/* Never through a symlink: only the socket itself changes mode. */
+	fd = open(srv->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		ret = -errno;
+	else if (fstat(fd, &st) < 0)
+		ret = -errno;
+	else if (!S_ISSOCK(st.st_mode))
+		ret = -ENOTSOCK;
+	else if (snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd), chmod(proc, mode) < 0)
+		ret = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (ret)
+		log_warn("control socket %s: cannot change its mode to %04o: %s", srv->path,
+			 (unsigned int)mode, strerror(-ret));
+	return ret;
 }
 
 int ctl_server_next_timeout(const struct ctl_server *srv, uint64_t now_ms)

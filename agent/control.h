@@ -19,6 +19,8 @@
 
 #define CTL_CLIENT_TIMEOUT_MS 5000
 #define CTL_MAX_CLIENTS 64
+/* Of CTL_MAX_CLIENTS, the slots only root (SO_PEERCRED uid 0) may take. */
+#define CTL_ROOT_RESERVED 8
 
 /*
  * Answers one request: 0 with *result set, or a negative errno with msg
@@ -30,12 +32,13 @@ typedef int (*ctl_handler)(void *ctx, const struct ctl_command *cmd, struct json
 struct ctl_server;
 
 /*
- * Binds path (refusing when another daemon answers there), chmods it to mode.
- * Returns NULL with a sentence in err.
+ * Binds path (refusing when another daemon answers there), created with
+ * mode. Returns NULL with a sentence in err.
  */
 struct ctl_server *ctl_server_start(struct evloop *loop, const char *path, mode_t mode,
 				    ctl_handler handler, void *ctx, char *err, size_t errsz);
 void ctl_server_stop(struct ctl_server *srv);
+/* Changes the socket file's mode, never through a symlink. 0 or -errno (logged). */
 int ctl_server_chmod(struct ctl_server *srv, mode_t mode);
 
 /* Milliseconds until the next client deadline, or -1 when none. */

@@ -248,7 +248,12 @@ static int get_raw_string(struct json_object *obj, const char *key, char **out)
 /* Only knob files: revert must never be steered anywhere else. */
 static bool path_is_knob(const char *path)
 {
+	size_t n = strlen(path);
+
 	if (strncmp(path, "/proc/sys/", 10) && strncmp(path, "/sys/", 5))
+		return false;
+	/* No "." or ".." component, in the middle or at the end. */
+	if ((n >= 2 && !strcmp(path + n - 2, "/.")) || (n >= 3 && !strcmp(path + n - 3, "/..")))
 		return false;
 	return !strstr(path, "/../") && !strstr(path, "/./") && !strstr(path, "//");
 }

@@ -571,7 +571,8 @@ static int tune_lock(const struct tune_ctx *ctx, int *fdp, char *err, size_t err
 			ctx->paths->state_dir, strerror(-ret));
 		return ret;
 	}
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* O_NOFOLLOW: a symlink planted as tune.lock never makes root create a file elsewhere. */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		ret = -errno;
 		set_fmt(err, errsz, "cannot open %s: %s", path, strerror(-ret));

@@ -209,6 +209,13 @@ static const char *const corrupt[] = {
 	      "\"original\":\"x\",\"desired\":\"2\",\"applied\":\"2\",\"state\":\"applied\""),
 	ENTRY("\"id\":\"sysctl:a.b\",\"path\":\"/proc/sys/../../etc/x\",\"op\":\"exact\","
 	      "\"original\":\"x\",\"desired\":\"2\",\"applied\":\"2\",\"state\":\"applied\""),
+	/* a "." or ".." last component: a directory, never a knob file */
+	ENTRY("\"id\":\"sysctl:a.b\",\"path\":\"/sys/..\",\"op\":\"exact\","
+	      "\"original\":\"x\",\"desired\":\"2\",\"applied\":\"2\",\"state\":\"applied\""),
+	ENTRY("\"id\":\"sysctl:a.b\",\"path\":\"/proc/sys/kernel/..\",\"op\":\"exact\","
+	      "\"original\":\"x\",\"desired\":\"2\",\"applied\":\"2\",\"state\":\"applied\""),
+	ENTRY("\"id\":\"sysctl:a.b\",\"path\":\"/proc/sys/a/.\",\"op\":\"exact\","
+	      "\"original\":\"x\",\"desired\":\"2\",\"applied\":\"2\",\"state\":\"applied\""),
 	ENTRY("\"id\":\"sysctl:a.b\",\"path\":\"/proc/sys/a/b\",\"op\":\"exact\","
 	      "\"original\":\"x\",\"desired\":\"2\",\"applied\":\"2\",\"state\":\"done\""),
 	ENTRY("\"id\":\"sysctl:a.b\",\"path\":\"/proc/sys/a/b\",\"op\":\"bigger\","
