@@ -134,9 +134,13 @@ int client_request(const char *socket_path, const char *cmd, struct json_object 
 		return fd;
 	n = snprintf(req, sizeof(req), "{\"cmd\":\"%s\"}\n", cmd);
 	if (send(fd, req, n, MSG_NOSIGNAL) != n) {
-		snprintf(err, errsz, "cannot send to the daemon: %s", strerror(errno));
-		ret = -EIO;
-		goto out;
+		ret = errno;
+		snprintf(err, errsz, "cannot send to the daemon: %s", strerror(ret));
+		/* Refused at once (busy): the daemon's reason is still there to read. */
+		if (ret != EPIPE && ret != ECONNRESET) {
+			ret = -EIO;
+			goto out;
+		}
 	}
 	ret = read_reply(fd, &line, err, errsz);
 	if (!ret)

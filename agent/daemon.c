@@ -276,7 +276,7 @@ static int reload(struct daemon *d, char *msg, size_t msgsize)
 {
 	struct pa_config next;
 	struct lp_error err;
-	bool redetect;
+	bool redetect, rearm;
 	int ret;
 
 	notify_reloading();
@@ -293,9 +293,12 @@ static int reload(struct daemon *d, char *msg, size_t msgsize)
 	}
 	d->reload_error[0] = '\0';
 	redetect = identity_settings_changed(&d->cfg, &next);
+	/* Re-armed only for a new interval: reloads in a row must not starve collection. */
+	rearm = d->cfg.interval_s != next.interval_s;
 	d->cfg = next;
 	apply_log_level(d);
-	arm_timer(d);
+	if (rearm)
+		arm_timer(d);
 	if (d->ctl)
 		ctl_server_chmod(d->ctl, d->cfg.control_socket_mode);
 	if (redetect)

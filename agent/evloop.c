@@ -10,6 +10,8 @@
 
 int evloop_init(struct evloop *loop)
 {
+	loop->batch = NULL;
+	loop->batch_n = 0;
 	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
 	return loop->epfd < 0 ? -errno : 0;
 }
@@ -41,6 +43,9 @@ int evloop_mod(struct evloop *loop, struct ev_source *src, uint32_t events)
 void evloop_del(struct evloop *loop, struct ev_source *src)
 {
 	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, src->fd, NULL);
+	for (int i = 0; i < loop->batch_n; i++)
+		if (loop->batch[i].data.ptr == src)
+			loop->batch[i].data.ptr = NULL;
 }
 
 int evloop_run_once(struct evloop *loop, int timeout_ms)
@@ -51,10 +56,15 @@ int evloop_run_once(struct evloop *loop, int timeout_ms)
 	n = epoll_wait(loop->epfd, events, EVLOOP_BATCH, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
+	loop->batch = events;
+	loop->batch_n = n;
 	for (int i = 0; i < n; i++) {
 		struct ev_source *src = events[i].data.ptr;
 
-		src->handle(src, events[i].events);
+		if (src)	/* NULL: removed by an earlier handler */
+			src->handle(src, events[i].events);
 	}
+	loop->batch = NULL;
+	loop->batch_n = 0;
 	return n;
 }

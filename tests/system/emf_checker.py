@@ -9,7 +9,9 @@ serve:  listens on loopback, TCP (one document per line) and UDP (one
         PerfAgentSeq. Valid documents go to OUT/docs.jsonl in arrival order,
         refused ones with the reasons to OUT/errors.log, connections to
         OUT/events.log. --mode noread accepts and never reads; --mode close
-        closes every connection as soon as it is accepted. SIGTERM stops it
+        closes every connection as soon as it is accepted; --mode reset
+        reads at most 3000 bytes of each connection, then resets it (RST,
+        SO_LINGER 0): mid-document, with more unread. SIGTERM stops it
         at once: data not read yet stays unread, as when an agent dies.
 check:  checks documents given one per line (files, or - for stdin).
 report: sums up one or more OUT directories, in order, as JSON: per run,
@@ -29,6 +31,7 @@ import re
 import selectors
 import signal
 import socket
+import struct
 import sys
 import time
 
@@ -236,14 +239,14 @@ class Server:
             self.event(f"close {cid}")
             return
         self.conns[conn] = (cid, bytearray())
-        if self.args.mode == "read":
+        if self.args.mode in ("read", "reset"):
             conn.setblocking(False)
             self.sel.register(conn, selectors.EVENT_READ, self.read)
 
     def read(self, conn):
         cid, buf = self.conns[conn]
         try:
-            data = conn.recv(65536)
+            data = conn.recv(3000 if self.args.mode == "reset" else 65536)
         except BlockingIOError:
             return
         except OSError as e:
@@ -265,6 +268,15 @@ class Server:
             line = bytes(buf[:nl])
             del buf[:nl + 1]
             self.document(line, f"tcp {cid}")
+        if self.args.mode == "reset":
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            if buf:
+                self.event(f"truncated {cid} {len(buf)} bytes at reset")
+            self.event(f"reset {cid}")
+            self.sel.unregister(conn)
+            conn.close()
+            del self.conns[conn]
+            return
         if len(buf) > MAX_LINE:
             self.errors.write(json.dumps({"where": f"tcp {cid}",
                                           "error": "line longer than 1 MiB"}) + "\n")
@@ -375,7 +387,7 @@ def main():
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, required=True)
     s.add_argument("--out", required=True)
-    s.add_argument("--mode", choices=("read", "noread", "close"), default="read")
+    s.add_argument("--mode", choices=("read", "noread", "close", "reset"), default="read")
     s.add_argument("--any-producer", action="store_true",
                    help="do not require PerfAgentRun and PerfAgentSeq")
     c = sub.add_parser("check")
