@@ -28,6 +28,7 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
+# Output directory (`make sanitize` builds into $(SAN_OUT) with OUT=$(SAN_OUT)).
 OUT := build
 LIBS := libbpf libelf zlib libcurl json-c
 
@@ -68,7 +69,8 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean install test check unit system fuzz fuzz-replay run deps test-deps
+.PHONY: all clean install test check unit system fuzz fuzz-replay run deps test-deps \
+	test-bins sanitize
 
 all: $(OUT)/perfagent
 
@@ -128,6 +130,9 @@ fuzz: $(BPF_SKELS) | $(OUT)/fuzz
 			$(OUT)/fuzz/$$t.corpus tests/fuzz/corpus/$$t || exit 1; \
 	done
 
+# Everything the tests run: the agent, the unit tests, the fuzz replays.
+test-bins: $(OUT)/perfagent $(UNIT_BINS) $(FUZZ_REPLAYS)
+
 unit: $(UNIT_BINS)
 	$(Q)tests/run-unit.sh $(UNIT_BINS)
 
@@ -144,6 +149,22 @@ test-deps:
 
 test: test-deps
 	$(Q)$(MAKE) --no-print-directory check
+
+# The whole test suite (unit, fuzz replays, system) against the agent, the
+# unit tests and the replays built with ASan and UBSan in their own directory
+# (never mixed with $(OUT)'s objects); any sanitizer report, leaks included,
+# fails the run (tests/run-sanitized.sh).
+SAN_OUT ?= $(OUT)/san
+SAN_CFLAGS ?= -O2 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# Static runtimes: with libubsan.so next to libasan.so, UBSan ignores its
+# log_path and reports only on stderr, which the log check cannot see.
+SAN_LDFLAGS ?= -static-libasan -static-libubsan
+# The plain $(OUT)/perfagent is for test_valgrind.sh: Valgrind cannot run ASan.
+sanitize: test-deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory OUT=$(SAN_OUT) CFLAGS="$(SAN_CFLAGS)" \
+		LDFLAGS="$(SAN_LDFLAGS)" test-bins
+	$(Q)tests/run-sanitized.sh $(SAN_OUT) $(OUT)/perfagent
 
 # From the source tree the profiles are read from tuning-profiles/.
 run: deps

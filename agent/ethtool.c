@@ -121,7 +121,8 @@ static struct nlattr *nl_put(struct nl_msg *m, uint16_t type, const void *data, 
 		return NULL;
 	a->nla_type = type;
 	a->nla_len = NLA_HDRLEN + len;
-	memcpy((char *)a + NLA_HDRLEN, data, len);
+	if (len) /* data may be NULL (a nest's header): memcpy must not see it */
+		memcpy((char *)a + NLA_HDRLEN, data, len);
 	memset((char *)a + NLA_HDRLEN + len, 0, NLA_ALIGN(a->nla_len) - a->nla_len);
 	m->nh.nlmsg_len += NLA_ALIGN(a->nla_len);
 	return a;

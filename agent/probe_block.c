@@ -134,8 +134,9 @@ static int key_cmp(const void *a, const void *b)
 static struct block_entry *block_entry(struct block_state *st,
 				       const struct block_key *key)
 {
-	struct block_entry *e = bsearch(key, st->entries, st->n,
-					sizeof(*e), key_cmp);
+	/* No bsearch on the NULL array of an empty state: its base must not be NULL. */
+	struct block_entry *e = st->n ? bsearch(key, st->entries, st->n,
+						sizeof(*e), key_cmp) : NULL;
 	size_t cap;
 
 	if (e)
