@@ -354,7 +354,7 @@ void config_defaults(struct pa_config *cfg)
 	cfg->metrics_enabled = true;
 	strcpy(cfg->emf_namespace, "PerfAgent");
 	strcpy(cfg->emf_log_group, "/perfagent/metrics");
-	cfg->spool_max_documents = 10000;
+	cfg->spool_max_documents = 6000;
 	cfg->spool_persist = true;
 }
 

@@ -72,7 +72,7 @@ static void block_fini(struct probe *pr)
 	free(st);
 }
 
-static int block_init(struct probe *pr, const struct btf *vmlinux)
+static int block_init(struct probe *pr)
 {
 	struct block_state *st = calloc(1, sizeof(*st));
 

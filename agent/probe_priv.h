@@ -39,10 +39,12 @@ struct probe_part {
 };
 
 /*
- * init() runs once the probe is attached: it finds its maps and sets up
- * pr->state (0 or a negative errno; the probe is then stopped); vmlinux
- * may be NULL; what the probe cannot measure on this kernel goes in
- * pr->note, for its status. fini() frees pr->state, even a partial one.
+ * kernel_types() (optional) runs before the probe's object is loaded, with
+ * the kernel's BTF (NULL when it has none), and keeps what init() will need
+ * from it: the BTF is freed before the load. init() runs once the probe is
+ * attached: it finds its maps and sets up pr->state (0 or a negative errno;
+ * the probe is then stopped); what the probe cannot measure on this kernel
+ * goes in pr->note, for its status. fini() frees pr->state, even a partial one.
  * read() fills its member of struct probe_counters (optional; it must not
  * change what histograms() shows). collect() adds the metrics of the
  * interval of seconds that ends now. histograms() appends hist_json()
@@ -55,7 +57,8 @@ struct probe_ops {
 	const struct probe_part *parts;
 	size_t n_parts;
 	const void *(*elf_bytes)(size_t *size);	/* the skeleton's object */
-	int (*init)(struct probe *pr, const struct btf *vmlinux);
+	void (*kernel_types)(const struct btf *vmlinux);
+	int (*init)(struct probe *pr);
 	void (*fini)(struct probe *pr);
 	int (*read)(struct probe *pr, struct probe_counters *out);
 	int (*collect)(struct probe *pr, struct metric_set *set, double seconds);
@@ -68,6 +71,7 @@ struct probe {
 	struct bpf_object *obj;			/* while running */
 	struct bpf_link *links[PROBE_MAX_PARTS];
 	enum probe_attach part_attach[PROBE_MAX_PARTS];
+	bool tp_in_btf[PROBE_MAX_PARTS];	/* the kernel's BTF has its target */
 	char part_note[PROBE_MAX_PARTS][96];	/* why a part is off or on raw_tp */
 	char target[PROBE_MAX_PARTS][PROBE_TP_MAX];	/* tests may retarget */
 	bool only_raw_tp;			/* tests of the fallback */

@@ -77,7 +77,7 @@ static bool runq_kept(void)
 	return arrivals > 0;
 }
 
-static int sched_init(struct probe *pr, const struct btf *vmlinux)
+static int sched_init(struct probe *pr)
 {
 	struct sched_state *st = calloc(1, sizeof(*st));
 

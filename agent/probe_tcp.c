@@ -59,7 +59,7 @@ struct tcp_state {
 	struct tcp_stats *percpu;	/* as read */
 	struct tcp_stats now, prev;	/* summed: last read, last collect */
 	struct tcp_stats interval;	/* now - prev */
-	char *drop_names[TCP_DROP_REASONS];	/* "NO_SOCKET"; NULL: unknown */
+	char *const *drop_names;	/* kernel_drop_names */
 	uint64_t overflows_prev;
 	int64_t overflows;		/* in the interval; -1: unreadable */
 };
@@ -70,19 +70,28 @@ static void tcp_fini(struct probe *pr)
 
 	if (!st)
 		return;
-	for (int i = 0; i < TCP_DROP_REASONS; i++)
-		free(st->drop_names[i]);
 	free(st->percpu);
 	free(st);
 }
 
+/*
+ * The running kernel's names of enum skb_drop_reason ("NO_SOCKET"), by
+ * value; NULL: unknown. Read from its BTF before the probe loads.
+ */
+static char *kernel_drop_names[TCP_DROP_REASONS];
+
 /* Names the reasons of enum skb_drop_reason that fit the table. */
-static void drop_names_load(struct tcp_state *st, const struct btf *btf)
+static void tcp_kernel_types(const struct btf *btf)
 {
+	char **names = kernel_drop_names;
 	const struct btf_type *t;
 	const struct btf_enum *m;
 	int id;
 
+	for (int i = 0; i < TCP_DROP_REASONS; i++) {
+		free(names[i]);
+		names[i] = NULL;
+	}
 	id = btf ? btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM) : -1;
 	if (id <= 0) {
 		log_info("probe tcp: no enum skb_drop_reason in the kernel's BTF; "
@@ -95,18 +104,18 @@ static void drop_names_load(struct tcp_state *st, const struct btf *btf)
 		const char *name = btf__name_by_offset(btf, m->name_off);
 
 		if (!name || m->val < 0 || m->val >= DROP_OTHER ||
-		    st->drop_names[m->val] || strcmp(name, DROP_PREFIX "MAX") == 0)
+		    names[m->val] || strcmp(name, DROP_PREFIX "MAX") == 0)
 			continue;
 		if (strncmp(name, DROP_PREFIX, strlen(DROP_PREFIX)) == 0)
 			name += strlen(DROP_PREFIX);
 		else if (strncmp(name, "SKB_", 4) == 0)
 			name += 4;
-		st->drop_names[m->val] = strdup(name);
+		names[m->val] = strdup(name);
 	}
-	st->drop_names[DROP_OTHER] = strdup("OTHER_SUBSYSTEM");
+	names[DROP_OTHER] = strdup("OTHER_SUBSYSTEM");
 }
 
-static int tcp_init(struct probe *pr, const struct btf *vmlinux)
+static int tcp_init(struct probe *pr)
 {
 	struct tcp_state *st = calloc(1, sizeof(*st));
 
@@ -120,7 +129,7 @@ static int tcp_init(struct probe *pr, const struct btf *vmlinux)
 	st->percpu = calloc(st->ncpus, sizeof(*st->percpu));
 	if (!st->percpu)
 		return -ENOMEM;
-	drop_names_load(st, vmlinux);
+	st->drop_names = kernel_drop_names;
 	return 0;
 }
 
@@ -397,6 +406,7 @@ const struct probe_ops probe_tcp_ops = {
 	.parts = tcp_parts,
 	.n_parts = ARRAY_SIZE(tcp_parts),
 	.elf_bytes = tcp_bpf__elf_bytes,
+	.kernel_types = tcp_kernel_types,
 	.init = tcp_init,
 	.fini = tcp_fini,
 	.collect = tcp_collect,

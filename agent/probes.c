@@ -186,14 +186,12 @@ static void part_note(struct probe *pr, size_t i, enum probe_attach how,
  * kernel's BTF has the tracepoint, else raw_tp) and turns autoload off for
  * the other. Records the pick and, when it is not tp_btf, why.
  */
-static void part_choose(struct probe *pr, size_t i, enum probe_attach how,
-			const struct btf *btf)
+static void part_choose(struct probe *pr, size_t i, enum probe_attach how)
 {
 	const char *tp = pr->ops->parts[i].tracepoint, *target = pr->target[i];
 	struct bpf_program *on_btf = find_prog(pr->obj, "tp_btf", tp);
 	struct bpf_program *on_raw = find_prog(pr->obj, "raw_tp", tp);
-	bool btf_ok = on_btf && how == PROBE_ATTACH_TP_BTF &&
-		      btf_has_tracepoint(btf, target);
+	bool btf_ok = on_btf && how == PROBE_ATTACH_TP_BTF && pr->tp_in_btf[i];
 
 	pr->part_attach[i] = btf_ok ? PROBE_ATTACH_TP_BTF :
 			     on_raw ? PROBE_ATTACH_RAW_TP : PROBE_ATTACH_NONE;
@@ -277,7 +275,7 @@ static int probe_outcome(struct probe *pr, enum probe_attach *attach,
 
 /* One attempt at starting pr with attach kind how. */
 static int probe_try(struct probe *pr, enum probe_attach how,
-		     const struct btf *btf, enum probe_attach *attach,
+		     enum probe_attach *attach,
 		     char *why, size_t size)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = pr->ops->name);
@@ -294,7 +292,7 @@ static int probe_try(struct probe *pr, enum probe_attach how,
 		return err;
 	}
 	for (size_t i = 0; i < pr->ops->n_parts; i++)
-		part_choose(pr, i, how, btf);
+		part_choose(pr, i, how);
 	err = bpf_object__load(pr->obj);
 	if (err) {
 		load_reason(err, why, size);
@@ -316,16 +314,15 @@ fail:
  * Starts pr with tp_btf, or failing that raw_tp; why says what is missing
  * or on raw_tp. Returns 0 or the last attempt's error.
  */
-static int probe_attempts(struct probe *pr, const struct btf *btf,
-			  enum probe_attach *attach, char *why, size_t size)
+static int probe_attempts(struct probe *pr, enum probe_attach *attach, char *why,
+			  size_t size)
 {
 	char btf_why[PROBE_REASON_MAX], raw_why[PROBE_REASON_MAX];
 	int err, btf_err;
 
 	if (pr->only_raw_tp)
-		return probe_try(pr, PROBE_ATTACH_RAW_TP, btf, attach, why, size);
-	err = probe_try(pr, PROBE_ATTACH_TP_BTF, btf, attach, btf_why,
-			sizeof(btf_why));
+		return probe_try(pr, PROBE_ATTACH_RAW_TP, attach, why, size);
+	err = probe_try(pr, PROBE_ATTACH_TP_BTF, attach, btf_why, sizeof(btf_why));
 	if (!err || err == -EPERM) {
 		snprintf(why, size, "%s", btf_why);
 		return err;
@@ -333,8 +330,7 @@ static int probe_attempts(struct probe *pr, const struct btf *btf,
 	log_debug("probe %s: with tp_btf: %s; trying raw_tp", pr->ops->name,
 		  btf_why);
 	btf_err = err;
-	err = probe_try(pr, PROBE_ATTACH_RAW_TP, btf, attach, raw_why,
-			sizeof(raw_why));
+	err = probe_try(pr, PROBE_ATTACH_RAW_TP, attach, raw_why, sizeof(raw_why));
 	/* A missing tracepoint is said best by the first attempt. */
 	if (err && (btf_err == -ENOENT || strcmp(btf_why, raw_why) == 0))
 		snprintf(why, size, "%s", btf_why);
@@ -348,14 +344,13 @@ static int probe_attempts(struct probe *pr, const struct btf *btf,
 }
 
 /* The probe's own set-up once attached; undoes the attach on failure. */
-static int probe_setup(struct probe *pr, const struct btf *btf, char *why,
-		       size_t size)
+static int probe_setup(struct probe *pr, char *why, size_t size)
 {
 	int err;
 
 	pr->state = NULL;
 	pr->note[0] = '\0';
-	err = pr->ops->init(pr, btf);
+	err = pr->ops->init(pr);
 	if (!err) {
 		if (pr->note[0])
 			note_add(why, size, "%s", pr->note);
@@ -369,15 +364,15 @@ static int probe_setup(struct probe *pr, const struct btf *btf, char *why,
 }
 
 /* Starts pr and records the outcome in its status. */
-static void probe_start(struct probe *pr, const struct btf *btf)
+static void probe_start(struct probe *pr)
 {
 	char why[PROBE_REASON_MAX];
 	enum probe_attach attach;
 	int err;
 
-	err = probe_attempts(pr, btf, &attach, why, sizeof(why));
+	err = probe_attempts(pr, &attach, why, sizeof(why));
 	if (!err)
-		err = probe_setup(pr, btf, why, sizeof(why));
+		err = probe_setup(pr, why, sizeof(why));
 	if (err) {
 		probe_set(pr, PROBE_NOT_RUNNING, PROBE_ATTACH_NONE, why);
 		return;
@@ -458,10 +453,32 @@ const char *probes_known_names(void)
 	return names;
 }
 
+/*
+ * What the probes to start need from the kernel's BTF: which of their
+ * tracepoints it describes, and each probe's own types (kernel_types).
+ * Read before any object is loaded, and freed: libbpf parses a copy of its
+ * own in every load, and holding both would add 6 MiB to the peak RSS.
+ */
+static void read_kernel_btf(struct probes *p, const bool *starting)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	for (size_t i = 0; i < PROBES_N; i++) {
+		struct probe *pr = &p->probe[i];
+
+		if (!starting[i])
+			continue;
+		for (size_t k = 0; k < pr->ops->n_parts; k++)
+			pr->tp_in_btf[k] = btf_has_tracepoint(btf, pr->target[k]);
+		if (pr->ops->kernel_types)
+			pr->ops->kernel_types(btf);
+	}
+	btf__free(btf);
+}
+
 void probes_configure(struct probes *p, const char *const *disabled)
 {
-	struct btf *btf = NULL;
-	bool btf_tried = false;
+	bool starting[PROBES_N] = { false }, any = false;
 
 	for (size_t i = 0; i < PROBES_N; i++) {
 		struct probe *pr = &p->probe[i];
@@ -472,16 +489,15 @@ void probes_configure(struct probes *p, const char *const *disabled)
 				  "disabled in config");
 			continue;
 		}
-		if (pr->status.state == PROBE_RUNNING)
-			continue;
-		/* Parsed once per call, only when something starts. */
-		if (!btf_tried) {
-			btf = btf__load_vmlinux_btf();
-			btf_tried = true;
-		}
-		probe_start(pr, btf);
+		starting[i] = pr->status.state != PROBE_RUNNING;
+		any |= starting[i];
 	}
-	btf__free(btf);
+	if (!any)
+		return;
+	read_kernel_btf(p, starting);
+	for (size_t i = 0; i < PROBES_N; i++)
+		if (starting[i])
+			probe_start(&p->probe[i]);
 }
 
 void probes_set_cpushare(struct probes *p, struct cpushare *share)

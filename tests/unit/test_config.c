@@ -36,7 +36,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.emf_endpoint, "");
 	assert_string_equal(cfg.emf_namespace, "PerfAgent");
 	assert_string_equal(cfg.emf_log_group, "/perfagent/metrics");
-	assert_int_equal(cfg.spool_max_documents, 10000);
+	assert_int_equal(cfg.spool_max_documents, 6000);
 	assert_true(cfg.spool_persist);
 }
 
