@@ -198,46 +198,10 @@ floor_obj block block_rq_issue block_rq_complete
 floor_obj tcp tcp_retransmit_skb tcp_retransmit_synack tcp_probe inet_sock_set_state \
 	tcp_send_reset tcp_receive_reset kfree_skb
 
-# The bpftrace equivalents: runqlat.bt; biolatency and bitesize on
-# tracepoints (no kprobes on this kernel); tcpretrans + tcprtt +
+# The bpftrace equivalents (bench/peers/): runqlat.bt; biolatency and
+# bitesize on tracepoints (no kprobes on this kernel); tcpretrans + tcprtt +
 # tcpconnlat + reset and drop counts on tracepoints.
-cat >"$tmp/sched.bt" <<'EOF'
-tracepoint:sched:sched_wakeup, tracepoint:sched:sched_wakeup_new {
-	@qtime[args->pid] = nsecs;
-}
-tracepoint:sched:sched_switch {
-	if (args->prev_state == 0) { @qtime[args->prev_pid] = nsecs; }
-	$ns = @qtime[args->next_pid];
-	if ($ns) { @usecs = hist((nsecs - $ns) / 1000); }
-	delete(@qtime[args->next_pid]);
-	@switches = count();
-}
-EOF
-cat >"$tmp/block.bt" <<'EOF'
-tracepoint:block:block_rq_issue { @start[args->dev, args->sector] = nsecs; }
-tracepoint:block:block_rq_complete /@start[args->dev, args->sector]/ {
-	@usecs[args->dev] = hist((nsecs - @start[args->dev, args->sector]) / 1000);
-	@bytes[args->dev] = hist(args->nr_sector * 512);
-	delete(@start[args->dev, args->sector]);
-}
-EOF
-cat >"$tmp/tcp.bt" <<'EOF'
-tracepoint:tcp:tcp_retransmit_skb { @retrans[args->state] = count(); }
-tracepoint:tcp:tcp_retransmit_synack { @synack = count(); }
-tracepoint:tcp:tcp_probe { @srtt_us = hist(args->srtt >> 3); }
-tracepoint:sock:inet_sock_set_state /args->protocol == 6/ {
-	if (args->newstate == 2) { @syn[args->skaddr] = nsecs; }
-	if (args->oldstate == 2) {
-		if (@syn[args->skaddr]) {
-			@connect_us = hist((nsecs - @syn[args->skaddr]) / 1000);
-		}
-		delete(@syn[args->skaddr]);
-	}
-}
-tracepoint:tcp:tcp_send_reset { @rst_sent = count(); }
-tracepoint:tcp:tcp_receive_reset { @rst_recv = count(); }
-tracepoint:skb:kfree_skb { @drops[args->reason] = count(); }
-EOF
+for p in sched block tcp; do cp "bench/peers/$p.bt" "$tmp/$p.bt"; done
 # Counts every tracepoint hit of the tcp probe, for events per operation.
 cat >"$tmp/tcp_count.bt" <<'EOF'
 tracepoint:tcp:tcp_retransmit_skb, tracepoint:tcp:tcp_retransmit_synack,
