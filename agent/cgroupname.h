@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#define CGROUPNAME_CACHE 256
+#define CGROUPNAME_CACHE 1024
 #define CGROUPNAME_MAX 192
 
 struct cgroup_names {
