@@ -146,6 +146,9 @@ static void print_probes(struct json_object *s, FILE *out)
 		fprintf(out, LABEL "none\n", "probes");
 }
 
+/* A "%.*f" precision and value: two decimals under 1, one under 100, else none. */
+#define AMOUNT(v) ((v) < 1 ? 2 : (v) < 100 ? 1 : 0), (v)
+
 /* "the last hour", "the last 12 min", "the last 40 s". */
 static void window_words(double window_s, char *buf, size_t size)
 {
@@ -198,16 +201,17 @@ static void print_consumers(struct json_object *cpu, FILE *out)
 	top = json_object_array_get_idx(ranking, 0);
 	window_words(json_object_get_double(get(users, "window_s")), window, sizeof(window));
 	if (get(users, "credits"))
-		fprintf(out, LABEL "%s burned %.0f%% of the CPU credits spent in %s (about %.1f "
-			"of %.1f)", "cpu users", consumer_name(top),
+		fprintf(out, LABEL "%s burned %.0f%% of the CPU credits spent in %s (about %.*f "
+			"of %.*f)", "cpu users", consumer_name(top),
 			json_object_get_double(get(top, "share_pct")), window,
-			json_object_get_double(get(top, "credits")),
-			json_object_get_double(get(users, "credits")));
+			AMOUNT(json_object_get_double(get(top, "credits"))),
+			AMOUNT(json_object_get_double(get(users, "credits"))));
 	else
-		fprintf(out, LABEL "%s used %.0f%% of the CPU time in %s (%.1f of %.1f CPU-seconds)",
-			"cpu users", consumer_name(top), json_object_get_double(get(top, "share_pct")),
-			window, json_object_get_double(get(top, "cpu_s")),
-			json_object_get_double(get(users, "cpu_s")));
+		fprintf(out, LABEL "%s used %.0f%% of the CPU time in %s (%.*f of %.*f "
+			"CPU-seconds)", "cpu users", consumer_name(top),
+			json_object_get_double(get(top, "share_pct")), window,
+			AMOUNT(json_object_get_double(get(top, "cpu_s"))),
+			AMOUNT(json_object_get_double(get(users, "cpu_s"))));
 	if (json_object_array_length(ranking) > 1) {
 		fputs("; then ", out);
 		print_ranking(ranking, 1, out);
