@@ -69,3 +69,29 @@ bpf_links_alive() {
 	done
 	return 0
 }
+
+# tree_snapshot ROOT: every file of a fake /proc and /sys tree with its
+# sha256; choice files (the kernel shows "a [b] c" but takes back "b") with
+# the chosen word instead.
+tree_snapshot() {
+	(cd "$1" && find . -type f | LC_ALL=C sort | while read -r f; do
+		case $f in
+		*/transparent_hugepage/* | */queue/scheduler)
+			printf 'choice %s %s\n' "$(sed -e 's/.*\[\(.*\)\].*/\1/' "$f")" "$f" ;;
+		*) printf '%s %s\n' "$(sha256sum <"$f" | cut -d' ' -f1)" "$f" ;;
+		esac
+	done)
+}
+
+# same_tree ROOT SNAPSHOT WHAT: fails, showing the difference, unless the
+# tree under ROOT is as tree_snapshot saw it in SNAPSHOT.
+same_tree() {
+	local now
+	now=$(mktemp)
+	tree_snapshot "$1" >"$now"
+	if ! diff -u "$2" "$now" >&2; then
+		rm -f "$now"
+		fail "$3: the tree differs"
+	fi
+	rm -f "$now"
+}

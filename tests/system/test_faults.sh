@@ -102,25 +102,8 @@ N_KNOBS=5
 
 new_tree() { tests/system/tune_tree.sh "$1" >/dev/null; }
 
-# Every file of the tree under $1 with its sha256; choice files (the kernel
-# shows "a [b] c" but takes back "b") with the chosen word instead.
-snapshot() {
-	(cd "$1" && find . -type f | LC_ALL=C sort | while read -r f; do
-		case $f in
-		*/transparent_hugepage/* | */queue/scheduler)
-			printf 'choice %s %s\n' "$(sed -e 's/.*\[\(.*\)\].*/\1/' "$f")" "$f" ;;
-		*) printf '%s %s\n' "$(sha256sum <"$f" | cut -d' ' -f1)" "$f" ;;
-		esac
-	done)
-}
-
 # changed_vs ROOT SNAPSHOT: how many files differ from the snapshot.
-changed_vs() { snapshot "$1" | diff "$2" - | grep -c '^>' || true; }
-
-same_tree() { # same_tree ROOT SNAPSHOT WHAT
-	snapshot "$1" >"$tmp/now.snap"
-	diff -u "$2" "$tmp/now.snap" >&2 || fail "$3: the tree differs"
-}
+changed_vs() { tree_snapshot "$1" | diff "$2" - | grep -c '^>' || true; }
 
 # CLI tuning commands on ROOT with STATE: cli ROOT STATE COMMAND [ARG]...
 cli() {
@@ -186,7 +169,7 @@ free_port() {
 
 k=$tmp/kill
 new_tree "$k/pristine"
-snapshot "$k/pristine" >"$k.before"
+tree_snapshot "$k/pristine" >"$k.before"
 fresh() { rm -rf "$k/root" "$k/state" && cp -a "$k/pristine" "$k/root"; }
 apply_five() { cli "$k/root" "$k/state" apply --profile five --profile-dir "$pdir" --no-imds; }
 
@@ -197,7 +180,7 @@ fresh
 traced -y -o "$k.trace" -e trace=openat,write,fsync,rename -e signal=none \
 	"$PERFAGENT" apply --root "$k/root" --state-dir "$k/state" --config /dev/null \
 	--profile-dir "$pdir" --profile five --no-imds >/dev/null || fail "reference apply failed"
-snapshot "$k/root" >"$k.applied"
+tree_snapshot "$k/root" >"$k.applied"
 
 # kill points: "SYSCALL N KNOBS_WRITTEN_BEFORE WHAT"
 python3 - "$k.trace" "$k/root" "$k/state" >"$k.points" <<'EOF'
@@ -267,7 +250,7 @@ pass "kill -9 at each of $points steps of an apply: revert exact, a new apply co
 
 s2=$tmp/full
 new_tree "$s2/root"
-snapshot "$s2/root" >"$s2.before"
+tree_snapshot "$s2/root" >"$s2.before"
 mkdir -p "$s2/state"
 dead_port=$(free_port)
 printf 'interval = 1\nimds = off\nmode = apply\nprofile = five\nemf_endpoint = tcp://127.0.0.1:%s\n' \
@@ -338,7 +321,7 @@ pass "read-only state dir: daemon up, status says 'Read-only file system', apply
 
 s3=$tmp/rosys
 new_tree "$s3/root"
-snapshot "$s3/root" >"$s3.before"
+tree_snapshot "$s3/root" >"$s3.before"
 printf 'interval = 60\nimds = off\nmode = apply\nprofile = five\nmetrics = off\n' >"$s3.conf"
 ns_daemon "mount --bind '$s3/root/proc/sys' '$s3/root/proc/sys' &&
 	mount -o remount,bind,ro '$s3/root/proc/sys'" \
@@ -587,7 +570,7 @@ pass "2000 clients: $flood; root's status answered $during_ok of $during_n times
 
 s7=$tmp/hup
 new_tree "$s7/root"
-snapshot "$s7/root" >"$s7.before"
+tree_snapshot "$s7/root" >"$s7.before"
 conf7() { # conf7 INTERVAL: replaced atomically, so no reload reads half a file
 	printf 'interval = %s\nimds = off\nmode = apply\nprofile = five\nspool_persist = no\nemf_endpoint = tcp://127.0.0.1:%s\n' \
 		"$1" "$port" >"$s7.conf.new"
@@ -600,7 +583,7 @@ NOTIFY_SOCKET=$tmp/notify.sock start_daemon "$s7.conf" --root "$s7/root" --state
 wait_for 10 drained || fail "not connected: $(sink '')"
 status_json
 [ "$(st 'j["profile"]["counts"]["applied"]')" = $N_KNOBS ] || fail "not applied: $(st 'j["profile"]')"
-snapshot "$s7/root" >"$s7.applied"
+tree_snapshot "$s7/root" >"$s7.applied"
 journal_sum=$(sha256sum <"$s7/state/journal.json")
 links0=$(bpf_link_ids "$daemon_pid" | tr '\n' ' ')
 [ -n "$links0" ] || fail "the daemon holds no BPF link"

@@ -56,23 +56,6 @@ new_tree() { # new_tree NAME [--many N]
 	tests/system/tune_tree.sh "$root" "${@:2}" >/dev/null
 }
 
-# Every file of the tree with its sha256; choice files (the kernel shows
-# "a [b] c" but takes back "b") with the chosen word instead.
-snapshot() {
-	(cd "$root" && find . -type f | LC_ALL=C sort | while read -r f; do
-		case $f in
-		*/transparent_hugepage/* | */queue/scheduler)
-			printf 'choice %s %s\n' "$(sed -e 's/.*\[\(.*\)\].*/\1/' "$f")" "$f" ;;
-		*) printf '%s %s\n' "$(sha256sum <"$f" | cut -d' ' -f1)" "$f" ;;
-		esac
-	done)
-}
-
-same_tree() { # same_tree SNAPSHOT WHAT
-	snapshot >"$work/now"
-	diff -u "$1" "$work/now" >&2 || fail "$2: the tree differs from before apply"
-}
-
 journal_states() { # prints "state count" lines of the journal
 	python3 -c 'import json,sys,collections
 j=json.load(open(sys.argv[1]))
@@ -106,12 +89,12 @@ scheduler = mq-deadline
 EOF
 
 new_tree cycle
-snapshot >"$work/before"
+tree_snapshot "$root" >"$work/before"
 expect_exit 0 'sysctl:net.core.somaxconn +4096 +8192 +set' apply cycle --dry-run
 also 'sysctl:net.core.busy_poll .* skip'
 also 'missing on this kernel'
 [ ! -e "$state/journal.json" ] || fail "--dry-run wrote a journal"
-same_tree "$work/before" "--dry-run"
+same_tree "$root" "$work/before" "--dry-run"
 expect_exit 0 'profile cycle: 8 applied, 0 failed, 0 kept, 1 skipped' apply cycle
 [ "$(cat "$root/proc/sys/net/core/somaxconn")" = 8192 ] || fail "somaxconn not applied"
 [ "$(cat "$root/proc/sys/net/ipv4/tcp_rmem")" = "4096 131072 16777216" ] || fail "tcp_rmem"
@@ -129,7 +112,7 @@ expect_exit 0 '0 applied, 0 failed, 8 kept, 1 skipped' apply cycle
 pass "fake tree: a second apply changes nothing"
 
 expect_exit 0 'revert: 8 restored, 0 unchanged' pa revert
-same_tree "$work/before" "revert"
+same_tree "$root" "$work/before" "revert"
 [ ! -e "$state/journal.json" ] || fail "revert left the journal"
 expect_exit 6 'nothing applied' pa verify
 expect_exit 0 'nothing to revert' pa revert
@@ -150,20 +133,20 @@ printf '# ours\n\nnet.core.somaxconn = 1024\n' >"$root/etc/sysctl.d/99-admin.con
 printf 'net.ipv4.conf.*.rp_filter = 2\n' >"$root/usr/lib/sysctl.d/60-vendor.conf"
 printf 'vm.swappiness = 30\n' >"$root/usr/lib/sysctl.d/50-tweaks.conf"
 printf '# the vendor default, switched off\n' >"$root/etc/sysctl.d/50-tweaks.conf"
-snapshot >"$work/before"
+tree_snapshot "$root" >"$work/before"
 expect_exit 0 'set by /etc/sysctl.d/99-admin.conf:3 \(= 1024\); not overridden' apply sysctld --dry-run
 also 'set by /usr/lib/sysctl.d/60-vendor.conf:1 \(= 2\)'
 expect_exit 0 '1 applied, 0 failed, 0 kept, 2 skipped' apply sysctld
 [ "$(cat "$root/proc/sys/net/core/somaxconn")" = 4096 ] || fail "somaxconn was fought over"
 [ "$(cat "$root/proc/sys/vm/swappiness")" = 10 ] || fail "the shadowed vendor file counted"
 expect_exit 0 'revert: 1 restored' pa revert
-same_tree "$work/before" "sysctl.d revert"
+same_tree "$root" "$work/before" "sysctl.d revert"
 pass "sysctl.d: keys set there are skipped (also by a glob in /usr/lib), a shadowed file is not"
 
 # ---- an administrator changes a value after apply ----
 
 new_tree override
-snapshot >"$work/before"
+tree_snapshot "$root" >"$work/before"
 expect_exit 0 '8 applied' apply cycle
 echo 1000 >"$root/proc/sys/net/core/somaxconn"
 expect_exit 6 'sysctl:net.core.somaxconn +8192 +1000 +overridden' pa verify
@@ -176,7 +159,7 @@ expect_exit 0 'revert: 7 restored, 0 unchanged, 1 left alone' pa revert
 also 'sysctl:net.core.somaxconn .* overridden'
 [ "$(cat "$root/proc/sys/net/core/somaxconn")" = 1000 ] || fail "revert undid the admin's value"
 echo 4096 >"$root/proc/sys/net/core/somaxconn"
-same_tree "$work/before" "revert after override"
+same_tree "$root" "$work/before" "revert after override"
 pass "override: verify fails naming the knob, apply and revert leave it alone"
 
 # ---- exclude = in the config ----
@@ -201,14 +184,18 @@ N=300
 changed() { grep -lx 1000000 "$root"/proc/sys/kernel/perfagent_test/* 2>/dev/null | wc -l; }
 some_changed() { [ "$(changed)" -ge 5 ]; }
 
-# Every write(2) takes 50 ms more under strace: the apply is slow (15 s), not
-# changed; the revert below waits 5 s for the lock, well within it.
+# Every openat(2) waits 30 ms under strace, before it runs: the plan and
+# the apply are slow (9 s each), not changed; the revert below waits 5 s for
+# the lock, well within it. The delay is on entering open, and only openat
+# is stopped at (--seccomp-bpf): a kill then lands before a knob's file is
+# opened or after it was written, never in between, where a fake tree's
+# regular file (unlike /proc/sys) has been emptied by O_TRUNC.
 # Under make sanitize, LeakSanitizer cannot work in a traced process (it
 # stops the world with ptrace): no leak check for this apply, which is
 # killed with -9 before it could exit and be checked anyway.
 slow_apply_then_kill() {
 	ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
-		strace -f -o /dev/null -e trace=write -e inject=write:delay_exit=50000 \
+		strace -f --seccomp-bpf -o /dev/null -e trace=openat -e inject=openat:delay_enter=30000 \
 		"$PERFAGENT" apply --root "$root" --state-dir "$state" --config "$conf" \
 		--profile many --profile-dir "$pdir" --no-imds >/dev/null 2>&1 &
 	bg_pid=$!
@@ -225,18 +212,18 @@ slow_apply_then_kill() {
 }
 
 new_tree kill --many $N
-snapshot >"$work/before"
+tree_snapshot "$root" >"$work/before"
 slow_apply_then_kill
 expect_exit 6 'not-applied' pa verify
 expect_exit 0 "revert: [0-9]+ restored, [0-9]+ unchanged, 0 left alone" pa revert
-same_tree "$work/before" "revert after kill -9"
+same_tree "$root" "$work/before" "revert after kill -9"
 pass "kill -9 mid-apply ($n of $N written): journal all pending, revert restores byte for byte"
 
 slow_apply_then_kill
 expect_exit 0 "$((N - n)) applied, 0 failed, $n kept" apply many
 expect_exit 0 "verify passed: $N knobs" pa verify
 expect_exit 0 "revert: $N restored" pa revert
-same_tree "$work/before" "apply, then revert after kill -9"
+same_tree "$root" "$work/before" "apply, then revert after kill -9"
 pass "kill -9 mid-apply: the next apply completes it, revert restores byte for byte"
 
 # ---- real per-namespace sysctls in a new network namespace ----
