@@ -178,26 +178,47 @@ static int by_ns_desc(const void *a, const void *b)
 	return x->ns < y->ns ? 1 : x->ns > y->ns ? -1 : strcmp(x->name, y->name);
 }
 
-size_t cpushare_top(const struct cpushare *s, uint64_t now_ms, enum cpushare_by by,
-		    struct cpushare_group *out, size_t max, struct cpushare_totals *totals)
+/* The window ending at now_ms: its length, all time in it, "other" in it. */
+static struct cpushare_totals window_totals(const struct cpushare *s, uint64_t now_ms)
 {
-	struct cpushare_group *groups = calloc(s->n ? s->n : 1, sizeof(*groups));
-	size_t ngroups = 0, n;
 	struct cpushare_totals t = { 0 };
-	uint64_t minute, window_start;
+	uint64_t minute = now_ms / MINUTE_MS, window_start;
 
 	for (size_t slot = 0; slot < CPUSHARE_MINUTES; slot++)
 		if (slot_in_window(s, slot, now_ms))
 			t.other_ns += s->other_ns[slot];
 	t.ns = t.other_ns;
+	for (size_t i = 0; i < s->n; i++)
+		t.ns += pair_total(s, &s->pairs[i], now_ms);
+	/* The window starts at the oldest minute kept, or at the first add. */
+	window_start = minute + 1 >= CPUSHARE_MINUTES ?
+		       (minute + 1 - CPUSHARE_MINUTES) * MINUTE_MS : 0;
+	if (window_start < s->first_ms)
+		window_start = s->first_ms;
+	t.window_ms = s->first_ms && now_ms > window_start ? now_ms - window_start : 0;
+	return t;
+}
+
+size_t cpushare_top(const struct cpushare *s, uint64_t now_ms, enum cpushare_by by,
+		    struct cpushare_group *out, size_t max, struct cpushare_totals *totals)
+{
+	struct cpushare_group *groups;
+	size_t ngroups = 0, n;
+
+	if (totals)
+		*totals = window_totals(s, now_ms);
+	if (!max)
+		return 0;
+	groups = calloc(s->n ? s->n : 1, sizeof(*groups));
+	if (!groups)
+		return 0;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct pair *p = &s->pairs[i];
 		const char *name = by == CPUSHARE_BY_CGROUP ? p->cgroup : p->comm;
 		uint64_t ns = pair_total(s, p, now_ms);
 		size_t g;
 
-		t.ns += ns;
-		if (!groups || !ns || !name[0])
+		if (!ns || !name[0])
 			continue;
 		for (g = 0; g < ngroups && strcmp(groups[g].name, name); g++)
 			;
@@ -205,17 +226,6 @@ size_t cpushare_top(const struct cpushare *s, uint64_t now_ms, enum cpushare_by 
 			snprintf(groups[ngroups++].name, sizeof(groups->name), "%s", name);
 		groups[g].ns += ns;
 	}
-	/* The window starts at the oldest minute kept, or at the first add. */
-	minute = now_ms / MINUTE_MS;
-	window_start = minute + 1 >= CPUSHARE_MINUTES ?
-		       (minute + 1 - CPUSHARE_MINUTES) * MINUTE_MS : 0;
-	if (window_start < s->first_ms)
-		window_start = s->first_ms;
-	t.window_ms = s->first_ms && now_ms > window_start ? now_ms - window_start : 0;
-	if (totals)
-		*totals = t;
-	if (!groups)
-		return 0;
 	qsort(groups, ngroups, sizeof(*groups), by_ns_desc);
 	n = ngroups < max ? ngroups : max;
 	if (n)
@@ -231,12 +241,12 @@ const char *cpushare_cgroup_name(const char *path)
 	return slash && slash[1] ? slash + 1 : "/";
 }
 
+/* The top TOP_N of one ranking, with shares of the window's total_ns. */
 static struct json_object *ranking_json(const struct cpushare *s, uint64_t now_ms,
-					enum cpushare_by by, bool credits)
+					enum cpushare_by by, uint64_t total_ns, bool credits)
 {
 	struct cpushare_group top[TOP_N];
-	struct cpushare_totals t;
-	size_t n = cpushare_top(s, now_ms, by, top, TOP_N, &t);
+	size_t n = cpushare_top(s, now_ms, by, top, TOP_N, NULL);
 	struct json_object *arr;
 
 	if (by == CPUSHARE_BY_CGROUP && s->note[0])
@@ -254,7 +264,7 @@ static struct json_object *ranking_json(const struct cpushare *s, uint64_t now_m
 		}
 		json_object_object_add(o, "cpu_s", json_object_new_double(top[i].ns / 1e9));
 		json_object_object_add(o, "share_pct", json_object_new_double(
-			t.ns ? top[i].ns * 100.0 / t.ns : 0));
+			total_ns ? top[i].ns * 100.0 / total_ns : 0));
 		if (credits)
 			json_object_object_add(o, "credits", json_object_new_double(
 				top[i].ns / 60e9));
@@ -270,7 +280,7 @@ struct json_object *cpushare_json(const struct cpushare *s, uint64_t now_ms, boo
 
 	if (!s || !s->first_ms)
 		return NULL;
-	cpushare_top(s, now_ms, CPUSHARE_BY_PROCESS, NULL, 0, &t);
+	t = window_totals(s, now_ms);
 	o = json_object_new_object();
 	json_object_object_add(o, "window_s", json_object_new_double(t.window_ms / 1000.0));
 	json_object_object_add(o, "cpu_s", json_object_new_double(t.ns / 1e9));
@@ -278,9 +288,9 @@ struct json_object *cpushare_json(const struct cpushare *s, uint64_t now_ms, boo
 		json_object_object_add(o, "credits", json_object_new_double(t.ns / 60e9));
 	json_object_object_add(o, "other_cpu_s", json_object_new_double(t.other_ns / 1e9));
 	json_object_object_add(o, "by_cgroup", ranking_json(s, now_ms, CPUSHARE_BY_CGROUP,
-							     credits));
+							     t.ns, credits));
 	json_object_object_add(o, "by_process", ranking_json(s, now_ms, CPUSHARE_BY_PROCESS,
-							      credits));
+							      t.ns, credits));
 	json_object_object_add(o, "note", s->note[0] ? json_object_new_string(s->note) : NULL);
 	return o;
 }
