@@ -95,3 +95,27 @@ same_tree() {
 	fi
 	rm -f "$now"
 }
+
+# free_port: a TCP port on 127.0.0.1 that nobody listens on (when asked).
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_checker NAME [MODE]: emf_checker.py serving on 127.0.0.1:$port as a
+# CloudWatch agent that behaves as MODE says (default read; see its --mode),
+# recording into $tmp/NAME; its pid in checker_pid. stop_checker stops it,
+# even when it was sent SIGSTOP.
+# shellcheck disable=SC2154 # port and tmp are the calling test's
+start_checker() {
+	python3 "$TESTS_DIR/emf_checker.py" serve --port "$port" --out "$tmp/$1" \
+		--mode "${2:-read}" >"$tmp/$1.out" 2>&1 &
+	checker_pid=$!
+	wait_for 5 grep -qs listening "$tmp/$1.out" || fail "checker $1: $(cat "$tmp/$1.out")"
+}
+
+stop_checker() {
+	kill -CONT "$checker_pid" 2>/dev/null || true
+	kill -TERM "$checker_pid"
+	wait "$checker_pid" || true
+	checker_pid=
+}

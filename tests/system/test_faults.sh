@@ -64,10 +64,11 @@ run=$tmp/run
 pdir=$tmp/profiles
 daemon_pid=
 helper_pids=
+checker_pid=
 cleanup() {
 	local p
 	[ -z "$daemon_pid" ] || kill -9 "$daemon_pid" 2>/dev/null || true
-	for p in $helper_pids; do
+	for p in $helper_pids $checker_pid; do
 		kill -CONT "$p" 2>/dev/null || true
 		kill "$p" 2>/dev/null || true
 	done
@@ -151,10 +152,6 @@ stop_daemon() {
 
 also() { # also PATTERN: the last expect_exit's output matches PATTERN too
 	printf '%s\n' "$LAST_OUT" | grep -qE -- "$1" || fail "output lacks '$1': $LAST_OUT"
-}
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # ==== 1. kill -9 at every step of an apply ====
@@ -401,19 +398,6 @@ pass "read-only /proc/sys (real, in a netns): 3 failed with EROFS, exit 1, nothi
 
 checker=$PWD/tests/system/emf_checker.py
 port=$(free_port)
-checker_pid=
-start_checker() { # NAME MODE
-	python3 "$checker" serve --port "$port" --out "$tmp/$1" --mode "$2" >"$tmp/$1.out" 2>&1 &
-	checker_pid=$!
-	helper_pids="$helper_pids $checker_pid"
-	wait_for 5 grep -qs listening "$tmp/$1.out" || fail "checker $1: $(cat "$tmp/$1.out")"
-}
-stop_checker() {
-	kill -CONT "$checker_pid" 2>/dev/null || true
-	kill -TERM "$checker_pid"
-	wait "$checker_pid" || true
-	checker_pid=
-}
 sink() { st "j['sink']$1"; }
 drained() { status_json && [ "$(sink '["queued"]')" = 0 ]; }
 report() { (cd "$tmp" && python3 "$checker" report "$@") >"$tmp/report.json"; }

@@ -27,7 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 
 # write_conf [EXTRA-LINE]...: interval 1, never tuning, no IMDS, the checker's port.
 write_conf() {
@@ -36,20 +36,6 @@ write_conf() {
 		printf 'emf_endpoint = tcp://127.0.0.1:%s\n' "$port"
 		printf '%s\n' "$@"
 	} >"$conf"
-}
-
-start_checker() { # NAME [MODE]
-	python3 "$checker" serve --port "$port" --out "$tmp/$1" --mode "${2:-read}" \
-		>"$tmp/$1.out" 2>&1 &
-	checker_pid=$!
-	wait_for 5 grep -qs listening "$tmp/$1.out" || fail "checker $1: $(cat "$tmp/$1.out")"
-}
-
-stop_checker() {
-	kill -CONT "$checker_pid" 2>/dev/null || true
-	kill -TERM "$checker_pid"
-	wait "$checker_pid" || true
-	checker_pid=
 }
 
 # A prefix for the daemon's command line (see the agent that never reads).

@@ -46,11 +46,8 @@ pa() { "$PERFAGENT" "$@" --runtime-dir "$run"; }
 status_json() { pa status --json >"$tmp/status.json"; }
 count_at_least() { status_json && [ "$(json_get "$tmp/status.json" "j['collection']['count'] >= $1")" = True ]; }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 "$TESTS_DIR/emf_checker.py" serve --port "$port" --out "$tmp/emf" --mode read \
-	>"$tmp/checker.out" 2>&1 &
-checker_pid=$!
-wait_for 5 grep -qs listening "$tmp/checker.out" || fail "checker: $(cat "$tmp/checker.out")"
+port=$(free_port)
+start_checker emf
 
 printf 'interval = 1\nimds = off\nmode = advise\nemf_endpoint = tcp://127.0.0.1:%s\n' "$port" >"$conf"
 start=$(now_ms)
