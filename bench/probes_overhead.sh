@@ -29,6 +29,7 @@
 # probes_histograms_json() of the three probes.
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 ROUNDS=${1:-10}
 IDLE_SECONDS=${IDLE_SECONDS:-120}
@@ -215,23 +216,13 @@ start_agent() {
 	for p in sched block tcp; do
 		[ "$p" = "$keep" ] || [ "$keep" = all ] || off="$off${off:+,}$p"
 	done
-	mkdir -p "$tmp/run" "$tmp/state"
 	{
 		echo "interval = 10"
 		echo "imds = off"
 		echo "mode = advise"
 		[ -z "$off" ] || echo "disable_probes = $off"
 	} >"$tmp/agent.conf"
-	"$PERFAGENT" daemon --config "$tmp/agent.conf" --runtime-dir "$tmp/run" \
-		--state-dir "$tmp/state" 2>>"$tmp/agent.log" &
-	agent_pid=$!
-	for _ in $(seq 100); do
-		"$PERFAGENT" status --json --runtime-dir "$tmp/run" 2>/dev/null |
-			grep -Eq '"state": *"running"' && return 0
-		sleep 0.1
-	done
-	echo "agent did not start: $(tail -3 "$tmp/agent.log")" >&2
-	exit 1
+	agent_start "$PERFAGENT"
 }
 
 start_bg() {	# start_bg VAR READY-PATTERN CMD...: runs CMD, waits for PATTERN
@@ -258,10 +249,7 @@ stop_all() {
 }
 
 # Workloads: each prints one number, ns per operation.
-run_sched() {
-	taskset -c 0 perf bench sched pipe -l "$PIPE_LOOPS" 2>/dev/null |
-		awk '/usecs\/op/ { printf "%.1f\n", $1 * 1000 }'
-}
+run_sched() { pipe_ns_per_op; }
 
 run_block() {
 	taskset -c 0 fio --name=randread --filename="$loop" --direct=1 --rw=randread \
@@ -315,17 +303,10 @@ calibrate() {
 body_cost() {
 	local ids
 	start_agent "$1"
-	ids=$(cat "/proc/$agent_pid"/fdinfo/* 2>/dev/null | awk '/^prog_id:/ { print $2 }' |
-		sort -u | tr '\n' ' ')
+	ids=$(prog_ids "$agent_pid")
 	echo 1 >"$BPF_STATS"
 	"run_$2" >/dev/null
-	bpftool -j prog show | python3 -c '
-import json, sys
-ids = set(int(i) for i in sys.argv[1].split())
-for p in json.load(sys.stdin):
-    if p["id"] in ids and p.get("run_cnt"):
-        print("  %-24s %9d runs %7.1f ns per run" % (p["name"], p["run_cnt"],
-                                                   p["run_time_ns"] / p["run_cnt"]))' "$ids"
+	print_body_costs "$ids"
 	echo 0 >"$BPF_STATS"
 	stop_all
 }

@@ -12,6 +12,7 @@
 # bpf_stats (enabled for that pass only, restored after).
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 ROUNDS=${1:-10}
 PERFAGENT=${PERFAGENT:-$PWD/build/perfagent}
@@ -34,30 +35,11 @@ trap cleanup EXIT
 printf 'interval = 10\nimds = off\nmode = advise\nmetrics = off\ndisable_probes = block,tcp\n' \
 	>"$tmp/agent.conf"
 
-start_agent() { # BINARY
-	rm -rf "$tmp/run" "$tmp/state"
-	"$1" daemon --config "$tmp/agent.conf" --runtime-dir "$tmp/run" \
-		--state-dir "$tmp/state" 2>>"$tmp/agent.log" &
-	agent_pid=$!
-	for _ in $(seq 100); do
-		"$1" status --json --runtime-dir "$tmp/run" 2>/dev/null |
-			grep -Eq '"state": *"running"' && return 0
-		sleep 0.1
-	done
-	echo "agent did not start: $(tail -3 "$tmp/agent.log")" >&2
-	exit 1
-}
-
 stop_agent() {
 	[ -z "$agent_pid" ] && return 0
 	kill "$agent_pid"
 	wait "$agent_pid" 2>/dev/null || true
 	agent_pid=
-}
-
-run_pipe() {
-	taskset -c 0 perf bench sched pipe -l "$PIPE_LOOPS" 2>/dev/null |
-		awk '/usecs\/op/ { printf "%.1f\n", $1 * 1000 }'
 }
 
 echo "machine: $(uname -r), $(nproc) vCPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
@@ -67,10 +49,10 @@ for r in $(seq "$ROUNDS"); do
 	for i in 0 1 2; do
 		cfg=${order[$(((i + r) % 3))]}
 		case $cfg in
-		base) start_agent "$BASE" ;;
-		attribution) start_agent "$PERFAGENT" ;;
+		base) agent_start "$BASE" ;;
+		attribution) agent_start "$PERFAGENT" ;;
 		esac
-		echo "$cfg $(run_pipe)" >>"$tmp/results"
+		echo "$cfg $(pipe_ns_per_op)" >>"$tmp/results"
 		stop_agent
 	done
 done
@@ -91,17 +73,11 @@ PY
 
 # Program body cost, from bpf_stats (includes its own two clock reads).
 for cfg in base attribution; do
-	if [ "$cfg" = base ]; then start_agent "$BASE"; else start_agent "$PERFAGENT"; fi
-	ids=$(cat "/proc/$agent_pid"/fdinfo/* 2>/dev/null | awk '/^prog_id:/ { print $2 }' | sort -u | tr '\n' ' ')
+	if [ "$cfg" = base ]; then agent_start "$BASE"; else agent_start "$PERFAGENT"; fi
+	ids=$(prog_ids "$agent_pid")
 	echo 1 >"$BPF_STATS"
-	run_pipe >/dev/null
-	bpftool -j prog show | python3 -c '
-import json, sys
-ids = set(int(i) for i in sys.argv[1].split())
-for p in json.load(sys.stdin):
-    if p["id"] in ids and p.get("run_cnt"):
-        print("%-12s %-20s %9d runs %7.1f ns per run" % (sys.argv[2], p["name"], p["run_cnt"],
-                                                        p["run_time_ns"] / p["run_cnt"]))' "$ids" "$cfg"
+	pipe_ns_per_op >/dev/null
+	print_body_costs "$ids" "$cfg"
 	echo 0 >"$BPF_STATS"
 	stop_agent
 done
