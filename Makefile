@@ -47,16 +47,19 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 
-AGENT_SRCS := $(wildcard agent/*.c)
+# agent/ holds the wiring (main.c, config.c) and one folder per subsystem.
+AGENT_SRCS := $(wildcard agent/*.c agent/*/*.c)
 AGENT_OBJS := $(patsubst agent/%.c,$(OUT)/agent/%.o,$(AGENT_SRCS))
 # Everything but main(), for the unit tests to link against.
 LIB_OBJS := $(filter-out $(OUT)/agent/main.o,$(AGENT_OBJS))
+# Each object's header dependencies, written by the compiler (-MMD -MP).
+DEPFLAGS = -MMD -MP -MF $(@:.o=.d)
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAYS := $(addprefix $(OUT)/fuzz/replay_,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= 60
 
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c tests/unit/*/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
 ifeq ($(V),1)
@@ -74,7 +77,7 @@ endif
 
 all: $(OUT)/perfagent
 
-$(OUT) $(OUT)/agent $(OUT)/tests $(OUT)/fuzz:
+$(OUT) $(OUT)/tests $(OUT)/fuzz:
 	$(Q)mkdir -p $@
 
 $(OUT)/vmlinux.h: | $(OUT)
@@ -83,9 +86,9 @@ $(OUT)/vmlinux.h: | $(OUT)
 		echo "error: no kernel BTF at $(VMLINUX_BTF); set VMLINUX_BTF=/path/to/vmlinux (a kernel image or BTF file)" >&2; exit 1; fi
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(OUT)/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h $(wildcard bpf/*.h) | $(OUT)
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h | $(OUT)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(OUT)/$*.tmp.bpf.o
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -MT $@ -c $< -o $(OUT)/$*.tmp.bpf.o
 	$(Q)$(BPFTOOL) gen object $@ $(OUT)/$*.tmp.bpf.o
 	$(Q)rm -f $(OUT)/$*.tmp.bpf.o
 
@@ -93,24 +96,34 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUT)/agent/%.o: agent/%.c $(wildcard agent/*.h) $(wildcard bpf/*.h) $(BPF_SKELS) | $(OUT)/agent
+# An object that includes a skeleton needs it built first; after the first
+# build its .d file lists every header it includes, skeletons among them.
+skel_of = $(addprefix $(OUT)/,$(shell sed -n 's/^\#include "\([a-z0-9_]*\.skel\.h\)".*/\1/p' $(1)))
+$(foreach src,$(AGENT_SRCS),$(eval $(patsubst agent/%.c,$(OUT)/agent/%.o,$(src)): $(call skel_of,$(src))))
+$(foreach src,$(UNIT_SRCS),$(eval $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(src)): $(call skel_of,$(src))))
+
+$(OUT)/agent/%.o: agent/%.c
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+-include $(AGENT_OBJS:.o=.d) $(BPF_OBJS:.o=.d) $(UNIT_BINS:=.d) $(FUZZ_REPLAYS:=.d)
 
 $(OUT)/perfagent: $(AGENT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_ALL) $(LDLIBS) -o $@
 
-$(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/tests
+$(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) $< $(LIB_OBJS) \
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ $< $(LIB_OBJS) \
 		$(LDFLAGS) $(LDLIBS_ALL) -lcmocka $(LDLIBS) -o $@
 
 # Each fuzz target also builds with gcc against a replay main(), so the
 # normal test run checks every committed corpus input.
 $(OUT)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB_OBJS) | $(OUT)/fuzz
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) $< tests/fuzz/replay.c $(LIB_OBJS) \
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ $< tests/fuzz/replay.c $(LIB_OBJS) \
 		$(LDFLAGS) $(LDLIBS_ALL) $(LDLIBS) -o $@
 
 fuzz-replay: $(FUZZ_REPLAYS)
