@@ -7,7 +7,7 @@
 
 #include "config.h"
 #include "identity.h"
-#include "paths.h"
+#include "core/paths.h"
 
 /* Options, and which commands accept them. */
 enum {

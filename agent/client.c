@@ -11,7 +11,7 @@
 
 #include "client.h"
 #include "ctlproto.h"
-#include "util.h"
+#include "core/util.h"
 
 static int connect_daemon(const char *path, char *err, size_t errsz)
 {

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "exitcodes.h"
+#include "core/exitcodes.h"
 #include "tuning.h"
 
 static int profiles_list(struct cli *cli, const struct profile_dirs *dirs)

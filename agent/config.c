@@ -10,7 +10,7 @@
 #include "config.h"
 #include "probes.h"
 #include "sink.h"
-#include "util.h"
+#include "core/util.h"
 
 struct config_key {
 	const char *name;

@@ -12,9 +12,9 @@
 
 #include "credits.h"
 #include "itype.h"
-#include "lineparse.h"
-#include "log.h"
-#include "paths.h"
+#include "core/lineparse.h"
+#include "core/log.h"
+#include "core/paths.h"
 
 #define CONFIG_MAX_PROBES 8
 #define CONFIG_MAX_FILES 64

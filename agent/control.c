@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "control.h"
-#include "log.h"
-#include "util.h"
+#include "core/log.h"
+#include "core/util.h"
 
 struct ctl_client {
 	struct ev_source src;

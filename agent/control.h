@@ -15,7 +15,7 @@
 #include <json-c/json.h>
 
 #include "ctlproto.h"
-#include "evloop.h"
+#include "core/evloop.h"
 
 #define CTL_CLIENT_TIMEOUT_MS 5000
 #define CTL_MAX_CLIENTS 64

@@ -8,9 +8,9 @@
 
 #include "cpuwatch.h"
 #include "journal.h"
-#include "jsonutil.h"
-#include "log.h"
-#include "util.h"
+#include "core/jsonutil.h"
+#include "core/log.h"
+#include "core/util.h"
 
 /* When this boot started, from /proc/uptime; 0 when unknown. */
 static uint64_t boot_wall_ms(const struct pa_paths *paths, uint64_t now_ms)

@@ -15,8 +15,8 @@
 #include "config.h"
 #include "credits.h"
 #include "identity.h"
-#include "metrics.h"
-#include "paths.h"
+#include "core/metrics.h"
+#include "core/paths.h"
 
 struct cpuwatch {
 	const struct credit_spec *spec;     /* NULL: not a burstable type */

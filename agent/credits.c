@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "credits.h"
-#include "jsonutil.h"
-#include "util.h"
+#include "core/jsonutil.h"
+#include "core/util.h"
 
 #include <json-c/json.h>
 

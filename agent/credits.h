@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "paths.h"
+#include "core/paths.h"
 #include "procstat.h"
 
 #define CREDITS_THROTTLE_STEAL_PCT 10.0

@@ -19,16 +19,16 @@
 #include "daemon.h"
 #include "emf.h"
 #include "ena.h"
-#include "exitcodes.h"
+#include "core/exitcodes.h"
 #include "identity.h"
-#include "jsonutil.h"
-#include "log.h"
-#include "metrics.h"
-#include "notify.h"
+#include "core/jsonutil.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/notify.h"
 #include "probes.h"
 #include "sink.h"
 #include "tuning.h"
-#include "util.h"
+#include "core/util.h"
 
 struct collection {
 	uint64_t count;

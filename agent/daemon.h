@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "paths.h"
+#include "core/paths.h"
 
 struct daemon_opts {
 	struct pa_paths paths;

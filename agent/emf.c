@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "emf.h"
-#include "log.h"
-#include "util.h"
+#include "core/log.h"
+#include "core/util.h"
 
 /* Root members perfagent writes itself; a metric may not take these names. */
 static const char *const reserved_names[] = {

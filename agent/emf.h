@@ -17,7 +17,7 @@
 
 #include "config.h"
 #include "identity.h"
-#include "metrics.h"
+#include "core/metrics.h"
 
 #define EMF_MAX_METRICS 100         /* per directive, by the EMF spec */
 /* Far below the agent's 1 MiB line limit, and fits one UDP datagram. */

@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "ena.h"
-#include "jsonutil.h"
-#include "util.h"
+#include "core/jsonutil.h"
+#include "core/util.h"
 
 /* sysfs statistics are unsigned long in drivers: 32 bits on 32-bit kernels */
 #define SYSFS_BITS ((unsigned int)(8 * sizeof(unsigned long)))

@@ -66,8 +66,8 @@
 #include <json-c/json.h>
 
 #include "ethtool.h"
-#include "metrics.h"
-#include "paths.h"
+#include "core/metrics.h"
+#include "core/paths.h"
 
 #define ENA_WINDOW_S 300
 #define ENA_WINDOW_SLOTS 320    /* 5 minutes at a 1 s interval */

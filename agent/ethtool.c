@@ -27,7 +27,7 @@
 #include <linux/sockios.h>
 
 #include "ethtool.h"
-#include "util.h"
+#include "core/util.h"
 
 /* Entries allowed beyond the count the kernel gave: the ioctls fill in as
  * many as the driver has at that moment, whatever the caller asked for. */

@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "paths.h"
+#include "core/paths.h"
 
 #define ETHTOOL_NAME_LEN 32             /* ETH_GSTRING_LEN: one statistics name */
 #define ETHTOOL_STATS_MAX 65536         /* names in a table we accept */

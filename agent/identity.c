@@ -17,9 +17,9 @@
 #include <strings.h>
 
 #include "identity.h"
-#include "jsonutil.h"
-#include "log.h"
-#include "util.h"
+#include "core/jsonutil.h"
+#include "core/log.h"
+#include "core/util.h"
 
 #define ID_VENDOR "Amazon EC2"
 #define ID_CACHE_FILE "identity.json"

@@ -15,7 +15,7 @@
 #include "imds.h"
 #include "inventory.h"
 #include "itype.h"
-#include "paths.h"
+#include "core/paths.h"
 
 enum identity_source {
 	ID_SOURCE_NONE = 0, /* not EC2, or nothing could tell */

@@ -18,9 +18,9 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
-#include "curl_dl.h"
+#include "core/curl_dl.h"
 #include "imds.h"
-#include "jsonutil.h"
+#include "core/jsonutil.h"
 #include "itype.h"
 
 #define IMDS_TOKEN_PATH "/latest/api/token"

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "inventory.h"
-#include "util.h"
+#include "core/util.h"
 
 #define INV_EBS_MODEL "Amazon Elastic Block Store"
 #define INV_STORE_MODEL "Amazon EC2 NVMe Instance Storage"

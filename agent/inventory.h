@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <net/if.h>
 
-#include "paths.h"
+#include "core/paths.h"
 
 #define INV_MAX_NICS 32
 #define INV_MAX_BLOCKDEVS 64

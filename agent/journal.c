@@ -10,8 +10,8 @@
 #include <json-c/json.h>
 
 #include "journal.h"
-#include "jsonutil.h"
-#include "util.h"
+#include "core/jsonutil.h"
+#include "core/util.h"
 
 static const char *const state_names[] = {
 	[JOURNAL_PENDING] = "pending",

@@ -33,7 +33,7 @@
 #include <stddef.h>
 
 #include "knob.h"
-#include "paths.h"
+#include "core/paths.h"
 #include "profile.h"
 
 #define JOURNAL_VERSION 1

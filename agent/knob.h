@@ -33,7 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "paths.h"
+#include "core/paths.h"
 #include "profile.h"
 
 #define KNOB_ID_MAX 192

@@ -34,7 +34,7 @@
 
 #include "ethtool.h"
 #include "knob.h"
-#include "util.h"
+#include "core/util.h"
 
 #define ETHTOOL_PREFIX "ethtool:"
 

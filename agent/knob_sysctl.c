@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "knob.h"
-#include "util.h"
+#include "core/util.h"
 
 struct knob *knob_list_add(struct knob_list *l)
 {

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "knob.h"
-#include "util.h"
+#include "core/util.h"
 
 /* The same model strings inventory.c classifies by; read per device here so
  * that hosts with more block devices than the inventory holds are covered. */

@@ -12,10 +12,10 @@
 #include "client.h"
 #include "config.h"
 #include "daemon.h"
-#include "exitcodes.h"
+#include "core/exitcodes.h"
 #include "hist.h"
 #include "identity.h"
-#include "log.h"
+#include "core/log.h"
 #include "profile.h"
 #include "status.h"
 

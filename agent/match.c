@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "match.h"
-#include "util.h"
+#include "core/util.h"
 
 enum {
 	PROC_AMD = 1 << 0,

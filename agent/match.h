@@ -21,7 +21,7 @@
 #include <stdio.h>
 
 #include "itype.h"
-#include "lineparse.h"
+#include "core/lineparse.h"
 #include "profile.h"
 
 #define MATCH_FILE "match.conf"

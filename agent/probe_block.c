@@ -16,9 +16,9 @@
 #include <bpf/libbpf.h>
 
 #include "inventory.h"
-#include "log.h"
+#include "core/log.h"
 #include "probe_priv.h"
-#include "util.h"
+#include "core/util.h"
 
 #include "bpf/block.h"
 #include "block.skel.h"

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "hist.h"
-#include "metrics.h"
+#include "core/metrics.h"
 #include "probes.h"
 
 #define PROBE_MAX_PARTS 8

@@ -21,7 +21,7 @@
 #include "cgroupname.h"
 #include "cpushare.h"
 #include "probe_priv.h"
-#include "util.h"
+#include "core/util.h"
 
 #include "bpf/sched.h"
 #include "sched.skel.h"

@@ -22,9 +22,9 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "log.h"
+#include "core/log.h"
 #include "probe_priv.h"
-#include "util.h"
+#include "core/util.h"
 
 #include "bpf/tcp.h"
 #include "tcp.skel.h"

@@ -10,9 +10,9 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 
-#include "log.h"
+#include "core/log.h"
 #include "probe_priv.h"
-#include "util.h"
+#include "core/util.h"
 
 struct bpf_map *probe_map(const struct probe *pr, const char *name)
 {

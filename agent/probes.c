@@ -17,9 +17,9 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 
-#include "log.h"
+#include "core/log.h"
 #include "probe_priv.h"
-#include "util.h"
+#include "core/util.h"
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 

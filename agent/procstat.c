@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "procstat.h"
-#include "util.h"
+#include "core/util.h"
 
 int procstat_parse(const char *text, size_t len, long ticks_per_s, struct cpu_times *out)
 {

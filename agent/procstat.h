@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "paths.h"
+#include "core/paths.h"
 
 struct cpu_times {
 	double busy_s;      /* user + nice + system + irq + softirq (guest is in user) */

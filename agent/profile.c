@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "profile.h"
-#include "util.h"
+#include "core/util.h"
 
 /* Bounds that keep a hostile file (or a fuzzer) from using much memory. */
 #define PROFILE_MAX_VALUES 2048

@@ -34,7 +34,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "lineparse.h"
+#include "core/lineparse.h"
 
 struct json_object;
 

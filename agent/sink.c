@@ -18,11 +18,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "jsonutil.h"
-#include "log.h"
+#include "core/jsonutil.h"
+#include "core/log.h"
 #include "sink.h"
 #include "spool.h"
-#include "util.h"
+#include "core/util.h"
 
 enum sink_conn {
 	CONN_DOWN,          /* no socket: waiting for retry_at_ms, or for documents */

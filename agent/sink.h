@@ -35,8 +35,8 @@
 #include <json-c/json.h>
 
 #include "config.h"
-#include "evloop.h"
-#include "metrics.h"
+#include "core/evloop.h"
+#include "core/metrics.h"
 
 #define SINK_DEFAULT_ENDPOINT "tcp://127.0.0.1:25888"
 #define SINK_ENDPOINT_ENV "AWS_EMF_AGENT_ENDPOINT"

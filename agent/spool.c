@@ -10,7 +10,7 @@
 #include <json-c/json.h>
 
 #include "spool.h"
-#include "util.h"
+#include "core/util.h"
 
 /* CloudWatch Logs discards events older than this. */
 #define SPOOL_MAX_AGE_MS (14ULL * 24 * 3600 * 1000)

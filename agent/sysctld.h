@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "paths.h"
+#include "core/paths.h"
 
 #define SYSCTLD_FILE_MAX (1024 * 1024)
 

@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "jsonutil.h"
+#include "core/jsonutil.h"
 #include "sysctld.h"
 #include "tune.h"
-#include "util.h"
+#include "core/util.h"
 
 /* ---- values ---- */
 

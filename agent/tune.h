@@ -59,7 +59,7 @@
 
 #include "journal.h"
 #include "knob.h"
-#include "paths.h"
+#include "core/paths.h"
 #include "profile.h"
 
 #define TUNE_LOCK_TIMEOUT_MS 5000

@@ -5,10 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "jsonutil.h"
-#include "log.h"
+#include "core/jsonutil.h"
+#include "core/log.h"
 #include "tuning.h"
-#include "util.h"
+#include "core/util.h"
 
 void tuning_profile_dirs(const struct pa_paths *paths, struct profile_dirs *dirs)
 {

@@ -14,7 +14,7 @@
 #include "config.h"
 #include "identity.h"
 #include "match.h"
-#include "paths.h"
+#include "core/paths.h"
 #include "profile.h"
 #include "tune.h"
 

@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
-#include "util.h"
+#include "core/log.h"
+#include "core/util.h"
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 /* syslog priorities: LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG */

@@ -4,7 +4,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "evloop.h"
+#include "core/evloop.h"
 
 #define EVLOOP_BATCH 32
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lineparse.h"
-#include "util.h"
+#include "core/lineparse.h"
+#include "core/util.h"
 
 static int fail(struct lp_error *err, int line, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "curl_dl.h"
+#include "core/curl_dl.h"
 
 /* Debian and Ubuntu also ship the same ABI built against GnuTLS. */
 static const char *const curl_sonames[] = { "libcurl.so.4", "libcurl-gnutls.so.4" };

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "core/util.h"
 
 ssize_t util_read_file(const char *path, size_t max, char **out)
 {

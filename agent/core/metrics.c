@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics.h"
+#include "core/metrics.h"
 
 void metric_set_init(struct metric_set *set, uint64_t timestamp_ms, unsigned int interval_s)
 {

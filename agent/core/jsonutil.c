@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "jsonutil.h"
-#include "util.h"
+#include "core/jsonutil.h"
+#include "core/util.h"
 
 int json_get_clean_string(struct json_object *obj, const char *key, char *dst, size_t size)
 {

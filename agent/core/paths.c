@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "paths.h"
-#include "util.h"
+#include "core/paths.h"
+#include "core/util.h"
 
 #ifndef PERFAGENT_SYSCONFDIR
 #define PERFAGENT_SYSCONFDIR "/etc"

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "notify.h"
+#include "core/notify.h"
 
 int notify_send(const char *state)
 {
