@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 #include "config.h"
-#include "identity.h"
+#include "identity/identity.h"
 #include "core/paths.h"
 
 /* Options, and which commands accept them. */

@@ -11,7 +11,7 @@
 #include <sys/types.h>
 
 #include "credits.h"
-#include "itype.h"
+#include "identity/itype.h"
 #include "core/lineparse.h"
 #include "core/log.h"
 #include "core/paths.h"

@@ -14,7 +14,7 @@
 
 #include "config.h"
 #include "credits.h"
-#include "identity.h"
+#include "identity/identity.h"
 #include "core/metrics.h"
 #include "core/paths.h"
 

@@ -20,7 +20,7 @@
 #include "emf.h"
 #include "ena.h"
 #include "core/exitcodes.h"
-#include "identity.h"
+#include "identity/identity.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/metrics.h"

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "identity.h"
+#include "identity/identity.h"
 #include "core/metrics.h"
 
 #define EMF_MAX_METRICS 100         /* per directive, by the EMF spec */

@@ -14,7 +14,7 @@
 #include "daemon.h"
 #include "core/exitcodes.h"
 #include "hist.h"
-#include "identity.h"
+#include "identity/identity.h"
 #include "core/log.h"
 #include "profile.h"
 #include "status.h"

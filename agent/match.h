@@ -20,7 +20,7 @@
 #include <limits.h>
 #include <stdio.h>
 
-#include "itype.h"
+#include "identity/itype.h"
 #include "core/lineparse.h"
 #include "profile.h"
 

@@ -15,7 +15,7 @@
 
 #include <bpf/libbpf.h>
 
-#include "inventory.h"
+#include "identity/inventory.h"
 #include "core/log.h"
 #include "probe_priv.h"
 #include "core/util.h"

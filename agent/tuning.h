@@ -12,7 +12,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
-#include "identity.h"
+#include "identity/identity.h"
 #include "match.h"
 #include "core/paths.h"
 #include "profile.h"

@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "imds.h"
+#include "identity/imds.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

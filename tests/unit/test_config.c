@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "util.h"
+#include "core/util.h"
 
 static int parse(struct pa_config *cfg, const char *text, struct lp_error *err)
 {

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "credits.h"
-#include "itype.h"
-#include "paths.h"
+#include "identity/itype.h"
+#include "core/paths.h"
 
 #define HOUR 3600.0
 #define EPS 1e-6

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "emf.h"
-#include "util.h"
+#include "core/util.h"
 
 #define TS 1767225600123ULL
 #define MAX_DOCS 16

@@ -26,7 +26,7 @@
 #include <cmocka.h>
 
 #include "ena.h"
-#include "util.h"
+#include "core/util.h"
 
 #define FIXTURES "tests/fixtures/ena/"
 #define FIXTURE_MAX 512

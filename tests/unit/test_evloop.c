@@ -15,7 +15,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "evloop.h"
+#include "core/evloop.h"
 
 struct test_src {
 	struct ev_source src;

@@ -22,9 +22,9 @@
 
 #include <cmocka.h>
 
-#include "identity.h"
-#include "inventory.h"
-#include "util.h"
+#include "identity/identity.h"
+#include "identity/inventory.h"
+#include "core/util.h"
 
 struct fixture {
 	char root[PATH_MAX];

@@ -25,7 +25,7 @@
 
 #include <cmocka.h>
 
-#include "imds.h"
+#include "identity/imds.h"
 
 #define GOOD_DOC \
 	"{\n" \

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "itype.h"
+#include "identity/itype.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "core/log.h"
 
 /* Runs fn with stderr sent to a temporary file; returns what it wrote. */
 static char *capture_stderr(void (*fn)(void))

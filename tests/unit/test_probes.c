@@ -36,8 +36,8 @@
 
 #include <json-c/json.h>
 
-#include "log.h"
-#include "metrics.h"
+#include "core/log.h"
+#include "core/metrics.h"
 #include "probes.h"
 
 #define PINGPONGS 2000

@@ -22,7 +22,7 @@
 
 #include "sink.h"
 #include "spool.h"
-#include "util.h"
+#include "core/util.h"
 
 /* ---- helpers ---- */
 

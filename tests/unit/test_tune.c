@@ -33,7 +33,7 @@
 #include "journal.h"
 #include "sysctld.h"
 #include "tune.h"
-#include "util.h"
+#include "core/util.h"
 
 #define NOBODY 65534
 

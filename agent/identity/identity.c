@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "identity.h"
+#include "identity/identity.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/util.h"

@@ -7,7 +7,7 @@
  * The parser is strict on purpose: the name picks a tuning profile, so a
  * typo must be reported, not silently matched to the generic profile.
  */
-#include "itype.h"
+#include "identity/itype.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -19,9 +19,9 @@
 #include <json-c/json.h>
 
 #include "core/curl_dl.h"
-#include "imds.h"
+#include "identity/imds.h"
 #include "core/jsonutil.h"
-#include "itype.h"
+#include "identity/itype.h"
 
 #define IMDS_TOKEN_PATH "/latest/api/token"
 #define IMDS_DOC_PATH "/latest/dynamic/instance-identity/document"

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "inventory.h"
+#include "identity/inventory.h"
 #include "core/util.h"
 
 #define INV_EBS_MODEL "Amazon Elastic Block Store"

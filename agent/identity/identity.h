@@ -12,9 +12,9 @@
 
 #include <json-c/json.h>
 
-#include "imds.h"
-#include "inventory.h"
-#include "itype.h"
+#include "identity/imds.h"
+#include "identity/inventory.h"
+#include "identity/itype.h"
 #include "core/paths.h"
 
 enum identity_source {
