@@ -18,7 +18,7 @@
 #include "cpuwatch.h"
 #include "daemon.h"
 #include "emf.h"
-#include "ena.h"
+#include "net/ena.h"
 #include "core/exitcodes.h"
 #include "identity/identity.h"
 #include "core/jsonutil.h"

@@ -32,7 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ethtool.h"
+#include "net/ethtool.h"
 #include "knob.h"
 #include "core/util.h"
 

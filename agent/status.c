@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ena.h"
+#include "net/ena.h"
 #include "status.h"
 
 #define LABEL "%-12s "

@@ -25,7 +25,7 @@
 
 #include <cmocka.h>
 
-#include "ena.h"
+#include "net/ena.h"
 #include "core/util.h"
 
 #define FIXTURES "tests/fixtures/ena/"

@@ -24,7 +24,7 @@
 
 #include <cmocka.h>
 
-#include "ethtool.h"
+#include "net/ethtool.h"
 
 /* ---- statistics names ---- */
 

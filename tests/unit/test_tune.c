@@ -29,7 +29,7 @@
 
 #include <cmocka.h>
 
-#include "ethtool.h"
+#include "net/ethtool.h"
 #include "journal.h"
 #include "sysctld.h"
 #include "tune.h"

@@ -26,7 +26,7 @@
 #include <linux/netlink.h>
 #include <linux/sockios.h>
 
-#include "ethtool.h"
+#include "net/ethtool.h"
 #include "core/util.h"
 
 /* Entries allowed beyond the count the kernel gave: the ioctls fill in as

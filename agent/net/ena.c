@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ena.h"
+#include "net/ena.h"
 #include "core/jsonutil.h"
 #include "core/util.h"
 

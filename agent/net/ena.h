@@ -65,7 +65,7 @@
 
 #include <json-c/json.h>
 
-#include "ethtool.h"
+#include "net/ethtool.h"
 #include "core/metrics.h"
 #include "core/paths.h"
 
