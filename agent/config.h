@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "credits.h"
+#include "cpu/credits.h"
 #include "identity/itype.h"
 #include "core/lineparse.h"
 #include "core/log.h"

@@ -14,8 +14,8 @@
 
 #include "config.h"
 #include "control.h"
-#include "cpushare.h"
-#include "cpuwatch.h"
+#include "cpu/cpushare.h"
+#include "cpu/cpuwatch.h"
 #include "daemon.h"
 #include "emf.h"
 #include "net/ena.h"

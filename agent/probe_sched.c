@@ -19,7 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "cgroupname.h"
-#include "cpushare.h"
+#include "cpu/cpushare.h"
 #include "probe_priv.h"
 #include "core/util.h"
 

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "cgroupname.h"
-#include "cpushare.h"
+#include "cpu/cpushare.h"
 
 #define MIN_MS 60000ULL
 #define SEC_NS 1000000000ULL

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "credits.h"
+#include "cpu/credits.h"
 #include "identity/itype.h"
 #include "core/paths.h"
 

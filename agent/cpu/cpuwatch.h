@@ -13,7 +13,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
-#include "credits.h"
+#include "cpu/credits.h"
 #include "identity/identity.h"
 #include "core/metrics.h"
 #include "core/paths.h"

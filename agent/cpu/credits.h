@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #include "core/paths.h"
-#include "procstat.h"
+#include "cpu/procstat.h"
 
 #define CREDITS_THROTTLE_STEAL_PCT 10.0
 #define CREDITS_THROTTLE_MIN_S 180.0

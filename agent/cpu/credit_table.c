@@ -14,7 +14,7 @@
  */
 #include <string.h>
 
-#include "credits.h"
+#include "cpu/credits.h"
 
 static const struct credit_spec credit_table[] = {
 	/* type          vCPU  earn/h  max     base%  launch */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpuwatch.h"
+#include "cpu/cpuwatch.h"
 #include "journal.h"
 #include "core/jsonutil.h"
 #include "core/log.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "credits.h"
+#include "cpu/credits.h"
 #include "core/jsonutil.h"
 #include "core/util.h"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "procstat.h"
+#include "cpu/procstat.h"
 #include "core/util.h"
 
 int procstat_parse(const char *text, size_t len, long ticks_per_s, struct cpu_times *out)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpushare.h"
+#include "cpu/cpushare.h"
 
 #define MINUTE_MS 60000ULL
 #define TOP_N 5
