@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
-#include "probes.h"
+#include "probes/probes.h"
 #include "sink.h"
 #include "core/util.h"
 

@@ -25,7 +25,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/notify.h"
-#include "probes.h"
+#include "probes/probes.h"
 #include "sink.h"
 #include "tuning.h"
 #include "core/util.h"

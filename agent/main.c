@@ -13,7 +13,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "core/exitcodes.h"
-#include "hist.h"
+#include "probes/hist.h"
 #include "identity/identity.h"
 #include "core/log.h"
 #include "profile.h"

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cgroupname.h"
+#include "probes/cgroupname.h"
 #include "cpu/cpushare.h"
 
 #define MIN_MS 60000ULL

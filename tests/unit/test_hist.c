@@ -22,7 +22,7 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 
-#include "hist.h"
+#include "probes/hist.h"
 #include "hist_test.skel.h"
 
 #define NVALS 20000

@@ -38,7 +38,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
-#include "probes.h"
+#include "probes/probes.h"
 
 #define PINGPONGS 2000
 #define LOOP_IOS 200

@@ -18,7 +18,7 @@
 #include <json-c/json.h>
 
 #include "core/log.h"
-#include "probe_priv.h"
+#include "probes/probe_priv.h"
 #include "core/util.h"
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"

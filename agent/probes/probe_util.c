@@ -11,7 +11,7 @@
 #include <json-c/json.h>
 
 #include "core/log.h"
-#include "probe_priv.h"
+#include "probes/probe_priv.h"
 #include "core/util.h"
 
 struct bpf_map *probe_map(const struct probe *pr, const char *name)

@@ -17,7 +17,7 @@
 
 #include "identity/inventory.h"
 #include "core/log.h"
-#include "probe_priv.h"
+#include "probes/probe_priv.h"
 #include "core/util.h"
 
 #include "bpf/block.h"

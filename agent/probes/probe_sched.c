@@ -18,9 +18,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cgroupname.h"
+#include "probes/cgroupname.h"
 #include "cpu/cpushare.h"
-#include "probe_priv.h"
+#include "probes/probe_priv.h"
 #include "core/util.h"
 
 #include "bpf/sched.h"

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cgroupname.h"
+#include "probes/cgroupname.h"
 
 /* Bounds of one search of the tree: levels, and directories visited. */
 #define CGROUPNAME_DEPTH_MAX 16

@@ -11,7 +11,7 @@
 
 #include <json-c/json.h>
 
-#include "hist.h"
+#include "probes/hist.h"
 
 #define LOG2_ROWS 64
 #define STARS_MAX 40

@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hist.h"
+#include "probes/hist.h"
 #include "core/metrics.h"
-#include "probes.h"
+#include "probes/probes.h"
 
 #define PROBE_MAX_PARTS 8
 #define PROBE_REASON_MAX 384

@@ -23,7 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "core/log.h"
-#include "probe_priv.h"
+#include "probes/probe_priv.h"
 #include "core/util.h"
 
 #include "bpf/tcp.h"
