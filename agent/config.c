@@ -9,7 +9,7 @@
 
 #include "config.h"
 #include "probes/probes.h"
-#include "sink.h"
+#include "emf/sink.h"
 #include "core/util.h"
 
 struct config_key {

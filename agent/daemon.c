@@ -17,7 +17,7 @@
 #include "cpu/cpushare.h"
 #include "cpu/cpuwatch.h"
 #include "daemon.h"
-#include "emf.h"
+#include "emf/emf.h"
 #include "net/ena.h"
 #include "core/exitcodes.h"
 #include "identity/identity.h"
@@ -26,7 +26,7 @@
 #include "core/metrics.h"
 #include "core/notify.h"
 #include "probes/probes.h"
-#include "sink.h"
+#include "emf/sink.h"
 #include "tuning.h"
 #include "core/util.h"
 

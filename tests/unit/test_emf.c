@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emf.h"
+#include "emf/emf.h"
 #include "core/util.h"
 
 #define TS 1767225600123ULL

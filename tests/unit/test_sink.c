@@ -20,8 +20,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sink.h"
-#include "spool.h"
+#include "emf/sink.h"
+#include "emf/spool.h"
 #include "core/util.h"
 
 /* ---- helpers ---- */

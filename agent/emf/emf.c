@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "emf.h"
+#include "emf/emf.h"
 #include "core/log.h"
 #include "core/util.h"
 

@@ -9,7 +9,7 @@
 
 #include <json-c/json.h>
 
-#include "spool.h"
+#include "emf/spool.h"
 #include "core/util.h"
 
 /* CloudWatch Logs discards events older than this. */

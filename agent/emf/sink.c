@@ -20,8 +20,8 @@
 
 #include "core/jsonutil.h"
 #include "core/log.h"
-#include "sink.h"
-#include "spool.h"
+#include "emf/sink.h"
+#include "emf/spool.h"
 #include "core/util.h"
 
 enum sink_conn {
