@@ -8,7 +8,7 @@
 
 #include "cli.h"
 #include "core/exitcodes.h"
-#include "tuning.h"
+#include "tune/tuning.h"
 
 static int profiles_list(struct cli *cli, const struct profile_dirs *dirs)
 {

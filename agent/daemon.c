@@ -27,7 +27,7 @@
 #include "core/notify.h"
 #include "probes/probes.h"
 #include "emf/sink.h"
-#include "tuning.h"
+#include "tune/tuning.h"
 #include "core/util.h"
 
 struct collection {

@@ -16,7 +16,7 @@
 #include "probes/hist.h"
 #include "identity/identity.h"
 #include "core/log.h"
-#include "profile.h"
+#include "tune/profile.h"
 #include "status.h"
 
 struct command {

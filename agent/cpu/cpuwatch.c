@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cpu/cpuwatch.h"
-#include "journal.h"
+#include "tune/journal.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/util.h"

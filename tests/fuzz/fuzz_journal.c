@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "journal.h"
+#include "tune/journal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

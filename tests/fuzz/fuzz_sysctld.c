@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sysctld.h"
+#include "tune/sysctld.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

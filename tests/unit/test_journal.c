@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "journal.h"
+#include "tune/journal.h"
 #include "core/util.h"
 
 #define BOOT "0f4c1f1e-5b7a-4d43-9a0e-2a4c7c1d5e11"

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "match.h"
+#include "tune/match.h"
 
 #define SHIPPED "tuning-profiles/" MATCH_FILE
 

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "profile.h"
+#include "tune/profile.h"
 
 #define SHIPPED_DIR "tuning-profiles"
 

@@ -30,9 +30,9 @@
 #include <cmocka.h>
 
 #include "net/ethtool.h"
-#include "journal.h"
-#include "sysctld.h"
-#include "tune.h"
+#include "tune/journal.h"
+#include "tune/sysctld.h"
+#include "tune/tune.h"
 #include "core/util.h"
 
 #define NOBODY 65534

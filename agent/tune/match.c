@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "match.h"
+#include "tune/match.h"
 #include "core/util.h"
 
 enum {

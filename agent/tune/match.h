@@ -22,7 +22,7 @@
 
 #include "identity/itype.h"
 #include "core/lineparse.h"
-#include "profile.h"
+#include "tune/profile.h"
 
 #define MATCH_FILE "match.conf"
 #define MATCH_RULE_NAME_MAX 64

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "knob.h"
+#include "tune/knob.h"
 #include "core/util.h"
 
 struct knob *knob_list_add(struct knob_list *l)

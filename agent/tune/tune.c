@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "core/jsonutil.h"
-#include "sysctld.h"
-#include "tune.h"
+#include "tune/sysctld.h"
+#include "tune/tune.h"
 #include "core/util.h"
 
 /* ---- values ---- */

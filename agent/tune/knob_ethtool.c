@@ -33,7 +33,7 @@
 #include <string.h>
 
 #include "net/ethtool.h"
-#include "knob.h"
+#include "tune/knob.h"
 #include "core/util.h"
 
 #define ETHTOOL_PREFIX "ethtool:"

@@ -57,10 +57,10 @@
 
 #include <json-c/json.h>
 
-#include "journal.h"
-#include "knob.h"
+#include "tune/journal.h"
+#include "tune/knob.h"
 #include "core/paths.h"
-#include "profile.h"
+#include "tune/profile.h"
 
 #define TUNE_LOCK_TIMEOUT_MS 5000
 #define TUNE_REASON_MAX 384

@@ -32,9 +32,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "knob.h"
+#include "tune/knob.h"
 #include "core/paths.h"
-#include "profile.h"
+#include "tune/profile.h"
 
 #define JOURNAL_VERSION 1
 #define JOURNAL_FILE_MAX (64 * 1024 * 1024)

@@ -7,7 +7,7 @@
 
 #include "core/jsonutil.h"
 #include "core/log.h"
-#include "tuning.h"
+#include "tune/tuning.h"
 #include "core/util.h"
 
 void tuning_profile_dirs(const struct pa_paths *paths, struct profile_dirs *dirs)

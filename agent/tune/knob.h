@@ -34,7 +34,7 @@
 #include <stddef.h>
 
 #include "core/paths.h"
-#include "profile.h"
+#include "tune/profile.h"
 
 #define KNOB_ID_MAX 192
 #define KNOB_PATH_MAX 256       /* host path, without the sysroot */

@@ -9,7 +9,7 @@
 
 #include <json-c/json.h>
 
-#include "journal.h"
+#include "tune/journal.h"
 #include "core/jsonutil.h"
 #include "core/util.h"
 

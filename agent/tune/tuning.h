@@ -13,10 +13,10 @@
 
 #include "config.h"
 #include "identity/identity.h"
-#include "match.h"
+#include "tune/match.h"
 #include "core/paths.h"
-#include "profile.h"
-#include "tune.h"
+#include "tune/profile.h"
+#include "tune/tune.h"
 
 /* The user's profiles/ next to the config first, then the shipped ones. */
 void tuning_profile_dirs(const struct pa_paths *paths, struct profile_dirs *dirs);

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile.h"
+#include "tune/profile.h"
 #include "core/util.h"
 
 /* Bounds that keep a hostile file (or a fuzzer) from using much memory. */

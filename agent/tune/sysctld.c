@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
-#include "sysctld.h"
+#include "tune/sysctld.h"
 #include "core/util.h"
 
 static const char *const sysctld_dirs[] = {

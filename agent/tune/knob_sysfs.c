@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "knob.h"
+#include "tune/knob.h"
 #include "core/util.h"
 
 /* The same model strings inventory.c classifies by; read per device here so
