@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "client.h"
-#include "ctlproto.h"
+#include "daemon/ctlproto.h"
 #include "core/util.h"
 
 static int connect_daemon(const char *path, char *err, size_t errsz)

@@ -11,7 +11,7 @@
 #include "cli.h"
 #include "client.h"
 #include "config.h"
-#include "daemon.h"
+#include "daemon/daemon.h"
 #include "core/exitcodes.h"
 #include "probes/hist.h"
 #include "identity/identity.h"

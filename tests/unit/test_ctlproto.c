@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctlproto.h"
+#include "daemon/ctlproto.h"
 
 static char line[CTL_MAX_REQUEST + 1];
 

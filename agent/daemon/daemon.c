@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "control.h"
+#include "daemon/control.h"
 #include "cpu/cpushare.h"
 #include "cpu/cpuwatch.h"
-#include "daemon.h"
+#include "daemon/daemon.h"
 #include "emf/emf.h"
 #include "net/ena.h"
 #include "core/exitcodes.h"

@@ -12,7 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "control.h"
+#include "daemon/control.h"
 #include "core/log.h"
 #include "core/util.h"
 

@@ -14,7 +14,7 @@
 
 #include <json-c/json.h>
 
-#include "ctlproto.h"
+#include "daemon/ctlproto.h"
 #include "core/evloop.h"
 
 #define CTL_CLIENT_TIMEOUT_MS 5000

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctlproto.h"
+#include "daemon/ctlproto.h"
 
 const struct ctl_command ctl_commands[] = {
 	{ "ping", false, "check that the daemon answers" },
