@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "client.h"
+#include "cli/cli.h"
+#include "cli/client.h"
 #include "config.h"
 #include "daemon/daemon.h"
 #include "core/exitcodes.h"
@@ -17,7 +17,7 @@
 #include "identity/identity.h"
 #include "core/log.h"
 #include "tune/profile.h"
-#include "status.h"
+#include "cli/status.h"
 
 struct command {
 	const char *name;

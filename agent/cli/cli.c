@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 int cli_load_config(const struct cli *cli, struct pa_config *cfg)
 {

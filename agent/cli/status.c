@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "net/ena.h"
-#include "status.h"
+#include "cli/status.h"
 
 #define LABEL "%-12s "
 

@@ -9,7 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "client.h"
+#include "cli/client.h"
 #include "daemon/ctlproto.h"
 #include "core/util.h"
 
