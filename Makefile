@@ -44,6 +44,8 @@ LDLIBS_ALL := $(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(LIBS)) 2>/dev/
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -Ibpf
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
+# Test-only BPF programs live beside their tests; built only for them.
+TEST_BPF_SRCS := $(wildcard tests/unit/*/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 
@@ -86,7 +88,8 @@ $(OUT)/vmlinux.h: | $(OUT)
 		echo "error: no kernel BTF at $(VMLINUX_BTF); set VMLINUX_BTF=/path/to/vmlinux (a kernel image or BTF file)" >&2; exit 1; fi
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(OUT)/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h | $(OUT)
+vpath %.bpf.c bpf $(sort $(dir $(TEST_BPF_SRCS)))
+$(OUT)/%.bpf.o: %.bpf.c $(OUT)/vmlinux.h | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -MT $@ -c $< -o $(OUT)/$*.tmp.bpf.o
 	$(Q)$(BPFTOOL) gen object $@ $(OUT)/$*.tmp.bpf.o

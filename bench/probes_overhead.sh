@@ -409,9 +409,9 @@ cat >"$tmp/collect.c" <<'EOF'
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
-#include "log.h"
-#include "metrics.h"
-#include "probes.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "probes/probes.h"
 
 static double cpu_us(void)
 {
@@ -456,9 +456,9 @@ int main(void)
 }
 EOF
 objs=()
-for o in "$BUILD"/agent/*.o; do
+while IFS= read -r o; do
 	[ "${o##*/}" = main.o ] || objs+=("$o")
-done
+done < <(find "$BUILD/agent" -name '*.o' | sort)
 # shellcheck disable=SC2046 # pkg-config's flags are meant to split
 cc -O2 -D_GNU_SOURCE -I"$BUILD" -Iagent -I. -o "$tmp/collect" "$tmp/collect.c" "${objs[@]}" \
 	$(pkg-config --libs libbpf libelf zlib json-c) -ldl

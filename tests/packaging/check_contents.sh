@@ -28,7 +28,7 @@ for f in "$pkgdir"/perfagent-[0-9]*.rpm; do
 done
 
 # One BPF object per skeleton the agent includes (test-only programs aside).
-nbpf=$(grep -ho '^#include "[a-z0-9_]*\.skel\.h"' "$top"/agent/*.c | sort -u | wc -l)
+nbpf=$(grep -rho --include="*.c" '^#include "[a-z0-9_]*\.skel\.h"' "$top"/agent | sort -u | wc -l)
 profiles=$(cd "$top/tuning-profiles" && ls -1 ./*.conf | sed 's|^\./||')
 
 # expected_files UNITDIR README CHANGELOG-DOCS...: regular files and

@@ -17,7 +17,7 @@
 #     corrupt identity cache                                  test_identity.sh
 #   a missing tracepoint (required: the probe stops, the
 #     others run; optional: the probe runs degraded; back at
-#     the next configure once it exists)                      tests/unit/test_probes.c
+#     the next configure once it exists)                      tests/unit/probes/test_probes.c
 #     (test_missing_tracepoint_stops_one_probe,
 #      test_missing_optional_tracepoint_degrades). A tracepoint cannot vanish
 #     under an attached program: the kernel pins the module that defines it

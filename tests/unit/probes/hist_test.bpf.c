@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Test-only programs (never attached): tests/unit/test_hist.c feeds values
+ * Test-only programs (never attached): tests/unit/probes/test_hist.c feeds values
  * through hist.bpf.h with BPF_PROG_TEST_RUN, one value per run as the first
- * raw tracepoint argument, and compares with agent/hist.c.
+ * raw tracepoint argument, and compares with agent/probes/hist.c.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
