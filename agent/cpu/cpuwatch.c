@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "cpu/cpuwatch.h"
-#include "tune/journal.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "identity/inventory.h"
 
 /* When this boot started, from /proc/uptime; 0 when unknown. */
 static uint64_t boot_wall_ms(const struct pa_paths *paths, uint64_t now_ms)
@@ -30,7 +30,7 @@ static void start_credits(struct cpuwatch *w, const struct pa_paths *paths,
 			  const struct cpu_times *now)
 {
 	uint64_t wall = util_now_wall_ms();
-	char boot_id[JOURNAL_BOOT_ID_MAX] = "";
+	char boot_id[INVENTORY_BOOT_ID_MAX] = "";
 	struct credit_boot boot = {
 		.instance_id = id->instance_id,
 		.boot_id = boot_id,
@@ -38,7 +38,7 @@ static void start_credits(struct cpuwatch *w, const struct pa_paths *paths,
 		.now = *now,
 	};
 
-	journal_boot_id(paths, boot_id, sizeof(boot_id));
+	inventory_boot_id(paths, boot_id, sizeof(boot_id));
 	boot.boot_wall_ms = boot_wall_ms(paths, wall);
 	/*
 	 * The saved estimate goes on, unless credit_start_balance was set to a new

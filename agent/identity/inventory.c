@@ -344,3 +344,17 @@ void inventory_read(const struct pa_paths *paths, struct inventory *inv)
 	inv_read_nics(paths, inv);
 	inv_read_blockdevs(paths, inv);
 }
+
+int inventory_boot_id(const struct pa_paths *paths, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+
+	buf[0] = '\0';
+	if (paths_sys(paths, path, sizeof(path), "/proc/sys/kernel/random/boot_id"))
+		return -ENAMETOOLONG;
+	n = util_read_line(path, buf, size);
+	if (n < 0)
+		return (int)n;
+	return n > 0 ? 0 : -ENODATA;
+}

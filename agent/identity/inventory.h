@@ -42,6 +42,12 @@ struct inventory {
 /* Reads everything under the sysroot. Missing pieces are left zero/empty. */
 void inventory_read(const struct pa_paths *paths, struct inventory *inv);
 
+/* sysroot + /proc/sys/kernel/random/boot_id: this boot's id, which the
+ * tuning journal and the credit model tie their state to; 0 or -errno
+ * (-ENODATA: the file is empty). */
+#define INVENTORY_BOOT_ID_MAX 64
+int inventory_boot_id(const struct pa_paths *paths, char *buf, size_t size);
+
 /* "vol0abc..." (NVMe serial of an EBS volume) -> "vol-0abc..."; 0 or -EINVAL. */
 int inventory_ebs_volume_id(const char *serial, char *buf, size_t size);
 

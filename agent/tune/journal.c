@@ -61,20 +61,6 @@ void journal_free(struct journal *j)
 	j->n = j->cap = 0;
 }
 
-int journal_boot_id(const struct pa_paths *paths, char *buf, size_t size)
-{
-	char path[PATH_MAX];
-	ssize_t n;
-
-	buf[0] = '\0';
-	if (paths_sys(paths, path, sizeof(path), "/proc/sys/kernel/random/boot_id"))
-		return -ENAMETOOLONG;
-	n = util_read_line(path, buf, size);
-	if (n < 0)
-		return (int)n;
-	return n > 0 ? 0 : -ENODATA;
-}
-
 int journal_path(const struct pa_paths *paths, char *buf, size_t size)
 {
 	return util_join(buf, size, "%s/journal.json", paths->state_dir);

@@ -34,11 +34,12 @@
 
 #include "tune/knob.h"
 #include "core/paths.h"
+#include "identity/inventory.h"
 #include "tune/profile.h"
 
 #define JOURNAL_VERSION 1
 #define JOURNAL_FILE_MAX (64 * 1024 * 1024)
-#define JOURNAL_BOOT_ID_MAX 64
+#define JOURNAL_BOOT_ID_MAX INVENTORY_BOOT_ID_MAX
 #define JOURNAL_ERROR_MAX 256
 
 enum journal_state {
@@ -70,9 +71,6 @@ struct journal {
 /* An empty journal for this boot and sysroot. */
 void journal_init(struct journal *j, const char *boot_id, const char *sysroot);
 void journal_free(struct journal *j);
-
-/* sysroot + /proc/sys/kernel/random/boot_id; 0 or -errno. */
-int journal_boot_id(const struct pa_paths *paths, char *buf, size_t size);
 
 /* STATE_DIR/journal.json */
 int journal_path(const struct pa_paths *paths, char *buf, size_t size);

@@ -267,7 +267,7 @@ static int env_open(const struct tune_ctx *ctx, struct tune_env *env, bool locke
 		set_fmt(err, errsz, "cannot read the sysctl.d files: %s", strerror(-ret));
 		return ret;
 	}
-	ret = journal_boot_id(ctx->paths, env->boot_id, sizeof(env->boot_id));
+	ret = inventory_boot_id(ctx->paths, env->boot_id, sizeof(env->boot_id));
 	if (ret) {
 		set_fmt(err, errsz, "cannot read the boot id (%s/proc/sys/kernel/random/boot_id): "
 			"%s; it tells this boot's originals from an earlier boot's",
@@ -821,7 +821,7 @@ static int report_open(const struct tune_ctx *ctx, struct tune_report *r, struct
 	int ret;
 
 	journal_init(j, "", "");
-	ret = journal_boot_id(ctx->paths, r->boot_id, sizeof(r->boot_id));
+	ret = inventory_boot_id(ctx->paths, r->boot_id, sizeof(r->boot_id));
 	if (ret) {
 		set_fmt(r->error, sizeof(r->error), "cannot read the boot id (%s/proc/sys/kernel/"
 			"random/boot_id): %s", ctx->paths->sysroot, strerror(-ret));

@@ -411,6 +411,20 @@ static void test_inventory_empty_root(void **state)
 	assert_int_equal(inv->n_blockdevs, 0);
 }
 
+static void test_boot_id(void **state)
+{
+	static const char boot[] = "0f4c1f1e-5b7a-4d43-9a0e-2a4c7c1d5e11";
+	struct fixture *f = *state;
+	char id[INVENTORY_BOOT_ID_MAX];
+
+	assert_int_equal(inventory_boot_id(&f->paths, id, sizeof(id)), -ENOENT);
+	put(f, "/proc/sys/kernel/random/boot_id", "%s", "");
+	assert_int_equal(inventory_boot_id(&f->paths, id, sizeof(id)), -ENODATA);
+	put(f, "/proc/sys/kernel/random/boot_id", "%s\n", boot);
+	assert_int_equal(inventory_boot_id(&f->paths, id, sizeof(id)), 0);
+	assert_string_equal(id, boot);
+}
+
 static void test_ebs_volume_id(void **state)
 {
 	char buf[32];
@@ -525,6 +539,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cache_other_instance, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inventory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inventory_empty_root, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_boot_id, setup, teardown),
 		cmocka_unit_test(test_ebs_volume_id),
 		cmocka_unit_test_setup_teardown(test_json_shape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print, setup, teardown),

@@ -293,23 +293,6 @@ static void test_too_large(void **state)
 	journal_free(&j);
 }
 
-static void test_boot_id(void **state)
-{
-	struct fixture *f = *state;
-	char path[PATH_MAX], id[JOURNAL_BOOT_ID_MAX];
-
-	assert_int_equal(journal_boot_id(&f->paths, id, sizeof(id)), -ENOENT);
-	assert_int_equal(util_join(path, sizeof(path), "%s/proc/sys/kernel/random", f->paths.sysroot),
-			 0);
-	assert_int_equal(util_mkdir_p(path, 0755), 0);
-	strcat(path, "/boot_id");
-	assert_int_equal(util_write_atomic(path, "", 0, 0644), 0);
-	assert_int_equal(journal_boot_id(&f->paths, id, sizeof(id)), -ENODATA);
-	assert_int_equal(util_write_atomic(path, BOOT "\n", strlen(BOOT) + 1, 0644), 0);
-	assert_int_equal(journal_boot_id(&f->paths, id, sizeof(id)), 0);
-	assert_string_equal(id, BOOT);
-}
-
 static bool keep_odd(const struct journal_entry *e, void *arg)
 {
 	int *calls = arg;
@@ -352,7 +335,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_boot_id, setup, teardown),
 		cmocka_unit_test(test_filter_and_add),
 	};
 
