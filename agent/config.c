@@ -170,8 +170,8 @@ static int set_exclude(struct pa_config *cfg, const char *value, char *err, size
 			snprintf(err, errsz, "'%.64s' is not a knob pattern", tok);
 			return -EINVAL;
 		}
-		if (cfg->n_excludes == CONFIG_MAX_EXCLUDES) {
-			snprintf(err, errsz, "more than %d patterns", CONFIG_MAX_EXCLUDES);
+		if (cfg->n_excludes == TUNING_MAX_EXCLUDES) {
+			snprintf(err, errsz, "more than %d patterns", TUNING_MAX_EXCLUDES);
 			return -EINVAL;
 		}
 		strcpy(cfg->excludes[cfg->n_excludes++], tok);
@@ -429,7 +429,14 @@ const char *config_mode_name(enum pa_mode mode)
 	return mode == MODE_ADVISE ? "advise" : "apply";
 }
 
-void config_excludes(const struct pa_config *cfg, const char *out[CONFIG_MAX_EXCLUDES + 1])
+void config_tuning_opts(const struct pa_config *cfg, struct tuning_opts *out)
+{
+	out->profile = cfg->profile;
+	out->mode = config_mode_name(cfg->mode);
+	config_excludes(cfg, out->excludes);
+}
+
+void config_excludes(const struct pa_config *cfg, const char *out[TUNING_MAX_EXCLUDES + 1])
 {
 	int i;
 

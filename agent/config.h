@@ -10,7 +10,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "cpu/credits.h"
+#include "cpu/credit_mode.h"
+#include "emf/emf.h"
+#include "emf/sink.h"
+#include "tune/tuning.h"
 #include "identity/itype.h"
 #include "core/lineparse.h"
 #include "core/log.h"
@@ -18,10 +21,7 @@
 
 #define CONFIG_MAX_PROBES 8
 #define CONFIG_MAX_FILES 64
-#define CONFIG_MAX_EXCLUDES 32
-#define CONFIG_EMF_ENDPOINT_MAX 128
-#define CONFIG_EMF_NAMESPACE_MAX 256    /* 255 characters: CloudWatch's limit */
-#define CONFIG_EMF_LOG_GROUP_MAX 513    /* 512 characters: CloudWatch Logs' limit */
+#define TUNING_MAX_EXCLUDES 32
 #define CONFIG_SPOOL_MAX_DOCUMENTS 1000000
 
 enum pa_mode {
@@ -42,14 +42,14 @@ struct pa_config {
 	enum credit_mode credit_mode;        /* burstable types only */
 	double credit_start_balance;         /* < 0: launch credits or the saved estimate */
 	int n_excludes;
-	char excludes[CONFIG_MAX_EXCLUDES][128]; /* globs over knob ids */
+	char excludes[TUNING_MAX_EXCLUDES][128]; /* globs over knob ids */
 	int n_disabled_probes;
 	char disabled_probes[CONFIG_MAX_PROBES][16];
 	bool metrics_enabled;               /* send EMF documents to the CloudWatch agent */
 	/* "" = $AWS_EMF_AGENT_ENDPOINT, else tcp://127.0.0.1:25888 */
-	char emf_endpoint[CONFIG_EMF_ENDPOINT_MAX];
-	char emf_namespace[CONFIG_EMF_NAMESPACE_MAX];
-	char emf_log_group[CONFIG_EMF_LOG_GROUP_MAX];
+	char emf_endpoint[SINK_ENDPOINT_MAX];
+	char emf_namespace[EMF_NAMESPACE_MAX];
+	char emf_log_group[EMF_LOG_GROUP_MAX];
 	unsigned int spool_max_documents;   /* waiting for the agent, in memory */
 	bool spool_persist;                 /* kept in the state directory across restarts */
 
@@ -76,7 +76,10 @@ int config_parse_buf(struct pa_config *cfg, const char *buf, size_t len, const c
 const char *config_mode_name(enum pa_mode mode);
 
 /* NULL-terminated list of exclude globs, valid while cfg lives. */
-void config_excludes(const struct pa_config *cfg, const char *out[CONFIG_MAX_EXCLUDES + 1]);
+void config_excludes(const struct pa_config *cfg, const char *out[TUNING_MAX_EXCLUDES + 1]);
+
+/* The settings tuning takes (tuning.h), valid while cfg lives. */
+void config_tuning_opts(const struct pa_config *cfg, struct tuning_opts *out);
 
 /* NULL-terminated list of disabled probe names, valid while cfg lives. */
 void config_disabled_probes(const struct pa_config *cfg, const char *out[CONFIG_MAX_PROBES + 1]);

@@ -109,6 +109,15 @@ static bool refuse_without_root(const struct cli *cli, const char *what)
 	return true;
 }
 
+static void tuning_ctx_for(struct tuning_ctx *t, const struct cli *cli,
+			   const struct pa_config *cfg)
+{
+	struct tuning_opts o;
+
+	config_tuning_opts(cfg, &o);
+	tuning_ctx_init(t, &cli->paths, &o);
+}
+
 static int plan_and_apply(struct cli *cli, const struct pa_config *cfg,
 			  const struct identity *id, struct tune_plan *plan)
 {
@@ -134,7 +143,7 @@ static int plan_and_apply(struct cli *cli, const struct pa_config *cfg,
 	}
 	if (!cli->json)
 		printf("profile %s: %s\n", choice.profile, tuning_choice_reason(&choice));
-	tuning_ctx_init(&t, &cli->paths, cfg);
+	tuning_ctx_for(&t, cli, cfg);
 	ret = tune_plan(&t.ctx, &p, plan);
 	if (!ret && !cli->dry_run)
 		ret = tune_apply(&t.ctx, plan);
@@ -189,7 +198,7 @@ static int report(struct cli *cli, bool revert)
 		return EXIT_CONFIG;
 	if (revert && refuse_without_root(cli, "revert"))
 		return EXIT_DENIED;
-	tuning_ctx_init(&t, &cli->paths, &cfg);
+	tuning_ctx_for(&t, cli, &cfg);
 	ret = revert ? tune_revert(&t.ctx, &rep) : tune_verify(&t.ctx, &rep);
 	if (ret) {
 		fprintf(stderr, "perfagent %s: %s\n", revert ? "revert" : "verify", rep.error);

@@ -26,7 +26,7 @@ static uint64_t boot_wall_ms(const struct pa_paths *paths, uint64_t now_ms)
 }
 
 static void start_credits(struct cpuwatch *w, const struct pa_paths *paths,
-			  const struct identity *id, const struct pa_config *cfg,
+			  const struct identity *id, const struct cpuwatch_opts *opts,
 			  const struct cpu_times *now)
 {
 	uint64_t wall = util_now_wall_ms();
@@ -45,18 +45,18 @@ static void start_credits(struct cpuwatch *w, const struct pa_paths *paths,
 	 * value since (someone read the real balance in CloudWatch).
 	 */
 	if (credits_load(paths, &w->credits, w->spec, &boot) != 0 ||
-	    (cfg->credit_start_balance >= 0 &&
-	     cfg->credit_start_balance != w->credits.configured_start))
-		credits_start(&w->credits, w->spec, cfg->credit_mode, cfg->credit_start_balance,
+	    (opts->credit_start_balance >= 0 &&
+	     opts->credit_start_balance != w->credits.configured_start))
+		credits_start(&w->credits, w->spec, opts->credit_mode, opts->credit_start_balance,
 			      id->instance_id, boot_id, now, wall);
-	credits_set_mode(&w->credits, cfg->credit_mode);
+	credits_set_mode(&w->credits, opts->credit_mode);
 	log_info("CPU credits of %s (%s mode): estimate %s, %.1f credits", w->spec->type,
 		 credit_mode_name(w->credits.mode), w->credits.note,
 		 w->credits.balance + w->credits.launch);
 }
 
 void cpuwatch_start(struct cpuwatch *w, const struct pa_paths *paths,
-		    const struct identity *id, const struct pa_config *cfg, bool persist)
+		    const struct identity *id, const struct cpuwatch_opts *opts, bool persist)
 {
 	struct cpu_times now;
 	int ret;
@@ -75,7 +75,7 @@ void cpuwatch_start(struct cpuwatch *w, const struct pa_paths *paths,
 	w->have_prev = true;
 	w->prev_wall_ms = util_now_wall_ms();
 	if (w->spec)
-		start_credits(w, paths, id, cfg, &now);
+		start_credits(w, paths, id, opts, &now);
 }
 
 static void add_credit_metrics(const struct cpuwatch *w, struct metric_entity *inst)

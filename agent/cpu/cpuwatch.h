@@ -12,7 +12,6 @@
 
 #include <json-c/json.h>
 
-#include "config.h"
 #include "cpu/credits.h"
 #include "identity/identity.h"
 #include "core/metrics.h"
@@ -30,13 +29,19 @@ struct cpuwatch {
 	char error[160];                    /* why /proc/stat cannot be read */
 };
 
+/* What the watch takes from the configuration. */
+struct cpuwatch_opts {
+	enum credit_mode credit_mode;       /* burstable types only */
+	double credit_start_balance;        /* < 0: launch credits or the saved estimate */
+};
+
 /*
  * Starts watching: loads the saved credit estimate or starts one. Only with
  * persist does it save the estimate back (`perfagent metrics` must not
  * write over the daemon's).
  */
 void cpuwatch_start(struct cpuwatch *w, const struct pa_paths *paths,
-		    const struct identity *id, const struct pa_config *cfg, bool persist);
+		    const struct identity *id, const struct cpuwatch_opts *opts, bool persist);
 
 /* One interval: reads /proc/stat, advances and saves the model. */
 void cpuwatch_sample(struct cpuwatch *w, const struct pa_paths *paths);

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "core/paths.h"
+#include "cpu/credit_mode.h"
 #include "cpu/procstat.h"
 
 #define CREDITS_THROTTLE_STEAL_PCT 10.0
@@ -48,12 +49,6 @@ struct credit_spec {
 const struct credit_spec *credits_spec_for(const char *instance_type);
 size_t credits_table_size(void);
 const struct credit_spec *credits_table_entry(size_t i);
-
-enum credit_mode {
-	CREDIT_MODE_DEFAULT,    /* the family's default: T2 standard, others unlimited */
-	CREDIT_MODE_STANDARD,
-	CREDIT_MODE_UNLIMITED,
-};
 
 /* The model's state; persisted in STATE_DIR/credits.json. */
 struct credit_state {

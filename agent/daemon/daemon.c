@@ -71,6 +71,31 @@ static void identity_opts_from(const struct daemon *d, struct identity_opts *o)
 	o->imds.endpoint = d->cfg.imds_endpoint[0] ? d->cfg.imds_endpoint : NULL;
 }
 
+/* persist: the daemon saves the credit estimate; `perfagent metrics` must not. */
+static void start_cpuwatch(struct daemon *d, bool persist)
+{
+	struct cpuwatch_opts o = {
+		.credit_mode = d->cfg.credit_mode,
+		.credit_start_balance = d->cfg.credit_start_balance,
+	};
+
+	cpuwatch_start(&d->cpu, &d->opts->paths, &d->id, &o, persist);
+}
+
+/* A new run of the encoder (init) or the same run with new settings. */
+static void start_emf(struct daemon *d, bool init)
+{
+	struct emf_opts o = {
+		.namespace = d->cfg.emf_namespace,
+		.log_group = d->cfg.emf_log_group,
+	};
+
+	if (init)
+		emf_encoder_init(&d->emf, &o, &d->id);
+	else
+		emf_encoder_configure(&d->emf, &o, &d->id);
+}
+
 static void detect_identity(struct daemon *d)
 {
 	struct identity_opts o;
@@ -85,10 +110,26 @@ static void detect_identity(struct daemon *d)
 		log_info("%s", d->id.note[0] ? d->id.note : "not an EC2 instance");
 }
 
+static void run_tuning_as(struct daemon *d, bool apply)
+{
+	struct tuning_opts o;
+
+	config_tuning_opts(&d->cfg, &o);
+	tuning_run(&d->tuning, &d->opts->paths, &o, &d->id, apply);
+}
+
 /* mode = apply tunes; mode = advise only plans (status shows the plan). */
 static void run_tuning(struct daemon *d)
 {
-	tuning_run(&d->tuning, &d->opts->paths, &d->cfg, &d->id, d->cfg.mode == MODE_APPLY);
+	run_tuning_as(d, d->cfg.mode == MODE_APPLY);
+}
+
+static void tuning_ctx_from(const struct daemon *d, struct tuning_ctx *t)
+{
+	struct tuning_opts o;
+
+	config_tuning_opts(&d->cfg, &o);
+	tuning_ctx_init(t, &d->opts->paths, &o);
 }
 
 static void apply_log_level(const struct daemon *d)
@@ -152,7 +193,7 @@ static void add_drift_metric(const struct daemon *d, struct metric_entity *inst)
 
 	if (!d->tuning.applied)
 		return;
-	tuning_ctx_init(&t, &d->opts->paths, &d->cfg);
+	tuning_ctx_from(d, &t);
 	if (tune_verify(&t.ctx, &rep) == 0 && rep.have_journal)
 		metric_add(inst, "TuningKnobsDrifted", UNIT_COUNT, rep.counts.drifted);
 	tune_report_free(&rep);
@@ -305,8 +346,8 @@ static int reload(struct daemon *d, char *msg, size_t msgsize)
 		detect_identity(d);
 	/* The estimate is saved and loaded back: credit settings may have changed. */
 	cpuwatch_save(&d->cpu, &d->opts->paths);
-	cpuwatch_start(&d->cpu, &d->opts->paths, &d->id, &d->cfg, true);
-	emf_encoder_configure(&d->emf, &d->cfg, &d->id);
+	start_cpuwatch(d, true);
+	start_emf(d, false);
 	configure_sink(d);
 	run_tuning(d);
 	configure_probes(d);
@@ -416,11 +457,13 @@ static struct json_object *cpu_json(const struct daemon *d)
 static struct json_object *status_json(const struct daemon *d)
 {
 	struct json_object *s = json_object_new_object();
+	struct tuning_opts tuning;
 
+	config_tuning_opts(&d->cfg, &tuning);
 	json_object_object_add(s, "agent", agent_json(d));
 	json_object_object_add(s, "identity", identity_to_json(&d->id));
 	json_object_object_add(s, "profile", tuning_state_json(&d->tuning, &d->opts->paths,
-							      &d->cfg));
+							      &tuning));
 	json_object_object_add(s, "probes", probes_status_json(d->probes));
 	json_object_object_add(s, "cpu", cpu_json(d));
 	json_object_object_add(s, "ena", ena_status_json(&d->ena, &d->opts->paths,
@@ -436,7 +479,7 @@ static int revert(struct daemon *d, struct json_object **result, char *msg, size
 	struct tuning_ctx t;
 	int ret;
 
-	tuning_ctx_init(&t, &d->opts->paths, &d->cfg);
+	tuning_ctx_from(d, &t);
 	ret = tune_revert(&t.ctx, &rep);
 	if (ret)
 		snprintf(msg, msgsize, "%s", rep.error);
@@ -472,7 +515,7 @@ static int handle_request(void *ctx, const struct ctl_command *cmd, struct json_
 		return 0;
 	}
 	if (strcmp(cmd->name, "apply") == 0) {
-		tuning_run(&d->tuning, &d->opts->paths, &d->cfg, &d->id, true);
+		run_tuning_as(d, true);
 		send_status_line(d);
 		if (d->tuning.error[0]) {
 			snprintf(msg, msgsize, "%s", d->tuning.error);
@@ -570,9 +613,9 @@ static int start(struct daemon *d)
 		log_warn("cannot create state directory %s: %s; the identity will not be cached "
 			 "and nothing can be tuned", d->opts->paths.state_dir, strerror(errno));
 	detect_identity(d);
-	cpuwatch_start(&d->cpu, &d->opts->paths, &d->id, &d->cfg, true);
+	start_cpuwatch(d, true);
 	ena_init(&d->ena);
-	emf_encoder_init(&d->emf, &d->cfg, &d->id);
+	start_emf(d, true);
 	run_tuning(d);
 	configure_sink(d);
 	d->probes = probes_new();
@@ -730,8 +773,8 @@ int daemon_metrics(const struct daemon_metrics_opts *o)
 	d->cfg = *o->cfg;
 	d->cfg.interval_s = o->interval_s;
 	d->id = *o->id;
-	cpuwatch_start(&d->cpu, &d->opts->paths, &d->id, &d->cfg, false);
-	emf_encoder_init(&d->emf, &d->cfg, &d->id);
+	start_cpuwatch(d, false);
+	start_emf(d, true);
 	d->probes = probes_new();
 	if (!d->probes)
 		goto out;

@@ -54,22 +54,22 @@ static void new_run_id(char *buf, size_t size)
 	snprintf(buf, size, "%016llx", (unsigned long long)r);
 }
 
-void emf_encoder_init(struct emf_encoder *e, const struct pa_config *cfg,
+void emf_encoder_init(struct emf_encoder *e, const struct emf_opts *opts,
 		      const struct identity *id)
 {
 	memset(e, 0, sizeof(*e));
 	new_run_id(e->run_id, sizeof(e->run_id));
 	e->next_seq = 1;
-	emf_encoder_configure(e, cfg, id);
+	emf_encoder_configure(e, opts, id);
 }
 
-void emf_encoder_configure(struct emf_encoder *e, const struct pa_config *cfg,
+void emf_encoder_configure(struct emf_encoder *e, const struct emf_opts *opts,
 			   const struct identity *id)
 {
 	char host[256] = "";
 
-	snprintf(e->namespace, sizeof(e->namespace), "%s", cfg->emf_namespace);
-	snprintf(e->log_group, sizeof(e->log_group), "%s", cfg->emf_log_group);
+	snprintf(e->namespace, sizeof(e->namespace), "%s", opts->namespace);
+	snprintf(e->log_group, sizeof(e->log_group), "%s", opts->log_group);
 	/* Outside EC2 (or without an id) the host name keeps hosts apart. */
 	if (!id->instance_id[0] && gethostname(host, sizeof(host) - 1) < 0)
 		host[0] = '\0';

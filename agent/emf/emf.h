@@ -15,7 +15,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
 #include "identity/identity.h"
 #include "core/metrics.h"
 
@@ -27,10 +26,18 @@
 #define EMF_VALUE_MIN 0x1p-360
 /* Dimension values are ASCII; other bytes are written as %XX. */
 #define EMF_DIM_VALUE_MAX 256
+#define EMF_NAMESPACE_MAX 256       /* 255 characters: CloudWatch's limit */
+#define EMF_LOG_GROUP_MAX 513       /* 512 characters: CloudWatch Logs' limit */
+
+/* What the encoder takes from the configuration. */
+struct emf_opts {
+	const char *namespace;      /* CloudWatch namespace */
+	const char *log_group;      /* _aws.LogGroupName */
+};
 
 struct emf_encoder {
-	char namespace[CONFIG_EMF_NAMESPACE_MAX];
-	char log_group[CONFIG_EMF_LOG_GROUP_MAX];
+	char namespace[EMF_NAMESPACE_MAX];
+	char log_group[EMF_LOG_GROUP_MAX];
 	char instance_id[EMF_DIM_VALUE_MAX];    /* the host name outside EC2 */
 	char instance_type[EMF_DIM_VALUE_MAX];  /* "unknown" when not known */
 	char auto_scaling_group[EMF_DIM_VALUE_MAX]; /* "": no such dimension */
@@ -44,11 +51,11 @@ struct emf_encoder {
 };
 
 /* A new run: fresh run id, sequence from 1, then emf_encoder_configure(). */
-void emf_encoder_init(struct emf_encoder *e, const struct pa_config *cfg,
+void emf_encoder_init(struct emf_encoder *e, const struct emf_opts *opts,
 		      const struct identity *id);
 
-/* Namespace, log group and dimensions from cfg and id; keeps run and sequence. */
-void emf_encoder_configure(struct emf_encoder *e, const struct pa_config *cfg,
+/* Namespace, log group and dimensions from opts and id; keeps run and sequence. */
+void emf_encoder_configure(struct emf_encoder *e, const struct emf_opts *opts,
 			   const struct identity *id);
 
 /* Receives one document: compact JSON, no newline, len < EMF_DOC_MAX. */

@@ -34,12 +34,12 @@
 
 #include <json-c/json.h>
 
-#include "config.h"
 #include "core/evloop.h"
 #include "core/metrics.h"
 
 #define SINK_DEFAULT_ENDPOINT "tcp://127.0.0.1:25888"
 #define SINK_ENDPOINT_ENV "AWS_EMF_AGENT_ENDPOINT"
+#define SINK_ENDPOINT_MAX 128           /* "tcp://[IPv6]:PORT" with room */
 #define SINK_MAX_SPOOL_BYTES (64u << 20)
 #define SINK_MAX_IN_FLIGHT (256u << 10)
 #define SINK_UDP_MAX 65507              /* an IPv4 datagram's payload */
@@ -56,7 +56,7 @@ struct sink_endpoint {
 	enum sink_transport transport;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
-	char text[CONFIG_EMF_ENDPOINT_MAX];
+	char text[SINK_ENDPOINT_MAX];
 };
 
 /*

@@ -18,9 +18,9 @@ void tuning_profile_dirs(const struct pa_paths *paths, struct profile_dirs *dirs
 }
 
 void tuning_ctx_init(struct tuning_ctx *t, const struct pa_paths *paths,
-		     const struct pa_config *cfg)
+		     const struct tuning_opts *opts)
 {
-	config_excludes(cfg, t->excludes);
+	memcpy(t->excludes, opts->excludes, sizeof(t->excludes));
 	t->ctx = (struct tune_ctx){ .paths = paths, .exclude = t->excludes };
 }
 
@@ -110,7 +110,7 @@ static void log_outcome(const struct tuning_state *st)
 }
 
 void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
-		const struct pa_config *cfg, const struct identity *id, bool apply)
+		const struct tuning_opts *opts, const struct identity *id, bool apply)
 {
 	struct tuning_ctx t;
 	struct profile p = { 0 };
@@ -118,13 +118,13 @@ void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
 	tuning_state_free(st);
 	st->ran = true;
 	st->at_wall_ms = util_now_wall_ms();
-	if (tuning_choose(paths, cfg->profile, id->type_parsed ? &id->type : NULL, &st->choice,
+	if (tuning_choose(paths, opts->profile, id->type_parsed ? &id->type : NULL, &st->choice,
 			  st->error, sizeof(st->error)))
 		goto fail;
 	if (load_profile(paths, st->choice.profile, &p, st->error, sizeof(st->error)))
 		goto fail;
 	snprintf(st->summary, sizeof(st->summary), "%s", p.summary);
-	tuning_ctx_init(&t, paths, cfg);
+	tuning_ctx_init(&t, paths, opts);
 	if (tune_plan(&t.ctx, &p, &st->plan)) {
 		snprintf(st->error, sizeof(st->error), "%s", st->plan.error);
 		goto fail;
@@ -159,13 +159,13 @@ static const char *state_name(const struct tuning_state *st)
 
 /* Live drift: what verify would say right now. */
 static struct json_object *verify_json(const struct pa_paths *paths,
-				       const struct pa_config *cfg)
+				       const struct tuning_opts *opts)
 {
 	struct tune_report rep = { 0 };
 	struct json_object *o = NULL;
 	struct tuning_ctx t;
 
-	tuning_ctx_init(&t, paths, cfg);
+	tuning_ctx_init(&t, paths, opts);
 	if (tune_verify(&t.ctx, &rep) == 0) {
 		o = tune_counts_json(&rep.counts);
 		json_object_object_add(o, "journal", json_object_new_boolean(rep.have_journal));
@@ -175,7 +175,7 @@ static struct json_object *verify_json(const struct pa_paths *paths,
 }
 
 struct json_object *tuning_state_json(const struct tuning_state *st,
-				      const struct pa_paths *paths, const struct pa_config *cfg)
+				      const struct pa_paths *paths, const struct tuning_opts *opts)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -184,11 +184,11 @@ struct json_object *tuning_state_json(const struct tuning_state *st,
 	json_object_object_add(o, "summary", json_str_or_null(st->summary));
 	json_object_object_add(o, "reason", json_str_or_null(tuning_choice_reason(&st->choice)));
 	json_object_object_add(o, "rule", json_str_or_null(st->choice.match.rule));
-	json_object_object_add(o, "mode", json_object_new_string(config_mode_name(cfg->mode)));
+	json_object_object_add(o, "mode", json_object_new_string(opts->mode));
 	json_object_object_add(o, "at", json_time_or_null(st->at_wall_ms));
 	json_object_object_add(o, "error", json_str_or_null(st->error));
 	json_object_object_add(o, "counts", st->ran && !st->error[0] ?
 			       tune_counts_json(&st->plan.counts) : NULL);
-	json_object_object_add(o, "verify", verify_json(paths, cfg));
+	json_object_object_add(o, "verify", verify_json(paths, opts));
 	return o;
 }

@@ -11,12 +11,21 @@
 
 #include <json-c/json.h>
 
-#include "config.h"
 #include "identity/identity.h"
 #include "tune/match.h"
 #include "core/paths.h"
 #include "tune/profile.h"
 #include "tune/tune.h"
+
+#define TUNING_MAX_EXCLUDES 32
+
+/* What tuning takes from the configuration (config_tuning_opts() fills it). */
+struct tuning_opts {
+	const char *profile;        /* "": match by instance type */
+	const char *mode;           /* "apply" or "advise", as status shows it */
+	/* Knob id globs never touched, NULL-terminated. */
+	const char *excludes[TUNING_MAX_EXCLUDES + 1];
+};
 
 /* The user's profiles/ next to the config first, then the shipped ones. */
 void tuning_profile_dirs(const struct pa_paths *paths, struct profile_dirs *dirs);
@@ -57,7 +66,7 @@ struct tuning_state {
  * kept in st->error and logged. The previous plan is freed first.
  */
 void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
-		const struct pa_config *cfg, const struct identity *id, bool apply);
+		const struct tuning_opts *opts, const struct identity *id, bool apply);
 
 void tuning_state_free(struct tuning_state *st);
 
@@ -66,14 +75,14 @@ void tuning_state_free(struct tuning_state *st);
  * verify of the journal (drift and overrides as of now).
  */
 struct json_object *tuning_state_json(const struct tuning_state *st,
-				      const struct pa_paths *paths, const struct pa_config *cfg);
+				      const struct pa_paths *paths, const struct tuning_opts *opts);
 
-/* The tune_ctx for paths and the config's exclude list. */
+/* The tune_ctx for paths and the exclude list of opts. */
 struct tuning_ctx {
 	struct tune_ctx ctx;
-	const char *excludes[CONFIG_MAX_EXCLUDES + 1];
+	const char *excludes[TUNING_MAX_EXCLUDES + 1];
 };
 void tuning_ctx_init(struct tuning_ctx *t, const struct pa_paths *paths,
-		     const struct pa_config *cfg);
+		     const struct tuning_opts *opts);
 
 #endif
