@@ -74,8 +74,8 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean install test check unit system fuzz fuzz-replay run deps test-deps \
-	test-bins sanitize
+.PHONY: all clean install uninstall test check layout unit system fuzz fuzz-replay run deps \
+	test-deps test-bins sanitize
 
 all: $(OUT)/perfagent
 
@@ -155,7 +155,13 @@ unit: $(UNIT_BINS)
 system: $(OUT)/perfagent
 	$(Q)PERFAGENT_PROFILE_DIR=$(CURDIR)/tuning-profiles tests/run-system.sh
 
-check: $(OUT)/perfagent unit fuzz-replay system
+# The include order of agent/'s folders (README.md, Source layout); the
+# self-test first shows that each kind of violation is caught.
+layout:
+	$(Q)tests/check_layout.py --self-test >/dev/null || tests/check_layout.py --self-test
+	$(Q)tests/check_layout.py
+
+check: layout $(OUT)/perfagent unit fuzz-replay system
 
 # The README's two commands: both install what is missing first.
 deps:
