@@ -216,5 +216,7 @@ int tune_resolve(enum value_op op, const char *current, const char *wanted, char
 const char *tune_action_name(enum tune_action a);
 const char *tune_skip_name(enum tune_skip s);
 const char *tune_status_name(enum tune_status s);
+/* How plans show a value's op: ">" only raise, "<" only lower, "" exact. */
+const char *tune_op_prefix(enum value_op op);
 
 #endif
