@@ -135,6 +135,9 @@ const char *profile_vm_path(const char *key);
  */
 int profile_check_comments(const struct profile *p, struct lp_error *err);
 
+/* "dir/compute.conf" -> "compute": the name a profile file gives. */
+void profile_name_from_file(const char *file, char *name, size_t size);
+
 /* Resolved view for `perfagent profiles show`: sections, values, origins, comments. */
 void profile_print(const struct profile *p, FILE *out);
 struct json_object *profile_to_json(const struct profile *p);

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Tuning profiles shown: a resolved profile printed as text or JSON, and the
+ * list of profiles in the profile directories (see profile.h).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "tune/profile.h"
+
+/* ---- printing ---- */
+
+static void print_wrapped(FILE *out, const char *indent, const char *text, size_t width)
+{
+	size_t col = 0;
+	const char *p = text;
+
+	while (*p) {
+		size_t n = strcspn(p, " ");
+
+		if (col && col + 1 + n > width) {
+			fputc('\n', out);
+			col = 0;
+		}
+		if (!col)
+			col = fprintf(out, "%s#", indent);
+		col += fprintf(out, " %.*s", (int)n, p);
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	if (col)
+		fputc('\n', out);
+}
+
+static void value_text(const struct profile_value *v, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s", v->op == VALUE_RAISE ? ">" : v->op == VALUE_LOWER ? "<" : "",
+		 v->value);
+}
+
+static void print_section_head(const struct profile_value *v, FILE *out)
+{
+	fprintf(out, "\n[%s]", v->section);
+	if (v->kind == KNOB_BLOCK)
+		fprintf(out, "  devices=%s%s%s", v->devices, v->dev_kind[0] ? " kind=" : "",
+			v->dev_kind);
+	else if (v->kind == KNOB_ETHTOOL)
+		fprintf(out, "  drivers=%s interfaces=%s", v->drivers, v->devices);
+	fputc('\n', out);
+}
+
+static void print_section(const struct profile *p, const char *section, FILE *out)
+{
+	int kw = 0, vw = 0;
+	char val[PROFILE_VALUE_MAX + 2];
+
+	for (size_t i = 0; i < p->n_values; i++) {
+		if (strcmp(p->values[i].section, section))
+			continue;
+		value_text(&p->values[i], val, sizeof(val));
+		kw = (int)strlen(p->values[i].key) > kw ? (int)strlen(p->values[i].key) : kw;
+		vw = (int)strlen(val) > vw ? (int)strlen(val) : vw;
+	}
+	for (size_t i = 0; i < p->n_values; i++) {
+		const struct profile_value *v = &p->values[i];
+
+		if (strcmp(v->section, section))
+			continue;
+		value_text(v, val, sizeof(val));
+		fprintf(out, "  %-*s = %-*s  %s", kw, v->key, vw, val, v->origin);
+		if (strcmp(v->profile, p->name))
+			fprintf(out, " (from %s)", v->profile);
+		fputc('\n', out);
+		if (v->comment[0])
+			print_wrapped(out, "      ", v->comment, 96);
+	}
+}
+
+static bool section_seen(const struct profile *p, size_t upto, const char *section)
+{
+	for (size_t i = 0; i < upto; i++)
+		if (strcmp(p->values[i].section, section) == 0)
+			return true;
+	return false;
+}
+
+void profile_print(const struct profile *p, FILE *out)
+{
+	fprintf(out, "profile  %s\n", p->name);
+	fprintf(out, "summary  %s\n", p->summary[0] ? p->summary : "(none)");
+	fprintf(out, "file     %s\n", p->file);
+	fprintf(out, "chain    ");
+	for (int i = 0; i < p->depth; i++)
+		fprintf(out, "%s%s", i ? " -> " : "", p->chain[i]);
+	fprintf(out, "\nvalues   %zu\n", p->n_values);
+	for (size_t i = 0; i < p->n_values; i++) {
+		if (section_seen(p, i, p->values[i].section))
+			continue;
+		print_section_head(&p->values[i], out);
+		print_section(p, p->values[i].section, out);
+	}
+}
+
+static void add_str(struct json_object *o, const char *key, const char *val)
+{
+	json_object_object_add(o, key, json_object_new_string(val));
+}
+
+static struct json_object *value_to_json(const struct profile_value *v)
+{
+	struct json_object *o = json_object_new_object();
+
+	add_str(o, "kind", knob_kind_name(v->kind));
+	add_str(o, "section", v->section);
+	add_str(o, "key", v->key);
+	add_str(o, "op", value_op_name(v->op));
+	add_str(o, "value", v->value);
+	if (v->kind == KNOB_BLOCK) {
+		add_str(o, "devices", v->devices);
+		add_str(o, "device_kind", v->dev_kind);
+	} else if (v->kind == KNOB_ETHTOOL) {
+		add_str(o, "interfaces", v->devices);
+		add_str(o, "drivers", v->drivers);
+	} else if (v->kind == KNOB_VM && profile_vm_path(v->key)) {
+		add_str(o, "path", profile_vm_path(v->key));
+	}
+	add_str(o, "profile", v->profile);
+	add_str(o, "origin", v->origin);
+	add_str(o, "comment", v->comment);
+	return o;
+}
+
+struct json_object *profile_to_json(const struct profile *p)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *chain = json_object_new_array();
+	struct json_object *values = json_object_new_array();
+
+	add_str(o, "name", p->name);
+	add_str(o, "summary", p->summary);
+	add_str(o, "file", p->file);
+	for (int i = 0; i < p->depth; i++)
+		json_object_array_add(chain, json_object_new_string(p->chain[i]));
+	json_object_object_add(o, "chain", chain);
+	for (size_t i = 0; i < p->n_values; i++)
+		json_object_array_add(values, value_to_json(&p->values[i]));
+	json_object_object_add(o, "values", values);
+	return o;
+}
+
+/* ---- listing ---- */
+
+struct list_buf {
+	struct profile_entry *e;
+	size_t n;
+	int *dir_index;         /* for sorting: directory order within a name */
+};
+
+static int list_add(struct list_buf *l, const char *dir, int di, const char *fname)
+{
+	struct profile_entry *e;
+	struct profile p;
+	struct lp_error err;
+	char *text;
+	ssize_t len;
+	int *idx;
+
+	e = realloc(l->e, (l->n + 1) * sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	l->e = e;
+	idx = realloc(l->dir_index, (l->n + 1) * sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	l->dir_index = idx;
+	e = &l->e[l->n];
+	memset(e, 0, sizeof(*e));
+	profile_name_from_file(fname, e->name, sizeof(e->name));
+	if (util_join(e->file, sizeof(e->file), "%s/%s", dir, fname))
+		return 0;
+	idx[l->n++] = di;
+	len = util_read_file(e->file, LP_MAX_FILE, &text);
+	if (len < 0) {
+		snprintf(e->error, sizeof(e->error), "cannot read: %s", strerror((int)-len));
+		return 0;
+	}
+	if (profile_parse_buf(text, len, e->file, &p, e->include, &err) == 0)
+		strcpy(e->summary, p.summary);
+	else
+		lp_error_format(&err, e->error, sizeof(e->error));
+	profile_free(&p);
+	free(text);
+	return 0;
+}
+
+static int list_dir(struct list_buf *l, const char *dir, int di)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int ret = 0;
+
+	if (!d)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+	while (!ret && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		char name[PROFILE_NAME_MAX];
+
+		if (n <= 5 || strcmp(de->d_name + n - 5, ".conf"))
+			continue;
+		profile_name_from_file(de->d_name, name, sizeof(name));
+		if (n - 5 >= PROFILE_NAME_MAX || !profile_name_valid(name))
+			continue;
+		ret = list_add(l, dir, di, de->d_name);
+	}
+	closedir(d);
+	return ret;
+}
+
+static void swap_entries(struct list_buf *l, size_t a, size_t b)
+{
+	struct profile_entry t = l->e[a];
+	int ti = l->dir_index[a];
+
+	l->e[a] = l->e[b];
+	l->e[b] = t;
+	l->dir_index[a] = l->dir_index[b];
+	l->dir_index[b] = ti;
+}
+
+static void sort_entries(struct list_buf *l)
+{
+	/* Insertion sort: a handful of files, and it keeps equal names in order. */
+	for (size_t i = 1; i < l->n; i++) {
+		for (size_t j = i; j > 0; j--) {
+			int c = strcmp(l->e[j - 1].name, l->e[j].name);
+
+			if (c < 0 || (c == 0 && l->dir_index[j - 1] <= l->dir_index[j]))
+				break;
+			swap_entries(l, j - 1, j);
+		}
+	}
+	for (size_t i = 1; i < l->n; i++)
+		l->e[i].shadowed = strcmp(l->e[i].name, l->e[i - 1].name) == 0;
+}
+
+int profile_list(const struct profile_dirs *dirs, struct profile_entry **out, size_t *n)
+{
+	struct list_buf l = { 0 };
+	int ret = 0;
+
+	for (int i = 0; i < dirs->n && i < (int)ARRAY_SIZE(dirs->dirs) && !ret; i++)
+		ret = list_dir(&l, dirs->dirs[i], i);
+	if (ret) {
+		free(l.e);
+		l.e = NULL;
+		l.n = 0;
+	} else {
+		sort_entries(&l);
+	}
+	free(l.dir_index);
+	*out = l.e;
+	*n = l.n;
+	return ret;
+}
+
+void profile_list_print(const struct profile_entry *e, size_t n, FILE *out)
+{
+	int w = 4;
+
+	for (size_t i = 0; i < n; i++)
+		w = (int)strlen(e[i].name) > w ? (int)strlen(e[i].name) : w;
+	fprintf(out, "%-*s  %-10s  %s\n", w, "NAME", "INCLUDES", "SUMMARY");
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "%-*s  %-10s  %s\n", w, e[i].name, e[i].include[0] ? e[i].include : "-",
+			e[i].error[0] ? "(does not load, see below)" : e[i].summary);
+		fprintf(out, "%-*s  %-10s  %s%s\n", w, "", "", e[i].file,
+			e[i].shadowed ? " (shadowed by the one above: not used)" : "");
+		if (e[i].error[0])
+			fprintf(out, "%-*s  %-10s  error: %s\n", w, "", "", e[i].error);
+	}
+}
+
+struct json_object *profile_list_to_json(const struct profile_entry *e, size_t n)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		add_str(o, "name", e[i].name);
+		add_str(o, "summary", e[i].summary);
+		add_str(o, "include", e[i].include);
+		add_str(o, "file", e[i].file);
+		json_object_object_add(o, "shadowed", json_object_new_boolean(e[i].shadowed));
+		if (e[i].error[0])
+			add_str(o, "error", e[i].error);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
