@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/metrics.h"
 
 void metric_set_init(struct metric_set *set, uint64_t timestamp_ms, unsigned int interval_s)
@@ -22,19 +23,6 @@ void metric_set_free(struct metric_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
-/* Doubles *cap (from 8) and reallocs *v to it; 0 or -ENOMEM. */
-static int grow(void **v, size_t *cap, size_t elem)
-{
-	size_t ncap = *cap ? *cap * 2 : 8;
-	void *nv = realloc(*v, ncap * elem);
-
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
-
 struct metric_entity *metric_set_entity(struct metric_set *set, enum metric_entity_kind kind,
 					const char *name)
 {
@@ -45,9 +33,10 @@ struct metric_entity *metric_set_entity(struct metric_set *set, enum metric_enti
 		if (e->kind == kind && strcmp(e->name, name) == 0)
 			return e;
 	}
-	if (set->n == set->cap &&
-	    grow((void **)&set->entities, &set->cap, sizeof(*set->entities)))
+	e = array_grow(set->entities, &set->cap, set->n + 1, sizeof(*e), 8);
+	if (!e)
 		return NULL;
+	set->entities = e;
 	e = &set->entities[set->n++];
 	memset(e, 0, sizeof(*e));
 	e->kind = kind;
@@ -57,10 +46,11 @@ struct metric_entity *metric_set_entity(struct metric_set *set, enum metric_enti
 
 int metric_add(struct metric_entity *e, const char *name, enum metric_unit unit, double value)
 {
-	struct metric *m;
+	struct metric *m = array_grow(e->metrics, &e->cap, e->n + 1, sizeof(*m), 8);
 
-	if (e->n == e->cap && grow((void **)&e->metrics, &e->cap, sizeof(*e->metrics)))
+	if (!m)
 		return -ENOMEM;
+	e->metrics = m;
 	m = &e->metrics[e->n++];
 	snprintf(m->name, sizeof(m->name), "%s", name);
 	m->unit = unit;

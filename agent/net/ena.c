@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "net/ena.h"
 #include "core/jsonutil.h"
 #include "core/util.h"
@@ -284,15 +285,10 @@ static struct ena_nic *nic_get(struct ena_state *s, const char *name)
 		if (!strcmp(s->nics[i].name, name))
 			return &s->nics[i];
 	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 8;
-		struct ena_nic *v = reallocarray(s->nics, cap, sizeof(*v));
-
-		if (!v)
-			return NULL;
-		s->nics = v;
-		s->cap = cap;
-	}
+	nic = array_grow(s->nics, &s->cap, s->n + 1, sizeof(*nic), 8);
+	if (!nic)
+		return NULL;
+	s->nics = nic;
 	nic = &s->nics[s->n++];
 	memset(nic, 0, sizeof(*nic));
 	strcpy(nic->name, name);

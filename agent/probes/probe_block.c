@@ -15,6 +15,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "core/array.h"
 #include "identity/inventory.h"
 #include "core/log.h"
 #include "probes/probe_priv.h"
@@ -137,18 +138,13 @@ static struct block_entry *block_entry(struct block_state *st,
 	/* No bsearch on the NULL array of an empty state: its base must not be NULL. */
 	struct block_entry *e = st->n ? bsearch(key, st->entries, st->n,
 						sizeof(*e), key_cmp) : NULL;
-	size_t cap;
 
 	if (e)
 		return e;
-	if (st->n == st->cap) {
-		cap = st->cap ? st->cap * 2 : 8;
-		e = realloc(st->entries, cap * sizeof(*e));
-		if (!e)
-			return NULL;
-		st->entries = e;
-		st->cap = cap;
-	}
+	e = array_grow(st->entries, &st->cap, st->n + 1, sizeof(*e), 8);
+	if (!e)
+		return NULL;
+	st->entries = e;
 	e = &st->entries[st->n++];
 	memset(e, 0, sizeof(*e));
 	e->key = *key;

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "core/array.h"
 #include "tune/journal.h"
 #include "core/jsonutil.h"
 #include "core/util.h"
@@ -81,15 +82,10 @@ struct journal_entry *journal_add(struct journal *j, const char *id, const char 
 
 	if (strlen(id) >= sizeof(e->id))
 		return NULL;
-	if (j->n == j->cap) {
-		size_t cap = j->cap ? j->cap * 2 : 32;
-		struct journal_entry *v = reallocarray(j->entries, cap, sizeof(*v));
-
-		if (!v)
-			return NULL;
-		j->entries = v;
-		j->cap = cap;
-	}
+	e = array_grow(j->entries, &j->cap, j->n + 1, sizeof(*e), 32);
+	if (!e)
+		return NULL;
+	j->entries = e;
 	e = &j->entries[j->n];
 	memset(e, 0, sizeof(*e));
 	e->original = strdup(original ? original : "");

@@ -19,20 +19,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/array.h"
 #include "core/util.h"
 #include "tune/knob.h"
 
 struct knob *knob_list_add(struct knob_list *l)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct knob *v = reallocarray(l->v, cap, sizeof(*v));
+	struct knob *v = array_grow(l->v, &l->cap, l->n + 1, sizeof(*v), 64);
 
-		if (!v)
-			return NULL;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (!v)
+		return NULL;
+	l->v = v;
 	memset(&l->v[l->n], 0, sizeof(l->v[0]));
 	return &l->v[l->n++];
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "tune/match.h"
 #include "core/util.h"
 
@@ -209,7 +210,7 @@ static int open_rule(struct match_parse *mp, const char *section, int line, char
 				    name, r->rules[i].line);
 	if (r->n == MATCH_MAX_RULES)
 		return fail(err, errsz, "more than %d rules", MATCH_MAX_RULES);
-	rule = realloc(r->rules, (r->n + 1) * sizeof(*rule));
+	rule = array_grow(r->rules, &r->cap, r->n + 1, sizeof(*rule), 16);
 	if (!rule)
 		return fail(err, errsz, "out of memory");
 	r->rules = rule;

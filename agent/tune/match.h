@@ -61,7 +61,7 @@ struct match_rule {
 
 struct match_rules {
 	char file[PATH_MAX];
-	size_t n;
+	size_t n, cap;
 	struct match_rule *rules;
 };
 

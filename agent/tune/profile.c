@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "tune/profile.h"
 #include "core/util.h"
 
@@ -61,7 +62,7 @@ struct pfile {
 	int include_line;
 	int summary_line;
 	struct psect *sects;
-	size_t n_sects;
+	size_t n_sects, cap_sects;
 	int cur;                /* index of the current section, -1 before one */
 };
 
@@ -370,16 +371,10 @@ static struct profile_value *grow_values(struct profile *p, size_t max)
 	if (p->n_values >= max)
 		return NULL;
 	/* Doubling from 16 keeps small profiles small. */
-	if ((p->n_values & (p->n_values - 1)) == 0 && p->n_values >= 16) {
-		v = realloc(p->values, 2 * p->n_values * sizeof(*v));
-		if (!v)
-			return NULL;
-		p->values = v;
-	} else if (!p->values) {
-		p->values = calloc(16, sizeof(*p->values));
-		if (!p->values)
-			return NULL;
-	}
+	v = array_grow(p->values, &p->cap_values, p->n_values + 1, sizeof(*v), 16);
+	if (!v)
+		return NULL;
+	p->values = v;
 	v = &p->values[p->n_values++];
 	memset(v, 0, sizeof(*v));
 	return v;
@@ -467,7 +462,7 @@ static int open_section(struct pfile *pf, const char *name, int line, char *err,
 				    name, pf->sects[i].line);
 	if (pf->n_sects == PROFILE_MAX_SECTIONS)
 		return fail(err, errsz, "more than %d sections", PROFILE_MAX_SECTIONS);
-	s = realloc(pf->sects, (pf->n_sects + 1) * sizeof(*s));
+	s = array_grow(pf->sects, &pf->cap_sects, pf->n_sects + 1, sizeof(*s), 8);
 	if (!s)
 		return fail(err, errsz, "out of memory");
 	pf->sects = s;

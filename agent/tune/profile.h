@@ -81,7 +81,7 @@ struct profile {
 	char file[PATH_MAX];
 	int depth;                                      /* entries in chain */
 	char chain[PROFILE_MAX_DEPTH][PROFILE_NAME_MAX];/* [0] = name, then its parents */
-	size_t n_values;
+	size_t n_values, cap_values;
 	struct profile_value *values;
 };
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/util.h"
 #include "tune/profile.h"
 
@@ -158,7 +159,7 @@ struct json_object *profile_to_json(const struct profile *p)
 
 struct list_buf {
 	struct profile_entry *e;
-	size_t n;
+	size_t n, cap_e, cap_index;
 	int *dir_index;         /* for sorting: directory order within a name */
 };
 
@@ -171,11 +172,11 @@ static int list_add(struct list_buf *l, const char *dir, int di, const char *fna
 	ssize_t len;
 	int *idx;
 
-	e = realloc(l->e, (l->n + 1) * sizeof(*e));
+	e = array_grow(l->e, &l->cap_e, l->n + 1, sizeof(*e), 16);
 	if (!e)
 		return -ENOMEM;
 	l->e = e;
-	idx = realloc(l->dir_index, (l->n + 1) * sizeof(*idx));
+	idx = array_grow(l->dir_index, &l->cap_index, l->n + 1, sizeof(*idx), 16);
 	if (!idx)
 		return -ENOMEM;
 	l->dir_index = idx;

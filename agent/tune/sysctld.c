@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/array.h"
 #include "core/log.h"
 #include "tune/sysctld.h"
 #include "core/util.h"
@@ -42,19 +43,16 @@ static int conf_filter(const struct dirent *d)
 
 static int found_add(struct found_list *l, const char *dir, const char *name)
 {
+	struct found *v;
+
 	for (size_t i = 0; i < l->n; i++) {
 		if (!strcmp(l->v[i].name, name))
 			return 0;   /* shadowed by an earlier directory */
 	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct found *v = reallocarray(l->v, cap, sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	v = array_grow(l->v, &l->cap, l->n + 1, sizeof(*v), 16);
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
 	if (util_join(l->v[l->n].path, sizeof(l->v[0].path), "%s/%s", dir, name))
 		return 0;
 	strcpy(l->v[l->n].name, name);
@@ -120,15 +118,11 @@ static ssize_t read_under_root(const struct pa_paths *paths, const char *host, c
 
 static struct sysctld_entry *entry_add(struct sysctld *s)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct sysctld_entry *v = reallocarray(s->entries, cap, sizeof(*v));
+	struct sysctld_entry *v = array_grow(s->entries, &s->cap, s->n + 1, sizeof(*v), 64);
 
-		if (!v)
-			return NULL;
-		s->entries = v;
-		s->cap = cap;
-	}
+	if (!v)
+		return NULL;
+	s->entries = v;
 	memset(&s->entries[s->n], 0, sizeof(s->entries[0]));
 	return &s->entries[s->n++];
 }
@@ -189,7 +183,7 @@ int sysctld_add_text(struct sysctld *s, const char *path, char *text)
 	char *line, *next;
 	int lineno = 0, ret = 0;
 
-	files = reallocarray(s->files, s->n_files + 1, sizeof(*files));
+	files = array_grow(s->files, &s->cap_files, s->n_files + 1, sizeof(*files), 8);
 	if (!files) {
 		free(text);
 		return -ENOMEM;

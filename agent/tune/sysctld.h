@@ -40,7 +40,7 @@ struct sysctld_file {
 };
 
 struct sysctld {
-	size_t n_files;
+	size_t n_files, cap_files;
 	struct sysctld_file *files;
 	size_t n, cap;
 	struct sysctld_entry *entries;

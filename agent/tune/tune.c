@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/array.h"
 #include "tune/sysctld.h"
 #include "tune/tune.h"
 #include "core/util.h"
@@ -286,15 +287,10 @@ static struct tune_item *plan_item_for(struct tune_plan *plan, const char *id)
 		if (!strcmp(plan->items[i].knob.id, id))
 			return &plan->items[i];     /* a later group wins */
 	}
-	if (plan->n == plan->cap) {
-		size_t cap = plan->cap ? plan->cap * 2 : 64;
-		struct tune_item *v = reallocarray(plan->items, cap, sizeof(*v));
-
-		if (!v)
-			return NULL;
-		plan->items = v;
-		plan->cap = cap;
-	}
+	it = array_grow(plan->items, &plan->cap, plan->n + 1, sizeof(*it), 64);
+	if (!it)
+		return NULL;
+	plan->items = it;
 	it = &plan->items[plan->n++];
 	memset(it, 0, sizeof(*it));
 	return it;
@@ -753,15 +749,10 @@ static struct tune_report_item *report_add(struct tune_report *r, const struct j
 {
 	struct tune_report_item *it;
 
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 32;
-		struct tune_report_item *v = reallocarray(r->items, cap, sizeof(*v));
-
-		if (!v)
-			return NULL;
-		r->items = v;
-		r->cap = cap;
-	}
+	it = array_grow(r->items, &r->cap, r->n + 1, sizeof(*it), 32);
+	if (!it)
+		return NULL;
+	r->items = it;
 	it = &r->items[r->n++];
 	memset(it, 0, sizeof(*it));
 	strcpy(it->id, e->id);
