@@ -4,8 +4,14 @@
 PERFAGENT=${PERFAGENT:-$(pwd)/build/perfagent}
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
+# fail MESSAGE: the one failure helper of the shell tests: "FAIL: MESSAGE" on
+# stderr, exit 1. A part of a test run in a child shell sources this file as
+# well and names itself in FAIL_WHERE: the network namespace parts of
+# test_tune.sh, test_faults.sh and test_ena.sh (unshare ... bash -s with a
+# quoted heredoc) set FAIL_WHERE=netns, so theirs read "FAIL (netns): ...".
+FAIL_WHERE=
 fail() {
-	echo "FAIL: $*" >&2
+	echo "FAIL${FAIL_WHERE:+ ($FAIL_WHERE)}: $*" >&2
 	exit 1
 }
 

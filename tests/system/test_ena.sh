@@ -57,7 +57,10 @@ unshare -n -m bash -s -- "$PERFAGENT" "$work/state" "$pdir" "$host_ns" "$(pwd)/t
 	<<'EOF' || fail "the network namespace part failed"
 set -eu
 perfagent=$1 state=$2 pdir=$3 host_ns=$4 shipped=$5
-fail() { echo "FAIL (netns): $*" >&2; exit 1; }
+# fail() and the other helpers as outside (the working directory is still
+# the top of the tree); FAIL_WHERE prefixes this part's failures "FAIL (netns)".
+. tests/system/lib.sh
+FAIL_WHERE=netns
 [ "$(readlink /proc/self/ns/net)" != "$host_ns" ] || fail "not in a new network namespace"
 mount --make-rprivate /
 mount -t sysfs sysfs /sys       # /sys/class/net of this namespace

@@ -360,7 +360,10 @@ host_ns=$(readlink /proc/self/ns/net)
 unshare -n -m bash -s -- "$PERFAGENT" "$tmp/netns" "$pdir" "$host_ns" <<'EOF' ||
 set -eu
 perfagent=$1 state=$2 pdir=$3 host_ns=$4
-fail() { echo "FAIL (netns): $*" >&2; exit 1; }
+# fail() and the other helpers as outside (the working directory is still
+# the top of the tree); FAIL_WHERE prefixes this part's failures "FAIL (netns)".
+. tests/system/lib.sh
+FAIL_WHERE=netns
 [ "$(readlink /proc/self/ns/net)" != "$host_ns" ] || fail "not in a new network namespace"
 mount --make-rprivate /
 for d in /etc/sysctl.d /run/sysctl.d /usr/local/lib/sysctl.d /usr/lib/sysctl.d /lib/sysctl.d; do
