@@ -52,8 +52,16 @@ BPF_SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 # agent/ holds the wiring (main.c, config.c) and one folder per subsystem.
 AGENT_SRCS := $(wildcard agent/*.c agent/*/*.c)
 AGENT_OBJS := $(patsubst agent/%.c,$(OUT)/agent/%.o,$(AGENT_SRCS))
-# Everything but main(), for the unit tests to link against.
+# Everything but main(), for the unit tests to link against, in two
+# archives: the objects that embed a BPF skeleton (building them needs clang,
+# bpftool and BTF) and the rest. Tests that reach the probes (the probe
+# table, config's probe names) link both; the others, the parsers' tests
+# among them, build without clang or bpftool.
 LIB_OBJS := $(filter-out $(OUT)/agent/main.o,$(AGENT_OBJS))
+SKEL_USER_SRCS := $(shell grep -l '^\#include "[a-z0-9_]*\.skel\.h"' $(AGENT_SRCS))
+BPF_LIB_OBJS := $(patsubst agent/%.c,$(OUT)/agent/%.o,$(SKEL_USER_SRCS))
+CORE_LIB := $(OUT)/libperfagent.a
+BPF_LIB := $(OUT)/libperfagent-bpf.a
 # Each object's header dependencies, written by the compiler (-MMD -MP).
 DEPFLAGS = -MMD -MP -MF $(@:.o=.d)
 
@@ -63,6 +71,8 @@ FUZZ_SECONDS ?= 60
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c tests/unit/*/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+WITH_BPF_LIB := $(OUT)/tests/test_config $(filter $(OUT)/tests/probes/%,$(UNIT_BINS)) \
+	$(OUT)/fuzz/replay_config
 
 ifeq ($(V),1)
 Q :=
@@ -74,7 +84,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean install uninstall test check layout unit system fuzz fuzz-replay run deps \
+.PHONY: all clean install uninstall test check layout unit unit-nobpf system fuzz fuzz-replay run deps \
 	test-deps test-bins sanitize
 
 all: $(OUT)/perfagent
@@ -116,17 +126,28 @@ $(OUT)/perfagent: $(AGENT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_ALL) $(LDLIBS) -o $@
 
-$(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS)
+$(CORE_LIB): $(filter-out $(BPF_LIB_OBJS),$(LIB_OBJS))
+$(BPF_LIB): $(BPF_LIB_OBJS)
+$(CORE_LIB) $(BPF_LIB):
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# Archives as a group: the probe table (core) and the probes (BPF) refer to each other.
+link_libs = -Wl,--start-group $(filter %.a,$^) -Wl,--end-group
+$(WITH_BPF_LIB): $(BPF_LIB)
+
+$(OUT)/tests/%: tests/unit/%.c $(CORE_LIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ $< $(LIB_OBJS) \
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ $< $(link_libs) \
 		$(LDFLAGS) $(LDLIBS_ALL) -lcmocka $(LDLIBS) -o $@
 
 # Each fuzz target also builds with gcc against a replay main(), so the
 # normal test run checks every committed corpus input.
-$(OUT)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB_OBJS) | $(OUT)/fuzz
+$(OUT)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(CORE_LIB) | $(OUT)/fuzz
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ $< tests/fuzz/replay.c $(LIB_OBJS) \
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ $< tests/fuzz/replay.c \
+		$(link_libs) \
 		$(LDFLAGS) $(LDLIBS_ALL) $(LDLIBS) -o $@
 
 fuzz-replay: $(FUZZ_REPLAYS)
@@ -161,7 +182,20 @@ layout:
 	$(Q)tests/check_layout.py --self-test >/dev/null || tests/check_layout.py --self-test
 	$(Q)tests/check_layout.py
 
-check: layout $(OUT)/perfagent unit fuzz-replay system
+# The unit tests that do not reach the probes (every parser's among them)
+# build and pass without clang, bpftool or kernel BTF: a packaging host or a
+# container without BTF can run them.
+NOBPF_OUT := $(OUT)/nobpf
+unit-nobpf:
+	$(Q)$(MAKE) --no-print-directory -s OUT=$(NOBPF_OUT) CLANG=false BPFTOOL=false \
+		VMLINUX_BTF=/nonexistent $(patsubst $(OUT)/%,$(NOBPF_OUT)/%, \
+		$(filter-out $(WITH_BPF_LIB),$(UNIT_BINS)))
+	$(Q)tests/run-unit.sh $(patsubst $(OUT)/%,$(NOBPF_OUT)/%, \
+		$(filter-out $(WITH_BPF_LIB),$(UNIT_BINS))) > $(NOBPF_OUT)/unit.log 2>&1 || \
+		{ cat $(NOBPF_OUT)/unit.log; exit 1; }
+	$(Q)echo "without clang and bpftool: $$(tail -n 1 $(NOBPF_OUT)/unit.log)"
+
+check: layout unit-nobpf $(OUT)/perfagent unit fuzz-replay system
 
 # The README's two commands: both install what is missing first.
 deps:
