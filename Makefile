@@ -244,6 +244,19 @@ install: $(OUT)/perfagent
 	install -d $(DESTDIR)$(DOCDIR)
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 
+# Removes what install put there, except the configuration (the user's) and
+# the state directory. It does not revert tuning: run `perfagent revert` first.
+PROFILE_FILES := $(notdir $(wildcard tuning-profiles/*.conf))
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/perfagent
+	rm -f $(addprefix $(DESTDIR)$(PROFILEDIR)/,$(PROFILE_FILES))
+	-rmdir $(DESTDIR)$(PROFILEDIR) $(DESTDIR)$(dir $(PROFILEDIR)) 2>/dev/null
+	rm -f $(DESTDIR)$(UNITDIR)/perfagent.service
+	rm -f $(DESTDIR)$(MANDIR)/man8/perfagent.8
+	rm -f $(DESTDIR)$(DOCDIR)/README.md
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/perfagent/ (your configuration) and the state directory"
+
 clean:
 	rm -rf $(OUT)
 
