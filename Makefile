@@ -39,7 +39,7 @@ override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 CPPFLAGS_ALL := -D_GNU_SOURCE -I$(OUT) -Iagent -I. -DPERFAGENT_VERSION='"$(VERSION)"' \
 	-DPERFAGENT_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	-DPERFAGENT_PROFILEDIR='"$(PROFILEDIR)"' $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
-# libcurl is opened at run time (agent/curl_dl.c): only its headers at build time.
+# libcurl is opened at run time (agent/core/curl_dl.c): only its headers at build time.
 LDLIBS_ALL := $(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(LIBS)) 2>/dev/null) -ldl
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -Ibpf
 

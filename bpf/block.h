@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Layout shared by bpf/block.bpf.c and agent/probe_block.c.
+ * Layout shared by bpf/block.bpf.c and agent/probes/probe_block.c.
  *
  * "block_stats" is a hash from (device, operation) to struct block_stats,
  * shared by all CPUs (atomic adds): one per-CPU copy would cost

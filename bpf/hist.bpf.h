@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * BPF side of the log-linear histogram (layout in hist.h). hist_bucket() is
- * checked against agent/hist.c's hist_bucket() by tests/unit/test_hist.c,
- * through BPF_PROG_TEST_RUN on bpf/hist_test.bpf.c.
+ * checked against agent/probes/hist.c's hist_bucket() by tests/unit/probes/test_hist.c,
+ * through BPF_PROG_TEST_RUN on tests/unit/probes/hist_test.bpf.c.
  */
 #ifndef PA_BPF_HIST_BPF_H
 #define PA_BPF_HIST_BPF_H

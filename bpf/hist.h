@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Log-linear histogram shared by the BPF programs and agent/hist.c.
+ * Log-linear histogram shared by the BPF programs and agent/probes/hist.c.
  *
  * Values 0..31 have a bucket each. Above that, every power of two
  * [2^h, 2^(h+1)) is cut into 16 equal sub-buckets, so a bucket is at most

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Layout shared by bpf/sched.bpf.c and agent/probe_sched.c: the value of
+ * Layout shared by bpf/sched.bpf.c and agent/probes/probe_sched.c: the value of
  * the one-slot per-CPU array map "sched_stats", and the key of the hash
  * map "oncpu" (on-CPU time by cgroup and process name). Each CPU's copy of
  * sched_stats describes that CPU; userspace sums them for the host.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Layout shared by bpf/tcp.bpf.c and agent/probe_tcp.c: the value of the
+ * Layout shared by bpf/tcp.bpf.c and agent/probes/probe_tcp.c: the value of the
  * one-slot per-CPU array map "tcp_stats". Userspace sums the CPUs.
  */
 #ifndef PA_BPF_TCP_H

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Between agent/probes.c (the generic lifecycle) and the probes
- * (agent/probe_sched.c, probe_block.c, probe_tcp.c). Not for other modules.
+ * Between agent/probes/probes.c (the generic lifecycle) and the probes
+ * (agent/probes/probe_sched.c, probe_block.c, probe_tcp.c). Not for other modules.
  *
  * A probe is a BPF object whose programs each attach to one tracepoint, as
  * SEC("tp_btf/<tracepoint>") and/or its twin SEC("raw_tp/<tracepoint>")
  * (a part with no raw_tp twin is missing on the fallback), plus its ops: the tracepoints it uses (its parts), and what it does with
  * its maps once running. Adding a probe: bpf/<name>.bpf.c and .h, an
- * agent/probe_<name>.c defining probe_<name>_ops, one line in probes.c's
+ * agent/probes/probe_<name>.c defining probe_<name>_ops, one line in probes.c's
  * table.
  */
 #ifndef PA_PROBE_PRIV_H

@@ -3,7 +3,7 @@
  * hist: bucket math, per-CPU merge, interval deltas and quantiles against
  * exact computations on the raw values; the bcc-style printer; and (as root)
  * the BPF bucketing helper run through BPF_PROG_TEST_RUN, which must put
- * every value in the same bucket as agent/hist.c.
+ * every value in the same bucket as agent/probes/hist.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
