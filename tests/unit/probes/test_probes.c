@@ -299,11 +299,16 @@ static void test_sched_counts_switches(void **state)
 	assert_true(after.sched.context_switches -
 		    before.sched.context_switches >= PINGPONGS);
 
-	/* Every ping and pong wakes a task that then waits to run. */
+	/*
+	 * Every ping and pong wakes a task that then waits to run, but for the
+	 * rare wakeup that catches its task before it has left the CPU: the
+	 * kernel marks it running again without queueing it (ttwu_runnable), so
+	 * no wait. Seen here: 3997 to 4007 waits for 4000 wakeups.
+	 */
 	h = collect_interval(p, &set);
 	waits = json_count(h, "histograms", "sched", "runq_latency", "host");
 	print_message("run-queue waits: %lld\n", waits);
-	assert_true(waits >= 2 * PINGPONGS);
+	assert_true(waits >= 2 * PINGPONGS * 99 / 100);
 	assert_non_null(find_metric(&set, "", "RunqLatencyP99"));
 	assert_non_null(find_metric(&set, "", "RunqLatencyWorstCpuP99"));
 	assert_true(find_metric(&set, "", "ContextSwitches")->value > 0);
