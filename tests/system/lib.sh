@@ -15,6 +15,26 @@ fail() {
 	exit 1
 }
 
+# traced STRACE-ARG... CMD...: CMD under strace -f -qq. LeakSanitizer cannot
+# run under ptrace: it is off for traced runs of a sanitizer build (make
+# sanitize); nothing else changes.
+traced() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq "$@"; }
+
+# killed_at SYSCALL N CMD...: runs CMD (output discarded), killed with
+# SIGKILL by strace on entering its Nth SYSCALL, so calls 1..N-1 happened and
+# N did not; fails unless CMD died so.
+killed_at() {
+	local sc=$1 n=$2 rc
+	shift 2
+	# In a command substitution, so that bash's "Killed" goes to /dev/null.
+	rc=$({
+		traced -o /dev/null -e trace="$sc" -e inject="$sc":signal=KILL:when="$n" \
+			"$@" >/dev/null 2>&1
+		echo $?
+	} 2>/dev/null)
+	[ "$rc" -eq 137 ] || fail "'$*' killed at $sc #$n exited $rc, want 137 (SIGKILL)"
+}
+
 pass() {
 	echo "ok: $*"
 }

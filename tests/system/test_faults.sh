@@ -170,9 +170,6 @@ tree_snapshot "$k/pristine" >"$k.before"
 fresh() { rm -rf "$k/root" "$k/state" && cp -a "$k/pristine" "$k/root"; }
 apply_five() { cli "$k/root" "$k/state" apply --profile five --profile-dir "$pdir" --no-imds; }
 
-# LeakSanitizer cannot run under ptrace: off for the traced runs of a
-# sanitizer build (make sanitize); nothing else changes.
-traced() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq "$@"; }
 fresh
 traced -y -o "$k.trace" -e trace=openat,write,fsync,rename -e signal=none \
 	"$PERFAGENT" apply --root "$k/root" --state-dir "$k/state" --config /dev/null \
@@ -204,14 +201,8 @@ grep -q 'rename .* STATE/journal.json.tmp' "$k.points" || fail "no journal write
 
 changed() { changed_vs "$k/root" "$k.before"; }
 kill_at() { # kill_at SYSCALL N: the apply, killed on entering its Nth SYSCALL
-	# In a command substitution, so that bash's "Killed" goes to /dev/null.
-	rc=$({
-		traced -o /dev/null -e trace="$1" -e inject="$1":signal=KILL:when="$2" \
-			"$PERFAGENT" apply --root "$k/root" --state-dir "$k/state" --config /dev/null \
-			--profile-dir "$pdir" --profile five --no-imds >/dev/null 2>&1
-		echo $?
-	} 2>/dev/null)
-	[ "$rc" -eq 137 ] || fail "apply killed at $1 #$2 exited $rc, want 137 (SIGKILL)"
+	killed_at "$1" "$2" "$PERFAGENT" apply --root "$k/root" --state-dir "$k/state" \
+		--config /dev/null --profile-dir "$pdir" --profile five --no-imds
 }
 
 points=0
