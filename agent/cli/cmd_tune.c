@@ -214,7 +214,7 @@ static int report(struct cli *cli, bool revert)
 		tune_print_report(stdout, &rep);
 	}
 	if (revert)
-		ret = rep.counts.failed ? EXIT_FAILURE : EXIT_OK;
+		ret = rep.counts.failed || rep.counts.unknown_writer ? EXIT_FAILURE : EXIT_OK;
 	else
 		ret = tune_verify_ok(&rep) ? EXIT_OK : EXIT_DRIFT;
 	tune_report_free(&rep);

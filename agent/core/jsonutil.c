@@ -9,12 +9,19 @@
 int json_get_clean_string(struct json_object *obj, const char *key, char *dst, size_t size)
 {
 	struct json_object *val;
-	const char *s;
-	size_t len;
 
 	dst[0] = '\0';
 	if (!json_object_object_get_ex(obj, key, &val) || !val)
 		return -ENOENT;
+	return json_clean_string(val, dst, size);
+}
+
+int json_clean_string(struct json_object *val, char *dst, size_t size)
+{
+	const char *s;
+	size_t len;
+
+	dst[0] = '\0';
 	if (!json_object_is_type(val, json_type_string))
 		return -EINVAL;
 	s = json_object_get_string(val);

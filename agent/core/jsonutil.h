@@ -15,6 +15,8 @@
  * dst is "" unless 0 is returned.
  */
 int json_get_clean_string(struct json_object *obj, const char *key, char *dst, size_t size);
+/* The same for a value itself: 0, or -EINVAL (not such a string; dst ""). */
+int json_clean_string(struct json_object *val, char *dst, size_t size);
 
 /* A new JSON string, or NULL (JSON null) for NULL or "". */
 struct json_object *json_str_or_null(const char *s);

@@ -96,6 +96,20 @@ struct journal_entry *journal_add(struct journal *j, const char *id, const char 
 	return e;
 }
 
+void journal_entry_unconfirmed_add(struct journal_entry *e, const char *value)
+{
+	for (unsigned int i = 0; i < e->n_unconfirmed; i++) {
+		if (!strcmp(e->unconfirmed[i], value))
+			return;
+	}
+	if (e->n_unconfirmed == JOURNAL_UNCONFIRMED_MAX) {
+		memmove(e->unconfirmed[0], e->unconfirmed[1],
+			(JOURNAL_UNCONFIRMED_MAX - 1) * sizeof(e->unconfirmed[0]));
+		e->n_unconfirmed--;
+	}
+	snprintf(e->unconfirmed[e->n_unconfirmed++], sizeof(e->unconfirmed[0]), "%s", value);
+}
+
 void journal_filter(struct journal *j, bool (*keep)(const struct journal_entry *e, void *arg),
 		    void *arg)
 {
@@ -113,6 +127,15 @@ void journal_filter(struct journal *j, bool (*keep)(const struct journal_entry *
 
 /* ---- writing ---- */
 
+static struct json_object *unconfirmed_to_json(const struct journal_entry *e)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (unsigned int i = 0; arr && i < e->n_unconfirmed; i++)
+		json_object_array_add(arr, json_object_new_string(e->unconfirmed[i]));
+	return arr;
+}
+
 static struct json_object *entry_to_json(const struct journal_entry *e)
 {
 	struct json_object *o = json_object_new_object();
@@ -125,6 +148,7 @@ static struct json_object *entry_to_json(const struct journal_entry *e)
 	json_object_object_add(o, "original", json_object_new_string(e->original));
 	json_object_object_add(o, "desired", json_object_new_string(e->desired));
 	json_object_object_add(o, "applied", json_object_new_string(e->applied));
+	json_object_object_add(o, "unconfirmed", unconfirmed_to_json(e));
 	json_object_object_add(o, "state", json_object_new_string(journal_state_name(e->state)));
 	json_object_object_add(o, "error", json_str_or_null(e->error));
 	return o;
@@ -240,7 +264,30 @@ static bool path_is_knob(const char *path)
 	return !strstr(path, "/../") && !strstr(path, "/./") && !strstr(path, "//");
 }
 
-static int entry_from_json(struct journal *j, struct json_object *o, const char **why)
+/* "unconfirmed": an array of at most JOURNAL_UNCONFIRMED_MAX clean strings. */
+static int unconfirmed_from_json(struct journal_entry *e, struct json_object *o)
+{
+	struct json_object *arr, *v;
+	size_t n;
+
+	if (!json_object_object_get_ex(o, "unconfirmed", &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		return -EBADMSG;
+	n = json_object_array_length(arr);
+	if (n > JOURNAL_UNCONFIRMED_MAX)
+		return -EBADMSG;
+	for (size_t i = 0; i < n; i++) {
+		v = json_object_array_get_idx(arr, i);
+		if (!json_object_is_type(v, json_type_string) ||
+		    json_clean_string(v, e->unconfirmed[i], sizeof(e->unconfirmed[i])))
+			return -EBADMSG;
+	}
+	e->n_unconfirmed = n;
+	return 0;
+}
+
+static int entry_from_json(struct journal *j, struct json_object *o, int version,
+			   const char **why)
 {
 	char id[KNOB_ID_MAX], op[16], state[16];
 	struct journal_entry *e;
@@ -273,6 +320,9 @@ static int entry_from_json(struct journal *j, struct json_object *o, const char 
 	    json_get_clean_string(o, "applied", e->applied, sizeof(e->applied)) ||
 	    json_get_clean_string(o, "error", e->error, sizeof(e->error)) == -EINVAL)
 		return -EBADMSG;
+	*why = "an entry has a bad unconfirmed list";
+	if (version > 1 && unconfirmed_from_json(e, o))
+		return -EBADMSG;
 	return 0;
 }
 
@@ -288,7 +338,7 @@ static int journal_from_json(struct journal *j, struct json_object *o, const cha
 	version = json_object_get_int(v);
 	if (version > JOURNAL_VERSION)
 		return -EPROTONOSUPPORT;
-	if (version != JOURNAL_VERSION ||
+	if (version < 1 ||
 	    json_get_clean_string(o, "boot_id", j->boot_id, sizeof(j->boot_id)) ||
 	    json_get_clean_string(o, "sysroot", j->sysroot, sizeof(j->sysroot)) == -EINVAL ||
 	    json_get_clean_string(o, "profile", j->profile, sizeof(j->profile)) == -EINVAL ||
@@ -296,7 +346,7 @@ static int journal_from_json(struct journal *j, struct json_object *o, const cha
 	    !json_object_is_type(arr, json_type_array))
 		return -EBADMSG;
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		ret = entry_from_json(j, json_object_array_get_idx(arr, i), why);
+		ret = entry_from_json(j, json_object_array_get_idx(arr, i), version, why);
 		if (ret)
 			return ret;
 	}

@@ -5,16 +5,22 @@
  * crash. One JSON file, STATE_DIR/journal.json, replaced atomically (temporary
  * file, fsync, rename, fsync of the directory):
  *
- *   {"version": 1, "boot_id": "...", "sysroot": "", "profile": "compute",
+ *   {"version": 2, "boot_id": "...", "sysroot": "", "profile": "compute",
  *    "updated": "2026-11-26T15:00:00Z",
  *    "entries": [{"id": "sysctl:net.core.somaxconn",
  *                 "path": "/proc/sys/net/core/somaxconn", "op": "raise",
  *                 "original": "4096\n", "desired": "8192", "applied": "8192",
- *                 "state": "applied", "error": null}, ...]}
+ *                 "unconfirmed": [], "state": "applied", "error": null}, ...]}
  *
  * original is what revert writes back (the bytes read, or a choice file's
  * chosen word); desired what perfagent writes or last wrote; applied what the
  * knob read back after perfagent's last successful write ("" before one).
+ * unconfirmed lists the values earlier applies may have written without
+ * recording the outcome (each was interrupted, or could not rewrite the
+ * journal): when a pending entry gets a new desired value, the old one moves
+ * there, so that no value perfagent may have left on the knob is forgotten.
+ * A confirmed write (read back) or a settled state empties it. Version 1
+ * journals (no unconfirmed) are still read.
  *
  * States: "pending" (recorded, the write may or may not have happened: a
  * crash between the two journal writes), "applied", "failed" (the write was
@@ -37,7 +43,8 @@
 #include "identity/inventory.h"
 #include "tune/profile.h"
 
-#define JOURNAL_VERSION 1
+#define JOURNAL_VERSION 2
+#define JOURNAL_UNCONFIRMED_MAX 4   /* beyond: the oldest goes, revert then says it cannot tell */
 #define JOURNAL_FILE_MAX (64 * 1024 * 1024)
 #define JOURNAL_BOOT_ID_MAX INVENTORY_BOOT_ID_MAX
 #define JOURNAL_ERROR_MAX 256
@@ -56,6 +63,8 @@ struct journal_entry {
 	char *original;                 /* malloc'd; what revert writes back */
 	char desired[KNOB_VALUE_MAX];
 	char applied[KNOB_VALUE_MAX];
+	char unconfirmed[JOURNAL_UNCONFIRMED_MAX][KNOB_VALUE_MAX];  /* oldest first */
+	unsigned int n_unconfirmed;
 	enum journal_state state;
 	char error[JOURNAL_ERROR_MAX];  /* "" or why the write failed */
 };
@@ -101,6 +110,9 @@ struct journal_entry *journal_find(const struct journal *j, const char *id);
  * The caller fills in the rest.
  */
 struct journal_entry *journal_add(struct journal *j, const char *id, const char *original);
+
+/* Remembers value as one perfagent may have written (see above); once each. */
+void journal_entry_unconfirmed_add(struct journal_entry *e, const char *value);
 
 /* Drops entries for which keep() is false, in place. */
 void journal_filter(struct journal *j, bool (*keep)(const struct journal_entry *e, void *arg),

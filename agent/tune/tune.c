@@ -152,7 +152,7 @@ const char *tune_skip_name(enum tune_skip s)
 {
 	static const char *const names[] = {
 		"none", "excluded", "missing", "sysctl.d", "overridden", "not-applicable",
-		"unreadable", "unsupported",
+		"unreadable", "unsupported", "unknown-writer",
 	};
 
 	return (size_t)s < ARRAY_SIZE(names) ? names[s] : "?";
@@ -162,6 +162,7 @@ const char *tune_status_name(enum tune_status s)
 {
 	static const char *const names[] = {
 		"ok", "overridden", "missing", "not-applied", "restored", "unchanged", "failed",
+		"unknown-writer",
 	};
 
 	return (size_t)s < ARRAY_SIZE(names) ? names[s] : "?";
@@ -368,6 +369,23 @@ static void entry_original(const struct journal_entry *e, char *buf, size_t size
 		buf[0] = '\0';
 }
 
+/*
+ * Whether live is a value perfagent wrote or may have written: the desired
+ * value of a pending or failed write, the last one read back, or one an
+ * interrupted apply left unconfirmed (journal.h).
+ */
+static bool entry_may_have_written(const struct journal_entry *e, const char *live)
+{
+	if (tune_values_equal(live, e->desired) ||
+	    (e->applied[0] && tune_values_equal(live, e->applied)))
+		return true;
+	for (unsigned int i = 0; i < e->n_unconfirmed; i++) {
+		if (tune_values_equal(live, e->unconfirmed[i]))
+			return true;
+	}
+	return false;
+}
+
 /* Whether live is a value perfagent put or found there (see tune.h). */
 static bool entry_owns(const struct journal_entry *e, const char *live)
 {
@@ -380,10 +398,43 @@ static bool entry_owns(const struct journal_entry *e, const char *live)
 	case JOURNAL_PENDING:
 	case JOURNAL_FAILED:
 		entry_original(e, orig, sizeof(orig));
-		return tune_values_equal(live, orig) || tune_values_equal(live, e->desired) ||
-		       (e->applied[0] && tune_values_equal(live, e->applied));
+		return tune_values_equal(live, orig) || entry_may_have_written(e, live);
 	}
 	return true;
+}
+
+/*
+ * A pending entry whose knob holds a value perfagent neither found nor may
+ * have written: someone else wrote it, or the kernel stored perfagent's
+ * write differently and the apply died before reading it back. Nobody can
+ * tell which, so nobody is blamed and nothing is overwritten.
+ */
+static bool entry_writer_unknown(const struct journal_entry *e, const char *live)
+{
+	return e->state == JOURNAL_PENDING && !entry_owns(e, live);
+}
+
+/* "8192" or "8192, 16384 or 4096": what an entry says perfagent may have written. */
+static void entry_written_list(const struct journal_entry *e, char *buf, size_t size)
+{
+	size_t off = (size_t)snprintf(buf, size, "%s", e->desired);
+
+	for (unsigned int i = 0; i < e->n_unconfirmed && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%s",
+					i + 1 == e->n_unconfirmed ? " or " : ", ",
+					e->unconfirmed[i]);
+}
+
+/* The plain words for entry_writer_unknown(), ending with what was done. */
+static const char *unknown_writer_text(const struct journal_entry *e, const char *live,
+				       const char *done, char *buf, size_t size)
+{
+	char wrote[TUNE_REASON_MAX];
+
+	entry_written_list(e, wrote, sizeof(wrote));
+	set_fmt(buf, size, "cannot tell who wrote %s: an apply was interrupted before it recorded "
+		"what the knob took (perfagent may have written %s); %s", live, wrote, done);
+	return buf;
 }
 
 /* What perfagent last set or found, for "X -> Y" messages. */
@@ -424,6 +475,7 @@ static void eval_action(const struct journal_entry *e, struct tune_item *it)
 
 static void eval_value(struct tune_env *env, struct tune_item *it)
 {
+	char text[TUNE_REASON_MAX];
 	const struct sysctld_entry *sd = NULL;
 	const struct journal_entry *e = journal_find(&env->journal, it->knob.id);
 
@@ -432,6 +484,9 @@ static void eval_value(struct tune_env *env, struct tune_item *it)
 	if (sd)
 		item_skip(it, TUNE_SKIP_SYSCTLD, "set by %s:%d (= %s); not overridden",
 			  sysctld_file(&env->sysctld, sd), sd->line, sd->value);
+	else if (e && entry_writer_unknown(e, it->current))
+		item_skip(it, TUNE_SKIP_UNKNOWN_WRITER, "%s", unknown_writer_text(e, it->current,
+			  "not touched", text, sizeof(text)));
 	else if (e && !entry_owns(e, it->current))
 		item_skip(it, TUNE_SKIP_OVERRIDDEN, "changed by an administrator after perfagent "
 			  "%s it (%s -> %s); not fought", e->state == JOURNAL_KEPT ? "found" : "set",
@@ -501,6 +556,7 @@ static void plan_count(struct tune_plan *plan)
 			c->skipped++;
 			c->excluded += it->skip == TUNE_SKIP_EXCLUDED;
 			c->overridden += it->skip == TUNE_SKIP_OVERRIDDEN;
+			c->unknown_writer += it->skip == TUNE_SKIP_UNKNOWN_WRITER;
 		}
 	}
 }
@@ -608,6 +664,7 @@ static void settle_entry(struct journal_entry *e, const struct tune_item *it, bo
 	e->state = tune_values_equal(it->current, orig) ? JOURNAL_KEPT : JOURNAL_APPLIED;
 	strcpy(e->desired, it->current);
 	strcpy(e->applied, it->current);
+	e->n_unconfirmed = 0;   /* the knob holds what it should: settled */
 	e->error[0] = '\0';
 	*dirty = true;
 }
@@ -637,6 +694,10 @@ static int record_item(struct journal *j, const struct tune_item *it, bool *dirt
 		strcpy(e->desired, it->current);
 		strcpy(e->applied, it->current);
 	} else {
+		/* An interrupted apply may have written the old desired value. */
+		if (e->state == JOURNAL_PENDING && e->desired[0] &&
+		    !tune_values_equal(e->desired, it->desired))
+			journal_entry_unconfirmed_add(e, e->desired);
 		e->state = JOURNAL_PENDING;
 		strcpy(e->desired, it->desired);
 	}
@@ -686,6 +747,7 @@ static void write_item(const struct tune_ctx *ctx, struct tune_item *it, struct 
 	it->result = TUNE_RES_APPLIED;
 	e->state = JOURNAL_APPLIED;
 	strcpy(e->applied, v.norm);
+	e->n_unconfirmed = 0;   /* read back: what earlier applies wrote is gone */
 	knob_value_free(&v);
 }
 
@@ -773,6 +835,7 @@ static void report_count(struct tune_report *r)
 		c->restored += st == TUNE_ST_RESTORED;
 		c->unchanged += st == TUNE_ST_UNCHANGED || (r->revert && st == TUNE_ST_MISSING);
 		c->failed += st == TUNE_ST_FAILED;
+		c->unknown_writer += st == TUNE_ST_UNKNOWN_WRITER;
 		c->drifted += !r->revert && st != TUNE_ST_OK;
 	}
 }
@@ -860,6 +923,10 @@ static void verify_entry(const struct tune_ctx *ctx, const struct journal_entry 
 		it->status = TUNE_ST_OVERRIDDEN;
 		set_fmt(it->detail, sizeof(it->detail), "changed after perfagent %s it (%s -> %s)",
 			e->state == JOURNAL_KEPT ? "found" : "set", e->applied, it->live);
+	} else if (entry_writer_unknown(e, it->live)) {
+		it->status = TUNE_ST_UNKNOWN_WRITER;
+		unknown_writer_text(e, it->live, "apply or revert will not touch it", it->detail,
+				    sizeof(it->detail));
 	} else if (e->state == JOURNAL_PENDING && !tune_values_equal(it->live, e->desired)) {
 		it->status = TUNE_ST_NOT_APPLIED;
 		set_str(it->detail, sizeof(it->detail), "an apply was interrupted before writing "
@@ -902,8 +969,7 @@ static bool revert_owns(const struct journal_entry *e, const char *live)
 {
 	if (e->state == JOURNAL_APPLIED)
 		return tune_values_equal(live, e->applied);
-	return tune_values_equal(live, e->desired) ||
-	       (e->applied[0] && tune_values_equal(live, e->applied));
+	return entry_may_have_written(e, live);
 }
 
 /* Restores one knob. Returns whether its entry must stay in the journal. */
@@ -926,6 +992,11 @@ static bool revert_entry(const struct tune_ctx *ctx, const struct journal_entry 
 		set_str(it->detail, sizeof(it->detail), "was already set; nothing to restore");
 	} else if (tune_values_equal(it->live, it->expected)) {
 		set_str(it->detail, sizeof(it->detail), "already at its original value");
+	} else if (entry_writer_unknown(e, it->live)) {
+		it->status = TUNE_ST_UNKNOWN_WRITER;
+		unknown_writer_text(e, it->live, "left alone and kept in the journal; write the "
+				    "original back by hand if the value is perfagent's",
+				    it->detail, sizeof(it->detail));
 	} else if (!revert_owns(e, it->live)) {
 		it->status = TUNE_ST_OVERRIDDEN;
 		set_fmt(it->detail, sizeof(it->detail), "changed by an administrator after "
@@ -944,7 +1015,8 @@ static bool revert_entry(const struct tune_ctx *ctx, const struct journal_entry 
 			set_fmt(it->detail, sizeof(it->detail), "wrote the original back, but the "
 				"kernel reads %s", now);
 	}
-	return it->status == TUNE_ST_FAILED;
+	/* The original stays recorded wherever revert could not settle the knob. */
+	return it->status == TUNE_ST_FAILED || it->status == TUNE_ST_UNKNOWN_WRITER;
 }
 
 /* journal_filter() callback: revert marks the entries it is done with. */

@@ -88,6 +88,7 @@ enum tune_skip {
 	TUNE_SKIP_NOT_APPLICABLE,   /* no such device, RPS not needed, bad key */
 	TUNE_SKIP_UNREADABLE,       /* cannot read or compare the current value */
 	TUNE_SKIP_UNSUPPORTED,      /* the driver does not support it (ethtool) */
+	TUNE_SKIP_UNKNOWN_WRITER,   /* pending, and the live value is nobody's we know */
 };
 
 enum tune_result {
@@ -124,6 +125,7 @@ struct tune_counts {
 	unsigned int drifted;       /* verify: every knob not ok, overridden included */
 	unsigned int restored;      /* revert: original written back */
 	unsigned int unchanged;     /* revert: nothing to restore */
+	unsigned int unknown_writer; /* who wrote the live value cannot be told */
 };
 
 struct tune_plan {
@@ -144,6 +146,8 @@ enum tune_status {
 	TUNE_ST_RESTORED,           /* revert: original written back */
 	TUNE_ST_UNCHANGED,          /* revert: already original, or kept */
 	TUNE_ST_FAILED,             /* revert: the write failed (stays journaled) */
+	TUNE_ST_UNKNOWN_WRITER,     /* an interrupted apply left a value nobody can
+				     * attribute; left alone (stays journaled) */
 };
 
 struct tune_report_item {

@@ -147,12 +147,14 @@ static void report_summary(FILE *f, const struct tune_report *r)
 		fprintf(f, "%s: %s\n", what, r->note);
 	else if (r->revert && r->have_journal)
 		fprintf(f, "revert: %u restored, %u unchanged, %u left alone (changed by someone "
-			"else), %u failed\n", c->restored, c->unchanged, c->overridden, c->failed);
+			"else), %u left alone (writer unknown), %u failed\n", c->restored,
+			c->unchanged, c->overridden, c->unknown_writer, c->failed);
 	else if (r->have_journal && !c->drifted)
 		fprintf(f, "verify passed: %u knobs as applied (profile %s)\n", c->ok, r->profile);
 	else if (r->have_journal)
-		fprintf(f, "verify FAILED: %u of %zu knobs drifted, %u of them overridden "
-			"(profile %s)\n", c->drifted, r->n, c->overridden, r->profile);
+		fprintf(f, "verify FAILED: %u of %zu knobs drifted, %u of them overridden, %u of "
+			"unknown writer (profile %s)\n", c->drifted, r->n, c->overridden,
+			c->unknown_writer, r->profile);
 	else if (!r->error[0])
 		fprintf(f, "%s: nothing applied in this boot\n", what);
 	if (r->note[0] && r->have_journal)
@@ -200,7 +202,7 @@ void tune_format_counts(const struct tune_counts *c, char *buf, size_t size)
 		{ "skipped", c->skipped }, { "excluded", c->excluded },
 		{ "overridden", c->overridden }, { "failed", c->failed }, { "ok", c->ok },
 		{ "drifted", c->drifted }, { "restored", c->restored },
-		{ "unchanged", c->unchanged },
+		{ "unchanged", c->unchanged }, { "writer unknown", c->unknown_writer },
 	};
 	size_t off = 0;
 
@@ -238,6 +240,7 @@ struct json_object *tune_counts_json(const struct tune_counts *c)
 	add(o, "drifted", json_object_new_int64(c->drifted));
 	add(o, "restored", json_object_new_int64(c->restored));
 	add(o, "unchanged", json_object_new_int64(c->unchanged));
+	add(o, "unknown_writer", json_object_new_int64(c->unknown_writer));
 	return o;
 }
 

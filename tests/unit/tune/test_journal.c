@@ -101,8 +101,9 @@ static void test_round_trip(void **state)
 	e = add(&j, "sysctl:net.ipv4.tcp_rmem", "/proc/sys/net/ipv4/tcp_rmem",
 		"4096\t131072\t6291456\n", "4096 131072 16777216", JOURNAL_APPLIED);
 	e->op = VALUE_RAISE;
-	add(&j, "vm:transparent_hugepage", "/sys/kernel/mm/transparent_hugepage/enabled",
-	    "madvise", "never", JOURNAL_PENDING);
+	e = add(&j, "vm:transparent_hugepage", "/sys/kernel/mm/transparent_hugepage/enabled",
+		"madvise", "never", JOURNAL_PENDING);
+	journal_entry_unconfirmed_add(e, "always");
 	e = add(&j, "block:nvme0n1:scheduler", "/sys/block/nvme0n1/queue/scheduler", "none",
 		"mq-deadline", JOURNAL_FAILED);
 	strcpy(e->error, "cannot write 'mq-deadline': Invalid argument");
@@ -123,7 +124,11 @@ static void test_round_trip(void **state)
 		assert_string_equal(k.entries[i].error, j.entries[i].error);
 		assert_int_equal(k.entries[i].state, j.entries[i].state);
 		assert_int_equal(k.entries[i].op, j.entries[i].op);
+		assert_int_equal(k.entries[i].n_unconfirmed, j.entries[i].n_unconfirmed);
+		for (unsigned int u = 0; u < k.entries[i].n_unconfirmed; u++)
+			assert_string_equal(k.entries[i].unconfirmed[u], j.entries[i].unconfirmed[u]);
 	}
+	assert_int_equal(k.entries[1].n_unconfirmed, 1);
 	assert_non_null(journal_find(&k, "vm:transparent_hugepage"));
 	assert_null(journal_find(&k, "vm:nope"));
 	journal_free(&j);
@@ -189,6 +194,8 @@ static void test_missing(void **state)
 
 #define ENTRY(fields) "{\"version\":1,\"boot_id\":\"b\",\"sysroot\":\"\",\"profile\":\"p\"," \
 		      "\"entries\":[{" fields "}]}"
+#define ENTRY2(fields) "{\"version\":2,\"boot_id\":\"b\",\"sysroot\":\"\",\"profile\":\"p\"," \
+		       "\"entries\":[{" fields "}]}"
 #define GOOD_FIELDS "\"id\":\"sysctl:a.b\",\"path\":\"/proc/sys/a/b\",\"op\":\"exact\"," \
 		    "\"original\":\"1\\n\",\"desired\":\"2\",\"applied\":\"2\",\"state\":\"applied\""
 
@@ -231,6 +238,12 @@ static const char *const corrupt[] = {
 	ENTRY("\"id\":\"sysctl:a.b\",\"path\":\"/proc/sys/a/b\",\"op\":\"exact\","
 	      "\"original\":\"1\",\"desired\":\"2\\n\",\"applied\":\"2\",\"state\":\"applied\""),
 	ENTRY(GOOD_FIELDS ",\"error\":5"),
+	/* version 2: unconfirmed is a list of at most 4 clean strings */
+	ENTRY2(GOOD_FIELDS),
+	ENTRY2(GOOD_FIELDS ",\"unconfirmed\":\"5000\""),
+	ENTRY2(GOOD_FIELDS ",\"unconfirmed\":[5000]"),
+	ENTRY2(GOOD_FIELDS ",\"unconfirmed\":[\"50\\n00\"]"),
+	ENTRY2(GOOD_FIELDS ",\"unconfirmed\":[\"1\",\"2\",\"3\",\"4\",\"5\"]"),
 };
 
 static void test_corrupt_reported(void **state)
@@ -245,6 +258,12 @@ static void test_corrupt_reported(void **state)
 	assert_int_equal(journal_load(&f->paths, &j, true, msg, sizeof(msg)), 0);
 	assert_int_equal(j.n, 1);
 	assert_string_equal(j.entries[0].original, "1\n");
+	assert_int_equal(j.entries[0].n_unconfirmed, 0);     /* version 1: none */
+	journal_free(&j);
+	write_journal(f, ENTRY2(GOOD_FIELDS ",\"unconfirmed\":[\"1\",\"2\",\"3\",\"4\"]"));
+	assert_int_equal(journal_load(&f->paths, &j, true, msg, sizeof(msg)), 0);
+	assert_int_equal(j.entries[0].n_unconfirmed, 4);
+	assert_string_equal(j.entries[0].unconfirmed[3], "4");
 	journal_free(&j);
 	for (size_t i = 0; i < ARRAY_SIZE(corrupt); i++) {
 		write_journal(f, corrupt[i]);
@@ -269,7 +288,7 @@ static void test_newer_version(void **state)
 	struct journal j;
 	char msg[1024];
 
-	write_journal(f, "{\"version\":2,\"whatever\":true}");
+	write_journal(f, "{\"version\":3,\"whatever\":true}");
 	assert_int_equal(journal_load(&f->paths, &j, true, msg, sizeof(msg)), -EPROTONOSUPPORT);
 	assert_non_null(strstr(msg, "newer perfagent"));
 	assert_true(exists(f->journal));    /* not ours to destroy */
@@ -290,6 +309,30 @@ static void test_too_large(void **state)
 	fclose(fp);
 	assert_int_equal(journal_load(&f->paths, &j, true, msg, sizeof(msg)), -EBADMSG);
 	assert_non_null(strstr(msg, "larger than"));
+	journal_free(&j);
+}
+
+static void test_unconfirmed_add(void **state)
+{
+	struct journal j;
+	struct journal_entry *e;
+
+	journal_init(&j, BOOT, "");
+	e = journal_add(&j, "sysctl:a.b", "1\n");
+	assert_non_null(e);
+	journal_entry_unconfirmed_add(e, "2");
+	journal_entry_unconfirmed_add(e, "2");      /* once each */
+	assert_int_equal(e->n_unconfirmed, 1);
+	for (int v = 3; v <= 6; v++) {
+		char s[8];
+
+		snprintf(s, sizeof(s), "%d", v);
+		journal_entry_unconfirmed_add(e, s);
+	}
+	/* full: the oldest went */
+	assert_int_equal(e->n_unconfirmed, JOURNAL_UNCONFIRMED_MAX);
+	assert_string_equal(e->unconfirmed[0], "3");
+	assert_string_equal(e->unconfirmed[JOURNAL_UNCONFIRMED_MAX - 1], "6");
 	journal_free(&j);
 }
 
@@ -336,6 +379,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_newer_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
 		cmocka_unit_test(test_filter_and_add),
+		cmocka_unit_test(test_unconfirmed_add),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
