@@ -195,7 +195,7 @@ int lp_parse_file_ex(const char *path, lp_item_handler handler, void *ctx, struc
 		snprintf(err->file, sizeof(err->file), "%s", path);
 		if (len == -EFBIG)
 			return fail(err, 0, len, "larger than %d bytes", LP_MAX_FILE);
-		return fail(err, 0, len, "cannot read: %s", strerror(-len));
+		return fail(err, 0, len, "cannot read: %s", util_file_strerror((int)len));
 	}
 	ret = lp_parse_buf_ex(buf, len, path, handler, ctx, err);
 	free(buf);

@@ -15,6 +15,22 @@
 
 #include "core/util.h"
 
+int util_fd_check_kind(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ? -ESPIPE : 0;
+}
+
+const char *util_file_strerror(int err)
+{
+	return err == -ESPIPE ? "a FIFO or socket, not a file" : strerror(-err);
+}
+
 ssize_t util_read_file(const char *path, size_t max, char **out)
 {
 	char *buf = NULL;
@@ -23,9 +39,13 @@ ssize_t util_read_file(const char *path, size_t max, char **out)
 	int fd;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO with no writer must not wait for one. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	ret = util_fd_check_kind(fd);
+	if (ret)
+		goto out;
 	/* One byte more than allowed tells "exactly max" from "too large". */
 	buf = malloc(max + 2);
 	if (!buf) {

@@ -12,9 +12,22 @@
 /*
  * Reads at most max bytes of path into a new NUL-terminated buffer.
  * Returns the length or a negative errno; -EFBIG when the file is larger
- * than max. The caller frees *out.
+ * than max; -EISDIR for a directory; -ESPIPE for a FIFO or a socket (see
+ * util_fd_check_kind()). The caller frees *out.
  */
 ssize_t util_read_file(const char *path, size_t max, char **out);
+
+/*
+ * For a file opened with O_NONBLOCK: 0 when it is a file to read or write
+ * (regular, as procfs and sysfs attributes are, or a device such as
+ * /dev/null), -EISDIR for a directory, -ESPIPE for a FIFO or a socket,
+ * which a planted input (a DMI or sysctl.d file under --root) could be to
+ * make the agent wait forever.
+ */
+int util_fd_check_kind(int fd);
+
+/* strerror(-err), but for -ESPIPE from the readers above: "a FIFO or socket, not a file". */
+const char *util_file_strerror(int err);
 
 /*
  * Reads the first line of a small file (sysfs, procfs attribute) into buf,

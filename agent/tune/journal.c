@@ -442,7 +442,7 @@ int journal_load(const struct pa_paths *paths, struct journal *j, bool move_corr
 	if (len == -ENOENT)
 		return -ENOENT;
 	if (len < 0 && len != -EFBIG) {
-		snprintf(msg, msgsz, "cannot read journal %s: %s", path, strerror((int)-len));
+		snprintf(msg, msgsz, "cannot read journal %s: %s", path, util_file_strerror((int)len));
 		return (int)len;
 	}
 	if (len == -EFBIG)

@@ -162,10 +162,16 @@ int knob_file_write(const struct pa_paths *paths, const char *path, const char *
 	ret = paths_sys(paths, full, sizeof(full), path);
 	if (ret)
 		return ret;
-	/* O_TRUNC is a no-op on procfs/sysfs and keeps fake trees honest. */
-	fd = open(full, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	/* O_TRUNC is a no-op on procfs/sysfs and keeps fake trees honest;
+	 * O_NONBLOCK keeps a FIFO in a fake tree from blocking the open. */
+	fd = open(full, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	ret = util_fd_check_kind(fd);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
 	/* Attribute files take one write; a short one is a refusal. */
 	do {
 		n = write(fd, data, len);

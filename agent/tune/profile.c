@@ -881,7 +881,7 @@ static int load_one(const struct profile_dirs *dirs, const char *name, const str
 		return ret;
 	}
 	if (len != -ENOENT)
-		return fail_at(err, path, 0, "cannot read: %s", strerror((int)-len));
+		return fail_at(err, path, 0, "cannot read: %s", util_file_strerror((int)len));
 	dirs_text(dirs, where, sizeof(where));
 	if (from)
 		return fail_at(err, from->prof.file, from->include_line,

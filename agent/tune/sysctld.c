@@ -213,7 +213,7 @@ static int load_one(const struct pa_paths *paths, struct sysctld *s, const char 
 	if (n < 0) {
 		if (!(optional && n == -ENOENT)) {
 			log_warn("sysctl configuration %s ignored: %s", host,
-				 n == -EFBIG ? "larger than 1 MiB" : strerror((int)-n));
+				 n == -EFBIG ? "larger than 1 MiB" : util_file_strerror((int)n));
 			s->n_ignored++;
 		}
 		return n == -ENOMEM ? -ENOMEM : 0;

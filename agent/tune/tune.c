@@ -532,7 +532,7 @@ static void eval_item(struct tune_env *env, struct tune_item *it)
 			  KNOB_VALUE_MAX - 1);
 	else if (ret)
 		item_skip(it, TUNE_SKIP_UNREADABLE, "cannot read %s: %s",
-			  knob_where(&it->knob, where, sizeof(where)), strerror(-ret));
+			  knob_where(&it->knob, where, sizeof(where)), util_file_strerror(ret));
 	else
 		eval_value(env, it);
 }
@@ -726,7 +726,7 @@ static void write_item(const struct tune_ctx *ctx, struct tune_item *it, struct 
 	if (ret) {
 		set_fmt(it->error, sizeof(it->error), "cannot write '%s' to %s: %s", it->desired,
 			knob_where(&it->knob, where, sizeof(where)),
-			ret == -EOPNOTSUPP ? "not supported by the driver" : strerror(-ret));
+			ret == -EOPNOTSUPP ? "not supported by the driver" : util_file_strerror(ret));
 		write_failed(it, e);
 		return;
 	}
@@ -1004,7 +1004,7 @@ static bool revert_entry(const struct tune_ctx *ctx, const struct journal_entry 
 	} else if ((ret = knob_write(ctx->paths, &k, e->original))) {
 		it->status = TUNE_ST_FAILED;
 		set_fmt(it->detail, sizeof(it->detail), "cannot write the original back: %s",
-			strerror(-ret));
+			util_file_strerror(ret));
 	} else {
 		char now[KNOB_VALUE_MAX] = "";
 
