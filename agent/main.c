@@ -395,7 +395,7 @@ static int request(struct cli *cli, const char *cmd, struct json_object **result
 	if (!ret)
 		return EXIT_OK;
 	fprintf(stderr, "perfagent %s: %s\n", cmd, err);
-	if (ret == -ENOENT || ret == -ECONNREFUSED || ret == -ETIMEDOUT)
+	if (ret == -ENOENT || ret == -ECONNREFUSED || ret == -ETIMEDOUT || ret == -ESRCH)
 		return EXIT_NOT_RUNNING;
 	if (ret == -EPERM || ret == -EACCES)
 		return EXIT_DENIED;

@@ -13,6 +13,28 @@
 #include "daemon/ctlproto.h"
 #include "core/util.h"
 
+/*
+ * The daemon runs as root (or as this very user, in tests): an answer from
+ * anyone else is an impostor's, whatever it says. Returns fd or -ESRCH.
+ */
+static int check_peer(int fd, const char *path, char *err, size_t errsz)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		snprintf(err, errsz, "cannot check who listens on %s: %s", path, strerror(errno));
+	} else if (cred.uid == 0 || cred.uid == geteuid()) {
+		return fd;
+	} else {
+		snprintf(err, errsz, "the process listening on %s runs as uid %u, not root: it is "
+			 "not the perfagent daemon, and nothing it says is trusted; check who can "
+			 "write to the socket's directory and its parents", path, (unsigned)cred.uid);
+	}
+	close(fd);
+	return -ESRCH;
+}
+
 static int connect_daemon(const char *path, char *err, size_t errsz)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -27,7 +49,7 @@ static int connect_daemon(const char *path, char *err, size_t errsz)
 	if (fd < 0)
 		return -errno;
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
-		return fd;
+		return check_peer(fd, path, err, errsz);
 	ret = -errno;
 	close(fd);
 	if (ret == -ENOENT || ret == -ECONNREFUSED)

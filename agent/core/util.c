@@ -31,10 +31,41 @@ const char *util_file_strerror(int err)
 	return err == -ESPIPE ? "a FIFO or socket, not a file" : strerror(-err);
 }
 
+ssize_t util_read_fd(int fd, size_t max, char **out)
+{
+	char *buf;
+	size_t len = 0;
+	ssize_t ret;
+
+	*out = NULL;
+	/* One byte more than allowed tells "exactly max" from "too large". */
+	buf = malloc(max + 2);
+	if (!buf)
+		return -ENOMEM;
+	while (len <= max) {
+		ret = read(fd, buf + len, max + 1 - len);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret < 0) {
+			ret = -errno;
+			free(buf);
+			return ret;
+		}
+		if (ret == 0)
+			break;
+		len += ret;
+	}
+	if (len > max) {
+		free(buf);
+		return -EFBIG;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return len;
+}
+
 ssize_t util_read_file(const char *path, size_t max, char **out)
 {
-	char *buf = NULL;
-	size_t len = 0;
 	ssize_t ret;
 	int fd;
 
@@ -44,36 +75,8 @@ ssize_t util_read_file(const char *path, size_t max, char **out)
 	if (fd < 0)
 		return -errno;
 	ret = util_fd_check_kind(fd);
-	if (ret)
-		goto out;
-	/* One byte more than allowed tells "exactly max" from "too large". */
-	buf = malloc(max + 2);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	while (len <= max) {
-		ret = read(fd, buf + len, max + 1 - len);
-		if (ret < 0 && errno == EINTR)
-			continue;
-		if (ret < 0) {
-			ret = -errno;
-			goto out;
-		}
-		if (ret == 0)
-			break;
-		len += ret;
-	}
-	if (len > max) {
-		ret = -EFBIG;
-		goto out;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	buf = NULL;
-	ret = len;
-out:
-	free(buf);
+	if (!ret)
+		ret = util_read_fd(fd, max, out);
 	close(fd);
 	return ret;
 }

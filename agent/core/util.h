@@ -16,6 +16,8 @@
  * util_fd_check_kind()). The caller frees *out.
  */
 ssize_t util_read_file(const char *path, size_t max, char **out);
+/* The same from an open file descriptor (left open). */
+ssize_t util_read_fd(int fd, size_t max, char **out);
 
 /*
  * For a file opened with O_NONBLOCK: 0 when it is a file to read or write

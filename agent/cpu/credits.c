@@ -8,6 +8,8 @@
 
 #include "cpu/credits.h"
 #include "core/jsonutil.h"
+#include "core/log.h"
+#include "core/trust.h"
 #include "core/util.h"
 
 #include <json-c/json.h>
@@ -195,13 +197,17 @@ static double get_num(struct json_object *o, const char *key)
 static int read_saved(const struct pa_paths *paths, struct credit_state *st,
 		      const struct credit_spec *spec, const char *instance_id)
 {
-	char path[PATH_MAX], mode[16], *text = NULL;
+	char path[PATH_MAX], mode[16], why[512], *text = NULL;
 	struct json_object *o;
 	ssize_t len;
 	int ret = -ENOENT;
 
-	if (state_path(paths, path, sizeof(path)) ||
-	    (len = util_read_file(path, 64 * 1024, &text)) < 0)
+	if (state_path(paths, path, sizeof(path)))
+		return -ENOENT;
+	len = trust_read_file(path, 64 * 1024, &text, why, sizeof(why));
+	if (len == -EPERM)
+		log_warn("CPU credits: saved estimate ignored: %s", why);
+	if (len < 0)
 		return -ENOENT;
 	o = json_tokener_parse(text);
 	free(text);

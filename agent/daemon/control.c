@@ -14,6 +14,7 @@
 
 #include "daemon/control.h"
 #include "core/log.h"
+#include "core/trust.h"
 #include "core/util.h"
 
 struct ctl_client {
@@ -261,31 +262,6 @@ static int bind_socket(struct ctl_server *srv, mode_t mode, char *err, size_t er
 	return 0;
 }
 
-/*
- * Only root (or the daemon's own user) may be able to change the socket's
- * directory: anyone else could swap the socket for their own under the
- * clients, or for a symlink.
- */
-static int check_dir(const char *dir, char *err, size_t errsz)
-{
-	struct stat st;
-	int ret;
-
-	if (lstat(dir, &st) < 0) {
-		ret = -errno;
-		snprintf(err, errsz, "runtime directory %s: %s", dir, strerror(-ret));
-		return ret;
-	}
-	if (S_ISDIR(st.st_mode) && (st.st_uid == 0 || st.st_uid == geteuid()) &&
-	    !(st.st_mode & 0022))
-		return 0;
-	snprintf(err, errsz, "runtime directory %s is %s; the control socket needs a directory "
-		 "only root can change, such as /run/perfagent (mode 0755)", dir,
-		 !S_ISDIR(st.st_mode) ? "not a directory" :
-		 (st.st_mode & 0022) ? "writable by others" : "owned by another user");
-	return -EPERM;
-}
-
 struct ctl_server *ctl_server_start(struct evloop *loop, const char *path, mode_t mode,
 				    ctl_handler handler, void *ctx, char *err, size_t errsz)
 {
@@ -316,7 +292,10 @@ struct ctl_server *ctl_server_start(struct evloop *loop, const char *path, mode_
 				 strerror(errno));
 			goto fail;
 		}
-		if (check_dir(dir, err, errsz))
+		/* Only root (or the daemon's own user) may be able to change the
+		 * socket's directory or a parent: anyone else could swap the
+		 * socket for their own under the clients, or for a symlink. */
+		if (trust_dir(dir, "runtime directory", err, errsz))
 			goto fail;
 	}
 	if (bind_socket(srv, mode, err, errsz))

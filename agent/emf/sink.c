@@ -666,6 +666,7 @@ int sink_configure(struct sink *s, const struct sink_opts *o)
 
 static void load_spool(struct sink *s)
 {
+	char why[512];
 	size_t skipped;
 	int n;
 
@@ -673,10 +674,9 @@ static void load_spool(struct sink *s)
 		return;
 	/* The file holds at most the spool; slack for a half-written document over it. */
 	n = spool_load(&s->q, s->persist_path, SINK_MAX_SPOOL_BYTES + (1u << 20),
-		       util_now_wall_ms(), &skipped);
+		       util_now_wall_ms(), &skipped, why, sizeof(why));
 	if (n < 0) {
-		log_warn("EMF spool %s: cannot load it: %s; left in place", s->persist_path,
-			 strerror(-n));
+		log_warn("EMF spool %s: cannot load it: %s; left in place", s->persist_path, why);
 		return;
 	}
 	s->loaded = n;

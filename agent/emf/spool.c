@@ -2,6 +2,7 @@
 /* The EMF sink's spool: an ordered queue of documents, and its file. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "emf/spool.h"
+#include "core/trust.h"
 #include "core/util.h"
 
 /* CloudWatch Logs discards events older than this. */
@@ -127,7 +129,7 @@ static bool doc_loadable(const char *line, size_t len, uint64_t now_wall_ms)
 }
 
 int spool_load(struct spool *q, const char *path, size_t max_bytes, uint64_t now_wall_ms,
-	       size_t *skipped)
+	       size_t *skipped, char *why, size_t whysz)
 {
 	char *buf, *line, *nl;
 	struct stat st;
@@ -135,12 +137,16 @@ int spool_load(struct spool *q, const char *path, size_t max_bytes, uint64_t now
 	int loaded = 0, ret = 0;
 
 	*skipped = 0;
-	if (stat(path, &st) < 0)
+	if (lstat(path, &st) < 0) {
+		snprintf(why, whysz, "%s", strerror(errno));
 		return errno == ENOENT ? 0 : -errno;
-	if ((uint64_t)st.st_size > max_bytes)
+	}
+	if ((uint64_t)st.st_size > max_bytes) {
+		snprintf(why, whysz, "larger than %zu bytes", max_bytes);
 		return -EFBIG;
+	}
 	/* Sized to the file, not to the bound: the bound is tens of MiB. */
-	len = util_read_file(path, st.st_size, &buf);
+	len = trust_read_file(path, st.st_size, &buf, why, whysz);
 	if (len < 0)
 		return len;
 	for (line = buf; line < buf + len; line = nl + 1) {

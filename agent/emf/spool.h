@@ -45,10 +45,12 @@ int spool_save(const struct spool *q, const char *path, size_t max_docs);
  * file, so a crash later cannot send them twice. Lines that are not an EMF
  * object, or whose timestamp is older than CloudWatch accepts (14 days),
  * are skipped and counted in *skipped. A file larger than max_bytes is
- * refused (-EFBIG) and left in place. Returns the number of documents
- * loaded, 0 when there is no file, or a negative errno.
+ * refused (-EFBIG) and left in place, as is one that is not trusted
+ * (-EPERM, trust.h: the spool's documents are sent as this host's). Returns
+ * the number of documents loaded, 0 when there is no file, or a negative
+ * errno with why set.
  */
 int spool_load(struct spool *q, const char *path, size_t max_bytes, uint64_t now_wall_ms,
-	       size_t *skipped);
+	       size_t *skipped, char *why, size_t whysz);
 
 #endif

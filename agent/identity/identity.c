@@ -19,6 +19,7 @@
 #include "identity/identity.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
+#include "core/trust.h"
 #include "core/util.h"
 
 #define ID_VENDOR "Amazon EC2"
@@ -392,17 +393,17 @@ static void id_try_cache(const struct identity_opts *o, struct identity *id,
 			 const char *dmi_id)
 {
 	struct id_cached c;
-	char path[PATH_MAX], *text = NULL;
+	char path[PATH_MAX], why_buf[512], *text = NULL;
 	const char *why;
 	ssize_t len;
 
 	if (id_cache_path(o, path, sizeof(path)))
 		return;
-	len = util_read_file(path, ID_CACHE_MAX, &text);
+	len = trust_read_file(path, ID_CACHE_MAX, &text, why_buf, sizeof(why_buf));
 	if (len == -ENOENT)
 		return;
 	if (len < 0) {
-		id_note(id, "could not read the identity cache %s: %s", path, strerror(-len));
+		id_note(id, "ignored the identity cache: %s", why_buf);
 		return;
 	}
 	why = id_cache_parse(text, len, &c);

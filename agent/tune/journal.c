@@ -12,6 +12,7 @@
 #include "core/array.h"
 #include "tune/journal.h"
 #include "core/jsonutil.h"
+#include "core/trust.h"
 #include "core/util.h"
 
 static const char *const state_names[] = {
@@ -438,13 +439,14 @@ int journal_load(const struct pa_paths *paths, struct journal *j, bool move_corr
 	ret = journal_path(paths, path, sizeof(path));
 	if (ret)
 		return ret;
-	len = util_read_file(path, JOURNAL_FILE_MAX, &text);
-	if (len == -ENOENT)
+	/* Revert writes what the journal says as root: only a trusted one is read. */
+	len = trust_read_file(path, JOURNAL_FILE_MAX, &text, msg, msgsz);
+	if (len == -ENOENT) {
+		msg[0] = '\0';
 		return -ENOENT;
-	if (len < 0 && len != -EFBIG) {
-		snprintf(msg, msgsz, "cannot read journal %s: %s", path, util_file_strerror((int)len));
-		return (int)len;
 	}
+	if (len < 0 && len != -EFBIG)
+		return (int)len;
 	if (len == -EFBIG)
 		why = "larger than 64 MiB";
 	else if ((o = parse_all(text, len)))

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Inputs the agent must not trust (issue 15): files that are not regular
-# files (a FIFO would block a reader forever) as a DMI file and a
-# sysctl.d file under --root, and as a knob the tuning writes. Every command
-# must finish within 10 s, say what it skipped, and leave the tree as it was.
+# Inputs the agent must not trust (issue 15):
+# - files that are not regular files (a FIFO would block a reader forever):
+#   a DMI file, a sysctl.d file and a knob under --root, the configuration.
+#   Every command finishes within 10 s and says what it skipped.
+# - a state directory, journal or identity cache another user could have
+#   written: a planted journal must never make root's revert write anything.
+# - a runtime directory under a parent others can write, and a process that
+#   is not root answering on the control socket.
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/system/lib.sh
@@ -13,7 +17,12 @@ need_root
 unset PERFAGENT_SYSROOT PERFAGENT_STATE_DIR STATE_DIRECTORY PERFAGENT_CONFIG
 
 work=$(mktemp -d /tmp/test_untrusted.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+imp_pid=
+cleanup() {
+	[ -z "$imp_pid" ] || kill "$imp_pid" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
 pdir=$work/profiles
 mkdir -p "$pdir"
 printf '[profile]\nsummary = untrusted inputs\n\n[sysctl]\nnet.core.somaxconn = 5000\nvm.swappiness = 10\n' \
@@ -72,3 +81,102 @@ if [ "$rc" -ne 4 ] || ! grep -q 'cannot read: a FIFO or socket, not a file' <<<"
 	fail "--check-config with a FIFO as the config: exit $rc: $out"
 fi
 pass "a FIFO as the configuration: exit 4, said in words"
+
+# ---- the state directory and what is read from it ----
+root=$work/state/root
+tests/system/tune_tree.sh "$root" >/dev/null
+core=$root/proc/sys/kernel/core_pattern
+echo core >"$core"
+boot=$(cat "$root/proc/sys/kernel/random/boot_id")
+revert_in() { "$PERFAGENT" revert --root "$root" --state-dir "$1" --config /dev/null; }
+# plant_journal DIR: a journal as perfagent writes it, saying that
+# core_pattern's original was a pipe to a program of the planter's.
+plant_journal() {
+	cat >"$1/journal.json" <<EOF
+{"version": 2, "boot_id": "$boot", "sysroot": "$root", "profile": "x", "entries": [
+ {"id": "sysctl:kernel.core_pattern", "path": "/proc/sys/kernel/core_pattern", "op": "exact",
+  "original": "|/tmp/evil %p", "desired": "core", "applied": "core", "unconfirmed": [],
+  "state": "applied", "error": null}]}
+EOF
+}
+core_untouched() { [ "$(cat "$core")" = core ] || fail "revert wrote the planted value: $(cat "$core")"; }
+
+state=$work/state/state
+mkdir -p "$state"
+chmod 0777 "$state"
+plant_journal "$state"
+chown 65534:65534 "$state/journal.json"
+expect_exit 1 "directory $state is writable by others \(uid 0, mode 0777\): perfagent trusts only" \
+	revert_in "$state"
+core_untouched
+expect_exit 1 "directory $state is writable by others" "$PERFAGENT" apply --root "$root" \
+	--state-dir "$state" --config /dev/null --profile two --profile-dir "$pdir" --no-imds
+[ "$(cat "$root/proc/sys/net/core/somaxconn")" = 4096 ] || fail "apply tuned with an untrusted state directory"
+pass "a state directory others can write: revert and apply refuse, nothing written"
+
+chmod 0755 "$state"
+expect_exit 1 "journal.json is owned by another user \(uid 65534" revert_in "$state"
+chown 0:0 "$state/journal.json"
+chmod 0666 "$state/journal.json"
+expect_exit 1 "journal.json is writable by others" revert_in "$state"
+mv "$state/journal.json" "$work/elsewhere.json"
+chmod 0644 "$work/elsewhere.json"
+ln -s "$work/elsewhere.json" "$state/journal.json"
+expect_exit 1 "journal.json is a symbolic link" revert_in "$state"
+core_untouched
+pass "a journal owned by another user, writable by others, or a symlink: revert refuses"
+
+mkdir -p "$work/pub/state"
+chmod 0777 "$work/pub"
+plant_journal "$work/pub/state"
+expect_exit 1 "its parent $work/pub is writable by others" revert_in "$work/pub/state"
+core_untouched
+pass "a state directory under a parent others can write (not sticky): refused"
+
+# The identity cache: an untrusted one is ignored, and detect says so.
+ids=$work/ids
+mkdir -p "$ids"
+"$PERFAGENT" detect --root "$root" --state-dir "$ids" --config /dev/null --no-imds >/dev/null
+[ -s "$ids/identity.json" ] || fail "detect wrote no identity cache"
+chown 65534 "$ids/identity.json"
+rm -f "$root/sys/class/dmi/id/product_name"
+expect_exit 0 'ignored the identity cache: .*identity.json is owned by another user' \
+	"$PERFAGENT" detect --root "$root" --state-dir "$ids" --config /dev/null --no-imds
+pass "an identity cache owned by another user is ignored, in words"
+
+# ---- the runtime directory and who answers on the socket ----
+mkdir -p "$work/pub2"
+chmod 0777 "$work/pub2"
+expect_exit 1 "runtime directory $work/pub2/run: its parent $work/pub2 is writable by others" \
+	timeout 10 "$PERFAGENT" daemon --config /dev/null --runtime-dir "$work/pub2/run" \
+	--state-dir "$work/dstate"
+[ ! -e "$work/pub2/run/perfagent.sock" ] || fail "a socket was made under an untrusted parent"
+pass "a runtime directory under a parent others can write: the daemon refuses to start"
+
+imp=$work/imp
+chmod 0711 "$work"  # nobody must reach $imp
+mkdir -p "$imp"
+chown 65534 "$imp"
+# The system python: a user-local one (pyenv under /root) is not for nobody.
+# setpriv itself, not a function, so that $! is the listener (setpriv execs).
+setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1] + "/perfagent.sock")
+s.listen(4)
+print("ready", flush=True)
+while True:
+    c, _ = s.accept()
+    try:
+        c.recv(4096)
+        c.sendall(b"{\"ok\": true, \"result\": {\"reloaded\": true}}\n")
+    except OSError:
+        pass  # the client hung up first, as it should
+    c.close()
+' "$imp" >"$work/imp.out" 2>&1 &
+imp_pid=$!
+wait_for 5 grep -q ready "$work/imp.out" || fail "the impostor did not start"
+expect_exit 3 "runs as uid 65534, not root: it is not the perfagent daemon" \
+	"$PERFAGENT" reload --runtime-dir "$imp"
+expect_exit 3 "not the perfagent daemon" "$PERFAGENT" status --runtime-dir "$imp"
+pass "a process that is not root answering on the socket: reload and status refuse to trust it"

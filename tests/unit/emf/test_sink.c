@@ -203,7 +203,7 @@ static void test_spool_order(void **state)
 
 static void test_spool_file(void **state)
 {
-	char dir[] = "/tmp/perfagent-spool-XXXXXX", path[PATH_MAX], d[256], *text;
+	char dir[] = "/tmp/perfagent-spool-XXXXXX", path[PATH_MAX], d[256], why[512], *text;
 	struct spool q, r;
 	size_t skipped;
 	FILE *f;
@@ -218,13 +218,13 @@ static void test_spool_file(void **state)
 	}
 	/* The newest max_docs are kept, in order. */
 	assert_int_equal(spool_save(&q, path, 4), 0);
-	assert_int_equal(spool_load(&r, path, 1 << 20, util_now_wall_ms(), &skipped), 4);
+	assert_int_equal(spool_load(&r, path, 1 << 20, util_now_wall_ms(), &skipped, why, sizeof(why)), 4);
 	assert_int_equal(skipped, 0);
 	for (int i = 0; i < 4; i++)
 		assert_non_null(strstr(spool_at(&r, i)->data, (snprintf(d, sizeof(d), "\"N\":%d}",
 									 6 + i), d)));
 	assert_int_equal(access(path, F_OK), -1);   /* loaded means removed */
-	assert_int_equal(spool_load(&r, path, 1 << 20, util_now_wall_ms(), &skipped), 0);
+	assert_int_equal(spool_load(&r, path, 1 << 20, util_now_wall_ms(), &skipped, why, sizeof(why)), 0);
 
 	/* Junk, a document 15 days old, a cut last line: skipped and counted. */
 	f = fopen(path, "w");
@@ -234,13 +234,13 @@ static void test_spool_file(void **state)
 		d, (unsigned long long)(util_now_wall_ms() - 15ULL * 86400 * 1000));
 	fclose(f);
 	spool_free(&r);
-	assert_int_equal(spool_load(&r, path, 1 << 20, util_now_wall_ms(), &skipped), 1);
+	assert_int_equal(spool_load(&r, path, 1 << 20, util_now_wall_ms(), &skipped, why, sizeof(why)), 1);
 	assert_int_equal(skipped, 4);
 	assert_non_null(strstr(spool_at(&r, 0)->data, "\"N\":42}"));
 
 	/* Too big: refused and left alone. */
 	assert_int_equal(spool_save(&q, path, 10), 0);
-	assert_int_equal(spool_load(&r, path, 100, util_now_wall_ms(), &skipped), -EFBIG);
+	assert_int_equal(spool_load(&r, path, 100, util_now_wall_ms(), &skipped, why, sizeof(why)), -EFBIG);
 	assert_int_equal(access(path, F_OK), 0);
 	assert_true(util_read_file(path, 1 << 20, &text) > 0);
 	free(text);
