@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/client.h"
+#include "core/jsonutil.h"
 #include "daemon/ctlproto.h"
 #include "core/util.h"
 
@@ -114,31 +115,22 @@ static int read_reply(int fd, char **line, char *err, size_t errsz)
 static int parse_reply(const char *line, struct json_object **result, char *err, size_t errsz)
 {
 	struct json_object *reply = json_tokener_parse(line);
-	struct json_object *ok, *val, *msg;
+	struct json_object *val;
 	int ret = 0;
 
-	if (!reply || !json_object_object_get_ex(reply, "ok", &ok)) {
-		snprintf(err, errsz, "the daemon's reply is not valid JSON");
+	/* Every member is type-checked: the other end may be another version. */
+	if (!json_object_is_type(json_at(reply, "ok"), json_type_boolean)) {
+		snprintf(err, errsz, "the daemon's reply is not a perfagent reply (JSON with "
+			 "\"ok\": true or false)");
 		ret = -EPROTO;
-	} else if (json_object_get_boolean(ok)) {
-		if (json_object_object_get_ex(reply, "result", &val))
-			*result = json_object_get(val);
-		else
-			*result = json_object_new_object();
+	} else if (json_at_bool(reply, "ok")) {
+		val = json_at(reply, "result");
+		*result = val ? json_object_get(val) : json_object_new_object();
 	} else {
-		const char *code = "failed";
-
-		if (json_object_object_get_ex(reply, "error", &val) &&
-		    json_object_object_get_ex(val, "message", &msg)) {
-			struct json_object *c;
-
-			if (json_object_object_get_ex(val, "code", &c))
-				code = json_object_get_string(c);
-			snprintf(err, errsz, "%s", json_object_get_string(msg));
-		} else {
-			snprintf(err, errsz, "the daemon refused the request");
-		}
-		ret = strcmp(code, "permission_denied") == 0 ? -EPERM : -EINVAL;
+		snprintf(err, errsz, "%s", json_at_str(reply, "error.message",
+						       "the daemon refused the request"));
+		ret = strcmp(json_at_str(reply, "error.code", "failed"), "permission_denied") == 0 ?
+		      -EPERM : -EINVAL;
 	}
 	json_object_put(reply);
 	return ret;

@@ -3,42 +3,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "net/ena.h"
 #include "cli/status.h"
+#include "core/jsonutil.h"
+#include "net/ena.h"
 
 #define LABEL "%-12s "
-
-/* Follows a dotted path ("agent.version"); NULL when absent or null. */
-static struct json_object *get(struct json_object *o, const char *path)
-{
-	char key[64];
-
-	while (o && *path) {
-		size_t n = strcspn(path, ".");
-
-		if (n >= sizeof(key))
-			return NULL;
-		memcpy(key, path, n);
-		key[n] = '\0';
-		if (!json_object_object_get_ex(o, key, &o))
-			return NULL;
-		path += n + (path[n] == '.');
-	}
-	return o;
-}
-
-static const char *str(struct json_object *o, const char *path, const char *fallback)
-{
-	struct json_object *v = get(o, path);
-
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v)
-							     : fallback;
-}
-
-static int64_t num(struct json_object *o, const char *path)
-{
-	return json_object_get_int64(get(o, path));
-}
 
 static void format_duration(int64_t s, char *buf, size_t size)
 {
@@ -55,38 +24,45 @@ static void format_duration(int64_t s, char *buf, size_t size)
 
 static void print_agent(struct json_object *s, FILE *out)
 {
+	const char *version = json_at_str(s, "agent.version", "?");
 	char up[32];
 
-	format_duration(num(s, "agent.uptime_s"), up, sizeof(up));
-	fprintf(out, LABEL "%s, pid %lld, up %s, mode %s\n", "perfagent",
-		str(s, "agent.version", "?"), (long long)num(s, "agent.pid"), up,
-		str(s, "agent.mode", "?"));
+	format_duration(json_at_int(s, "agent.uptime_s"), up, sizeof(up));
+	fprintf(out, LABEL "%s, pid %lld, up %s, mode %s\n", "perfagent", version,
+		(long long)json_at_int(s, "agent.pid"), up, json_at_str(s, "agent.mode", "?"));
+	/* Fields this command does not find are left out, not guessed. */
+	if (strcmp(version, PERFAGENT_VERSION))
+		fprintf(out, LABEL "the daemon is version %s, this command %s: what follows may "
+			"be incomplete; restart the daemon after an upgrade (systemctl restart "
+			"perfagent)\n", "", version, PERFAGENT_VERSION);
 }
 
 static void print_identity(struct json_object *s, FILE *out)
 {
-	struct json_object *id = get(s, "identity");
+	struct json_object *id = json_at(s, "identity");
 
-	if (get(id, "is_ec2") && json_object_get_boolean(get(id, "is_ec2")))
+	if (json_at_bool(id, "is_ec2"))
 		fprintf(out, LABEL "%s %s (from %s)%s%s\n", "instance",
-			str(id, "instance_type", "(type unknown)"),
-			str(id, "instance_id", "(id unknown)"), str(id, "source", "?"),
-			get(id, "availability_zone") ? ", " : "",
-			str(id, "availability_zone", ""));
+			json_at_str(id, "instance_type", "(type unknown)"),
+			json_at_str(id, "instance_id", "(id unknown)"),
+			json_at_str(id, "source", "?"),
+			json_at(id, "availability_zone") ? ", " : "",
+			json_at_str(id, "availability_zone", ""));
 	else
-		fprintf(out, LABEL "%s\n", "instance", str(id, "note", "not EC2"));
+		fprintf(out, LABEL "%s\n", "instance", json_at_str(id, "note", "not EC2"));
 	fprintf(out, LABEL "%lld vCPUs, %.1f GiB, NICs: %zu, block devices: %zu\n", "host",
-		(long long)num(id, "vcpus"), num(id, "memory_bytes") / 1073741824.0,
-		json_object_array_length(get(id, "nics")),
-		json_object_array_length(get(id, "block_devices")));
+		(long long)json_at_int(id, "vcpus"), json_at_int(id, "memory_bytes") / 1073741824.0,
+		json_at_len(id, "nics"),
+		json_at_len(id, "block_devices"));
 }
 
 /* A part of the product that reports its state and why (profile, sink). */
 static void print_part(struct json_object *s, const char *part, FILE *out)
 {
-	struct json_object *o = get(s, part);
+	struct json_object *o = json_at(s, part);
 
-	fprintf(out, LABEL "%s: %s\n", part, str(o, "state", "?"), str(o, "reason", ""));
+	fprintf(out, LABEL "%s: %s\n", part, json_at_str(o, "state", "?"),
+		json_at_str(o, "reason", ""));
 }
 
 /* The counts that are not zero, as "3 set, 5 kept". */
@@ -94,6 +70,10 @@ static void print_counts(struct json_object *counts, FILE *out)
 {
 	const char *sep = "";
 
+	if (!json_object_is_type(counts, json_type_object)) {
+		fprintf(out, "nothing");
+		return;
+	}
 	json_object_object_foreach(counts, key, val) {
 		if (json_object_is_type(val, json_type_int) && json_object_get_int64(val)) {
 			fprintf(out, "%s%lld %s", sep, (long long)json_object_get_int64(val), key);
@@ -106,21 +86,21 @@ static void print_counts(struct json_object *counts, FILE *out)
 
 static void print_profile(struct json_object *s, FILE *out)
 {
-	struct json_object *p = get(s, "profile");
-	struct json_object *verify = get(p, "verify");
+	struct json_object *p = json_at(s, "profile");
+	struct json_object *verify = json_at(p, "verify");
 
-	if (get(p, "error")) {
-		fprintf(out, LABEL "%s: %s\n", "profile", str(p, "name", "none"),
-			str(p, "error", ""));
+	if (json_at(p, "error")) {
+		fprintf(out, LABEL "%s: %s\n", "profile", json_at_str(p, "name", "none"),
+			json_at_str(p, "error", ""));
 		return;
 	}
-	fprintf(out, LABEL "%s (%s, mode %s): ", "profile", str(p, "name", "none"),
-		str(p, "state", "?"), str(p, "mode", "?"));
-	print_counts(get(p, "counts"), out);
+	fprintf(out, LABEL "%s (%s, mode %s): ", "profile", json_at_str(p, "name", "none"),
+		json_at_str(p, "state", "?"), json_at_str(p, "mode", "?"));
+	print_counts(json_at(p, "counts"), out);
 	fputc('\n', out);
-	if (get(p, "reason"))
-		fprintf(out, LABEL "why: %s\n", "", str(p, "reason", ""));
-	if (verify && json_object_get_boolean(get(verify, "journal"))) {
+	if (json_at(p, "reason"))
+		fprintf(out, LABEL "why: %s\n", "", json_at_str(p, "reason", ""));
+	if (verify && json_at_bool(verify, "journal")) {
 		fprintf(out, LABEL "verify now: ", "");
 		print_counts(verify, out);
 		fputc('\n', out);
@@ -131,16 +111,17 @@ static void print_profile(struct json_object *s, FILE *out)
 
 static void print_probes(struct json_object *s, FILE *out)
 {
-	struct json_object *probes = get(s, "probes");
-	size_t n = probes ? json_object_array_length(probes) : 0;
+	struct json_object *probes = json_at_array(s, "probes");
+	size_t n = json_at_len(s, "probes");
 
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *p = json_object_array_get_idx(probes, i);
-		const char *reason = str(p, "reason", NULL);
+		const char *reason = json_at_str(p, "reason", NULL);
 
-		fprintf(out, LABEL "%-8s %-12s %s%s%s\n", i ? "" : "probes", str(p, "name", "?"),
-			str(p, "state", "?"), str(p, "attach", ""), reason && get(p, "attach") ?
-			": " : "", reason ? reason : "");
+		fprintf(out, LABEL "%-8s %-12s %s%s%s\n", i ? "" : "probes",
+			json_at_str(p, "name", "?"), json_at_str(p, "state", "?"),
+			json_at_str(p, "attach", ""), reason && json_at(p, "attach") ? ": " : "",
+			reason ? reason : "");
 	}
 	if (!n)
 		fprintf(out, LABEL "none\n", "probes");
@@ -163,7 +144,7 @@ static void window_words(double window_s, char *buf, size_t size)
 /* A ranking's name; the root cgroup said in words. */
 static const char *consumer_name(struct json_object *c)
 {
-	const char *name = str(c, "name", "?");
+	const char *name = json_at_str(c, "name", "?");
 
 	return strcmp(name, "/") ? name : "(root cgroup)";
 }
@@ -171,13 +152,13 @@ static const char *consumer_name(struct json_object *c)
 /* ", name N%" for the entries of ranking from the first. */
 static void print_ranking(struct json_object *ranking, size_t first, FILE *out)
 {
-	size_t n = ranking ? json_object_array_length(ranking) : 0;
+	size_t n = json_at_len(ranking, "");
 
 	for (size_t i = first; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(ranking, i);
 
 		fprintf(out, "%s%s %.0f%%", i > first ? ", " : "", consumer_name(c),
-			json_object_get_double(get(c, "share_pct")));
+			json_at_double(c, "share_pct"));
 	}
 }
 
@@ -187,32 +168,33 @@ static void print_ranking(struct json_object *ranking, size_t first, FILE *out)
  */
 static void print_consumers(struct json_object *cpu, FILE *out)
 {
-	struct json_object *users = get(cpu, "consumers");
-	struct json_object *ranking = get(users, "by_cgroup"), *procs = get(users, "by_process");
+	struct json_object *users = json_at(cpu, "consumers");
+	struct json_object *ranking = json_at_array(users, "by_cgroup");
+	struct json_object *procs = json_at_array(users, "by_process");
 	struct json_object *top;
 	char window[32];
 
-	if (!ranking || !json_object_array_length(ranking))
+	if (!json_at_len(ranking, ""))
 		ranking = procs;
 	/* Not before a second of data: shares of nothing say nothing. */
-	if (!ranking || !json_object_array_length(ranking) ||
-	    json_object_get_double(get(users, "window_s")) < 1)
+	if (!json_at_len(ranking, "") ||
+	    json_at_double(users, "window_s") < 1)
 		return;
 	top = json_object_array_get_idx(ranking, 0);
-	window_words(json_object_get_double(get(users, "window_s")), window, sizeof(window));
-	if (get(users, "credits"))
+	window_words(json_at_double(users, "window_s"), window, sizeof(window));
+	if (json_at(users, "credits"))
 		fprintf(out, LABEL "%s burned %.0f%% of the CPU credits spent in %s (about %.*f "
 			"of %.*f)", "cpu users", consumer_name(top),
-			json_object_get_double(get(top, "share_pct")), window,
-			AMOUNT(json_object_get_double(get(top, "credits"))),
-			AMOUNT(json_object_get_double(get(users, "credits"))));
+			json_at_double(top, "share_pct"), window,
+			AMOUNT(json_at_double(top, "credits")),
+			AMOUNT(json_at_double(users, "credits")));
 	else
 		fprintf(out, LABEL "%s used %.0f%% of the CPU time in %s (%.*f of %.*f "
 			"CPU-seconds)", "cpu users", consumer_name(top),
-			json_object_get_double(get(top, "share_pct")), window,
-			AMOUNT(json_object_get_double(get(top, "cpu_s"))),
-			AMOUNT(json_object_get_double(get(users, "cpu_s"))));
-	if (json_object_array_length(ranking) > 1) {
+			json_at_double(top, "share_pct"), window,
+			AMOUNT(json_at_double(top, "cpu_s")),
+			AMOUNT(json_at_double(users, "cpu_s")));
+	if (json_at_len(ranking, "") > 1) {
 		fputs("; then ", out);
 		print_ranking(ranking, 1, out);
 	}
@@ -222,57 +204,58 @@ static void print_consumers(struct json_object *cpu, FILE *out)
 		print_ranking(procs, 0, out);
 		fputc('\n', out);
 	}
-	if (get(users, "note"))
-		fprintf(out, LABEL "%s\n", "", str(users, "note", ""));
+	if (json_at(users, "note"))
+		fprintf(out, LABEL "%s\n", "", json_at_str(users, "note", ""));
 }
 
 static void print_cpu(struct json_object *s, FILE *out)
 {
-	struct json_object *cpu = get(s, "cpu"), *cr = get(cpu, "credits");
+	struct json_object *cpu = json_at(s, "cpu"), *cr = json_at(cpu, "credits");
 
-	if (get(cpu, "error")) {
-		fprintf(out, LABEL "%s\n", "cpu", str(cpu, "error", ""));
+	if (json_at(cpu, "error")) {
+		fprintf(out, LABEL "%s\n", "cpu", json_at_str(cpu, "error", ""));
 		return;
 	}
-	if (!get(cpu, "utilization_pct"))
+	if (!json_at(cpu, "utilization_pct"))
 		return;
 	fprintf(out, LABEL "%.1f%% busy, steal %.1f%% (last interval)\n", "cpu",
-		json_object_get_double(get(cpu, "utilization_pct")),
-		json_object_get_double(get(cpu, "steal_pct")));
+		json_at_double(cpu, "utilization_pct"),
+		json_at_double(cpu, "steal_pct"));
 	if (cr)
 		fprintf(out, LABEL "%s mode: about %.1f of %.0f (estimate); %s\n", "credits",
-			str(cr, "mode", "?"), json_object_get_double(get(cr, "balance_estimate")),
-			json_object_get_double(get(cr, "max_accrued")), str(cr, "verdict", ""));
+			json_at_str(cr, "mode", "?"), json_at_double(cr, "balance_estimate"),
+			json_at_double(cr, "max_accrued"), json_at_str(cr, "verdict", ""));
 	print_consumers(cpu, out);
 }
 
 static void print_collection(struct json_object *s, FILE *out)
 {
-	struct json_object *rate = get(s, "collection.context_switches_per_s");
+	struct json_object *rate = json_at(s, "collection.context_switches_per_s");
 
 	fprintf(out, LABEL "every %llds, %lld done, last %s", "collection",
-		(long long)num(s, "collection.interval_s"), (long long)num(s, "collection.count"),
-		str(s, "collection.last_at", "never"));
+		(long long)json_at_int(s, "collection.interval_s"),
+		(long long)json_at_int(s, "collection.count"),
+		json_at_str(s, "collection.last_at", "never"));
 	if (rate)
-		fprintf(out, ", %.0f context switches/s", json_object_get_double(rate));
+		fprintf(out, ", %.0f context switches/s", json_at_double(rate, ""));
 	fputc('\n', out);
 }
 
 static void print_config(struct json_object *s, FILE *out)
 {
-	struct json_object *files = get(s, "agent.config_files");
-	size_t n = files ? json_object_array_length(files) : 0;
+	struct json_object *files = json_at_array(s, "agent.config_files");
+	size_t n = json_at_len(files, "");
 
 	fprintf(out, LABEL, "config");
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "%s%s", i ? ", " : "",
-			json_object_get_string(json_object_array_get_idx(files, i)));
-	if (get(s, "agent.config_note"))
-		fprintf(out, "%s%s", n ? "; " : "", str(s, "agent.config_note", ""));
+			json_at_str(json_object_array_get_idx(files, i), "", "?"));
+	if (json_at(s, "agent.config_note"))
+		fprintf(out, "%s%s", n ? "; " : "", json_at_str(s, "agent.config_note", ""));
 	fputc('\n', out);
-	if (get(s, "agent.last_reload.error"))
+	if (json_at(s, "agent.last_reload.error"))
 		fprintf(out, LABEL "last reload FAILED: %s\n", "",
-			str(s, "agent.last_reload.error", ""));
+			json_at_str(s, "agent.last_reload.error", ""));
 }
 
 void status_print(struct json_object *s, FILE *out)
@@ -282,8 +265,8 @@ void status_print(struct json_object *s, FILE *out)
 	print_profile(s, out);
 	print_probes(s, out);
 	print_cpu(s, out);
-	if (get(s, "ena"))
-		ena_status_print(get(s, "ena"), out);
+	if (json_at(s, "ena"))
+		ena_status_print(json_at(s, "ena"), out);
 	print_collection(s, out);
 	print_part(s, "sink", out);
 	print_config(s, out);

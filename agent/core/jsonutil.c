@@ -51,3 +51,78 @@ struct json_object *json_time_or_null(uint64_t wall_ms)
 	util_format_time(wall_ms, buf, sizeof(buf));
 	return json_object_new_string(buf);
 }
+
+struct json_object *json_at(struct json_object *o, const char *path)
+{
+	char key[64];
+
+	while (o && *path) {
+		size_t n = strcspn(path, ".");
+
+		if (n >= sizeof(key) || !json_object_is_type(o, json_type_object))
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		if (!json_object_object_get_ex(o, key, &o))
+			return NULL;
+		path += n + (path[n] == '.');
+	}
+	return o;
+}
+
+static struct json_object *at_type(struct json_object *o, const char *path, json_type type)
+{
+	struct json_object *v = json_at(o, path);
+
+	return json_object_is_type(v, type) ? v : NULL;
+}
+
+struct json_object *json_at_object(struct json_object *o, const char *path)
+{
+	return at_type(o, path, json_type_object);
+}
+
+struct json_object *json_at_array(struct json_object *o, const char *path)
+{
+	return at_type(o, path, json_type_array);
+}
+
+size_t json_at_len(struct json_object *o, const char *path)
+{
+	struct json_object *a = json_at_array(o, path);
+
+	return a ? json_object_array_length(a) : 0;
+}
+
+const char *json_at_str(struct json_object *o, const char *path, const char *fallback)
+{
+	struct json_object *v = at_type(o, path, json_type_string);
+
+	return v ? json_object_get_string(v) : fallback;
+}
+
+static bool is_number(struct json_object *v)
+{
+	return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+}
+
+double json_at_double(struct json_object *o, const char *path)
+{
+	struct json_object *v = json_at(o, path);
+
+	return is_number(v) ? json_object_get_double(v) : 0;
+}
+
+int64_t json_at_int(struct json_object *o, const char *path)
+{
+	struct json_object *v = json_at(o, path);
+
+	return is_number(v) ? json_object_get_int64(v) : 0;
+}
+
+bool json_at_bool(struct json_object *o, const char *path)
+{
+	struct json_object *v = at_type(o, path, json_type_boolean);
+
+	return v && json_object_get_boolean(v);
+}

@@ -3,6 +3,7 @@
 #ifndef PA_JSONUTIL_H
 #define PA_JSONUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,23 @@
 int json_get_clean_string(struct json_object *obj, const char *key, char *dst, size_t size);
 /* The same for a value itself: 0, or -EINVAL (not such a string; dst ""). */
 int json_clean_string(struct json_object *val, char *dst, size_t size);
+
+/*
+ * Reading JSON whose shape is not guaranteed (the daemon's reply may come
+ * from another version, or from something that is not perfagent): a dotted
+ * path ("agent.version") descends through objects only, and each getter
+ * checks the type it returns, falling back when the value is absent, null
+ * or of another type. "" is o itself. None of them can abort.
+ */
+struct json_object *json_at(struct json_object *o, const char *path);
+struct json_object *json_at_object(struct json_object *o, const char *path);
+struct json_object *json_at_array(struct json_object *o, const char *path);
+/* The array's length, 0 when it is not an array. */
+size_t json_at_len(struct json_object *o, const char *path);
+const char *json_at_str(struct json_object *o, const char *path, const char *fallback);
+double json_at_double(struct json_object *o, const char *path);    /* 0 unless a number */
+int64_t json_at_int(struct json_object *o, const char *path);      /* 0 unless a number */
+bool json_at_bool(struct json_object *o, const char *path);        /* false unless true */
 
 /* A new JSON string, or NULL (JSON null) for NULL or "". */
 struct json_object *json_str_or_null(const char *s);

@@ -605,22 +605,6 @@ struct json_object *ena_status_json(const struct ena_state *s, const struct pa_p
 
 #define LABEL "%-12s "
 
-static struct json_object *get(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	if (!o || !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
-static const char *str(struct json_object *o, const char *key, const char *fallback)
-{
-	struct json_object *v = get(o, key);
-
-	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : fallback;
-}
-
 /* Appends ", text" (or text first) to buf. */
 __attribute__((format(printf, 3, 4)))
 static void append(char *buf, size_t size, const char *fmt, ...)
@@ -639,50 +623,51 @@ static void append(char *buf, size_t size, const char *fmt, ...)
 
 static void settings_line(struct json_object *nic, char *buf, size_t size)
 {
-	struct json_object *st = get(nic, "settings"), *v;
+	struct json_object *st = json_at(nic, "settings"), *v;
 
 	buf[0] = '\0';
-	append(buf, size, "%s", str(nic, "driver", "?"));
-	if ((v = get(nic, "mtu")))
-		append(buf, size, "mtu %lld", (long long)json_object_get_int64(v));
-	if ((v = get(st, "rx_ring")))
+	append(buf, size, "%s", json_at_str(nic, "driver", "?"));
+	if ((v = json_at(nic, "mtu")))
+		append(buf, size, "mtu %lld", (long long)json_at_int(v, ""));
+	if ((v = json_at(st, "rx_ring")))
 		append(buf, size, "rx ring %lld (max %lld), tx ring %lld (max %lld)",
-		       (long long)json_object_get_int64(v),
-		       (long long)json_object_get_int64(get(st, "rx_ring_max")),
-		       (long long)json_object_get_int64(get(st, "tx_ring")),
-		       (long long)json_object_get_int64(get(st, "tx_ring_max")));
-	if ((v = get(st, "channels")))
-		append(buf, size, "%lld channels (max %lld)", (long long)json_object_get_int64(v),
-		       (long long)json_object_get_int64(get(st, "channels_max")));
-	if ((v = get(st, "adaptive_rx")))
-		append(buf, size, "adaptive-rx %s", json_object_get_boolean(v) ? "on" : "off");
-	if ((v = get(st, "rx_usecs")))
-		append(buf, size, "rx-usecs %lld", (long long)json_object_get_int64(v));
-	if ((v = get(st, "tx_usecs")))
-		append(buf, size, "tx-usecs %lld", (long long)json_object_get_int64(v));
+		       (long long)json_at_int(v, ""),
+		       (long long)json_at_int(st, "rx_ring_max"),
+		       (long long)json_at_int(st, "tx_ring"),
+		       (long long)json_at_int(st, "tx_ring_max"));
+	if ((v = json_at(st, "channels")))
+		append(buf, size, "%lld channels (max %lld)", (long long)json_at_int(v, ""),
+		       (long long)json_at_int(st, "channels_max"));
+	if ((v = json_at(st, "adaptive_rx")))
+		append(buf, size, "adaptive-rx %s", json_at_bool(v, "") ? "on" : "off");
+	if ((v = json_at(st, "rx_usecs")))
+		append(buf, size, "rx-usecs %lld", (long long)json_at_int(v, ""));
+	if ((v = json_at(st, "tx_usecs")))
+		append(buf, size, "tx-usecs %lld", (long long)json_at_int(v, ""));
 }
 
 static void print_allowances(struct json_object *nic, long long window_s, FILE *out)
 {
-	struct json_object *ex = get(nic, "exceeded");
-	struct json_object *avail = get(nic, "conntrack_allowance_available");
-	size_t n = ex ? json_object_array_length(ex) : 0;
+	struct json_object *ex = json_at_array(nic, "exceeded");
+	struct json_object *avail = json_at(nic, "conntrack_allowance_available");
+	size_t n = json_at_len(ex, "");
 	char span[32], count[32];
 
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, LABEL "%s\n", "",
-			str(json_object_array_get_idx(ex, i), "message", ""));
-	format_span((uint64_t)json_object_get_int64(get(nic, "covered_s")) * 1000, span,
+			json_at_str(json_object_array_get_idx(ex, i), "message", ""));
+	format_span((uint64_t)json_at_int(nic, "covered_s") * 1000, span,
 		    sizeof(span));
-	if (get(nic, "stats_error"))
-		fprintf(out, LABEL "allowances unknown: %s\n", "", str(nic, "stats_error", ""));
-	else if (!json_object_get_int64(get(nic, "covered_s")))
+	if (json_at(nic, "stats_error"))
+		fprintf(out, LABEL "allowances unknown: %s\n", "",
+			json_at_str(nic, "stats_error", ""));
+	else if (!json_at_int(nic, "covered_s"))
 		fprintf(out, LABEL "allowances: no interval measured yet (window %lld min)\n", "",
 			window_s / 60);
 	else if (!n)
 		fprintf(out, LABEL "no allowance exceeded in the last %s\n", "", span);
 	if (avail) {
-		ena_format_count((uint64_t)json_object_get_int64(avail), count, sizeof(count));
+		ena_format_count((uint64_t)json_at_int(avail, ""), count, sizeof(count));
 		fprintf(out, LABEL "conntrack allowance: %s connections still available\n", "",
 			count);
 	}
@@ -690,12 +675,12 @@ static void print_allowances(struct json_object *nic, long long window_s, FILE *
 
 static void print_express(struct json_object *x, FILE *out)
 {
-	struct json_object *checks = get(x, "checks"), *en = get(x, "enabled");
-	size_t n = checks ? json_object_array_length(checks) : 0;
-	const char *state = !en ? "" : json_object_get_boolean(en) ? " (enabled on this ENI)" :
+	struct json_object *checks = json_at_array(x, "checks"), *en = json_at(x, "enabled");
+	size_t n = json_at_len(checks, "");
+	const char *state = !en ? "" : json_at_bool(en, "") ? " (enabled on this ENI)" :
 			    " (not enabled on this ENI)";
 
-	if (json_object_get_boolean(get(x, "ready"))) {
+	if (json_at_bool(x, "ready")) {
 		fprintf(out, LABEL "ENA Express: ready%s\n", "", state);
 		return;
 	}
@@ -703,18 +688,19 @@ static void print_express(struct json_object *x, FILE *out)
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(checks, i);
 
-		if (json_object_get_boolean(get(c, "ok")))
+		if (json_at_bool(c, "ok"))
 			continue;
-		fprintf(out, LABEL "  %s %s, want %s: %s\n", "", str(c, "check", "?"),
-			str(c, "value", "unknown"), str(c, "want", "?"), str(c, "fix", ""));
+		fprintf(out, LABEL "  %s %s, want %s: %s\n", "", json_at_str(c, "check", "?"),
+			json_at_str(c, "value", "unknown"), json_at_str(c, "want", "?"),
+			json_at_str(c, "fix", ""));
 	}
 }
 
 void ena_status_print(struct json_object *ena, FILE *out)
 {
-	struct json_object *arr = get(ena, "interfaces");
-	size_t n = arr ? json_object_array_length(arr) : 0;
-	long long window_s = json_object_get_int64(get(ena, "window_s"));
+	struct json_object *arr = json_at_array(ena, "interfaces");
+	size_t n = json_at_len(arr, "");
+	long long window_s = json_at_int(ena, "window_s");
 	char label[IF_NAMESIZE + 8], line[512];
 
 	if (!n) {
@@ -724,12 +710,13 @@ void ena_status_print(struct json_object *ena, FILE *out)
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *nic = json_object_array_get_idx(arr, i);
 
-		snprintf(label, sizeof(label), "ena %s", str(nic, "interface", "?"));
+		snprintf(label, sizeof(label), "ena %s", json_at_str(nic, "interface", "?"));
 		settings_line(nic, line, sizeof(line));
 		fprintf(out, LABEL "%s\n", label, line);
-		if (get(nic, "settings_error"))
-			fprintf(out, LABEL "settings: %s\n", "", str(nic, "settings_error", ""));
+		if (json_at(nic, "settings_error"))
+			fprintf(out, LABEL "settings: %s\n", "",
+				json_at_str(nic, "settings_error", ""));
 		print_allowances(nic, window_s, out);
-		print_express(get(nic, "ena_express"), out);
+		print_express(json_at(nic, "ena_express"), out);
 	}
 }

@@ -180,3 +180,31 @@ expect_exit 3 "runs as uid 65534, not root: it is not the perfagent daemon" \
 	"$PERFAGENT" reload --runtime-dir "$imp"
 expect_exit 3 "not the perfagent daemon" "$PERFAGENT" status --runtime-dir "$imp"
 pass "a process that is not root answering on the socket: reload and status refuse to trust it"
+
+# A reply of an unexpected shape (a daemon of another version) from a
+# process that is root: status prints what it can, never aborts.
+kill "$imp_pid" 2>/dev/null || true
+wait "$imp_pid" 2>/dev/null || true
+odd=$work/odd
+mkdir -p "$odd"
+python3 -c '
+import socket, sys
+reply = open(sys.argv[2], "rb").read().replace(b"\n", b" ")
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1] + "/perfagent.sock")
+s.listen(4)
+print("ready", flush=True)
+while True:
+    c, _ = s.accept()
+    try:
+        c.recv(4096)
+        c.sendall(b"{\"ok\": true, \"result\": " + reply + b"}\n")
+    except OSError:
+        pass
+    c.close()
+' "$odd" tests/fuzz/corpus/status/wrong-types.json >"$work/odd.out" 2>&1 &
+imp_pid=$!
+wait_for 5 grep -q ready "$work/odd.out" || fail "the odd daemon did not start"
+expect_exit 0 'the daemon is version \?, this command [0-9.]+: what follows may be incomplete' \
+	"$PERFAGENT" status --runtime-dir "$odd"
+pass "status on a reply of unexpected shape: printed, version mismatch said in words"
