@@ -53,9 +53,17 @@ static const struct ctl_command *find_command(const char *name)
 	return NULL;
 }
 
+/* The name as the reply may echo it: printable ASCII, '?' for any other
+ * byte, so that the reply stays valid UTF-8 whatever a client sent. */
 static void unknown_command_message(const char *name, char *msg, size_t msgsize)
 {
-	size_t off = snprintf(msg, msgsize, "unknown command '%.64s'; known:", name);
+	char shown[65];
+	size_t n = 0, off;
+
+	for (; name[n] && n < sizeof(shown) - 1; n++)
+		shown[n] = name[n] >= 0x20 && name[n] < 0x7f ? name[n] : '?';
+	shown[n] = '\0';
+	off = snprintf(msg, msgsize, "unknown command '%s'; known:", shown);
 
 	for (size_t i = 0; i < ctl_n_commands && off < msgsize; i++)
 		off += snprintf(msg + off, msgsize - off, " %s", ctl_commands[i].name);
@@ -88,6 +96,11 @@ const struct ctl_command *ctl_request_parse(const char *line, size_t len, const 
 	    !json_object_object_get_ex(req, "cmd", &name) ||
 	    !json_object_is_type(name, json_type_string)) {
 		snprintf(msg, msgsize, "request must be an object with a string \"cmd\"");
+		goto out;
+	}
+	/* "apply\u0000" is not "apply": a NUL inside the string is refused. */
+	if (strlen(json_object_get_string(name)) != (size_t)json_object_get_string_len(name)) {
+		snprintf(msg, msgsize, "\"cmd\" contains a NUL character");
 		goto out;
 	}
 	cmd = find_command(json_object_get_string(name));

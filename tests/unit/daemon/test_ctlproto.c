@@ -93,6 +93,9 @@ static const struct bad_request bad_requests[] = {
 	{ "{\"command\":\"status\"}", 0, "bad_request" },
 	{ "{\"cmd\":\"st\0atus\"}", 16, "bad_request" },
 	{ "{\"cmd\":\"shutdown\"}", 0, "unknown_command" },
+	/* a NUL inside the JSON string is not the end of the name */
+	{ "{\"cmd\":\"apply\\u0000\"}", 0, "bad_request" },
+	{ "{\"cmd\":\"status\\u0000x\"}", 0, "bad_request" },
 	{ "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]", 0,
 	  "bad_request" },
 };
@@ -110,6 +113,20 @@ static void test_bad_requests(void **state)
 		assert_string_equal(code, b->code);
 		assert_true(strlen(msg) > 0);
 	}
+}
+
+/* An unknown name is echoed as printable ASCII: the reply stays valid UTF-8. */
+static void test_unknown_name_echo(void **state)
+{
+	const char *req = "{\"cmd\":\"ap\xff\xfely\\u00e9\\n\"}";
+	const char *code = NULL;
+	char msg[256] = "";
+
+	assert_null(ctl_request_parse(req, strlen(req), &code, msg, sizeof(msg)));
+	assert_string_equal(code, "unknown_command");
+	assert_non_null(strstr(msg, "unknown command 'ap\?\?ly\?\?\?';"));
+	for (const char *p = msg; *p; p++)
+		assert_true(*p >= 0x20 && *p < 0x7f);
 }
 
 static void test_replies(void **state)
@@ -149,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_size_bound),
 		cmocka_unit_test(test_request_parse),
 		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_unknown_name_echo),
 		cmocka_unit_test(test_replies),
 	};
 
