@@ -666,24 +666,29 @@ int sink_configure(struct sink *s, const struct sink_opts *o)
 
 static void load_spool(struct sink *s)
 {
+	struct spool_dropped dropped;
 	char why[512];
-	size_t skipped;
 	int n;
 
 	if (!s->persist_path[0])
 		return;
 	/* The file holds at most the spool; slack for a half-written document over it. */
 	n = spool_load(&s->q, s->persist_path, SINK_MAX_SPOOL_BYTES + (1u << 20),
-		       util_now_wall_ms(), &skipped, why, sizeof(why));
+		       util_now_wall_ms(), &dropped, why, sizeof(why));
 	if (n < 0) {
 		log_warn("EMF spool %s: cannot load it: %s; left in place", s->persist_path, why);
 		return;
 	}
 	s->loaded = n;
-	s->c.dropped += skipped;
-	if (n || skipped)
-		log_info("EMF spool %s: %d documents from the previous run go first%s", s->persist_path,
-			 n, skipped ? "; some were unreadable or too old and are dropped" : "");
+	s->c.dropped += spool_dropped_total(&dropped);
+	if (n)
+		log_info("EMF spool %s: %d documents from the previous run go first", s->persist_path,
+			 n);
+	if (spool_dropped_total(&dropped))
+		log_warn("EMF spool %s: dropped what CloudWatch would refuse: %zu not EMF, %zu "
+			 "larger than 256 KiB, %zu older than 14 days, %zu over 2 hours ahead",
+			 s->persist_path, dropped.not_emf, dropped.too_large, dropped.too_old,
+			 dropped.ahead);
 	enforce_bounds(s);
 }
 

@@ -11,11 +11,11 @@
 #include <json-c/json.h>
 
 #include "emf/spool.h"
+#include "core/jsonutil.h"
 #include "core/trust.h"
 #include "core/util.h"
 
 /* CloudWatch Logs discards events older than this. */
-#define SPOOL_MAX_AGE_MS (14ULL * 24 * 3600 * 1000)
 
 void spool_init(struct spool *q)
 {
@@ -105,38 +105,70 @@ int spool_save(const struct spool *q, const char *path, size_t max_docs)
 	return ret;
 }
 
-/* An EMF object with an integer _aws.Timestamp no older than CloudWatch accepts. */
-static bool doc_loadable(const char *line, size_t len, uint64_t now_wall_ms)
+size_t spool_dropped_total(const struct spool_dropped *d)
 {
-	struct json_object *doc = NULL, *aws, *ts;
+	return d->not_emf + d->too_large + d->too_old + d->ahead;
+}
+
+/* Whether line is one EMF object with an integer _aws.Timestamp, put in *ms. */
+static bool doc_timestamp(const char *line, size_t len, int64_t *ms)
+{
+	struct json_object *doc, *ts;
 	struct json_tokener *tok;
 	bool ok = false;
 
-	if (!len || memchr(line, '\0', len))
+	if (memchr(line, '\0', len))
 		return false;
 	tok = json_tokener_new_ex(16);
 	if (!tok)
 		return false;
 	doc = json_tokener_parse_ex(tok, line, len);
+	ts = json_at(doc, "_aws.Timestamp");
 	if (doc && json_tokener_get_error(tok) == json_tokener_success &&
-	    tok->char_offset == (int)len && json_object_object_get_ex(doc, "_aws", &aws) &&
-	    json_object_object_get_ex(aws, "Timestamp", &ts) &&
-	    json_object_is_type(ts, json_type_int))
-		ok = (uint64_t)json_object_get_int64(ts) + SPOOL_MAX_AGE_MS > now_wall_ms;
+	    tok->char_offset == (int)len && json_object_is_type(ts, json_type_int)) {
+		*ms = json_object_get_int64(ts);
+		ok = true;
+	}
 	json_object_put(doc);
 	json_tokener_free(tok);
 	return ok;
 }
 
+/* Whether CloudWatch would take the document; if not, counts why. */
+static bool doc_loadable(const char *line, size_t len, uint64_t now_wall_ms,
+			 struct spool_dropped *dropped)
+{
+	int64_t ts;
+
+	if (len > SPOOL_DOC_MAX) {
+		dropped->too_large++;
+		return false;
+	}
+	if (!doc_timestamp(line, len, &ts)) {
+		dropped->not_emf++;
+		return false;
+	}
+	/* Signed: a negative timestamp must not pass as a huge unsigned one. */
+	if (ts <= 0 || (uint64_t)ts + SPOOL_MAX_AGE_MS <= now_wall_ms) {
+		dropped->too_old++;
+		return false;
+	}
+	if ((uint64_t)ts > now_wall_ms + SPOOL_MAX_AHEAD_MS) {
+		dropped->ahead++;
+		return false;
+	}
+	return true;
+}
+
 int spool_load(struct spool *q, const char *path, size_t max_bytes, uint64_t now_wall_ms,
-	       size_t *skipped, char *why, size_t whysz)
+	       struct spool_dropped *dropped, char *why, size_t whysz)
 {
 	char *buf, *line, *nl;
 	struct stat st;
 	ssize_t len;
 	int loaded = 0, ret = 0;
 
-	*skipped = 0;
+	memset(dropped, 0, sizeof(*dropped));
 	if (lstat(path, &st) < 0) {
 		snprintf(why, whysz, "%s", strerror(errno));
 		return errno == ENOENT ? 0 : -errno;
@@ -153,10 +185,10 @@ int spool_load(struct spool *q, const char *path, size_t max_bytes, uint64_t now
 		nl = memchr(line, '\n', buf + len - line);
 		if (!nl)
 			nl = buf + len;     /* a last line cut short: checked like the others */
-		if (!doc_loadable(line, nl - line, now_wall_ms)) {
-			*skipped += nl > line;
+		if (nl == line)
+			continue;   /* an empty line: nothing was there */
+		if (!doc_loadable(line, nl - line, now_wall_ms, dropped))
 			continue;
-		}
 		ret = spool_push(q, line, nl - line);
 		if (ret)
 			break;

@@ -41,16 +41,33 @@ void spool_remove(struct spool *q, size_t i);
 int spool_save(const struct spool *q, const char *path, size_t max_docs);
 
 /*
+ * What the loader drops, by reason. CloudWatch Logs refuses events larger
+ * than 256 KiB, older than 14 days or more than 2 hours in the future; a
+ * document it would refuse is not sent at all.
+ */
+#define SPOOL_DOC_MAX (256 * 1024)
+#define SPOOL_MAX_AGE_MS (14ULL * 24 * 3600 * 1000)
+#define SPOOL_MAX_AHEAD_MS (2ULL * 3600 * 1000)
+struct spool_dropped {
+	size_t not_emf;         /* not one JSON object with an integer _aws.Timestamp */
+	size_t too_large;       /* over SPOOL_DOC_MAX */
+	size_t too_old;         /* timestamp more than 14 days ago (or not positive) */
+	size_t ahead;           /* timestamp more than 2 hours ahead */
+};
+
+/* All of them. */
+size_t spool_dropped_total(const struct spool_dropped *d);
+
+/*
  * Appends the documents of a file written by spool_save() and removes the
- * file, so a crash later cannot send them twice. Lines that are not an EMF
- * object, or whose timestamp is older than CloudWatch accepts (14 days),
- * are skipped and counted in *skipped. A file larger than max_bytes is
- * refused (-EFBIG) and left in place, as is one that is not trusted
- * (-EPERM, trust.h: the spool's documents are sent as this host's). Returns
- * the number of documents loaded, 0 when there is no file, or a negative
- * errno with why set.
+ * file, so a crash later cannot send them twice. Lines CloudWatch would
+ * refuse (see above) are dropped and counted in *dropped. A file larger
+ * than max_bytes is refused (-EFBIG) and left in place, as is one that is
+ * not trusted (-EPERM, trust.h: the spool's documents are sent as this
+ * host's). Returns the number of documents loaded, 0 when there is no
+ * file, or a negative errno with why set.
  */
 int spool_load(struct spool *q, const char *path, size_t max_bytes, uint64_t now_wall_ms,
-	       size_t *skipped, char *why, size_t whysz);
+	       struct spool_dropped *dropped, char *why, size_t whysz);
 
 #endif

@@ -205,7 +205,8 @@ static void test_spool_file(void **state)
 {
 	char dir[] = "/tmp/perfagent-spool-XXXXXX", path[PATH_MAX], d[256], why[512], *text;
 	struct spool q, r;
-	size_t skipped;
+	struct spool_dropped dropped;
+	char *big;
 	FILE *f;
 
 	assert_non_null(mkdtemp(dir));
@@ -218,29 +219,45 @@ static void test_spool_file(void **state)
 	}
 	/* The newest max_docs are kept, in order. */
 	assert_int_equal(spool_save(&q, path, 4), 0);
-	assert_int_equal(spool_load(&r, path, 1 << 20, util_now_wall_ms(), &skipped, why, sizeof(why)), 4);
-	assert_int_equal(skipped, 0);
+	assert_int_equal(spool_load(&r, path, 1 << 20, util_now_wall_ms(), &dropped, why, sizeof(why)), 4);
+	assert_int_equal(spool_dropped_total(&dropped), 0);
 	for (int i = 0; i < 4; i++)
 		assert_non_null(strstr(spool_at(&r, i)->data, (snprintf(d, sizeof(d), "\"N\":%d}",
 									 6 + i), d)));
 	assert_int_equal(access(path, F_OK), -1);   /* loaded means removed */
-	assert_int_equal(spool_load(&r, path, 1 << 20, util_now_wall_ms(), &skipped, why, sizeof(why)), 0);
+	assert_int_equal(spool_load(&r, path, 1 << 20, util_now_wall_ms(), &dropped, why, sizeof(why)), 0);
 
-	/* Junk, a document 15 days old, a cut last line: skipped and counted. */
+	/*
+	 * Junk, a document 15 days old, a cut last line, a negative and a far
+	 * future timestamp, a document over 256 KiB: dropped, counted by reason.
+	 */
 	f = fopen(path, "w");
 	doc(d, sizeof(d), 42);
 	fprintf(f, "not json\n{\"no_aws\":1}\n%s\n\n"
-		   "{\"_aws\":{\"Timestamp\":%llu},\"N\":1}\n{\"_aws\":{\"Timestamp\":1",
-		d, (unsigned long long)(util_now_wall_ms() - 15ULL * 86400 * 1000));
+		   "{\"_aws\":{\"Timestamp\":%llu},\"N\":1}\n"
+		   "{\"_aws\":{\"Timestamp\":-5},\"N\":2}\n"
+		   "{\"_aws\":{\"Timestamp\":%llu},\"N\":3}\n",
+		d, (unsigned long long)(util_now_wall_ms() - 15ULL * 86400 * 1000),
+		(unsigned long long)(util_now_wall_ms() + 3ULL * 3600 * 1000));
+	big = malloc(SPOOL_DOC_MAX + 64);
+	assert_non_null(big);
+	memset(big, ' ', SPOOL_DOC_MAX + 63);
+	big[SPOOL_DOC_MAX + 63] = '\0';
+	memcpy(big, d, strlen(d));      /* valid JSON, then blanks past the limit */
+	fprintf(f, "%s\n{\"_aws\":{\"Timestamp\":1", big);
+	free(big);
 	fclose(f);
 	spool_free(&r);
-	assert_int_equal(spool_load(&r, path, 1 << 20, util_now_wall_ms(), &skipped, why, sizeof(why)), 1);
-	assert_int_equal(skipped, 4);
+	assert_int_equal(spool_load(&r, path, 1 << 20, util_now_wall_ms(), &dropped, why, sizeof(why)), 1);
+	assert_int_equal(dropped.not_emf, 3);
+	assert_int_equal(dropped.too_old, 2);
+	assert_int_equal(dropped.ahead, 1);
+	assert_int_equal(dropped.too_large, 1);
 	assert_non_null(strstr(spool_at(&r, 0)->data, "\"N\":42}"));
 
 	/* Too big: refused and left alone. */
 	assert_int_equal(spool_save(&q, path, 10), 0);
-	assert_int_equal(spool_load(&r, path, 100, util_now_wall_ms(), &skipped, why, sizeof(why)), -EFBIG);
+	assert_int_equal(spool_load(&r, path, 100, util_now_wall_ms(), &dropped, why, sizeof(why)), -EFBIG);
 	assert_int_equal(access(path, F_OK), 0);
 	assert_true(util_read_file(path, 1 << 20, &text) > 0);
 	free(text);
