@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Small file and string helpers shared by the modules. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -163,6 +165,39 @@ int util_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 		return ret;
 	}
 	return fsync_dir_of(path);
+}
+
+/* PID of "NAME.tmp.PID", or 0 when name is not such a file. */
+static pid_t temp_owner(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	char *end;
+	long pid;
+
+	if (!dot || dot - name < 5 || strncmp(dot - 4, ".tmp", 4) || !isdigit((unsigned char)dot[1]))
+		return 0;
+	pid = strtol(dot + 1, &end, 10);
+	return *end || pid <= 0 || pid > INT_MAX ? 0 : (pid_t)pid;
+}
+
+int util_remove_stale_temps(const char *dir)
+{
+	struct dirent *de;
+	int removed = 0;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		pid_t pid = temp_owner(de->d_name);
+
+		/* A live writer's file is its own; ESRCH: nobody will rename it. */
+		if (pid && kill(pid, 0) < 0 && errno == ESRCH &&
+		    unlinkat(dirfd(d), de->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
 }
 
 int util_mkdir_p(const char *dir, mode_t mode)

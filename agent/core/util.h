@@ -44,6 +44,13 @@ ssize_t util_read_line(const char *path, char *buf, size_t size);
  */
 int util_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/*
+ * Removes the temporary files util_write_atomic() leaves in dir when its
+ * process dies before the rename ("NAME.tmp.PID", PID no longer running).
+ * Returns how many were removed, or a negative errno.
+ */
+int util_remove_stale_temps(const char *dir);
+
 /* Creates dir and its parents with mode (like mkdir -p). 0 or -errno. */
 int util_mkdir_p(const char *dir, mode_t mode);
 

@@ -612,6 +612,9 @@ static int start(struct daemon *d)
 	if (util_mkdir_p(d->opts->paths.state_dir, 0755) < 0)
 		log_warn("cannot create state directory %s: %s; the identity will not be cached "
 			 "and nothing can be tuned", d->opts->paths.state_dir, strerror(errno));
+	else if ((ret = util_remove_stale_temps(d->opts->paths.state_dir)) > 0)
+		log_info("state directory %s: removed %d temporary files a crash left",
+			 d->opts->paths.state_dir, ret);
 	detect_identity(d);
 	start_cpuwatch(d, true);
 	ena_init(&d->ena);

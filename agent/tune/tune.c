@@ -646,6 +646,8 @@ static int tune_lock(const struct tune_ctx *ctx, int *fdp, char *err, size_t err
 		}
 		sleep_ms(50);
 	}
+	/* Under the lock: what a killed apply or revert left half-written goes. */
+	util_remove_stale_temps(ctx->paths->state_dir);
 	*fdp = fd;
 	return 0;
 }

@@ -16,6 +16,9 @@
 #    journal and exit non-zero; once the knob holds P1's value again, revert
 #    restores it.
 #
+# The temporary journal a kill at the rename leaves is removed by the next
+# apply or revert (under the lock) and at the daemon's start.
+#
 # Knobs are killed at their open, never their write: the open's O_TRUNC
 # empties a fake tree's regular file, which /proc and /sys ignore.
 set -eu
@@ -68,6 +71,8 @@ killed_p1() {
 	killed_at rename "$n" $(apply_cmd p1)
 	[ "$(cat "$knob")" = 5000 ] || fail "P1 killed at its last rename: knob $(cat "$knob"), want 5000"
 	[ "$(entry)" = "('pending', '5000', [])" ] || fail "P1 killed: journal entry $(entry)"
+	compgen -G "$state/journal.json.tmp.*" >/dev/null ||
+		fail "P1 killed at its rename left no temporary journal (the kill came elsewhere)"
 }
 
 new_chain() {
@@ -90,6 +95,7 @@ expect_exit 6 'not-applied' pa verify
 expect_exit 0 'revert: 1 restored, [0-9]+ unchanged, 0 left alone \(changed by someone else\), 0 left alone \(writer unknown\), 0 failed' pa revert
 same_tree "$root" "$work/before" "revert after P1 and P2 were killed"
 [ ! -e "$state/journal.json" ] || fail "revert left the journal"
+! compgen -G "$state/*.tmp.*" >/dev/null || fail "stale temporary files stay: $(ls "$state")"
 pass "P1 killed before recording, P2 killed before writing: revert restores the original"
 
 # ---- 2. a value nobody recorded ----
