@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <zlib.h>
 
 #include "core/array.h"
 #include "tune/journal.h"
@@ -126,6 +127,43 @@ void journal_filter(struct journal *j, bool (*keep)(const struct journal_entry *
 	j->n = out;
 }
 
+/* ---- the checksum ---- */
+
+static uLong crc_str(uLong crc, const char *s)
+{
+	/* The terminating NUL too: "ab","c" and "a","bc" differ. */
+	return crc32(crc, (const Bytef *)s, (uInt)strlen(s) + 1);
+}
+
+/*
+ * CRC-32 of every value the journal holds, in a fixed order, independent of
+ * how JSON is formatted: a bit flip that leaves valid JSON (a digit of an
+ * original, a state name) is caught when the journal is read back.
+ */
+static uint32_t journal_checksum(const struct journal *j)
+{
+	uLong crc = crc32(0, Z_NULL, 0);
+
+	crc = crc_str(crc, j->boot_id);
+	crc = crc_str(crc, j->sysroot);
+	crc = crc_str(crc, j->profile);
+	for (size_t i = 0; i < j->n; i++) {
+		const struct journal_entry *e = &j->entries[i];
+
+		crc = crc_str(crc, e->id);
+		crc = crc_str(crc, e->path);
+		crc = crc_str(crc, journal_op_name(e->op));
+		crc = crc_str(crc, e->original);
+		crc = crc_str(crc, e->desired);
+		crc = crc_str(crc, e->applied);
+		for (unsigned int u = 0; u < e->n_unconfirmed; u++)
+			crc = crc_str(crc, e->unconfirmed[u]);
+		crc = crc_str(crc, journal_state_name(e->state));
+		crc = crc_str(crc, e->error);
+	}
+	return (uint32_t)crc;
+}
+
 /* ---- writing ---- */
 
 static struct json_object *unconfirmed_to_json(const struct journal_entry *e)
@@ -158,6 +196,7 @@ static struct json_object *entry_to_json(const struct journal_entry *e)
 static struct json_object *journal_to_json(const struct journal *j)
 {
 	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
+	char sum[16];
 
 	if (!o || !arr)
 		goto fail;
@@ -167,6 +206,8 @@ static struct json_object *journal_to_json(const struct journal *j)
 	json_object_object_add(o, "profile", json_object_new_string(j->profile));
 	json_object_object_add(o, "updated", json_time_or_null(util_now_wall_ms()));
 	json_object_object_add(o, "entries", arr);
+	snprintf(sum, sizeof(sum), "crc32:%08x", journal_checksum(j));
+	json_object_object_add(o, "checksum", json_object_new_string(sum));
 	for (size_t i = 0; i < j->n; i++) {
 		struct json_object *e = entry_to_json(&j->entries[i]);
 
@@ -350,6 +391,14 @@ static int journal_from_json(struct journal *j, struct json_object *o, const cha
 		ret = entry_from_json(j, json_object_array_get_idx(arr, i), version, why);
 		if (ret)
 			return ret;
+	}
+	if (version > 1) {
+		char sum[16], want[16];
+
+		snprintf(want, sizeof(want), "crc32:%08x", journal_checksum(j));
+		*why = "its checksum does not match its content (a changed byte)";
+		if (json_get_clean_string(o, "checksum", sum, sizeof(sum)) || strcmp(sum, want))
+			return -EBADMSG;
 	}
 	return 0;
 }

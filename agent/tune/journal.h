@@ -10,7 +10,8 @@
  *    "entries": [{"id": "sysctl:net.core.somaxconn",
  *                 "path": "/proc/sys/net/core/somaxconn", "op": "raise",
  *                 "original": "4096\n", "desired": "8192", "applied": "8192",
- *                 "unconfirmed": [], "state": "applied", "error": null}, ...]}
+ *                 "unconfirmed": [], "state": "applied", "error": null}, ...],
+ *    "checksum": "crc32:1c291ca3"}
  *
  * original is what revert writes back (the bytes read, or a choice file's
  * chosen word); desired what perfagent writes or last wrote; applied what the
@@ -19,8 +20,11 @@
  * recording the outcome (each was interrupted, or could not rewrite the
  * journal): when a pending entry gets a new desired value, the old one moves
  * there, so that no value perfagent may have left on the knob is forgotten.
- * A confirmed write (read back) or a settled state empties it. Version 1
- * journals (no unconfirmed) are still read.
+ * A confirmed write (read back) or a settled state empties it. checksum is
+ * a CRC-32 of every value above in a fixed order, whatever the JSON's
+ * formatting: a changed byte that leaves valid JSON makes the journal
+ * corrupt (moved aside and reported) rather than silently wrong. Version 1
+ * journals (no unconfirmed, no checksum) are still read.
  *
  * States: "pending" (recorded, the write may or may not have happened: a
  * crash between the two journal writes), "applied", "failed" (the write was
