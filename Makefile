@@ -84,7 +84,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean install uninstall test check layout unit unit-nobpf system fuzz fuzz-replay run deps \
+.PHONY: all clean install uninstall test test-long check layout unit unit-nobpf system fuzz fuzz-replay run deps \
 	test-deps test-bins sanitize
 
 all: $(OUT)/perfagent
@@ -196,6 +196,13 @@ unit-nobpf:
 	$(Q)echo "without clang and bpftool: $$(tail -n 1 $(NOBPF_OUT)/unit.log)"
 
 check: layout unit-nobpf $(OUT)/perfagent unit fuzz-replay system
+
+# The long suite (root, tens of minutes; not part of make test): a thousand
+# random chains of interrupted applies and reverts, two hundred restarts of
+# the CloudWatch agent right after a write. LONG_ITERATIONS scales both.
+test-long: $(OUT)/perfagent
+	$(Q)bash tests/long/crash_chains_random.sh $(LONG_ITERATIONS)
+	$(Q)bash tests/long/sink_agent_restarts.sh $(LONG_ITERATIONS)
 
 # The README's two commands: both install what is missing first.
 deps:
