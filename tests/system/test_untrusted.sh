@@ -153,14 +153,17 @@ expect_exit 1 "runtime directory $work/pub2/run: its parent $work/pub2 is writab
 [ ! -e "$work/pub2/run/perfagent.sock" ] || fail "a socket was made under an untrusted parent"
 pass "a runtime directory under a parent others can write: the daemon refuses to start"
 
-imp=$work/imp
-chmod 0711 "$work"  # nobody must reach $imp
-mkdir -p "$imp"
-chown 65534 "$imp"
-# The system python: a user-local one (pyenv under /root) is not for nobody.
-# setpriv itself, not a function, so that $! is the listener (setpriv execs).
-setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '
+# fake_daemon DIR RESULT_FILE [SETPRIV-ARG]...: a process listening on
+# DIR/perfagent.sock that answers every request with {"ok": true, "result":
+# RESULT}, as the user the setpriv arguments say (root without any). The
+# system python: a user-local one (pyenv under /root) is not for others.
+# setpriv execs, so that $! is the listener itself.
+fake_daemon() {
+	local dir=$1 result=$2
+	shift 2
+	setpriv "$@" /usr/bin/python3 -c '
 import socket, sys
+reply = b"{\"ok\": true, \"result\": " + open(sys.argv[2], "rb").read().replace(b"\n", b" ") + b"}\n"
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind(sys.argv[1] + "/perfagent.sock")
 s.listen(4)
@@ -169,42 +172,37 @@ while True:
     c, _ = s.accept()
     try:
         c.recv(4096)
-        c.sendall(b"{\"ok\": true, \"result\": {\"reloaded\": true}}\n")
+        c.sendall(reply)
     except OSError:
         pass  # the client hung up first, as it should
     c.close()
-' "$imp" >"$work/imp.out" 2>&1 &
-imp_pid=$!
-wait_for 5 grep -q ready "$work/imp.out" || fail "the impostor did not start"
+' "$dir" "$result" >"$dir.out" 2>&1 &
+	imp_pid=$!
+	wait_for 5 grep -q ready "$dir.out" || fail "the listener on $dir did not start: $(cat "$dir.out")"
+}
+stop_fake_daemon() {
+	kill "$imp_pid" 2>/dev/null || true
+	wait "$imp_pid" 2>/dev/null || true
+	imp_pid=''
+}
+
+chmod 0711 "$work"  # nobody must reach its directory
+mkdir -p "$work/imp"
+chown 65534 "$work/imp"
+echo '{"reloaded": true}' >"$work/reloaded.json"
+chmod 0644 "$work/reloaded.json"
+fake_daemon "$work/imp" "$work/reloaded.json" --reuid=65534 --regid=65534 --clear-groups
 expect_exit 3 "runs as uid 65534, not root: it is not the perfagent daemon" \
-	"$PERFAGENT" reload --runtime-dir "$imp"
-expect_exit 3 "not the perfagent daemon" "$PERFAGENT" status --runtime-dir "$imp"
+	"$PERFAGENT" reload --runtime-dir "$work/imp"
+expect_exit 3 "not the perfagent daemon" "$PERFAGENT" status --runtime-dir "$work/imp"
+stop_fake_daemon
 pass "a process that is not root answering on the socket: reload and status refuse to trust it"
 
 # A reply of an unexpected shape (a daemon of another version) from a
 # process that is root: status prints what it can, never aborts.
-kill "$imp_pid" 2>/dev/null || true
-wait "$imp_pid" 2>/dev/null || true
-odd=$work/odd
-mkdir -p "$odd"
-python3 -c '
-import socket, sys
-reply = open(sys.argv[2], "rb").read().replace(b"\n", b" ")
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(sys.argv[1] + "/perfagent.sock")
-s.listen(4)
-print("ready", flush=True)
-while True:
-    c, _ = s.accept()
-    try:
-        c.recv(4096)
-        c.sendall(b"{\"ok\": true, \"result\": " + reply + b"}\n")
-    except OSError:
-        pass
-    c.close()
-' "$odd" tests/fuzz/corpus/status/wrong-types.json >"$work/odd.out" 2>&1 &
-imp_pid=$!
-wait_for 5 grep -q ready "$work/odd.out" || fail "the odd daemon did not start"
+mkdir -p "$work/odd"
+fake_daemon "$work/odd" tests/fuzz/corpus/status/wrong-types.json
 expect_exit 0 'the daemon is version \?, this command [0-9.]+: what follows may be incomplete' \
-	"$PERFAGENT" status --runtime-dir "$odd"
+	"$PERFAGENT" status --runtime-dir "$work/odd"
+stop_fake_daemon
 pass "status on a reply of unexpected shape: printed, version mismatch said in words"
