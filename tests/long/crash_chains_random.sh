@@ -57,10 +57,34 @@ step() {
 	out=$("${argv[@]}" 2>&1) ||
 		fail "iteration $it: the full $1 failed after $(tr '\n' ',' <"$work/chain"): $out"
 }
-# maybe_killed OP [PROFILE]: the step, killed at a random openat or rename (or not).
+# calls OP [PROFILE]: how many openat and rename calls the step makes, in a
+# reference run on the pristine tree (apply P1) or after a full apply of P1.
+calls() {
+	rm -rf "$root" "$state"
+	cp -a "$work/pristine" "$root"
+	if [ "$*" != "apply p1" ]; then
+		step_argv apply p1
+		"${argv[@]}" >/dev/null 2>&1 || fail "reference apply failed"
+	fi
+	step_argv "$@"
+	traced -o "$work/ref" -e trace=openat,rename -e signal=none "${argv[@]}" >/dev/null 2>&1 || true
+	echo "$(grep -c ' openat(' "$work/ref") $(grep -c ' rename(' "$work/ref")"
+}
+declare -A opens renames
+for s in "apply p1" "apply p2" "revert"; do
+	# shellcheck disable=SC2086 # two words: the step
+	read -r "opens[$s]" "renames[$s]" <<<"$(calls $s)"
+done
+
+# maybe_killed OP [PROFILE]: the step, killed on entering a random openat or
+# rename among those a full run makes, a few more (a run the kill misses).
 maybe_killed() {
 	local sc n rc
-	if [ $((RANDOM % 2)) = 0 ]; then sc=openat n=$((1 + RANDOM % 90)); else sc=rename n=$((1 + RANDOM % 4)); fi
+	if [ $((RANDOM % 3)) != 0 ]; then
+		sc=openat n=$((1 + RANDOM % (${opens[$*]} + 3)))
+	else
+		sc=rename n=$((1 + RANDOM % (${renames[$*]} + 1)))
+	fi
 	step_argv "$@"
 	rc=$({
 		traced -o /dev/null -e trace="$sc" -e inject="$sc":signal=KILL:when="$n" \
