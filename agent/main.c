@@ -81,7 +81,9 @@ static const struct command commands[] = {
 	  "revert [--json]",
 	  "restore the original values from the journal (root)",
 	  "Works with the daemon stopped. Knobs changed by someone else since perfagent set\n"
-	  "them are left alone and reported. Exit 1 if a restore failed." },
+	  "them are left alone and reported; so is a value an interrupted apply cannot\n"
+	  "account for (unknown-writer), its original kept in the journal. Exit 1 if a\n"
+	  "restore failed or a writer is unknown." },
 	{ "metrics", cmd_metrics,
 	  OPT_CONFIG | OPT_ROOT | OPT_STATE_DIR | OPT_INSTANCE_TYPE | OPT_NO_IMDS | OPT_LOG_LEVEL |
 		  OPT_ONCE | OPT_FORMAT | OPT_INTERVAL, 0, 0,
