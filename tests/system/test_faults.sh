@@ -243,7 +243,7 @@ mkdir -p "$s2/state"
 dead_port=$(free_port)
 printf 'interval = 1\nimds = off\nmode = apply\nprofile = five\nemf_endpoint = tcp://127.0.0.1:%s\n' \
 	"$dead_port" >"$s2.conf"
-ns_daemon "mount -t tmpfs -o size=64k tmpfs '$s2/state' &&
+ns_daemon "mount -t tmpfs -o size=64k,mode=0755 tmpfs '$s2/state' &&
 	{ dd if=/dev/zero of='$s2/state/filler' bs=4k 2>/dev/null; true; }" \
 	"$s2.conf" --root "$s2/root" --state-dir "$s2/state" --profile-dir "$pdir"
 in_ns df "$s2/state" | grep -q ' 100% ' || fail "the state tmpfs is not full: $(in_ns df "$s2/state")"
