@@ -170,8 +170,9 @@ int spool_load(struct spool *q, const char *path, size_t max_bytes, uint64_t now
 
 	memset(dropped, 0, sizeof(*dropped));
 	if (lstat(path, &st) < 0) {
-		snprintf(why, whysz, "%s", strerror(errno));
-		return errno == ENOENT ? 0 : -errno;
+		ret = -errno;
+		snprintf(why, whysz, "%s", strerror(-ret));
+		return ret == -ENOENT ? 0 : ret;
 	}
 	if ((uint64_t)st.st_size > max_bytes) {
 		snprintf(why, whysz, "larger than %zu bytes", max_bytes);
@@ -197,5 +198,7 @@ int spool_load(struct spool *q, const char *path, size_t max_bytes, uint64_t now
 	free(buf);
 	if (!ret && unlink(path) < 0)
 		ret = -errno;
+	if (ret)
+		snprintf(why, whysz, "%s", strerror(-ret));
 	return ret ? ret : loaded;
 }
