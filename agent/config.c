@@ -436,6 +436,15 @@ void config_tuning_opts(const struct pa_config *cfg, struct tuning_opts *out)
 	config_excludes(cfg, out->excludes);
 }
 
+void config_tuning_ctx(const struct pa_config *cfg, const struct pa_paths *paths,
+		       struct tuning_ctx *t)
+{
+	struct tuning_opts o;
+
+	config_tuning_opts(cfg, &o);
+	tuning_ctx_init(t, paths, &o);
+}
+
 void config_excludes(const struct pa_config *cfg, const char *out[TUNING_MAX_EXCLUDES + 1])
 {
 	int i;

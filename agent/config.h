@@ -80,6 +80,9 @@ void config_excludes(const struct pa_config *cfg, const char *out[TUNING_MAX_EXC
 
 /* The settings tuning takes (tuning.h), valid while cfg lives. */
 void config_tuning_opts(const struct pa_config *cfg, struct tuning_opts *out);
+/* The engine's context for paths and cfg's exclude list (tuning_ctx_init()). */
+void config_tuning_ctx(const struct pa_config *cfg, const struct pa_paths *paths,
+		       struct tuning_ctx *t);
 
 /* NULL-terminated list of disabled probe names, valid while cfg lives. */
 void config_disabled_probes(const struct pa_config *cfg, const char *out[CONFIG_MAX_PROBES + 1]);

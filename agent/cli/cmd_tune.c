@@ -109,15 +109,6 @@ static bool refuse_without_root(const struct cli *cli, const char *what)
 	return true;
 }
 
-static void tuning_ctx_for(struct tuning_ctx *t, const struct cli *cli,
-			   const struct pa_config *cfg)
-{
-	struct tuning_opts o;
-
-	config_tuning_opts(cfg, &o);
-	tuning_ctx_init(t, &cli->paths, &o);
-}
-
 static int plan_and_apply(struct cli *cli, const struct pa_config *cfg,
 			  const struct identity *id, struct tune_plan *plan)
 {
@@ -143,7 +134,7 @@ static int plan_and_apply(struct cli *cli, const struct pa_config *cfg,
 	}
 	if (!cli->json)
 		printf("profile %s: %s\n", choice.profile, tuning_choice_reason(&choice));
-	tuning_ctx_for(&t, cli, cfg);
+	config_tuning_ctx(cfg, &cli->paths, &t);
 	ret = tune_plan(&t.ctx, &p, plan);
 	if (!ret && !cli->dry_run)
 		ret = tune_apply(&t.ctx, plan);
@@ -198,7 +189,7 @@ static int report(struct cli *cli, bool revert)
 		return EXIT_CONFIG;
 	if (revert && refuse_without_root(cli, "revert"))
 		return EXIT_DENIED;
-	tuning_ctx_for(&t, cli, &cfg);
+	config_tuning_ctx(&cfg, &cli->paths, &t);
 	ret = revert ? tune_revert(&t.ctx, &rep) : tune_verify(&t.ctx, &rep);
 	if (ret) {
 		fprintf(stderr, "perfagent %s: %s\n", revert ? "revert" : "verify", rep.error);

@@ -124,14 +124,6 @@ static void run_tuning(struct daemon *d)
 	run_tuning_as(d, d->cfg.mode == MODE_APPLY);
 }
 
-static void tuning_ctx_from(const struct daemon *d, struct tuning_ctx *t)
-{
-	struct tuning_opts o;
-
-	config_tuning_opts(&d->cfg, &o);
-	tuning_ctx_init(t, &d->opts->paths, &o);
-}
-
 static void apply_log_level(const struct daemon *d)
 {
 	enum log_level level = d->cfg.log_level;
@@ -193,7 +185,7 @@ static void add_drift_metric(const struct daemon *d, struct metric_entity *inst)
 
 	if (!d->tuning.applied)
 		return;
-	tuning_ctx_from(d, &t);
+	config_tuning_ctx(&d->cfg, &d->opts->paths, &t);
 	if (tune_verify(&t.ctx, &rep) == 0 && rep.have_journal)
 		metric_add(inst, "TuningKnobsDrifted", UNIT_COUNT, rep.counts.drifted);
 	tune_report_free(&rep);
@@ -479,7 +471,7 @@ static int revert(struct daemon *d, struct json_object **result, char *msg, size
 	struct tuning_ctx t;
 	int ret;
 
-	tuning_ctx_from(d, &t);
+	config_tuning_ctx(&d->cfg, &d->opts->paths, &t);
 	ret = tune_revert(&t.ctx, &rep);
 	if (ret)
 		snprintf(msg, msgsize, "%s", rep.error);
