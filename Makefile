@@ -197,12 +197,17 @@ unit-nobpf:
 
 check: layout unit-nobpf $(OUT)/perfagent unit fuzz-replay system
 
-# The long suite (root, tens of minutes; not part of make test): a thousand
-# random chains of interrupted applies and reverts, two hundred restarts of
-# the CloudWatch agent right after a write. LONG_ITERATIONS scales both.
+# The long suite (root, about 45 minutes; not part of make test): random
+# chains of interrupted applies and reverts on a fake tree and on a network
+# namespace's real /proc/sys, and restarts of the CloudWatch agent around its
+# reads. CI runs it with smaller counts.
+CHAIN_ITERATIONS ?= 1000
+NETNS_CHAIN_ITERATIONS ?= 300
+AGENT_RESTARTS ?= 200
 test-long: $(OUT)/perfagent
-	$(Q)bash tests/long/crash_chains_random.sh $(LONG_ITERATIONS)
-	$(Q)bash tests/long/sink_agent_restarts.sh $(LONG_ITERATIONS)
+	$(Q)bash tests/long/crash_chains_random.sh $(CHAIN_ITERATIONS)
+	$(Q)bash tests/long/crash_chains_random.sh $(NETNS_CHAIN_ITERATIONS) $$$$ netns
+	$(Q)bash tests/long/sink_agent_restarts.sh $(AGENT_RESTARTS)
 
 # The README's two commands: both install what is missing first.
 deps:

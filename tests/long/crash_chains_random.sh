@@ -2,15 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Long suite: revert is exact after any chain of interrupted applies and
-# reverts (issue 15). Each iteration, on a fresh fake /proc and /sys tree
-# with 20 sysctls: apply P1, apply P2 (other values, some "only raise"),
-# revert, each killed by strace (SIGKILL) on entering a random openat or
-# rename, or left to finish when the number drawn is past its last one; then
-# a full apply of P1 and a full revert. The tree must then be byte for byte
-# as it was, with no journal left. Kills land at an open, never mid-write:
-# the open's O_TRUNC would empty a fake tree's file, which /proc ignores.
+# reverts (issue 15). Each iteration: apply P1, apply P2 (other values, some
+# "only raise"), revert, each killed by strace (SIGKILL) on entering a random
+# openat or rename, or left to finish when the number drawn is past its last
+# one; then a full apply of P1 and a full revert. The knobs must then be
+# exactly as they were, with no journal left.
 #
-#   tests/long/crash_chains_random.sh [ITERATIONS] [SEED]   (default 1000)
+# fake (the default): a fresh fake /proc and /sys tree with 20 sysctls each
+# iteration, compared byte for byte. Kills land at an open, never mid-write:
+# the open's O_TRUNC would empty a fake tree's file, which /proc ignores.
+# netns: the real /proc/sys of a network namespace of its own (unshare -n),
+# 11 per-namespace net.ipv4 sysctls; the host's values are never touched.
+#
+#   tests/long/crash_chains_random.sh [ITERATIONS] [SEED] [fake|netns]
+#   (defaults 1000, random, fake)
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/system/lib.sh
@@ -21,33 +26,78 @@ unset PERFAGENT_SYSROOT PERFAGENT_STATE_DIR STATE_DIRECTORY PERFAGENT_CONFIG
 
 iterations=${1:-1000}
 seed=${2:-$$}
+target=${3:-fake}
+case $target in
+fake) ;;
+netns)
+	if [ -z "${CHAINS_IN_NETNS:-}" ]; then
+		CHAINS_IN_NETNS=1 exec unshare --net bash "$0" "$iterations" "$seed" netns
+	fi ;;
+*) fail "unknown target $target: fake or netns" ;;
+esac
 RANDOM=$seed
 work=$(mktemp -d /tmp/crash_chains_random.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 pdir=$work/profiles
 mkdir -p "$pdir"
-N=20
+if [ "$target" = fake ]; then
+	N=20
+	knobs=()
+	for i in $(seq 1 "$N"); do knobs+=("kernel.perfagent_test.k$i"); done
+else
+	knobs=(net.ipv4.tcp_keepalive_time net.ipv4.tcp_keepalive_intvl net.ipv4.tcp_keepalive_probes
+		net.ipv4.tcp_fin_timeout net.ipv4.tcp_syn_retries net.ipv4.tcp_synack_retries
+		net.ipv4.tcp_retries1 net.ipv4.tcp_retries2 net.ipv4.tcp_orphan_retries
+		net.ipv4.ip_default_ttl net.ipv4.tcp_reordering)
+	N=${#knobs[@]}
+fi
+# Values every one of those knobs accepts: P1 21..40, P2 41..60.
 {
 	printf '[profile]\nsummary = chain P1\n\n[sysctl]\n'
-	for i in $(seq 1 $N); do echo "kernel.perfagent_test.k$i = $((1000 + i))"; done
+	for i in $(seq 1 "$N"); do echo "${knobs[i - 1]} = $((20 + i))"; done
 } >"$pdir/p1.conf"
 {
 	printf '[profile]\nsummary = chain P2\n\n[sysctl]\n'
-	for i in $(seq 1 $N); do
-		if [ $((i % 3)) = 0 ]; then echo "kernel.perfagent_test.k$i = >$((2000 + i))"
-		else echo "kernel.perfagent_test.k$i = $((2000 + i))"; fi
+	for i in $(seq 1 "$N"); do
+		if [ $((i % 3)) = 0 ]; then echo "${knobs[i - 1]} = >$((40 + i))"
+		else echo "${knobs[i - 1]} = $((40 + i))"; fi
 	done
 } >"$pdir/p2.conf"
 
-tests/system/tune_tree.sh "$work/pristine" --many $N >/dev/null
-tree_snapshot "$work/pristine" >"$work/before"
 root=$work/root
 state=$work/state
+if [ "$target" = fake ]; then
+	tests/system/tune_tree.sh "$work/pristine" --many "$N" >/dev/null
+	tree_snapshot "$work/pristine" >"$work/before"
+	root_args=(--root "$root")
+else
+	# The namespace's own values, which every iteration must leave as found.
+	for k in "${knobs[@]}"; do echo "$k $(cat "/proc/sys/${k//.//}")"; done >"$work/before"
+	root_args=()
+fi
+# reset_target: the knobs as they were before the first iteration, no state.
+reset_target() {
+	rm -rf "$root" "$state"
+	if [ "$target" = fake ]; then
+		cp -a "$work/pristine" "$root"
+	else
+		while read -r k v; do echo "$v" >"/proc/sys/${k//.//}"; done <"$work/before"
+	fi
+}
+# same_target WHAT: fails, showing the difference, unless the knobs are as before.
+same_target() {
+	if [ "$target" = fake ]; then
+		same_tree "$root" "$work/before" "$1"
+		return
+	fi
+	for k in "${knobs[@]}"; do echo "$k $(cat "/proc/sys/${k//.//}")"; done >"$work/now"
+	diff -u "$work/before" "$work/now" >&2 || fail "$1: the sysctls differ"
+}
 step_argv() { # step_argv OP [PROFILE]: sets argv to the command line of one step
 	case $1 in
-	apply) argv=("$PERFAGENT" apply --root "$root" --state-dir "$state" --config /dev/null
+	apply) argv=("$PERFAGENT" apply "${root_args[@]}" --state-dir "$state" --config /dev/null
 		--profile "$2" --profile-dir "$pdir" --no-imds) ;;
-	revert) argv=("$PERFAGENT" revert --root "$root" --state-dir "$state" --config /dev/null) ;;
+	revert) argv=("$PERFAGENT" revert "${root_args[@]}" --state-dir "$state" --config /dev/null) ;;
 	esac
 }
 # step OP [PROFILE]: one step, to the end.
@@ -60,8 +110,7 @@ step() {
 # calls OP [PROFILE]: how many openat and rename calls the step makes, in a
 # reference run on the pristine tree (apply P1) or after a full apply of P1.
 calls() {
-	rm -rf "$root" "$state"
-	cp -a "$work/pristine" "$root"
+	reset_target
 	if [ "$*" != "apply p1" ]; then
 		step_argv apply p1
 		"${argv[@]}" >/dev/null 2>&1 || fail "reference apply failed"
@@ -98,15 +147,15 @@ maybe_killed() {
 kills=0
 t0=$SECONDS
 for it in $(seq 1 "$iterations"); do
-	rm -rf "$root" "$state" "$work/chain"
-	cp -a "$work/pristine" "$root"
+	rm -f "$work/chain"
+	reset_target
 	maybe_killed apply p1
 	maybe_killed apply p2
 	maybe_killed revert
 	kills=$((kills + $(grep -c ':137$' "$work/chain" || true)))
 	step apply p1
 	step revert
-	same_tree "$root" "$work/before" "iteration $it (seed $seed) after $(tr '\n' ',' <"$work/chain")"
+	same_target "iteration $it (seed $seed) after $(tr '\n' ',' <"$work/chain")"
 	[ ! -e "$state/journal.json" ] || fail "iteration $it: the journal stays: $(cat "$state/journal.json")"
 done
-pass "$iterations chains (seed $seed, $kills kills): revert exact every time ($((SECONDS - t0)) s)"
+pass "$iterations chains on the $target target (seed $seed, $kills kills): revert exact every time ($((SECONDS - t0)) s)"

@@ -8,11 +8,14 @@ serve:  listens on loopback, TCP (one document per line) and UDP (one
         LogGroupName, finite values) plus perfagent's own PerfAgentRun and
         PerfAgentSeq. Valid documents go to OUT/docs.jsonl in arrival order,
         refused ones with the reasons to OUT/errors.log, connections to
-        OUT/events.log. --mode noread accepts and never reads; --mode close
+        OUT/events.log; every byte received over TCP goes first, before any
+        parsing, to OUT/raw/CONNECTION (the SIGTERM handler only sets a
+        flag, so a byte read is always recorded). --mode noread accepts and never reads; --mode close
         closes every connection as soon as it is accepted; --mode reset
         reads at most 3000 bytes of each connection, then resets it (RST,
         SO_LINGER 0): mid-document, with more unread. SIGTERM stops it
         at once: data not read yet stays unread, as when an agent dies.
+        --read-every S makes a slow agent, which reads only every S seconds.
 check:  checks documents given one per line (files, or - for stdin).
 report: sums up one or more OUT directories, in order, as JSON: per run,
         documents, duplicates, out-of-order first arrivals and gaps in
@@ -24,6 +27,7 @@ schema), CloudWatch API MetricDatum/Dimension limits, the CloudWatch agent's
 framing (shared/reference/integration.md sections 1-2).
 """
 import argparse
+import fcntl
 import json
 import math
 import os
@@ -33,6 +37,7 @@ import signal
 import socket
 import struct
 import sys
+import termios
 import time
 
 UNITS = {
@@ -200,6 +205,8 @@ class Server:
         self.docs = open(os.path.join(args.out, "docs.jsonl"), "a", buffering=1)
         self.errors = open(os.path.join(args.out, "errors.log"), "a", buffering=1)
         self.events = open(os.path.join(args.out, "events.log"), "a", buffering=1)
+        self.raw_dir = os.path.join(args.out, "raw")
+        os.makedirs(self.raw_dir, exist_ok=True)
         self.conns = {}
         self.next_id = 0
         self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -238,13 +245,15 @@ class Server:
             conn.close()
             self.event(f"close {cid}")
             return
-        self.conns[conn] = (cid, bytearray())
+        raw = os.open(os.path.join(self.raw_dir, str(cid)),
+                      os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+        self.conns[conn] = (cid, bytearray(), raw)
         if self.args.mode in ("read", "reset"):
             conn.setblocking(False)
             self.sel.register(conn, selectors.EVENT_READ, self.read)
 
     def read(self, conn):
-        cid, buf = self.conns[conn]
+        cid, buf, raw = self.conns[conn]
         try:
             data = conn.recv(3000 if self.args.mode == "reset" else 65536)
         except BlockingIOError:
@@ -256,10 +265,9 @@ class Server:
             if buf:
                 self.event(f"truncated {cid} {len(buf)} bytes at close")
             self.event(f"eof {cid}")
-            self.sel.unregister(conn)
-            conn.close()
-            del self.conns[conn]
+            self.forget(conn)
             return
+        os.write(raw, data)
         buf += data
         while True:
             nl = buf.find(b"\n")
@@ -273,14 +281,17 @@ class Server:
             if buf:
                 self.event(f"truncated {cid} {len(buf)} bytes at reset")
             self.event(f"reset {cid}")
-            self.sel.unregister(conn)
-            conn.close()
-            del self.conns[conn]
+            self.forget(conn)
             return
         if len(buf) > MAX_LINE:
             self.errors.write(json.dumps({"where": f"tcp {cid}",
                                           "error": "line longer than 1 MiB"}) + "\n")
             buf.clear()
+
+    def forget(self, conn):
+        self.sel.unregister(conn)
+        conn.close()
+        os.close(self.conns.pop(conn)[2])
 
     def datagram(self, sock):
         try:
@@ -299,8 +310,13 @@ class Server:
                 key.data(key.fileobj)
                 if self.stop:
                     break
-        # As an agent that dies: unread bytes stay unread (the kernel resets).
+            if self.args.read_every and not self.stop:
+                time.sleep(self.args.read_every)
+        # As an agent that dies: unread bytes stay unread (the kernel resets;
+        # with none, the close is an end of file to the sender).
         for conn in list(self.conns):
+            unread = struct.unpack("i", fcntl.ioctl(conn, termios.FIONREAD, b"\0" * 4))[0]
+            self.event(f"stop {self.conns[conn][0]} unread {unread}")
             conn.close()
         self.event("stopped")
 
@@ -388,6 +404,8 @@ def main():
     s.add_argument("--port", type=int, required=True)
     s.add_argument("--out", required=True)
     s.add_argument("--mode", choices=("read", "noread", "close", "reset"), default="read")
+    s.add_argument("--read-every", type=float, default=0, metavar="SECONDS",
+                   help="a slow agent: wait this long after each round of reads")
     s.add_argument("--any-producer", action="store_true",
                    help="do not require PerfAgentRun and PerfAgentSeq")
     c = sub.add_parser("check")
