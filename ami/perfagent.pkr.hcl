@@ -77,6 +77,18 @@ variable "subnet_id" {
   description = "Subnet of the build instance; empty: the default VPC."
 }
 
+variable "builder_cidrs" {
+  type        = list(string)
+  default     = []
+  description = "Who may reach the build instance's SSH port through the temporary security group, e.g. [\"10.0.0.0/16\"] when Packer connects over a private address. Empty: only this machine's public IP address (as checkip.amazonaws.com sees it), never 0.0.0.0/0."
+}
+
+variable "ami_lifetime" {
+  type        = string
+  default     = "8760h"
+  description = "How long after the build the AMI is deprecated (deprecate_at), as a Go duration; 8760h is a year. A deprecated AMI still launches, but no longer appears in listings: images are rebuilt, not kept forever."
+}
+
 variable "ami_name_prefix" {
   type    = string
   default = "perfagent"
@@ -89,9 +101,11 @@ variable "manifest" {
 }
 
 locals {
-  timestamp     = formatdate("YYYYMMDD-hhmmss", timestamp())
-  deb_arch      = var.arch == "arm64" ? "arm64" : "amd64"
-  instance_type = var.instance_type != "" ? var.instance_type : (var.arch == "arm64" ? "m7g.large" : "m7i.large")
+  build_time       = timestamp()
+  timestamp        = formatdate("YYYYMMDD-hhmmss", local.build_time)
+  deprecation_time = formatdate("YYYY-MM-DD'T'hh:mm:ss'Z'", timeadd(local.build_time, var.ami_lifetime))
+  deb_arch         = var.arch == "arm64" ? "arm64" : "amd64"
+  instance_type    = var.instance_type != "" ? var.instance_type : (var.arch == "arm64" ? "m7g.large" : "m7i.large")
   tags = {
     perfagent_version = var.perfagent_version
     arch              = var.arch
@@ -109,12 +123,25 @@ locals {
 }
 
 source "amazon-ebs" "al2023" {
-  region          = var.region
-  instance_type   = local.instance_type
-  subnet_id       = var.subnet_id
-  ssh_username    = "ec2-user"
+  region        = var.region
+  instance_type = local.instance_type
+  subnet_id     = var.subnet_id
+  ssh_username  = "ec2-user"
+
   ami_name        = "${var.ami_name_prefix}-${var.perfagent_version}-al2023-${var.arch}-${local.timestamp}"
   ami_description = "Amazon Linux 2023 (${var.arch}) with perfagent ${var.perfagent_version}"
+
+  # The temporary security group admits only the builder (not 0.0.0.0/0).
+  temporary_security_group_source_public_ip = length(var.builder_cidrs) == 0
+  temporary_security_group_source_cidrs     = length(var.builder_cidrs) > 0 ? var.builder_cidrs : null
+
+  # Enhanced networking set here rather than inherited from the source AMI:
+  # perfagent's NIC tuning and ENA counters need the ENA driver; sriov_support
+  # (the Intel 82599 VF flag) keeps it on older families. The AMI is
+  # deprecated ami_lifetime after the build.
+  ena_support   = true
+  sriov_support = true
+  deprecate_at  = local.deprecation_time
 
   source_ami_filter {
     filters = {
@@ -158,12 +185,25 @@ source "amazon-ebs" "al2023" {
 }
 
 source "amazon-ebs" "ubuntu2404" {
-  region          = var.region
-  instance_type   = local.instance_type
-  subnet_id       = var.subnet_id
-  ssh_username    = "ubuntu"
+  region        = var.region
+  instance_type = local.instance_type
+  subnet_id     = var.subnet_id
+  ssh_username  = "ubuntu"
+
   ami_name        = "${var.ami_name_prefix}-${var.perfagent_version}-ubuntu2404-${var.arch}-${local.timestamp}"
   ami_description = "Ubuntu 24.04 (${var.arch}) with perfagent ${var.perfagent_version}"
+
+  # The temporary security group admits only the builder (not 0.0.0.0/0).
+  temporary_security_group_source_public_ip = length(var.builder_cidrs) == 0
+  temporary_security_group_source_cidrs     = length(var.builder_cidrs) > 0 ? var.builder_cidrs : null
+
+  # Enhanced networking set here rather than inherited from the source AMI:
+  # perfagent's NIC tuning and ENA counters need the ENA driver; sriov_support
+  # (the Intel 82599 VF flag) keeps it on older families. The AMI is
+  # deprecated ami_lifetime after the build.
+  ena_support   = true
+  sriov_support = true
+  deprecate_at  = local.deprecation_time
 
   source_ami_filter {
     filters = {

@@ -126,10 +126,23 @@ for s in al2023 ubuntu2404; do
 		all_in "$b" '^  tags += merge\(local\.tags' '^  snapshot_tags += merge\(local\.tags'
 	check "recipe: $s: base AMI by source_ami_filter, most recent" \
 		has "$(section "$b" 'source_ami_filter {' '^  }')" 'most_recent += true'
+	check "recipe: $s: the temporary security group admits only the builder (its public IP, or builder_cidrs)" \
+		all_in "$b" '^  temporary_security_group_source_public_ip += length\(var\.builder_cidrs\) == 0$' \
+		'^  temporary_security_group_source_cidrs += length\(var\.builder_cidrs\) > 0 \? var\.builder_cidrs : null$'
+	check "recipe: $s: ena_support and sriov_support set explicitly" \
+		all_in "$b" '^  ena_support += true$' '^  sriov_support += true$'
+	check "recipe: $s: the AMI is deprecated (deprecate_at = local.deprecation_time)" \
+		has "$b" '^  deprecate_at += local\.deprecation_time$'
 done
+check "recipe: nothing open to 0.0.0.0/0" test -z "$(grep -n '0\.0\.0\.0/0"' "$recipe")"
+check "recipe: builder_cidrs defaults to none (the public IP alone)" \
+	has "$(section "$(cat "$recipe")" '^variable "builder_cidrs"' '^}')" 'default += \[\]'
+check "recipe: deprecate_at is ami_lifetime after the build, in UTC" \
+	grep -Eq "^  deprecation_time += formatdate\(\"YYYY-MM-DD'T'hh:mm:ss'Z'\", timeadd\(local\.build_time, var\.ami_lifetime\)\)$" "$recipe"
 check "recipe: local.tags has perfagent_version = var.perfagent_version" \
 	has "$(section "$(cat "$recipe")" '^  tags = {' '^  }')" 'perfagent_version += var\.perfagent_version'
-check "recipe: local.timestamp from timestamp()" grep -Eq '^  timestamp += formatdate\(".*", timestamp\(\)\)$' "$recipe"
+check "recipe: local.timestamp from timestamp(), once (local.build_time)" \
+	all_in "$(cat "$recipe")" '^  build_time += timestamp\(\)$' '^  timestamp += formatdate\(".*", local\.build_time\)$'
 build=$(sed -n '/^build {/,/^}/p' "$recipe")
 order=$(printf '%s\n' "$build" | sed -n 's|.*scripts/\([a-z]*\.sh\)".*|\1|p' | tr '\n' ' ')
 check "recipe: provisioners install.sh, validate.sh, cleanup.sh in that order (have: $order)" \
@@ -143,6 +156,8 @@ check "recipe: no PERFAGENT_EXPECT_INSTANCE_TYPE given to validate.sh" \
 check "recipe: a manifest post-processor" has "$build" '^  post-processor "manifest" \{$'
 check "recipe: no packer {} block (Packer 1.6.6 cannot read required_plugins): it is in plugins.pkr.hcl" \
 	test -z "$(grep '^packer {' "$recipe")"
+check "plugins.pkr.hcl: the amazon plugin's version has an upper bound (< 2.0.0)" \
+	has "$(section "$(cat "$plugins")" 'required_plugins {' '^  }')" 'version += ">= [0-9.]+, < 2\.0\.0"'
 check "plugins.pkr.hcl: required_plugins amazon from github.com/hashicorp/amazon" \
 	has "$(section "$(cat "$plugins")" 'required_plugins {' '^  }')" 'source += "github\.com/hashicorp/amazon"'
 
@@ -161,12 +176,14 @@ if command -v packer >/dev/null 2>&1; then
 	# scripts are the real ones (path.root), its packages empty files.
 	mkdir -p "$tmp/packer"
 	ln -s "$ami/scripts" "$tmp/packer/scripts"
-	awk '/^  metadata_options \{/ { skip = 1 } skip { if ($0 ~ /^  \}/) skip = 0; next }
-		/^  imds_support *=/ { next } { print }' "$recipe" >"$tmp/packer/perfagent.pkr.hcl"
+	plugin_only='imds_support|temporary_security_group_source_public_ip|deprecate_at'
+	awk -v only="^  ($plugin_only) *=" '/^  metadata_options \{/ { skip = 1 } skip { if ($0 ~ /^  \}/) skip = 0; next }
+		$0 ~ only { next } { print }' "$recipe" >"$tmp/packer/perfagent.pkr.hcl"
 	removed=$(diff "$recipe" "$tmp/packer/perfagent.pkr.hcl" | grep -c '^<')
-	kept_out=$(diff "$recipe" "$tmp/packer/perfagent.pkr.hcl" | grep '^<' | grep -Ev 'metadata_options \{|http_endpoint|http_tokens|http_put_response_hop_limit|^<   \}$|imds_support')
-	check "full validate: only metadata_options and imds_support left out ($removed lines)" \
-		test "$removed" -eq 12 -a -z "$kept_out"
+	kept_out=$(diff "$recipe" "$tmp/packer/perfagent.pkr.hcl" | grep '^<' |
+		grep -Ev "metadata_options \{|http_endpoint|http_tokens|http_put_response_hop_limit|^<   \}$|^<   ($plugin_only) ")
+	check "full validate: only what packer-plugin-amazon alone knows left out ($plugin_only, metadata_options: $removed lines)" \
+		test "$removed" -eq 16 -a -z "$kept_out"
 	: >"$tmp/packer/perfagent.rpm"
 	: >"$tmp/packer/perfagent.deb"
 	for a in x86_64 arm64; do
