@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what perfagent needs through the distribution's package manager,
-# only when something is missing. Usage: install-deps.sh build|test
+# only when something is missing. Usage: install-deps.sh make|build|test
+# (make: make alone, which a bare machine lacks and the README's commands need).
 set -eu
 
 what=${1:-build}
@@ -15,9 +16,9 @@ rpm_build="make gcc clang llvm bpftool libbpf-devel elfutils-libelf-devel zlib-d
 rpm_test="$rpm_build libcmocka-devel python3 iproute procps-ng util-linux nftables strace valgrind ethtool libasan-static libubsan-static"
 
 case "$what" in
-build | test) ;;
+make | build | test) ;;
 *)
-	echo "usage: $0 build|test" >&2
+	echo "usage: $0 make|build|test" >&2
 	exit 2
 	;;
 esac
@@ -34,7 +35,7 @@ as_root() {
 }
 
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-	if [ "$what" = test ]; then pkgs=$deb_test; else pkgs=$deb_build; fi
+	case $what in make) pkgs="make" ;; test) pkgs=$deb_test ;; *) pkgs=$deb_build ;; esac
 	missing=""
 	for p in $pkgs; do
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
@@ -48,7 +49,7 @@ if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; 
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 	fi
 elif command -v dnf >/dev/null 2>&1; then
-	if [ "$what" = test ]; then pkgs=$rpm_test; else pkgs=$rpm_build; fi
+	case $what in make) pkgs="make" ;; test) pkgs=$rpm_test ;; *) pkgs=$rpm_build ;; esac
 	missing=""
 	for p in $pkgs; do
 		rpm -q "$p" >/dev/null 2>&1 || missing="$missing $p"

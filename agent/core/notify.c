@@ -61,6 +61,27 @@ int notify_reloading(void)
 	return notify_send(buf);
 }
 
+unsigned long notify_watchdog_period_ms(void)
+{
+	const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	unsigned long long v;
+	char *end;
+
+	if (!usec || !*usec)
+		return 0;
+	if (pid && *pid) {
+		errno = 0;
+		v = strtoull(pid, &end, 10);
+		if (errno || *end || v != (unsigned long long)getpid())
+			return 0;
+	}
+	errno = 0;
+	v = strtoull(usec, &end, 10);
+	if (errno || *end || *usec == '-' || v < 2000)
+		return 0;
+	return v / 2000;
+}
+
 int notify_status(const char *fmt, ...)
 {
 	char buf[512];

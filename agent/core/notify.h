@@ -13,4 +13,12 @@ int notify_ready(const char *status);
 int notify_reloading(void);
 int notify_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * The service manager's watchdog (WatchdogSec=): how often to send
+ * "WATCHDOG=1", in ms: half of $WATCHDOG_USEC, as sd_watchdog_enabled()
+ * advises. 0 when there is no watchdog, it is meant for another process
+ * ($WATCHDOG_PID), or the variable is not a positive number.
+ */
+unsigned long notify_watchdog_period_ms(void);
+
 #endif

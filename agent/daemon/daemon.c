@@ -58,6 +58,9 @@ struct daemon {
 	uint64_t started_mono_ms;
 	uint64_t started_wall_ms;
 	struct collection col;
+	/* WatchdogSec=: "WATCHDOG=1" every watchdog_ms from the loop; 0: none. */
+	unsigned long watchdog_ms;
+	uint64_t watchdog_at_ms;
 	bool stop;
 };
 
@@ -570,6 +573,17 @@ static int load_config(struct daemon *d)
 	return -EINVAL;
 }
 
+/*
+ * Tells the service manager the loop still turns. Sent only from the loop,
+ * between events: a handler that never returns stops it, and systemd then
+ * restarts the daemon (WatchdogSec=, Restart=on-failure).
+ */
+static void pet_watchdog(struct daemon *d, uint64_t now)
+{
+	notify_send("WATCHDOG=1");
+	d->watchdog_at_ms = now + d->watchdog_ms;
+}
+
 static int start(struct daemon *d)
 {
 	char sock[PATH_MAX], err[512];
@@ -623,6 +637,11 @@ static int start(struct daemon *d)
 	collect(d);
 	log_info("ready: control socket %s, collecting every %u s", sock, d->cfg.interval_s);
 	notify_ready("ready");
+	d->watchdog_ms = notify_watchdog_period_ms();
+	if (d->watchdog_ms) {
+		log_info("service manager watchdog: a keep-alive every %lu ms", d->watchdog_ms);
+		pet_watchdog(d, util_now_mono_ms());
+	}
 	send_status_line(d);
 	return EXIT_OK;
 }
@@ -652,16 +671,24 @@ static void stop(struct daemon *d)
 	evloop_fini(&d->loop);
 }
 
-/* The nearest deadline of the control clients and the sink; -1: none. */
-static int next_timeout(const struct daemon *d)
+/* The nearer of two timeouts in ms, -1 meaning none. */
+static int nearer(int a, int b)
 {
-	uint64_t now = util_now_mono_ms();
-	int a = d->ctl ? ctl_server_next_timeout(d->ctl, now) : -1;
-	int b = d->sink ? sink_next_timeout(d->sink, now) : -1;
-
 	if (a < 0 || b < 0)
 		return a < 0 ? b : a;
 	return a < b ? a : b;
+}
+
+/* The nearest deadline of the control clients, the sink and the watchdog; -1: none. */
+static int next_timeout(const struct daemon *d)
+{
+	uint64_t now = util_now_mono_ms();
+	int t = nearer(d->ctl ? ctl_server_next_timeout(d->ctl, now) : -1,
+		       d->sink ? sink_next_timeout(d->sink, now) : -1);
+
+	if (d->watchdog_ms)
+		t = nearer(t, d->watchdog_at_ms > now ? (int)(d->watchdog_at_ms - now) : 0);
+	return t;
 }
 
 int daemon_run(const struct daemon_opts *opts)
@@ -678,6 +705,8 @@ int daemon_run(const struct daemon_opts *opts)
 		ctl_server_expire(d.ctl, util_now_mono_ms());
 		if (d.sink)
 			sink_tick(d.sink, util_now_mono_ms());
+		if (d.watchdog_ms && util_now_mono_ms() >= d.watchdog_at_ms)
+			pet_watchdog(&d, util_now_mono_ms());
 	}
 	stop(&d);
 	if (ret == EXIT_OK)

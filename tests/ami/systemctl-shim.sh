@@ -12,7 +12,8 @@
 #     address at all, not even a metadata service;
 #   - Type=notify: start returns once `perfagent status` answers (unless
 #     --no-block), or fails with the daemon's log;
-#   - stop: SIGTERM, wait for the exit, remove the runtime directory.
+#   - stop: SIGTERM, wait for the exit, remove the runtime directory;
+#   - reload: the unit's ExecReload, whose exit status is the reload's.
 #
 # Not emulated: the unit's sandboxing and capability bounding, READY=1 itself,
 # Restart=, boot ordering. enable, disable, is-enabled and the rest go to the
@@ -49,9 +50,9 @@ running() {
 	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
-start() {
-	running && return 0
-	local unitfile exec pid
+# unit_command KEY: the unit's last KEY= command line (ExecStart, ExecReload).
+unit_command() {
+	local unitfile
 	for unitfile in /lib/systemd/system/$unit /usr/lib/systemd/system/$unit ""; do
 		[ -e "$unitfile" ] && break
 	done
@@ -59,7 +60,13 @@ start() {
 		echo "systemctl (rehearsal stand-in): Unit $unit not found." >&2
 		return 5
 	}
-	exec=$(sed -n 's/^ExecStart=//p' "$unitfile" | tail -1)
+	sed -n "s/^$1=//p" "$unitfile" | tail -1
+}
+
+start() {
+	running && return 0
+	local exec pid
+	exec=$(unit_command ExecStart) || return $?
 	mkdir -p "$shim" /var/lib/perfagent
 	install -d -m 0755 /run/perfagent
 	local envs=()
@@ -134,7 +141,10 @@ try-restart)
 	;;
 reload)
 	running || exit 1
-	kill -HUP "$(cat "$pidfile")"
+	# The unit's ExecReload (perfagent reload): its exit status is the reload's.
+	cmd=$(unit_command ExecReload) || exit $?
+	# shellcheck disable=SC2086 # split into words, as systemd does
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 RUNTIME_DIRECTORY=/run/perfagent $cmd
 	;;
 is-active)
 	if running; then

@@ -115,7 +115,6 @@ else
 	echo "Depends: $depends"
 	check "deb: Depends on libcurl (dlopen)" sh -c "echo '$depends' | grep -q 'libcurl4 | libcurl3-gnutls'"
 	check "deb: Depends on libbpf and json-c (shlibs)" sh -c "echo '$depends' | grep -q libbpf1 && echo '$depends' | grep -q libjson-c"
-	check "deb: Depends on procps (/bin/kill for ExecReload)" sh -c "echo '$depends' | grep -qw procps"
 	check "deb: no dependency on a kernel or on BTF" sh -c "! echo '$depends' | grep -Eq 'linux-image|dwarves'"
 	dpkg-deb -I "$deb" postinst >"$tmp/postinst" 2>/dev/null
 	dpkg-deb -I "$deb" prerm >"$tmp/prerm" 2>/dev/null
@@ -169,7 +168,6 @@ else
 	rpm -qp --requires "$rpmf" >"$tmp/requires"
 	check "rpm: Requires libcurl.so.4 (dlopen)" grep -q '^libcurl.so.4()(64bit)' "$tmp/requires"
 	check "rpm: Requires libbpf and json-c (generated)" sh -c "grep -q '^libbpf.so.1' '$tmp/requires' && grep -q '^libjson-c.so' '$tmp/requires'"
-	check "rpm: Requires /usr/bin/kill (ExecReload)" grep -qx '/usr/bin/kill' "$tmp/requires"
 	rpm -qp --scripts "$rpmf" >"$tmp/scripts"
 	check "rpm %post: preset on first install" grep -q 'systemctl.* preset perfagent.service' "$tmp/scripts"
 	check "rpm %preun: disable --now on erase" grep -q 'systemctl.*disable --now perfagent.service' "$tmp/scripts"

@@ -61,13 +61,31 @@ python3 "$TESTS_DIR/notify_listener.py" "$tmp/notify.sock" "$notify_log" >"$tmp/
 listener_pid=$!
 wait_for 5 grep -q listening "$tmp/listener.out" || fail "notify listener did not start"
 start=$(now_ms)
-NOTIFY_SOCKET=$tmp/notify.sock "$PERFAGENT" daemon --config "$conf" --runtime-dir "$run" \
-	--state-dir "$tmp/state" 2>"$tmp/daemon.log" &
+# WatchdogSec=0.4s, as systemd would pass it: a keep-alive every 200 ms.
+NOTIFY_SOCKET=$tmp/notify.sock WATCHDOG_USEC=400000 "$PERFAGENT" daemon --config "$conf" \
+	--runtime-dir "$run" --state-dir "$tmp/state" 2>"$tmp/daemon.log" &
 daemon_pid=$!
 wait_for 10 grep -q "READY=1" "$notify_log" || fail "no READY=1; log: $(cat "$tmp/daemon.log")"
 echo "ready after $(($(now_ms) - start)) ms"
 grep -q "STATUS=.*probes running" "$notify_log" || fail "no STATUS= line: $(cat "$notify_log")"
 pass "daemon sends READY=1 and STATUS="
+
+# The watchdog keep-alive comes from the event loop: it stops while the
+# daemon is stopped (SIGSTOP, as a wedged loop) and resumes after SIGCONT.
+pets() { grep -c '^WATCHDOG=1$' "$notify_log" || true; }
+n0=$(pets)
+sleep 1.2
+n1=$(pets)
+[ $((n1 - n0)) -ge 4 ] || fail "$((n1 - n0)) WATCHDOG=1 in 1.2 s with WATCHDOG_USEC=400000, want >= 4"
+kill -STOP "$daemon_pid"
+sleep 0.3
+n2=$(pets)
+sleep 1.2
+n3=$(pets)
+kill -CONT "$daemon_pid"
+[ "$n3" = "$n2" ] || fail "$((n3 - n2)) WATCHDOG=1 while the daemon was stopped"
+wait_for 2 test "$(pets)" -gt "$n3" || fail "no WATCHDOG=1 after SIGCONT"
+pass "watchdog: $((n1 - n0)) keep-alives in 1.2 s, none while stopped, again after SIGCONT"
 
 # Human status: compact, with the probe and the honest placeholders.
 pa status >"$tmp/status.txt"

@@ -88,7 +88,9 @@ check "install DESTDIR=...: nothing outside DESTDIR's usr/, etc/, lib/" \
 value_of() { sed -n "s/^$1=//p" "$unit"; }
 unit_has() { grep -qx "$1" "$unit"; }
 check "unit: Type=notify" unit_has "Type=notify"
-check "unit: ExecReload sends SIGHUP" unit_has 'ExecReload=/bin/kill -HUP $MAINPID'
+check "unit: ExecReload runs perfagent reload (its exit status carries a rejected configuration)" \
+	unit_has "ExecReload=$inst/usr/bin/perfagent reload"
+check "unit: WatchdogSec set (the daemon sends WATCHDOG=1 from its loop)" unit_has 'WatchdogSec=60s'
 check "unit: Restart=on-failure" unit_has "Restart=on-failure"
 check "unit: restart limit (StartLimitIntervalSec, StartLimitBurst in [Unit])" \
 	sh -c "sed -n '/^\[Unit\]/,/^\[Service\]/p' '$unit' | grep -q '^StartLimitIntervalSec=[1-9]' &&
