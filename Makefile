@@ -209,6 +209,14 @@ test-long: $(OUT)/perfagent
 	$(Q)bash tests/long/crash_chains_random.sh $(NETNS_CHAIN_ITERATIONS) $$$$ netns
 	$(Q)bash tests/long/sink_agent_restarts.sh $(AGENT_RESTARTS)
 
+# The README's run command as written, in a bare Debian root made with
+# debootstrap (cached in /var/cache/perfagent-tests): root, the Debian mirror,
+# about 2 minutes once the root is cached.
+.PHONY: setup-test
+setup-test:
+	$(Q)packaging/install-deps.sh setup
+	$(Q)bash tests/setup/readme_setup.sh
+
 # The README's two commands: both install what is missing first.
 deps:
 	$(Q)packaging/install-deps.sh build

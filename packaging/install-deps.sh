@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what perfagent needs through the distribution's package manager,
-# only when something is missing. Usage: install-deps.sh make|build|test
-# (make: make alone, which a bare machine lacks and the README's commands need).
+# only when something is missing. Usage: install-deps.sh make|build|test|setup
+# (make: make alone, which a bare machine lacks and the README's commands need;
+# setup: debootstrap, for make setup-test's bare root).
 set -eu
 
 what=${1:-build}
@@ -16,9 +17,9 @@ rpm_build="make gcc clang llvm bpftool libbpf-devel elfutils-libelf-devel zlib-d
 rpm_test="$rpm_build libcmocka-devel python3 iproute procps-ng util-linux nftables strace valgrind ethtool libasan-static libubsan-static"
 
 case "$what" in
-make | build | test) ;;
+make | build | test | setup) ;;
 *)
-	echo "usage: $0 make|build|test" >&2
+	echo "usage: $0 make|build|test|setup" >&2
 	exit 2
 	;;
 esac
@@ -35,7 +36,7 @@ as_root() {
 }
 
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-	case $what in make) pkgs="make" ;; test) pkgs=$deb_test ;; *) pkgs=$deb_build ;; esac
+	case $what in make) pkgs="make" ;; setup) pkgs="debootstrap" ;; test) pkgs=$deb_test ;; *) pkgs=$deb_build ;; esac
 	missing=""
 	for p in $pkgs; do
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
@@ -49,7 +50,7 @@ if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; 
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 	fi
 elif command -v dnf >/dev/null 2>&1; then
-	case $what in make) pkgs="make" ;; test) pkgs=$rpm_test ;; *) pkgs=$rpm_build ;; esac
+	case $what in make) pkgs="make" ;; setup) pkgs="debootstrap" ;; test) pkgs=$rpm_test ;; *) pkgs=$rpm_build ;; esac
 	missing=""
 	for p in $pkgs; do
 		rpm -q "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -22,7 +22,7 @@
 #
 #   tests/setup/readme_setup.sh
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 top=$PWD
 
 skip() {
@@ -39,7 +39,9 @@ command -v debootstrap >/dev/null 2>&1 || skip "debootstrap is not installed (ap
 command -v unshare >/dev/null 2>&1 || skip "unshare is not installed (util-linux)"
 [ -r /etc/os-release ] && . /etc/os-release
 codename=${VERSION_CODENAME:-}
-command -v dpkg >/dev/null 2>&1 && [ -n "$codename" ] || skip "not a Debian or Ubuntu host"
+if ! command -v dpkg >/dev/null 2>&1 || [ -z "$codename" ]; then
+	skip "not a Debian or Ubuntu host"
+fi
 mirror=${PERFAGENT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 mirror=${mirror%/}
 [ "${ID:-}" = debian ] || codename=bookworm   # an Ubuntu host builds a Debian 12 root
@@ -47,6 +49,7 @@ mirror=${mirror%/}
 # The README's run command: the first line of its first ```sh block.
 command=$(awk '/^```sh$/ { on = 1; next } on { print; exit }' README.md)
 command=${command%%#*}
+command=${command%"${command##*[! ]}"}   # without the trailing blanks
 case $command in
 *"make run"*) ;;
 *) fail "the README's first command is not the run command: '$command'" ;;
@@ -80,6 +83,7 @@ cleanup() {
 	# The mounts live in the runner's private mount namespace and go with it;
 	# never delete through one left behind.
 	if ! grep -q " $root/" /proc/mounts; then rm -rf "$root"; fi
+	rm -f "$root.log" "$root.status"
 }
 trap cleanup EXIT
 cp -a "$pristine/." "$root/"
@@ -89,24 +93,21 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 printf '# readme_setup.sh: never tune the host the test runs on\nmode = advise\n' \
 	>"$root/etc/perfagent/perfagent.conf"
 
-# in_root CMD: CMD by sh in /src of the root, in a private mount namespace
-# with /proc, /sys, /dev and the apt cache mounted, as a new process group.
-in_root() {
-	setsid unshare -m --propagation private sh -c '
-		root=$1 cache=$2
-		shift 2
-		mount -t proc proc "$root/proc" &&
-		mount --rbind /sys "$root/sys" &&
-		mount --rbind /dev "$root/dev" &&
-		mount --bind "$cache/apt-archives" "$root/var/cache/apt/archives" &&
-		exec chroot "$root" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-			HOME=/root LC_ALL=C.UTF-8 TERM=dumb sh -c "cd /src && $1"
-	' sh "$root" "$cache" "$@"
-}
+# The root's command runs as a new session and process group (setsid, here
+# never forking: the background child is not a group leader), in a private
+# mount namespace with /proc, /sys, /dev and the apt cache mounted.
+# shellcheck disable=SC2016 # $1 and $2 are the inner shell's
+inner='root=$1 cache=$2 command=$3
+mount -t proc proc "$root/proc" &&
+mount --rbind /sys "$root/sys" &&
+mount --rbind /dev "$root/dev" &&
+mount --bind "$cache/apt-archives" "$root/var/cache/apt/archives" &&
+exec chroot "$root" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+	HOME=/root LC_ALL=C.UTF-8 TERM=dumb sh -c "cd /src && $command"'
 
 log=$root.log
 start=$SECONDS
-in_root "$command" >"$log" 2>&1 &
+setsid unshare -m --propagation private sh -c "$inner" sh "$root" "$cache" "$command" >"$log" 2>&1 &
 runner=$!
 # status is asked with the same binary, from the root, in the host's mount
 # namespace (chroot alone: /run/perfagent is the root's own directory).
@@ -135,5 +136,4 @@ rc=$?
 runner=''
 # make reports the interrupted recipe; the agent's own exit is in its log.
 grep -q "stopped" "$log" || { tail -20 "$log"; fail "the agent did not log that it stopped (make exited $rc)"; }
-rm -f "$log" "$root.status"
 echo "ok: a bare $codename root with only the source tree: '$command' installed, built and ran the agent; status answered; Ctrl-C stopped it"
