@@ -358,15 +358,21 @@ static void on_signal(struct ev_source *src, uint32_t events)
 	struct daemon *d = (struct daemon *)((char *)src - offsetof(struct daemon, signals));
 	struct signalfd_siginfo si;
 	char msg[512];
+	bool hup = false;
 
+	/* Drained first, then one reload: a SIGHUP arriving during each reload must not
+	 * keep the loop here, away from the collection timer. */
 	while (read(src->fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			log_info("SIGHUP: reloading the configuration");
-			reload(d, msg, sizeof(msg));
+			hup = true;
 		} else {
 			log_info("%s: stopping", strsignal(si.ssi_signo));
 			d->stop = true;
 		}
+	}
+	if (hup && !d->stop) {
+		log_info("SIGHUP: reloading the configuration");
+		reload(d, msg, sizeof(msg));
 	}
 }
 
