@@ -10,6 +10,7 @@ SYSCONFDIR ?= /etc
 DATADIR ?= $(PREFIX)/share
 PROFILEDIR ?= $(DATADIR)/perfagent/profiles
 UNITDIR ?= /usr/lib/systemd/system
+PRESETDIR ?= /usr/lib/systemd/system-preset
 MANDIR ?= $(DATADIR)/man
 DOCDIR ?= $(DATADIR)/doc/perfagent
 DESTDIR ?=
@@ -259,10 +260,13 @@ install: $(OUT)/perfagent
 	install -d $(DESTDIR)$(UNITDIR)
 	sed -e 's|@BINDIR@|$(BINDIR)|g' packaging/systemd/perfagent.service.in > $(OUT)/perfagent.service
 	install -m 0644 $(OUT)/perfagent.service $(DESTDIR)$(UNITDIR)/perfagent.service
+	install -d $(DESTDIR)$(PRESETDIR)
+	install -m 0644 packaging/systemd/perfagent.preset $(DESTDIR)$(PRESETDIR)/80-perfagent.preset
 	install -d $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 packaging/perfagent.8 $(DESTDIR)$(MANDIR)/man8/perfagent.8
 	install -d $(DESTDIR)$(DOCDIR)
-	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 README.md packaging/metrics-catalogue.md packaging/cloudwatch-agent.json \
+		$(DESTDIR)$(DOCDIR)/
 
 # Removes what install put there, except the configuration (the user's) and
 # the state directory. It does not revert tuning: run `perfagent revert` first.
@@ -271,9 +275,9 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/perfagent
 	rm -f $(addprefix $(DESTDIR)$(PROFILEDIR)/,$(PROFILE_FILES))
 	-rmdir $(DESTDIR)$(PROFILEDIR) $(DESTDIR)$(dir $(PROFILEDIR)) 2>/dev/null
-	rm -f $(DESTDIR)$(UNITDIR)/perfagent.service
+	rm -f $(DESTDIR)$(UNITDIR)/perfagent.service $(DESTDIR)$(PRESETDIR)/80-perfagent.preset
 	rm -f $(DESTDIR)$(MANDIR)/man8/perfagent.8
-	rm -f $(DESTDIR)$(DOCDIR)/README.md
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,README.md metrics-catalogue.md cloudwatch-agent.json)
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/perfagent/ (your configuration) and the state directory"
 

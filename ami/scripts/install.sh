@@ -55,8 +55,9 @@ fi
 [ -f "$pkg" ] || die "no such package file: $pkg"
 pkg=$(cd "$(dirname "$pkg")" && pwd)/$(basename "$pkg")
 
-# The image's settings go in before the package: Debian and Ubuntu start the
-# service as soon as it is installed, and it should start with them.
+# The image's settings go in before the package. The packages enable the
+# service without starting it, but a reinstall over a running one restarts
+# it, and it must then start with them.
 if [ -n "$image_conf_b64" ]; then
 	install -d -m 0755 /etc/perfagent/conf.d
 	{
@@ -88,9 +89,11 @@ say "installed $installed ($(perfagent version))"
 
 perfagent daemon --check-config || die "the configuration is invalid (see above)"
 
-# Enabled in the image whatever the distribution's preset policy says
-# (Amazon Linux 2023 presets leave unknown services disabled, and the first
-# boot of an instance, with an empty /etc/machine-id, applies the presets).
+# Enabled in the image whatever the distribution's preset policy says. The
+# packages ship /usr/lib/systemd/system-preset/80-perfagent.preset; this
+# copy in /etc is the image's own choice, which a vendor preset cannot
+# override (the first boot of an instance, with an empty /etc/machine-id,
+# applies the presets).
 install -d -m 0755 "$(dirname "$preset")"
 printf '# perfagent: started at boot on every instance of this image.\nenable perfagent.service\n' >"$preset"
 systemctl enable perfagent.service

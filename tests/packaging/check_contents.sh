@@ -39,6 +39,10 @@ expected_files() {
 	echo usr/bin/perfagent
 	echo etc/perfagent/perfagent.conf
 	echo "$unitdir/perfagent.service"
+	echo "$unitdir-preset/80-perfagent.preset"
+	# perfagent.conf points to these two.
+	echo usr/share/doc/perfagent/metrics-catalogue.md
+	echo usr/share/doc/perfagent/cloudwatch-agent.json
 	echo usr/share/man/man8/perfagent.8.gz
 	for p in $profiles; do echo "usr/share/perfagent/profiles/$p"; done
 	for f in "$@"; do echo "$f"; done
@@ -119,10 +123,11 @@ else
 	dpkg-deb -I "$deb" postinst >"$tmp/postinst" 2>/dev/null
 	dpkg-deb -I "$deb" prerm >"$tmp/prerm" 2>/dev/null
 	dpkg-deb -I "$deb" postrm >"$tmp/postrm" 2>/dev/null
-	check "deb postinst: enables the unit, starts only under a running systemd" \
-		sh -c "grep -q \"deb-systemd-helper enable 'perfagent.service'\" '$tmp/postinst' && grep -q 'if \[ -d /run/systemd/system \]' '$tmp/postinst'"
-	check "deb postinst: restarts on upgrade" grep -q '_dh_action=restart' "$tmp/postinst"
-	check "deb prerm: stops the service on removal" grep -q "deb-systemd-invoke stop 'perfagent.service'" "$tmp/prerm"
+	check "deb postinst: enables the unit" grep -q "deb-systemd-helper enable 'perfagent.service'" "$tmp/postinst"
+	check "deb postinst: never starts it, try-restart on upgrade (as the rpm)" \
+		sh -c "grep -q \"deb-systemd-invoke try-restart 'perfagent.service'\" '$tmp/postinst' && ! grep -Eq 'deb-systemd-invoke (start|restart|\\\$_dh_action)' '$tmp/postinst'"
+	check "deb prerm: stops the service on removal, not on upgrade" \
+		sh -c "grep -B2 \"deb-systemd-invoke stop 'perfagent.service'\" '$tmp/prerm' | grep -q '\"\$1\" = \"remove\"'"
 	check "deb postrm: purge removes /var/lib/perfagent" \
 		sh -c "grep -A2 '\"\$1\" = \"purge\"' '$tmp/postrm' | grep -q 'rm -rf /var/lib/perfagent'"
 	check "deb postrm: purge forgets the unit's enablement" grep -q "deb-systemd-helper purge 'perfagent.service'" "$tmp/postrm"
@@ -169,7 +174,8 @@ else
 	check "rpm: Requires libcurl.so.4 (dlopen)" grep -q '^libcurl.so.4()(64bit)' "$tmp/requires"
 	check "rpm: Requires libbpf and json-c (generated)" sh -c "grep -q '^libbpf.so.1' '$tmp/requires' && grep -q '^libjson-c.so' '$tmp/requires'"
 	rpm -qp --scripts "$rpmf" >"$tmp/scripts"
-	check "rpm %post: preset on first install" grep -q 'systemctl.* preset perfagent.service' "$tmp/scripts"
+	check "rpm %post: preset on first install (80-perfagent.preset enables it)" grep -q 'systemctl.* preset perfagent.service' "$tmp/scripts"
+	check "rpm scriptlets never start the service" sh -c "! grep -Eq 'systemctl[^|;]* (start|restart|enable --now)' '$tmp/scripts'"
 	check "rpm %preun: disable --now on erase" grep -q 'systemctl.*disable --now perfagent.service' "$tmp/scripts"
 	check "rpm %postun: try-restart on upgrade" grep -q 'systemctl.*try-restart perfagent.service' "$tmp/scripts"
 	mkdir -p "$tmp/rpm"

@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
 # Installs the .deb into a fresh Debian root made with debootstrap, then
-# upgrades, removes and purges it, checking what stays and what goes.
+# upgrades, removes and purges it, checking what stays and what goes; then
+# the same with the .rpm (installed with the host's rpm --root into the
+# same root, under a Fedora-like "disable *" preset policy). Both must
+# enable the service at install, never start it, restart a running one on
+# upgrade (try-restart) and stop it on removal.
 #
 # The root is a minimal system of the host's own release (minbase, plus
 # systemd for systemd-analyze and procps for /bin/kill) from the mirror the
 # host's apt uses, under /tmp; it is deleted at the end. Nothing of the host
 # is bind-mounted: only a fresh procfs is mounted in it, and unmounted. The
-# service is never started: a policy-rc.d refuses it, and with no systemd
-# running in the root (/run/systemd/system absent) the maintainer scripts
-# only enable the unit.
+# maintainer scripts are made to believe systemd runs (/run/systemd/system)
+# and the root's systemctl is a recorder: it logs every call and starts or
+# stops nothing; enable, disable and preset, which only edit links, it
+# passes to the real systemctl, offline (--root=/: no manager runs here).
 #
-# Usage: chroot_test.sh DEB   (as root; about 2-4 minutes, mostly debootstrap)
+# Usage: chroot_test.sh DEB [RPM]   (as root; about 2-4 minutes, mostly debootstrap)
 # Exit 77 when the Debian mirror cannot be reached or this is not a
 # Debian/Ubuntu host. PERFAGENT_DEBIAN_MIRROR overrides the mirror.
 set -u
 # shellcheck source=tests/packaging/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-deb=${1:?usage: chroot_test.sh DEB}
+deb=${1:?usage: chroot_test.sh DEB [RPM]}
 deb=$(cd "$(dirname "$deb")" && pwd)/$(basename "$deb")
+rpmf=${2:-}
+[ -z "$rpmf" ] || rpmf=$(cd "$(dirname "$rpmf")" && pwd)/$(basename "$rpmf")
 
 skip() {
 	echo "SKIPPED: $*"
@@ -99,15 +106,40 @@ fi
 echo "root ready in $((SECONDS - start)) s"
 ok "fresh $codename root made with debootstrap"
 
-printf '#!/bin/sh\n# perfagent package test: never start a service in this root.\nexit 101\n' \
-	>"$root/usr/sbin/policy-rc.d"
-chmod 0755 "$root/usr/sbin/policy-rc.d"
+# The recorder (see the top). It is the root's only systemctl, so a service
+# can never really start here; is-active says "inactive".
+mv "$root/usr/bin/systemctl" "$root/usr/bin/systemctl.real"
+cat >"$root/usr/bin/systemctl" <<'EOF'
+#!/bin/sh
+# perfagent package test: records every call, starts and stops nothing.
+echo "$*" >>/systemctl-calls.log
+for a; do
+	case $a in
+	start | stop | restart | try-restart | reload | reload-or-restart | try-reload-or-restart | daemon-reload) exit 0 ;;
+	is-active | is-failed) exit 3 ;;
+	esac
+done
+# The rest (enable, disable, preset, is-enabled...) edits or reads links: done
+# offline (--root=/), as no manager answers here.
+args=
+for a; do [ "$a" = --now ] || args="$args $a"; done
+# shellcheck disable=SC2086 # unit names and options, no blanks
+exec /usr/bin/systemctl.real --root=/ $args
+EOF
+chmod 0755 "$root/usr/bin/systemctl"
+mkdir -p "$root/run/systemd/system"
+calls=$root/systemctl-calls.log
+: >"$calls"
+# calls_since N: the recorded calls after the first N lines.
+calls_since() { tail -n +"$(($1 + 1))" "$calls"; }
+# no_start_in TEXT: no call in TEXT starts or restarts perfagent outright.
+no_start_in() { ! printf '%s\n' "$1" | grep -Eq '(^| )(start|restart|enable --now)( .*)? perfagent'; }
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 mount -t proc proc "$root/proc"
-check "no systemd runs in the root (/run/systemd/system absent)" test ! -d "$root/run/systemd/system"
 
 # ---- install: apt resolves the declared dependencies from the mirror.
 cp "$deb" "$root/tmp/"
+n0=$(wc -l <"$calls")
 in_root apt-get update -q >"$log" 2>&1 || { tail -20 "$log"; bad "apt-get update in the root"; }
 if in_root apt-get install -y -q --no-install-recommends "/tmp/$(basename "$deb")" >"$log" 2>&1; then
 	ok "apt-get install $(basename "$deb") (dependencies from the mirror)"
@@ -145,6 +177,9 @@ check "man page installed" test -s "$root/usr/share/man/man8/perfagent.8.gz"
 check "README installed" test -s "$root/usr/share/doc/perfagent/README.md.gz"
 check "unit enabled (multi-user.target.wants)" \
 	test -L "$root/etc/systemd/system/multi-user.target.wants/perfagent.service"
+install_calls=$(calls_since "$n0" | grep perfagent)
+echo "systemctl calls at install: ${install_calls:-none}"
+check "install never starts the service (as the rpm)" no_start_in "$install_calls"
 check "service not started in the root (no /run/perfagent)" test ! -e "$root/run/perfagent"
 check "/usr/bin/perfagent is 0755 root:root" \
 	test "$(stat -c '%a %U:%G' "$root/usr/bin/perfagent")" = "755 root:root"
@@ -174,6 +209,7 @@ printf '\n# (a default added by the next version)\n' >>"$rebuild/pkg/etc/perfage
 dpkg-deb --root-owner-group -b "$rebuild/pkg" "$root/tmp/perfagent_upgrade.deb" >/dev/null
 rm -rf "$rebuild"
 # As unattended upgrades do: keep the admin's changed config, without asking.
+n0=$(wc -l <"$calls")
 if in_root apt-get install -y -q --no-install-recommends \
 	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
 	/tmp/perfagent_upgrade.deb >"$log" 2>&1; then
@@ -193,9 +229,15 @@ check "upgrade kept /var/lib/perfagent/identity.json" test -s "$root/var/lib/per
 check "check-config still passes with the admin's settings" in_root perfagent daemon --check-config
 check "unit still enabled after the upgrade" \
 	test -L "$root/etc/systemd/system/multi-user.target.wants/perfagent.service"
+upgrade_calls=$(calls_since "$n0" | grep perfagent)
+echo "systemctl calls at upgrade: ${upgrade_calls:-none}"
+check "upgrade: try-restart (a running service restarts, a stopped one stays stopped)" \
+	has "$upgrade_calls" 'try-restart perfagent.service'
+check "upgrade never starts a stopped service" no_start_in "$upgrade_calls"
 rm -f "$root.conf.before" "$root.journal.before"
 
 # ---- remove: the program goes; configuration and state stay.
+n0=$(wc -l <"$calls")
 if in_root apt-get remove -y -q perfagent >"$log" 2>&1; then ok "apt-get remove perfagent"; else
 	tail -20 "$log"
 	bad "apt-get remove perfagent"
@@ -207,6 +249,7 @@ done
 check "remove: /etc/perfagent/perfagent.conf stays" test -s "$conf"
 check "remove: /etc/perfagent/conf.d/10-local.conf stays" test -s "$root/etc/perfagent/conf.d/10-local.conf"
 check "remove: /var/lib/perfagent/journal.json stays" test -s "$root/var/lib/perfagent/journal.json"
+check "remove: the service is stopped" has "$(calls_since "$n0")" '^stop perfagent.service'
 
 # ---- purge: the package's configuration and all state go; a drop-in the
 # admin wrote is the admin's and stays.
@@ -227,5 +270,52 @@ check "purge: the admin's conf.d/10-local.conf stays" test -s "$root/etc/perfage
 check "purge: nothing else of perfagent left in /usr, /lib, /var, /run" \
 	sh -c "! find '$root/usr' '$root/lib/systemd' '$root/var' '$root/run' -name '*perfagent*' \
 		! -path '*/var/lib/dpkg/*' ! -path '*/var/cache/apt/*' ! -path '*/var/log/*' ! -path '$root/tmp/*' 2>/dev/null | grep -q ."
+
+# ---- the .rpm, in the same root (the .deb purged): the same behaviour.
+# Under "disable *" (Fedora and Amazon Linux 2023 end their presets so) only
+# the package's own 80-perfagent.preset can enable it.
+if [ -n "$rpmf" ]; then
+	echo "== rpm --root: $(basename "$rpmf")"
+	printf 'disable *\n' >"$root/usr/lib/systemd/system-preset/99-default-disable.preset"
+	wants=$root/etc/systemd/system/multi-user.target.wants/perfagent.service
+	n0=$(wc -l <"$calls")
+	rpm --root "$root" --initdb
+	# --nodeps: the libraries are Debian's, which rpm cannot see.
+	if rpm --root "$root" -i --nodeps "$rpmf" >"$log" 2>&1; then ok "rpm -i $(basename "$rpmf")"; else
+		cat "$log"
+		bad "rpm -i $(basename "$rpmf")"
+	fi
+	install_calls=$(calls_since "$n0" | grep perfagent)
+	echo "systemctl calls at install: ${install_calls:-none}"
+	check "rpm install: enabled by its preset despite 'disable *' (as the .deb)" test -L "$wants"
+	check "rpm install never starts the service (as the .deb)" no_start_in "$install_calls"
+	check "rpm install: perfagent version runs" in_root perfagent version
+	# The preset is what enables it: without it, "disable *" wins.
+	mv "$root/usr/lib/systemd/system-preset/80-perfagent.preset" "$root.preset"
+	in_root systemctl.real preset perfagent.service >/dev/null 2>&1
+	check "rpm: without 80-perfagent.preset the policy disables it (the check above can fail)" test ! -e "$wants"
+	mv "$root.preset" "$root/usr/lib/systemd/system-preset/80-perfagent.preset"
+	in_root systemctl.real preset perfagent.service >/dev/null 2>&1
+
+	n0=$(wc -l <"$calls")
+	if rpm --root "$root" -U --replacepkgs --nodeps "$rpmf" >"$log" 2>&1; then ok "rpm -U (reinstall as an upgrade)"; else
+		cat "$log"
+		bad "rpm -U"
+	fi
+	upgrade_calls=$(calls_since "$n0" | grep perfagent)
+	echo "systemctl calls at upgrade: ${upgrade_calls:-none}"
+	check "rpm upgrade: try-restart (as the .deb)" has "$upgrade_calls" 'try-restart perfagent.service'
+	check "rpm upgrade never starts a stopped service" no_start_in "$upgrade_calls"
+	check "rpm upgrade: still enabled" test -L "$wants"
+
+	n0=$(wc -l <"$calls")
+	if rpm --root "$root" -e perfagent >"$log" 2>&1; then ok "rpm -e perfagent"; else
+		cat "$log"
+		bad "rpm -e perfagent"
+	fi
+	check "rpm erase: the service is stopped and disabled" has "$(calls_since "$n0")" 'disable --now perfagent.service'
+	check "rpm erase: unit no longer enabled" test ! -e "$wants" -a ! -L "$wants"
+	check "rpm erase: /usr/bin/perfagent gone" test ! -e "$root/usr/bin/perfagent"
+fi
 
 summary "package install"
