@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/status.h"
 #include "core/exitcodes.h"
 #include "tune/tuning.h"
 
@@ -146,6 +147,21 @@ static int plan_and_apply(struct cli *cli, const struct pa_config *cfg,
 	return EXIT_OK;
 }
 
+/* Other tuning agents and the knobs of plan they set too, as status shows them. */
+static struct json_object *peers_json(struct cli *cli, const struct tune_plan *plan)
+{
+	struct json_object *j;
+	struct peers peers;
+
+	if (peers_detect(&cli->paths, &peers))
+		fprintf(stderr, "perfagent apply: out of memory while looking for other tuning "
+			"agents; the list below may be incomplete\n");
+	/* apply writes, whatever mode = says; --dry-run shows what it would do */
+	j = tuning_peers_json(&peers, plan, true);
+	peers_free(&peers);
+	return j;
+}
+
 int cmd_apply(struct cli *cli)
 {
 	struct tune_plan plan = { 0 };
@@ -162,13 +178,18 @@ int cmd_apply(struct cli *cli)
 		return EXIT_FAILURE;
 	ret = plan_and_apply(cli, &cfg, id, &plan);
 	if (ret == EXIT_OK) {
+		struct json_object *peers = peers_json(cli, &plan);
+
 		if (cli->json) {
 			struct json_object *j = tune_plan_json(&plan);
 
+			json_object_object_add(j, "peers", peers);
 			cli_print_json(j);
 			json_object_put(j);
 		} else {
 			tune_print_plan(stdout, &plan);
+			status_print_peers(peers, stdout);
+			json_object_put(peers);
 		}
 		if (plan.counts.failed)
 			ret = EXIT_FAILURE;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* `perfagent status`: turns the daemon's JSON into a summary read in seconds. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -106,6 +107,55 @@ static void print_profile(struct json_object *s, FILE *out)
 		fputc('\n', out);
 	} else if (verify) {
 		fprintf(out, LABEL "verify now: nothing applied in this boot\n", "");
+	}
+}
+
+#define PEER_SHARED_SHOWN 8
+
+/* " sysctl:x (perfagent 10, tuned 10)": one knob both set. */
+static void print_shared(struct json_object *k, const char *peer, FILE *out)
+{
+	const char *action = json_at_str(k, "perfagent_action", "");
+
+	fprintf(out, "%s (perfagent %s, ", json_at_str(k, "id", "?"),
+		json_at_str(k, "perfagent", "?"));
+	if (json_at(k, "peer"))
+		fprintf(out, "%s %s", peer, json_at_str(k, "peer", ""));
+	else
+		fprintf(out, "%s sets it at run time", peer);
+	/* set and keep are what a plan does; anything else is worth saying */
+	if (strcmp(action, "set") && strcmp(action, "keep"))
+		fprintf(out, "; %s", action);
+	fputc(')', out);
+}
+
+void status_print_peers(struct json_object *peers, FILE *out)
+{
+	for (size_t i = 0; i < json_at_len(peers, ""); i++) {
+		struct json_object *p = json_object_array_get_idx(peers, i);
+		struct json_object *shared = json_at_array(p, "shared_knobs");
+		const char *name = json_at_str(p, "name", "?");
+		size_t n = json_at_len(shared, "");
+		bool running = json_at_bool(p, "running");
+
+		fprintf(out, LABEL "%s %s (%s)", "other tuner", name,
+			running ? "running" : "installed, not running",
+			json_at_str(p, "evidence", "?"));
+		if (json_at(p, "profile"))
+			fprintf(out, ", profile %s", json_at_str(p, "profile", ""));
+		fprintf(out, n ? "; %s: " : "; no knob in common with perfagent's plan",
+			running ? "both set" : "it would also set");
+		for (size_t k = 0; k < n && k < PEER_SHARED_SHOWN; k++) {
+			fputs(k ? ", " : "", out);
+			print_shared(json_object_array_get_idx(shared, k), name, out);
+		}
+		if (n > PEER_SHARED_SHOWN)
+			fprintf(out, " and %zu more (status --json lists them)", n - PEER_SHARED_SHOWN);
+		fputc('\n', out);
+		if (json_at(p, "perfagent_does"))
+			fprintf(out, LABEL "%s\n", "", json_at_str(p, "perfagent_does", ""));
+		if (json_at(p, "note"))
+			fprintf(out, LABEL "%s: %s\n", "", name, json_at_str(p, "note", ""));
 	}
 }
 
@@ -263,6 +313,7 @@ void status_print(struct json_object *s, FILE *out)
 	print_agent(s, out);
 	print_identity(s, out);
 	print_profile(s, out);
+	status_print_peers(json_at(s, "profile.peers"), out);
 	print_probes(s, out);
 	print_cpu(s, out);
 	if (json_at(s, "ena"))

@@ -10,4 +10,12 @@
 /* Prints the compact, aligned summary of a status reply (README.md, "JSON output"). */
 void status_print(struct json_object *status, FILE *out);
 
+/*
+ * One line per other tuning agent of a "peers" array (tuning.h): whether it
+ * runs and why perfagent thinks so, its profile, the knobs both set with
+ * both values; then what perfagent does about them, and what could not be
+ * read. Nothing for an empty or missing array.
+ */
+void status_print_peers(struct json_object *peers, FILE *out);
+
 #endif

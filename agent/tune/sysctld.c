@@ -127,8 +127,7 @@ static struct sysctld_entry *entry_add(struct sysctld *s)
 	return &s->entries[s->n++];
 }
 
-/* "net/ipv4/conf/eth0.100/x" -> "net.ipv4.conf.eth0/100.x", in place. */
-static void key_normalise(char *key)
+void sysctld_key_normalise(char *key)
 {
 	if (key[strcspn(key, "./")] != '/')
 		return;
@@ -164,7 +163,7 @@ static int parse_line(struct sysctld *s, size_t file, int lineno, char *line)
 	key = util_strtrim(line);
 	if (!*key || strpbrk(key, " \t"))
 		return 0;
-	key_normalise(key);
+	sysctld_key_normalise(key);
 	e = entry_add(s);
 	if (!e)
 		return -ENOMEM;

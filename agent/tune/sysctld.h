@@ -59,6 +59,13 @@ int sysctld_add_text(struct sysctld *s, const char *path, char *text);
  */
 const struct sysctld_entry *sysctld_lookup(const struct sysctld *s, const char *key);
 
+/*
+ * A key in its dotted form, in place: when its first separator is '/', the
+ * slashes become dots and the dots slashes ("net/ipv4/conf/eth0.100/x" ->
+ * "net.ipv4.conf.eth0/100.x"), as systemd-sysctl and sysctl(8) read it.
+ */
+void sysctld_key_normalise(char *key);
+
 /* The file of an entry, as the host names it. */
 const char *sysctld_file(const struct sysctld *s, const struct sysctld_entry *e);
 

@@ -109,6 +109,45 @@ static void log_outcome(const struct tuning_state *st)
 	}
 }
 
+/* Whether the plan claims a knob: sets or keeps it, or set it and saw it changed since. */
+static bool item_claimed(const struct tune_item *it)
+{
+	return it->action != TUNE_SKIP || it->skip == TUNE_SKIP_OVERRIDDEN ||
+	       it->skip == TUNE_SKIP_UNKNOWN_WRITER;
+}
+
+/* The peer's knob for a plan item both claim, or NULL. */
+static const struct peer_knob *shared_knob(const struct peer *peer, const struct tune_item *it)
+{
+	return item_claimed(it) ? peer_knob_for(peer, it->knob.id) : NULL;
+}
+
+/* One warning per peer that sets knobs the plan sets too. */
+static void log_peers(const struct tuning_state *st)
+{
+	for (size_t i = 0; i < st->peers.n; i++) {
+		const struct peer *peer = &st->peers.v[i];
+		char ids[512] = "";
+		size_t off = 0;
+		unsigned int n = 0;
+
+		for (size_t k = 0; k < st->plan.n; k++) {
+			const struct tune_item *it = &st->plan.items[k];
+
+			if (!shared_knob(peer, it))
+				continue;
+			if (off < sizeof(ids))
+				off += (size_t)snprintf(ids + off, sizeof(ids) - off, "%s%s",
+							n ? ", " : "", it->knob.id);
+			n++;
+		}
+		if (n)
+			log_warn("%s (%s) also sets %u knob%s of profile %s: %s; see perfagent status",
+				 peer->name, peer->running ? "running" : "installed, not running",
+				 n, n == 1 ? "" : "s", st->plan.profile, ids);
+	}
+}
+
 void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
 		const struct tuning_opts *opts, const struct identity *id, bool apply)
 {
@@ -118,6 +157,8 @@ void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
 	tuning_state_free(st);
 	st->ran = true;
 	st->at_wall_ms = util_now_wall_ms();
+	if (peers_detect(paths, &st->peers))
+		log_warn("tuning: out of memory while looking for other tuning agents");
 	if (tuning_choose(paths, opts->profile, id->type_parsed ? &id->type : NULL, &st->choice,
 			  st->error, sizeof(st->error)))
 		goto fail;
@@ -136,6 +177,7 @@ void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
 	st->applied = apply;
 	profile_free(&p);
 	log_outcome(st);
+	log_peers(st);
 	return;
 fail:
 	profile_free(&p);
@@ -145,6 +187,7 @@ fail:
 void tuning_state_free(struct tuning_state *st)
 {
 	tune_plan_free(&st->plan);
+	peers_free(&st->peers);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -190,5 +233,79 @@ struct json_object *tuning_state_json(const struct tuning_state *st,
 	json_object_object_add(o, "counts", st->ran && !st->error[0] ?
 			       tune_counts_json(&st->plan.counts) : NULL);
 	json_object_object_add(o, "verify", verify_json(paths, opts));
+	json_object_object_add(o, "peers", tuning_peers_json(&st->peers, st->ran && !st->error[0] ?
+							     &st->plan : NULL,
+							     !strcmp(opts->mode, "apply")));
 	return o;
+}
+
+static struct json_object *shared_json(const struct tune_item *it, const struct peer_knob *k)
+{
+	struct json_object *o = json_object_new_object();
+	char wanted[KNOB_VALUE_MAX + 2];
+
+	/* What perfagent leaves there; an overridden knob has no desired value. */
+	snprintf(wanted, sizeof(wanted), "%s%s", tune_op_prefix(it->op), it->wanted);
+	json_object_object_add(o, "id", json_object_new_string(it->knob.id));
+	json_object_object_add(o, "perfagent", json_object_new_string(it->desired[0] ?
+									 it->desired : wanted));
+	json_object_object_add(o, "perfagent_action", json_object_new_string(
+		it->action == TUNE_SKIP ? tune_skip_name(it->skip) : tune_action_name(it->action)));
+	json_object_object_add(o, "peer", k->computed ? NULL : json_object_new_string(k->value));
+	json_object_object_add(o, "peer_source", json_object_new_string(k->source));
+	return o;
+}
+
+/* What perfagent does about knobs it shares with peer, true to tune.c's rules. */
+static struct json_object *does_json(const struct peer *peer, bool writes)
+{
+	char text[640];
+	const char *also = strcmp(peer->name, "tuned") ? "" : ", or take them out of tuned's profile";
+
+	if (writes)
+		snprintf(text, sizeof(text), "perfagent sets these when it applies, over what %s set "
+			 "before; a value %s (or anyone) changes after that is reported as overridden "
+			 "and left alone; to leave them to %s, list them in exclude = in "
+			 "perfagent.conf%s", peer->name, peer->name, peer->name, also);
+	else
+		snprintf(text, sizeof(text), "mode advise: perfagent writes none of them; in mode "
+			 "apply it would write them over what %s set before, and leave alone what %s "
+			 "changes after that; to leave them to %s, list them in exclude = in "
+			 "perfagent.conf%s", peer->name, peer->name, peer->name, also);
+	return json_object_new_string(text);
+}
+
+static struct json_object *peer_json(const struct peer *peer, const struct tune_plan *plan,
+				     bool writes)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *shared = json_object_new_array();
+
+	for (size_t i = 0; plan && i < plan->n; i++) {
+		const struct tune_item *it = &plan->items[i];
+		const struct peer_knob *k = shared_knob(peer, it);
+
+		if (k)
+			json_object_array_add(shared, shared_json(it, k));
+	}
+	json_object_object_add(o, "name", json_object_new_string(peer->name));
+	json_object_object_add(o, "running", json_object_new_boolean(peer->running));
+	json_object_object_add(o, "evidence", json_str_or_null(peer->evidence));
+	json_object_object_add(o, "profile", json_str_or_null(peer->profile));
+	json_object_object_add(o, "note", json_str_or_null(peer->note));
+	json_object_object_add(o, "knobs", json_object_new_int64((int64_t)peer->n_knobs));
+	json_object_object_add(o, "perfagent_does", json_object_array_length(shared) ?
+			       does_json(peer, writes) : NULL);
+	json_object_object_add(o, "shared_knobs", shared);
+	return o;
+}
+
+struct json_object *tuning_peers_json(const struct peers *peers, const struct tune_plan *plan,
+				      bool writes)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < peers->n; i++)
+		json_object_array_add(a, peer_json(&peers->v[i], plan, writes));
+	return a;
 }

@@ -14,6 +14,7 @@
 #include "identity/identity.h"
 #include "tune/match.h"
 #include "core/paths.h"
+#include "tune/peers.h"
 #include "tune/profile.h"
 #include "tune/tune.h"
 
@@ -58,12 +59,15 @@ struct tuning_state {
 	struct tuning_choice choice;
 	char summary[256];          /* the profile's summary */
 	struct tune_plan plan;
+	struct peers peers;         /* other tuning agents, as of this run */
 	char error[1024];           /* why choosing, loading or applying failed */
 };
 
 /*
- * Chooses, loads, plans and (when apply) applies. Never fails: an error is
- * kept in st->error and logged. The previous plan is freed first.
+ * Looks for other tuning agents (peers.h), then chooses, loads, plans and
+ * (when apply) applies. Never fails: an error is kept in st->error and
+ * logged, as is each peer that sets knobs the plan sets. The previous plan
+ * is freed first.
  */
 void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
 		const struct tuning_opts *opts, const struct identity *id, bool apply);
@@ -71,11 +75,24 @@ void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
 void tuning_state_free(struct tuning_state *st);
 
 /*
- * The "profile" member of status: name, why, mode, plan counts, and a live
- * verify of the journal (drift and overrides as of now).
+ * The "profile" member of status: name, why, mode, plan counts, a live
+ * verify of the journal (drift and overrides as of now), and "peers" (see
+ * tuning_peers_json()).
  */
 struct json_object *tuning_state_json(const struct tuning_state *st,
 				      const struct pa_paths *paths, const struct tuning_opts *opts);
+
+/*
+ * The "peers" array: per peer its name, running, evidence, profile, note,
+ * knobs (how many perfagent can name), shared_knobs (the knobs plan sets,
+ * keeps, or set and saw overridden, that the peer sets too: id, perfagent's
+ * value and action, the peer's value or null when it computes it, and where
+ * the peer sets it) and perfagent_does (what perfagent does about them; null
+ * when nothing is shared). plan may be NULL (no plan: nothing shared);
+ * writes: mode apply (false: advise, nothing is written).
+ */
+struct json_object *tuning_peers_json(const struct peers *peers, const struct tune_plan *plan,
+				      bool writes);
 
 /* The tune_ctx for paths and the exclude list of opts. */
 struct tuning_ctx {
