@@ -10,11 +10,14 @@ what=${1:-build}
 deb_build="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcurl4-openssl-dev libjson-c-dev pkg-config"
 # nftables: the probe tests drop TCP segments in a private network namespace.
 # strace: test_tune.sh slows an apply down to kill it midway. valgrind:
-# test_valgrind.sh. ethtool: test_ena.sh reads the veth channels it set. make sanitize links gcc's ASan and UBSan runtimes
-# statically: Debian's gcc brings them (libgcc-12-dev), Fedora's do not.
-deb_test="$deb_build libcmocka-dev python3 iproute2 procps util-linux nftables strace valgrind ethtool"
+# test_valgrind.sh. ethtool: test_ena.sh reads the veth channels it set.
+# systemd and man-db: test_packages.sh runs systemd-analyze verify, which
+# also looks up the unit's man page. make sanitize links gcc's ASan and
+# UBSan runtimes statically: Debian's gcc brings them (libgcc-12-dev),
+# Fedora's do not.
+deb_test="$deb_build libcmocka-dev python3 iproute2 procps util-linux nftables strace valgrind ethtool systemd man-db"
 rpm_build="make gcc clang llvm bpftool libbpf-devel elfutils-libelf-devel zlib-devel libcurl-devel json-c-devel pkgconf-pkg-config"
-rpm_test="$rpm_build libcmocka-devel python3 iproute procps-ng util-linux nftables strace valgrind ethtool libasan-static libubsan-static"
+rpm_test="$rpm_build libcmocka-devel python3 iproute procps-ng util-linux nftables strace valgrind ethtool systemd man-db libasan-static libubsan-static"
 
 case "$what" in
 make | build | test | setup) ;;

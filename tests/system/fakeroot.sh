@@ -11,6 +11,8 @@
 #   qemu:  DMI vendor "QEMU" (not EC2)
 #   none:  no DMI and no hypervisor uuid (a container, say)   [default]
 #
+# Sourced (tune_tree.sh), it builds the same tree and leaves put() defined.
+#
 # Always present: 2 online vCPUs, 4 GiB of memory, lo + ens5 (ena, a PCI
 # device) + veth0 (virtual), an EBS NVMe volume, an instance-store NVMe disk
 # and a loop device.
@@ -36,9 +38,12 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-put() { # put FILE CONTENT: writes CONTENT and a newline, creating parents
-	mkdir -p "$(dirname "$root/$1")"
-	printf '%s\n' "$2" > "$root/$1"
+# put FILE CONTENT: writes CONTENT and a newline, creating parents (no
+# fork unless a directory is new: trees of hundreds of files stay quick).
+put() {
+	local f=$root/$1
+	[ -d "${f%/*}" ] || mkdir -p "${f%/*}"
+	printf '%s\n' "$2" >"$f"
 }
 
 cpu_mem() {

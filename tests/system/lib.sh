@@ -46,6 +46,111 @@ need_root() {
 	}
 }
 
+# need_tools TOOL...: fails, naming the package to install, at the first
+# TOOL missing (make test-deps, packaging/install-deps.sh test, installs
+# every one of them).
+need_tools() {
+	local t pkg
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 && continue
+		case $t in
+		losetup) pkg="mount (dnf: util-linux)" ;;
+		nft) pkg=nftables ;;
+		ip) pkg="iproute2 (dnf: iproute)" ;;
+		unshare | nsenter | setpriv | findmnt) pkg=util-linux ;;
+		systemd-analyze) pkg=systemd ;;
+		man) pkg=man-db ;;
+		pgrep) pkg="procps (dnf: procps-ng)" ;;
+		*) pkg=$t ;;
+		esac
+		fail "$t is missing: install the package $pkg (make test-deps installs every tool the tests use)"
+	done
+}
+
+# mount_ns_probe PATH...: whether a mount namespace of one's own can keep
+# mounts over each PATH to itself (private_mounts, tried in a throwaway
+# namespace); prints why not.
+mount_ns_probe() {
+	# shellcheck disable=SC2016 # the inner shell's $0 and $@
+	unshare -m --propagation unchanged bash -c '. "$0"; private_mounts "$@"' "$TESTS_DIR/lib.sh" "$@"
+}
+
+# own_mounts WHAT PATH...: for the network-namespace parts (unshare -n -m
+# --propagation unchanged bash -s): private_mounts for each PATH, or else
+# "SKIP: WHAT: why" and exit 77, which the caller reports as skipped.
+own_mounts() {
+	local what=$1 why
+	shift
+	why=$(private_mounts "$@") && return 0
+	skip_part "$what" "$why"
+	exit 77
+}
+
+# sysctl_conf_paths: the sysctl.d directories and /etc/sysctl.conf that set
+# something here (a line that is not a comment), which the namespace parts
+# hide to start clean. Debian's sysctl.conf, all comments, needs no hiding.
+sysctl_conf_paths() {
+	local p
+	for p in /etc/sysctl.d /run/sysctl.d /usr/local/lib/sysctl.d /usr/lib/sysctl.d /lib/sysctl.d \
+		/etc/sysctl.conf; do
+		if [ -d "$p" ]; then
+			cat "$p"/*.conf 2>/dev/null | grep -Eq '^[[:space:]]*[^#;[:space:]]' && echo "$p"
+		elif [ -f "$p" ]; then
+			grep -Eq '^[[:space:]]*[^#;[:space:]]' "$p" && echo "$p"
+		fi
+	done
+	return 0
+}
+
+# hide_sysctl_conf PATH...: an empty tmpfs over each directory, /dev/null
+# over each file (after own_mounts for them).
+hide_sysctl_conf() {
+	local p
+	for p in "$@"; do
+		if [ -d "$p" ]; then mount -t tmpfs tmpfs "$p"; else mount --bind /dev/null "$p"; fi
+	done
+}
+
+# long_part WHAT: whether to run a slow, exhaustive part of a test. Yes
+# under make test-long (PERFAGENT_TEST_LONG=1); otherwise says
+# "LONG: WHAT", which tests/run-system.sh lists as left to make test-long.
+long_part() {
+	[ "${PERFAGENT_TEST_LONG:-}" = 1 ] && return 0
+	echo "LONG: $1"
+	return 1
+}
+
+# skip_part WHAT REASON: a part of a test that cannot run here, said as
+# "SKIP: WHAT: REASON" (tests/run-system.sh counts these lines as skipped
+# parts, never as passed).
+skip_part() {
+	echo "SKIP: $1: $2"
+}
+
+# private_mounts PATH...: run first in a mount namespace of one's own
+# (unshare -m --propagation unchanged), before mounting over each PATH (which
+# must exist): makes sure those mounts stay in that namespace. Where / is a
+# mount point (a host, a container) that is `mount --make-rprivate /`. In a
+# chroot, whose / is not a mount point, that fails; then each mount a PATH
+# lies on (/proc, /sys, /tmp...) is made private instead. A PATH on the
+# chroot's own file system, under no mount of its own, cannot be: a mount
+# there would reach the host's mount table. Then prints why and returns 1.
+private_mounts() {
+	local p m
+	mount --make-rprivate / 2>/dev/null && return 0
+	for p in "$@"; do
+		m=$(findmnt -n -o TARGET -T "$p" 2>/dev/null) || m=
+		if [ -z "$m" ] || [ "$m" = / ]; then
+			echo "/ is not a mount point (a chroot) and $p is on the root's own file system: a mount over it would reach the host's mount table"
+			return 1
+		fi
+		mount --make-rprivate "$m" || {
+			echo "cannot make $m (holding $p) a private mount"
+			return 1
+		}
+	done
+}
+
 # json_get FILE EXPR: prints a Python expression over the parsed JSON "j".
 json_get() {
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Who burns the CPU: two burners with known duty cycles, each in a cgroup of
-# its own, against the real sched probe. The time the agent attributes to
-# each cgroup and process name must match the kernel's own per-cgroup
-# accounting (cpu.stat), their ratio the duty cycles; on a burstable type
+# Who burns the CPU: two burners aiming at known duty cycles, each in a
+# cgroup of its own, against the real sched probe. The time the agent
+# attributes to each cgroup and process name, and their ratio, must match
+# the kernel's own per-cgroup accounting (cpu.stat), whatever share of the
+# CPU a busy host let the burners have; on a burstable type
 # status says it in credits. Then more names in one interval than the
 # kernel's map holds: the rest goes to "other", nothing breaks.
 set -eu
@@ -90,10 +91,14 @@ python3 -c "import sys; a,b,ka,kb=map(float,sys.argv[1:]); sys.exit(not (ka > 1 
 	fail "attributed a $a_agent s, b $b_agent s; cpu.stat says a $a_kernel s, b $b_kernel s"
 pass "per-cgroup on-CPU time matches cpu.stat within 2%"
 
-# Their ratio is the duty cycles': a has 0.6 / (0.6 + 0.2) = 75% of the two.
-python3 -c "import sys; a,b=map(float,sys.argv[1:]); sys.exit(not abs(a/(a+b) - 0.75) < 0.04)" \
-	"$a_agent" "$b_agent" || fail "a's share of a+b is not 75%: a $a_agent s, b $b_agent s"
-pass "duty cycles 60% and 20%: a has $(python3 -c "print(round(100*$a_agent/($a_agent+$b_agent), 1))")% of the two (75% expected)"
+# Their ratio is the kernel's. The burners aim at 60% and 20% (75% of the
+# two for a), but a busy host decides what they get: the agent must show
+# what they got, so the reference is cpu.stat, not the aim.
+share() { python3 -c "import sys; a,b=map(float,sys.argv[1:]); print(round(100*a/(a+b), 1))" "$1" "$2"; }
+a_share=$(share "$a_agent" "$b_agent") k_share=$(share "$a_kernel" "$b_kernel")
+python3 -c "import sys; x,y=map(float,sys.argv[1:]); sys.exit(not abs(x-y) <= 1)" "$a_share" "$k_share" ||
+	fail "a's share of a+b: $a_share% by the agent, $k_share% by cpu.stat"
+pass "a has $a_share% of the two by the agent, $k_share% by cpu.stat (the burners aim at 75%)"
 
 # The process names carry the same time; shares are of the window's total.
 pa=$(cpu_of by_process burn-a) || fail "no burn-a in $(json_get "$tmp/status.json" "${users}['by_process']")"

@@ -26,7 +26,7 @@ cd "$(dirname "$0")/../.."
 . tests/system/lib.sh
 need_root
 
-command -v strace >/dev/null || fail "strace is needed (apt-get install strace)"
+need_tools strace python3
 [ -x "$PERFAGENT" ] || fail "$PERFAGENT is missing: run make first"
 unset PERFAGENT_SYSROOT PERFAGENT_STATE_DIR STATE_DIRECTORY PERFAGENT_CONFIG
 

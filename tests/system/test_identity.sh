@@ -7,10 +7,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 need_root
-command -v python3 >/dev/null 2>&1 || {
-	echo "skip: needs python3"
-	exit 77
-}
+need_tools python3
 [ -x "$PERFAGENT" ] || fail "$PERFAGENT is missing: run make first"
 
 tmp=$(mktemp -d /tmp/perfagent-identity.XXXXXX)

@@ -13,23 +13,21 @@ need_root
 N_IO=300
 N_CONN=40
 tmp=$(mktemp -d /tmp/perfagent-probes.XXXXXX)
-ns=pa-probes-$$
+ns_pid=
 run=$tmp/run
 conf=$tmp/perfagent.conf
 loop=
 daemon_pid=
 cleanup() {
 	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
+	[ -n "$ns_pid" ] && kill "$ns_pid" 2>/dev/null
 	wait 2>/dev/null
 	[ -n "$loop" ] && losetup -d "$loop" 2>/dev/null
-	ip netns del "$ns" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-for tool in losetup nft bpftool ip; do
-	command -v "$tool" >/dev/null || fail "$tool missing (make test-deps installs it)"
-done
+need_tools losetup nft bpftool ip unshare nsenter python3
 
 pa() { "$PERFAGENT" "$@" --runtime-dir "$run"; }
 
@@ -93,12 +91,19 @@ echo "$loop: $((w1 - w0)) writes, $((t1 - t0)) timed, for $N_IO direct writes"
 [ $((t1 - t0)) -eq $N_IO ] || fail "block timed $((t1 - t0)) writes, want $N_IO"
 pass "$N_IO direct writes on $loop counted and timed exactly"
 
-# TCP: N connects in a private namespace are N connect-latency samples.
-ip netns add "$ns"
-ip -n "$ns" link set lo up
+# TCP: N connects in a private namespace are N connect-latency samples. The
+# namespace is held by a sleeping process and entered with nsenter: `ip netns`
+# would change /'s mount propagation, which fails in a chroot.
+unshare -n sleep infinity &
+ns_pid=$!
+in_ns() { nsenter -t "$ns_pid" -n -- "$@"; }
+# shellcheck disable=SC2016 # the inner shell's $1
+wait_for 5 sh -c '[ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns/net)" ]' sh "$ns_pid" ||
+	fail "no network namespace of its own"
+in_ns ip link set lo up
 connects="percpu(lambda v: count(v['connect_latency']))"
 c0=$(map_eval tcp_stats "$connects")
-ip netns exec "$ns" python3 - "$N_CONN" <<'EOF'
+in_ns python3 - "$N_CONN" <<'EOF'
 import socket, sys
 l = socket.socket()
 l.bind(("127.0.0.1", 7000))
@@ -120,7 +125,7 @@ pass "$N_CONN connects in a namespace give as many connect-latency samples"
 # TCP: segments sent, then dropped on input by nftables, are retransmitted.
 # The rule comes once connected: the handshake must get through. (Dropped on
 # output, segments fail to send and are tried again without a retransmit.)
-ip netns exec "$ns" nft -f - <<'EOF'
+in_ns nft -f - <<'EOF'
 table inet pa_test {
 	chain in {
 		type filter hook input priority 0;
@@ -129,7 +134,7 @@ table inet pa_test {
 EOF
 established="percpu(lambda v: v['retransmits'][1])"
 r0=$(map_eval tcp_stats "$established")
-ip netns exec "$ns" python3 - <<'EOF'
+in_ns python3 - <<'EOF'
 import socket, subprocess, time
 l = socket.socket()
 l.bind(("127.0.0.1", 7001))

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 . tests/system/lib.sh
 need_root
 
-command -v setpriv >/dev/null || fail "setpriv is needed (util-linux)"
+need_tools setpriv python3
 [ -x "$PERFAGENT" ] || fail "$PERFAGENT is missing: run make first"
 unset PERFAGENT_SYSROOT PERFAGENT_STATE_DIR STATE_DIRECTORY PERFAGENT_CONFIG \
 	PERFAGENT_RUNTIME_DIR RUNTIME_DIRECTORY

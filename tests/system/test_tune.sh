@@ -12,8 +12,7 @@ cd "$(dirname "$0")/../.."
 . tests/system/lib.sh
 need_root
 
-command -v strace >/dev/null || fail "strace is needed (apt-get install strace)"
-command -v unshare >/dev/null || fail "unshare is needed (util-linux)"
+need_tools strace unshare findmnt python3
 [ -x "$PERFAGENT" ] || fail "$PERFAGENT is missing: run make first"
 unset PERFAGENT_SYSROOT PERFAGENT_STATE_DIR STATE_DIRECTORY PERFAGENT_CONFIG
 
@@ -219,12 +218,15 @@ expect_exit 0 "revert: [0-9]+ restored, [0-9]+ unchanged, 0 left alone" pa rever
 same_tree "$root" "$work/before" "revert after kill -9"
 pass "kill -9 mid-apply ($n of $N written): journal all pending, revert restores byte for byte"
 
-slow_apply_then_kill
-expect_exit 0 "$((N - n)) applied, 0 failed, $n kept" apply many
-expect_exit 0 "verify passed: $N knobs" pa verify
-expect_exit 0 "revert: $N restored" pa revert
-same_tree "$root" "$work/before" "apply, then revert after kill -9"
-pass "kill -9 mid-apply: the next apply completes it, revert restores byte for byte"
+# (test_faults.sh kills an apply at each of its steps and completes it.)
+if long_part "kill -9 mid-apply of 300 knobs, then an apply completes it (40 s)"; then
+	slow_apply_then_kill
+	expect_exit 0 "$((N - n)) applied, 0 failed, $n kept" apply many
+	expect_exit 0 "verify passed: $N knobs" pa verify
+	expect_exit 0 "revert: $N restored" pa revert
+	same_tree "$root" "$work/before" "apply, then revert after kill -9"
+	pass "kill -9 mid-apply: the next apply completes it, revert restores byte for byte"
+fi
 
 # ---- real per-namespace sysctls in a new network namespace ----
 
@@ -247,7 +249,9 @@ host_values >"$work/host-before"
 
 # Inside: a new network namespace and a private mount namespace in which
 # empty sysctl.d directories hide the host's (and one admin file is added).
-unshare -n -m bash -s -- "$PERFAGENT" "$work/netns" "$pdir" "$host_ns" "${NET[@]}" <<'EOF' ||
+rc=0
+unshare -n -m --propagation unchanged bash -s -- "$PERFAGENT" "$work/netns" "$pdir" "$host_ns" \
+	"${NET[@]}" <<'EOF' || rc=$?
 set -eu
 perfagent=$1 state=$2 pdir=$3 host_ns=$4
 shift 4
@@ -256,12 +260,12 @@ shift 4
 . tests/system/lib.sh
 FAIL_WHERE=netns
 [ "$(readlink /proc/self/ns/net)" != "$host_ns" ] || fail "not in a new network namespace"
-mount --make-rprivate /
-for d in /etc/sysctl.d /run/sysctl.d /usr/local/lib/sysctl.d /usr/lib/sysctl.d /lib/sysctl.d; do
-	[ ! -d "$d" ] || mount -t tmpfs tmpfs "$d"
-done
-[ ! -e /etc/sysctl.conf ] || mount --bind /dev/null /etc/sysctl.conf
 [ -d /etc/sysctl.d ] || fail "no /etc/sysctl.d to hide"
+# /etc/sysctl.d always: an administrator's file is added there.
+mapfile -t hidden < <(sysctl_conf_paths | grep -vx /etc/sysctl.d)
+hidden=(/etc/sysctl.d "${hidden[@]}")
+own_mounts "real net.* sysctls in a network namespace" "${hidden[@]}"
+hide_sysctl_conf "${hidden[@]}"
 echo 'net.ipv4.tcp_max_syn_backlog = 512' >/etc/sysctl.d/99-admin.conf
 
 mkdir -p "$state/orig"
@@ -303,8 +307,9 @@ out=$(pa revert) || fail "revert: $out"
 echo "$out" | grep -q '4 restored, 1 unchanged' || fail "revert: $out"
 same "$@"
 EOF
-	fail "the network namespace part failed"
+[ "$rc" = 0 ] || [ "$rc" = 77 ] || fail "the network namespace part failed"
 host_values >"$work/host-after"
 diff -u "$work/host-before" "$work/host-after" || fail "the host's sysctls changed"
 [ "$(readlink /proc/self/ns/net)" = "$host_ns" ] || fail "left in another namespace"
-pass "netns: real net.* sysctls applied, verified, overridden and restored byte for byte; host untouched"
+[ "$rc" = 77 ] ||   # skipped, and said why
+	pass "netns: real net.* sysctls applied, verified, overridden and restored byte for byte; host untouched"

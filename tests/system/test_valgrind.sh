@@ -10,10 +10,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 need_root
-command -v valgrind >/dev/null || {
-	echo "skip: valgrind is not installed (make test-deps installs it)"
-	exit 77
-}
+need_tools valgrind
 
 # Valgrind cannot run an ASan binary: under make sanitize (which sets
 # PERFAGENT_SANITIZED and PERFAGENT_UNSANITIZED) the daemon is the plain

@@ -16,12 +16,9 @@ root=$1
 many=0
 [ "${2:-}" = --many ] && many=${3:?}
 
-"$(dirname "$0")/fakeroot.sh" "$root" --dmi nitro --type c6in.large
-
-put() { # put FILE CONTENT: writes CONTENT and a newline, creating parents
-	mkdir -p "$(dirname "$root/$1")"
-	printf '%s\n' "$2" > "$root/$1"
-}
+# fakeroot.sh's machine, and its put FILE CONTENT.
+# shellcheck source=tests/system/fakeroot.sh
+. "$(dirname "$0")/fakeroot.sh" "$root" --dmi nitro --type c6in.large
 
 put proc/sys/kernel/random/boot_id "6b9d2c31-8f0e-4a57-b0d4-3f1e2a9c7d10"
 put proc/sys/net/core/somaxconn 4096
