@@ -209,6 +209,7 @@ test-long: $(OUT)/perfagent
 	$(Q)bash tests/long/crash_chains_random.sh $(CHAIN_ITERATIONS)
 	$(Q)bash tests/long/crash_chains_random.sh $(NETNS_CHAIN_ITERATIONS) $$$$ netns
 	$(Q)bash tests/long/sink_agent_restarts.sh $(AGENT_RESTARTS)
+	$(Q)PERFAGENT_TEST_LONG=1 PERFAGENT_PROFILE_DIR=$(CURDIR)/tuning-profiles bash tests/system/test_tune.sh
 
 # The README's run command as written, in a bare Debian root made with
 # debootstrap (cached in /var/cache/perfagent-tests): root, the Debian mirror,
