@@ -2,6 +2,11 @@
 # Shared helpers for the system tests: sourced, never run.
 
 PERFAGENT=${PERFAGENT:-$(pwd)/build/perfagent}
+
+# The distribution's tools first, as the test dependencies install them: a
+# version manager's shim ahead of them in PATH costs every start (pyenv's
+# python3 took 300 ms here against 40 ms, and the tests start Python often).
+PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # fail MESSAGE: the one failure helper of the shell tests: "FAIL: MESSAGE" on
@@ -102,11 +107,22 @@ sysctl_conf_paths() {
 	return 0
 }
 
-# hide_sysctl_conf PATH...: an empty tmpfs over each directory, /dev/null
-# over each file (after own_mounts for them).
-hide_sysctl_conf() {
-	local p
-	for p in "$@"; do
+# without_sysctl_conf WHAT [PATH...]: for the network-namespace parts, so
+# that the agent starts from the kernel's defaults: makes private the PATHs
+# the caller will mount over and every sysctl_conf_paths entry (or says
+# "SKIP: WHAT" and exits 77, as own_mounts), then hides those entries: an
+# empty tmpfs over each directory, /dev/null over each file. Directories in
+# SYSCTL_CONF_ALWAYS (space-separated) are hidden even when they set nothing.
+without_sysctl_conf() {
+	local what=$1 p hidden
+	shift
+	mapfile -t hidden < <(
+		for p in ${SYSCTL_CONF_ALWAYS:-}; do echo "$p"; done
+		# shellcheck disable=SC2086 # a space-separated list
+		sysctl_conf_paths | grep -vxF -f <(printf "%s\n" ${SYSCTL_CONF_ALWAYS:-/nonexistent})
+	)
+	own_mounts "$what" "$@" "${hidden[@]}"
+	for p in "${hidden[@]}"; do
 		if [ -d "$p" ]; then mount -t tmpfs tmpfs "$p"; else mount --bind /dev/null "$p"; fi
 	done
 }
@@ -203,15 +219,20 @@ bpf_links_alive() {
 
 # tree_snapshot ROOT: every file of a fake /proc and /sys tree with its
 # sha256; choice files (the kernel shows "a [b] c" but takes back "b") with
-# the chosen word instead.
+# the chosen word instead. One line per file, in a few processes whatever
+# the tree's size (a fork per file made it most of the kill tests' time).
 tree_snapshot() {
-	(cd "$1" && find . -type f | LC_ALL=C sort | while read -r f; do
-		case $f in
-		*/transparent_hugepage/* | */queue/scheduler)
-			printf 'choice %s %s\n' "$(sed -e 's/.*\[\(.*\)\].*/\1/' "$f")" "$f" ;;
-		*) printf '%s %s\n' "$(sha256sum <"$f" | cut -d' ' -f1)" "$f" ;;
-		esac
-	done)
+	local f c
+	(cd "$1" &&
+		find . -type f ! -path '*/transparent_hugepage/*' ! -path '*/queue/scheduler' -print0 |
+		LC_ALL=C sort -z | xargs -0 -r sha256sum &&
+		find . -type f \( -path '*/transparent_hugepage/*' -o -path '*/queue/scheduler' \) -print0 |
+		LC_ALL=C sort -z | while IFS= read -r -d '' f; do
+			c=
+			IFS= read -r c <"$f" || true
+			[[ $c =~ \[([^]]*)\] ]] && c=${BASH_REMATCH[1]}
+			printf 'choice %s %s\n' "$c" "$f"
+		done)
 }
 
 # same_tree ROOT SNAPSHOT WHAT: fails, showing the difference, unless the

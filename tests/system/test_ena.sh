@@ -61,10 +61,8 @@ perfagent=$1 state=$2 pdir=$3 host_ns=$4 shipped=$5
 . tests/system/lib.sh
 FAIL_WHERE=netns
 [ "$(readlink /proc/self/ns/net)" != "$host_ns" ] || fail "not in a new network namespace"
-mapfile -t hidden < <(sysctl_conf_paths)
-own_mounts "ENA and NIC settings on veth in a network namespace" /sys "${hidden[@]}"
+without_sysctl_conf "ENA and NIC settings on veth in a network namespace" /sys
 mount -t sysfs sysfs /sys       # /sys/class/net of this namespace
-hide_sysctl_conf "${hidden[@]}"
 
 ip link add pa_va numtxqueues 4 numrxqueues 4 type veth peer name pa_vb \
 	numtxqueues 1 numrxqueues 1

@@ -365,9 +365,7 @@ perfagent=$1 state=$2 pdir=$3 host_ns=$4
 . tests/system/lib.sh
 FAIL_WHERE=netns
 [ "$(readlink /proc/self/ns/net)" != "$host_ns" ] || fail "not in a new network namespace"
-mapfile -t hidden < <(sysctl_conf_paths)
-own_mounts "read-only /proc/sys in a network namespace" /proc/sys "${hidden[@]}"
-hide_sysctl_conf "${hidden[@]}"
+without_sysctl_conf "read-only /proc/sys in a network namespace" /proc/sys
 mount --bind /proc/sys /proc/sys
 mount -o remount,bind,ro /proc/sys
 values() { cat /proc/sys/net/core/somaxconn /proc/sys/net/ipv4/tcp_notsent_lowat \

@@ -262,10 +262,7 @@ FAIL_WHERE=netns
 [ "$(readlink /proc/self/ns/net)" != "$host_ns" ] || fail "not in a new network namespace"
 [ -d /etc/sysctl.d ] || fail "no /etc/sysctl.d to hide"
 # /etc/sysctl.d always: an administrator's file is added there.
-mapfile -t hidden < <(sysctl_conf_paths | grep -vx /etc/sysctl.d)
-hidden=(/etc/sysctl.d "${hidden[@]}")
-own_mounts "real net.* sysctls in a network namespace" "${hidden[@]}"
-hide_sysctl_conf "${hidden[@]}"
+SYSCTL_CONF_ALWAYS=/etc/sysctl.d without_sysctl_conf "real net.* sysctls in a network namespace"
 echo 'net.ipv4.tcp_max_syn_backlog = 512' >/etc/sysctl.d/99-admin.conf
 
 mkdir -p "$state/orig"
