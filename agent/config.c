@@ -138,6 +138,37 @@ static int set_profile(struct pa_config *cfg, const char *value, char *err, size
 	return 0;
 }
 
+/* Each line replaces the list: a drop-in says the whole stack it wants. */
+int config_set_overlays(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	char buf[1024], *tok, *save = NULL;
+	int n = 0;
+
+	if (snprintf(buf, sizeof(buf), "%s", value) >= (int)sizeof(buf)) {
+		snprintf(err, errsz, "longer than %zu bytes", sizeof(buf) - 1);
+		return -EINVAL;
+	}
+	for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		if (strlen(tok) >= sizeof(cfg->overlays[0]) ||
+		    strspn(tok, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(tok)) {
+			snprintf(err, errsz, "'%.64s' is not an overlay name", tok);
+			return -EINVAL;
+		}
+		for (int i = 0; i < n; i++)
+			if (!strcmp(cfg->overlays[i], tok)) {
+				snprintf(err, errsz, "%s is named twice", tok);
+				return -EINVAL;
+			}
+		if (n == TUNING_MAX_OVERLAYS) {
+			snprintf(err, errsz, "more than %d overlays", TUNING_MAX_OVERLAYS);
+			return -EINVAL;
+		}
+		strcpy(cfg->overlays[n++], tok);
+	}
+	cfg->n_overlays = n;
+	return 0;
+}
+
 static int set_revert_on_stop(struct pa_config *cfg, const char *value, char *err, size_t errsz)
 {
 	return set_bool(&cfg->revert_on_stop, value);
@@ -279,6 +310,8 @@ static const struct config_key config_keys[] = {
 	{ "imds_endpoint", set_imds_endpoint, "an http:// URL, or empty for the default" },
 	{ "control_socket_mode", set_socket_mode, "an octal mode from 0600 to 0777, such as 0666" },
 	{ "profile", set_profile, "a profile name (letters, digits, '_', '-'), or empty to match by instance type" },
+	{ "overlays", config_set_overlays, "comma-separated overlay names such as latency, database (see "
+	  "perfagent profiles list), or empty for none" },
 	{ "exclude", set_exclude, "comma-separated knob patterns such as sysctl:net.core.somaxconn, block:*:scheduler, vm:*" },
 	{ "revert_on_stop", set_revert_on_stop, "yes or no" },
 	{ "credit_mode", set_credit_mode, "default, standard or unlimited" },
@@ -432,6 +465,8 @@ const char *config_mode_name(enum pa_mode mode)
 void config_tuning_opts(const struct pa_config *cfg, struct tuning_opts *out)
 {
 	out->profile = cfg->profile;
+	for (int i = 0; i <= TUNING_MAX_OVERLAYS; i++)
+		out->overlays[i] = i < cfg->n_overlays ? cfg->overlays[i] : NULL;
 	out->mode = config_mode_name(cfg->mode);
 	config_excludes(cfg, out->excludes);
 }

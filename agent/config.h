@@ -38,6 +38,8 @@ struct pa_config {
 	char imds_endpoint[256];            /* "" = $AWS_EC2_METADATA_SERVICE_ENDPOINT or default */
 	mode_t control_socket_mode;
 	char profile[64];                   /* "" = match by instance type */
+	int n_overlays;                     /* workload overlays, stacked last, in order */
+	char overlays[TUNING_MAX_OVERLAYS][64];
 	bool revert_on_stop;
 	enum credit_mode credit_mode;        /* burstable types only */
 	double credit_start_balance;         /* < 0: launch credits or the saved estimate */
@@ -76,6 +78,9 @@ int config_parse_buf(struct pa_config *cfg, const char *buf, size_t len, const c
 const char *config_mode_name(enum pa_mode mode);
 
 /* NULL-terminated list of exclude globs, valid while cfg lives. */
+/* overlays = VALUE, as the config file says it (--overlays); 0 or -EINVAL with err. */
+int config_set_overlays(struct pa_config *cfg, const char *value, char *err, size_t errsz);
+
 void config_excludes(const struct pa_config *cfg, const char *out[TUNING_MAX_EXCLUDES + 1]);
 
 /* The settings tuning takes (tuning.h), valid while cfg lives. */

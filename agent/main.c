@@ -57,19 +57,25 @@ static const struct command commands[] = {
 	  "find out what this host is (no daemon needed)",
 	  "Tries an override, then DMI, then IMDSv2, then the identity cached in the state\n"
 	  "directory, then says \"not EC2\". Also lists vCPUs, memory, NICs and block devices." },
-	{ "profiles", cmd_profiles, OPT_JSON | OPT_CONFIG | OPT_PROFILE_DIR, 1, 2,
-	  "profiles list | show NAME | explain INSTANCE_TYPE [--json]",
-	  "list the tuning profiles, show one, or explain a match",
-	  "list: every profile with its summary (profiles/ next to the config shadows the\n"
-	  "shipped ones). show NAME: the profile resolved, includes flattened, each value\n"
-	  "with the file and line it comes from. explain TYPE: which match rule picks\n"
-	  "which profile for an instance type, and why the rules before it did not." },
+	{ "profiles", cmd_profiles,
+	  OPT_JSON | OPT_CONFIG | OPT_PROFILE_DIR | OPT_OVERLAYS | OPT_ROOT | OPT_STATE_DIR |
+		  OPT_INSTANCE_TYPE | OPT_NO_IMDS, 1, 2,
+	  "profiles list | show NAME | explain [INSTANCE_TYPE] [--overlays LIST] [--json]",
+	  "list the tuning profiles, show one, or explain a host's tuning",
+	  "list: every class profile and overlay with its summary (profiles/ next to the\n"
+	  "config shadows the shipped ones). show NAME: one profile resolved, includes\n"
+	  "flattened, each value with the file and line it comes from. explain TYPE: the\n"
+	  "match rules (which class profile and which capability overlays, and why), then\n"
+	  "every value of the composed layers with the layer that set it, what it\n"
+	  "overrode, and how a value relative to the machine resolves for TYPE (sizes\n"
+	  "from perfagent's table). explain with no TYPE: this host, as apply sees it." },
 	{ "apply", cmd_apply,
 	  OPT_JSON | OPT_CONFIG | OPT_ROOT | OPT_STATE_DIR | OPT_INSTANCE_TYPE | OPT_NO_IMDS |
-		  OPT_DRY_RUN | OPT_PROFILE | OPT_PROFILE_DIR, 0, 0,
-	  "apply [--dry-run] [--profile NAME] [--json]",
+		  OPT_DRY_RUN | OPT_PROFILE | OPT_PROFILE_DIR | OPT_OVERLAYS, 0, 0,
+	  "apply [--dry-run] [--profile NAME] [--overlays LIST] [--json]",
 	  "plan and apply the tuning profile (root)",
-	  "Detects the instance, picks its profile (or --profile), plans every knob\n"
+	  "Detects the instance, picks its layers (class profile and overlays, or\n"
+	  "--profile and --overlays), sizes them to the machine, plans every knob\n"
 	  "(current, desired, action, reason) and applies it, journaling the originals\n"
 	  "first. --dry-run prints the plan and writes nothing. Exit 1 if a knob failed." },
 	{ "verify", cmd_verify, OPT_JSON | OPT_ROOT | OPT_STATE_DIR | OPT_CONFIG, 0, 0,
@@ -120,6 +126,7 @@ static const struct option long_options[] = {
 	{ "dry-run", no_argument, NULL, 'D' },
 	{ "histograms", no_argument, NULL, 'H' },
 	{ "profile", required_argument, NULL, 'P' },
+	{ "overlays", required_argument, NULL, 'O' },
 	{ "profile-dir", required_argument, NULL, 'p' },
 	{ "once", no_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, 'F' },
@@ -146,7 +153,10 @@ static const struct {
 	{ OPT_DRY_RUN, "  --dry-run              print the plan, write nothing\n" },
 	{ OPT_HISTOGRAMS, "  --histograms           the probes' histograms of the last interval, as\n"
 			  "                         biolatency, runqlat and tcprtt print them\n" },
-	{ OPT_PROFILE, "  --profile NAME         use profile NAME instead of matching the instance type\n" },
+	{ OPT_PROFILE, "  --profile NAME         use class profile NAME instead of matching the instance\n"
+		       "                         type (then no capability overlay is added)\n" },
+	{ OPT_OVERLAYS, "  --overlays LIST        stack these overlays last (comma-separated, such as\n"
+			"                         latency,database; \"\" for none) instead of overlays =\n" },
 	{ OPT_PROFILE_DIR, "  --profile-dir DIR      shipped profiles and match.conf (default "
 			   PERFAGENT_PROFILEDIR ")\n" },
 	{ OPT_ONCE, "  --once                 one interval, then exit\n" },
@@ -222,6 +232,7 @@ static unsigned int option_bit(int opt)
 	case 'D': return OPT_DRY_RUN;
 	case 'H': return OPT_HISTOGRAMS;
 	case 'P': return OPT_PROFILE;
+	case 'O': return OPT_OVERLAYS;
 	case 'p': return OPT_PROFILE_DIR;
 	case 'o': return OPT_ONCE;
 	case 'F': return OPT_FORMAT;
@@ -247,6 +258,7 @@ static int apply_option(struct cli *cli, int opt, const char *arg)
 	case 'F': cli->format = arg; return 0;
 	case 'i': cli->interval = arg; return 0;
 	case 'P': cli->profile = arg; return 0;
+	case 'O': cli->overlays = arg; return 0;
 	case 'p': return set_dir(cli->paths.profile_dir, sizeof(cli->paths.profile_dir), arg);
 	case 't': cli->instance_type = arg; return 0;
 	case 'l': cli->log_level = arg; return 0;

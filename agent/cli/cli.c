@@ -11,11 +11,16 @@ int cli_load_config(const struct cli *cli, struct pa_config *cfg)
 	struct lp_error err;
 	char msg[1024];
 
-	if (config_load(cfg, &cli->paths, cli->config_given, &err) == 0)
-		return 0;
-	lp_error_format(&err, msg, sizeof(msg));
-	fprintf(stderr, "perfagent: invalid configuration: %s\n", msg);
-	return -EINVAL;
+	if (config_load(cfg, &cli->paths, cli->config_given, &err)) {
+		lp_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "perfagent: invalid configuration: %s\n", msg);
+		return -EINVAL;
+	}
+	if (cli->overlays && config_set_overlays(cfg, cli->overlays, msg, sizeof(msg))) {
+		fprintf(stderr, "perfagent: --overlays: %s\n", msg);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 struct identity *cli_detect_identity(const struct cli *cli, const struct pa_config *cfg)

@@ -27,6 +27,7 @@ enum {
 	OPT_FORMAT = 1 << 13,
 	OPT_INTERVAL = 1 << 14,
 	OPT_HISTOGRAMS = 1 << 15,
+	OPT_OVERLAYS = 1 << 16,
 };
 
 struct cli {
@@ -41,13 +42,17 @@ struct cli {
 	const char *instance_type;
 	const char *log_level;
 	const char *profile;
+	const char *overlays;   /* --overlays LIST: replaces the config's overlays = */
 	const char *format;     /* metrics --format, checked by the command */
 	const char *interval;   /* metrics --interval, checked by the command */
 	int n_args;             /* positional arguments after the command */
 	char **args;
 };
 
-/* Loads the config; on error prints it and returns -EINVAL. */
+/*
+ * Loads the config, then applies the command line's --overlays; on error
+ * prints it and returns -EINVAL.
+ */
 int cli_load_config(const struct cli *cli, struct pa_config *cfg);
 
 /* Detects the identity as `perfagent detect` does; NULL when out of memory. */

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/status.h"
 #include "core/exitcodes.h"
+#include "identity/machine_table.h"
 #include "tune/tuning.h"
 
 static int profiles_list(struct cli *cli, const struct profile_dirs *dirs)
@@ -59,29 +60,132 @@ static int profiles_show(struct cli *cli, const struct profile_dirs *dirs, const
 	return EXIT_OK;
 }
 
+/* AWS ENA best practices: "MAX is 8 for most types, up to 32" (tuning.md 2.1). */
+#define ENA_MAX_QUEUES_PER_ENI 32
+
+/* The machine an explained type is: from the size table, off-instance. */
+static void table_facts(const struct itype *type, struct machine_facts *facts, char *from,
+			size_t size)
+{
+	const struct machine_size *m = machine_size_lookup(type->name);
+
+	memset(facts, 0, sizeof(*facts));
+	if (!m) {
+		snprintf(from, size, "%s is not in perfagent's size table: values relative to the "
+			 "machine stay formulas (run perfagent profiles explain on such a host)",
+			 type->name);
+		return;
+	}
+	facts->mem_bytes = (uint64_t)m->mem_mib << 20;
+	facts->vcpus = m->vcpus;
+	/* The queues an ENI gets unless its launch asked for more. */
+	/* One ENI per network card: the most interfaces the rings are spread on
+	 * without counting extra ENIs a host may attach. */
+	facts->interfaces = m->network_cards;
+	facts->queues = m->ena_queues_default ? m->ena_queues_default : m->ena_queues_per_eni;
+	if (!facts->queues) {
+		/* Not in the table: ENA's documented most per ENI, an upper bound
+		 * (an ENI has min(its type's maximum, vCPUs) queues). */
+		facts->queues = m->vcpus < ENA_MAX_QUEUES_PER_ENI ? m->vcpus : ENA_MAX_QUEUES_PER_ENI;
+		snprintf(from, size, "the size table (machine_table.c); ENA queues not known for "
+			 "%s: counted as the most an ENI can have, min(32, vCPUs)", type->name);
+		return;
+	}
+	snprintf(from, size, "the size table (machine_table.c)");
+}
+
+static struct json_object *facts_json(const struct machine_facts *f, const char *from)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "mem_bytes", f->mem_bytes ?
+			       json_object_new_int64((int64_t)f->mem_bytes) : NULL);
+	json_object_object_add(o, "vcpus", f->vcpus ? json_object_new_int64(f->vcpus) : NULL);
+	json_object_object_add(o, "nic_queues", f->queues ? json_object_new_int64(f->queues) : NULL);
+	json_object_object_add(o, "ena_interfaces", f->interfaces ?
+			       json_object_new_int64(f->interfaces) : NULL);
+	json_object_object_add(o, "from", json_object_new_string(from));
+	return o;
+}
+
+static void print_facts(const struct machine_facts *f, const char *from)
+{
+	printf("machine        ");
+	if (f->mem_bytes || f->vcpus)
+		printf("%u vCPUs, %.1f GiB memory, %u ENA interface%s of %u queues (from %s)\n",
+		       f->vcpus, (double)f->mem_bytes / (1ULL << 30), f->interfaces,
+		       f->interfaces == 1 ? "" : "s", f->queues, from);
+	else
+		printf("unknown: %s\n", from);
+}
+
+/*
+ * explain TYPE (off-instance, the size table's machine) or explain (this
+ * host, as apply would choose): the rules, the layers, every value with the
+ * layer that set it, what it overrode and how a formula resolved.
+ */
 static int profiles_explain(struct cli *cli, const char *type_name)
 {
+	struct machine_facts facts;
 	struct tuning_choice choice;
-	struct itype type;
-	char err[1024];
+	struct pa_config cfg;
+	struct identity *id = NULL;
+	struct profile p = { 0 };
+	const struct itype *type = NULL;
+	struct itype parsed;
+	char err[1024], from[256];
+	struct tuning_opts opts;
+	int ret = EXIT_FAILURE;
 
-	if (itype_parse(type_name, &type, err, sizeof(err))) {
-		fprintf(stderr, "perfagent profiles explain: %s\n", err);
-		return EXIT_USAGE;
+	if (cli_load_config(cli, &cfg))
+		return EXIT_CONFIG;
+	config_tuning_opts(&cfg, &opts);
+	if (type_name) {
+		if (itype_parse(type_name, &parsed, err, sizeof(err))) {
+			fprintf(stderr, "perfagent profiles explain: %s\n", err);
+			return EXIT_USAGE;
+		}
+		type = &parsed;
+		table_facts(type, &facts, from, sizeof(from));
+	} else {
+		id = cli_detect_identity(cli, &cfg);
+		if (!id)
+			return EXIT_FAILURE;
+		type = id->type_parsed ? &id->type : NULL;
+		tuning_host_facts(&cli->paths, id, &facts);
+		snprintf(from, sizeof(from), "this host");
 	}
-	if (tuning_choose(&cli->paths, NULL, &type, &choice, err, sizeof(err))) {
+	/* The configuration's overlays apply; its profile = only to this host. */
+	if (tuning_choose(&cli->paths, type_name ? NULL : opts.profile, opts.overlays, type,
+			  &choice, err, sizeof(err)) ||
+	    tuning_compose(&cli->paths, &choice, &facts, &p, err, sizeof(err))) {
 		fprintf(stderr, "perfagent profiles explain: %s\n", err);
-		return EXIT_FAILURE;
+		goto out;
 	}
 	if (cli->json) {
-		struct json_object *j = match_result_to_json(&choice.match, &type);
+		struct json_object *j = match_result_to_json(&choice.match, type);
 
+		json_object_object_add(j, "forced", json_object_new_boolean(choice.forced));
+		json_object_object_add(j, "machine", facts_json(&facts, from));
+		json_object_object_add(j, "layers", tuning_layers_json(&choice));
+		json_object_object_add(j, "composed", profile_to_json(&p));
 		cli_print_json(j);
 		json_object_put(j);
 	} else {
-		match_explain_print(&choice.match, &type, stdout);
+		if (choice.forced)
+			printf("profile        %s (set by profile = in the configuration)\n",
+			       choice.profile);
+		else
+			match_explain_print(&choice.match, type, stdout);
+		print_facts(&facts, from);
+		printf("\n");
+		profile_print(&p, stdout);
 	}
-	return EXIT_OK;
+	ret = EXIT_OK;
+out:
+	profile_free(&p);
+	free(id);
+	return ret;
 }
 
 int cmd_profiles(struct cli *cli)
@@ -94,9 +198,9 @@ int cmd_profiles(struct cli *cli)
 		return profiles_list(cli, &dirs);
 	if (strcmp(sub, "show") == 0 && cli->n_args == 2)
 		return profiles_show(cli, &dirs, cli->args[1]);
-	if (strcmp(sub, "explain") == 0 && cli->n_args == 2)
-		return profiles_explain(cli, cli->args[1]);
-	fprintf(stderr, "usage: perfagent profiles list | show NAME | explain INSTANCE_TYPE\n");
+	if (strcmp(sub, "explain") == 0 && cli->n_args <= 2)
+		return profiles_explain(cli, cli->n_args == 2 ? cli->args[1] : NULL);
+	fprintf(stderr, "usage: perfagent profiles list | show NAME | explain [INSTANCE_TYPE]\n");
 	return EXIT_USAGE;
 }
 
@@ -113,28 +217,25 @@ static bool refuse_without_root(const struct cli *cli, const char *what)
 static int plan_and_apply(struct cli *cli, const struct pa_config *cfg,
 			  const struct identity *id, struct tune_plan *plan)
 {
+	struct machine_facts facts;
 	struct tuning_choice choice;
+	struct tuning_opts opts;
 	struct tuning_ctx t;
 	struct profile p = { 0 };
-	struct lp_error lerr;
-	struct profile_dirs dirs;
-	char err[1024];
+	char err[1024], layers[512];
 	int ret;
 
-	ret = tuning_choose(&cli->paths, cli->profile ? cli->profile : cfg->profile,
+	config_tuning_opts(cfg, &opts);
+	ret = tuning_choose(&cli->paths, cli->profile ? cli->profile : cfg->profile, opts.overlays,
 			    id->type_parsed ? &id->type : NULL, &choice, err, sizeof(err));
-	if (ret) {
+	tuning_host_facts(&cli->paths, id, &facts);
+	if (ret || tuning_compose(&cli->paths, &choice, &facts, &p, err, sizeof(err))) {
 		fprintf(stderr, "perfagent apply: %s\n", err);
 		return EXIT_FAILURE;
 	}
-	tuning_profile_dirs(&cli->paths, &dirs);
-	if (profile_load(&dirs, choice.profile, &p, &lerr)) {
-		lp_error_format(&lerr, err, sizeof(err));
-		fprintf(stderr, "perfagent apply: %s\n", err);
-		return EXIT_FAILURE;
-	}
+	profile_layers_text(p.layers, p.n_layers, layers, sizeof(layers));
 	if (!cli->json)
-		printf("profile %s: %s\n", choice.profile, tuning_choice_reason(&choice));
+		printf("profile %s: %s\n", layers, tuning_choice_reason(&choice));
 	config_tuning_ctx(cfg, &cli->paths, &t);
 	ret = tune_plan(&t.ctx, &p, plan);
 	if (!ret && !cli->dry_run)

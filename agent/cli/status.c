@@ -85,17 +85,31 @@ static void print_counts(struct json_object *counts, FILE *out)
 		fprintf(out, "nothing");
 }
 
+/* "compute + network, latency" from the layers, else the profile's name. */
+static void layers_text(struct json_object *p, char *buf, size_t size)
+{
+	struct json_object *layers = json_at(p, "layers");
+	size_t n = json_object_is_type(layers, json_type_array) ?
+		   json_object_array_length(layers) : 0, off = 0;
+
+	snprintf(buf, size, "%s", json_at_str(p, "name", "none"));
+	for (size_t i = 0; i < n && off < size; i++)
+		off += snprintf(buf + off, size - off, "%s%s", i == 0 ? "" : i == 1 ? " + " : ", ",
+				json_at_str(json_object_array_get_idx(layers, i), "name", "?"));
+}
+
 static void print_profile(struct json_object *s, FILE *out)
 {
 	struct json_object *p = json_at(s, "profile");
 	struct json_object *verify = json_at(p, "verify");
+	char layers[512];
 
+	layers_text(p, layers, sizeof(layers));
 	if (json_at(p, "error")) {
-		fprintf(out, LABEL "%s: %s\n", "profile", json_at_str(p, "name", "none"),
-			json_at_str(p, "error", ""));
+		fprintf(out, LABEL "%s: %s\n", "profile", layers, json_at_str(p, "error", ""));
 		return;
 	}
-	fprintf(out, LABEL "%s (%s, mode %s): ", "profile", json_at_str(p, "name", "none"),
+	fprintf(out, LABEL "%s (%s, mode %s): ", "profile", layers,
 		json_at_str(p, "state", "?"), json_at_str(p, "mode", "?"));
 	print_counts(json_at(p, "counts"), out);
 	fputc('\n', out);
@@ -275,6 +289,8 @@ static void print_cpu(struct json_object *s, FILE *out)
 		fprintf(out, LABEL "%s mode: about %.1f of %.0f (estimate); %s\n", "credits",
 			json_at_str(cr, "mode", "?"), json_at_double(cr, "balance_estimate"),
 			json_at_double(cr, "max_accrued"), json_at_str(cr, "verdict", ""));
+	else if (json_at(cpu, "credits_note"))
+		fprintf(out, LABEL "%s\n", "credits", json_at_str(cpu, "credits_note", ""));
 	print_consumers(cpu, out);
 }
 

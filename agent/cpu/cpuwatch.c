@@ -64,6 +64,12 @@ void cpuwatch_start(struct cpuwatch *w, const struct pa_paths *paths,
 	memset(w, 0, sizeof(*w));
 	w->persist = persist;
 	w->spec = id->instance_type[0] ? credits_spec_for(id->instance_type) : NULL;
+	/* T1 earns credits too, but AWS publishes no earn rate for it (only its
+	 * 15 launch credits: EC2 burstable docs), so there is nothing to model. */
+	if (!w->spec && id->type_parsed && !strcmp(id->type.class_, "t"))
+		snprintf(w->credits_note, sizeof(w->credits_note), "no CPU credit estimate for "
+			 "%s: AWS publishes no credit earn rate for it, only its launch credits",
+			 id->instance_type);
 	ret = procstat_read(paths, &now);
 	if (ret) {
 		snprintf(w->error, sizeof(w->error), "cannot read /proc/stat: %s", strerror(-ret));
@@ -208,5 +214,6 @@ struct json_object *cpuwatch_status_json(const struct cpuwatch *w)
 			       json_object_new_double(w->step.steal_pct) : NULL);
 	json_object_object_add(o, "error", json_str_or_null(w->error));
 	json_object_object_add(o, "credits", w->spec && w->have_step ? credits_json(w) : NULL);
+	json_object_object_add(o, "credits_note", json_str_or_null(w->credits_note));
 	return o;
 }

@@ -27,6 +27,7 @@ struct cpuwatch {
 	uint64_t prev_wall_ms;
 	bool persist;                       /* save the estimate (the daemon only) */
 	char error[160];                    /* why /proc/stat cannot be read */
+	char credits_note[256];             /* a burstable type without an estimate: why */
 };
 
 /* What the watch takes from the configuration. */

@@ -165,9 +165,12 @@ static size_t probes_running(const struct daemon *d)
 
 static void send_status_line(const struct daemon *d)
 {
+	char layers[PROFILE_MAX_LAYERS * (PROFILE_NAME_MAX + 2)];
+
+	profile_layers_text(d->tuning.choice.layers, d->tuning.choice.n_layers, layers,
+			    sizeof(layers));
 	notify_status("%s, profile %s%s, %zu/%zu probes running, every %u s",
-		      d->id.instance_type[0] ? d->id.instance_type : "not EC2",
-		      d->tuning.choice.profile[0] ? d->tuning.choice.profile : "none",
+		      d->id.instance_type[0] ? d->id.instance_type : "not EC2", layers,
 		      d->tuning.error[0] ? " (error)" : d->tuning.applied ? " applied" : " (advise)",
 		      probes_running(d), probes_count(), d->cfg.interval_s);
 }

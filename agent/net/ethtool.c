@@ -568,6 +568,16 @@ uint32_t ethtool_ring_resolve(const char *wanted, uint32_t dev_max)
 	return floor_pow2(v);
 }
 
+uint32_t ethtool_ring_budget_cap(uint64_t budget, unsigned int queues, uint64_t page_size)
+{
+	uint64_t per_ring;
+
+	if (!queues || !page_size)
+		return 0;
+	per_ring = budget / queues / page_size;
+	return floor_pow2(per_ring > UINT32_MAX ? UINT32_MAX : (uint32_t)per_ring);
+}
+
 uint32_t ethtool_chans_resolve(const char *wanted, uint32_t dev_max, unsigned int vcpus)
 {
 	uint32_t v;

@@ -135,6 +135,13 @@ bool ethtool_parse_u32(const char *s, uint32_t *v);
 uint32_t ethtool_ring_resolve(const char *wanted, uint32_t dev_max);
 
 /*
+ * The most entries per receive ring that keep queues rings of page_size
+ * pages (one per entry) within budget bytes, as a power of two; 0 when not
+ * even one entry per ring fits.
+ */
+uint32_t ethtool_ring_budget_cap(uint64_t budget, unsigned int queues, uint64_t page_size);
+
+/*
  * The channel count a profile value leads to: "max" or a number, never
  * above the device's maximum nor the vCPUs (0: unknown, no bound). 0 when
  * wanted is neither or nothing bounds "max".

@@ -31,8 +31,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "net/ethtool.h"
+#include "tune/formula.h"
 #include "tune/knob.h"
 #include "core/util.h"
 
@@ -402,11 +404,83 @@ static void knob_skip(struct knob *k, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void resolve_ring(const char *ifname, const struct profile_value *pv, struct knob *k)
+static int net_filter(const struct dirent *d)
+{
+	return d->d_name[0] != '.' && strcmp(d->d_name, "lo");
+}
+
+static int rx_queue_filter(const struct dirent *d)
+{
+	return !strncmp(d->d_name, "rx-", 3);
+}
+
+/* Whether ifname is one of pv's interfaces (its globs and drivers). */
+static bool pv_matches(const struct pa_paths *paths, const struct profile_value *pv,
+		       const char *ifname)
+{
+	char drv[ETHTOOL_DRIVER_MAX];
+
+	if (!knob_match_list(pv->devices[0] ? pv->devices : "*", ifname))
+		return false;
+	ethtool_nic_driver(paths, ifname, drv, sizeof(drv));
+	return knob_match_list(pv->drivers[0] ? pv->drivers : "ena", drv);
+}
+
+/* The receive queues of every interface pv's section covers. */
+static unsigned int section_rx_queues(const struct pa_paths *paths,
+				      const struct profile_value *pv)
+{
+	struct dirent **list, **qs;
+	unsigned int total = 0;
+	int n = knob_scan_dir(paths, "/sys/class/net", &list, net_filter);
+
+	for (int i = 0; i < n; i++) {
+		char rel[PATH_MAX];
+		int nq;
+
+		if (!pv_matches(paths, pv, list[i]->d_name) ||
+		    util_join(rel, sizeof(rel), "/sys/class/net/%s/queues", list[i]->d_name))
+			continue;
+		nq = knob_scan_dir(paths, rel, &qs, rx_queue_filter);
+		if (nq > 0)
+			total += (unsigned int)nq;
+		knob_free_scan(qs, nq);
+	}
+	knob_free_scan(list, n);
+	return total;
+}
+
+/*
+ * Cuts a receive ring to the section's memory budget: every entry of every
+ * ring pins a page (amzn-drivers ENA README, "Dynamic RX Buffers").
+ */
+static uint32_t budget_ring(const struct pa_paths *paths, const struct profile_value *pv,
+			    uint32_t v, struct knob *k)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned int queues = section_rx_queues(paths, pv);
+	uint32_t cap;
+	char human[FORMULA_HUMAN_MAX];
+
+	if (!pv->ring_budget || !queues || page <= 0)
+		return v;
+	cap = ethtool_ring_budget_cap(pv->ring_budget, queues, (uint64_t)page);
+	if (cap < 64)
+		cap = 64;       /* the smallest ring the profiles accept */
+	if (v <= cap)
+		return v;
+	formula_human_bytes(pv->ring_budget, human, sizeof(human));
+	snprintf(k->note, sizeof(k->note), "%u cut to %u: %u receive queues of %ld-byte pages "
+		 "within the ring memory budget of %s", v, cap, queues, page, human);
+	return cap;
+}
+
+static void resolve_ring(const struct pa_paths *paths, const char *ifname,
+			 const struct profile_value *pv, struct knob *k)
 {
 	bool rx = !strcmp(pv->key, "rx_ring");
 	struct ethtool_rings r;
-	uint32_t max, v;
+	uint32_t max, v, budgeted;
 
 	if (ethtool_io()->get_rings(ifname, &r))
 		return;     /* read fails the same way: planned as a skip there */
@@ -423,6 +497,8 @@ static void resolve_ring(const char *ifname, const struct profile_value *pv, str
 	else if (strcmp(pv->value, k->want))
 		snprintf(k->note, sizeof(k->note), "%.16s cut to %u: the device's maximum is %u "
 			 "(a power of two is used)", pv->value, v, max);
+	budgeted = rx ? budget_ring(paths, pv, v, k) : v;
+	snprintf(k->want, sizeof(k->want), "%u", budgeted);
 }
 
 static void resolve_chans(const struct pa_paths *paths, const char *ifname,
@@ -467,16 +543,11 @@ static int setting_expand(const struct pa_paths *paths, const struct profile_val
 	} else if (util_join(k->path, sizeof(k->path), "/sys/class/net/%s", ifname)) {
 		knob_skip(k, "knob name too long");
 	} else if (!strcmp(pv->key, "rx_ring") || !strcmp(pv->key, "tx_ring")) {
-		resolve_ring(ifname, pv, k);
+		resolve_ring(paths, ifname, pv, k);
 	} else if (!strcmp(pv->key, "channels")) {
 		resolve_chans(paths, ifname, pv, k);
 	}
 	return 0;
-}
-
-static int rx_queue_filter(const struct dirent *d)
-{
-	return !strncmp(d->d_name, "rx-", 3);
 }
 
 /* The mask rps = auto asks for, with a note on how it was chosen; 0 or -E2BIG. */
@@ -586,28 +657,23 @@ out:
 	return ret;
 }
 
-static int net_filter(const struct dirent *d)
-{
-	return d->d_name[0] != '.' && strcmp(d->d_name, "lo");
-}
-
 static int ethtool_expand(const struct pa_paths *paths, const struct profile_value *pv,
 			  struct knob_list *out)
 {
 	const char *ifs = pv->devices[0] ? pv->devices : "*";
 	const char *drivers = pv->drivers[0] ? pv->drivers : "ena";
-	char what[KNOB_SKIP_MAX], drv[ETHTOOL_DRIVER_MAX];
+	char what[KNOB_SKIP_MAX];
 	struct dirent **list;
 	int n, found = 0, ret = 0;
 
+	/* A constraint on rx_ring (budget_ring()), not a setting of its own. */
+	if (!strcmp(pv->key, "rx_ring_budget"))
+		return 0;
 	n = knob_scan_dir(paths, "/sys/class/net", &list, net_filter);
 	for (int i = 0; i < n && !ret; i++) {
 		const char *ifname = list[i]->d_name;
 
-		if (!knob_match_list(ifs, ifname))
-			continue;
-		ethtool_nic_driver(paths, ifname, drv, sizeof(drv));
-		if (!knob_match_list(drivers, drv))
+		if (!pv_matches(paths, pv, ifname))
 			continue;
 		found++;
 		if (!strcmp(pv->key, "rps"))

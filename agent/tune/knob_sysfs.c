@@ -2,12 +2,21 @@
 /*
  * The sysfs backends: [vm] named knobs (their files are profile.c's,
  * profile_vm_path()) and [block] queue attributes per device.
+ *
+ * Two [vm] knobs are pairs: vm.dirty_bytes and vm.dirty_background_bytes
+ * share their threshold with vm.dirty_ratio and vm.dirty_background_ratio,
+ * and the kernel zeroes one file of a pair when the other is written. Their
+ * value reads as the bytes when those are in force, else as "ratio:N"; so
+ * the original the journal keeps is the one in force, and revert writes
+ * "ratio:N" back to the ratio file, which gives the host its ratio again
+ * (writing 0 to the bytes file would leave both at 0).
  */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tune/knob.h"
@@ -28,6 +37,55 @@ static bool key_is_simple(const char *key)
 			return false;
 	}
 	return true;
+}
+
+#define RATIO_PREFIX "ratio:"
+
+/* The ratio file of a dirty bytes knob's path, or NULL for other knobs. */
+static bool dirty_ratio_path(const char *path, char *buf, size_t size)
+{
+	static const char *const pairs[][2] = {
+		{ "/proc/sys/vm/dirty_bytes", "/proc/sys/vm/dirty_ratio" },
+		{ "/proc/sys/vm/dirty_background_bytes", "/proc/sys/vm/dirty_background_ratio" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(pairs); i++) {
+		if (!strcmp(path, pairs[i][0]))
+			return snprintf(buf, size, "%s", pairs[i][1]) < (int)size;
+	}
+	return false;
+}
+
+static int vm_read(const struct pa_paths *paths, const struct knob *k, struct knob_value *v)
+{
+	struct knob ratio = *k;
+	char text[KNOB_VALUE_MAX];
+	int ret;
+
+	ret = knob_file_read(paths, k, v);
+	if (ret || strcmp(v->norm, "0") ||
+	    !dirty_ratio_path(k->path, ratio.path, sizeof(ratio.path)))
+		return ret;
+	/* The bytes file says 0: the ratio is in force, and is what to keep. */
+	knob_value_free(v);
+	ret = knob_file_read(paths, &ratio, v);
+	if (ret)
+		return ret;
+	snprintf(text, sizeof(text), RATIO_PREFIX "%.32s", v->norm);
+	free(v->original);
+	v->original = strdup(text);
+	snprintf(v->norm, sizeof(v->norm), "%s", text);
+	return v->original ? 0 : -ENOMEM;
+}
+
+static int vm_write(const struct pa_paths *paths, const struct knob *k, const char *data)
+{
+	char ratio[KNOB_PATH_MAX];
+
+	if (!strncmp(data, RATIO_PREFIX, strlen(RATIO_PREFIX)) &&
+	    dirty_ratio_path(k->path, ratio, sizeof(ratio)))
+		return knob_file_write(paths, ratio, data + strlen(RATIO_PREFIX));
+	return knob_file_write(paths, k->path, data);
 }
 
 static int vm_expand(const struct pa_paths *paths, const struct profile_value *pv,
@@ -60,6 +118,18 @@ static const char *block_kind(const struct pa_paths *paths, const char *dev)
 	if (!strcmp(model, KNOB_STORE_MODEL))
 		return "instance-store";
 	return "other";
+}
+
+/* "yes" when the device reports rotational media (queue/rotational = 1). */
+static const char *block_rotational(const struct pa_paths *paths, const char *dev)
+{
+	char rel[PATH_MAX], path[PATH_MAX], flag[8];
+
+	if (util_join(rel, sizeof(rel), "/sys/block/%s/queue/rotational", dev) ||
+	    paths_sys(paths, path, sizeof(path), rel) ||
+	    util_read_line(path, flag, sizeof(flag)) < 0)
+		return "no";
+	return strcmp(flag, "1") ? "no" : "yes";
 }
 
 static int block_filter(const struct dirent *d)
@@ -105,14 +175,17 @@ static int block_expand(const struct pa_paths *paths, const struct profile_value
 			continue;
 		if (pv->dev_kind[0] && strcmp(pv->dev_kind, block_kind(paths, dev)))
 			continue;
+		if (pv->rotational[0] && strcmp(pv->rotational, block_rotational(paths, dev)))
+			continue;
 		found++;
 		ret = block_add(out, pv, dev);
 	}
 	knob_free_scan(list, n);
 	if (ret || found)
 		return ret;
-	snprintf(what, sizeof(what), "no block device matches devices = %.64s%s%.24s",
-		 pv->devices, pv->dev_kind[0] ? ", kind = " : "", pv->dev_kind);
+	snprintf(what, sizeof(what), "no block device matches devices = %.64s%s%.24s%s%.3s",
+		 pv->devices, pv->dev_kind[0] ? ", kind = " : "", pv->dev_kind,
+		 pv->rotational[0] ? ", rotational = " : "", pv->rotational);
 	return knob_add_unmatched(out, pv, what);
 }
 
@@ -120,6 +193,8 @@ const struct knob_backend knob_vm_backend = {
 	.kind = KNOB_VM,
 	.name = "vm",
 	.expand = vm_expand,
+	.read = vm_read,
+	.write = vm_write,
 };
 
 const struct knob_backend knob_block_backend = {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/array.h"
+#include "identity/machine_table.h"
 #include "tune/match.h"
 #include "core/util.h"
 
@@ -27,10 +28,12 @@ static const char *const cond_names[MC_N] = {
 	[MC_GENERATION] = "generation", [MC_PROCESSOR] = "processor",
 	[MC_OPTIONS] = "options",       [MC_FLEX] = "flex",
 	[MC_SIZE] = "size",             [MC_METAL] = "metal",
+	[MC_HYPERVISOR] = "hypervisor",
 };
 
 static const char KEYS_HINT[] =
-	"class, family, generation, processor, options, flex, size, metal or profile";
+	"class, family, generation, processor, options, flex, size, metal, hypervisor, "
+	"profile or overlay";
 
 struct match_parse {
 	struct match_rules *rules;
@@ -163,6 +166,8 @@ static const char *cond_hint(enum match_cond_kind kind)
 		return "a comma-separated list of amd, graviton, intel, unstated";
 	case MC_OPTIONS:
 		return "option letters that must all be present, such as n or dn";
+	case MC_HYPERVISOR:
+		return "xen or nitro";
 	default:
 		return "yes or no";
 	}
@@ -185,6 +190,10 @@ static bool parse_cond(enum match_cond_kind kind, const char *value, struct matc
 		return parse_processors(value, &c->procs);
 	case MC_OPTIONS:
 		return parse_options(value, c->text, sizeof(c->text));
+	case MC_HYPERVISOR:
+		snprintf(c->text, sizeof(c->text), "%s", value);
+		c->yes = strcmp(value, "xen") == 0;
+		return c->yes || strcmp(value, "nitro") == 0;
 	default:
 		snprintf(c->text, sizeof(c->text), "%s", value);
 		return parse_yes_no(value, &c->yes);
@@ -221,17 +230,22 @@ static int open_rule(struct match_parse *mp, const char *section, int line, char
 	return 0;
 }
 
-static int set_profile(struct match_rule *rule, const char *value, char *err, size_t errsz)
+/* profile = NAME or overlay = NAME: one of the two, once. */
+static int set_profile(struct match_rule *rule, const char *key, const char *value, char *err,
+		       size_t errsz)
 {
 	char b[80];
 
 	if (rule->profile[0])
-		return fail(err, errsz, "profile is set twice in rule %s", rule->name);
+		return fail(err, errsz, "rule %s already names %s %s: a rule picks one profile "
+			    "or adds one overlay", rule->name, rule->overlay ? "overlay" : "profile",
+			    rule->profile);
 	if (!profile_name_valid(value))
 		return fail(err, errsz,
-			    "bad profile '%s' in rule %s: expected a profile name (a-z, 0-9, '_', '-')",
-			    util_printable(value, b, sizeof(b)), rule->name);
+			    "bad %s '%s' in rule %s: expected a profile name (a-z, 0-9, '_', '-')",
+			    key, util_printable(value, b, sizeof(b)), rule->name);
 	strcpy(rule->profile, value);
+	rule->overlay = strcmp(key, "overlay") == 0;
 	return 0;
 }
 
@@ -247,8 +261,8 @@ static int on_item(void *ctx, const struct lp_item *it, char *err, size_t errsz)
 	if (!rule)
 		return fail(err, errsz, "'%s' comes before any rule: start with [rule.NAME]",
 			    it->key);
-	if (strcmp(it->key, "profile") == 0)
-		return set_profile(rule, it->value, err, errsz);
+	if (strcmp(it->key, "profile") == 0 || strcmp(it->key, "overlay") == 0)
+		return set_profile(rule, it->key, it->value, err, errsz);
 	for (kind = 0; kind < MC_N; kind++)
 		if (strcmp(it->key, cond_names[kind]) == 0)
 			break;
@@ -280,7 +294,8 @@ static int check_rules(const struct match_rules *r, struct lp_error *err)
 			continue;
 		err->line = r->rules[i].line;
 		snprintf(err->msg, sizeof(err->msg),
-			 "rule %s has no profile = NAME: say which profile it picks",
+			 "rule %s has no profile = NAME or overlay = NAME: say which profile it "
+			 "picks or which overlay it adds",
 			 r->rules[i].name);
 		return -EINVAL;
 	}
@@ -447,6 +462,10 @@ static bool cond_holds(const struct match_cond *c, const struct itype *t, char *
 	case MC_METAL:
 		snprintf(words, size, "%s", t->metal ? "bare metal" : "not bare metal");
 		return t->metal == c->yes;
+	case MC_HYPERVISOR:
+		ok = machine_type_is_xen(t->name);
+		snprintf(words, size, "%s", ok ? "Xen-based (not Nitro)" : "Nitro (not Xen-based)");
+		return ok == c->yes;
 	default:
 		snprintf(words, size, "unknown condition");
 		return false;
@@ -505,15 +524,47 @@ static void catch_all_words(const struct match_rules *rules, size_t i, const str
 			 t->name);
 }
 
+static bool has_overlay(const struct match_result *res, const char *name)
+{
+	for (int i = 0; i < res->n_overlays; i++)
+		if (!strcmp(res->overlays[i].name, name))
+			return true;
+	return false;
+}
+
+/* Every overlay rule that holds, in file order; an overlay once, by its first rule. */
+static void find_overlays(const struct match_rules *rules, const struct itype *type,
+			  struct match_result *res)
+{
+	char why[768];
+
+	for (size_t i = 0; i < rules->n && res->n_overlays < MATCH_MAX_OVERLAYS; i++) {
+		const struct match_rule *r = &rules->rules[i];
+		struct match_overlay *o;
+
+		if (!r->overlay || !rule_holds(r, type, why, sizeof(why)) ||
+		    has_overlay(res, r->profile))
+			continue;
+		o = &res->overlays[res->n_overlays++];
+		strcpy(o->name, r->profile);
+		strcpy(o->rule, r->name);
+		snprintf(o->reason, sizeof(o->reason), "rule %s (%.128s:%d): %.360s", r->name,
+			 base_name(rules->file), r->line, r->n_conds ? why : "no conditions");
+	}
+}
+
 int match_find(const struct match_rules *rules, const struct itype *type,
 	       struct match_result *res)
 {
 	char why[768];
 
 	memset(res, 0, sizeof(*res));
+	find_overlays(rules, type, res);
 	for (size_t i = 0; i < rules->n; i++) {
 		const struct match_rule *r = &rules->rules[i];
 
+		if (r->overlay)
+			continue;
 		if (!rule_holds(r, type, why, sizeof(why))) {
 			note_skipped(res, r, why);
 			continue;
@@ -592,6 +643,9 @@ void match_explain_print(const struct match_result *res, const struct itype *typ
 	fprintf(out, "rule           %s (%s)\n", res->rule, res->origin);
 	fprintf(out, "why            %s\n", res->reason);
 	print_skipped(res, out);
+	for (int i = 0; i < res->n_overlays; i++)
+		fprintf(out, "%-15s%s: %s\n", i ? "" : "overlays", res->overlays[i].name,
+			res->overlays[i].reason);
 }
 
 static struct json_object *skipped_to_json(const struct match_result *res)
@@ -603,6 +657,21 @@ static struct json_object *skipped_to_json(const struct match_result *res)
 
 		json_object_object_add(o, "rule", json_object_new_string(res->skipped[i].rule));
 		json_object_object_add(o, "why", json_object_new_string(res->skipped[i].why));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static struct json_object *overlays_to_json(const struct match_result *res)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; i < res->n_overlays; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "overlay", json_object_new_string(res->overlays[i].name));
+		json_object_object_add(o, "rule", json_object_new_string(res->overlays[i].rule));
+		json_object_object_add(o, "reason", json_object_new_string(res->overlays[i].reason));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -629,5 +698,6 @@ struct json_object *match_result_to_json(const struct match_result *res,
 	json_object_object_add(o, "catch_all", json_object_new_boolean(res->catch_all));
 	json_object_object_add(o, "reason", json_object_new_string(res->reason));
 	json_object_object_add(o, "skipped", skipped_to_json(res));
+	json_object_object_add(o, "overlays", overlays_to_json(res));
 	return o;
 }

@@ -1,18 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The match file (tuning-profiles/match.conf) picks a profile for an
- * instance type. Rules are sections, tried in file order; the first whose
- * conditions all hold wins:
+ * The match file (tuning-profiles/match.conf) picks the layers of an
+ * instance type's tuning: one class profile, then capability overlays.
+ * Rules are sections in file order. Of the rules that name a profile, the
+ * first whose conditions all hold wins; every rule that names an overlay and
+ * holds adds it, in file order, whichever class profile won:
  *
- *   [rule.network-optimized]
+ *   [rule.memory]
+ *   class = r, x, u, z, cr
+ *   profile = memory
+ *
+ *   [rule.network-option]
  *   options = n                 letters that must all be present
- *   profile = network
+ *   overlay = network
  *
  * Conditions: class, family, size (comma-separated globs), generation (N,
  * >=N, <=N), processor (amd, graviton, intel, unstated), options, flex and
- * metal (yes, no). A rule without conditions matches anything, an unknown
- * type or a host outside EC2 included; a rule with conditions never matches
- * an unknown type.
+ * metal (yes, no), hypervisor (xen, nitro: machine_table.h). A rule without
+ * conditions matches anything, an unknown type or a host outside EC2
+ * included; a rule with conditions never matches an unknown type.
  */
 #ifndef PA_MATCH_H
 #define PA_MATCH_H
@@ -39,6 +45,7 @@ enum match_cond_kind {
 	MC_FLEX,
 	MC_SIZE,
 	MC_METAL,
+	MC_HYPERVISOR,
 	MC_N,
 };
 
@@ -48,12 +55,13 @@ struct match_cond {
 	int cmp;                /* generation: 0 "=", 1 ">=", -1 "<=" */
 	int number;             /* generation */
 	unsigned int procs;     /* processor: bit per amd, graviton, intel, unstated */
-	bool yes;               /* flex, metal */
+	bool yes;               /* flex, metal; hypervisor: xen */
 };
 
 struct match_rule {
 	char name[MATCH_RULE_NAME_MAX];
-	char profile[PROFILE_NAME_MAX];
+	char profile[PROFILE_NAME_MAX];         /* the class profile or the overlay it names */
+	bool overlay;                           /* overlay = NAME, not profile = NAME */
 	int line;
 	int n_conds;
 	struct match_cond conds[MC_N];  /* in file order, each kind at most once */
@@ -66,6 +74,14 @@ struct match_rules {
 };
 
 #define MATCH_MAX_SKIPPED 16
+#define MATCH_MAX_OVERLAYS 8
+
+/* A capability overlay a rule added. */
+struct match_overlay {
+	char name[PROFILE_NAME_MAX];
+	char rule[MATCH_RULE_NAME_MAX];
+	char reason[640];       /* "rule x (match.conf:31): options contain 'n'" */
+};
 
 struct match_result {
 	char profile[PROFILE_NAME_MAX];
@@ -79,6 +95,9 @@ struct match_result {
 		char rule[MATCH_RULE_NAME_MAX];
 		char why[192];          /* "class c is not p, g, gr" */
 	} skipped[MATCH_MAX_SKIPPED];
+	/* Every overlay rule that holds, in file order (at most MATCH_MAX_OVERLAYS). */
+	int n_overlays;
+	struct match_overlay overlays[MATCH_MAX_OVERLAYS];
 };
 
 /*
@@ -92,8 +111,9 @@ int match_parse_buf(const char *buf, size_t len, const char *name, struct match_
 void match_free(struct match_rules *rules);
 
 /*
- * Finds the first rule that holds for type (NULL: unknown or not EC2).
- * Returns 0, or -ENOENT when none does (res->reason says so).
+ * Finds the first profile rule that holds for type (NULL: unknown or not
+ * EC2), and every overlay rule that holds. Returns 0, or -ENOENT when no
+ * profile rule does (res->reason says so).
  */
 int match_find(const struct match_rules *rules, const struct itype *type,
 	       struct match_result *res);

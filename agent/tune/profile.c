@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "core/array.h"
+#include "tune/formula.h"
 #include "tune/profile.h"
 #include "core/util.h"
 
@@ -44,6 +45,7 @@ enum sel {
 	SEL_DEVICES,    /* block: devices; ethtool: interfaces */
 	SEL_KIND,       /* block: kind */
 	SEL_DRIVERS,    /* ethtool: drivers */
+	SEL_ROTATIONAL, /* block: rotational */
 	SEL_N,
 };
 
@@ -61,6 +63,7 @@ struct pfile {
 	char include[PROFILE_NAME_MAX];
 	int include_line;
 	int summary_line;
+	int kind_line;
 	struct psect *sects;
 	size_t n_sects, cap_sects;
 	int cur;                /* index of the current section, -1 before one */
@@ -92,6 +95,17 @@ static const struct knob_spec vm_knobs[] = {
 	/* Xen-era EC2 fix in Gregg's Netflix list (tuning.md section 3) */
 	{ "clocksource", V_ENUM, "tsc|kvm-clock|xen|hpet|acpi_pm|arch_sys_counter", 0, 0,
 	  "/sys/devices/system/clocksource/clocksource0/current_clocksource" },
+	/*
+	 * The writeback thresholds in bytes. Each shares its threshold with a
+	 * ratio file (writing one zeroes the other), so they are [vm] knobs
+	 * whose backend journals and restores the pair (knob_sysfs.c), not
+	 * plain sysctls. At least 1 MiB: 0 would mean "use the ratio", which
+	 * writing the bytes file has just zeroed.
+	 * kernel Documentation/admin-guide/sysctl/vm.rst
+	 */
+	{ "dirty_background_bytes", V_INT, NULL, 1048576, INT64_MAX,
+	  "/proc/sys/vm/dirty_background_bytes" },
+	{ "dirty_bytes", V_INT, NULL, 1048576, INT64_MAX, "/proc/sys/vm/dirty_bytes" },
 };
 
 /* kernel Documentation/block/queue-sysfs.rst */
@@ -111,6 +125,8 @@ static const struct knob_spec ethtool_knobs[] = {
 	{ "rx_usecs", V_INT | V_OP, NULL, 0, 1024, NULL },
 	{ "tx_usecs", V_INT | V_OP, NULL, 0, 1024, NULL },
 	{ "rps", V_ENUM, "auto|off", 0, 0, NULL },
+	/* Not a NIC setting: bytes all receive rings of the section may pin. */
+	{ "rx_ring_budget", V_INT, NULL, 1048576, INT64_MAX, NULL },
 };
 
 static const char SECTIONS_HINT[] =
@@ -420,6 +436,50 @@ static int add_value(struct pfile *pf, const struct psect *s, const char *key, e
 	return 0;
 }
 
+/*
+ * A value relative to the machine: checked now (file:line errors), resolved
+ * when the layers are composed for a machine (profile_compose.c).
+ */
+static int add_formula(struct pfile *pf, const struct psect *s, const char *key,
+		       enum value_op op, const char *text, const struct lp_item *it, char *err,
+		       size_t errsz)
+{
+	struct formula f;
+	char why[256];
+	int ret;
+
+	if (formula_parse(text, &f, why, sizeof(why)))
+		return fail(err, errsz, "bad value '%s' for %s in [%s]: %s", text, key, s->name, why);
+	ret = add_value(pf, s, key, op, text, it, err, errsz);
+	if (!ret)
+		snprintf(pf->prof.values[pf->prof.n_values - 1].formula, PROFILE_VALUE_MAX, "%s", text);
+	return ret;
+}
+
+int profile_value_check(enum knob_kind kind, const char *key, enum value_op op,
+			const char *value, char *why, size_t size)
+{
+	const struct knob_spec *specs = kind == KNOB_VM ? vm_knobs
+				      : kind == KNOB_BLOCK ? block_knobs : ethtool_knobs;
+	size_t n = kind == KNOB_VM ? ARRAY_SIZE(vm_knobs)
+		 : kind == KNOB_BLOCK ? ARRAY_SIZE(block_knobs) : ARRAY_SIZE(ethtool_knobs);
+	const struct knob_spec *k;
+	char norm[PROFILE_VALUE_MAX], desc[256];
+
+	if (kind == KNOB_SYSCTL) {
+		if (normalize_ints(value, norm, sizeof(norm)))
+			return 0;
+		return fail(why, size, "'%s' is not a list of integers", value);
+	}
+	k = find_spec(specs, n, key);
+	if (!k)
+		return fail(why, size, "unknown key %s", key);
+	if (spec_accepts(k, op, value))
+		return 0;
+	describe_spec(k, desc, sizeof(desc));
+	return fail(why, size, "%s is not accepted for %s: expected %s", value, key, desc);
+}
+
 /* ---- sections ---- */
 
 static int section_type(const char *name, enum sect_type *t)
@@ -482,15 +542,22 @@ static int on_profile_key(struct pfile *pf, const struct lp_item *it, char *err,
 	char text[PROFILE_VALUE_MAX * 2], b[80];
 	int *line;
 
-	if (strcmp(it->key, "summary") && strcmp(it->key, "include"))
-		return fail(err, errsz, "unknown key '%s' in [profile]: expected summary or include",
-			    it->key);
-	line = strcmp(it->key, "summary") == 0 ? &pf->summary_line : &pf->include_line;
+	if (strcmp(it->key, "summary") && strcmp(it->key, "include") && strcmp(it->key, "kind"))
+		return fail(err, errsz,
+			    "unknown key '%s' in [profile]: expected summary, include or kind", it->key);
+	line = strcmp(it->key, "summary") == 0 ? &pf->summary_line
+	     : strcmp(it->key, "kind") == 0 ? &pf->kind_line : &pf->include_line;
 	if (*line)
 		return fail(err, errsz, "%s is set twice; the first is at line %d", it->key, *line);
 	snprintf(text, sizeof(text), "%s", it->value);
 	strip_quotes(text);
-	if (strcmp(it->key, "summary") == 0) {
+	if (strcmp(it->key, "kind") == 0) {
+		if (strcmp(text, "class") && strcmp(text, "overlay"))
+			return fail(err, errsz, "bad kind '%s': expected class (a host's base "
+				    "profile) or overlay (stacked on one)",
+				    util_printable(text, b, sizeof(b)));
+		pf->prof.overlay = strcmp(text, "overlay") == 0;
+	} else if (strcmp(it->key, "summary") == 0) {
 		for (const char *p = text; *p; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
 				return fail(err, errsz, "summary contains a control character");
@@ -545,6 +612,8 @@ static int on_sysctl(struct pfile *pf, const struct psect *s, const struct lp_it
 	split_op(it->value, &op, text, sizeof(text));
 	if (normalize_ints(text, norm, sizeof(norm)))
 		return add_value(pf, s, key, op, norm, it, err, errsz);
+	if (formula_is_relative(text))
+		return add_formula(pf, s, key, op, text, it, err, errsz);
 	if (is_word(text) && op != VALUE_EXACT)
 		return fail(err, errsz, "bad value '%s' for %s: '%c' (only %s) needs a number, not a word",
 			    util_printable(it->value, b, sizeof(b)), key, op == VALUE_RAISE ? '>' : '<',
@@ -612,6 +681,11 @@ static int on_selector(struct psect *s, const struct lp_item *it, char *err, siz
 		ok = in_choices("ebs|instance-store|other", it->value);
 		snprintf(out, sizeof(out), "%s", it->value);
 		hint = "one of ebs, instance-store, other";
+	} else if (block && strcmp(it->key, "rotational") == 0) {
+		which = SEL_ROTATIONAL;
+		ok = in_choices("yes|no", it->value);
+		snprintf(out, sizeof(out), "%s", it->value);
+		hint = "yes or no";
 	} else if (!block && strcmp(it->key, "drivers") == 0) {
 		which = SEL_DRIVERS;
 		/* Checked against the field it ends up in, so nothing is cut. */
@@ -641,7 +715,7 @@ static int on_table_key(struct pfile *pf, struct psect *s, const struct lp_item 
 				      : s->type == ST_BLOCK ? block_knobs : ethtool_knobs;
 	size_t n = s->type == ST_VM ? ARRAY_SIZE(vm_knobs)
 		 : s->type == ST_BLOCK ? ARRAY_SIZE(block_knobs) : ARRAY_SIZE(ethtool_knobs);
-	const char *sels = s->type == ST_VM ? "" : s->type == ST_BLOCK ? "devices, kind"
+	const char *sels = s->type == ST_VM ? "" : s->type == ST_BLOCK ? "devices, kind, rotational"
 							     : "drivers, interfaces";
 	char text[PROFILE_VALUE_MAX * 2], desc[256], b[80];
 	const struct knob_spec *k;
@@ -660,6 +734,11 @@ static int on_table_key(struct pfile *pf, struct psect *s, const struct lp_item 
 			    desc);
 	}
 	split_op(it->value, &op, text, sizeof(text));
+	if ((k->flags & V_INT) && formula_is_relative(text)) {
+		if (op != VALUE_EXACT && !(k->flags & V_OP))
+			return fail(err, errsz, "%s in [%s] takes no '>' or '<'", k->key, s->name);
+		return add_formula(pf, s, k->key, op, text, it, err, errsz);
+	}
 	if (!spec_accepts(k, op, text)) {
 		describe_spec(k, desc, sizeof(desc));
 		return fail(err, errsz, "bad value '%s' for %s in [%s]: expected %s",
@@ -761,10 +840,12 @@ static void apply_selectors(struct profile_value *v, const struct pfile *files, 
 	const char *dev = resolve_sel(files, n, v->section, SEL_DEVICES);
 	const char *kind = resolve_sel(files, n, v->section, SEL_KIND);
 	const char *drv = resolve_sel(files, n, v->section, SEL_DRIVERS);
+	const char *rot = resolve_sel(files, n, v->section, SEL_ROTATIONAL);
 
 	if (v->kind == KNOB_BLOCK) {
 		snprintf(v->devices, sizeof(v->devices), "%s", dev ? dev : "");
 		snprintf(v->dev_kind, sizeof(v->dev_kind), "%.23s", kind ? kind : "");
+		snprintf(v->rotational, sizeof(v->rotational), "%.3s", rot ? rot : "");
 	} else if (v->kind == KNOB_ETHTOOL) {
 		snprintf(v->devices, sizeof(v->devices), "%s", dev ? dev : "*");
 		snprintf(v->drivers, sizeof(v->drivers), "%.63s", drv ? drv : "ena");
@@ -796,6 +877,7 @@ static int flatten(const struct pfile *files, int n, struct profile *out)
 	strcpy(out->name, files[0].prof.name);
 	strcpy(out->summary, files[0].prof.summary);
 	strcpy(out->file, files[0].prof.file);
+	out->overlay = files[0].prof.overlay;
 	out->depth = n;
 	for (int i = 0; i < n; i++)
 		strcpy(out->chain[i], files[i].prof.name);
@@ -903,11 +985,23 @@ static void chain_text(const struct pfile *files, int n, const char *last, char 
 		snprintf(buf + off, size - off, " -> %s", last);
 }
 
-/* Stops on a cycle or a chain too deep; 1 when files[n - 1] includes nothing. */
+/*
+ * Stops on a cycle, a chain too deep, or a class profile and an overlay in
+ * one chain; 1 when files[n - 1] includes nothing.
+ */
 static int check_include(const struct pfile *files, int n, struct lp_error *err)
 {
 	const struct pfile *pf = &files[n - 1];
 	char chain[PROFILE_MAX_DEPTH * (PROFILE_NAME_MAX + 4) + PROFILE_NAME_MAX];
+
+	/* An overlay stacks on any class profile: a class profile inside it
+	 * would bring that class's values along and undo the layers below. */
+	if (n > 1 && pf->prof.overlay != files[n - 2].prof.overlay)
+		return fail_at(err, files[n - 2].prof.file, files[n - 2].include_line,
+			       "include = %s: %s is %s, and %s may include only %s", pf->prof.name,
+			       pf->prof.name, pf->prof.overlay ? "an overlay" : "a class profile",
+			       files[n - 2].prof.name,
+			       files[n - 2].prof.overlay ? "overlays" : "class profiles");
 
 	if (!pf->include[0])
 		return 1;

@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Tuning profiles (tuning-profiles/NAME.conf): a [profile] section with
- * summary= and include=, then one section per knob kind. A loaded profile is
- * flattened: every value of its include chain, a child's value replacing its
- * parent's for the same knob, each value remembering where it came from.
+ * summary=, include= and kind=, then one section per knob kind. A loaded
+ * profile is flattened: every value of its include chain, a child's value
+ * replacing its parent's for the same knob, each value remembering where it
+ * came from. A host's tuning composes layers (profile_compose.h): one class
+ * profile, then overlays (kind = overlay), which include only overlays.
  *
  *   [profile]
  *   summary = Compute optimized
  *   include = general
+ *   kind = class                        or overlay; class when not said
  *
  *   [sysctl]
  *   # why, and the source of the value
  *   net.core.somaxconn = >4096          ">" only raise, "<" only lower
+ *   vm.min_free_kbytes = 1%mem max 1G in KiB   relative to the machine (formula.h)
  *
  *   [vm]
  *   transparent_hugepage = madvise
@@ -19,12 +23,14 @@
  *   [block]                             more groups: [block.NAME]
  *   devices = nvme*                     comma-separated globs (required)
  *   kind = instance-store               optional: ebs, instance-store, other
+ *   rotational = yes                    optional: yes, no (queue/rotational)
  *   read_ahead_kb = 128
  *
  *   [ethtool]                           more groups: [ethtool.NAME]
  *   drivers = ena                       default ena
  *   interfaces = eth*,ens*              default *
  *   rx_ring = max
+ *   rx_ring_budget = 1%mem max 4G       bytes all receive rings may pin
  */
 #ifndef PA_PROFILE_H
 #define PA_PROFILE_H
@@ -32,6 +38,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/lineparse.h"
@@ -41,6 +48,8 @@ struct json_object;
 #define PROFILE_NAME_MAX 64
 #define PROFILE_MAX_DEPTH 8     /* include chain length */
 #define PROFILE_VALUE_MAX 256
+#define PROFILE_MAX_LAYERS 8    /* class profile + overlays */
+#define PROFILE_MAX_OVERRIDDEN 4
 
 enum knob_kind {
 	KNOB_SYSCTL,    /* /proc/sys/<key with '.' as '/'> */
@@ -59,6 +68,14 @@ enum value_op {
  * they compare field by field: each field is raised (lowered) on its own.
  */
 
+/* A value of an earlier layer that a later one replaced (or kept: merge). */
+struct profile_overridden {
+	char layer[PROFILE_NAME_MAX];
+	enum value_op op;
+	char value[PROFILE_VALUE_MAX];
+	char origin[256];                   /* "compute.conf:12" */
+};
+
 struct profile_value {
 	enum knob_kind kind;
 	char section[64];                   /* "sysctl", "block", "block.nvme" */
@@ -69,16 +86,33 @@ struct profile_value {
 	char devices[128];                  /* block: globs; ethtool: interface globs */
 	char dev_kind[24];                  /* block: "ebs", "instance-store", "other", "" any */
 	char drivers[64];                   /* ethtool: driver names */
+	char rotational[4];                 /* block: "yes", "no", "" any */
+	/* ethtool rx_ring: the section's rx_ring_budget in bytes, once composed
+	 * for a machine (0: none); the backend cuts the ring to fit it. */
+	uint64_t ring_budget;
 	/* where the value came from */
 	char profile[PROFILE_NAME_MAX];     /* the profile file that set it */
 	char origin[PATH_MAX + 16];         /* "path/compute.conf:12" */
-	char comment[512];                  /* the comment lines just above it, joined */
+	char comment[1024];                 /* the comment lines just above it, joined */
+	/* Relative to the machine: the formula as written; value holds the
+	 * resolved number once composed (profile_compose), "" otherwise. */
+	char formula[PROFILE_VALUE_MAX];
+	char resolved[256];                 /* how it resolved, or why it could not */
+	bool unresolved;                    /* needs a fact unknown here: not applied */
+	/* Composed: the layer whose chain set it, and what it replaced. */
+	char layer[PROFILE_NAME_MAX];
+	char merge[256];                    /* how the layers combined, "" when it simply won */
+	int n_overridden;                   /* may exceed PROFILE_MAX_OVERRIDDEN */
+	struct profile_overridden overridden[PROFILE_MAX_OVERRIDDEN];
 };
 
 struct profile {
 	char name[PROFILE_NAME_MAX];
 	char summary[256];
 	char file[PATH_MAX];
+	bool overlay;                                   /* kind = overlay */
+	int n_layers;                                   /* composed: class profile, overlays */
+	char layers[PROFILE_MAX_LAYERS][PROFILE_NAME_MAX];
 	int depth;                                      /* entries in chain */
 	char chain[PROFILE_MAX_DEPTH][PROFILE_NAME_MAX];/* [0] = name, then its parents */
 	size_t n_values, cap_values;
@@ -134,6 +168,13 @@ const char *profile_vm_path(const char *key);
  * first value without one. Loading does not require comments (user profiles).
  */
 int profile_check_comments(const struct profile *p, struct lp_error *err);
+
+/*
+ * Checks a value for a knob of kind (KNOB_SYSCTL: any integers or a word)
+ * and key, as loading does: 0, or -EINVAL with why. For resolved formulas.
+ */
+int profile_value_check(enum knob_kind kind, const char *key, enum value_op op,
+			const char *value, char *why, size_t size);
 
 /* "dir/compute.conf" -> "compute": the name a profile file gives. */
 void profile_name_from_file(const char *file, char *name, size_t size);

@@ -56,6 +56,29 @@ static void print_section_head(const struct profile_value *v, FILE *out)
 	fputc('\n', out);
 }
 
+/* How a composed value came about: its formula, a merge, what it replaced. */
+static void print_composition(const struct profile_value *v, FILE *out)
+{
+	int kept = v->n_overridden < PROFILE_MAX_OVERRIDDEN ? v->n_overridden
+							    : PROFILE_MAX_OVERRIDDEN;
+
+	if (v->formula[0])
+		fprintf(out, "      = %s: %s\n", v->formula, v->resolved);
+	else if (v->resolved[0])
+		fprintf(out, "      %s\n", v->resolved);
+	if (v->merge[0])
+		fprintf(out, "      %s\n", v->merge);
+	for (int i = 0; i < kept; i++) {
+		const struct profile_overridden *o = &v->overridden[i];
+
+		fprintf(out, "      over %s%s from %s (%s)\n",
+			o->op == VALUE_RAISE ? ">" : o->op == VALUE_LOWER ? "<" : "", o->value,
+			o->layer, o->origin);
+	}
+	if (v->n_overridden > kept)
+		fprintf(out, "      and %d more\n", v->n_overridden - kept);
+}
+
 static void print_section(const struct profile *p, const char *section, FILE *out)
 {
 	int kw = 0, vw = 0;
@@ -75,9 +98,12 @@ static void print_section(const struct profile *p, const char *section, FILE *ou
 			continue;
 		value_text(v, val, sizeof(val));
 		fprintf(out, "  %-*s = %-*s  %s", kw, v->key, vw, val, v->origin);
-		if (strcmp(v->profile, p->name))
+		if (v->layer[0])
+			fprintf(out, " [%s]", v->layer);
+		else if (strcmp(v->profile, p->name))
 			fprintf(out, " (from %s)", v->profile);
 		fputc('\n', out);
+		print_composition(v, out);
 		if (v->comment[0])
 			print_wrapped(out, "      ", v->comment, 96);
 	}
@@ -93,7 +119,13 @@ static bool section_seen(const struct profile *p, size_t upto, const char *secti
 
 void profile_print(const struct profile *p, FILE *out)
 {
-	fprintf(out, "profile  %s\n", p->name);
+	fprintf(out, "profile  %s%s\n", p->name, p->overlay ? " (overlay)" : "");
+	if (p->n_layers > 1) {
+		fprintf(out, "layers   ");
+		for (int i = 0; i < p->n_layers; i++)
+			fprintf(out, "%s%s", i ? ", then " : "", p->layers[i]);
+		fputc('\n', out);
+	}
 	fprintf(out, "summary  %s\n", p->summary[0] ? p->summary : "(none)");
 	fprintf(out, "file     %s\n", p->file);
 	fprintf(out, "chain    ");
@@ -111,6 +143,23 @@ void profile_print(const struct profile *p, FILE *out)
 static void add_str(struct json_object *o, const char *key, const char *val)
 {
 	json_object_object_add(o, key, json_object_new_string(val));
+}
+
+static struct json_object *overridden_to_json(const struct profile_value *v)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; i < v->n_overridden && i < PROFILE_MAX_OVERRIDDEN; i++) {
+		const struct profile_overridden *ov = &v->overridden[i];
+		struct json_object *o = json_object_new_object();
+
+		add_str(o, "layer", ov->layer);
+		add_str(o, "op", value_op_name(ov->op));
+		add_str(o, "value", ov->value);
+		add_str(o, "origin", ov->origin);
+		json_object_array_add(a, o);
+	}
+	return a;
 }
 
 static struct json_object *value_to_json(const struct profile_value *v)
@@ -134,6 +183,14 @@ static struct json_object *value_to_json(const struct profile_value *v)
 	add_str(o, "profile", v->profile);
 	add_str(o, "origin", v->origin);
 	add_str(o, "comment", v->comment);
+	json_object_object_add(o, "layer", v->layer[0] ? json_object_new_string(v->layer) : NULL);
+	json_object_object_add(o, "formula", v->formula[0] ? json_object_new_string(v->formula)
+							  : NULL);
+	json_object_object_add(o, "resolved", v->resolved[0] ? json_object_new_string(v->resolved)
+							    : NULL);
+	json_object_object_add(o, "applicable", json_object_new_boolean(!v->unresolved));
+	json_object_object_add(o, "merge", v->merge[0] ? json_object_new_string(v->merge) : NULL);
+	json_object_object_add(o, "overridden", overridden_to_json(v));
 	return o;
 }
 
@@ -143,9 +200,15 @@ struct json_object *profile_to_json(const struct profile *p)
 	struct json_object *chain = json_object_new_array();
 	struct json_object *values = json_object_new_array();
 
+	struct json_object *layers = json_object_new_array();
+
 	add_str(o, "name", p->name);
+	add_str(o, "kind", p->overlay ? "overlay" : "class");
 	add_str(o, "summary", p->summary);
 	add_str(o, "file", p->file);
+	for (int i = 0; i < p->n_layers; i++)
+		json_object_array_add(layers, json_object_new_string(p->layers[i]));
+	json_object_object_add(o, "layers", layers);
 	for (int i = 0; i < p->depth; i++)
 		json_object_array_add(chain, json_object_new_string(p->chain[i]));
 	json_object_object_add(o, "chain", chain);

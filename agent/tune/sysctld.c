@@ -235,29 +235,57 @@ int sysctld_load(const struct pa_paths *paths, struct sysctld *s)
 	return ret;
 }
 
-const struct sysctld_entry *sysctld_lookup(const struct sysctld *s, const char *key)
+bool sysctld_entry_is_vendor(const struct sysctld *s, const struct sysctld_entry *e)
+{
+	static const char *const vendor[] = { "/usr/lib/sysctl.d/", "/lib/sysctl.d/" };
+	const char *file = sysctld_file(s, e);
+
+	for (size_t i = 0; i < ARRAY_SIZE(vendor); i++)
+		if (!strncmp(file, vendor[i], strlen(vendor[i])))
+			return true;
+	return false;
+}
+
+static bool passed_over(const struct sysctld *s, const struct sysctld_entry *e, bool admin_only)
+{
+	return admin_only && sysctld_entry_is_vendor(s, e);
+}
+
+/* The lookup over every entry, or over the administrator's only. */
+static const struct sysctld_entry *lookup(const struct sysctld *s, const char *key,
+					  bool admin_only)
 {
 	size_t i;
 
 	for (i = s->n; i-- > 0;) {
 		const struct sysctld_entry *e = &s->entries[i];
 
-		if (!e->glob && e->value && !strcmp(e->key, key))
+		if (!passed_over(s, e, admin_only) && !e->glob && e->value && !strcmp(e->key, key))
 			return e;
 	}
 	for (i = 0; i < s->n; i++) {
 		const struct sysctld_entry *e = &s->entries[i];
 
-		if (!e->value && !strcmp(e->key, key))
+		if (!passed_over(s, e, admin_only) && !e->value && !strcmp(e->key, key))
 			return NULL;    /* "-key": out of the globs */
 	}
 	for (i = s->n; i-- > 0;) {
 		const struct sysctld_entry *e = &s->entries[i];
 
-		if (e->glob && !fnmatch(e->key, key, 0))
+		if (!passed_over(s, e, admin_only) && e->glob && !fnmatch(e->key, key, 0))
 			return e;
 	}
 	return NULL;
+}
+
+const struct sysctld_entry *sysctld_lookup(const struct sysctld *s, const char *key)
+{
+	return lookup(s, key, false);
+}
+
+const struct sysctld_entry *sysctld_lookup_admin(const struct sysctld *s, const char *key)
+{
+	return lookup(s, key, true);
 }
 
 const char *sysctld_file(const struct sysctld *s, const struct sysctld_entry *e)

@@ -60,6 +60,18 @@ int sysctld_add_text(struct sysctld *s, const char *path, char *text);
 const struct sysctld_entry *sysctld_lookup(const struct sysctld *s, const char *key);
 
 /*
+ * The same, among the administrator's files only: /usr/lib/sysctl.d and
+ * /lib/sysctl.d hold the distribution's defaults, which a tuning profile may
+ * change (TuneD made the same distinction, PR #226, rhbz#1759597);
+ * /etc/sysctl.d, /run/sysctl.d, /usr/local/lib/sysctl.d and /etc/sysctl.conf
+ * are the administrator's and are never overridden.
+ */
+const struct sysctld_entry *sysctld_lookup_admin(const struct sysctld *s, const char *key);
+
+/* Whether e comes from a distribution's directory (see sysctld_lookup_admin). */
+bool sysctld_entry_is_vendor(const struct sysctld *s, const struct sysctld_entry *e);
+
+/*
  * A key in its dotted form, in place: when its first separator is '/', the
  * slashes become dots and the dots slashes ("net/ipv4/conf/eth0.100/x" ->
  * "net.ipv4.conf.eth0/100.x"), as systemd-sysctl and sysctl(8) read it.

@@ -308,9 +308,12 @@ static int plan_add(struct tune_plan *plan, const struct knob *k, const struct p
 	it->knob = *k;
 	it->op = pv->op;
 	set_str(it->origin, sizeof(it->origin), pv->origin);
+	set_str(it->layer, sizeof(it->layer), pv->layer[0] ? pv->layer : pv->profile);
 	if (knob_normalise(k->want[0] ? k->want : pv->value, false, it->wanted,
 			   sizeof(it->wanted)))
 		set_str(it->knob.skip, sizeof(it->knob.skip), "the profile's value is too long");
+	if (pv->unresolved)     /* a formula this machine cannot resolve */
+		set_str(it->knob.skip, sizeof(it->knob.skip), pv->resolved);
 	return 0;
 }
 
@@ -473,14 +476,71 @@ static void eval_action(const struct journal_entry *e, struct tune_item *it)
 	}
 }
 
+/*
+ * The sysctl keys a knob is set through: a sysctl's own, and for the [vm]
+ * writeback knobs their file's and its ratio twin's (an administrator who
+ * set either owns the threshold). Returns how many.
+ */
+static int sysctl_keys(const struct tune_item *it, char keys[2][KNOB_PATH_MAX])
+{
+	static const char procsys[] = "/proc/sys/";
+	char *p;
+
+	if (it->knob.kind == KNOB_SYSCTL) {
+		snprintf(keys[0], KNOB_PATH_MAX, "%s", it->knob.id + strlen("sysctl:"));
+		return 1;
+	}
+	if (it->knob.kind != KNOB_VM || strncmp(it->knob.path, procsys, strlen(procsys)))
+		return 0;
+	snprintf(keys[0], KNOB_PATH_MAX, "%s", it->knob.path + strlen(procsys));
+	for (p = keys[0]; *p; p++)
+		*p = *p == '/' ? '.' : *p;
+	memcpy(keys[1], keys[0], KNOB_PATH_MAX);
+	p = strstr(keys[1], "_bytes");
+	if (!p)
+		return 1;
+	memcpy(p, "_ratio", strlen("_ratio"));
+	return 2;
+}
+
+/* The administrator's sysctl.d setting of the knob; vendor gets a distribution default. */
+static const struct sysctld_entry *admin_setting(const struct tune_env *env,
+						 const struct tune_item *it,
+						 const struct sysctld_entry **vendor)
+{
+	char keys[2][KNOB_PATH_MAX];
+	const struct sysctld_entry *sd = NULL;
+	int n = sysctl_keys(it, keys);
+
+	*vendor = NULL;
+	for (int i = 0; i < n && !sd; i++) {
+		sd = sysctld_lookup_admin(&env->sysctld, keys[i]);
+		if (!*vendor)
+			*vendor = sysctld_lookup(&env->sysctld, keys[i]);
+	}
+	return sd;
+}
+
+/* A distribution's default the plan writes over, said in the reason. */
+static void note_vendor(const struct tune_env *env, struct tune_item *it,
+			const struct sysctld_entry *vendor)
+{
+	size_t len = strlen(it->reason);
+
+	if (!vendor || it->action != TUNE_SET || len >= sizeof(it->reason) - 1)
+		return;
+	snprintf(it->reason + len, sizeof(it->reason) - len,
+		 "%sover the distribution's default in %s:%d (= %s)", len ? "; " : "",
+		 sysctld_file(&env->sysctld, vendor), vendor->line, vendor->value);
+}
+
 static void eval_value(struct tune_env *env, struct tune_item *it)
 {
 	char text[TUNE_REASON_MAX];
-	const struct sysctld_entry *sd = NULL;
+	const struct sysctld_entry *vendor;
+	const struct sysctld_entry *sd = admin_setting(env, it, &vendor);
 	const struct journal_entry *e = journal_find(&env->journal, it->knob.id);
 
-	if (it->knob.kind == KNOB_SYSCTL)
-		sd = sysctld_lookup(&env->sysctld, it->knob.id + strlen("sysctl:"));
 	if (sd)
 		item_skip(it, TUNE_SKIP_SYSCTLD, "set by %s:%d (= %s); not overridden",
 			  sysctld_file(&env->sysctld, sd), sd->line, sd->value);
@@ -493,6 +553,8 @@ static void eval_value(struct tune_env *env, struct tune_item *it)
 			  entry_value(e), it->current);
 	else
 		eval_action(e, it);
+	if (!sd)
+		note_vendor(env, it, vendor);
 }
 
 static void eval_item(struct tune_env *env, struct tune_item *it)

@@ -103,6 +103,7 @@ struct tune_item {
 	char wanted[PROFILE_VALUE_MAX];     /* the profile's value, without ">"/"<",
 					     * or what the backend resolved it to */
 	char origin[160];                   /* the profile's "file:line", for messages */
+	char layer[PROFILE_NAME_MAX];       /* the layer that wants it (profile_compose.h) */
 	char current[KNOB_VALUE_MAX];       /* "" when it cannot be read */
 	char desired[KNOB_VALUE_MAX];       /* set: what is written; keep: what is there */
 	enum tune_action action;

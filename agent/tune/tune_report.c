@@ -265,6 +265,7 @@ static struct json_object *item_json(const struct tune_plan *plan, const struct 
 	    json_object_new_string(tune_skip_name(it->skip)) : NULL);
 	add(o, "reason", json_str_or_null(it->reason));
 	add(o, "origin", json_str_or_null(it->origin));
+	add(o, "layer", json_str_or_null(it->layer));
 	add(o, "result", json_str_or_null(result));
 	add(o, "error", json_str_or_null(it->error));
 	return o;

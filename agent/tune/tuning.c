@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* From an identity to a tuned host: choose the profile, then plan and apply. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -38,14 +40,42 @@ static int find_match_file(const struct pa_paths *paths, char *buf, size_t size)
 	return -ENOENT;
 }
 
-int tuning_choose(const struct pa_paths *paths, const char *forced, const struct itype *type,
-		  struct tuning_choice *choice, char *err, size_t errsz)
+static int add_layer(struct tuning_choice *choice, const char *name, const char *why,
+		     char *err, size_t errsz)
+{
+	for (int i = 0; i < choice->n_layers; i++)
+		if (!strcmp(choice->layers[i], name))
+			return 0;   /* the match rules added it already */
+	if (choice->n_layers == PROFILE_MAX_LAYERS) {
+		snprintf(err, errsz, "more than %d layers: %s cannot be added", PROFILE_MAX_LAYERS,
+			 name);
+		return -E2BIG;
+	}
+	snprintf(choice->layers[choice->n_layers], PROFILE_NAME_MAX, "%s", name);
+	snprintf(choice->layer_why[choice->n_layers++], sizeof(choice->layer_why[0]), "%s", why);
+	return 0;
+}
+
+static int add_overlays(struct tuning_choice *choice, const char *const *overlays, char *err,
+			size_t errsz)
+{
+	int ret = 0;
+
+	for (int i = 0; i < choice->match.n_overlays && !ret; i++)
+		ret = add_layer(choice, choice->match.overlays[i].name,
+				choice->match.overlays[i].reason, err, errsz);
+	for (int i = 0; overlays && overlays[i] && !ret; i++)
+		ret = add_layer(choice, overlays[i], "overlays = in the configuration", err, errsz);
+	return ret;
+}
+
+static int choose_class(const struct pa_paths *paths, const char *forced, const struct itype *type,
+			struct tuning_choice *choice, char *err, size_t errsz)
 {
 	struct match_rules rules;
 	struct lp_error lerr;
 	int ret;
 
-	memset(choice, 0, sizeof(*choice));
 	if (forced && *forced) {
 		snprintf(choice->profile, sizeof(choice->profile), "%s", forced);
 		choice->forced = true;
@@ -73,6 +103,80 @@ int tuning_choose(const struct pa_paths *paths, const char *forced, const struct
 	return 0;
 }
 
+int tuning_choose(const struct pa_paths *paths, const char *forced,
+		  const char *const *overlays, const struct itype *type,
+		  struct tuning_choice *choice, char *err, size_t errsz)
+{
+	int ret;
+
+	memset(choice, 0, sizeof(*choice));
+	ret = choose_class(paths, forced, type, choice, err, errsz);
+	if (!ret)
+		ret = add_layer(choice, choice->profile, tuning_choice_reason(choice), err, errsz);
+	if (!ret)
+		ret = add_overlays(choice, overlays, err, errsz);
+	return ret;
+}
+
+static int rx_queue_filter(const struct dirent *d)
+{
+	return !strncmp(d->d_name, "rx-", 3);
+}
+
+/* The most receive queues of one ENA interface: what "*queues" counts. */
+static unsigned int ena_queues(const struct pa_paths *paths, const struct inventory *inv)
+{
+	unsigned int best = 0;
+
+	for (int i = 0; i < inv->n_nics; i++) {
+		char dir[PATH_MAX];
+		unsigned int n = 0;
+
+		if (strcmp(inv->nics[i].driver, "ena") ||
+		    util_join(dir, sizeof(dir), "%s/sys/class/net/%s/queues", paths->sysroot,
+			      inv->nics[i].name))
+			continue;
+		struct dirent **list;
+		int found = scandir(dir, &list, rx_queue_filter, NULL);
+
+		for (int k = 0; k < found; k++)
+			free(list[k]);
+		if (found > 0)
+			free(list);
+		n = found > 0 ? (unsigned int)found : 0;
+		best = n > best ? n : best;
+	}
+	return best;
+}
+
+void tuning_host_facts(const struct pa_paths *paths, const struct identity *id,
+		       struct machine_facts *facts)
+{
+	memset(facts, 0, sizeof(*facts));
+	facts->mem_bytes = id->inv.mem_bytes;
+	facts->vcpus = id->inv.vcpus > 0 ? (unsigned int)id->inv.vcpus : 0;
+	facts->queues = ena_queues(paths, &id->inv);
+	for (int i = 0; i < id->inv.n_nics; i++)
+		facts->interfaces += !strcmp(id->inv.nics[i].driver, "ena");
+}
+
+int tuning_compose(const struct pa_paths *paths, const struct tuning_choice *choice,
+		   const struct machine_facts *facts, struct profile *p, char *err, size_t errsz)
+{
+	const char *layers[PROFILE_MAX_LAYERS];
+	struct profile_dirs dirs;
+	struct lp_error lerr;
+	int ret;
+
+	for (int i = 0; i < choice->n_layers; i++)
+		layers[i] = choice->layers[i];
+	tuning_profile_dirs(paths, &dirs);
+	ret = profile_compose(&dirs, layers, choice->n_layers, facts, p, &lerr);
+	if (ret)
+		lp_error_format(&lerr, err, errsz);
+	return ret;
+}
+
 const char *tuning_choice_reason(const struct tuning_choice *choice)
 {
 	if (choice->forced)
@@ -80,26 +184,13 @@ const char *tuning_choice_reason(const struct tuning_choice *choice)
 	return choice->matched ? choice->match.reason : "";
 }
 
-static int load_profile(const struct pa_paths *paths, const char *name, struct profile *p,
-			char *err, size_t errsz)
-{
-	struct profile_dirs dirs;
-	struct lp_error lerr;
-	int ret;
-
-	tuning_profile_dirs(paths, &dirs);
-	ret = profile_load(&dirs, name, p, &lerr);
-	if (ret)
-		lp_error_format(&lerr, err, errsz);
-	return ret;
-}
-
 static void log_outcome(const struct tuning_state *st)
 {
-	char counts[256];
+	char counts[256], layers[PROFILE_MAX_LAYERS * (PROFILE_NAME_MAX + 2)];
 
 	tune_format_counts(&st->plan.counts, counts, sizeof(counts));
-	log_info("profile %s (%s): %s%s", st->choice.profile, tuning_choice_reason(&st->choice),
+	profile_layers_text(st->choice.layers, st->choice.n_layers, layers, sizeof(layers));
+	log_info("profile %s (%s): %s%s", layers, tuning_choice_reason(&st->choice),
 		 st->applied ? "" : "advise only, nothing written: ", counts);
 	for (size_t i = 0; i < st->plan.n; i++) {
 		const struct tune_item *it = &st->plan.items[i];
@@ -151,6 +242,7 @@ static void log_peers(const struct tuning_state *st)
 void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
 		const struct tuning_opts *opts, const struct identity *id, bool apply)
 {
+	struct machine_facts facts;
 	struct tuning_ctx t;
 	struct profile p = { 0 };
 
@@ -159,10 +251,11 @@ void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
 	st->at_wall_ms = util_now_wall_ms();
 	if (peers_detect(paths, &st->peers))
 		log_warn("tuning: out of memory while looking for other tuning agents");
-	if (tuning_choose(paths, opts->profile, id->type_parsed ? &id->type : NULL, &st->choice,
-			  st->error, sizeof(st->error)))
+	if (tuning_choose(paths, opts->profile, opts->overlays, id->type_parsed ? &id->type : NULL,
+			  &st->choice, st->error, sizeof(st->error)))
 		goto fail;
-	if (load_profile(paths, st->choice.profile, &p, st->error, sizeof(st->error)))
+	tuning_host_facts(paths, id, &facts);
+	if (tuning_compose(paths, &st->choice, &facts, &p, st->error, sizeof(st->error)))
 		goto fail;
 	snprintf(st->summary, sizeof(st->summary), "%s", p.summary);
 	tuning_ctx_init(&t, paths, opts);
@@ -189,6 +282,21 @@ void tuning_state_free(struct tuning_state *st)
 	tune_plan_free(&st->plan);
 	peers_free(&st->peers);
 	memset(st, 0, sizeof(*st));
+}
+
+struct json_object *tuning_layers_json(const struct tuning_choice *c)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; i < c->n_layers; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(c->layers[i]));
+		json_object_object_add(o, "kind", json_object_new_string(i ? "overlay" : "class"));
+		json_object_object_add(o, "why", json_object_new_string(c->layer_why[i]));
+		json_object_array_add(a, o);
+	}
+	return a;
 }
 
 static const char *state_name(const struct tuning_state *st)
@@ -224,6 +332,7 @@ struct json_object *tuning_state_json(const struct tuning_state *st,
 
 	json_object_object_add(o, "state", json_object_new_string(state_name(st)));
 	json_object_object_add(o, "name", json_str_or_null(st->choice.profile));
+	json_object_object_add(o, "layers", tuning_layers_json(&st->choice));
 	json_object_object_add(o, "summary", json_str_or_null(st->summary));
 	json_object_object_add(o, "reason", json_str_or_null(tuning_choice_reason(&st->choice)));
 	json_object_object_add(o, "rule", json_str_or_null(st->choice.match.rule));

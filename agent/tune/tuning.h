@@ -16,13 +16,17 @@
 #include "core/paths.h"
 #include "tune/peers.h"
 #include "tune/profile.h"
+#include "tune/profile_compose.h"
 #include "tune/tune.h"
 
 #define TUNING_MAX_EXCLUDES 32
+#define TUNING_MAX_OVERLAYS 4           /* the administrator's workload overlays */
 
 /* What tuning takes from the configuration (config_tuning_opts() fills it). */
 struct tuning_opts {
 	const char *profile;        /* "": match by instance type */
+	/* Workload overlays stacked last, NULL-terminated. */
+	const char *overlays[TUNING_MAX_OVERLAYS + 1];
 	const char *mode;           /* "apply" or "advise", as status shows it */
 	/* Knob id globs never touched, NULL-terminated. */
 	const char *excludes[TUNING_MAX_EXCLUDES + 1];
@@ -31,22 +35,47 @@ struct tuning_opts {
 /* The user's profiles/ next to the config first, then the shipped ones. */
 void tuning_profile_dirs(const struct pa_paths *paths, struct profile_dirs *dirs);
 
-/* Which profile, and why. */
+/* Which layers, and why each (profile_compose.h). */
 struct tuning_choice {
-	char profile[PROFILE_NAME_MAX];
+	char profile[PROFILE_NAME_MAX];         /* the class profile: layers[0] */
 	bool forced;                /* profile = in the config, or --profile */
 	bool matched;               /* match holds the rule that chose it */
 	struct match_result match;
 	char match_file[PATH_MAX];
+	int n_layers;
+	char layers[PROFILE_MAX_LAYERS][PROFILE_NAME_MAX];
+	char layer_why[PROFILE_MAX_LAYERS][1024];
 };
 
 /*
- * Picks the profile: forced (when not NULL or "") or by matching the
- * instance type (NULL type: unknown or not EC2). Returns 0, or a negative
- * errno with err (no match file, a broken one, no rule matched).
+ * Picks the layers: the class profile, forced (when not NULL or "") or by
+ * matching the instance type (NULL type: unknown or not EC2), with the
+ * capability overlays the match rules add (none when forced: then the
+ * configuration says the whole stack); then the workload overlays
+ * (NULL-terminated, may be NULL). Returns 0, or a negative errno with err
+ * (no match file, a broken one, no rule matched, too many layers).
  */
-int tuning_choose(const struct pa_paths *paths, const char *forced, const struct itype *type,
+int tuning_choose(const struct pa_paths *paths, const char *forced,
+		  const char *const *overlays, const struct itype *type,
 		  struct tuning_choice *choice, char *err, size_t errsz);
+
+/*
+ * What the machine is, for values relative to it: memory and vCPUs from
+ * the inventory, NIC queues from the host's ENA interfaces.
+ */
+void tuning_host_facts(const struct pa_paths *paths, const struct identity *id,
+		       struct machine_facts *facts);
+
+/*
+ * Composes the chosen layers for facts (profile_compose()); 0, or a negative
+ * errno with err.
+ */
+int tuning_compose(const struct pa_paths *paths, const struct tuning_choice *choice,
+		   const struct machine_facts *facts, struct profile *p, char *err,
+		   size_t errsz);
+
+/* The layers, class profile first: [{name, kind, why}]. */
+struct json_object *tuning_layers_json(const struct tuning_choice *c);
 
 /* One line saying why this profile: "forced by config" or the match reason. */
 const char *tuning_choice_reason(const struct tuning_choice *choice);

@@ -81,3 +81,21 @@ for m in CPUCreditBalanceEstimate CPUCreditsSpent CPUCreditBurnRatio CPUCreditEx
 	grep -q "$m" "$tmp/metrics.txt" || fail "metrics lack $m: $(cat "$tmp/metrics.txt")"
 done
 pass "metrics --once carries the credit metrics"
+
+# t1.micro is burstable, but AWS publishes no earn rate for it: no estimate,
+# and status says so instead of showing nothing.
+kill -TERM "$daemon_pid"
+wait "$daemon_pid" || true
+daemon_pid=
+printf 'interval = 1\nimds = off\nmode = advise\nmetrics = off\ninstance_type = t1.micro\n' \
+	>"$tmp/perfagent.conf"
+start_daemon
+sleep 1.5
+status_json
+[ "$(json_get "$tmp/status.json" 'j["cpu"]["credits"]')" = None ] ||
+	fail "t1.micro has a credit estimate: $(json_get "$tmp/status.json" 'j["cpu"]')"
+json_get "$tmp/status.json" 'j["cpu"]["credits_note"]' | grep -q "no CPU credit estimate for t1.micro" ||
+	fail "t1.micro note: $(json_get "$tmp/status.json" 'j["cpu"]')"
+"$PERFAGENT" status --runtime-dir "$run" | grep -Eq "^credits +no CPU credit estimate for t1.micro: AWS publishes no credit earn rate" ||
+	fail "human status: $("$PERFAGENT" status --runtime-dir "$run")"
+pass "t1.micro: no credit estimate, and status says why"

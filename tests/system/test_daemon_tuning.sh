@@ -50,7 +50,9 @@ cp -a "$root" "$tmp/pristine"
 printf 'interval = 60\nimds = off\nmode = advise\n' >"$conf"
 start_daemon
 status_json
-[ "$(json_get "$tmp/status.json" 'j["profile"]["name"]')" = network ] || fail "profile not network"
+[ "$(json_get "$tmp/status.json" 'j["profile"]["name"]')" = compute ] || fail "profile not compute"
+[ "$(json_get "$tmp/status.json" '[l["name"] for l in j["profile"]["layers"]]')" = "['compute', 'network']" ] ||
+	fail "layers: $(json_get "$tmp/status.json" 'j["profile"]["layers"]')"
 [ "$(json_get "$tmp/status.json" 'j["profile"]["state"]')" = advised ] || fail "state not advised"
 [ "$(json_get "$tmp/status.json" 'j["profile"]["counts"]["set"] > 0')" = True ] || fail "nothing to set"
 stop_daemon
@@ -62,15 +64,15 @@ pass "advise: plan in status, nothing written"
 printf 'interval = 60\nimds = off\nmode = apply\n' >"$conf"
 start_daemon
 [ "$(cat "$(sysctl_file net.core.netdev_max_backlog)")" = 5000 ] || fail "netdev_max_backlog not applied before READY"
-grep -q "STATUS=c6in.large, profile network applied" "$tmp/notify.log" || fail "STATUS line: $(cat "$tmp/notify.log")"
+grep -q "STATUS=c6in.large, profile compute + network applied" "$tmp/notify.log" || fail "STATUS line: $(cat "$tmp/notify.log")"
 status_json
 [ "$(json_get "$tmp/status.json" 'j["profile"]["state"]')" = applied ] || fail "state not applied"
-[ "$(json_get "$tmp/status.json" 'j["profile"]["rule"]')" = network-optimized ] || fail "rule"
+[ "$(json_get "$tmp/status.json" 'j["profile"]["rule"]')" = compute ] || fail "rule"
 applied=$(json_get "$tmp/status.json" 'j["profile"]["counts"]["applied"]')
 [ "$applied" -gt 0 ] || fail "nothing applied"
 [ "$(json_get "$tmp/status.json" 'j["profile"]["verify"]["drifted"]')" = 0 ] || fail "drift right after apply"
 [ -s "$tmp/state/journal.json" ] || fail "no journal"
-"$PERFAGENT" status --runtime-dir "$run" | grep -Eq "^profile +network \(applied, mode apply\)" ||
+"$PERFAGENT" status --runtime-dir "$run" | grep -Eq "^profile +compute \+ network \(applied, mode apply\)" ||
 	fail "human status profile line"
 pass "apply: $applied knobs applied before READY, status and journal agree"
 

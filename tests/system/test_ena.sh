@@ -149,8 +149,8 @@ has 'ethtool:pa_va:channels .*missing' "verify"
 out=$(pa revert) || fail "revert: $out"
 has 'missing now; nothing to restore' "revert"
 
-# ---- the shipped network profile: its ENA values match no interface here ----
-out=$(dir=$shipped apply network --dry-run) || fail "network profile: $out"
+# ---- the shipped network overlay: its ENA values match no interface here ----
+out=$(dir=$shipped apply base --overlays network --dry-run) || fail "network overlay: $out"
 has 'ethtool:\*:rx_ring +- +>4096 +skip' "network"
 has 'ethtool:\*:adaptive_rx +- +on +skip' "network"
 has 'ethtool:\*:rps +- +auto +skip' "network"

@@ -19,129 +19,130 @@
 struct case_ {
 	const char *type;
 	const char *profile;
+	const char *overlays;      /* in order, comma-separated */
 };
 
 static const struct case_ cases[] = {
 	/* burstable */
-	{ "t1.micro", "burstable" },
-	{ "t2.nano", "burstable" },
-	{ "t2.micro", "burstable" },
-	{ "t2.2xlarge", "burstable" },
-	{ "t3.medium", "burstable" },
-	{ "t3a.small", "burstable" },
-	{ "t4g.nano", "burstable" },
-	{ "t4g.2xlarge", "burstable" },
-	/* network: n option, hpc */
-	{ "c5n.large", "network" },
-	{ "c5n.18xlarge", "network" },
-	{ "c5n.metal", "network" },
-	{ "c6gn.16xlarge", "network" },
-	{ "c6in.32xlarge", "network" },
-	{ "c6in.metal", "network" },
-	{ "c7gn.large", "network" },
-	{ "c8gn.48xlarge", "network" },
-	{ "m5n.large", "network" },
-	{ "m5dn.24xlarge", "network" },
-	{ "m5zn.large", "network" },
-	{ "m5zn.metal", "network" },
-	{ "m6in.large", "network" },
-	{ "m6idn.xlarge", "network" },
-	{ "r5n.xlarge", "network" },
-	{ "r5dn.large", "network" },
-	{ "r6in.large", "network" },
-	{ "r6idn.2xlarge", "network" },
-	{ "x2iedn.xlarge", "network" },
-	{ "x2iezn.2xlarge", "network" },        /* memory class, but 'n' (100 Gbps) */
-	{ "u7in-32tb.224xlarge", "network" },   /* memory class, but 'n' (200 Gbps) */
-	{ "hpc6a.48xlarge", "network" },
-	{ "hpc6id.32xlarge", "network" },
-	{ "hpc7a.96xlarge", "network" },
-	{ "hpc7g.16xlarge", "network" },
+	{ "t1.micro", "burstable", "" },
+	{ "t2.nano", "burstable", "" },
+	{ "t2.micro", "burstable", "" },
+	{ "t2.2xlarge", "burstable", "" },
+	{ "t3.medium", "burstable", "" },
+	{ "t3a.small", "burstable", "" },
+	{ "t4g.nano", "burstable", "graviton" },
+	{ "t4g.2xlarge", "burstable", "graviton" },
+	/* n option and hpc: their class, with the network overlay (hpc: latency last) */
+	{ "c5n.large", "compute", "network" },
+	{ "c5n.18xlarge", "compute", "network" },
+	{ "c5n.metal", "compute", "network" },
+	{ "c6gn.16xlarge", "compute", "network,graviton" },
+	{ "c6in.32xlarge", "compute", "network" },
+	{ "c6in.metal", "compute", "network" },
+	{ "c7gn.large", "compute", "network,graviton" },
+	{ "c8gn.48xlarge", "compute", "network,graviton" },
+	{ "m5n.large", "general", "network" },
+	{ "m5dn.24xlarge", "general", "network" },
+	{ "m5zn.large", "general", "network" },
+	{ "m5zn.metal", "general", "network" },
+	{ "m6in.large", "general", "network" },
+	{ "m6idn.xlarge", "general", "network" },
+	{ "r5n.xlarge", "memory", "network" },
+	{ "r5dn.large", "memory", "network" },
+	{ "r6in.large", "memory", "network" },
+	{ "r6idn.2xlarge", "memory", "network" },
+	{ "x2iedn.xlarge", "memory", "network" },
+	{ "x2iezn.2xlarge", "memory", "network" },        /* memory class, but 'n' (100 Gbps) */
+	{ "u7in-32tb.224xlarge", "memory", "network" },   /* memory class, but 'n' (200 Gbps) */
+	{ "hpc6a.48xlarge", "compute", "network,latency" },
+	{ "hpc6id.32xlarge", "compute", "network,latency" },
+	{ "hpc7a.96xlarge", "compute", "network,latency" },
+	{ "hpc7g.16xlarge", "compute", "network,graviton,latency" },
 	/* general */
-	{ "m1.small", "general" },
-	{ "m4.large", "general" },
-	{ "m5.large", "general" },
-	{ "m5d.large", "general" },
-	{ "m6a.metal", "general" },
-	{ "m6gd.large", "general" },
-	{ "m7a.medium", "general" },
-	{ "m7g.xlarge", "general" },
-	{ "m7i-flex.large", "general" },
-	{ "m8g.metal-24xl", "general" },
-	{ "a1.medium", "general" },
-	{ "a1.metal", "general" },
-	{ "mac1.metal", "general" },
-	{ "mac2-m2pro.metal", "general" },
+	{ "m1.small", "general", "xen" },
+	{ "m4.large", "general", "xen" },
+	{ "m5.large", "general", "" },
+	{ "m5d.large", "general", "" },
+	{ "m6a.metal", "general", "" },
+	{ "m6gd.large", "general", "graviton" },
+	{ "m7a.medium", "general", "" },
+	{ "m7g.xlarge", "general", "graviton" },
+	{ "m7i-flex.large", "general", "" },
+	{ "m8g.metal-24xl", "general", "graviton" },
+	{ "a1.medium", "general", "graviton" },
+	{ "a1.metal", "general", "graviton" },
+	{ "mac1.metal", "general", "" },
+	{ "mac2-m2pro.metal", "general", "" },
 	/* compute: a d option does not make it storage */
-	{ "c4.large", "compute" },
-	{ "c5.large", "compute" },
-	{ "c5d.9xlarge", "compute" },
-	{ "c6gd.large", "compute" },
-	{ "c6id.large", "compute" },
-	{ "c7a.large", "compute" },
-	{ "c7g.medium", "compute" },
-	{ "c7i-flex.large", "compute" },
-	{ "c8g.large", "compute" },
-	{ "cc2.8xlarge", "compute" },
+	{ "c4.large", "compute", "xen" },
+	{ "c5.large", "compute", "" },
+	{ "c5d.9xlarge", "compute", "" },
+	{ "c6gd.large", "compute", "graviton" },
+	{ "c6id.large", "compute", "" },
+	{ "c7a.large", "compute", "" },
+	{ "c7g.medium", "compute", "graviton" },
+	{ "c7i-flex.large", "compute", "" },
+	{ "c8g.large", "compute", "graviton" },
+	{ "cc2.8xlarge", "compute", "xen" },
 	/* memory */
-	{ "r5.large", "memory" },
-	{ "r6i.large", "memory" },
-	{ "r6id.large", "memory" },
-	{ "r7iz.large", "memory" },
-	{ "r8g.large", "memory" },
-	{ "x1.16xlarge", "memory" },
-	{ "x1e.xlarge", "memory" },
-	{ "x2gd.large", "memory" },
-	{ "x8g.metal-24xl", "memory" },
-	{ "u-6tb1.metal", "memory" },
-	{ "u-24tb1.112xlarge", "memory" },
-	{ "u7i-12tb.224xlarge", "memory" },
-	{ "z1d.large", "memory" },
-	{ "z1d.metal", "memory" },
-	{ "cr1.8xlarge", "memory" },
+	{ "r5.large", "memory", "" },
+	{ "r6i.large", "memory", "" },
+	{ "r6id.large", "memory", "" },
+	{ "r7iz.large", "memory", "" },
+	{ "r8g.large", "memory", "graviton" },
+	{ "x1.16xlarge", "memory", "xen" },
+	{ "x1e.xlarge", "memory", "xen" },
+	{ "x2gd.large", "memory", "graviton" },
+	{ "x8g.metal-24xl", "memory", "graviton" },
+	{ "u-6tb1.metal", "memory", "" },
+	{ "u-24tb1.112xlarge", "memory", "" },
+	{ "u7i-12tb.224xlarge", "memory", "" },
+	{ "z1d.large", "memory", "" },
+	{ "z1d.metal", "memory", "" },
+	{ "cr1.8xlarge", "memory", "xen" },
 	/* storage: instance store families, n or e options included */
-	{ "i2.xlarge", "storage" },
-	{ "i3.large", "storage" },
-	{ "i3.metal", "storage" },
-	{ "i3en.24xlarge", "storage" },
-	{ "i4g.large", "storage" },
-	{ "i4i.xlarge", "storage" },
-	{ "i7ie.large", "storage" },
-	{ "i8g.large", "storage" },
-	{ "im4gn.large", "storage" },
-	{ "is4gen.xlarge", "storage" },
-	{ "d2.xlarge", "storage" },
-	{ "d3.xlarge", "storage" },
-	{ "d3en.xlarge", "storage" },
-	{ "h1.2xlarge", "storage" },
-	{ "hs1.8xlarge", "storage" },
-	/* accelerated, before network for the n ones */
-	{ "p3.2xlarge", "accelerated" },
-	{ "p3dn.24xlarge", "accelerated" },
-	{ "p4d.24xlarge", "accelerated" },
-	{ "p4de.24xlarge", "accelerated" },
-	{ "p5.48xlarge", "accelerated" },
-	{ "p5en.48xlarge", "accelerated" },
-	{ "p6-b200.48xlarge", "accelerated" },
-	{ "g4ad.xlarge", "accelerated" },
-	{ "g4dn.xlarge", "accelerated" },
-	{ "g5.xlarge", "accelerated" },
-	{ "g5g.xlarge", "accelerated" },
-	{ "g6e.xlarge", "accelerated" },
-	{ "gr6.4xlarge", "accelerated" },
-	{ "inf1.xlarge", "accelerated" },
-	{ "inf2.xlarge", "accelerated" },
-	{ "trn1.32xlarge", "accelerated" },
-	{ "trn1n.32xlarge", "accelerated" },
-	{ "trn2.48xlarge", "accelerated" },
-	{ "dl1.24xlarge", "accelerated" },
-	{ "dl2q.24xlarge", "accelerated" },
-	{ "f1.2xlarge", "accelerated" },
-	{ "f2.12xlarge", "accelerated" },
-	{ "vt1.3xlarge", "accelerated" },
-	{ "cg1.4xlarge", "accelerated" },
+	{ "i2.xlarge", "storage", "instance-store,xen" },
+	{ "i3.large", "storage", "instance-store,xen" },
+	{ "i3.metal", "storage", "instance-store" },
+	{ "i3en.24xlarge", "storage", "network,instance-store" },
+	{ "i4g.large", "storage", "instance-store,graviton" },
+	{ "i4i.xlarge", "storage", "instance-store" },
+	{ "i7ie.large", "storage", "instance-store" },
+	{ "i8g.large", "storage", "instance-store,graviton" },
+	{ "im4gn.large", "storage", "network,instance-store,graviton" },
+	{ "is4gen.xlarge", "storage", "network,instance-store,graviton" },
+	{ "d2.xlarge", "storage", "instance-store,hdd,xen" },
+	{ "d3.xlarge", "storage", "instance-store,hdd" },
+	{ "d3en.xlarge", "storage", "network,instance-store,hdd" },
+	{ "h1.2xlarge", "storage", "instance-store,hdd,xen" },
+	{ "hs1.8xlarge", "storage", "instance-store,xen" },
+	/* accelerated, before any class for the n ones; all get the network overlay */
+	{ "p3.2xlarge", "accelerated", "network,instance-store,xen" },
+	{ "p3dn.24xlarge", "accelerated", "network,instance-store" },
+	{ "p4d.24xlarge", "accelerated", "network,instance-store" },
+	{ "p4de.24xlarge", "accelerated", "network,instance-store" },
+	{ "p5.48xlarge", "accelerated", "network,instance-store" },
+	{ "p5en.48xlarge", "accelerated", "network,instance-store" },
+	{ "p6-b200.48xlarge", "accelerated", "network,instance-store" },
+	{ "g4ad.xlarge", "accelerated", "network,instance-store" },
+	{ "g4dn.xlarge", "accelerated", "network,instance-store" },
+	{ "g5.xlarge", "accelerated", "network,instance-store" },
+	{ "g5g.xlarge", "accelerated", "network,instance-store,graviton" },
+	{ "g6e.xlarge", "accelerated", "network,instance-store" },
+	{ "gr6.4xlarge", "accelerated", "network,instance-store" },
+	{ "inf1.xlarge", "accelerated", "network,instance-store" },
+	{ "inf2.xlarge", "accelerated", "network,instance-store" },
+	{ "trn1.32xlarge", "accelerated", "network,instance-store" },
+	{ "trn1n.32xlarge", "accelerated", "network,instance-store" },
+	{ "trn2.48xlarge", "accelerated", "network,instance-store" },
+	{ "dl1.24xlarge", "accelerated", "network,instance-store" },
+	{ "dl2q.24xlarge", "accelerated", "network,instance-store" },
+	{ "f1.2xlarge", "accelerated", "network,instance-store,xen" },
+	{ "f2.12xlarge", "accelerated", "network,instance-store" },
+	{ "vt1.3xlarge", "accelerated", "network,instance-store" },
+	{ "cg1.4xlarge", "accelerated", "network,instance-store" },
 	/* a well-formed name no rule knows: the catch-all */
-	{ "q9.large", "base" },
+	{ "q9.large", "base", "" },
 };
 
 static void load_shipped(struct match_rules *r)
@@ -175,11 +176,18 @@ static void test_shipped_table(void **state)
 		struct match_result res;
 		struct itype t;
 
+		char overlays[256] = "";
+		size_t off = 0;
+
 		parse_type(cases[i].type, &t);
 		assert_int_equal(match_find(&r, &t, &res), 0);
-		if (strcmp(res.profile, cases[i].profile)) {
-			print_error("%s: expected %s, got %s (%s)\n", cases[i].type,
-				    cases[i].profile, res.profile, res.reason);
+		for (int k = 0; k < res.n_overlays; k++)
+			off += snprintf(overlays + off, sizeof(overlays) - off, "%s%s", k ? "," : "",
+					res.overlays[k].name);
+		if (strcmp(res.profile, cases[i].profile) || strcmp(overlays, cases[i].overlays)) {
+			print_error("%s: expected %s + [%s], got %s + [%s] (%s)\n", cases[i].type,
+				    cases[i].profile, cases[i].overlays, res.profile, overlays,
+				    res.reason);
 			failures++;
 		}
 	}
@@ -211,11 +219,23 @@ static void test_reasons(void **state)
 	load_shipped(&r);
 	parse_type("c6in.32xlarge", &t);
 	assert_int_equal(match_find(&r, &t, &res), 0);
-	assert_string_equal(res.rule, "network-optimized");
-	assert_non_null(strstr(res.reason, "rule network-optimized (match.conf:"));
-	assert_non_null(strstr(res.reason, "options contain 'n'"));
+	assert_string_equal(res.rule, "compute");
+	assert_non_null(strstr(res.reason, "rule compute (match.conf:"));
 	assert_non_null(strstr(res.origin, SHIPPED ":"));
 	assert_false(res.catch_all);
+	assert_int_equal(res.n_overlays, 1);
+	assert_string_equal(res.overlays[0].rule, "network-option");
+	assert_non_null(strstr(res.overlays[0].reason, "rule network-option (match.conf:"));
+	assert_non_null(strstr(res.overlays[0].reason, "options contain 'n'"));
+
+	/* A Xen-based type gets the xen overlay; its Nitro sibling does not. */
+	parse_type("i3.16xlarge", &t);
+	assert_int_equal(match_find(&r, &t, &res), 0);
+	assert_non_null(strstr(res.overlays[res.n_overlays - 1].reason, "Xen-based"));
+	parse_type("i3.metal", &t);
+	assert_int_equal(match_find(&r, &t, &res), 0);
+	for (int k = 0; k < res.n_overlays; k++)
+		assert_string_not_equal(res.overlays[k].name, "xen");
 
 	parse_type("g4dn.xlarge", &t);
 	assert_int_equal(match_find(&r, &t, &res), 0);
@@ -231,12 +251,13 @@ static void test_reasons(void **state)
 	assert_int_equal(match_find(&r, &t, &res), 0);
 	assert_string_equal(res.profile, "compute");
 	assert_string_equal(res.reason + strlen(res.reason) - 9, ": class c");
-	assert_int_equal(res.n_skipped, 6);
+	assert_int_equal(res.n_skipped, 5);     /* overlay rules are not tried for the class */
 	assert_string_equal(res.skipped[0].rule, "accelerated");
 	assert_string_equal(res.skipped[2].rule, "storage");
 	assert_string_equal(res.skipped[2].why, "class c is not i, im, is, d, h, hs, hi");
-	assert_string_equal(res.skipped[4].rule, "network-optimized");
-	assert_string_equal(res.skipped[4].why, "options 'd' lack 'n'");
+	assert_string_equal(res.skipped[3].why, "class c is not hpc");
+	assert_string_equal(res.skipped[4].rule, "memory");
+	assert_int_equal(res.n_overlays, 0);   /* options 'd' lack 'n'; Nitro; Intel */
 
 	assert_int_equal(match_find(&r, NULL, &res), 0);
 	assert_string_equal(res.skipped[0].why, "the instance type is unknown");
@@ -364,7 +385,11 @@ static void test_bad_rule_files(void **state)
 		{ "[rule.a]\nfamily = c5/n\nprofile = x\n", "bad family 'c5/n'" },
 		{ "[rule.a]\nclass = c\nclass = m\nprofile = x\n", "rules.conf:3: class is set twice" },
 		{ "[rule.a]\nprofile = ../x\n", "rules.conf:2: bad profile '../x'" },
-		{ "[rule.a]\nprofile = x\nprofile = y\n", "profile is set twice" },
+		{ "[rule.a]\nprofile = x\nprofile = y\n", "rule a already names profile x" },
+		{ "[rule.a]\nprofile = x\noverlay = y\n", "a rule picks one profile or adds one overlay" },
+		{ "[rule.a]\noverlay = ../y\n", "rules.conf:2: bad overlay '../y'" },
+		{ "[rule.a]\nhypervisor = kvm\noverlay = y\n", "bad hypervisor 'kvm' in rule a: expected xen or nitro" },
+		{ "[rule.a]\nclass = c\n", "rule a has no profile = NAME or overlay = NAME" },
 	};
 	struct match_rules r;
 	char msg[1024];
@@ -416,16 +441,22 @@ static void test_explain_output(void **state)
 	match_explain_print(&res, &t, out);
 	fclose(out);
 	assert_non_null(strstr(buf, "instance type  r5dn.large"));
-	assert_non_null(strstr(buf, "profile        network"));
+	assert_non_null(strstr(buf, "profile        memory"));
+	assert_non_null(strstr(buf, "overlays       network: rule network-option"));
 	assert_non_null(strstr(buf, "'n' network optimized"));
 	assert_non_null(strstr(buf, "rules before   accelerated: class r is not p, g"));
 	free(buf);
 
 	j = match_result_to_json(&res, &t);
 	assert_true(json_object_object_get_ex(j, "profile", &v));
-	assert_string_equal(json_object_get_string(v), "network");
+	assert_string_equal(json_object_get_string(v), "memory");
 	assert_true(json_object_object_get_ex(j, "rule", &v));
-	assert_string_equal(json_object_get_string(v), "network-optimized");
+	assert_string_equal(json_object_get_string(v), "memory");
+	assert_true(json_object_object_get_ex(j, "overlays", &v));
+	assert_int_equal(json_object_array_length(v), 1);
+	v = json_object_array_get_idx(v, 0);
+	assert_true(json_object_object_get_ex(v, "overlay", &v));
+	assert_string_equal(json_object_get_string(v), "network");
 	json_object_put(j);
 
 	assert_int_equal(match_find(&r, NULL, &res), 0);

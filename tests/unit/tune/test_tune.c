@@ -384,6 +384,19 @@ static void test_sysctld_dirs(void **state)
 	assert_string_equal(sysctld_file(&s, e), "/etc/sysctl.conf");
 	assert_null(sysctld_lookup(&s, "kernel.d"));
 	assert_int_equal(s.n_ignored, 1);
+	/* the administrator's word only: /usr/lib and /lib are the distribution's */
+	assert_string_equal(sysctld_lookup_admin(&s, "kernel.a")->value, "2");
+	assert_string_equal(sysctld_lookup_admin(&s, "kernel.b")->value, "4");      /* /run */
+	assert_string_equal(sysctld_lookup_admin(&s, "kernel.c")->value, "7");
+	e = sysctld_lookup(&s, "kernel.b");
+	assert_false(sysctld_entry_is_vendor(&s, e));
+	sysctld_free(&s);
+	put(f, "/etc/sysctl.conf", "\n");
+	assert_int_equal(sysctld_load(&f->paths, &s), 0);
+	e = sysctld_lookup(&s, "kernel.c");
+	assert_string_equal(sysctld_file(&s, e), "/lib/sysctl.d/99-late.conf");
+	assert_true(sysctld_entry_is_vendor(&s, e));
+	assert_null(sysctld_lookup_admin(&s, "kernel.c"));
 	sysctld_free(&s);
 }
 
@@ -448,18 +461,20 @@ static void test_plan_actions(void **state)
 	assert_int_equal(it->skip, TUNE_SKIP_SYSCTLD);
 	assert_string_equal(it->reason, "set by /etc/sysctl.d/99-x.conf:3 (= 4096 16384 1048576); "
 			    "not overridden");
+	/* a distribution's default is not the administrator's: set, and said so */
 	it = item(&p, "sysctl:net.ipv4.conf.eth1.rp_filter");
-	assert_int_equal(it->skip, TUNE_SKIP_SYSCTLD);
-	assert_non_null(strstr(it->reason, "/usr/lib/sysctl.d/50-default.conf:1 (= 1)"));
+	assert_int_equal(it->action, TUNE_SET);
+	assert_non_null(strstr(it->reason, "over the distribution's default in "
+				       "/usr/lib/sysctl.d/50-default.conf:1 (= 1)"));
 	it = item(&p, "sysctl:net.ipv4.tcp_fastopen");
 	assert_int_equal(it->skip, TUNE_SKIP_EXCLUDED);
 	assert_string_equal(it->reason, "excluded by config (exclude = sysctl:net.ipv4.tcp_fast*)");
 	assert_string_equal(it->current, "1");
 	it = item(&p, "ethtool:*:rx_ring");
 	assert_int_equal(it->skip, TUNE_SKIP_NOT_APPLICABLE);
-	assert_int_equal(p.counts.set, 7);
+	assert_int_equal(p.counts.set, 8);
 	assert_int_equal(p.counts.kept, 1);
-	assert_int_equal(p.counts.skipped, 6);
+	assert_int_equal(p.counts.skipped, 5);
 	assert_int_equal(p.counts.excluded, 1);
 	/* a plan writes nothing, not even the state directory */
 	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "4096\n");
@@ -488,8 +503,15 @@ static void test_plan_shadowed_sysctld(void **state)
 	plan(f, &p);
 	assert_int_equal(item(&p, "sysctl:net.core.somaxconn")->action, TUNE_SET);
 	tune_plan_free(&p);
-	/* and without the mask, the vendor file is the administrator's word */
+	/* without the mask the vendor file counts, as a distribution default */
 	assert_int_equal(unlink(path), 0);
+	plan(f, &p);
+	assert_int_equal(item(&p, "sysctl:net.core.somaxconn")->action, TUNE_SET);
+	assert_non_null(strstr(item(&p, "sysctl:net.core.somaxconn")->reason,
+			       "distribution's default in /usr/lib/sysctl.d/50-net.conf:1"));
+	tune_plan_free(&p);
+	/* the same file under /etc is the administrator's word */
+	put(f, "/etc/sysctl.d/50-net.conf", "net.core.somaxconn = 1024\n");
 	plan(f, &p);
 	assert_int_equal(item(&p, "sysctl:net.core.somaxconn")->skip, TUNE_SKIP_SYSCTLD);
 	tune_plan_free(&p);
@@ -663,6 +685,78 @@ static void test_apply_verify_revert(void **state)
 	assert_false(tune_verify_ok(&r));
 	tune_report_free(&r);
 	free(before);
+}
+
+/*
+ * vm.dirty_background_bytes shares its threshold with the ratio: the kernel
+ * zeroes the ratio when the bytes are written and the bytes when the ratio
+ * is (mm/page-writeback.c, dirty_background_bytes_handler and
+ * dirty_background_ratio_handler). The fake tree's files do not, so the
+ * test does it by hand after each write, as the kernel would; the engine's
+ * read-back right after a revert's write cannot see that, so the revert is
+ * shown through the knob's own read and write.
+ */
+static void test_dirty_bytes_pair(void **state)
+{
+	struct fixture *f = *state;
+	struct knob k = { .id = "vm:dirty_background_bytes", .kind = KNOB_VM,
+			  .path = "/proc/sys/vm/dirty_background_bytes" };
+	struct knob_value v = { 0 };
+	struct tune_plan p;
+	struct tune_report r;
+
+	put(f, "/proc/sys/vm/dirty_background_bytes", "0\n");
+	put(f, "/proc/sys/vm/dirty_background_ratio", "10\n");
+	/* the ratio is in force: it is the value, and the original to keep */
+	assert_int_equal(knob_read(&f->paths, &k, &v), 0);
+	assert_string_equal(v.norm, "ratio:10");
+	assert_string_equal(v.original, "ratio:10");
+	knob_value_free(&v);
+
+	add_value(f, KNOB_VM, "dirty_background_bytes", "1073741824", NULL, NULL);
+	plan_and_apply(f, &p);
+	assert_string_equal(item(&p, "vm:dirty_background_bytes")->current, "ratio:10");
+	assert_int_equal(p.counts.applied, 1);
+	assert_string_equal(get(f, "/proc/sys/vm/dirty_background_bytes"), "1073741824\n");
+	tune_plan_free(&p);
+	put(f, "/proc/sys/vm/dirty_background_ratio", "0\n");         /* the kernel's side */
+	assert_int_equal(tune_verify(&f->ctx, &r), 0);
+	assert_true(tune_verify_ok(&r));
+	tune_report_free(&r);
+	{
+		char path[PATH_MAX], *text = NULL;
+
+		assert_int_equal(util_join(path, sizeof(path), "%s/journal.json",
+					   f->paths.state_dir), 0);
+		assert_true(util_read_file(path, 1 << 20, &text) > 0);
+		assert_non_null(strstr(text, "\"ratio:10\""));   /* the original kept */
+		free(text);
+	}
+
+	/* what revert writes: "ratio:10" goes to the ratio file, never 0 to the
+	 * bytes (which would leave both at 0: writeback at once, always) */
+	assert_int_equal(knob_write(&f->paths, &k, "ratio:10"), 0);
+	assert_string_equal(get(f, "/proc/sys/vm/dirty_background_ratio"), "10");
+	assert_string_equal(get(f, "/proc/sys/vm/dirty_background_bytes"), "1073741824\n");
+	put(f, "/proc/sys/vm/dirty_background_bytes", "0\n");         /* the kernel's side */
+	assert_int_equal(knob_read(&f->paths, &k, &v), 0);
+	assert_string_equal(v.norm, "ratio:10");
+	knob_value_free(&v);
+
+	/* where the bytes are in force, they are the value */
+	put(f, "/proc/sys/vm/dirty_background_bytes", "268435456\n");
+	put(f, "/proc/sys/vm/dirty_background_ratio", "0\n");
+	assert_int_equal(knob_read(&f->paths, &k, &v), 0);
+	assert_string_equal(v.norm, "268435456");
+	knob_value_free(&v);
+
+	/* an administrator's vm.dirty_background_ratio in /etc owns the pair */
+	put(f, "/etc/sysctl.d/90-writeback.conf", "vm.dirty_background_ratio = 5\n");
+	plan(f, &p);
+	assert_int_equal(item(&p, "vm:dirty_background_bytes")->skip, TUNE_SKIP_SYSCTLD);
+	assert_non_null(strstr(item(&p, "vm:dirty_background_bytes")->reason,
+			       "/etc/sysctl.d/90-writeback.conf:1"));
+	tune_plan_free(&p);
 }
 
 static void test_apply_idempotent(void **state)
@@ -1538,6 +1632,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_other_sysroot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ethtool_plan, setup, ethtool_teardown),
+		cmocka_unit_test_setup_teardown(test_dirty_bytes_pair, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ethtool_apply_verify_revert, setup,
 						ethtool_teardown),
 		cmocka_unit_test_setup_teardown(test_ethtool_interface_gone, setup,
