@@ -188,7 +188,7 @@ layout:
 # container without BTF can run them.
 NOBPF_OUT := $(OUT)/nobpf
 unit-nobpf:
-	$(Q)$(MAKE) --no-print-directory -s OUT=$(NOBPF_OUT) CLANG=false BPFTOOL=false \
+	$(Q)$(MAKE) --no-print-directory -s -j$(BUILD_JOBS) OUT=$(NOBPF_OUT) CLANG=false BPFTOOL=false \
 		VMLINUX_BTF=/nonexistent $(patsubst $(OUT)/%,$(NOBPF_OUT)/%, \
 		$(filter-out $(WITH_BPF_LIB),$(UNIT_BINS)))
 	$(Q)tests/run-unit.sh $(patsubst $(OUT)/%,$(NOBPF_OUT)/%, \
@@ -225,7 +225,11 @@ deps:
 test-deps:
 	$(Q)packaging/install-deps.sh test
 
+# The builds of make test run one job per CPU (2 on the CI machine: 25 s ->
+# 15 s for test-bins); the tests themselves run one at a time.
+BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 test: test-deps
+	$(Q)$(MAKE) --no-print-directory -j$(BUILD_JOBS) test-bins
 	$(Q)$(MAKE) --no-print-directory check
 
 # The whole test suite (unit, fuzz replays, system) against the agent, the

@@ -112,9 +112,10 @@ static void print_facts(const struct machine_facts *f, const char *from)
 {
 	printf("machine        ");
 	if (f->mem_bytes || f->vcpus)
-		printf("%u vCPUs, %.1f GiB memory, %u ENA interface%s of %u queues (from %s)\n",
-		       f->vcpus, (double)f->mem_bytes / (1ULL << 30), f->interfaces,
-		       f->interfaces == 1 ? "" : "s", f->queues, from);
+		printf("%u vCPUs, %.1f GiB memory, %u ENA interface%s, %s%u queues each (from "
+		       "%s)\n", f->vcpus, (double)f->mem_bytes / (1ULL << 30), f->interfaces,
+		       f->interfaces == 1 ? "" : "s", f->queues ? "" : "unknown: ", f->queues,
+		       from);
 	else
 		printf("unknown: %s\n", from);
 }

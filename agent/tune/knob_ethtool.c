@@ -14,6 +14,10 @@
  *   rps                  ethtool:IF:rps:rx-N  one knob per receive queue, the
  *                        file /sys/class/net/IF/queues/rx-N/rps_cpus; "auto"
  *                        only when the vCPUs outnumber the queues
+ *   rfs                  ethtool:IF:rfs:rx-N  RFS flow entries for the
+ *                        interface, split over its receive queues: the file
+ *                        rx-N/rps_flow_cnt (kernel Documentation/networking/
+ *                        scaling.rst); with RPS only, 0 turns it off
  *
  * Device settings go through ethtool.h's ops, in the current network
  * namespace; their path, /sys/class/net/IF, only names the device (and lets
@@ -208,11 +212,18 @@ static int setting_set(const char *ifname, enum setting s, const char *val)
 
 /* ---- the backend's read, write and where ---- */
 
-/* "ethtool:IF:rps:rx-N": a file knob of this backend. */
+/* "ethtool:IF:rps:rx-N" or "ethtool:IF:rfs:rx-N": a file of this backend. */
+static bool is_queue_file(const struct knob *k, const char *tag)
+{
+	char mid[16];
+
+	snprintf(mid, sizeof(mid), ":%s:rx-", tag);
+	return !strncmp(k->id, ETHTOOL_PREFIX, strlen(ETHTOOL_PREFIX)) && strstr(k->id, mid);
+}
+
 static bool is_rps(const struct knob *k)
 {
-	return !strncmp(k->id, ETHTOOL_PREFIX, strlen(ETHTOOL_PREFIX)) &&
-	       strstr(k->id, ":rps:rx-");
+	return is_queue_file(k, "rps");
 }
 
 /* An rps_cpus file, its mask in the canonical form (revert writes that back). */
@@ -237,6 +248,8 @@ static int ethtool_read(const struct pa_paths *paths, const struct knob *k, stru
 
 	if (is_rps(k))
 		return rps_read(paths, k, v);
+	if (is_queue_file(k, "rfs"))
+		return knob_file_read(paths, k, v);
 	v->norm[0] = '\0';
 	v->original = NULL;
 	if (parse_id(k->id, ifname, sizeof(ifname), &s))
@@ -257,7 +270,7 @@ static int ethtool_write(const struct pa_paths *paths, const struct knob *k, con
 	char ifname[64], val[KNOB_VALUE_MAX];
 	enum setting s;
 
-	if (is_rps(k))
+	if (is_rps(k) || is_queue_file(k, "rfs"))
 		return knob_file_write(paths, k->path, data);
 	if (parse_id(k->id, ifname, sizeof(ifname), &s))
 		return -ENOENT;
@@ -573,10 +586,10 @@ static int rps_auto_mask(const struct pa_paths *paths, const char *ifname,
 	return cpu_mask_format(&out, mask, size);
 }
 
-/* One knob per receive queue, all with the same mask. */
-static int rps_add_queues(const struct profile_value *pv, const char *ifname,
-			  struct dirent **list, int n, const char *mask, const char *note,
-			  struct knob_list *out)
+/* One knob per receive queue (file rx-N/FILE), all wanting the same value. */
+static int add_queue_knobs(const struct profile_value *pv, const char *ifname,
+			   struct dirent **list, int n, const char *file, const char *want,
+			   const char *note, struct knob_list *out)
 {
 	for (int i = 0; i < n; i++) {
 		const char *q = list[i]->d_name;
@@ -587,12 +600,12 @@ static int rps_add_queues(const struct profile_value *pv, const char *ifname,
 			return -ENOMEM;
 		len = strlen(k->id);
 		if (k->skip[0] || util_join(k->id + len, sizeof(k->id) - len, ":%s", q) ||
-		    util_join(k->path, sizeof(k->path), "/sys/class/net/%s/queues/%s/rps_cpus",
-			      ifname, q)) {
+		    util_join(k->path, sizeof(k->path), "/sys/class/net/%s/queues/%s/%s",
+			      ifname, q, file)) {
 			knob_skip(k, "knob name too long");
 			continue;
 		}
-		snprintf(k->want, sizeof(k->want), "%s", mask);
+		snprintf(k->want, sizeof(k->want), "%s", want);
 		snprintf(k->note, sizeof(k->note), "%s", note);
 	}
 	return 0;
@@ -651,7 +664,58 @@ static int rps_expand(const struct pa_paths *paths, const struct profile_value *
 			goto out;
 		}
 	}
-	ret = rps_add_queues(pv, ifname, list, n, mask, note, out);
+	ret = add_queue_knobs(pv, ifname, list, n, "rps_cpus", mask, note, out);
+out:
+	knob_free_scan(list, n);
+	return ret;
+}
+
+/*
+ * RFS: the interface's share of the flow table (net.core.rps_sock_flow_entries)
+ * split over its receive queues, where RPS spreads them (vCPUs outnumber the
+ * queues); 0 switches it off (kernel Documentation/networking/scaling.rst).
+ */
+static int rfs_expand(const struct pa_paths *paths, const struct profile_value *pv,
+		      const char *ifname, struct knob_list *out)
+{
+	char rel[PATH_MAX], want[32], note[KNOB_SKIP_MAX];
+	struct dirent **list = NULL;
+	unsigned long entries = strtoul(pv->value, NULL, 10), per_queue;
+	struct cpu_mask online;
+	unsigned int vcpus;
+	int n = 0, ret;
+
+	if (!util_join(rel, sizeof(rel), "/sys/class/net/%s/queues", ifname))
+		n = knob_scan_dir(paths, rel, &list, rx_queue_filter);
+	if (n == 0) {
+		ret = rps_skip(out, pv, ifname, "not applicable: %.32s has no receive queues in "
+			       "sysfs", ifname);
+		goto out;
+	}
+	if (entries) {
+		if (online_cpus(paths, &online)) {
+			ret = rps_skip(out, pv, ifname, "cannot read the online CPUs "
+				       "(/sys/devices/system/cpu/online)");
+			goto out;
+		}
+		vcpus = cpu_mask_count(&online);
+		if (vcpus <= (unsigned int)n) {
+			ret = rps_skip(out, pv, ifname, "not applicable: %d receive queues for %u "
+				       "vCPUs; RFS goes with RPS, not needed", n, vcpus);
+			goto out;
+		}
+	}
+	/* The kernel rounds a count up to a power of two: round down first. */
+	per_queue = entries / (unsigned long)n;
+	while (per_queue & (per_queue - 1))
+		per_queue &= per_queue - 1;
+	snprintf(want, sizeof(want), "%lu", per_queue);
+	if (entries)
+		snprintf(note, sizeof(note), "RFS: %lu flow entries over %d receive queues",
+			 entries, n);
+	else
+		snprintf(note, sizeof(note), "RFS off");
+	ret = add_queue_knobs(pv, ifname, list, n, "rps_flow_cnt", want, note, out);
 out:
 	knob_free_scan(list, n);
 	return ret;
@@ -678,6 +742,8 @@ static int ethtool_expand(const struct pa_paths *paths, const struct profile_val
 		found++;
 		if (!strcmp(pv->key, "rps"))
 			ret = rps_expand(paths, pv, ifname, out);
+		else if (!strcmp(pv->key, "rfs"))
+			ret = rfs_expand(paths, pv, ifname, out);
 		else
 			ret = setting_expand(paths, pv, ifname, out);
 	}

@@ -125,6 +125,8 @@ static const struct knob_spec ethtool_knobs[] = {
 	{ "rx_usecs", V_INT | V_OP, NULL, 0, 1024, NULL },
 	{ "tx_usecs", V_INT | V_OP, NULL, 0, 1024, NULL },
 	{ "rps", V_ENUM, "auto|off", 0, 0, NULL },
+	/* flow entries per interface, split over its queues (scaling.rst) */
+	{ "rfs", V_INT | V_POW2, NULL, 0, 1048576, NULL },
 	/* Not a NIC setting: bytes all receive rings of the section may pin. */
 	{ "rx_ring_budget", V_INT, NULL, 1048576, INT64_MAX, NULL },
 };

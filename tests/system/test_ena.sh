@@ -154,7 +154,8 @@ out=$(dir=$shipped apply base --overlays network --dry-run) || fail "network ove
 has 'ethtool:\*:rx_ring +- +>4096 +skip' "network"
 has 'ethtool:\*:adaptive_rx +- +on +skip' "network"
 has 'ethtool:\*:rps +- +auto +skip' "network"
-[ "$(printf '%s\n' "$out" | grep -c 'no interface matches interfaces = \*, drivers = ena')" = 3 ] ||
+has 'ethtool:\*:rfs +- +32768 +skip' "network"
+[ "$(printf '%s\n' "$out" | grep -c 'no interface matches interfaces = \*, drivers = ena')" = 4 ] ||
 	fail "network: the ENA values are not all skipped as matching nothing: $out"
 EOF
 [ "$rc" = 0 ] || [ "$rc" = 77 ] || fail "the network namespace part failed"

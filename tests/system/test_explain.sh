@@ -221,3 +221,15 @@ out=$("$PERFAGENT" profiles explain m5.large --overlays 'bad name!' --config /de
 	fail "a bad overlay name was taken: $out"
 printf '%s\n' "$out" | grep -q "is not an overlay name" || fail "message: $out"
 pass "--overlays: stacked last, in order; a class profile or a bad name is refused with a reason"
+
+# Without a type: this host, as apply sees it (here a fake tree: 4 GiB, 2 vCPUs).
+"$TESTS_DIR/fakeroot.sh" "$work/root" --dmi nitro --type c6in.large >/dev/null
+"$PERFAGENT" profiles explain --root "$work/root" --state-dir "$work/state" --no-imds \
+	--config /dev/null --json >"$work/host.json" || fail "explain this host"
+[ "$(json_get "$work/host.json" '(j["instance_type"], [l["name"] for l in j["layers"]], j["machine"]["mem_bytes"], j["machine"]["vcpus"], j["machine"]["from"])')" = \
+	"('c6in.large', ['compute', 'network'], 4294967296, 2, 'this host')" ] ||
+	fail "this host: $(json_get "$work/host.json" 'j["machine"]')"
+# 1% of 4 GiB, in KiB
+[ "$(json_get "$work/host.json" '[v["value"] for v in j["composed"]["values"] if v["key"] == "vm.min_free_kbytes"]')" = "['41943']" ] ||
+	fail "this host: min_free_kbytes"
+pass "profiles explain without a type: this host's layers and values (4 GiB, 2 vCPUs: min_free_kbytes 41943)"

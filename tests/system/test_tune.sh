@@ -33,6 +33,9 @@ root= state=
 profile() { # profile NAME < BODY: a profile file with BODY after its header
 	{ printf '[profile]\nsummary = system test\n\n'; cat; } >"$pdir/$1.conf"
 }
+overlay() { # overlay NAME < BODY: an overlay file with BODY after its header
+	{ printf '[profile]\nsummary = system test\nkind = overlay\n\n'; cat; } >"$pdir/$1.conf"
+}
 
 pa() { # pa COMMAND [ARG]...: perfagent on $root with $state
 	local cmd=$1
@@ -116,6 +119,31 @@ same_tree "$root" "$work/before" "revert"
 expect_exit 6 'nothing applied' pa verify
 expect_exit 0 'nothing to revert' pa revert
 pass "fake tree: revert restores every file byte for byte"
+
+# ---- layers and values relative to the machine (4 GiB, 2 vCPUs) ----
+
+profile relclass <<'EOF'
+[sysctl]
+net.core.somaxconn = >4096*vcpus max 65535
+net.core.netdev_max_backlog = >2000
+EOF
+overlay relover <<'EOF'
+[sysctl]
+net.core.netdev_max_backlog = >0.1%mem in KiB
+net.ipv4.tcp_slow_start_after_idle = 0
+EOF
+new_tree relative
+tree_snapshot "$root" >"$work/before"
+# 4096 x 2 vCPUs; the larger of >2000 and 0.1% of 4 GiB in KiB (4194)
+expect_exit 0 '3 applied, 0 failed, 0 kept' apply relclass --overlays relover
+also '^profile relclass \+ relover: set by profile = in the configuration'
+[ "$(cat "$root/proc/sys/net/core/somaxconn")" = 8192 ] || fail "somaxconn: 4096 x 2 vCPUs"
+[ "$(cat "$root/proc/sys/net/core/netdev_max_backlog")" = 4194 ] || fail "netdev_max_backlog: 0.1% of 4 GiB in KiB"
+expect_exit 0 'verify passed: 3 knobs as applied' pa verify
+expect_exit 0 '0 applied, 0 failed, 3 kept' apply relclass --overlays relover
+expect_exit 0 'revert: 3 restored' pa revert
+same_tree "$root" "$work/before" "revert of a composed profile"
+pass "layers with relative values on the fake tree: resolved for 4 GiB and 2 vCPUs, verified, reverted byte for byte"
 
 # ---- sysctl.d: what the administrator's files set is not touched ----
 
@@ -241,6 +269,19 @@ net.ipv4.tcp_max_syn_backlog = >8192
 net.core.perfagent_test_missing = 1
 EOF
 { cat "$pdir/netns.conf"; echo 'net.ipv4.tcp_fastopen = banana'; } >"$pdir/refused.conf"
+# Sized to this host: its vCPUs and memory, through a class profile and an overlay.
+profile netrel <<'EOF'
+[sysctl]
+net.core.somaxconn = >4096*vcpus max 65535
+EOF
+overlay netrelover <<'EOF'
+[sysctl]
+net.ipv4.tcp_max_syn_backlog = >0.001%mem max 262144
+EOF
+vcpus=$(grep -c ^processor /proc/cpuinfo)
+mem=$(($(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) * 1024))
+want_somaxconn=$((4096 * vcpus > 65535 ? 65535 : 4096 * vcpus))
+want_syn=$((mem / 100000 > 262144 ? 262144 : mem / 100000))
 
 NET=(net/core/somaxconn net/ipv4/tcp_notsent_lowat net/ipv4/tcp_slow_start_after_idle
 	net/ipv4/tcp_rmem net/ipv4/tcp_max_syn_backlog net/ipv4/tcp_fastopen)
@@ -252,10 +293,10 @@ host_values >"$work/host-before"
 # empty sysctl.d directories hide the host's (and one admin file is added).
 rc=0
 unshare -n -m --propagation unchanged bash -s -- "$PERFAGENT" "$work/netns" "$pdir" "$host_ns" \
-	"${NET[@]}" <<'EOF' || rc=$?
+	"$want_somaxconn" "$want_syn" "${NET[@]}" <<'EOF' || rc=$?
 set -eu
-perfagent=$1 state=$2 pdir=$3 host_ns=$4
-shift 4
+perfagent=$1 state=$2 pdir=$3 host_ns=$4 want_somaxconn=$5 want_syn=$6
+shift 6
 # fail() and the other helpers as outside (the working directory is still
 # the top of the tree); FAIL_WHERE prefixes this part's failures "FAIL (netns)".
 . tests/system/lib.sh
@@ -304,10 +345,28 @@ echo "$out" | grep -q 'Invalid argument' || fail "apply: $out"
 out=$(pa revert) || fail "revert: $out"
 echo "$out" | grep -q '4 restored, 1 unchanged' || fail "revert: $out"
 same "$@"
+
+# layers sized to this host: the values worked out outside from its vCPUs and memory
+out=$(pa apply --profile netrel --overlays netrelover --profile-dir "$pdir" --no-imds) ||
+	fail "apply netrel: $out"
+[ "$(cat /proc/sys/net/core/somaxconn)" = "$want_somaxconn" ] ||
+	fail "somaxconn $(cat /proc/sys/net/core/somaxconn), want $want_somaxconn"
+echo "$out" | grep -q 'set by /etc/sysctl.d/99-admin.conf:1 (= 512)' ||
+	fail "the admin's tcp_max_syn_backlog: $out"
+out=$(pa verify) || fail "verify netrel: $out"
+out=$(pa revert) || fail "revert netrel: $out"
+same "$@"
+rm /etc/sysctl.d/99-admin.conf
+out=$(pa apply --profile netrel --overlays netrelover --profile-dir "$pdir" --no-imds) ||
+	fail "apply netrel: $out"
+[ "$(cat /proc/sys/net/ipv4/tcp_max_syn_backlog)" = "$want_syn" ] ||
+	fail "tcp_max_syn_backlog $(cat /proc/sys/net/ipv4/tcp_max_syn_backlog), want $want_syn (0.001% of memory)"
+out=$(pa revert) || fail "revert netrel: $out"
+same "$@"
 EOF
 [ "$rc" = 0 ] || [ "$rc" = 77 ] || fail "the network namespace part failed"
 host_values >"$work/host-after"
 diff -u "$work/host-before" "$work/host-after" || fail "the host's sysctls changed"
 [ "$(readlink /proc/self/ns/net)" = "$host_ns" ] || fail "left in another namespace"
 [ "$rc" = 77 ] ||   # skipped, and said why
-	pass "netns: real net.* sysctls applied, verified, overridden and restored byte for byte; host untouched"
+	pass "netns: real net.* sysctls applied, verified, overridden and restored byte for byte, also sized to this host through layers; host untouched"

@@ -643,7 +643,8 @@ static void test_shipped_profiles(void **state)
 {
 	static const char *const expected[] = {
 		"accelerated", "base", "burstable", "compute", "general", "memory", "storage",
-		"database", "egress", "graviton", "hdd", "instance-store", "latency", "mongodb8",
+		"database", "egress", "ena-express", "graviton", "hdd", "instance-store", "latency",
+		"mongodb8",
 		"network", "throughput", "xen",
 	};
 	struct profile_dirs d = { .n = 1, .dirs = { SHIPPED_DIR } };

@@ -1589,6 +1589,54 @@ static void test_ethtool_rps(void **state)
 	tune_plan_free(&p);
 }
 
+/* RFS: the flow entries split over the queues, where RPS spreads them; 0 is off. */
+static void test_ethtool_rfs(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_report r;
+	struct tune_plan p;
+	const struct tune_item *it;
+
+	ena_nics(f);
+	rps_tree(f);
+	for (int nic = 0; nic < 2; nic++)
+		for (int q = 0; q < 2; q++) {
+			char rel[PATH_MAX];
+
+			snprintf(rel, sizeof(rel), "/sys/class/net/eth%d/queues/rx-%d/rps_flow_cnt",
+				 nic, q);
+			put(f, rel, nic ? "2048\n" : "0\n");
+		}
+	add_value(f, KNOB_ETHTOOL, "rfs", "32768", "eth0", NULL);
+	add_value(f, KNOB_ETHTOOL, "rfs", "0", "eth1", NULL);
+	/* three queues: 32768 / 3 rounded down to a power of two */
+	put(f, "/sys/class/net/eth0/queues/rx-2/rps_flow_cnt", "0\n");
+	plan(f, &p);
+	it = item(&p, "ethtool:eth0:rfs:rx-0");
+	assert_int_equal(it->action, TUNE_SET);
+	assert_string_equal(it->knob.path, "/sys/class/net/eth0/queues/rx-0/rps_flow_cnt");
+	assert_string_equal(it->desired, "8192");
+	assert_non_null(strstr(it->reason, "RFS: 32768 flow entries over 3 receive queues"));
+	assert_int_equal(item(&p, "ethtool:eth1:rfs:rx-1")->action, TUNE_SET);
+	assert_string_equal(item(&p, "ethtool:eth1:rfs:rx-1")->desired, "0");
+	assert_int_equal(tune_apply(&f->ctx, &p), 0);
+	assert_int_equal(p.counts.applied, 5);
+	assert_string_equal(get(f, "/sys/class/net/eth0/queues/rx-2/rps_flow_cnt"), "8192\n");
+	tune_plan_free(&p);
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_int_equal(r.counts.restored, 5);
+	assert_string_equal(get(f, "/sys/class/net/eth1/queues/rx-0/rps_flow_cnt"), "2048\n");
+	tune_report_free(&r);
+
+	/* as many queues as vCPUs: RFS goes with RPS, not needed */
+	put(f, "/sys/devices/system/cpu/online", "0-2\n");
+	plan(f, &p);
+	it = item(&p, "ethtool:eth0:rfs");
+	assert_int_equal(it->skip, TUNE_SKIP_NOT_APPLICABLE);
+	assert_non_null(strstr(it->reason, "3 receive queues for 3 vCPUs; RFS goes with RPS"));
+	tune_plan_free(&p);
+}
+
 static void test_ethtool_unmatched(void **state)
 {
 	struct fixture *f = *state;
@@ -1640,6 +1688,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ethtool_fake_root_kernel_io, setup,
 						ethtool_teardown),
 		cmocka_unit_test_setup_teardown(test_ethtool_rps, setup, ethtool_teardown),
+		cmocka_unit_test_setup_teardown(test_ethtool_rfs, setup, ethtool_teardown),
 		cmocka_unit_test_setup_teardown(test_ethtool_unmatched, setup, ethtool_teardown),
 	};
 
