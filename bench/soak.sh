@@ -72,7 +72,8 @@ fd_kinds() {
 kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
 reloads=0 failed_reloads=0
-printf '%-6s %9s %9s %5s %6s %5s %6s %8s %8s\n' minute rss_kib hwm_kib fds progs maps links threads docs \
+printf '%-6s %9s %9s %5s %6s %5s %6s %8s %8s %9s %9s\n' minute rss_kib hwm_kib fds progs maps links threads docs \
+	anon_kib file_kib \
 	| tee "$tmp/table"
 for m in $(seq 1 "$minutes"); do
 	for _ in 1 2 3 4 5 6; do
@@ -86,9 +87,10 @@ for m in $(seq 1 "$minutes"); do
 	done
 	docs=$(cat "$tmp"/cw*/docs.jsonl 2>/dev/null | wc -l)
 	read -r progs maps links <<<"$(fd_kinds "$daemon_pid")"
-	printf '%-6s %9s %9s %5s %6s %5s %6s %8s %8s\n' "$m" "$(kib "$daemon_pid" VmRSS)" \
+	printf '%-6s %9s %9s %5s %6s %5s %6s %8s %8s %9s %9s\n' "$m" "$(kib "$daemon_pid" VmRSS)" \
 		"$(kib "$daemon_pid" VmHWM)" "$(find /proc/"$daemon_pid"/fd -mindepth 1 | wc -l)" \
-		"$progs" "$maps" "$links" "$(kib "$daemon_pid" Threads)" "$docs" | tee -a "$tmp/table"
+		"$progs" "$maps" "$links" "$(kib "$daemon_pid" Threads)" "$docs" \
+		"$(kib "$daemon_pid" RssAnon)" "$(kib "$daemon_pid" RssFile)" | tee -a "$tmp/table"
 done
 kill -TERM "$daemon_pid"
 wait "$daemon_pid" || { echo "the daemon exited $? on SIGTERM" >&2; exit 1; }
@@ -96,11 +98,12 @@ daemon_pid=''
 echo "reloads: $reloads answered, $failed_reloads refused or unanswered"
 echo "stand-in agents: $(find "$tmp" -maxdepth 1 -name "cw*" | wc -l), connections they closed: $(cat "$tmp"/cw*/events.log | grep -c 'stop ')"
 awk -v w="$WARMUP" 'NR == 1 { next }
-	$1 == w { for (i = 2; i <= 8; i++) base[i] = $i }
-	{ for (i = 2; i <= 8; i++) last[i] = $i; lastm = $1 }
+	$1 == w { for (i = 2; i <= 11; i++) base[i] = $i }
+	{ for (i = 2; i <= 11; i++) last[i] = $i; lastm = $1 }
 	END {
 		if (!(2 in base)) { print "shorter than the warm-up: no growth figure"; exit }
-		printf "growth from minute %d to minute %d: rss %+d KiB, hwm %+d KiB, fds %+d, progs %+d, maps %+d, links %+d, threads %+d\n",
-			w, lastm, last[2] - base[2], last[3] - base[3], last[4] - base[4], last[5] - base[5],
+		printf "growth from minute %d to minute %d: rss %+d KiB (anonymous %+d, file-backed %+d), hwm %+d KiB, fds %+d, progs %+d, maps %+d, links %+d, threads %+d\n",
+			w, lastm, last[2] - base[2], last[10] - base[10], last[11] - base[11],
+			last[3] - base[3], last[4] - base[4], last[5] - base[5],
 			last[6] - base[6], last[7] - base[7], last[8] - base[8]
 	}' "$tmp/table"

@@ -78,10 +78,10 @@ static void table_facts(const struct itype *type, struct machine_facts *facts, c
 	}
 	facts->mem_bytes = (uint64_t)m->mem_mib << 20;
 	facts->vcpus = m->vcpus;
-	/* The queues an ENI gets unless its launch asked for more. */
-	/* One ENI per network card: the most interfaces the rings are spread on
-	 * without counting extra ENIs a host may attach. */
+	/* One ENI per network card: the interfaces the rings are spread on,
+	 * without the extra ENIs a host may attach. */
 	facts->interfaces = m->network_cards;
+	/* The queues an ENI gets unless its launch asked for more. */
 	facts->queues = m->ena_queues_default ? m->ena_queues_default : m->ena_queues_per_eni;
 	if (!facts->queues) {
 		/* Not in the table: ENA's documented most per ENI, an upper bound

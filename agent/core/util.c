@@ -247,6 +247,18 @@ char *util_strtrim(char *s)
 	return s;
 }
 
+int util_err(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errsz) {
+		va_start(ap, fmt);
+		vsnprintf(err, errsz, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
 int util_join(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;

@@ -63,6 +63,13 @@ const char *util_printable(const char *s, char *buf, size_t size);
 /* Removes leading and trailing white space in place; returns s. */
 char *util_strtrim(char *s);
 
+/*
+ * The parsers' error path: formats a message into err (when err and errsz
+ * are given) and returns -EINVAL.
+ */
+int util_err(char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* snprintf that returns -ENAMETOOLONG instead of truncating. */
 int util_join(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -10,9 +10,10 @@
 #include "identity/itype.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "core/util.h"
 
 #define SIZE_HINT "expected nano, micro, small, medium, large, xlarge, " \
 		  "NNxlarge, metal or metal-NNxl"
@@ -26,19 +27,6 @@ struct family_parts {
 	size_t class_len;	/* "u" */
 	size_t gen_len;		/* "7" */
 };
-
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errsz) {
-		va_start(ap, fmt);
-		vsnprintf(err, errsz, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 /* Our own tests, not <ctype.h>: names are ASCII whatever the locale. */
 static bool is_lower(char c)
@@ -130,20 +118,20 @@ static int check_chars(const char *name, char *err, size_t errsz)
 		}
 		/* Do not echo control bytes or spaces back inside quotes. */
 		if (c == ' ')
-			return fail(err, errsz,
+			return util_err(err, errsz,
 				    "instance type name has a space at offset %zu: use only a-z, 0-9, '-' and '.'",
 				    i);
 		if ((unsigned char)c < 0x21 || (unsigned char)c > 0x7e)
-			return fail(err, errsz,
+			return util_err(err, errsz,
 				    "instance type name has byte 0x%02x at offset %zu: use only a-z, 0-9, '-' and '.'",
 				    (unsigned char)c, i);
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "'%s' is not an instance type: '%c' is not allowed, use only a-z, 0-9, '-' and '.'",
 			    name, c);
 	}
 	if (upper) {
 		to_lower_copy(lower, sizeof(lower), name);
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "'%s' is not an instance type: use lowercase letters, as in %s",
 			    name, lower);
 	}
@@ -158,13 +146,13 @@ static int check_name(const char *name, char *err, size_t errsz)
 	int ret;
 
 	if (!name)
-		return fail(err, errsz, "no instance type name given");
+		return util_err(err, errsz, "no instance type name given");
 	len = strnlen(name, ITYPE_NAME_MAX);
 	if (len == 0)
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "empty instance type name: expected FAMILY.SIZE such as m5.large");
 	if (len >= ITYPE_NAME_MAX)
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "instance type name is longer than %d characters",
 			    ITYPE_NAME_MAX - 1);
 	ret = check_chars(name, err, errsz);
@@ -173,19 +161,19 @@ static int check_name(const char *name, char *err, size_t errsz)
 
 	dot = strchr(name, '.');
 	if (!dot)
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "'%s' has no size: expected FAMILY.SIZE such as m5.large",
 			    name);
 	if (strchr(dot + 1, '.'))
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "'%s' has more than one '.': expected FAMILY.SIZE such as m5.large",
 			    name);
 	if (dot == name)
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "'%s' has no family: expected FAMILY.SIZE such as m5.large",
 			    name);
 	if (dot[1] == '\0')
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "'%s' has no size: expected FAMILY.SIZE such as m5.large",
 			    name);
 	return 0;
@@ -217,7 +205,7 @@ static int parse_size(struct itype *t, const char *size, char *err,
 	size_t i;
 
 	if (!copy_part(t->size, sizeof(t->size), size, strlen(size)))
-		return fail(err, errsz, "size '%s' in '%s' is too long: " SIZE_HINT,
+		return util_err(err, errsz, "size '%s' in '%s' is too long: " SIZE_HINT,
 			    size, t->name);
 
 	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
@@ -228,11 +216,11 @@ static int parse_size(struct itype *t, const char *size, char *err,
 	     size_has_multiplier(size + 6, "xl", &bad_number))) {
 		t->metal = true;
 	} else if (!size_has_multiplier(size, "xlarge", &bad_number)) {
-		return fail(err, errsz, "unknown size '%s' in '%s': " SIZE_HINT,
+		return util_err(err, errsz, "unknown size '%s' in '%s': " SIZE_HINT,
 			    size, t->name);
 	}
 	if (bad_number)
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "size '%s' in '%s': NN must be 2 to 999 without a leading zero",
 			    size, t->name);
 	return 0;
@@ -252,25 +240,25 @@ static int split_family(const struct itype *t, struct family_parts *p,
 	p->suffix_len = dash ? strlen(dash + 1) : 0;
 
 	if (p->base_len == 0)
-		return fail(err, errsz, "family '%s' in '%s' starts with '-'",
+		return util_err(err, errsz, "family '%s' in '%s' starts with '-'",
 			    fam, t->name);
 	if (dash && strchr(dash + 1, '-'))
-		return fail(err, errsz, "family '%s' in '%s' has more than one '-'",
+		return util_err(err, errsz, "family '%s' in '%s' has more than one '-'",
 			    fam, t->name);
 	if (dash && p->suffix_len == 0)
-		return fail(err, errsz, "family '%s' in '%s' ends with '-'",
+		return util_err(err, errsz, "family '%s' in '%s' ends with '-'",
 			    fam, t->name);
 
 	p->class_len = span_lower(p->base, p->base_len);
 	if (p->class_len == 0)
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "family '%s' in '%s' does not start with class letters, as in m5",
 			    fam, t->name);
 	p->gen_len = span_digits(p->base + p->class_len,
 				 p->base_len - p->class_len);
 	rest = p->base_len - p->class_len - p->gen_len;
 	if (span_lower(p->base + p->class_len + p->gen_len, rest) != rest)
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "family '%s' in '%s' has digits after its option letters",
 			    fam, t->name);
 	return 0;
@@ -285,12 +273,12 @@ static int parse_base(struct itype *t, const struct family_parts *p,
 	size_t nletters = p->base_len - p->class_len - p->gen_len;
 
 	if (!copy_part(t->class_, sizeof(t->class_), p->base, p->class_len))
-		return fail(err, errsz, "class in '%s' is too long", t->name);
+		return util_err(err, errsz, "class in '%s' is too long", t->name);
 	if (p->gen_len == 0)
 		return 0;
 	t->generation = parse_number(gen, p->gen_len);
 	if (t->generation < 1)
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "generation '%.*s' in '%s' must be 1 to 999 without a leading zero",
 			    (int)p->gen_len, gen, t->name);
 
@@ -300,7 +288,7 @@ static int parse_base(struct itype *t, const struct family_parts *p,
 		nletters--;
 	}
 	if (!copy_part(t->options, sizeof(t->options), letters, nletters))
-		return fail(err, errsz, "option letters in '%s' are too long",
+		return util_err(err, errsz, "option letters in '%s' are too long",
 			    t->name);
 	return 0;
 }
@@ -315,11 +303,11 @@ static int parse_u_suffix(struct itype *t, const struct family_parts *p,
 		n--;
 	t->generation = parse_number(p->suffix + n, p->suffix_len - n);
 	if (n == 0 || t->generation < 1)
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "family '%s' in '%s': expected u-NNtbG such as u-6tb1",
 			    t->family, t->name);
 	if (!copy_part(t->variant, sizeof(t->variant), p->suffix, n))
-		return fail(err, errsz, "variant in '%s' is too long", t->name);
+		return util_err(err, errsz, "variant in '%s' is too long", t->name);
 	return 0;
 }
 
@@ -331,11 +319,11 @@ static int parse_suffix(struct itype *t, const struct family_parts *p,
 	/* Only u-* and mac-* spell their generation, if any, after the dash. */
 	if (no_gen && strcmp(t->class_, "u") != 0 &&
 	    strcmp(t->class_, "mac") != 0)
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "family '%s' in '%s' has no generation number, as in m5",
 			    t->family, t->name);
 	if (no_gen && (!p->suffix || strcmp(p->suffix, "flex") == 0))
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "family '%s' in '%s' has neither a generation nor a variant, as in %s",
 			    t->family, t->name,
 			    strcmp(t->class_, "u") == 0 ? "u-6tb1" : "mac-m4");
@@ -349,7 +337,7 @@ static int parse_suffix(struct itype *t, const struct family_parts *p,
 		return 0;
 	}
 	if (!copy_part(t->variant, sizeof(t->variant), p->suffix, p->suffix_len))
-		return fail(err, errsz, "variant in '%s' is too long", t->name);
+		return util_err(err, errsz, "variant in '%s' is too long", t->name);
 	return 0;
 }
 
@@ -376,7 +364,7 @@ int itype_parse(const char *name, struct itype *out, char *err, size_t errsz)
 	if (err && errsz)
 		err[0] = '\0';
 	if (!out)
-		return fail(err, errsz, "nowhere to store the instance type");
+		return util_err(err, errsz, "nowhere to store the instance type");
 	memset(out, 0, sizeof(*out));
 
 	ret = check_name(name, err, errsz);

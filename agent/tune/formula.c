@@ -58,19 +58,6 @@ struct parser {
 /* A token as it may be echoed in a message (printable, 64 bytes at most). */
 #define SHOW(tok, b) util_printable((tok), (b), sizeof(b))
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errsz) {
-		va_start(ap, fmt);
-		vsnprintf(err, errsz, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 static bool is_bytes(const struct formula *f)
 {
 	return f->term == FORMULA_BYTES || f->term == FORMULA_MEM;
@@ -185,12 +172,12 @@ static int parse_number(const char *tok, struct formula_num *n, const char **res
 
 	memset(n, 0, sizeof(*n));
 	if (*p == '-')
-		return fail(err, errsz, "negative number '%s': values are never negative", SHOW(tok, b));
+		return util_err(err, errsz, "negative number '%s': values are never negative", SHOW(tok, b));
 	if (*p == '.' && isdigit((unsigned char)p[1]))
-		return fail(err, errsz, "'%s' needs a digit before the point: write 0%s", SHOW(tok, b),
+		return util_err(err, errsz, "'%s' needs a digit before the point: write 0%s", SHOW(tok, b),
 			    b);
 	if (!isdigit((unsigned char)*p))
-		return fail(err, errsz, "'%s' is not a number: %s", SHOW(tok, b), hint);
+		return util_err(err, errsz, "'%s' is not a number: %s", SHOW(tok, b), hint);
 	for (;; p++) {
 		if (*p == '.' && !point && isdigit((unsigned char)p[1])) {
 			point = true;
@@ -202,10 +189,10 @@ static int parse_number(const char *tok, struct formula_num *n, const char **res
 		if (point && n->decimals == FORMULA_DECIMALS && *p == '0')
 			continue;
 		if (point && n->decimals++ == FORMULA_DECIMALS)
-			return fail(err, errsz, "'%s' has more than %d decimals: round it to %d",
+			return util_err(err, errsz, "'%s' has more than %d decimals: round it to %d",
 				    SHOW(tok, b), FORMULA_DECIMALS, FORMULA_DECIMALS);
 		if (n->digits > ((uint64_t)INT64_MAX - (uint64_t)(*p - '0')) / 10)
-			return fail(err, errsz, "'%s' is too large: numbers go up to " INT64_MAX_STR,
+			return util_err(err, errsz, "'%s' is too large: numbers go up to " INT64_MAX_STR,
 				    SHOW(tok, b));
 		n->digits = n->digits * 10 + (uint64_t)(*p - '0');
 	}
@@ -225,14 +212,14 @@ static int bad_suffix(const char *tok, const char *rest, char *err, size_t errsz
 	SHOW(tok, b);
 	SHOW(rest, c);
 	if (*rest == '%')
-		return fail(err, errsz, "unknown '%s' in '%s': the only share is %%mem (of the RAM), "
+		return util_err(err, errsz, "unknown '%s' in '%s': the only share is %%mem (of the RAM), "
 			    "as in 1%%mem", c, b);
 	if (*rest == '*')
-		return fail(err, errsz, "unknown '%s' in '%s': expected *vcpus or *queues, as in "
+		return util_err(err, errsz, "unknown '%s' in '%s': expected *vcpus or *queues, as in "
 			    "1024*vcpus", c, b);
 	if (isalpha((unsigned char)*rest))
-		return fail(err, errsz, "unknown unit '%s' in '%s': expected " UNITS_HINT, c, b);
-	return fail(err, errsz, "'%s' is not a number: '%s' follows its digits; write a number "
+		return util_err(err, errsz, "unknown unit '%s' in '%s': expected " UNITS_HINT, c, b);
+	return util_err(err, errsz, "'%s' is not a number: '%s' follows its digits; write a number "
 		    "(4096, 1.5), maybe with a unit (64K), %%mem, *vcpus or *queues", b, c);
 }
 
@@ -244,7 +231,7 @@ static int parse_term(struct parser *p, const char *tok)
 	int ret;
 
 	if (*tok == '*' || *tok == '%')
-		return fail(p->err, p->errsz, "'%s' needs its number joined to it, as in 1024*vcpus "
+		return util_err(p->err, p->errsz, "'%s' needs its number joined to it, as in 1024*vcpus "
 			    "or 1%%mem", SHOW(tok, b));
 	ret = parse_number(tok, &f->num, &rest, TERM_HINT, p->err, p->errsz);
 	if (ret)
@@ -253,13 +240,13 @@ static int parse_term(struct parser *p, const char *tok)
 		f->term = FORMULA_COUNT;
 		f->base = f->num.digits;
 		if (f->num.decimals)
-			return fail(p->err, p->errsz, "'%s' has no unit, so it is a count and must be "
+			return util_err(p->err, p->errsz, "'%s' has no unit, so it is a count and must be "
 				    "whole: write %" PRIu64 ", or give it a unit (1.5G)", SHOW(tok, b),
 				    f->num.digits / tens[f->num.decimals]);
 	} else if (!strcmp(rest, "%mem")) {
 		f->term = FORMULA_MEM;
 		if (f->num.digits > 100 * tens[f->num.decimals])
-			return fail(p->err, p->errsz, "'%s' is more than all of the memory: a share "
+			return util_err(p->err, p->errsz, "'%s' is more than all of the memory: a share "
 				    "goes from 0 to 100, as in 5%%mem", SHOW(tok, b));
 	} else if (!strcmp(rest, "*vcpus")) {
 		f->term = FORMULA_VCPUS;
@@ -268,7 +255,7 @@ static int parse_term(struct parser *p, const char *tok)
 	} else if ((f->num.unit = unit_of(rest, strlen(rest)))) {
 		f->term = FORMULA_BYTES;
 		if (!num_value(&f->num, &f->base))
-			return fail(p->err, p->errsz, "'%s' is too large: more than " INT64_MAX_STR
+			return util_err(p->err, p->errsz, "'%s' is too large: more than " INT64_MAX_STR
 				    " bytes", SHOW(tok, b));
 	} else {
 		return bad_suffix(tok, rest, p->err, p->errsz);
@@ -286,7 +273,7 @@ static int parse_bound(struct parser *p, const char *kw, const char *arg, struct
 	int ret;
 
 	if (!arg || is_keyword(arg))
-		return fail(p->err, p->errsz, "'%s' needs a quantity after it, as in %s %s", kw, kw,
+		return util_err(p->err, p->errsz, "'%s' needs a quantity after it, as in %s %s", kw, kw,
 			    bytes ? "1G" : "65536");
 	snprintf(hint, sizeof(hint), "%s takes a quantity such as %s", kw,
 		 bytes ? "65536 (bytes) or 64M" : "65536");
@@ -296,19 +283,19 @@ static int parse_bound(struct parser *p, const char *kw, const char *arg, struct
 	SHOW(arg, b);
 	SHOW(p->term_tok, t);
 	if (!strcmp(rest, "%mem") || !strcmp(rest, "*vcpus") || !strcmp(rest, "*queues"))
-		return fail(p->err, p->errsz, "'%s %s': the %s is a fixed quantity (%s), not a share "
+		return util_err(p->err, p->errsz, "'%s %s': the %s is a fixed quantity (%s), not a share "
 			    "or a multiple", kw, b, what, bytes ? "64M, 1G" : "65536");
 	if (*rest && !(n->unit = unit_of(rest, strlen(rest))))
 		return bad_suffix(arg, rest, p->err, p->errsz);
 	if (n->unit && !bytes)
-		return fail(p->err, p->errsz, "'%s %s' is bytes but '%s' is a count: write the %s "
+		return util_err(p->err, p->errsz, "'%s %s' is bytes but '%s' is a count: write the %s "
 			    "as a plain number, as in %s 65536", kw, b, t, what, kw);
 	if (!n->unit && n->decimals)
-		return fail(p->err, p->errsz, "'%s %s': a number without a unit must be whole; write "
+		return util_err(p->err, p->errsz, "'%s %s': a number without a unit must be whole; write "
 			    "%s %" PRIu64 ", or give it a unit (1.5G)", kw, b, kw,
 			    n->digits / tens[n->decimals]);
 	if (!num_value(n, v))
-		return fail(p->err, p->errsz, "'%s %s' is too large: more than " INT64_MAX_STR, kw, b);
+		return util_err(p->err, p->errsz, "'%s %s' is too large: more than " INT64_MAX_STR, kw, b);
 	return 0;
 }
 
@@ -318,15 +305,15 @@ static int parse_in(struct parser *p, const char *arg)
 	int out;
 
 	if (!arg || is_keyword(arg))
-		return fail(p->err, p->errsz, "'in' needs the knob's unit after it: " OUTS_HINT);
+		return util_err(p->err, p->errsz, "'in' needs the knob's unit after it: " OUTS_HINT);
 	SHOW(arg, b);
 	if (!is_bytes(p->f))
-		return fail(p->err, p->errsz, "'in %s' converts bytes, but '%s' is a count: remove "
+		return util_err(p->err, p->errsz, "'in %s' converts bytes, but '%s' is a count: remove "
 			    "'in %s', or give the number a unit (4K) if it is bytes", b,
 			    SHOW(p->term_tok, t), b);
 	out = out_of(arg);
 	if (out < 0)
-		return fail(p->err, p->errsz, "unknown unit in 'in %s': expected " OUTS_HINT, b);
+		return util_err(p->err, p->errsz, "unknown unit in 'in %s': expected " OUTS_HINT, b);
 	p->f->out = (enum formula_out)out;
 	return 0;
 }
@@ -339,18 +326,18 @@ static int bad_word(struct parser *p, const char *tok)
 	SHOW(tok, b);
 	SHOW(p->term_tok, t);
 	if (*tok == '*' || *tok == '%')
-		return fail(p->err, p->errsz, "'%s' must be joined to its number, without a space, "
+		return util_err(p->err, p->errsz, "'%s' must be joined to its number, without a space, "
 			    "as in 1024*vcpus or 1%%mem", b);
 	if (out_of(tok) >= 0)
-		return fail(p->err, p->errsz, "'%s' stands alone: write 'in %s' for the knob's unit, "
+		return util_err(p->err, p->errsz, "'%s' stands alone: write 'in %s' for the knob's unit, "
 			    "or join a unit to its number (64K)", b, b);
 	if (unit_of(tok, strlen(tok)))
-		return fail(p->err, p->errsz, "'%s' stands alone: join it to its number, without a "
+		return util_err(p->err, p->errsz, "'%s' stands alone: join it to its number, without a "
 			    "space, as in 64%s", b, b);
 	if (isdigit((unsigned char)*tok) || *tok == '-' || *tok == '.')
-		return fail(p->err, p->errsz, "unexpected second value '%s' after '%s': a formula "
+		return util_err(p->err, p->errsz, "unexpected second value '%s' after '%s': a formula "
 			    "is one value, then " MODS_HINT, b, t);
-	return fail(p->err, p->errsz, "unknown word '%s' after '%s': expected " MODS_HINT, b, t);
+	return util_err(p->err, p->errsz, "unknown word '%s' after '%s': expected " MODS_HINT, b, t);
 }
 
 static int parse_modifier(struct parser *p, const char *tok)
@@ -369,7 +356,7 @@ static int parse_modifier(struct parser *p, const char *tok)
 	else
 		return bad_word(p, tok);
 	if (p->seen & bit)
-		return fail(p->err, p->errsz, "'%s' is given twice: keep one (each modifier at most "
+		return util_err(p->err, p->errsz, "'%s' is given twice: keep one (each modifier at most "
 			    "once)", tok);
 	p->seen |= bit;
 	switch (bit) {
@@ -423,18 +410,18 @@ static int check_formula(struct parser *p)
 	char b[72], c[72];
 
 	if (f->has_min && f->has_max && f->max < f->min)
-		return fail(p->err, p->errsz, "'max %s' is below 'min %s': the cap must be at least "
+		return util_err(p->err, p->errsz, "'max %s' is below 'min %s': the cap must be at least "
 			    "the floor", SHOW(p->max_tok, b), SHOW(p->min_tok, c));
 	if (!f->pow2)
 		return 0;
 	if (f->has_max && to_out(f, f->max) == 0)
-		return fail(p->err, p->errsz, "'pow2' of 0: 'max %s' caps the value at 0%s, and a "
+		return util_err(p->err, p->errsz, "'pow2' of 0: 'max %s' caps the value at 0%s, and a "
 			    "power of two is at least 1; raise the cap", SHOW(p->max_tok, b), unit);
 	/* a relative term other than 0 depends on the machine: formula_resolve() checks it */
 	if (!is_constant(f) && f->num.digits)
 		return 0;
 	if (to_out(f, clamp(f, is_constant(f) ? f->base : 0)) == 0)
-		return fail(p->err, p->errsz, "'pow2' of 0: '%s' always comes to 0%s, and a power "
+		return util_err(p->err, p->errsz, "'pow2' of 0: '%s' always comes to 0%s, and a power "
 			    "of two is at least 1; add a floor (min %s) or remove pow2",
 			    SHOW(p->term_tok, b), unit, is_bytes(f) ? "1M" : "1");
 	return 0;
@@ -449,13 +436,13 @@ int formula_parse(const char *text, struct formula *out, char *err, size_t errsz
 
 	memset(out, 0, sizeof(*out));
 	if (len >= FORMULA_TEXT_MAX)
-		return fail(err, errsz, "formula longer than %d bytes", FORMULA_TEXT_MAX - 1);
+		return util_err(err, errsz, "formula longer than %d bytes", FORMULA_TEXT_MAX - 1);
 	if (len)
 		memcpy(p.buf, text, len);
 	p.buf[len] = '\0';
 	p.term_tok = tok = strtok_r(p.buf, SEP, &p.save);
 	if (!tok)
-		return fail(err, errsz, "empty value: write a number or a formula, as in 4096, 256M "
+		return util_err(err, errsz, "empty value: write a number or a formula, as in 4096, 256M "
 			    "or 1%%mem max 1G in KiB");
 	ret = parse_term(&p, tok);
 	while (!ret && (tok = strtok_r(NULL, SEP, &p.save)))
@@ -656,7 +643,7 @@ int formula_resolve(const struct formula *f, const struct machine_facts *m, uint
 		add(&l, ", capped at %s", qty_str(f, w, a, sizeof(a)));
 	}
 	if (w > INT64_MAX)
-		return fail(err, errsz, "'%s' comes to %s here, more than " INT64_MAX_STR ": add a "
+		return util_err(err, errsz, "'%s' comes to %s here, more than " INT64_MAX_STR ": add a "
 			    "cap, as in max %s", term_str(f, t, sizeof(t)), u128_str(w, a, sizeof(a)),
 			    is_bytes(f) ? "1G" : "65536");
 	v = to_out(f, (uint64_t)w);
@@ -664,7 +651,7 @@ int formula_resolve(const struct formula *f, const struct machine_facts *m, uint
 		add(&l, " = %" PRIu64 "%s", v, unit);
 	if (f->pow2) {
 		if (!v)
-			return fail(err, errsz, "'pow2' of 0: '%s' comes to 0%s here, and a power of "
+			return util_err(err, errsz, "'pow2' of 0: '%s' comes to 0%s here, and a power of "
 				    "two is at least 1; add a floor (min %s)",
 				    term_str(f, t, sizeof(t)), unit, is_bytes(f) ? "1M" : "1");
 		p = (uint64_t)1 << (63 - __builtin_clzll(v));

@@ -144,6 +144,9 @@ int knob_add_unmatched(struct knob_list *out, const struct profile_value *pv,
 /* Whether name matches one of the comma-separated globs in list. */
 bool knob_match_list(const char *list, const char *name);
 
+/* The receive queues (rx-N) ifname has in sysfs under the sysroot; 0 when none. */
+unsigned int knob_rx_queues(const struct pa_paths *paths, const char *ifname);
+
 struct dirent;
 /* Sorted entries of sysroot + abs (nvme2n1 before nvme10n1); 0 when none. */
 int knob_scan_dir(const struct pa_paths *paths, const char *abs, struct dirent ***list,

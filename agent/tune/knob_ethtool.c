@@ -439,26 +439,30 @@ static bool pv_matches(const struct pa_paths *paths, const struct profile_value 
 	return knob_match_list(pv->drivers[0] ? pv->drivers : "ena", drv);
 }
 
+unsigned int knob_rx_queues(const struct pa_paths *paths, const char *ifname)
+{
+	struct dirent **list;
+	char rel[PATH_MAX];
+	int n;
+
+	if (util_join(rel, sizeof(rel), "/sys/class/net/%s/queues", ifname))
+		return 0;
+	n = knob_scan_dir(paths, rel, &list, rx_queue_filter);
+	knob_free_scan(list, n);
+	return (unsigned int)n;
+}
+
 /* The receive queues of every interface pv's section covers. */
 static unsigned int section_rx_queues(const struct pa_paths *paths,
 				      const struct profile_value *pv)
 {
-	struct dirent **list, **qs;
+	struct dirent **list;
 	unsigned int total = 0;
 	int n = knob_scan_dir(paths, "/sys/class/net", &list, net_filter);
 
-	for (int i = 0; i < n; i++) {
-		char rel[PATH_MAX];
-		int nq;
-
-		if (!pv_matches(paths, pv, list[i]->d_name) ||
-		    util_join(rel, sizeof(rel), "/sys/class/net/%s/queues", list[i]->d_name))
-			continue;
-		nq = knob_scan_dir(paths, rel, &qs, rx_queue_filter);
-		if (nq > 0)
-			total += (unsigned int)nq;
-		knob_free_scan(qs, nq);
-	}
+	for (int i = 0; i < n; i++)
+		if (pv_matches(paths, pv, list[i]->d_name))
+			total += knob_rx_queues(paths, list[i]->d_name);
 	knob_free_scan(list, n);
 	return total;
 }
@@ -629,43 +633,58 @@ static int rps_skip(struct knob_list *out, const struct profile_value *pv, const
 	return 0;
 }
 
-static int rps_expand(const struct pa_paths *paths, const struct profile_value *pv,
-		      const char *ifname, struct knob_list *out)
+/*
+ * The receive queues of ifname, which RPS and RFS spread over more CPUs: in
+ * *list, their number returned. When there are none, or (spread) the vCPUs
+ * cannot be read or do not outnumber them, adds the interface's one skip
+ * knob (why: "RPS not needed") and returns 0; -ENOMEM.
+ */
+static int queues_to_spread(const struct pa_paths *paths, const struct profile_value *pv,
+			    const char *ifname, bool spread, const char *why,
+			    struct dirent ***list, struct cpu_mask *online, struct knob_list *out)
 {
-	char rel[PATH_MAX], mask[KNOB_WANT_MAX] = "0", note[KNOB_SKIP_MAX] = "RPS off";
-	struct dirent **list = NULL;
-	struct cpu_mask online;
+	char rel[PATH_MAX];
 	unsigned int vcpus;
 	int n = 0, ret;
 
+	*list = NULL;
 	if (!util_join(rel, sizeof(rel), "/sys/class/net/%s/queues", ifname))
-		n = knob_scan_dir(paths, rel, &list, rx_queue_filter);
-	if (n == 0) {
+		n = knob_scan_dir(paths, rel, list, rx_queue_filter);
+	if (n == 0)
 		ret = rps_skip(out, pv, ifname, "not applicable: %.32s has no receive queues in "
 			       "sysfs", ifname);
-		goto out;
-	}
-	if (strcmp(pv->value, "off")) {
-		if (online_cpus(paths, &online)) {
-			ret = rps_skip(out, pv, ifname, "cannot read the online CPUs "
-				       "(/sys/devices/system/cpu/online)");
-			goto out;
-		}
-		vcpus = cpu_mask_count(&online);
-		if (vcpus <= (unsigned int)n) {
-			ret = rps_skip(out, pv, ifname, "not applicable: %d receive queues for %u "
-				       "vCPUs; RPS not needed", n, vcpus);
-			goto out;
-		}
-		if (rps_auto_mask(paths, ifname, &online, mask, sizeof(mask), note,
-				  sizeof(note))) {
-			ret = rps_skip(out, pv, ifname, "not applicable: the CPU mask of %u vCPUs "
-				       "is longer than a knob value", vcpus);
-			goto out;
-		}
-	}
-	ret = add_queue_knobs(pv, ifname, list, n, "rps_cpus", mask, note, out);
-out:
+	else if (!spread)
+		return n;
+	else if (online_cpus(paths, online))
+		ret = rps_skip(out, pv, ifname, "cannot read the online CPUs "
+			       "(/sys/devices/system/cpu/online)");
+	else if ((vcpus = cpu_mask_count(online)) <= (unsigned int)n)
+		ret = rps_skip(out, pv, ifname, "not applicable: %d receive queues for %u vCPUs; "
+			       "%s", n, vcpus, why);
+	else
+		return n;
+	knob_free_scan(*list, n);
+	*list = NULL;
+	return ret;
+}
+
+static int rps_expand(const struct pa_paths *paths, const struct profile_value *pv,
+		      const char *ifname, struct knob_list *out)
+{
+	char mask[KNOB_WANT_MAX] = "0", note[KNOB_SKIP_MAX] = "RPS off";
+	bool on = strcmp(pv->value, "off") != 0;
+	struct dirent **list;
+	struct cpu_mask online;
+	int n, ret;
+
+	n = queues_to_spread(paths, pv, ifname, on, "RPS not needed", &list, &online, out);
+	if (n <= 0)
+		return n;
+	if (on && rps_auto_mask(paths, ifname, &online, mask, sizeof(mask), note, sizeof(note)))
+		ret = rps_skip(out, pv, ifname, "not applicable: the CPU mask of %u vCPUs is longer "
+			       "than a knob value", cpu_mask_count(&online));
+	else
+		ret = add_queue_knobs(pv, ifname, list, n, "rps_cpus", mask, note, out);
 	knob_free_scan(list, n);
 	return ret;
 }
@@ -678,33 +697,16 @@ out:
 static int rfs_expand(const struct pa_paths *paths, const struct profile_value *pv,
 		      const char *ifname, struct knob_list *out)
 {
-	char rel[PATH_MAX], want[32], note[KNOB_SKIP_MAX];
-	struct dirent **list = NULL;
 	unsigned long entries = strtoul(pv->value, NULL, 10), per_queue;
+	char want[32], note[KNOB_SKIP_MAX] = "RFS off";
+	struct dirent **list;
 	struct cpu_mask online;
-	unsigned int vcpus;
-	int n = 0, ret;
+	int n, ret;
 
-	if (!util_join(rel, sizeof(rel), "/sys/class/net/%s/queues", ifname))
-		n = knob_scan_dir(paths, rel, &list, rx_queue_filter);
-	if (n == 0) {
-		ret = rps_skip(out, pv, ifname, "not applicable: %.32s has no receive queues in "
-			       "sysfs", ifname);
-		goto out;
-	}
-	if (entries) {
-		if (online_cpus(paths, &online)) {
-			ret = rps_skip(out, pv, ifname, "cannot read the online CPUs "
-				       "(/sys/devices/system/cpu/online)");
-			goto out;
-		}
-		vcpus = cpu_mask_count(&online);
-		if (vcpus <= (unsigned int)n) {
-			ret = rps_skip(out, pv, ifname, "not applicable: %d receive queues for %u "
-				       "vCPUs; RFS goes with RPS, not needed", n, vcpus);
-			goto out;
-		}
-	}
+	n = queues_to_spread(paths, pv, ifname, entries > 0, "RFS goes with RPS, not needed",
+			     &list, &online, out);
+	if (n <= 0)
+		return n;
 	/* The kernel rounds a count up to a power of two: round down first. */
 	per_queue = entries / (unsigned long)n;
 	while (per_queue & (per_queue - 1))
@@ -713,10 +715,7 @@ static int rfs_expand(const struct pa_paths *paths, const struct profile_value *
 	if (entries)
 		snprintf(note, sizeof(note), "RFS: %lu flow entries over %d receive queues",
 			 entries, n);
-	else
-		snprintf(note, sizeof(note), "RFS off");
 	ret = add_queue_knobs(pv, ifname, list, n, "rps_flow_cnt", want, note, out);
-out:
 	knob_free_scan(list, n);
 	return ret;
 }

@@ -104,14 +104,22 @@ static int vm_expand(const struct pa_paths *paths, const struct profile_value *p
 	return 0;
 }
 
+/* The first line of /sys/block/DEV/ATTR under the sysroot; false when unread. */
+static bool block_attr(const struct pa_paths *paths, const char *dev, const char *attr,
+		       char *buf, size_t size)
+{
+	char rel[PATH_MAX], path[PATH_MAX];
+
+	return !util_join(rel, sizeof(rel), "/sys/block/%s/%s", dev, attr) &&
+	       !paths_sys(paths, path, sizeof(path), rel) && util_read_line(path, buf, size) >= 0;
+}
+
 /* "ebs", "instance-store" or "other", from the device's NVMe model. */
 static const char *block_kind(const struct pa_paths *paths, const char *dev)
 {
-	char rel[PATH_MAX], path[PATH_MAX], model[128];
+	char model[128];
 
-	if (util_join(rel, sizeof(rel), "/sys/block/%s/device/model", dev) ||
-	    paths_sys(paths, path, sizeof(path), rel) ||
-	    util_read_line(path, model, sizeof(model)) < 0)
+	if (!block_attr(paths, dev, "device/model", model, sizeof(model)))
 		return "other";
 	if (!strcmp(model, KNOB_EBS_MODEL))
 		return "ebs";
@@ -123,13 +131,10 @@ static const char *block_kind(const struct pa_paths *paths, const char *dev)
 /* "yes" when the device reports rotational media (queue/rotational = 1). */
 static const char *block_rotational(const struct pa_paths *paths, const char *dev)
 {
-	char rel[PATH_MAX], path[PATH_MAX], flag[8];
+	char flag[8];
 
-	if (util_join(rel, sizeof(rel), "/sys/block/%s/queue/rotational", dev) ||
-	    paths_sys(paths, path, sizeof(path), rel) ||
-	    util_read_line(path, flag, sizeof(flag)) < 0)
-		return "no";
-	return strcmp(flag, "1") ? "no" : "yes";
+	return block_attr(paths, dev, "queue/rotational", flag, sizeof(flag)) &&
+	       !strcmp(flag, "1") ? "yes" : "no";
 }
 
 static int block_filter(const struct dirent *d)

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <json-c/json.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,17 +38,6 @@ struct match_parse {
 	struct match_rules *rules;
 	struct match_rule *cur;
 };
-
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 static bool is_lower_digit(char c)
 {
@@ -210,18 +198,18 @@ static int open_rule(struct match_parse *mp, const char *section, int line, char
 
 	if (strncmp(section, "rule.", 5) != 0 || n == 0 || n >= MATCH_RULE_NAME_MAX ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n)
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "unknown section [%s]: expected [rule.NAME] (NAME: a-z, 0-9, '_', '-')",
 			    section);
 	for (size_t i = 0; i < r->n; i++)
 		if (strcmp(r->rules[i].name, name) == 0)
-			return fail(err, errsz, "rule %s appears twice; the first is at line %d",
+			return util_err(err, errsz, "rule %s appears twice; the first is at line %d",
 				    name, r->rules[i].line);
 	if (r->n == MATCH_MAX_RULES)
-		return fail(err, errsz, "more than %d rules", MATCH_MAX_RULES);
+		return util_err(err, errsz, "more than %d rules", MATCH_MAX_RULES);
 	rule = array_grow(r->rules, &r->cap, r->n + 1, sizeof(*rule), 16);
 	if (!rule)
-		return fail(err, errsz, "out of memory");
+		return util_err(err, errsz, "out of memory");
 	r->rules = rule;
 	mp->cur = rule = &r->rules[r->n++];
 	memset(rule, 0, sizeof(*rule));
@@ -237,11 +225,11 @@ static int set_profile(struct match_rule *rule, const char *key, const char *val
 	char b[80];
 
 	if (rule->profile[0])
-		return fail(err, errsz, "rule %s already names %s %s: a rule picks one profile "
+		return util_err(err, errsz, "rule %s already names %s %s: a rule picks one profile "
 			    "or adds one overlay", rule->name, rule->overlay ? "overlay" : "profile",
 			    rule->profile);
 	if (!profile_name_valid(value))
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "bad %s '%s' in rule %s: expected a profile name (a-z, 0-9, '_', '-')",
 			    key, util_printable(value, b, sizeof(b)), rule->name);
 	strcpy(rule->profile, value);
@@ -259,7 +247,7 @@ static int on_item(void *ctx, const struct lp_item *it, char *err, size_t errsz)
 	if (!it->key)
 		return open_rule(mp, it->section, it->line, err, errsz);
 	if (!rule)
-		return fail(err, errsz, "'%s' comes before any rule: start with [rule.NAME]",
+		return util_err(err, errsz, "'%s' comes before any rule: start with [rule.NAME]",
 			    it->key);
 	if (strcmp(it->key, "profile") == 0 || strcmp(it->key, "overlay") == 0)
 		return set_profile(rule, it->key, it->value, err, errsz);
@@ -267,13 +255,13 @@ static int on_item(void *ctx, const struct lp_item *it, char *err, size_t errsz)
 		if (strcmp(it->key, cond_names[kind]) == 0)
 			break;
 	if (kind == MC_N)
-		return fail(err, errsz, "unknown key '%s' in rule %s: expected %s", it->key,
+		return util_err(err, errsz, "unknown key '%s' in rule %s: expected %s", it->key,
 			    rule->name, KEYS_HINT);
 	for (int i = 0; i < rule->n_conds; i++)
 		if (rule->conds[i].kind == (enum match_cond_kind)kind)
-			return fail(err, errsz, "%s is set twice in rule %s", it->key, rule->name);
+			return util_err(err, errsz, "%s is set twice in rule %s", it->key, rule->name);
 	if (!parse_cond(kind, it->value, &rule->conds[rule->n_conds]))
-		return fail(err, errsz, "bad %s '%s' in rule %s: expected %s", it->key,
+		return util_err(err, errsz, "bad %s '%s' in rule %s: expected %s", it->key,
 			    util_printable(it->value, b, sizeof(b)), rule->name, cond_hint(kind));
 	rule->n_conds++;
 	return 0;

@@ -134,17 +134,6 @@ static const struct knob_spec ethtool_knobs[] = {
 static const char SECTIONS_HINT[] =
 	"[profile], [sysctl], [vm], [block], [block.NAME], [ethtool] or [ethtool.NAME]";
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 __attribute__((format(printf, 4, 5)))
 static int fail_at(struct lp_error *err, const char *file, int line, const char *fmt, ...)
 {
@@ -418,14 +407,14 @@ static int add_value(struct pfile *pf, const struct psect *s, const char *key, e
 	struct profile_value *v = find_value(&pf->prof, s->name, key);
 
 	if (v)
-		return fail(err, errsz, "%s is set twice in [%s]; the first is at line %d", key,
+		return util_err(err, errsz, "%s is set twice in [%s]; the first is at line %d", key,
 			    s->name, origin_line(v->origin));
 	if (strlen(value) >= PROFILE_VALUE_MAX)
-		return fail(err, errsz, "value of %s is longer than %d bytes", key,
+		return util_err(err, errsz, "value of %s is longer than %d bytes", key,
 			    PROFILE_VALUE_MAX - 1);
 	v = grow_values(&pf->prof, PROFILE_MAX_VALUES);
 	if (!v)
-		return fail(err, errsz, "more than %d values in one file (or out of memory)",
+		return util_err(err, errsz, "more than %d values in one file (or out of memory)",
 			    PROFILE_MAX_VALUES);
 	v->kind = sect_kind(s->type);
 	v->op = op;
@@ -451,7 +440,7 @@ static int add_formula(struct pfile *pf, const struct psect *s, const char *key,
 	int ret;
 
 	if (formula_parse(text, &f, why, sizeof(why)))
-		return fail(err, errsz, "bad value '%s' for %s in [%s]: %s", text, key, s->name, why);
+		return util_err(err, errsz, "bad value '%s' for %s in [%s]: %s", text, key, s->name, why);
 	ret = add_value(pf, s, key, op, text, it, err, errsz);
 	if (!ret)
 		snprintf(pf->prof.values[pf->prof.n_values - 1].formula, PROFILE_VALUE_MAX, "%s", text);
@@ -471,15 +460,15 @@ int profile_value_check(enum knob_kind kind, const char *key, enum value_op op,
 	if (kind == KNOB_SYSCTL) {
 		if (normalize_ints(value, norm, sizeof(norm)))
 			return 0;
-		return fail(why, size, "'%s' is not a list of integers", value);
+		return util_err(why, size, "'%s' is not a list of integers", value);
 	}
 	k = find_spec(specs, n, key);
 	if (!k)
-		return fail(why, size, "unknown key %s", key);
+		return util_err(why, size, "unknown key %s", key);
 	if (spec_accepts(k, op, value))
 		return 0;
 	describe_spec(k, desc, sizeof(desc));
-	return fail(why, size, "%s is not accepted for %s: expected %s", value, key, desc);
+	return util_err(why, size, "%s is not accepted for %s: expected %s", value, key, desc);
 }
 
 /* ---- sections ---- */
@@ -516,17 +505,17 @@ static int open_section(struct pfile *pf, const char *name, int line, char *err,
 	enum sect_type t;
 
 	if (section_type(name, &t))
-		return fail(err, errsz, "unknown section [%s]: expected %s (NAME: a-z, 0-9, '_', '-')",
+		return util_err(err, errsz, "unknown section [%s]: expected %s (NAME: a-z, 0-9, '_', '-')",
 			    name, SECTIONS_HINT);
 	for (size_t i = 0; i < pf->n_sects; i++)
 		if (strcmp(pf->sects[i].name, name) == 0)
-			return fail(err, errsz, "section [%s] appears twice; the first is at line %d",
+			return util_err(err, errsz, "section [%s] appears twice; the first is at line %d",
 				    name, pf->sects[i].line);
 	if (pf->n_sects == PROFILE_MAX_SECTIONS)
-		return fail(err, errsz, "more than %d sections", PROFILE_MAX_SECTIONS);
+		return util_err(err, errsz, "more than %d sections", PROFILE_MAX_SECTIONS);
 	s = array_grow(pf->sects, &pf->cap_sects, pf->n_sects + 1, sizeof(*s), 8);
 	if (!s)
-		return fail(err, errsz, "out of memory");
+		return util_err(err, errsz, "out of memory");
 	pf->sects = s;
 	s = &pf->sects[pf->n_sects];
 	memset(s, 0, sizeof(*s));
@@ -545,29 +534,29 @@ static int on_profile_key(struct pfile *pf, const struct lp_item *it, char *err,
 	int *line;
 
 	if (strcmp(it->key, "summary") && strcmp(it->key, "include") && strcmp(it->key, "kind"))
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "unknown key '%s' in [profile]: expected summary, include or kind", it->key);
 	line = strcmp(it->key, "summary") == 0 ? &pf->summary_line
 	     : strcmp(it->key, "kind") == 0 ? &pf->kind_line : &pf->include_line;
 	if (*line)
-		return fail(err, errsz, "%s is set twice; the first is at line %d", it->key, *line);
+		return util_err(err, errsz, "%s is set twice; the first is at line %d", it->key, *line);
 	snprintf(text, sizeof(text), "%s", it->value);
 	strip_quotes(text);
 	if (strcmp(it->key, "kind") == 0) {
 		if (strcmp(text, "class") && strcmp(text, "overlay"))
-			return fail(err, errsz, "bad kind '%s': expected class (a host's base "
+			return util_err(err, errsz, "bad kind '%s': expected class (a host's base "
 				    "profile) or overlay (stacked on one)",
 				    util_printable(text, b, sizeof(b)));
 		pf->prof.overlay = strcmp(text, "overlay") == 0;
 	} else if (strcmp(it->key, "summary") == 0) {
 		for (const char *p = text; *p; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				return fail(err, errsz, "summary contains a control character");
+				return util_err(err, errsz, "summary contains a control character");
 		if (!copy_str(pf->prof.summary, sizeof(pf->prof.summary), text))
-			return fail(err, errsz, "summary is longer than %zu bytes",
+			return util_err(err, errsz, "summary is longer than %zu bytes",
 				    sizeof(pf->prof.summary) - 1);
 	} else if (!profile_name_valid(text)) {
-		return fail(err, errsz,
+		return util_err(err, errsz,
 			    "bad include '%s': expected one profile name (a-z, 0-9, '_', '-'; not '%s')",
 			    util_printable(text, b, sizeof(b)), RESERVED_NAME);
 	} else {
@@ -595,7 +584,7 @@ static int sysctl_key(const char *key, char *out, size_t size, char *err, size_t
 			goto bad;
 	return 0;
 bad:
-	return fail(err, errsz,
+	return util_err(err, errsz,
 		    "bad sysctl name '%s': expected a dotted name such as net.core.somaxconn "
 		    "(lowercase letters, digits, '_', '-'; '/' works as a separator)",
 		    key);
@@ -617,12 +606,12 @@ static int on_sysctl(struct pfile *pf, const struct psect *s, const struct lp_it
 	if (formula_is_relative(text))
 		return add_formula(pf, s, key, op, text, it, err, errsz);
 	if (is_word(text) && op != VALUE_EXACT)
-		return fail(err, errsz, "bad value '%s' for %s: '%c' (only %s) needs a number, not a word",
+		return util_err(err, errsz, "bad value '%s' for %s: '%c' (only %s) needs a number, not a word",
 			    util_printable(it->value, b, sizeof(b)), key, op == VALUE_RAISE ? '>' : '<',
 			    op == VALUE_RAISE ? "raise" : "lower");
 	if (is_word(text))
 		return add_value(pf, s, key, op, text, it, err, errsz);
-	return fail(err, errsz,
+	return util_err(err, errsz,
 		    "bad value '%s' for %s: expected decimal integers separated by spaces "
 		    "(4096, or \"4096 131072 16777216\"; no leading zeros)" OP_HINT
 		    ", or one word such as bbr (a-z, 0-9, '_', '-')",
@@ -698,10 +687,10 @@ static int on_selector(struct psect *s, const struct lp_item *it, char *err, siz
 		return 1;
 	}
 	if (s->sel_line[which])
-		return fail(err, errsz, "%s is set twice in [%s]; the first is at line %d", it->key,
+		return util_err(err, errsz, "%s is set twice in [%s]; the first is at line %d", it->key,
 			    s->name, s->sel_line[which]);
 	if (!ok)
-		return fail(err, errsz, "bad value '%s' for %s in [%s]: expected %s",
+		return util_err(err, errsz, "bad value '%s' for %s in [%s]: expected %s",
 			    util_printable(it->value, b, sizeof(b)), it->key, s->name, hint);
 	s->sel_line[which] = it->line;
 	strcpy(s->sel[which], out);
@@ -732,18 +721,18 @@ static int on_table_key(struct pfile *pf, struct psect *s, const struct lp_item 
 	k = find_spec(specs, n, it->key);
 	if (!k) {
 		list_keys(specs, n, sels, desc, sizeof(desc));
-		return fail(err, errsz, "unknown key '%s' in [%s]: expected %s", it->key, s->name,
+		return util_err(err, errsz, "unknown key '%s' in [%s]: expected %s", it->key, s->name,
 			    desc);
 	}
 	split_op(it->value, &op, text, sizeof(text));
 	if ((k->flags & V_INT) && formula_is_relative(text)) {
 		if (op != VALUE_EXACT && !(k->flags & V_OP))
-			return fail(err, errsz, "%s in [%s] takes no '>' or '<'", k->key, s->name);
+			return util_err(err, errsz, "%s in [%s] takes no '>' or '<'", k->key, s->name);
 		return add_formula(pf, s, k->key, op, text, it, err, errsz);
 	}
 	if (!spec_accepts(k, op, text)) {
 		describe_spec(k, desc, sizeof(desc));
-		return fail(err, errsz, "bad value '%s' for %s in [%s]: expected %s",
+		return util_err(err, errsz, "bad value '%s' for %s in [%s]: expected %s",
 			    util_printable(it->value, b, sizeof(b)), k->key, s->name, desc);
 	}
 	return add_value(pf, s, k->key, op, text, it, err, errsz);
@@ -757,7 +746,7 @@ static int on_item(void *ctx, const struct lp_item *it, char *err, size_t errsz)
 	if (!it->key)
 		return open_section(pf, it->section, it->line, err, errsz);
 	if (pf->cur < 0)
-		return fail(err, errsz, "'%s' comes before any section: put it under %s", it->key,
+		return util_err(err, errsz, "'%s' comes before any section: put it under %s", it->key,
 			    SECTIONS_HINT);
 	s = &pf->sects[pf->cur];
 	switch (s->type) {

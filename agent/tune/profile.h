@@ -189,6 +189,7 @@ struct profile_entry {
 	char summary[256];
 	char include[PROFILE_NAME_MAX];
 	char file[PATH_MAX];
+	bool overlay;           /* kind = overlay */
 	bool shadowed;          /* an earlier directory has a profile of this name */
 	char error[640];        /* why the file does not parse; "" when it does */
 };

@@ -254,8 +254,10 @@ static int list_add(struct list_buf *l, const char *dir, int di, const char *fna
 		snprintf(e->error, sizeof(e->error), "cannot read: %s", strerror((int)-len));
 		return 0;
 	}
-	if (profile_parse_buf(text, len, e->file, &p, e->include, &err) == 0)
+	if (profile_parse_buf(text, len, e->file, &p, e->include, &err) == 0) {
 		strcpy(e->summary, p.summary);
+		e->overlay = p.overlay;
+	}
 	else
 		lp_error_format(&err, e->error, sizeof(e->error));
 	profile_free(&p);
@@ -339,14 +341,16 @@ void profile_list_print(const struct profile_entry *e, size_t n, FILE *out)
 
 	for (size_t i = 0; i < n; i++)
 		w = (int)strlen(e[i].name) > w ? (int)strlen(e[i].name) : w;
-	fprintf(out, "%-*s  %-10s  %s\n", w, "NAME", "INCLUDES", "SUMMARY");
+	fprintf(out, "%-*s  %-7s  %-10s  %s\n", w, "NAME", "KIND", "INCLUDES", "SUMMARY");
 	for (size_t i = 0; i < n; i++) {
-		fprintf(out, "%-*s  %-10s  %s\n", w, e[i].name, e[i].include[0] ? e[i].include : "-",
+		fprintf(out, "%-*s  %-7s  %-10s  %s\n", w, e[i].name,
+			e[i].error[0] ? "?" : e[i].overlay ? "overlay" : "class",
+			e[i].include[0] ? e[i].include : "-",
 			e[i].error[0] ? "(does not load, see below)" : e[i].summary);
-		fprintf(out, "%-*s  %-10s  %s%s\n", w, "", "", e[i].file,
+		fprintf(out, "%-*s  %-7s  %-10s  %s%s\n", w, "", "", "", e[i].file,
 			e[i].shadowed ? " (shadowed by the one above: not used)" : "");
 		if (e[i].error[0])
-			fprintf(out, "%-*s  %-10s  error: %s\n", w, "", "", e[i].error);
+			fprintf(out, "%-*s  %-7s  %-10s  error: %s\n", w, "", "", "", e[i].error);
 	}
 }
 
@@ -360,6 +364,7 @@ struct json_object *profile_list_to_json(const struct profile_entry *e, size_t n
 		add_str(o, "name", e[i].name);
 		add_str(o, "summary", e[i].summary);
 		add_str(o, "include", e[i].include);
+		add_str(o, "kind", e[i].overlay ? "overlay" : "class");
 		add_str(o, "file", e[i].file);
 		json_object_object_add(o, "shadowed", json_object_new_boolean(e[i].shadowed));
 		if (e[i].error[0])

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* From an identity to a tuned host: choose the profile, then plan and apply. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -118,32 +116,17 @@ int tuning_choose(const struct pa_paths *paths, const char *forced,
 	return ret;
 }
 
-static int rx_queue_filter(const struct dirent *d)
-{
-	return !strncmp(d->d_name, "rx-", 3);
-}
-
 /* The most receive queues of one ENA interface: what "*queues" counts. */
 static unsigned int ena_queues(const struct pa_paths *paths, const struct inventory *inv)
 {
 	unsigned int best = 0;
 
 	for (int i = 0; i < inv->n_nics; i++) {
-		char dir[PATH_MAX];
-		unsigned int n = 0;
+		unsigned int n;
 
-		if (strcmp(inv->nics[i].driver, "ena") ||
-		    util_join(dir, sizeof(dir), "%s/sys/class/net/%s/queues", paths->sysroot,
-			      inv->nics[i].name))
+		if (strcmp(inv->nics[i].driver, "ena"))
 			continue;
-		struct dirent **list;
-		int found = scandir(dir, &list, rx_queue_filter, NULL);
-
-		for (int k = 0; k < found; k++)
-			free(list[k]);
-		if (found > 0)
-			free(list);
-		n = found > 0 ? (unsigned int)found : 0;
+		n = knob_rx_queues(paths, inv->nics[i].name);
 		best = n > best ? n : best;
 	}
 	return best;

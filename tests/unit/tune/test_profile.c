@@ -21,37 +21,9 @@
 
 #include "tune/profile.h"
 
+#include "profile_dir.h"
+
 #define SHIPPED_DIR "tuning-profiles"
-
-static char tmpdir[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static int setup_dir(void **state)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_profile.XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown_dir(void **state)
-{
-	return nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-static void write_profile(const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s.conf", tmpdir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
 static int parse(const char *text, struct profile *p, char *inc, char *msg, size_t size)
 {
