@@ -280,8 +280,8 @@ in_root "$root" systemctl start perfagent.service
 check "new instance: the service starts (enabled in the image)" running_in "$root"
 check "new instance: perfagent sees c6in.large i-0f1e57b007000000b" \
 	test "$(status_json "$root" 'j["identity"]["instance_type"] + " " + j["identity"]["instance_id"]')" = "c6in.large i-0f1e57b007000000b"
-check "new instance: its own profile, network, applied" \
-	test "$(status_json "$root" 'j["profile"]["name"] + " " + j["profile"]["state"]')" = "network applied"
+check "new instance: its own layers, compute + network, applied" \
+	test "$(status_json "$root" '" + ".join(l["name"] for l in j["profile"]["layers"]) + " " + j["profile"]["state"]')" = "compute + network applied"
 step "new instance: perfagent verify" offline "$root" perfagent verify
 check "new instance: perfagent verify passes (a journal of this boot only)" test "$RC" -eq 0
 check "new instance: identity.json is the new instance's" grep -q i-0f1e57b007000000b "$state/identity.json"
@@ -300,21 +300,21 @@ cp "$AMI_TOP/ami/user-data/user-data.sh" "$root/tmp/user-data.sh"
 log=$root/var/log/perfagent-user-data.log
 dropin=$root/etc/perfagent/conf.d/50-launch-template.conf
 
-step "user-data.sh (PERFAGENT_PACKAGE=/tmp/perfagent_{arch}.deb, PERFAGENT_PROFILE=network)" \
-	in_root "$root" env PERFAGENT_PACKAGE='/tmp/perfagent_{arch}.deb' PERFAGENT_PROFILE=network bash /tmp/user-data.sh
+step "user-data.sh (PERFAGENT_PACKAGE=/tmp/perfagent_{arch}.deb, PERFAGENT_PROFILE=compute)" \
+	in_root "$root" env PERFAGENT_PACKAGE='/tmp/perfagent_{arch}.deb' PERFAGENT_PROFILE=compute bash /tmp/user-data.sh
 check "user-data.sh exits 0" test "$RC" -eq 0
 check "user-data.sh: {arch} became $arch" out_has "installing perfagent .* from /tmp/perfagent_$arch\.deb"
 check "user-data.sh: the package is installed" test "$(pkg_status "$root")" = "install ok installed $version"
-check "user-data.sh: the drop-in says mode = apply, profile = network" \
-	all_lines "$dropin" 'mode = apply' 'profile = network'
+check "user-data.sh: the drop-in says mode = apply, profile = compute" \
+	all_lines "$dropin" 'mode = apply' 'profile = compute'
 check "user-data.sh: the agent runs" running_in "$root"
-check "user-data.sh: profile network applied on the r7i.large" \
-	test "$(status_json "$root" 'j["identity"]["instance_type"] + " " + j["profile"]["name"] + " " + j["profile"]["state"]')" = "r7i.large network applied"
+check "user-data.sh: profile compute applied on the r7i.large" \
+	test "$(status_json "$root" 'j["identity"]["instance_type"] + " " + j["profile"]["name"] + " " + j["profile"]["state"]')" = "r7i.large compute applied"
 check "user-data.sh: it verified" has "$OUT" 'perfagent-user-data: \+ perfagent verify'
 check "user-data.sh: it logged to /var/log/perfagent-user-data.log" grep -q 'perfagent-user-data: done' "$log"
 pid1=$(daemon_pid "$root")
 step "user-data.sh again, same settings (offline)" \
-	offline "$root" env PERFAGENT_PACKAGE='/tmp/perfagent_{arch}.deb' PERFAGENT_PROFILE=network bash /tmp/user-data.sh
+	offline "$root" env PERFAGENT_PACKAGE='/tmp/perfagent_{arch}.deb' PERFAGENT_PROFILE=compute bash /tmp/user-data.sh
 check "user-data.sh again exits 0" test "$RC" -eq 0
 check "user-data.sh again: nothing changed (drop-in, package, service)" \
 	out_has '50-launch-template\.conf unchanged' 'already installed' 'already running with this configuration'
@@ -370,7 +370,7 @@ check "cloud-config: the package installs" test "$RC" -eq 0
 step "the package's start (Debian's postinst does it under systemd), before the drop-in" \
 	in_root "$root" systemctl start perfagent.service
 check "cloud-config: the service ran with the packaged defaults first" \
-	test "$(status_json "$root" 'j["profile"]["name"] + " " + j["profile"]["state"]')" = "network applied"
+	test "$(status_json "$root" '" + ".join(l["name"] for l in j["profile"]["layers"]) + " " + j["profile"]["state"]')" = "compute + network applied"
 # write_deferred CONTENT: the deferred write_files entry, as cloud-init writes it.
 write_deferred() {
 	mkdir -p "$(dirname "$root$cc_path")"
@@ -386,8 +386,8 @@ step "runcmd (offline)" offline "$root" sh /var/lib/cloud/instance/scripts/runcm
 check "cloud-config runcmd exits 0" test "$RC" -eq 0
 check "cloud-config runcmd: restarted the agent started before the drop-in (stop, revert, start)" \
 	has "$OUT" 'older configuration: stop, revert, start'
-check "cloud-config runcmd: the agent runs with the drop-in (in config_files), network applied" \
-	test "$(status_json "$root" '("'"$cc_path"'" in j["agent"]["config_files"]) and j["profile"]["name"] + " " + j["profile"]["state"]')" = "network applied"
+check "cloud-config runcmd: the agent runs with the drop-in (in config_files), compute + network applied" \
+	test "$(status_json "$root" '("'"$cc_path"'" in j["agent"]["config_files"]) and " + ".join(l["name"] for l in j["profile"]["layers"]) + " " + j["profile"]["state"]')" = "compute + network applied"
 check "cloud-config runcmd: it verified and logged to /var/log/perfagent-user-data.log" \
 	all_in "$(cat "$log")" '\+ perfagent verify' 'perfagent-user-data: done'
 pid1=$(daemon_pid "$root")
@@ -399,8 +399,8 @@ write_deferred "$(sed 's/^mode = apply$/mode = advise/' "$base/cc/content")"
 step "runcmd (offline)" offline "$root" sh /var/lib/cloud/instance/scripts/runcmd
 check "cloud-config runcmd, mode = advise: exit 0, stop, revert, start" \
 	exits_with 0 'older configuration: stop, revert, start'
-check "cloud-config runcmd, mode = advise: network advised" \
-	test "$(status_json "$root" 'j["profile"]["name"] + " " + j["profile"]["state"]')" = "network advised"
+check "cloud-config runcmd, mode = advise: compute + network advised" \
+	test "$(status_json "$root" '" + ".join(l["name"] for l in j["profile"]["layers"]) + " " + j["profile"]["state"]')" = "compute + network advised"
 check "cloud-config runcmd, mode = advise: the fake host's knobs are back at their boot values" \
 	diff -r --no-dereference "$base/cloudcfg-boot" "$root$FAKE_HOST"
 in_root "$root" systemctl stop perfagent.service

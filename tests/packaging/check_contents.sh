@@ -62,9 +62,9 @@ check_binary() {
 	check "binary does not link libcurl (dlopen at run time)" \
 		sh -c "! readelf -d '$bin' | grep -q 'NEEDED.*libcurl'"
 	check "unit runs /usr/bin/perfagent daemon" grep -qx 'ExecStart=/usr/bin/perfagent daemon' "$root/$unit"
-	check "shipped profiles resolve: profiles explain c6in.large picks network" \
+	check "shipped profiles resolve: profiles explain c6in.large picks compute with the network overlay" \
 		sh -c "'$bin' profiles --profile-dir '$root/usr/share/perfagent/profiles' \
-			--config '$root/etc/perfagent/perfagent.conf' explain c6in.large | grep -Eq '^profile +network'"
+			--config '$root/etc/perfagent/perfagent.conf' explain c6in.large | grep -Eq '^overlays +network:'"
 	check "shipped config is valid" "$bin" daemon --check-config --config "$root/etc/perfagent/perfagent.conf"
 	# Every key the binary accepts is documented in the shipped file, and the
 	# file with every documented default switched on is still valid.

@@ -164,7 +164,7 @@ out=$(in_root perfagent profiles explain c6in.large 2>&1)
 rc=$?
 echo "$out"
 check "perfagent profiles explain c6in.large exits 0" test "$rc" -eq 0
-check "perfagent profiles explain c6in.large picks the network profile" has "$out" '^profile +network' 
+check "perfagent profiles explain c6in.large picks compute with the network overlay" has "$out" '^overlays +network:' 
 
 unit=/lib/systemd/system/perfagent.service
 out=$(in_root systemd-analyze verify --man=no "$unit" 2>&1)
