@@ -144,6 +144,13 @@ int knob_add_unmatched(struct knob_list *out, const struct profile_value *pv,
 /* Whether name matches one of the comma-separated globs in list. */
 bool knob_match_list(const char *list, const char *name);
 
+/*
+ * The ratio file that shares a writeback threshold with a [vm] dirty bytes
+ * knob's path ("/proc/sys/vm/dirty_bytes" -> "/proc/sys/vm/dirty_ratio");
+ * false for any other path (knob_sysfs.c).
+ */
+bool knob_dirty_ratio_path(const char *path, char *buf, size_t size);
+
 /* The receive queues (rx-N) ifname has in sysfs under the sysroot; 0 when none. */
 unsigned int knob_rx_queues(const struct pa_paths *paths, const char *ifname);
 

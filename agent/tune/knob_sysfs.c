@@ -41,8 +41,7 @@ static bool key_is_simple(const char *key)
 
 #define RATIO_PREFIX "ratio:"
 
-/* The ratio file of a dirty bytes knob's path, or NULL for other knobs. */
-static bool dirty_ratio_path(const char *path, char *buf, size_t size)
+bool knob_dirty_ratio_path(const char *path, char *buf, size_t size)
 {
 	static const char *const pairs[][2] = {
 		{ "/proc/sys/vm/dirty_bytes", "/proc/sys/vm/dirty_ratio" },
@@ -64,7 +63,7 @@ static int vm_read(const struct pa_paths *paths, const struct knob *k, struct kn
 
 	ret = knob_file_read(paths, k, v);
 	if (ret || strcmp(v->norm, "0") ||
-	    !dirty_ratio_path(k->path, ratio.path, sizeof(ratio.path)))
+	    !knob_dirty_ratio_path(k->path, ratio.path, sizeof(ratio.path)))
 		return ret;
 	/* The bytes file says 0: the ratio is in force, and is what to keep. */
 	knob_value_free(v);
@@ -83,7 +82,7 @@ static int vm_write(const struct pa_paths *paths, const struct knob *k, const ch
 	char ratio[KNOB_PATH_MAX];
 
 	if (!strncmp(data, RATIO_PREFIX, strlen(RATIO_PREFIX)) &&
-	    dirty_ratio_path(k->path, ratio, sizeof(ratio)))
+	    knob_dirty_ratio_path(k->path, ratio, sizeof(ratio)))
 		return knob_file_write(paths, ratio, data + strlen(RATIO_PREFIX));
 	return knob_file_write(paths, k->path, data);
 }

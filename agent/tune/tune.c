@@ -476,6 +476,19 @@ static void eval_action(const struct journal_entry *e, struct tune_item *it)
 	}
 }
 
+/* "/proc/sys/vm/dirty_bytes" -> "vm.dirty_bytes"; false outside /proc/sys. */
+static bool procsys_key(const char *path, char *key, size_t size)
+{
+	static const char procsys[] = "/proc/sys/";
+
+	if (strncmp(path, procsys, strlen(procsys)))
+		return false;
+	snprintf(key, size, "%s", path + strlen(procsys));
+	for (char *p = key; *p; p++)
+		*p = *p == '/' ? '.' : *p;
+	return true;
+}
+
 /*
  * The sysctl keys a knob is set through: a sysctl's own, and for the [vm]
  * writeback knobs their file's and its ratio twin's (an administrator who
@@ -483,24 +496,17 @@ static void eval_action(const struct journal_entry *e, struct tune_item *it)
  */
 static int sysctl_keys(const struct tune_item *it, char keys[2][KNOB_PATH_MAX])
 {
-	static const char procsys[] = "/proc/sys/";
-	char *p;
+	char ratio[KNOB_PATH_MAX];
 
 	if (it->knob.kind == KNOB_SYSCTL) {
 		snprintf(keys[0], KNOB_PATH_MAX, "%s", it->knob.id + strlen("sysctl:"));
 		return 1;
 	}
-	if (it->knob.kind != KNOB_VM || strncmp(it->knob.path, procsys, strlen(procsys)))
+	if (it->knob.kind != KNOB_VM || !procsys_key(it->knob.path, keys[0], KNOB_PATH_MAX))
 		return 0;
-	snprintf(keys[0], KNOB_PATH_MAX, "%s", it->knob.path + strlen(procsys));
-	for (p = keys[0]; *p; p++)
-		*p = *p == '/' ? '.' : *p;
-	memcpy(keys[1], keys[0], KNOB_PATH_MAX);
-	p = strstr(keys[1], "_bytes");
-	if (!p)
+	if (!knob_dirty_ratio_path(it->knob.path, ratio, sizeof(ratio)))
 		return 1;
-	memcpy(p, "_ratio", strlen("_ratio"));
-	return 2;
+	return procsys_key(ratio, keys[1], KNOB_PATH_MAX) ? 2 : 1;
 }
 
 /* The administrator's sysctl.d setting of the knob; vendor gets a distribution default. */
