@@ -129,6 +129,7 @@ static int profiles_explain(struct cli *cli, const char *type_name)
 {
 	struct machine_facts facts;
 	struct tuning_choice choice;
+	struct match_host host;
 	struct pa_config cfg;
 	struct identity *id = NULL;
 	struct profile p = { 0 };
@@ -154,11 +155,12 @@ static int profiles_explain(struct cli *cli, const char *type_name)
 			return EXIT_FAILURE;
 		type = id->type_parsed ? &id->type : NULL;
 		tuning_host_facts(&cli->paths, id, &facts);
+		tuning_host_match(&cli->paths, id, &host);
 		snprintf(from, sizeof(from), "this host");
 	}
 	/* The configuration's overlays apply; its profile = only to this host. */
 	if (tuning_choose(&cli->paths, type_name ? NULL : opts.profile, opts.overlays, type,
-			  &choice, err, sizeof(err)) ||
+			  type_name ? NULL : &host, &choice, err, sizeof(err)) ||
 	    tuning_compose(&cli->paths, &choice, &facts, &p, err, sizeof(err))) {
 		fprintf(stderr, "perfagent profiles explain: %s\n", err);
 		goto out;
@@ -220,6 +222,7 @@ static int plan_and_apply(struct cli *cli, const struct pa_config *cfg,
 {
 	struct machine_facts facts;
 	struct tuning_choice choice;
+	struct match_host host;
 	struct tuning_opts opts;
 	struct tuning_ctx t;
 	struct profile p = { 0 };
@@ -227,8 +230,9 @@ static int plan_and_apply(struct cli *cli, const struct pa_config *cfg,
 	int ret;
 
 	config_tuning_opts(cfg, &opts);
+	tuning_host_match(&cli->paths, id, &host);
 	ret = tuning_choose(&cli->paths, cli->profile ? cli->profile : cfg->profile, opts.overlays,
-			    id->type_parsed ? &id->type : NULL, &choice, err, sizeof(err));
+			    id->type_parsed ? &id->type : NULL, &host, &choice, err, sizeof(err));
 	tuning_host_facts(&cli->paths, id, &facts);
 	if (ret || tuning_compose(&cli->paths, &choice, &facts, &p, err, sizeof(err))) {
 		fprintf(stderr, "perfagent apply: %s\n", err);

@@ -441,11 +441,29 @@ static void add_check(struct json_object *arr, const char *name, int ok, const c
 }
 
 /* "ena_srd_mode": 0 off; 1 on; 2 off, UDP setting kept; 3 on for TCP and UDP. */
+static bool srd_mode_on(uint64_t mode)
+{
+	return mode == 1 || mode == 3;
+}
+
 static struct json_object *srd_enabled(const struct ena_raw *raw)
 {
 	if (!raw->have_srd_mode)
 		return NULL;
-	return json_object_new_boolean(raw->srd_mode == 1 || raw->srd_mode == 3);
+	return json_object_new_boolean(srd_mode_on(raw->srd_mode));
+}
+
+bool ena_express_on(const struct pa_paths *paths, const char *ifname)
+{
+	struct ethtool_stat_table t;
+	uint64_t mode;
+	bool on;
+
+	if (!ethtool_io_usable(paths) || ethtool_io()->get_stats(ifname, &t))
+		return false;
+	on = !ethtool_table_find(&t, SRD_MODE_STAT, &mode) && srd_mode_on(mode);
+	ethtool_table_free(&t);
+	return on;
 }
 
 /*

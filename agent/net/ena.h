@@ -130,6 +130,13 @@ struct ena_state {
 	struct ena_nic *nics;
 };
 
+/*
+ * Whether ENA Express (SRD) is on for ifname, from the driver's ena_srd_mode
+ * statistic (driver 2.8 and later); false when it is off, the driver does
+ * not report it, or NIC statistics cannot be read with this sysroot.
+ */
+bool ena_express_on(const struct pa_paths *paths, const char *ifname);
+
 void ena_init(struct ena_state *s);
 void ena_free(struct ena_state *s);
 

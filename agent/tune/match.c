@@ -27,11 +27,11 @@ static const char *const cond_names[MC_N] = {
 	[MC_GENERATION] = "generation", [MC_PROCESSOR] = "processor",
 	[MC_OPTIONS] = "options",       [MC_FLEX] = "flex",
 	[MC_SIZE] = "size",             [MC_METAL] = "metal",
-	[MC_HYPERVISOR] = "hypervisor",
+	[MC_HYPERVISOR] = "hypervisor", [MC_ENA_EXPRESS] = "ena_express",
 };
 
 static const char KEYS_HINT[] =
-	"class, family, generation, processor, options, flex, size, metal, hypervisor, "
+	"class, family, generation, processor, options, flex, size, metal, hypervisor, ena_express, "
 	"profile or overlay";
 
 struct match_parse {
@@ -422,9 +422,9 @@ static bool generation_holds(const struct match_cond *c, int gen, char *words, s
 	return ok;
 }
 
-/* Whether c holds for t; words says why, or why not. */
-static bool cond_holds(const struct match_cond *c, const struct itype *t, char *words,
-		       size_t size)
+/* Whether c, a condition on the instance type, holds for t; words says why, or why not. */
+static bool type_cond_holds(const struct match_cond *c, const struct itype *t, char *words,
+			    size_t size)
 {
 	bool ok;
 
@@ -460,20 +460,46 @@ static bool cond_holds(const struct match_cond *c, const struct itype *t, char *
 	}
 }
 
+/* Whether c, a condition on the host, holds; words says why, or why not. */
+static bool host_cond_holds(const struct match_cond *c, const struct match_host *h,
+			    char *words, size_t size)
+{
+	if (!h) {
+		snprintf(words, size, "decided on the host: whether the ENA driver reports ENA "
+			 "Express on for an interface (ena_srd_mode), which a type cannot say");
+		return false;
+	}
+	if (h->ena_express)
+		snprintf(words, size, "ENA Express on for %s", h->ena_express_ifs);
+	else
+		snprintf(words, size, "ENA Express on for no interface");
+	return h->ena_express == c->yes;
+}
+
+static bool cond_on_host(const struct match_cond *c)
+{
+	return c->kind == MC_ENA_EXPRESS;
+}
+
 /* why gets the conditions that hold, or the first one that does not. */
-static bool rule_holds(const struct match_rule *r, const struct itype *t, char *why, size_t size)
+static bool rule_holds(const struct match_rule *r, const struct itype *t,
+		       const struct match_host *h, char *why, size_t size)
 {
 	size_t off = 0;
 
 	why[0] = '\0';
-	if (r->n_conds && !t) {
-		snprintf(why, size, "the instance type is unknown");
-		return false;
-	}
 	for (int i = 0; i < r->n_conds; i++) {
+		const struct match_cond *c = &r->conds[i];
 		char words[256];
+		bool ok;
 
-		if (!cond_holds(&r->conds[i], t, words, sizeof(words))) {
+		if (cond_on_host(c))
+			ok = host_cond_holds(c, h, words, sizeof(words));
+		else if (!t)
+			ok = false, snprintf(words, sizeof(words), "the instance type is unknown");
+		else
+			ok = type_cond_holds(c, t, words, sizeof(words));
+		if (!ok) {
 			snprintf(why, size, "%s", words);
 			return false;
 		}
@@ -520,40 +546,57 @@ static bool has_overlay(const struct match_result *res, const char *name)
 	return false;
 }
 
+static bool rule_asks_host(const struct match_rule *r)
+{
+	for (int i = 0; i < r->n_conds; i++)
+		if (cond_on_host(&r->conds[i]))
+			return true;
+	return false;
+}
+
+static void note_overlay(struct match_overlay *o, const struct match_rules *rules,
+			 const struct match_rule *r, const char *why)
+{
+	strcpy(o->name, r->profile);
+	strcpy(o->rule, r->name);
+	snprintf(o->reason, sizeof(o->reason), "rule %s (%.128s:%d): %.360s", r->name,
+		 base_name(rules->file), r->line, r->n_conds ? why : "no conditions");
+}
+
 /* Every overlay rule that holds, in file order; an overlay once, by its first rule. */
 static void find_overlays(const struct match_rules *rules, const struct itype *type,
-			  struct match_result *res)
+			  const struct match_host *host, struct match_result *res)
 {
 	char why[768];
 
 	for (size_t i = 0; i < rules->n && res->n_overlays < MATCH_MAX_OVERLAYS; i++) {
 		const struct match_rule *r = &rules->rules[i];
-		struct match_overlay *o;
 
-		if (!r->overlay || !rule_holds(r, type, why, sizeof(why)) ||
-		    has_overlay(res, r->profile))
+		if (!r->overlay)
 			continue;
-		o = &res->overlays[res->n_overlays++];
-		strcpy(o->name, r->profile);
-		strcpy(o->rule, r->name);
-		snprintf(o->reason, sizeof(o->reason), "rule %s (%.128s:%d): %.360s", r->name,
-			 base_name(rules->file), r->line, r->n_conds ? why : "no conditions");
+		if (!rule_holds(r, type, host, why, sizeof(why))) {
+			if (!host && rule_asks_host(r) && res->n_on_host < MATCH_MAX_OVERLAYS)
+				note_overlay(&res->on_host[res->n_on_host++], rules, r, why);
+			continue;
+		}
+		if (!has_overlay(res, r->profile))
+			note_overlay(&res->overlays[res->n_overlays++], rules, r, why);
 	}
 }
 
 int match_find(const struct match_rules *rules, const struct itype *type,
-	       struct match_result *res)
+	       const struct match_host *host, struct match_result *res)
 {
 	char why[768];
 
 	memset(res, 0, sizeof(*res));
-	find_overlays(rules, type, res);
+	find_overlays(rules, type, host, res);
 	for (size_t i = 0; i < rules->n; i++) {
 		const struct match_rule *r = &rules->rules[i];
 
 		if (r->overlay)
 			continue;
-		if (!rule_holds(r, type, why, sizeof(why))) {
+		if (!rule_holds(r, type, host, why, sizeof(why))) {
 			note_skipped(res, r, why);
 			continue;
 		}
@@ -634,6 +677,9 @@ void match_explain_print(const struct match_result *res, const struct itype *typ
 	for (int i = 0; i < res->n_overlays; i++)
 		fprintf(out, "%-15s%s: %s\n", i ? "" : "overlays", res->overlays[i].name,
 			res->overlays[i].reason);
+	for (int i = 0; i < res->n_on_host; i++)
+		fprintf(out, "%-15s%s: %s\n", i ? "" : "on a host", res->on_host[i].name,
+			res->on_host[i].reason);
 }
 
 static struct json_object *skipped_to_json(const struct match_result *res)
@@ -650,16 +696,16 @@ static struct json_object *skipped_to_json(const struct match_result *res)
 	return a;
 }
 
-static struct json_object *overlays_to_json(const struct match_result *res)
+static struct json_object *overlays_to_json(const struct match_overlay *list, int n)
 {
 	struct json_object *a = json_object_new_array();
 
-	for (int i = 0; i < res->n_overlays; i++) {
+	for (int i = 0; i < n; i++) {
 		struct json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "overlay", json_object_new_string(res->overlays[i].name));
-		json_object_object_add(o, "rule", json_object_new_string(res->overlays[i].rule));
-		json_object_object_add(o, "reason", json_object_new_string(res->overlays[i].reason));
+		json_object_object_add(o, "overlay", json_object_new_string(list[i].name));
+		json_object_object_add(o, "rule", json_object_new_string(list[i].rule));
+		json_object_object_add(o, "reason", json_object_new_string(list[i].reason));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -686,6 +732,7 @@ struct json_object *match_result_to_json(const struct match_result *res,
 	json_object_object_add(o, "catch_all", json_object_new_boolean(res->catch_all));
 	json_object_object_add(o, "reason", json_object_new_string(res->reason));
 	json_object_object_add(o, "skipped", skipped_to_json(res));
-	json_object_object_add(o, "overlays", overlays_to_json(res));
+	json_object_object_add(o, "overlays", overlays_to_json(res->overlays, res->n_overlays));
+	json_object_object_add(o, "on_host", overlays_to_json(res->on_host, res->n_on_host));
 	return o;
 }

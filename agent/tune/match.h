@@ -16,9 +16,13 @@
  *
  * Conditions: class, family, size (comma-separated globs), generation (N,
  * >=N, <=N), processor (amd, graviton, intel, unstated), options, flex and
- * metal (yes, no), hypervisor (xen, nitro: machine_table.h). A rule without
- * conditions matches anything, an unknown type or a host outside EC2
- * included; a rule with conditions never matches an unknown type.
+ * metal (yes, no), hypervisor (xen, nitro: machine_table.h); and one read
+ * on the host rather than from the type's name: ena_express (yes, no), set
+ * per network interface in the EC2 API and reported by the ENA driver. A
+ * rule without conditions matches anything, an unknown type or a host
+ * outside EC2 included; a rule with a condition on the type never matches an
+ * unknown type, and one on the host never holds when only a type is
+ * explained (no host).
  */
 #ifndef PA_MATCH_H
 #define PA_MATCH_H
@@ -46,6 +50,7 @@ enum match_cond_kind {
 	MC_SIZE,
 	MC_METAL,
 	MC_HYPERVISOR,
+	MC_ENA_EXPRESS,
 	MC_N,
 };
 
@@ -55,7 +60,7 @@ struct match_cond {
 	int cmp;                /* generation: 0 "=", 1 ">=", -1 "<=" */
 	int number;             /* generation */
 	unsigned int procs;     /* processor: bit per amd, graviton, intel, unstated */
-	bool yes;               /* flex, metal; hypervisor: xen */
+	bool yes;               /* flex, metal, ena_express; hypervisor: xen */
 };
 
 struct match_rule {
@@ -75,6 +80,12 @@ struct match_rules {
 
 #define MATCH_MAX_SKIPPED 16
 #define MATCH_MAX_OVERLAYS 8
+
+/* What the host says of itself, for the conditions the type cannot answer. */
+struct match_host {
+	bool ena_express;               /* on for at least one interface */
+	char ena_express_ifs[64];       /* which: "eth0, eth1" */
+};
 
 /* A capability overlay a rule added. */
 struct match_overlay {
@@ -98,6 +109,10 @@ struct match_result {
 	/* Every overlay rule that holds, in file order (at most MATCH_MAX_OVERLAYS). */
 	int n_overlays;
 	struct match_overlay overlays[MATCH_MAX_OVERLAYS];
+	/* Without a host: overlay rules that would be asked on one (their reason
+	 * says what decides). */
+	int n_on_host;
+	struct match_overlay on_host[MATCH_MAX_OVERLAYS];
 };
 
 /*
@@ -112,11 +127,12 @@ void match_free(struct match_rules *rules);
 
 /*
  * Finds the first profile rule that holds for type (NULL: unknown or not
- * EC2), and every overlay rule that holds. Returns 0, or -ENOENT when no
- * profile rule does (res->reason says so).
+ * EC2) on host (NULL: a type explained off the host), and every overlay rule
+ * that holds. Returns 0, or -ENOENT when no profile rule does (res->reason
+ * says so).
  */
 int match_find(const struct match_rules *rules, const struct itype *type,
-	       struct match_result *res);
+	       const struct match_host *host, struct match_result *res);
 
 /* `perfagent profiles explain TYPE`: what the type is, the rule, and why. */
 void match_explain_print(const struct match_result *res, const struct itype *type, FILE *out);

@@ -7,6 +7,7 @@
 
 #include "core/jsonutil.h"
 #include "core/log.h"
+#include "net/ena.h"
 #include "tune/tuning.h"
 #include "core/util.h"
 
@@ -68,7 +69,8 @@ static int add_overlays(struct tuning_choice *choice, const char *const *overlay
 }
 
 static int choose_class(const struct pa_paths *paths, const char *forced, const struct itype *type,
-			struct tuning_choice *choice, char *err, size_t errsz)
+			const struct match_host *host, struct tuning_choice *choice, char *err,
+			size_t errsz)
 {
 	struct match_rules rules;
 	struct lp_error lerr;
@@ -90,7 +92,7 @@ static int choose_class(const struct pa_paths *paths, const char *forced, const 
 		lp_error_format(&lerr, err, errsz);
 		return ret;
 	}
-	ret = match_find(&rules, type, &choice->match);
+	ret = match_find(&rules, type, host, &choice->match);
 	match_free(&rules);
 	if (ret) {
 		snprintf(err, errsz, "%s", choice->match.reason);
@@ -103,12 +105,13 @@ static int choose_class(const struct pa_paths *paths, const char *forced, const 
 
 int tuning_choose(const struct pa_paths *paths, const char *forced,
 		  const char *const *overlays, const struct itype *type,
-		  struct tuning_choice *choice, char *err, size_t errsz)
+		  const struct match_host *host, struct tuning_choice *choice, char *err,
+		  size_t errsz)
 {
 	int ret;
 
 	memset(choice, 0, sizeof(*choice));
-	ret = choose_class(paths, forced, type, choice, err, errsz);
+	ret = choose_class(paths, forced, type, host, choice, err, errsz);
 	if (!ret)
 		ret = add_layer(choice, choice->profile, tuning_choice_reason(choice), err, errsz);
 	if (!ret)
@@ -141,6 +144,24 @@ void tuning_host_facts(const struct pa_paths *paths, const struct identity *id,
 	facts->queues = ena_queues(paths, &id->inv);
 	for (int i = 0; i < id->inv.n_nics; i++)
 		facts->interfaces += !strcmp(id->inv.nics[i].driver, "ena");
+}
+
+void tuning_host_match(const struct pa_paths *paths, const struct identity *id,
+		       struct match_host *host)
+{
+	size_t off = 0;
+
+	memset(host, 0, sizeof(*host));
+	for (int i = 0; i < id->inv.n_nics; i++) {
+		const char *name = id->inv.nics[i].name;
+
+		if (strcmp(id->inv.nics[i].driver, "ena") || !ena_express_on(paths, name))
+			continue;
+		host->ena_express = true;
+		if (off < sizeof(host->ena_express_ifs))
+			off += snprintf(host->ena_express_ifs + off, sizeof(host->ena_express_ifs) - off,
+					"%s%s", off ? ", " : "", name);
+	}
 }
 
 int tuning_compose(const struct pa_paths *paths, const struct tuning_choice *choice,
@@ -226,6 +247,7 @@ void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
 		const struct tuning_opts *opts, const struct identity *id, bool apply)
 {
 	struct machine_facts facts;
+	struct match_host host;
 	struct tuning_ctx t;
 	struct profile p = { 0 };
 
@@ -234,8 +256,9 @@ void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
 	st->at_wall_ms = util_now_wall_ms();
 	if (peers_detect(paths, &st->peers))
 		log_warn("tuning: out of memory while looking for other tuning agents");
+	tuning_host_match(paths, id, &host);
 	if (tuning_choose(paths, opts->profile, opts->overlays, id->type_parsed ? &id->type : NULL,
-			  &st->choice, st->error, sizeof(st->error)))
+			  &host, &st->choice, st->error, sizeof(st->error)))
 		goto fail;
 	tuning_host_facts(paths, id, &facts);
 	if (tuning_compose(paths, &st->choice, &facts, &p, st->error, sizeof(st->error)))

@@ -49,15 +49,21 @@ struct tuning_choice {
 
 /*
  * Picks the layers: the class profile, forced (when not NULL or "") or by
- * matching the instance type (NULL type: unknown or not EC2), with the
- * capability overlays the match rules add (none when forced: then the
- * configuration says the whole stack); then the workload overlays
- * (NULL-terminated, may be NULL). Returns 0, or a negative errno with err
- * (no match file, a broken one, no rule matched, too many layers).
+ * matching the instance type (NULL type: unknown or not EC2) on the host
+ * (NULL: explaining a type, no host), with the capability overlays the
+ * match rules add (none when forced: then the configuration says the whole
+ * stack); then the workload overlays (NULL-terminated, may be NULL).
+ * Returns 0, or a negative errno with err (no match file, a broken one, no
+ * rule matched, too many layers).
  */
 int tuning_choose(const struct pa_paths *paths, const char *forced,
 		  const char *const *overlays, const struct itype *type,
-		  struct tuning_choice *choice, char *err, size_t errsz);
+		  const struct match_host *host, struct tuning_choice *choice, char *err,
+		  size_t errsz);
+
+/* What the match rules ask of this host: ENA Express on its ENA interfaces. */
+void tuning_host_match(const struct pa_paths *paths, const struct identity *id,
+		       struct match_host *host);
 
 /*
  * What the machine is, for values relative to it: memory and vCPUs from

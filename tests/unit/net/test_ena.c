@@ -617,7 +617,11 @@ static void test_status(void **state)
 	put(t, "/sys/class/net/eth0/mtu", "8900\n");
 	put(t, "/proc/sys/net/ipv4/tcp_limit_output_bytes", "1048576\n");
 	eth0_rings.rx = 8192;
+	assert_false(ena_express_on(&t->paths, "eth0"));  /* what the match rules read */
+	*eth0_stat("ena_srd_mode") = 2;                   /* off, UDP setting kept */
+	assert_false(ena_express_on(&t->paths, "eth0"));
 	*eth0_stat("ena_srd_mode") = 1;
+	assert_true(ena_express_on(&t->paths, "eth0"));
 	collect(t, 111 * MIN_MS, &set);
 	metric_set_free(&set);
 	o = ena_status_json(&t->st, &t->paths, 111 * MIN_MS);

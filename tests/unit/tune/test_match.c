@@ -180,7 +180,7 @@ static void test_shipped_table(void **state)
 		size_t off = 0;
 
 		parse_type(cases[i].type, &t);
-		assert_int_equal(match_find(&r, &t, &res), 0);
+		assert_int_equal(match_find(&r, &t, NULL, &res), 0);
 		for (int k = 0; k < res.n_overlays; k++)
 			off += snprintf(overlays + off, sizeof(overlays) - off, "%s%s", k ? "," : "",
 					res.overlays[k].name);
@@ -201,7 +201,7 @@ static void test_unknown_type(void **state)
 	struct match_result res;
 
 	load_shipped(&r);
-	assert_int_equal(match_find(&r, NULL, &res), 0);
+	assert_int_equal(match_find(&r, NULL, NULL, &res), 0);
 	assert_string_equal(res.profile, "base");
 	assert_string_equal(res.rule, "default");
 	assert_true(res.catch_all);
@@ -218,7 +218,7 @@ static void test_reasons(void **state)
 
 	load_shipped(&r);
 	parse_type("c6in.32xlarge", &t);
-	assert_int_equal(match_find(&r, &t, &res), 0);
+	assert_int_equal(match_find(&r, &t, NULL, &res), 0);
 	assert_string_equal(res.rule, "compute");
 	assert_non_null(strstr(res.reason, "rule compute (match.conf:"));
 	assert_non_null(strstr(res.origin, SHIPPED ":"));
@@ -230,25 +230,25 @@ static void test_reasons(void **state)
 
 	/* A Xen-based type gets the xen overlay; its Nitro sibling does not. */
 	parse_type("i3.16xlarge", &t);
-	assert_int_equal(match_find(&r, &t, &res), 0);
+	assert_int_equal(match_find(&r, &t, NULL, &res), 0);
 	assert_non_null(strstr(res.overlays[res.n_overlays - 1].reason, "Xen-based"));
 	parse_type("i3.metal", &t);
-	assert_int_equal(match_find(&r, &t, &res), 0);
+	assert_int_equal(match_find(&r, &t, NULL, &res), 0);
 	for (int k = 0; k < res.n_overlays; k++)
 		assert_string_not_equal(res.overlays[k].name, "xen");
 
 	parse_type("g4dn.xlarge", &t);
-	assert_int_equal(match_find(&r, &t, &res), 0);
+	assert_int_equal(match_find(&r, &t, NULL, &res), 0);
 	assert_string_equal(res.rule, "accelerated");
 	assert_non_null(strstr(res.reason, "class g"));
 
 	parse_type("q9.large", &t);
-	assert_int_equal(match_find(&r, &t, &res), 0);
+	assert_int_equal(match_find(&r, &t, NULL, &res), 0);
 	assert_non_null(strstr(res.reason, "no rule above matched q9.large"));
 
 	/* Why the rules above the winner did not match. */
 	parse_type("c6id.large", &t);
-	assert_int_equal(match_find(&r, &t, &res), 0);
+	assert_int_equal(match_find(&r, &t, NULL, &res), 0);
 	assert_string_equal(res.profile, "compute");
 	assert_string_equal(res.reason + strlen(res.reason) - 9, ": class c");
 	assert_int_equal(res.n_skipped, 5);     /* overlay rules are not tried for the class */
@@ -259,7 +259,7 @@ static void test_reasons(void **state)
 	assert_string_equal(res.skipped[4].rule, "memory");
 	assert_int_equal(res.n_overlays, 0);   /* options 'd' lack 'n'; Nitro; Intel */
 
-	assert_int_equal(match_find(&r, NULL, &res), 0);
+	assert_int_equal(match_find(&r, NULL, NULL, &res), 0);
 	assert_string_equal(res.skipped[0].why, "the instance type is unknown");
 	match_free(&r);
 }
@@ -280,7 +280,7 @@ static void find(const struct match_rules *r, const char *name, const char *want
 	struct itype t;
 
 	parse_type(name, &t);
-	assert_int_equal(match_find(r, &t, &res), 0);
+	assert_int_equal(match_find(r, &t, NULL, &res), 0);
 	if (strcmp(res.profile, want))
 		fail_msg("%s: expected %s, got %s (%s)", name, want, res.profile, res.reason);
 }
@@ -330,30 +330,30 @@ static void test_conditions(void **state)
 	find(&r, "m6a.large", "amd6");
 
 	parse_type("m5dn.large", &t);    /* size glob does not match "large" */
-	assert_int_equal(match_find(&r, &t, &res), -ENOENT);
+	assert_int_equal(match_find(&r, &t, NULL, &res), -ENOENT);
 	assert_non_null(strstr(res.reason, "no rule in rules.conf matches m5dn.large"));
 	assert_int_equal(res.n_skipped, 6);
 	assert_string_equal(res.skipped[3].why, "size large matches none of *xlarge, metal*");
 	/* Conditions never match an unknown type. */
-	assert_int_equal(match_find(&r, NULL, &res), -ENOENT);
+	assert_int_equal(match_find(&r, NULL, NULL, &res), -ENOENT);
 	assert_non_null(strstr(res.reason, "unknown instance type"));
 
 	parse_type("c7g.large", &t);
-	assert_int_equal(match_find(&r, &t, &res), 0);
+	assert_int_equal(match_find(&r, &t, NULL, &res), 0);
 	assert_non_null(strstr(res.reason, "family c7g matches 'c7*'"));
 	assert_non_null(strstr(res.reason, "generation 7 >= 7"));
 	assert_non_null(strstr(res.reason, "not a -flex type"));
 	parse_type("m5dn.metal", &t);
-	assert_int_equal(match_find(&r, &t, &res), 0);
+	assert_int_equal(match_find(&r, &t, NULL, &res), 0);
 	assert_non_null(strstr(res.reason, "options contain 'n' and 'd'"));
 
 	parse_type("m6a.large", &t);
-	assert_int_equal(match_find(&r, &t, &res), 0);
+	assert_int_equal(match_find(&r, &t, NULL, &res), 0);
 	assert_string_equal(res.skipped[0].why, "generation 6 is not <=4");
 	assert_string_equal(res.skipped[3].why, "the name has no option letters ('n' needed)");
 	assert_string_equal(res.skipped[4].why, "family m6a matches none of c7*");
 	parse_type("c6g.large", &t);
-	assert_int_equal(match_find(&r, &t, &res), -ENOENT);
+	assert_int_equal(match_find(&r, &t, NULL, &res), -ENOENT);
 	assert_string_equal(res.skipped[0].why, "generation 6 is not <=4");
 	assert_string_equal(res.skipped[5].why, "processor graviton is not amd");
 	match_free(&r);
@@ -435,7 +435,7 @@ static void test_explain_output(void **state)
 
 	load_shipped(&r);
 	parse_type("r5dn.large", &t);
-	assert_int_equal(match_find(&r, &t, &res), 0);
+	assert_int_equal(match_find(&r, &t, NULL, &res), 0);
 	out = open_memstream(&buf, &len);
 	assert_non_null(out);
 	match_explain_print(&res, &t, out);
@@ -459,11 +459,43 @@ static void test_explain_output(void **state)
 	assert_string_equal(json_object_get_string(v), "network");
 	json_object_put(j);
 
-	assert_int_equal(match_find(&r, NULL, &res), 0);
+	assert_int_equal(match_find(&r, NULL, NULL, &res), 0);
 	j = match_result_to_json(&res, NULL);
 	assert_true(json_object_object_get_ex(j, "instance_type", &v));
 	assert_null(v);
 	json_object_put(j);
+	match_free(&r);
+}
+
+/* ena_express is read on the host: it holds only with a host that has it on. */
+static void test_host_condition(void **state)
+{
+	struct match_host off = { 0 }, on = { .ena_express = true, .ena_express_ifs = "eth1" };
+	struct match_rules r;
+	struct match_result res;
+	struct itype t;
+
+	load_shipped(&r);
+	parse_type("c6in.large", &t);
+	assert_int_equal(match_find(&r, &t, &on, &res), 0);
+	assert_int_equal(res.n_overlays, 2);
+	assert_string_equal(res.overlays[0].name, "network");
+	assert_string_equal(res.overlays[1].name, "ena-express");
+	assert_non_null(strstr(res.overlays[1].reason, "ENA Express on for eth1"));
+	assert_int_equal(match_find(&r, &t, &off, &res), 0);
+	assert_int_equal(res.n_overlays, 1);
+	assert_int_equal(res.n_on_host, 0);
+	/* Explaining a type (no host) never adds it, and says what would. */
+	assert_int_equal(match_find(&r, &t, NULL, &res), 0);
+	assert_int_equal(res.n_overlays, 1);
+	assert_int_equal(res.n_on_host, 1);
+	assert_string_equal(res.on_host[0].name, "ena-express");
+	assert_non_null(strstr(res.on_host[0].reason, "decided on the host"));
+	/* A host condition needs no instance type: ENA without IMDS still counts. */
+	assert_int_equal(match_find(&r, NULL, &on, &res), 0);
+	assert_string_equal(res.profile, "base");
+	assert_int_equal(res.n_overlays, 1);
+	assert_string_equal(res.overlays[0].name, "ena-express");
 	match_free(&r);
 }
 
@@ -497,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_profile_existence_not_checked),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_explain_output),
+		cmocka_unit_test(test_host_condition),
 		cmocka_unit_test(test_random_bytes),
 	};
 
