@@ -469,6 +469,7 @@ void config_tuning_opts(const struct pa_config *cfg, struct tuning_opts *out)
 		out->overlays[i] = i < cfg->n_overlays ? cfg->overlays[i] : NULL;
 	out->mode = config_mode_name(cfg->mode);
 	config_excludes(cfg, out->excludes);
+	out->pmqos = NULL;      /* only the daemon holds one: it sets its own */
 }
 
 void config_tuning_ctx(const struct pa_config *cfg, const struct pa_paths *paths,

@@ -14,7 +14,7 @@ const struct knob_backend *knob_backend_of(enum knob_kind kind)
 {
 	static const struct knob_backend *const all[] = {
 		&knob_sysctl_backend, &knob_vm_backend, &knob_block_backend,
-		&knob_ethtool_backend,
+		&knob_ethtool_backend, &knob_pmqos_backend,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
@@ -26,7 +26,9 @@ const struct knob_backend *knob_backend_of(enum knob_kind kind)
 
 int knob_kind_of_id(const char *id, enum knob_kind *kind)
 {
-	static const enum knob_kind kinds[] = { KNOB_SYSCTL, KNOB_VM, KNOB_BLOCK, KNOB_ETHTOOL };
+	static const enum knob_kind kinds[] = {
+		KNOB_SYSCTL, KNOB_VM, KNOB_BLOCK, KNOB_ETHTOOL, KNOB_PMQOS,
+	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
 		const char *name = knob_backend_of(kinds[i])->name;
@@ -38,6 +40,13 @@ int knob_kind_of_id(const char *id, enum knob_kind *kind)
 		}
 	}
 	return -EINVAL;
+}
+
+bool knob_kind_is_held(enum knob_kind kind)
+{
+	const struct knob_backend *b = knob_backend_of(kind);
+
+	return b && b->held;
 }
 
 int knob_read(const struct pa_paths *paths, const struct knob *k, struct knob_value *v)

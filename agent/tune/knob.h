@@ -9,6 +9,7 @@
  *   ethtool:eth0:rps:rx-0           /sys/class/net/eth0/queues/rx-0/rps_cpus
  *   ethtool:eth0:rx_ring            the driver, through ethtool (path
  *                                   /sys/class/net/eth0 names the device)
+ *   pmqos:cpu_dma_latency           /dev/cpu_dma_latency, held open (pmqos.h)
  *
  * One backend per knob kind expands a profile value into knobs: a sysctl or
  * vm value is one knob, a block value one knob per matching device, an
@@ -21,6 +22,12 @@
  * knob_file_write(). A backend whose settings live elsewhere (ethtool: the
  * driver's ring, coalescing and channel settings) provides read and write
  * itself; knob_read() and knob_write() pick the backend's or the file's.
+ *
+ * A held knob (PM QoS) is in force only while a process keeps its device
+ * open: the kernel drops the request when the holder closes it or exits.
+ * Its backend reads the value in force; the engine holds it through the
+ * tune_ctx's holder instead of writing a file, never journals it (there is
+ * nothing to write back), and its revert is the release (tune.h).
  *
  * Values are compared normalised: trailing newline gone, runs of blanks one
  * space, and for sysfs choice files ("always [madvise] never") the word in
@@ -78,15 +85,21 @@ struct knob_backend {
 	int (*write)(const struct pa_paths *paths, const struct knob *k, const char *data);
 	/* Optional: what messages call a knob that is not a file; NULL if it is one. */
 	const char *(*where)(const struct knob *k, char *buf, size_t size);
+	/* In force only while held open (see above); write is then unused. */
+	bool held;
 };
 
 extern const struct knob_backend knob_sysctl_backend;   /* knob_sysctl.c */
 extern const struct knob_backend knob_vm_backend;       /* knob_sysfs.c */
 extern const struct knob_backend knob_block_backend;    /* knob_sysfs.c */
 extern const struct knob_backend knob_ethtool_backend;  /* knob_ethtool.c */
+extern const struct knob_backend knob_pmqos_backend;    /* knob_pmqos.c */
 
 /* The backend of a kind, or NULL. */
 const struct knob_backend *knob_backend_of(enum knob_kind kind);
+
+/* Whether knobs of this kind are held rather than written (see above). */
+bool knob_kind_is_held(enum knob_kind kind);
 
 /* "sysctl" for "sysctl:net.core.somaxconn"; the kind of a journal entry. */
 int knob_kind_of_id(const char *id, enum knob_kind *kind);

@@ -10,6 +10,11 @@
  * the original the journal keeps is the one in force, and revert writes
  * "ratio:N" back to the ratio file, which gives the host its ratio again
  * (writing 0 to the bytes file would leave both at 0).
+ *
+ * A [vm] knob whose choices the kernel lists in another file (clocksource:
+ * available_clocksource) is not applicable when the profile's value is not
+ * among them: writing it would be refused or ignored (a TSC the kernel found
+ * unstable is not offered).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -87,19 +92,47 @@ static int vm_write(const struct pa_paths *paths, const struct knob *k, const ch
 	return knob_file_write(paths, k->path, data);
 }
 
+/*
+ * Whether the kernel offers value: one of the words of the file at abs, put
+ * in list. An unreadable file says nothing (true): reading the knob tells.
+ */
+static bool vm_offered(const struct pa_paths *paths, const char *abs, const char *value,
+		       char *list, size_t size)
+{
+	char path[PATH_MAX], words[KNOB_VALUE_MAX], *tok, *save = NULL;
+
+	if (paths_sys(paths, path, sizeof(path), abs) ||
+	    util_read_line(path, list, size) < 0)
+		return true;
+	snprintf(words, sizeof(words), "%s", list);
+	for (tok = strtok_r(words, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		if (!strcmp(tok, value))
+			return true;
+	}
+	return false;
+}
+
 static int vm_expand(const struct pa_paths *paths, const struct profile_value *pv,
 		     struct knob_list *out)
 {
 	struct knob *k = knob_new(out, pv, NULL);
 	const char *path = profile_vm_path(pv->key);     /* profile.c owns the [vm] keys */
+	const char *offered = profile_vm_offered_path(pv->key);
+	char list[KNOB_VALUE_MAX];
 
 	if (!k)
 		return -ENOMEM;
-	if (path && strlen(path) < sizeof(k->path))
-		strcpy(k->path, path);
-	else if (!k->skip[0])
+	if (k->skip[0])
+		return 0;
+	if (!path || strlen(path) >= sizeof(k->path))
 		snprintf(k->skip, sizeof(k->skip), "not applicable: no [vm] knob named '%.64s'",
 			 pv->key);
+	else if (offered && !vm_offered(paths, offered, pv->value, list, sizeof(list)))
+		snprintf(k->skip, sizeof(k->skip), "not applicable: this kernel does not offer "
+			 "%.24s (%.32s: %.64s)", pv->value, strrchr(offered, '/') + 1,
+			 list[0] ? list : "empty");
+	else
+		strcpy(k->path, path);
 	return 0;
 }
 
@@ -193,6 +226,34 @@ static int block_expand(const struct pa_paths *paths, const struct profile_value
 	return knob_add_unmatched(out, pv, what);
 }
 
+/*
+ * io_timeout: the kernel turns any value of 2^31 ms or more into its longest
+ * timeout, which it stores as a truncated jiffies count and reads back
+ * lower than written, by how much depending on HZ (4294967288 at HZ=250;
+ * queue_io_timeout_store() and msecs_to_jiffies()). Below 2^31 it reads back
+ * what was written, so a value read at or above 2^31 can only be that
+ * longest timeout: it reads as 4294967295, the number that asks for it, and
+ * a host whose udev rule set it already is left alone, not rewritten.
+ */
+#define IO_TIMEOUT_KEY "/io_timeout"
+#define IO_TIMEOUT_LONGEST "4294967295"
+
+static int block_read(const struct pa_paths *paths, const struct knob *k, struct knob_value *v)
+{
+	size_t len = strlen(k->path), klen = strlen(IO_TIMEOUT_KEY);
+	char *end;
+	int ret;
+
+	ret = knob_file_read(paths, k, v);
+	if (ret || len < klen || strcmp(k->path + len - klen, IO_TIMEOUT_KEY) ||
+	    strtoull(v->norm, &end, 10) < (1ULL << 31) || *end || v->norm[0] == '-')
+		return ret;
+	snprintf(v->norm, sizeof(v->norm), IO_TIMEOUT_LONGEST);
+	free(v->original);
+	v->original = strdup(IO_TIMEOUT_LONGEST);
+	return v->original ? 0 : -ENOMEM;
+}
+
 const struct knob_backend knob_vm_backend = {
 	.kind = KNOB_VM,
 	.name = "vm",
@@ -205,4 +266,5 @@ const struct knob_backend knob_block_backend = {
 	.kind = KNOB_BLOCK,
 	.name = "block",
 	.expand = block_expand,
+	.read = block_read,
 };

@@ -38,6 +38,7 @@ enum sect_type {
 	ST_VM,
 	ST_BLOCK,
 	ST_ETHTOOL,
+	ST_PMQOS,
 };
 
 /* Selectors of a [block*] or [ethtool*] section, as one file sets them. */
@@ -76,6 +77,7 @@ enum {
 	V_MAX = 1 << 2,         /* or the word "max" */
 	V_POW2 = 1 << 3,        /* the integer is a power of two */
 	V_OP = 1 << 4,          /* '>' and '<' allowed before an integer */
+	V_STATE = 1 << 5,       /* or stateN: a cpuidle state of the host ([pmqos]) */
 };
 
 struct knob_spec {
@@ -114,6 +116,21 @@ static const struct knob_spec block_knobs[] = {
 	{ "read_ahead_kb", V_INT | V_OP, NULL, 0, 65536, NULL },
 	{ "nr_requests", V_INT | V_OP, NULL, 4, 65536, NULL },
 	{ "rq_affinity", V_INT, NULL, 0, 2, NULL },
+	/* Milliseconds before the kernel fails a request; 0 is refused, and the
+	 * file takes a u32 (queue_io_timeout_store in block/blk-sysfs.c). Only
+	 * where the driver times requests out (NVMe, SCSI; not loop or virtio). */
+	{ "io_timeout", V_INT | V_OP, NULL, 1, 4294967295LL, NULL },
+};
+
+/*
+ * The CPU latency the kernel's PM QoS holds while a process keeps
+ * /dev/cpu_dma_latency open: microseconds, up to 2000000000 (no limit,
+ * PM_QOS_CPU_LATENCY_DEFAULT_VALUE), or stateN, the exit latency of cpuidle
+ * state N on the host (kernel Documentation/power/pm_qos_interface.rst;
+ * tuned's force_latency = cstate.id:N is the same idea).
+ */
+static const struct knob_spec pmqos_knobs[] = {
+	{ "cpu_dma_latency", V_INT | V_STATE, NULL, 0, 2000000000, NULL },
 };
 
 /* The ENA driver's limits (tuning.md section 2). */
@@ -132,7 +149,30 @@ static const struct knob_spec ethtool_knobs[] = {
 };
 
 static const char SECTIONS_HINT[] =
-	"[profile], [sysctl], [vm], [block], [block.NAME], [ethtool] or [ethtool.NAME]";
+	"[profile], [sysctl], [vm], [block], [block.NAME], [ethtool], [ethtool.NAME] or [pmqos]";
+
+/* The keys a table-driven section takes; NULL for [sysctl] (any name). */
+static const struct knob_spec *kind_specs(enum knob_kind kind, size_t *n)
+{
+	switch (kind) {
+	case KNOB_VM:
+		*n = ARRAY_SIZE(vm_knobs);
+		return vm_knobs;
+	case KNOB_BLOCK:
+		*n = ARRAY_SIZE(block_knobs);
+		return block_knobs;
+	case KNOB_ETHTOOL:
+		*n = ARRAY_SIZE(ethtool_knobs);
+		return ethtool_knobs;
+	case KNOB_PMQOS:
+		*n = ARRAY_SIZE(pmqos_knobs);
+		return pmqos_knobs;
+	case KNOB_SYSCTL:
+		break;
+	}
+	*n = 0;
+	return NULL;
+}
 
 __attribute__((format(printf, 4, 5)))
 static int fail_at(struct lp_error *err, const char *file, int line, const char *fmt, ...)
@@ -169,6 +209,8 @@ const char *knob_kind_name(enum knob_kind kind)
 		return "block";
 	case KNOB_ETHTOOL:
 		return "ethtool";
+	case KNOB_PMQOS:
+		return "pmqos";
 	}
 	return "unknown";
 }
@@ -211,6 +253,24 @@ const char *profile_vm_path(const char *key)
 	for (size_t i = 0; i < ARRAY_SIZE(vm_knobs); i++)
 		if (strcmp(vm_knobs[i].key, key) == 0)
 			return vm_knobs[i].path;
+	return NULL;
+}
+
+const char *profile_vm_offered_path(const char *key)
+{
+	/* The kernel offers only the clocksources it found usable (a TSC it
+	 * marked unstable is not among them): kernel
+	 * Documentation/admin-guide/kernel-parameters.txt (clocksource=). */
+	static const struct {
+		const char *key, *path;
+	} offered[] = {
+		{ "clocksource",
+		  "/sys/devices/system/clocksource/clocksource0/available_clocksource" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(offered); i++)
+		if (strcmp(offered[i].key, key) == 0)
+			return offered[i].path;
 	return NULL;
 }
 
@@ -317,9 +377,21 @@ static void describe_spec(const struct knob_spec *k, char *buf, size_t size)
 		}
 		return;
 	}
-	snprintf(buf, size, "%s %lld..%lld%s%s", (k->flags & V_POW2) ? "a power of two" : "an integer",
+	snprintf(buf, size, "%s %lld..%lld%s%s%s",
+		 (k->flags & V_POW2) ? "a power of two" : "an integer",
 		 k->min, k->max, (k->flags & V_MAX) ? ", or max" : "",
+		 (k->flags & V_STATE) ? ", or stateN (the exit latency of the host's cpuidle "
+					"state N, such as state1)" : "",
 		 (k->flags & V_OP) ? OP_HINT : "");
+}
+
+/* "state1": a cpuidle state by its number, as /sys/devices/system/cpu/cpu0/cpuidle names it. */
+static bool is_state(const char *v)
+{
+	size_t n = strlen(v);
+
+	return n > 5 && n <= 7 && !strncmp(v, "state", 5) &&
+	       strspn(v + 5, "0123456789") == n - 5 && (v[5] != '0' || n == 6);
 }
 
 static bool spec_accepts(const struct knob_spec *k, enum value_op op, const char *v)
@@ -329,6 +401,8 @@ static bool spec_accepts(const struct knob_spec *k, enum value_op op, const char
 	if (k->flags & V_ENUM)
 		return op == VALUE_EXACT && in_choices(k->choices, v);
 	if ((k->flags & V_MAX) && strcmp(v, "max") == 0)
+		return op == VALUE_EXACT;
+	if ((k->flags & V_STATE) && is_state(v))
 		return op == VALUE_EXACT;
 	if (!parse_int(v, &n) || n < k->min || n > k->max)
 		return false;
@@ -396,6 +470,8 @@ static enum knob_kind sect_kind(enum sect_type t)
 		return KNOB_BLOCK;
 	case ST_ETHTOOL:
 		return KNOB_ETHTOOL;
+	case ST_PMQOS:
+		return KNOB_PMQOS;
 	default:
 		return KNOB_SYSCTL;
 	}
@@ -450,14 +526,12 @@ static int add_formula(struct pfile *pf, const struct psect *s, const char *key,
 int profile_value_check(enum knob_kind kind, const char *key, enum value_op op,
 			const char *value, char *why, size_t size)
 {
-	const struct knob_spec *specs = kind == KNOB_VM ? vm_knobs
-				      : kind == KNOB_BLOCK ? block_knobs : ethtool_knobs;
-	size_t n = kind == KNOB_VM ? ARRAY_SIZE(vm_knobs)
-		 : kind == KNOB_BLOCK ? ARRAY_SIZE(block_knobs) : ARRAY_SIZE(ethtool_knobs);
+	size_t n;
+	const struct knob_spec *specs = kind_specs(kind, &n);
 	const struct knob_spec *k;
 	char norm[PROFILE_VALUE_MAX], desc[256];
 
-	if (kind == KNOB_SYSCTL) {
+	if (!specs) {
 		if (normalize_ints(value, norm, sizeof(norm)))
 			return 0;
 		return util_err(why, size, "'%s' is not a list of integers", value);
@@ -482,7 +556,7 @@ static int section_type(const char *name, enum sect_type *t)
 	} types[] = {
 		{ "profile", ST_PROFILE, false }, { "sysctl", ST_SYSCTL, false },
 		{ "vm", ST_VM, false },           { "block", ST_BLOCK, true },
-		{ "ethtool", ST_ETHTOOL, true },
+		{ "ethtool", ST_ETHTOOL, true }, { "pmqos", ST_PMQOS, false },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
@@ -702,18 +776,16 @@ static int on_selector(struct psect *s, const struct lp_item *it, char *err, siz
 static int on_table_key(struct pfile *pf, struct psect *s, const struct lp_item *it, char *err,
 			size_t errsz)
 {
-	const struct knob_spec *specs = s->type == ST_VM ? vm_knobs
-				      : s->type == ST_BLOCK ? block_knobs : ethtool_knobs;
-	size_t n = s->type == ST_VM ? ARRAY_SIZE(vm_knobs)
-		 : s->type == ST_BLOCK ? ARRAY_SIZE(block_knobs) : ARRAY_SIZE(ethtool_knobs);
-	const char *sels = s->type == ST_VM ? "" : s->type == ST_BLOCK ? "devices, kind, rotational"
-							     : "drivers, interfaces";
+	size_t n;
+	const struct knob_spec *specs = kind_specs(sect_kind(s->type), &n);
+	const char *sels = s->type == ST_BLOCK ? "devices, kind, rotational"
+			 : s->type == ST_ETHTOOL ? "drivers, interfaces" : "";
 	char text[PROFILE_VALUE_MAX * 2], desc[256], b[80];
 	const struct knob_spec *k;
 	enum value_op op;
 	int ret;
 
-	if (s->type != ST_VM) {
+	if (s->type == ST_BLOCK || s->type == ST_ETHTOOL) {
 		ret = on_selector(s, it, err, errsz);
 		if (ret <= 0)
 			return ret;

@@ -31,6 +31,9 @@
  *   interfaces = eth*,ens*              default *
  *   rx_ring = max
  *   rx_ring_budget = 1%mem max 4G       bytes all receive rings may pin
+ *
+ *   [pmqos]                             held by the daemon while it runs
+ *   cpu_dma_latency = state1            us, or the exit latency of cpuidle state N
  */
 #ifndef PA_PROFILE_H
 #define PA_PROFILE_H
@@ -56,6 +59,7 @@ enum knob_kind {
 	KNOB_VM,        /* named sysfs knobs: transparent_hugepage, ... */
 	KNOB_BLOCK,     /* /sys/block/<dev>/queue/<key> */
 	KNOB_ETHTOOL,   /* NIC settings through the ethtool ioctl, and RPS masks */
+	KNOB_PMQOS,     /* a CPU latency held on /dev/cpu_dma_latency (pmqos.h) */
 };
 
 enum value_op {
@@ -161,6 +165,13 @@ bool profile_name_valid(const char *name);
  * current one in brackets ("always [madvise] never").
  */
 const char *profile_vm_path(const char *key);
+
+/*
+ * The file listing the values this kernel offers for a [vm] key, one word
+ * each ("clocksource" -> ".../available_clocksource"); NULL when the key's
+ * own file shows its choices, or for a key [vm] does not know.
+ */
+const char *profile_vm_offered_path(const char *key);
 
 /*
  * For shipped profiles: every value has a comment above it (its reason and

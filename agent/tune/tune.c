@@ -152,7 +152,7 @@ const char *tune_skip_name(enum tune_skip s)
 {
 	static const char *const names[] = {
 		"none", "excluded", "missing", "sysctl.d", "overridden", "not-applicable",
-		"unreadable", "unsupported", "unknown-writer",
+		"unreadable", "unsupported", "unknown-writer", "daemon-only",
 	};
 
 	return (size_t)s < ARRAY_SIZE(names) ? names[s] : "?";
@@ -563,6 +563,39 @@ static void eval_value(struct tune_env *env, struct tune_item *it)
 		note_vendor(env, it, vendor);
 }
 
+/* ---- held knobs (knob.h: PM QoS) ---- */
+
+/* The microseconds a held item wants (a number: checked on load, or the backend's). */
+static int32_t held_value(const struct tune_item *it)
+{
+	long long us = strtoll(it->wanted, NULL, 10);
+
+	return us < 0 || us > PMQOS_NO_LIMIT ? -1 : (int32_t)us;
+}
+
+/*
+ * Nothing to compare with sysctl.d or a journal: the daemon holds it (set)
+ * or holds it already (keep); a process without a holder cannot (skip).
+ */
+static void eval_held(const struct tune_env *env, struct tune_item *it)
+{
+	const struct pmqos *q = env->ctx->pmqos;
+	const char *sep = it->knob.note[0] ? "; " : "";
+	long long now = strtoll(it->current, NULL, 10);
+
+	if (!q) {
+		item_skip(it, TUNE_SKIP_DAEMON_ONLY, "held only by the daemon while it runs "
+			  "(mode = apply): the kernel drops the request when its holder exits, "
+			  "so a one-shot apply cannot keep it%s%s", sep, it->knob.note);
+		return;
+	}
+	snprintf(it->desired, sizeof(it->desired), "%s", it->wanted);
+	it->action = pmqos_holds(q, held_value(it)) ? TUNE_KEEP : TUNE_SET;
+	set_fmt(it->reason, sizeof(it->reason), "%s%s%s%s", it->action == TUNE_KEEP ?
+		"held by the daemon" : "held open by the daemon while it runs", sep, it->knob.note,
+		now < held_value(it) ? "; a lower limit held by another process is in force" : "");
+}
+
 static void eval_item(struct tune_env *env, struct tune_item *it)
 {
 	const char *glob = excluded_by(env->ctx, it->knob.id);
@@ -601,6 +634,8 @@ static void eval_item(struct tune_env *env, struct tune_item *it)
 	else if (ret)
 		item_skip(it, TUNE_SKIP_UNREADABLE, "cannot read %s: %s",
 			  knob_where(&it->knob, where, sizeof(where)), util_file_strerror(ret));
+	else if (knob_kind_is_held(it->knob.kind))
+		eval_held(env, it);
 	else
 		eval_value(env, it);
 }
@@ -744,7 +779,8 @@ static int record_item(struct journal *j, const struct tune_item *it, bool *dirt
 {
 	struct journal_entry *e = journal_find(j, it->knob.id);
 
-	if (it->action == TUNE_SKIP)
+	/* A held knob has nothing to write back: releasing it is its revert. */
+	if (it->action == TUNE_SKIP || knob_kind_is_held(it->knob.kind))
 		return 0;
 	if (e && it->action == TUNE_KEEP) {
 		settle_entry(e, it, dirty);
@@ -821,6 +857,36 @@ static void write_item(const struct tune_ctx *ctx, struct tune_item *it, struct 
 	knob_value_free(&v);
 }
 
+/* Holds a held knob through the context's holder (there is one: it is set). */
+static void hold_item(const struct tune_ctx *ctx, struct tune_item *it)
+{
+	int ret = pmqos_hold(ctx->pmqos, ctx->paths, held_value(it));
+
+	if (ret) {
+		set_fmt(it->error, sizeof(it->error), "cannot hold %s us on %s: %s", it->desired,
+			it->knob.path, ret == -EINVAL ? "not a latency the kernel takes "
+			"(0..2000000000 us)" : util_file_strerror(ret));
+		it->result = TUNE_RES_FAILED;
+		return;
+	}
+	it->result = TUNE_RES_APPLIED;
+}
+
+/* The holder keeps only what the applied plan holds: a hold it dropped goes. */
+static void release_dropped(const struct tune_ctx *ctx, const struct tune_plan *plan)
+{
+	if (!ctx->pmqos)
+		return;
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct tune_item *it = &plan->items[i];
+
+		if (knob_kind_is_held(it->knob.kind) && (it->action == TUNE_KEEP ||
+		    (it->action == TUNE_SET && it->result == TUNE_RES_APPLIED)))
+			return;
+	}
+	pmqos_release(ctx->pmqos);
+}
+
 static void apply_writes(const struct tune_ctx *ctx, struct tune_plan *plan, struct journal *j)
 {
 	for (size_t i = 0; i < plan->n; i++) {
@@ -829,10 +895,15 @@ static void apply_writes(const struct tune_ctx *ctx, struct tune_plan *plan, str
 
 		if (it->action != TUNE_SET)
 			continue;
+		if (knob_kind_is_held(it->knob.kind)) {
+			hold_item(ctx, it);
+			continue;
+		}
 		e = journal_find(j, it->knob.id);
 		if (e)  /* always there: record_item() put it */
 			write_item(ctx, it, e);
 	}
+	release_dropped(ctx, plan);
 }
 
 int tune_apply(const struct tune_ctx *ctx, struct tune_plan *plan)
@@ -877,7 +948,8 @@ out:
 
 /* ---- verify and revert ---- */
 
-static struct tune_report_item *report_add(struct tune_report *r, const struct journal_entry *e)
+static struct tune_report_item *report_add_knob(struct tune_report *r, const char *id,
+						const char *path)
 {
 	struct tune_report_item *it;
 
@@ -887,9 +959,14 @@ static struct tune_report_item *report_add(struct tune_report *r, const struct j
 	r->items = it;
 	it = &r->items[r->n++];
 	memset(it, 0, sizeof(*it));
-	strcpy(it->id, e->id);
-	strcpy(it->path, e->path);
+	set_str(it->id, sizeof(it->id), id);
+	set_str(it->path, sizeof(it->path), path);
 	return it;
+}
+
+static struct tune_report_item *report_add(struct tune_report *r, const struct journal_entry *e)
+{
+	return report_add_knob(r, e->id, e->path);
 }
 
 static void report_count(struct tune_report *r)
@@ -1095,6 +1172,41 @@ static bool entry_still_needed(const struct journal_entry *e, void *arg)
 	return e->id[0] != '\0';
 }
 
+/*
+ * Held knobs are not in the journal: the holder lets go of what it holds;
+ * a process without one can only say that a limit is in force.
+ */
+static void revert_held(const struct tune_ctx *ctx, struct tune_report *r)
+{
+	struct tune_report_item *it;
+	size_t len = strlen(r->note);
+	int32_t us;
+
+	if (!ctx->pmqos && !pmqos_read(ctx->paths, &us) && us < PMQOS_NO_LIMIT) {
+		set_fmt(r->note + len, sizeof(r->note) - len, "%sa CPU latency limit of %d us is in "
+			"force (PM QoS, %s): a running process holds it (perfagent's daemon does, "
+			"for a profile with [pmqos]) until it closes the device or exits",
+			len ? "; " : "", us, PMQOS_DEVICE);
+		return;
+	}
+	if (!ctx->pmqos || !ctx->pmqos->held)
+		return;
+	it = report_add_knob(r, PMQOS_KNOB_ID, PMQOS_DEVICE);
+	if (it) {
+		snprintf(it->live, sizeof(it->live), "%d", ctx->pmqos->latency_us);
+		it->status = TUNE_ST_RESTORED;
+		set_str(it->detail, sizeof(it->detail), "released: the kernel dropped the daemon's "
+			"request");
+	}
+	pmqos_release(ctx->pmqos);
+	if (!r->have_journal) {     /* the note says why there is nothing else */
+		char why[TUNE_MSG_MAX];
+
+		set_str(why, sizeof(why), r->note);
+		set_fmt(r->note, sizeof(r->note), "the PM QoS hold was released; %s", why);
+	}
+}
+
 int tune_revert(const struct tune_ctx *ctx, struct tune_report *r)
 {
 	struct journal j = { 0 };
@@ -1106,6 +1218,7 @@ int tune_revert(const struct tune_ctx *ctx, struct tune_report *r)
 	if (ret)
 		return ret;
 	ret = report_open(ctx, r, &j, true);
+	revert_held(ctx, r);
 	if (ret || !r->have_journal)
 		goto out;
 	for (size_t i = 0; i < j.n && !ret; i++) {

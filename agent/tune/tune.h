@@ -45,6 +45,13 @@
  * removes the journal, keeping only entries whose restore failed. A journal
  * from an earlier boot is void: its originals are what that boot had.
  *
+ * Held knobs (knob.h: PM QoS) are planned like the others but never
+ * journaled: apply holds them through ctx->pmqos (the daemon's), and lets go
+ * of what the applied plan no longer sets or keeps; revert releases them.
+ * Without a holder (a one-shot apply exits, and the kernel drops a request
+ * with its process) they are skipped as daemon-only, and revert notes a
+ * limit some running process holds.
+ *
  * All paths are under ctx->paths->sysroot; the journal records the sysroot
  * and revert refuses a journal written for another one.
  */
@@ -60,6 +67,7 @@
 #include "tune/journal.h"
 #include "tune/knob.h"
 #include "core/paths.h"
+#include "tune/pmqos.h"
 #include "tune/profile.h"
 
 #define TUNE_LOCK_TIMEOUT_MS 5000
@@ -71,6 +79,7 @@ struct tune_ctx {
 	const struct pa_paths *paths;
 	const char *const *exclude;     /* NULL-terminated globs over knob ids, or NULL */
 	unsigned int lock_timeout_ms;   /* 0: TUNE_LOCK_TIMEOUT_MS */
+	struct pmqos *pmqos;            /* holds held knobs: the daemon's; NULL: none */
 };
 
 enum tune_action {
@@ -89,6 +98,7 @@ enum tune_skip {
 	TUNE_SKIP_UNREADABLE,       /* cannot read or compare the current value */
 	TUNE_SKIP_UNSUPPORTED,      /* the driver does not support it (ethtool) */
 	TUNE_SKIP_UNKNOWN_WRITER,   /* pending, and the live value is nobody's we know */
+	TUNE_SKIP_DAEMON_ONLY,      /* held knob, no holder: only the daemon holds it */
 };
 
 enum tune_result {

@@ -22,7 +22,8 @@ void tuning_ctx_init(struct tuning_ctx *t, const struct pa_paths *paths,
 		     const struct tuning_opts *opts)
 {
 	memcpy(t->excludes, opts->excludes, sizeof(t->excludes));
-	t->ctx = (struct tune_ctx){ .paths = paths, .exclude = t->excludes };
+	t->ctx = (struct tune_ctx){ .paths = paths, .exclude = t->excludes,
+				    .pmqos = opts->pmqos };
 }
 
 /* The first profile directory holding match.conf: the user's can replace ours. */

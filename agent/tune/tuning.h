@@ -30,6 +30,8 @@ struct tuning_opts {
 	const char *mode;           /* "apply" or "advise", as status shows it */
 	/* Knob id globs never touched, NULL-terminated. */
 	const char *excludes[TUNING_MAX_EXCLUDES + 1];
+	/* The daemon's PM QoS holder (tune.h: held knobs); NULL elsewhere. */
+	struct pmqos *pmqos;
 };
 
 /* The user's profiles/ next to the config first, then the shipped ones. */

@@ -72,6 +72,7 @@ static void test_good_text(void **state)
 		"scheduler = mq-deadline\n"
 		"nr_requests = 256\n"
 		"rq_affinity = 2\n"
+		"io_timeout = 4294967295\n"
 		"[block.local]\n"
 		"devices = nvme*\n"
 		"scheduler = none\n"
@@ -86,7 +87,9 @@ static void test_good_text(void **state)
 		"[ethtool.other]\n"
 		"drivers = ena, ixgbevf\n"
 		"interfaces = eth0, ens*\n"
-		"rx_ring = 1024\n";
+		"rx_ring = 1024\n"
+		"[pmqos]\n"
+		"cpu_dma_latency = state1\n";
 	char inc[PROFILE_NAME_MAX], msg[1024];
 	const struct profile_value *v;
 	struct profile p;
@@ -98,7 +101,7 @@ static void test_good_text(void **state)
 	assert_string_equal(inc, "parent-1");
 	assert_int_equal(p.depth, 1);
 	assert_string_equal(p.chain[0], "test");
-	assert_int_equal(p.n_values, 21);
+	assert_int_equal(p.n_values, 23);
 
 	v = value(&p, "sysctl", "net.core.somaxconn");
 	assert_int_equal(v->kind, KNOB_SYSCTL);
@@ -138,6 +141,13 @@ static void test_good_text(void **state)
 	v = value(&p, "ethtool.other", "rx_ring");
 	assert_string_equal(v->drivers, "ena,ixgbevf");
 	assert_string_equal(v->devices, "eth0,ens*");
+
+	v = value(&p, "block", "io_timeout");
+	assert_string_equal(v->value, "4294967295");
+	assert_string_equal(v->dev_kind, "ebs");
+	v = value(&p, "pmqos", "cpu_dma_latency");
+	assert_int_equal(v->kind, KNOB_PMQOS);
+	assert_string_equal(v->value, "state1");
 	profile_free(&p);
 }
 
@@ -195,7 +205,23 @@ static void test_bad_values(void **state)
 		{ "[block]\ndevices = a\ndevices = b\n", "test.conf:3: devices is set twice in [block]; the first is at line 2" },
 		{ "[block]\nscheduler = none\n", "test.conf:1: [block] needs devices = GLOB" },
 		{ "[sysctl]\nx.y = 1\n\n[block.data]\nscheduler = none\n", "test.conf:4: [block.data] needs devices" },
-		{ "[block]\ndevices = nvme*\nelevator = none\n", "unknown key 'elevator' in [block]: expected devices, kind, rotational, scheduler, read_ahead_kb, nr_requests, rq_affinity" },
+		{ "[block]\ndevices = nvme*\nelevator = none\n", "unknown key 'elevator' in [block]: expected devices, kind, rotational, scheduler, read_ahead_kb, nr_requests, rq_affinity, io_timeout" },
+		{ "[block]\ndevices = nvme*\nio_timeout = 0\n", "test.conf:3: bad value '0' for io_timeout in [block]: expected an integer 1..4294967295" },
+		{ "[block]\ndevices = nvme*\nio_timeout = 4294967296\n", "bad value '4294967296' for io_timeout" },
+		{ "[block]\ndevices = nvme*\nio_timeout = max\n", "bad value 'max' for io_timeout" },
+		/* [pmqos] */
+		{ "[pmqos]\ncpu_dma_latency = -1\n", "test.conf:2: bad value '-1' for cpu_dma_latency in [pmqos]: expected an integer 0..2000000000, or stateN (the exit latency of the host's cpuidle state N, such as state1)" },
+		{ "[pmqos]\ncpu_dma_latency = 2000000001\n", "bad value '2000000001' for cpu_dma_latency" },
+		{ "[pmqos]\ncpu_dma_latency = 0x10\n", "bad value '0x10' for cpu_dma_latency" },
+		{ "[pmqos]\ncpu_dma_latency = C1\n", "bad value 'C1' for cpu_dma_latency" },
+		{ "[pmqos]\ncpu_dma_latency = state\n", "bad value 'state' for cpu_dma_latency" },
+		{ "[pmqos]\ncpu_dma_latency = state01\n", "bad value 'state01' for cpu_dma_latency" },
+		{ "[pmqos]\ncpu_dma_latency = state100\n", "bad value 'state100' for cpu_dma_latency" },
+		{ "[pmqos]\ncpu_dma_latency = <10\n", "bad value '<10' for cpu_dma_latency" },
+		{ "[pmqos]\ncpu_dma_latency = >state1\n", "bad value '>state1' for cpu_dma_latency" },
+		{ "[pmqos]\nforce_latency = 1\n", "test.conf:2: unknown key 'force_latency' in [pmqos]: expected cpu_dma_latency" },
+		{ "[pmqos]\ndevices = nvme*\n", "unknown key 'devices' in [pmqos]: expected cpu_dma_latency" },
+		{ "[pmqos.cpu]\n", "unknown section [pmqos.cpu]" },
 		/* [ethtool] */
 		{ "[ethtool]\nrx_ring = 1000\n", "test.conf:2: bad value '1000' for rx_ring in [ethtool]: expected a power of two 64..16384, or max" },
 		{ "[ethtool]\nrx_ring = 32768\n", "bad value '32768' for rx_ring" },
@@ -217,7 +243,7 @@ static void test_bad_values(void **state)
 		{ "[profile]\ninclude = match\n", "bad include 'match'" },
 		{ "[profile]\nsummary = a\nsummary = b\n", "test.conf:3: summary is set twice; the first is at line 2" },
 		{ "[profile]\nsummary = a\x01\n", "summary contains a control character" },
-		{ "[net]\nmtu = 9001\n", "test.conf:1: unknown section [net]: expected [profile], [sysctl], [vm], [block], [block.NAME], [ethtool] or [ethtool.NAME]" },
+		{ "[net]\nmtu = 9001\n", "test.conf:1: unknown section [net]: expected [profile], [sysctl], [vm], [block], [block.NAME], [ethtool], [ethtool.NAME] or [pmqos]" },
 		{ "[sysctl.x]\n", "unknown section [sysctl.x]" },
 		{ "[block.]\n", "unknown section [block.]" },
 		{ "[block.a.b]\n", "unknown section [block.a.b]" },
@@ -604,6 +630,11 @@ static void test_vm_paths(void **state)
 	assert_string_equal(profile_vm_path("clocksource"),
 			    "/sys/devices/system/clocksource/clocksource0/current_clocksource");
 	assert_null(profile_vm_path("swappiness"));
+	assert_string_equal(profile_vm_offered_path("clocksource"),
+			    "/sys/devices/system/clocksource/clocksource0/available_clocksource");
+	assert_null(profile_vm_offered_path("transparent_hugepage"));
+	assert_null(profile_vm_offered_path("swappiness"));
+	assert_string_equal(knob_kind_name(KNOB_PMQOS), "pmqos");
 	assert_string_equal(knob_kind_name(KNOB_SYSCTL), "sysctl");
 	assert_string_equal(knob_kind_name(KNOB_VM), "vm");
 	assert_string_equal(knob_kind_name(KNOB_BLOCK), "block");
