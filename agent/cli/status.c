@@ -324,12 +324,29 @@ static void print_config(struct json_object *s, FILE *out)
 			json_at_str(s, "agent.last_reload.error", ""));
 }
 
+/* The PM QoS latency the daemon holds for a [pmqos] profile value; nothing when none. */
+static void print_pmqos(struct json_object *s, FILE *out)
+{
+	struct json_object *q = json_at(s, "pmqos");
+	int64_t held = json_at_int(q, "latency_us");
+
+	if (!json_at_bool(q, "held"))
+		return;
+	fprintf(out, LABEL "CPU latency held at %lld us on %s since %s", "pm qos",
+		(long long)held, json_at_str(q, "device", "?"), json_at_str(q, "since", "?"));
+	if (json_at(q, "in_force_us") && json_at_int(q, "in_force_us") < held)
+		fprintf(out, "; another process holds a lower one, %lld us, which is in force",
+			(long long)json_at_int(q, "in_force_us"));
+	fputc('\n', out);
+}
+
 void status_print(struct json_object *s, FILE *out)
 {
 	print_agent(s, out);
 	print_identity(s, out);
 	print_profile(s, out);
 	status_print_peers(json_at(s, "profile.peers"), out);
+	print_pmqos(s, out);
 	print_probes(s, out);
 	print_cpu(s, out);
 	if (json_at(s, "ena"))

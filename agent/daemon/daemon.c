@@ -45,6 +45,7 @@ struct daemon {
 	uint64_t reload_wall_ms;
 	struct identity id;
 	struct tuning_state tuning;
+	struct pmqos pmqos;             /* the PM QoS latency a profile holds (tune.h) */
 	struct cpuwatch cpu;
 	struct ena_state ena;
 	struct probes *probes;
@@ -113,11 +114,18 @@ static void detect_identity(struct daemon *d)
 		log_info("%s", d->id.note[0] ? d->id.note : "not an EC2 instance");
 }
 
+/* The configuration's tuning options, with the daemon's PM QoS holder. */
+static void tuning_opts_of(struct daemon *d, struct tuning_opts *o)
+{
+	config_tuning_opts(&d->cfg, o);
+	o->pmqos = &d->pmqos;
+}
+
 static void run_tuning_as(struct daemon *d, bool apply)
 {
 	struct tuning_opts o;
 
-	config_tuning_opts(&d->cfg, &o);
+	tuning_opts_of(d, &o);
 	tuning_run(&d->tuning, &d->opts->paths, &o, &d->id, apply);
 }
 
@@ -474,6 +482,7 @@ static struct json_object *status_json(const struct daemon *d)
 							 util_now_mono_ms()));
 	json_object_object_add(s, "collection", collection_json(d));
 	json_object_object_add(s, "sink", sink_json(d));
+	json_object_object_add(s, "pmqos", pmqos_json(&d->pmqos, &d->opts->paths));
 	return s;
 }
 
@@ -484,6 +493,7 @@ static int revert(struct daemon *d, struct json_object **result, char *msg, size
 	int ret;
 
 	config_tuning_ctx(&d->cfg, &d->opts->paths, &t);
+	t.ctx.pmqos = &d->pmqos;        /* revert releases the hold */
 	ret = tune_revert(&t.ctx, &rep);
 	if (ret)
 		snprintf(msg, msgsize, "%s", rep.error);
@@ -665,6 +675,8 @@ static void stop(struct daemon *d)
 	if (d->cfg.revert_on_stop && d->tuning.applied && revert(d, &rep, msg, sizeof(msg)))
 		log_error("revert on stop failed: %s", msg);
 	json_object_put(rep);
+	/* A PM QoS hold cannot outlive the daemon: the kernel drops it at exit anyway. */
+	pmqos_release(&d->pmqos);
 	tuning_state_free(&d->tuning);
 	cpuwatch_save(&d->cpu, &d->opts->paths);
 	ctl_server_stop(d->ctl);

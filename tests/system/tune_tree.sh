@@ -3,7 +3,10 @@
 #
 # Builds a fake /proc and /sys tree for the tuning engine: fakeroot.sh's
 # machine (an EBS and an instance-store NVMe disk, ens5 on ena) plus the
-# sysctls, transparent hugepage and block queue files profiles set.
+# sysctls, transparent hugepage and block queue files profiles set, the
+# clocksource files, C-states (POLL, C1, C1E, C6 as on Skylake-SP) and a
+# regular file standing in for /dev/cpu_dma_latency (PM QoS: 4 bytes, the
+# s32 "no limit", 2000000000).
 #
 #   tune_tree.sh DIR [--many N]
 #
@@ -36,6 +39,20 @@ for dev in nvme0n1 nvme1n1 loop0; do
 	put sys/block/$dev/queue/read_ahead_kb 128
 	put sys/block/$dev/queue/scheduler "[none] mq-deadline kyber"
 done
+# NVMe times requests out (30 s by default); loop devices have no io_timeout.
+for dev in nvme0n1 nvme1n1; do
+	put sys/block/$dev/queue/io_timeout 30000
+done
+put sys/devices/system/clocksource/clocksource0/current_clocksource kvm-clock
+put sys/devices/system/clocksource/clocksource0/available_clocksource "kvm-clock tsc hpet acpi_pm "
+state=0
+for c in "POLL 0" "C1 2" "C1E 10" "C6 133"; do
+	put sys/devices/system/cpu/cpu0/cpuidle/state$state/name "${c% *}"
+	put sys/devices/system/cpu/cpu0/cpuidle/state$state/latency "${c#* }"
+	state=$((state + 1))
+done
+mkdir -p "$root/dev"
+printf '\x00\x94\x35\x77' >"$root/dev/cpu_dma_latency"     # 2000000000, little-endian
 for i in $(seq 1 "$many"); do
 	put proc/sys/kernel/perfagent_test/k$i "$i"
 done
