@@ -77,7 +77,9 @@ static const struct command commands[] = {
 	  "Detects the instance, picks its layers (class profile and overlays, or\n"
 	  "--profile and --overlays), sizes them to the machine, plans every knob\n"
 	  "(current, desired, action, reason) and applies it, journaling the originals\n"
-	  "first. --dry-run prints the plan and writes nothing. Exit 1 if a knob failed." },
+	  "first. --dry-run prints the plan and writes nothing. Exit 1 if a knob failed.\n"
+	  "A PM QoS latency ([pmqos]) lasts only while a process holds it open: the\n"
+	  "daemon holds it, and this command shows it as daemon-only." },
 	{ "verify", cmd_verify, OPT_JSON | OPT_ROOT | OPT_STATE_DIR | OPT_CONFIG, 0, 0,
 	  "verify [--json]",
 	  "check the live values against what was applied",
@@ -89,7 +91,8 @@ static const struct command commands[] = {
 	  "Works with the daemon stopped. Knobs changed by someone else since perfagent set\n"
 	  "them are left alone and reported; so is a value an interrupted apply cannot\n"
 	  "account for (unknown-writer), its original kept in the journal. Exit 1 if a\n"
-	  "restore failed or a writer is unknown." },
+	  "restore failed or a writer is unknown. The daemon's PM QoS hold ends with the\n"
+	  "daemon or its own revert (control socket); this one says when one is held." },
 	{ "metrics", cmd_metrics,
 	  OPT_CONFIG | OPT_ROOT | OPT_STATE_DIR | OPT_INSTANCE_TYPE | OPT_NO_IMDS | OPT_LOG_LEVEL |
 		  OPT_ONCE | OPT_FORMAT | OPT_INTERVAL, 0, 0,
@@ -142,8 +145,8 @@ static const struct {
 	{ OPT_JSON, "  --json                 machine-readable output (stable; see the README)\n" },
 	{ OPT_CONFIG, "  --config FILE          config file (default /etc/perfagent/perfagent.conf);\n"
 		      "                         drop-ins are read from conf.d/ next to it\n" },
-	{ OPT_ROOT, "  --root DIR             read and tune /proc, /sys and sysctl.d under DIR\n"
-		    "                         (a fake tree, for tests)\n" },
+	{ OPT_ROOT, "  --root DIR             read and tune /proc, /sys, /dev/cpu_dma_latency and\n"
+		    "                         sysctl.d under DIR (a fake tree, for tests)\n" },
 	{ OPT_STATE_DIR, "  --state-dir DIR        state directory (default /var/lib/perfagent)\n" },
 	{ OPT_RUNTIME_DIR, "  --runtime-dir DIR      control socket directory (default /run/perfagent)\n" },
 	{ OPT_INSTANCE_TYPE, "  --instance-type TYPE   use TYPE instead of detecting it\n" },

@@ -189,6 +189,20 @@ check(value(explain("i3.metal"), "vm", "clocksource") is None, "i3.metal clockso
 j = explain("d3en.12xlarge")
 check(value(j, "block.hdd-store", "scheduler")["value"] == "mq-deadline", "d3en scheduler")
 check(value(j, "block.rotational", "read_ahead_kb")["value"] == "4096", "d3en read-ahead")
+# The EBS I/O timeout comes from base: every class has it, burstable and Xen included.
+for t in ("m5.large", "c5n.18xlarge", "t3.nano", "t2.micro", "c4.8xlarge", "i3.16xlarge"):
+    v = value(explain(t), "block.ebs", "io_timeout")
+    check(v is not None and (v["value"], v["device_kind"], v["devices"], v["profile"]) ==
+          ("4294967295", "ebs", "nvme*", "base"), f"{t}: io_timeout {v}")
+# PM QoS: the latency overlay holds state1 (hpc, and Graviton's hpc7g, where
+# the host says it is not applicable); nothing else does.
+for t in ("hpc6a.48xlarge", "hpc7g.16xlarge"):
+    v = value(explain(t), "pmqos", "cpu_dma_latency")
+    check(v is not None and (v["value"], v["layer"], v["path"]) ==
+          ("state1", "latency", "/dev/cpu_dma_latency") and
+          "Processor state control" in v["comment"], f"{t}: cpu_dma_latency {v}")
+for t in ("m5.large", "c5n.18xlarge", "t3.nano"):
+    check(value(explain(t), "pmqos", "cpu_dma_latency") is None, f"{t}: cpu_dma_latency")
 # Graviton: no RPS, over the network overlay's auto.
 v = value(explain("c7gn.16xlarge"), "ethtool", "rps")
 check(v["value"] == "off" and v["layer"] == "graviton", f"c7gn rps {v}")
@@ -196,7 +210,7 @@ for b in bad:
     print("FAIL:", b)
 sys.exit(1 if bad else 0)
 PY
-pass "profiles explain: layers of $n instance types; memory reserve, writeback bytes and ring budgets sized to each; overrides named"
+pass "profiles explain: layers of $n instance types; memory reserve, writeback bytes and ring budgets sized to each; overrides named; the EBS I/O timeout on every class, PM QoS only with the latency overlay"
 
 # A type the size table does not hold: formulas are shown, not applied, and why.
 "$PERFAGENT" profiles explain c6in.large --json --config /dev/null >"$work/c6in.json"
