@@ -124,6 +124,33 @@ static void print_profile(struct json_object *s, FILE *out)
 	}
 }
 
+/* What hot-plug and moved interrupts did to the tuning (daemon/follow.h). */
+static void print_follow(struct json_object *s, FILE *out)
+{
+	struct json_object *f = json_at(s, "follow");
+	int64_t resets = json_at_int(f, "resets"), moves = json_at_int(f, "irq_moves");
+	int64_t bad = json_at_int(f, "malformed"), lost = json_at_int(f, "lost");
+
+	if (!f)
+		return;
+	if (json_at(f, "watching"))
+		fprintf(out, LABEL "%s watched for hot-plug", "follow",
+			json_at_str(f, "watching", ""));
+	else
+		fprintf(out, LABEL "hot-plug not watched", "follow");
+	if (json_at(f, "error"))
+		fprintf(out, " (%s)", json_at_str(f, "error", ""));
+	fputc('\n', out);
+	if (json_at(f, "last"))
+		fprintf(out, LABEL "last %s: %s; %s\n", "", json_at_str(f, "last.at", "?"),
+			json_at_str(f, "last.events", ""), json_at_str(f, "last.done", ""));
+	if (resets || moves || bad || lost)
+		fprintf(out, LABEL "%lld device reset%s, %lld interrupt move%s, %lld malformed "
+			"event%s ignored, %lld time%s events were lost\n", "", (long long)resets,
+			resets == 1 ? "" : "s", (long long)moves, moves == 1 ? "" : "s",
+			(long long)bad, bad == 1 ? "" : "s", (long long)lost, lost == 1 ? "" : "s");
+}
+
 #define PEER_SHARED_SHOWN 8
 
 /* " sysctl:x (perfagent 10, tuned 10)": one knob both set. */
@@ -345,6 +372,7 @@ void status_print(struct json_object *s, FILE *out)
 	print_agent(s, out);
 	print_identity(s, out);
 	print_profile(s, out);
+	print_follow(s, out);
 	status_print_peers(json_at(s, "profile.peers"), out);
 	print_pmqos(s, out);
 	print_probes(s, out);

@@ -17,6 +17,8 @@
 #include "cpu/cpushare.h"
 #include "cpu/cpuwatch.h"
 #include "daemon/daemon.h"
+#include "daemon/follow.h"
+#include "daemon/hotplug.h"
 #include "emf/emf.h"
 #include "net/ena.h"
 #include "core/exitcodes.h"
@@ -54,6 +56,9 @@ struct daemon {
 	struct ev_source signals;
 	struct ev_source timer;
 	struct ctl_server *ctl;
+	struct hotplug *hotplug;        /* NULL: neither netlink socket opened */
+	char hotplug_error[256];
+	struct follow follow;           /* what hot-plug and moved interrupts did */
 	struct sink *sink;              /* NULL with metrics = off */
 	struct emf_encoder emf;
 	uint64_t started_mono_ms;
@@ -231,6 +236,7 @@ static void build_metrics(struct daemon *d, struct metric_set *set)
 	probes_collect(d->probes, set);
 	cpuwatch_add_metrics(&d->cpu, inst);
 	add_tuning_metrics(d, inst);
+	follow_add_metrics(&d->follow, inst);
 	ena_collect(&d->ena, &d->opts->paths, util_now_mono_ms(), set);
 	if (d->sink)
 		sink_report(d->sink, inst, d->emf.sink_error, sizeof(d->emf.sink_error));
@@ -387,14 +393,45 @@ static void on_signal(struct ev_source *src, uint32_t events)
 	}
 }
 
+static void follow_env_of(struct daemon *d, struct follow_env *env, struct tuning_opts *o)
+{
+	tuning_opts_of(d, o);
+	*env = (struct follow_env){ .paths = &d->opts->paths, .opts = o, .id = &d->id,
+				    .tuning = &d->tuning, .apply = d->cfg.mode == MODE_APPLY };
+}
+
+/* A hot-plug burst: journal entries follow the devices, then the profile is planned again. */
+static void on_hotplug(const struct hotplug_burst *burst, void *arg)
+{
+	struct daemon *d = arg;
+	struct follow_env env;
+	struct tuning_opts o;
+
+	follow_env_of(d, &env, &o);
+	follow_burst(&d->follow, &env, burst);
+	send_status_line(d);
+}
+
+static void start_hotplug(struct daemon *d)
+{
+	d->hotplug = hotplug_start(&d->loop, on_hotplug, d, d->hotplug_error,
+				   sizeof(d->hotplug_error));
+	if (d->hotplug_error[0])
+		log_warn("hot-plug: %s", d->hotplug_error);
+}
+
 static void on_timer(struct ev_source *src, uint32_t events)
 {
 	struct daemon *d = (struct daemon *)((char *)src - offsetof(struct daemon, timer));
+	struct follow_env env;
+	struct tuning_opts o;
 	uint64_t expirations;
 
 	if (read(src->fd, &expirations, sizeof(expirations)) != sizeof(expirations))
 		return;
 	collect(d);
+	follow_env_of(d, &env, &o);
+	follow_interval(&d->follow, &env);
 }
 
 static struct json_object *agent_json(const struct daemon *d)
@@ -476,6 +513,8 @@ static struct json_object *status_json(const struct daemon *d)
 	json_object_object_add(s, "identity", identity_to_json(&d->id));
 	json_object_object_add(s, "profile", tuning_state_json(&d->tuning, &d->opts->paths,
 							      &tuning));
+	json_object_object_add(s, "follow", follow_json(&d->follow, d->hotplug,
+							d->hotplug_error));
 	json_object_object_add(s, "probes", probes_status_json(d->probes));
 	json_object_object_add(s, "cpu", cpu_json(d));
 	json_object_object_add(s, "ena", ena_status_json(&d->ena, &d->opts->paths,
@@ -645,6 +684,7 @@ static int start(struct daemon *d)
 	ena_init(&d->ena);
 	start_emf(d, true);
 	run_tuning(d);
+	start_hotplug(d);
 	configure_sink(d);
 	d->probes = probes_new();
 	d->cpushare = cpushare_new();
@@ -680,6 +720,7 @@ static void stop(struct daemon *d)
 	tuning_state_free(&d->tuning);
 	cpuwatch_save(&d->cpu, &d->opts->paths);
 	ctl_server_stop(d->ctl);
+	hotplug_stop(d->hotplug, &d->loop);
 	/* What the agent has not taken is saved to the state directory (spool_persist). */
 	sink_free(d->sink);
 	probes_free(d->probes);
@@ -700,7 +741,7 @@ static int nearer(int a, int b)
 	return a < b ? a : b;
 }
 
-/* The nearest deadline of the control clients, the sink and the watchdog; -1: none. */
+/* The nearest deadline: control clients, sink, watchdog, a hot-plug burst; -1: none. */
 static int next_timeout(const struct daemon *d)
 {
 	uint64_t now = util_now_mono_ms();
@@ -709,7 +750,7 @@ static int next_timeout(const struct daemon *d)
 
 	if (d->watchdog_ms)
 		t = nearer(t, d->watchdog_at_ms > now ? (int)(d->watchdog_at_ms - now) : 0);
-	return t;
+	return nearer(t, hotplug_next_timeout(d->hotplug, now));
 }
 
 int daemon_run(const struct daemon_opts *opts)
@@ -726,6 +767,7 @@ int daemon_run(const struct daemon_opts *opts)
 		ctl_server_expire(d.ctl, util_now_mono_ms());
 		if (d.sink)
 			sink_tick(d.sink, util_now_mono_ms());
+		hotplug_tick(d.hotplug, util_now_mono_ms());
 		if (d.watchdog_ms && util_now_mono_ms() >= d.watchdog_at_ms)
 			pet_watchdog(&d, util_now_mono_ms());
 	}

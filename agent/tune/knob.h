@@ -103,6 +103,8 @@ bool knob_kind_is_held(enum knob_kind kind);
 
 /* "sysctl" for "sysctl:net.core.somaxconn"; the kind of a journal entry. */
 int knob_kind_of_id(const char *id, enum knob_kind *kind);
+/* The device of a "KIND:DEV:key" id of kind ("ethtool", "block") into buf; false if none. */
+bool knob_id_device(const char *id, const char *kind, char *buf, size_t size);
 
 /* "net.core.somaxconn" -> "/proc/sys/net/core/somaxconn" (systemd's rules
  * for '/' in a dotted key); -EINVAL for an unsafe key ("..", empty part). */

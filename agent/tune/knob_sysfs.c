@@ -171,16 +171,44 @@ static const char *block_rotational(const struct pa_paths *paths, const char *de
 
 static int block_filter(const struct dirent *d)
 {
-	static const char *const virt[] = { "loop", "ram", "zram" };
+	return d->d_name[0] != '.';
+}
 
-	if (d->d_name[0] == '.')
-		return 0;
-	/* Never tune RAM-backed and loop devices, even under devices = *. */
+/*
+ * RAM-backed and loop devices are never tuned under a broad glob such as
+ * devices = * or nvme*: only a glob that names them by their prefix
+ * (devices = loop*, loop3) reaches them.
+ */
+static bool block_named(const char *devices, const char *dev)
+{
+	static const char *const virt[] = { "loop", "ram", "zram" };
+	char buf[256], *tok, *save = NULL;
+
 	for (size_t i = 0; i < ARRAY_SIZE(virt); i++) {
-		if (!strncmp(d->d_name, virt[i], strlen(virt[i])))
-			return 0;
+		size_t n = strlen(virt[i]);
+
+		if (strncmp(dev, virt[i], n))
+			continue;
+		if (snprintf(buf, sizeof(buf), "%s", devices) >= (int)sizeof(buf))
+			return false;
+		for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save))
+			if (!strncmp(tok, virt[i], n) && knob_match_list(tok, dev))
+				return true;
+		return false;
 	}
-	return 1;
+	return knob_match_list(devices, dev);
+}
+
+/*
+ * A disk of size 0 has no media: an unattached loop device, an empty drive.
+ * Nothing to tune: attaching resets its queue settings, and the uevent it
+ * sends (hot-plug) gets them planned then. No size file (a fake tree): media.
+ */
+static bool block_without_media(const struct pa_paths *paths, const char *dev)
+{
+	char size[32];
+
+	return block_attr(paths, dev, "size", size, sizeof(size)) && !strcmp(size, "0");
 }
 
 static int block_add(struct knob_list *out, const struct profile_value *pv, const char *dev)
@@ -208,7 +236,7 @@ static int block_expand(const struct pa_paths *paths, const struct profile_value
 	for (int i = 0; i < n && !ret; i++) {
 		const char *dev = list[i]->d_name;
 
-		if (!knob_match_list(pv->devices, dev))
+		if (!block_named(pv->devices, dev) || block_without_media(paths, dev))
 			continue;
 		if (pv->dev_kind[0] && strcmp(pv->dev_kind, block_kind(paths, dev)))
 			continue;

@@ -252,3 +252,19 @@ int knob_add_unmatched(struct knob_list *out, const struct profile_value *pv, co
 	snprintf(k->skip, sizeof(k->skip), "not applicable: %s", what);
 	return 0;
 }
+
+bool knob_id_device(const char *id, const char *kind, char *buf, size_t size)
+{
+	size_t k = strlen(kind);
+	const char *name, *end;
+
+	if (strncmp(id, kind, k) || id[k] != ':')
+		return false;
+	name = id + k + 1;
+	end = strchr(name, ':');
+	if (!end || end == name || (size_t)(end - name) >= size)
+		return false;
+	memcpy(buf, name, (size_t)(end - name));
+	buf[end - name] = '\0';
+	return true;
+}

@@ -540,6 +540,31 @@ static void note_vendor(const struct tune_env *env, struct tune_item *it,
 		 sysctld_file(&env->sysctld, vendor), vendor->line, vendor->value);
 }
 
+/*
+ * A device reset put the driver's default back on a knob perfagent set: not
+ * an administrator's change, so it is set again (and the reason says so).
+ */
+static bool reset_restored(const struct tune_ctx *ctx, const struct journal_entry *e,
+			   struct tune_item *it)
+{
+	char ifname[KNOB_ID_MAX], orig[KNOB_VALUE_MAX];
+
+	if (!ctx->reset_devices || e->state != JOURNAL_APPLIED || entry_owns(e, it->current) ||
+	    !knob_id_device(it->knob.id, "ethtool", ifname, sizeof(ifname)))
+		return false;
+	entry_original(e, orig, sizeof(orig));
+	if (!tune_values_equal(it->current, orig))
+		return false;
+	for (size_t i = 0; ctx->reset_devices[i]; i++) {
+		if (!strcmp(ctx->reset_devices[i], ifname)) {
+			set_fmt(it->knob.note, sizeof(it->knob.note), "%s reset: the driver restored "
+				"%s; set again", ifname, orig);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void eval_value(struct tune_env *env, struct tune_item *it)
 {
 	char text[TUNE_REASON_MAX];
@@ -550,6 +575,8 @@ static void eval_value(struct tune_env *env, struct tune_item *it)
 	if (sd)
 		item_skip(it, TUNE_SKIP_SYSCTLD, "set by %s:%d (= %s); not overridden",
 			  sysctld_file(&env->sysctld, sd), sd->line, sd->value);
+	else if (e && reset_restored(env->ctx, e, it))
+		eval_action(e, it);
 	else if (e && entry_writer_unknown(e, it->current))
 		item_skip(it, TUNE_SKIP_UNKNOWN_WRITER, "%s", unknown_writer_text(e, it->current,
 			  "not touched", text, sizeof(text)));
@@ -1242,6 +1269,68 @@ out:
 	close(lockfd);
 	report_count(r);
 	return ret;
+}
+
+/* "ethtool:OLD:rx_ring" -> "ethtool:NEW:rx_ring", "/sys/class/net/OLD/..." -> ".../NEW/...". */
+static int rename_entry(struct journal_entry *e, size_t prefix_len, const char *kind,
+			const char *name, const char *new_name)
+{
+	char id[KNOB_ID_MAX], path[KNOB_PATH_MAX], old_dir[KNOB_PATH_MAX];
+	size_t dir_len;
+
+	if (util_join(id, sizeof(id), "%s:%s:%s", kind, new_name, e->id + prefix_len))
+		return -ENAMETOOLONG;
+	snprintf(old_dir, sizeof(old_dir), "/sys/class/net/%s", name);
+	dir_len = strlen(old_dir);
+	if (!strncmp(e->path, old_dir, dir_len) &&
+	    (e->path[dir_len] == '/' || e->path[dir_len] == '\0')) {
+		if (util_join(path, sizeof(path), "/sys/class/net/%s%s", new_name,
+			      e->path + dir_len))
+			return -ENAMETOOLONG;
+		strcpy(e->path, path);
+	}
+	strcpy(e->id, id);
+	return 0;
+}
+
+int tune_journal_follow(const struct tune_ctx *ctx, const char *kind, const char *name,
+			const char *new_name, char *err, size_t errsz)
+{
+	struct tune_report r = { 0 };
+	struct journal j = { 0 };
+	char prefix[KNOB_ID_MAX];
+	int lockfd, ret, changed = 0;
+
+	if (util_join(prefix, sizeof(prefix), "%s:%s:", kind, name))
+		return 0;   /* no knob id can be this long */
+	ret = tune_lock(ctx, &lockfd, err, errsz);
+	if (ret)
+		return ret;
+	ret = report_open(ctx, &r, &j, true);
+	if (ret)
+		set_str(err, errsz, r.error);
+	for (size_t i = 0; !ret && r.have_journal && i < j.n; i++) {
+		struct journal_entry *e = &j.entries[i];
+
+		if (strncmp(e->id, prefix, strlen(prefix)))
+			continue;
+		if (!new_name)
+			e->id[0] = '\0';
+		else if (rename_entry(e, strlen(prefix), kind, name, new_name))
+			continue;   /* kept under the old name: revert says it is missing */
+		changed++;
+	}
+	if (changed) {
+		journal_filter(&j, entry_still_needed, NULL);
+		ret = j.n ? journal_save(ctx->paths, &j) : journal_remove(ctx->paths);
+		if (ret)
+			set_fmt(err, errsz, "cannot update the journal in %s: %s",
+				ctx->paths->state_dir, strerror(-ret));
+	}
+	journal_free(&j);
+	close(lockfd);
+	tune_report_free(&r);
+	return ret ? ret : changed;
 }
 
 void tune_report_free(struct tune_report *r)

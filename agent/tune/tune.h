@@ -80,6 +80,10 @@ struct tune_ctx {
 	const char *const *exclude;     /* NULL-terminated globs over knob ids, or NULL */
 	unsigned int lock_timeout_ms;   /* 0: TUNE_LOCK_TIMEOUT_MS */
 	struct pmqos *pmqos;            /* holds held knobs: the daemon's; NULL: none */
+	/* Interfaces whose driver restored its defaults (a device reset), or NULL:
+	 * a knob of theirs that perfagent set and that is back at its original
+	 * value is set again instead of being reported as overridden. */
+	const char *const *reset_devices;
 };
 
 enum tune_action {
@@ -204,6 +208,16 @@ int tune_revert(const struct tune_ctx *ctx, struct tune_report *report);
 bool tune_verify_ok(const struct tune_report *report);
 
 void tune_plan_free(struct tune_plan *plan);
+
+/*
+ * Hot-plug: a device of kind ("ethtool" for an interface, "block" for a
+ * disk) is gone (new_name NULL): its journal entries go, there is nothing
+ * left to verify or restore; or it was renamed to new_name: its entries
+ * follow it. Locked like apply. Returns how many entries changed, or a
+ * negative errno with err.
+ */
+int tune_journal_follow(const struct tune_ctx *ctx, const char *kind, const char *name,
+			const char *new_name, char *err, size_t errsz);
 void tune_report_free(struct tune_report *report);
 
 /* Human output: an aligned table (knob, current, desired, action, reason) and

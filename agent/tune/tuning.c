@@ -8,6 +8,7 @@
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "net/ena.h"
+#include "net/nic_cpus.h"
 #include "tune/tuning.h"
 #include "core/util.h"
 
@@ -244,13 +245,40 @@ static void log_peers(const struct tuning_state *st)
 	}
 }
 
-void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
-		const struct tuning_opts *opts, const struct identity *id, bool apply)
+void tuning_irq_cpus(const struct tune_plan *plan, const struct pa_paths *paths, char *buf,
+		     size_t size)
+{
+	char last[KNOB_ID_MAX] = "", ifname[KNOB_ID_MAX], cpus[256];
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < plan->n && off < size; i++) {
+		const struct tune_item *it = &plan->items[i];
+		struct cpu_mask irq;
+
+		if (!strstr(it->knob.id, ":rps:") || !it->knob.path[0] ||
+		    !knob_id_device(it->knob.id, "ethtool", ifname, sizeof(ifname)) ||
+		    !strcmp(ifname, last))
+			continue;
+		strcpy(last, ifname);
+		nic_irq_cpus(paths, ifname, &irq);
+		if (cpu_mask_format_list(&irq, cpus, sizeof(cpus)))
+			strcpy(cpus, "many");
+		off += (size_t)snprintf(buf + off, size - off, "%s%s=%s", off ? ";" : "", ifname,
+					cpus);
+	}
+}
+
+/* Chooses, composes, plans and (apply) applies; false with st->error set. */
+static bool run(struct tuning_state *st, const struct pa_paths *paths,
+		const struct tuning_opts *opts, const struct identity *id, bool apply,
+		const char *const *reset_devices)
 {
 	struct machine_facts facts;
 	struct match_host host;
 	struct tuning_ctx t;
 	struct profile p = { 0 };
+	bool ok = false;
 
 	tuning_state_free(st);
 	st->ran = true;
@@ -260,28 +288,53 @@ void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
 	tuning_host_match(paths, id, &host);
 	if (tuning_choose(paths, opts->profile, opts->overlays, id->type_parsed ? &id->type : NULL,
 			  &host, &st->choice, st->error, sizeof(st->error)))
-		goto fail;
+		goto out;
 	tuning_host_facts(paths, id, &facts);
 	if (tuning_compose(paths, &st->choice, &facts, &p, st->error, sizeof(st->error)))
-		goto fail;
+		goto out;
 	snprintf(st->summary, sizeof(st->summary), "%s", p.summary);
 	tuning_ctx_init(&t, paths, opts);
+	t.ctx.reset_devices = reset_devices;
 	if (tune_plan(&t.ctx, &p, &st->plan)) {
 		snprintf(st->error, sizeof(st->error), "%s", st->plan.error);
-		goto fail;
+		goto out;
 	}
+	tuning_irq_cpus(&st->plan, paths, st->irq_cpus, sizeof(st->irq_cpus));
 	if (apply && tune_apply(&t.ctx, &st->plan)) {
 		snprintf(st->error, sizeof(st->error), "%s", st->plan.error);
-		goto fail;
+		goto out;
 	}
 	st->applied = apply;
+	ok = true;
+out:
 	profile_free(&p);
+	if (!ok)
+		log_error("tuning: %s", st->error);
+	return ok;
+}
+
+void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
+		const struct tuning_opts *opts, const struct identity *id, bool apply)
+{
+	if (!run(st, paths, opts, id, apply, NULL))
+		return;
 	log_outcome(st);
 	log_peers(st);
-	return;
-fail:
-	profile_free(&p);
-	log_error("tuning: %s", st->error);
+}
+
+bool tuning_rerun(struct tuning_state *st, const struct pa_paths *paths,
+		  const struct tuning_opts *opts, const struct identity *id, bool apply,
+		  const char *const *reset_devices)
+{
+	if (!run(st, paths, opts, id, apply, reset_devices))
+		return false;
+	for (size_t i = 0; i < st->plan.n; i++) {
+		const struct tune_item *it = &st->plan.items[i];
+
+		if (it->result == TUNE_RES_FAILED)
+			log_warn("%s: not applied: %s", it->knob.id, it->error);
+	}
+	return true;
 }
 
 void tuning_state_free(struct tuning_state *st)
@@ -346,6 +399,7 @@ struct json_object *tuning_state_json(const struct tuning_state *st,
 	json_object_object_add(o, "mode", json_object_new_string(opts->mode));
 	json_object_object_add(o, "at", json_time_or_null(st->at_wall_ms));
 	json_object_object_add(o, "error", json_str_or_null(st->error));
+	json_object_object_add(o, "irq_cpus", json_str_or_null(st->irq_cpus));
 	json_object_object_add(o, "counts", st->ran && !st->error[0] ?
 			       tune_counts_json(&st->plan.counts) : NULL);
 	json_object_object_add(o, "verify", verify_json(paths, opts));

@@ -88,6 +88,8 @@ struct json_object *tuning_layers_json(const struct tuning_choice *c);
 /* One line saying why this profile: "forced by config" or the match reason. */
 const char *tuning_choice_reason(const struct tuning_choice *choice);
 
+#define TUNING_IRQ_CPUS_MAX 512
+
 /* The daemon's view of its last tuning run, for status. */
 struct tuning_state {
 	bool ran;
@@ -98,7 +100,15 @@ struct tuning_state {
 	struct tune_plan plan;
 	struct peers peers;         /* other tuning agents, as of this run */
 	char error[1024];           /* why choosing, loading or applying failed */
+	char irq_cpus[TUNING_IRQ_CPUS_MAX]; /* what the plan's RPS masks were derived from */
 };
+
+/*
+ * "eth0=0-1;eth1=2": the CPUs that take the interrupts of each interface
+ * plan has RPS knobs for, as read now ("" when none has).
+ */
+void tuning_irq_cpus(const struct tune_plan *plan, const struct pa_paths *paths, char *buf,
+		     size_t size);
 
 /*
  * Looks for other tuning agents (peers.h), then chooses, loads, plans and
@@ -108,6 +118,17 @@ struct tuning_state {
  */
 void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
 		const struct tuning_opts *opts, const struct identity *id, bool apply);
+
+/*
+ * The same for a host that changed under the daemon (hot-plug, moved
+ * interrupts): logs only the knobs that failed, for the caller to say what
+ * happened in one line. reset_devices (NULL-terminated, may be NULL): the
+ * interfaces a device reset returned to driver defaults (tune_ctx). False
+ * when it failed (st->error, logged).
+ */
+bool tuning_rerun(struct tuning_state *st, const struct pa_paths *paths,
+		  const struct tuning_opts *opts, const struct identity *id, bool apply,
+		  const char *const *reset_devices);
 
 void tuning_state_free(struct tuning_state *st);
 

@@ -563,6 +563,27 @@ static void test_plan_later_group_wins(void **state)
 	tune_plan_free(&p);
 }
 
+/* Loop and RAM disks: never under a broad glob, only when named by their prefix. */
+static void test_plan_virtual_disks_named(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	const struct tune_item *it;
+
+	add_value(f, KNOB_BLOCK, "read_ahead_kb", "512", "*", NULL);
+	plan(f, &p);
+	for (size_t i = 0; i < p.n; i++)
+		assert_null(strstr(p.items[i].knob.id, "loop0"));
+	item(&p, "block:nvme0n1:read_ahead_kb");
+	tune_plan_free(&p);
+	strcpy(f->prof.values[0].devices, "vd*, loop*");
+	plan(f, &p);
+	it = item(&p, "block:loop0:read_ahead_kb");
+	assert_int_equal(it->action, TUNE_SET);
+	assert_string_equal(it->desired, "512");
+	tune_plan_free(&p);
+}
+
 static void test_plan_many_values(void **state)
 {
 	struct fixture *f = *state;
@@ -1666,6 +1687,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plan_shadowed_sysctld, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plan_raise_lower_keep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plan_later_group_wins, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_virtual_disks_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plan_many_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_verify_revert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_idempotent, setup, teardown),
