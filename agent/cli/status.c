@@ -151,6 +151,26 @@ static void print_follow(struct json_object *s, FILE *out)
 			(long long)bad, bad == 1 ? "" : "s", (long long)lost, lost == 1 ? "" : "s");
 }
 
+/* The adaptive rules: quiet ones counted, the others one line each. */
+static void print_adaptive(struct json_object *s, FILE *out)
+{
+	struct json_object *a = json_at(s, "adaptive");
+	size_t n = a ? json_object_array_length(a) : 0, quiet = 0;
+
+	if (!n)
+		return;
+	for (size_t i = 0; i < n; i++)
+		quiet += !strcmp(json_at_str(json_object_array_get_idx(a, i), "state", ""), "quiet");
+	fprintf(out, LABEL "%zu rule%s, %zu quiet\n", "adaptive", n, n == 1 ? "" : "s", quiet);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *r = json_object_array_get_idx(a, i);
+
+		if (strcmp(json_at_str(r, "state", ""), "quiet"))
+			fprintf(out, LABEL "%s (%s): %s\n", "", json_at_str(r, "name", "?"),
+				json_at_str(r, "state", "?"), json_at_str(r, "why", ""));
+	}
+}
+
 #define PEER_SHARED_SHOWN 8
 
 /* " sysctl:x (perfagent 10, tuned 10)": one knob both set. */
@@ -373,6 +393,7 @@ void status_print(struct json_object *s, FILE *out)
 	print_identity(s, out);
 	print_profile(s, out);
 	print_follow(s, out);
+	print_adaptive(s, out);
 	status_print_peers(json_at(s, "profile.peers"), out);
 	print_pmqos(s, out);
 	print_probes(s, out);

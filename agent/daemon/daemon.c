@@ -16,11 +16,13 @@
 #include "daemon/control.h"
 #include "cpu/cpushare.h"
 #include "cpu/cpuwatch.h"
+#include "daemon/adaptive.h"
 #include "daemon/daemon.h"
 #include "daemon/follow.h"
 #include "daemon/hotplug.h"
 #include "emf/emf.h"
 #include "net/ena.h"
+#include "net/netstat.h"
 #include "core/exitcodes.h"
 #include "identity/identity.h"
 #include "core/jsonutil.h"
@@ -59,6 +61,8 @@ struct daemon {
 	struct hotplug *hotplug;        /* NULL: neither netlink socket opened */
 	char hotplug_error[256];
 	struct follow follow;           /* what hot-plug and moved interrupts did */
+	struct adaptive adaptive;       /* the profile's adaptive rules and their state */
+	struct netcounters netc;        /* softnet and TCP memory pressure rates */
 	struct sink *sink;              /* NULL with metrics = off */
 	struct emf_encoder emf;
 	uint64_t started_mono_ms;
@@ -237,6 +241,8 @@ static void build_metrics(struct daemon *d, struct metric_set *set)
 	cpuwatch_add_metrics(&d->cpu, inst);
 	add_tuning_metrics(d, inst);
 	follow_add_metrics(&d->follow, inst);
+	adaptive_add_metrics(&d->adaptive, inst);
+	netcounters_collect(&d->netc, &d->opts->paths, d->cfg.interval_s, inst);
 	ena_collect(&d->ena, &d->opts->paths, util_now_mono_ms(), set);
 	if (d->sink)
 		sink_report(d->sink, inst, d->emf.sink_error, sizeof(d->emf.sink_error));
@@ -277,11 +283,24 @@ static void publish(struct daemon *d, const struct metric_set *set)
 		log_warn("EMF: this interval's metrics were not queued: %s", strerror(-ret));
 }
 
+/* The adaptive rules decide on this interval's metrics (daemon only, never `metrics`). */
+static void run_adaptive(struct daemon *d, const struct metric_set *set)
+{
+	struct adaptive_env env;
+	struct tuning_opts o;
+
+	tuning_opts_of(d, &o);
+	env = (struct adaptive_env){ .paths = &d->opts->paths, .opts = &o, .tuning = &d->tuning,
+				     .apply = d->cfg.mode == MODE_APPLY };
+	adaptive_interval(&d->adaptive, &env, set);
+}
+
 static void collect(struct daemon *d)
 {
 	struct metric_set set;
 
 	run_interval(d, &set);
+	run_adaptive(d, &set);
 	if (d->sink)
 		publish(d, &set);
 	metric_set_free(&set);
@@ -515,6 +534,7 @@ static struct json_object *status_json(const struct daemon *d)
 							      &tuning));
 	json_object_object_add(s, "follow", follow_json(&d->follow, d->hotplug,
 							d->hotplug_error));
+	json_object_object_add(s, "adaptive", adaptive_json(&d->adaptive));
 	json_object_object_add(s, "probes", probes_status_json(d->probes));
 	json_object_object_add(s, "cpu", cpu_json(d));
 	json_object_object_add(s, "ena", ena_status_json(&d->ena, &d->opts->paths,
@@ -721,6 +741,7 @@ static void stop(struct daemon *d)
 	cpuwatch_save(&d->cpu, &d->opts->paths);
 	ctl_server_stop(d->ctl);
 	hotplug_stop(d->hotplug, &d->loop);
+	adaptive_free(&d->adaptive);
 	/* What the agent has not taken is saved to the state directory (spool_persist). */
 	sink_free(d->sink);
 	probes_free(d->probes);

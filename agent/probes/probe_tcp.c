@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "core/log.h"
+#include "net/netstat.h"
 #include "probes/probe_priv.h"
 #include "core/util.h"
 
@@ -173,30 +174,17 @@ static void tcp_delta(struct tcp_stats *out, const struct tcp_stats *now,
 /* TcpExt ListenOverflows of this network namespace; -errno if unreadable. */
 static int64_t listen_overflows(void)
 {
-	char *text, *names, *values, *sn, *sv, *n, *v;
-	int64_t ret = -ENOENT;
+	int64_t value;
 	ssize_t len;
+	char *text;
+	int ret;
 
 	len = util_read_file(NETSTAT, 1 << 16, &text);
 	if (len < 0)
 		return len;
-	/* Two lines per group: "TcpExt: Name ..." then "TcpExt: 1 ...". */
-	names = strstr(text, "TcpExt:");
-	values = names ? strstr(names + 1, "\nTcpExt:") : NULL;
-	if (values) {
-		*values++ = '\0';
-		strtok_r(names, " \n", &sn);
-		strtok_r(values, " \n", &sv);
-		while ((n = strtok_r(NULL, " \n", &sn)) &&
-		       (v = strtok_r(NULL, " \n", &sv))) {
-			if (strcmp(n, "ListenOverflows") == 0) {
-				ret = strtoll(v, NULL, 10);
-				break;
-			}
-		}
-	}
+	ret = netstat_find(text, "TcpExt", "ListenOverflows", &value);
 	free(text);
-	return ret;
+	return ret ? ret : value;
 }
 
 /* Reads and sums the map (and the netstat counter); interval since prev. */

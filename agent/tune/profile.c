@@ -39,6 +39,7 @@ enum sect_type {
 	ST_BLOCK,
 	ST_ETHTOOL,
 	ST_PMQOS,
+	ST_ADAPT,
 };
 
 /* Selectors of a [block*] or [ethtool*] section, as one file sets them. */
@@ -149,7 +150,8 @@ static const struct knob_spec ethtool_knobs[] = {
 };
 
 static const char SECTIONS_HINT[] =
-	"[profile], [sysctl], [vm], [block], [block.NAME], [ethtool], [ethtool.NAME] or [pmqos]";
+	"[profile], [sysctl], [vm], [block], [block.NAME], [ethtool], [ethtool.NAME], [pmqos] "
+	"or [adapt.NAME]";
 
 /* The keys a table-driven section takes; NULL for [sysctl] (any name). */
 static const struct knob_spec *kind_specs(enum knob_kind kind, size_t *n)
@@ -557,6 +559,7 @@ static int section_type(const char *name, enum sect_type *t)
 		{ "profile", ST_PROFILE, false }, { "sysctl", ST_SYSCTL, false },
 		{ "vm", ST_VM, false },           { "block", ST_BLOCK, true },
 		{ "ethtool", ST_ETHTOOL, true }, { "pmqos", ST_PMQOS, false },
+		{ "adapt", ST_ADAPT, true },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
@@ -564,13 +567,46 @@ static int section_type(const char *name, enum sect_type *t)
 
 		if (strncmp(name, types[i].name, n) != 0)
 			continue;
-		if (name[n] == '\0' ||
+		if ((name[n] == '\0' && types[i].type != ST_ADAPT) ||
 		    (types[i].groups && name[n] == '.' && is_name(name + n + 1, 64 - n - 1))) {
 			*t = types[i].type;
 			return 0;
 		}
 	}
 	return -EINVAL;
+}
+
+int profile_add_rule(struct profile *p, const struct adapt_rule *r)
+{
+	struct adapt_rule *v;
+
+	for (size_t i = 0; i < p->n_rules; i++) {
+		if (!strcmp(p->rules[i].name, r->name)) {
+			p->rules[i] = *r;
+			return 0;
+		}
+	}
+	if (p->n_rules == ADAPT_MAX_RULES)
+		return -E2BIG;
+	v = array_grow(p->rules, &p->cap_rules, p->n_rules + 1, sizeof(*v), 4);
+	if (!v)
+		return -ENOMEM;
+	p->rules = v;
+	p->rules[p->n_rules++] = *r;
+	return 0;
+}
+
+/* [adapt.NAME]: a rule, filled in by its keys (adapt_rule.h). */
+static int open_rule(struct pfile *pf, const char *name, int line, char *err, size_t errsz)
+{
+	struct adapt_rule r;
+	char origin[160];
+
+	snprintf(origin, sizeof(origin), "%.140s:%d", pf->prof.file, line);
+	adapt_rule_init(&r, name, origin);
+	if (profile_add_rule(&pf->prof, &r))
+		return util_err(err, errsz, "more than %d adaptive rules", ADAPT_MAX_RULES);
+	return 0;
 }
 
 static int open_section(struct pfile *pf, const char *name, int line, char *err, size_t errsz)
@@ -597,7 +633,7 @@ static int open_section(struct pfile *pf, const char *name, int line, char *err,
 	s->type = t;
 	s->line = line;
 	pf->cur = (int)pf->n_sects++;
-	return 0;
+	return t == ST_ADAPT ? open_rule(pf, name + strlen("adapt."), line, err, errsz) : 0;
 }
 
 /* ---- [profile] ---- */
@@ -826,6 +862,9 @@ static int on_item(void *ctx, const struct lp_item *it, char *err, size_t errsz)
 		return on_profile_key(pf, it, err, errsz);
 	case ST_SYSCTL:
 		return on_sysctl(pf, s, it, err, errsz);
+	case ST_ADAPT:
+		return adapt_rule_set(&pf->prof.rules[pf->prof.n_rules - 1], it->key, it->value, err,
+				      errsz);
 	default:
 		return on_table_key(pf, s, it, err, errsz);
 	}
@@ -842,12 +881,21 @@ static int check_file(const struct pfile *pf, struct lp_error *err)
 				       "[%s] needs devices = GLOB[, GLOB...], such as devices = nvme*",
 				       s->name);
 	}
+	for (size_t i = 0; i < pf->prof.n_rules; i++) {
+		const struct adapt_rule *r = &pf->prof.rules[i];
+		char msg[256];
+
+		if (adapt_rule_check(r, msg, sizeof(msg)))
+			return fail_at(err, pf->prof.file, atoi(strrchr(r->origin, ':') + 1), "%s",
+				       msg);
+	}
 	return 0;
 }
 
 static void pfile_free(struct pfile *pf)
 {
 	free(pf->prof.values);
+	free(pf->prof.rules);
 	free(pf->sects);
 	memset(pf, 0, sizeof(*pf));
 }
@@ -934,6 +982,12 @@ static int flatten(const struct pfile *files, int n, struct profile *out)
 			}
 			*v = p->values[j];
 		}
+		for (size_t j = 0; j < p->n_rules; j++) {
+			if (profile_add_rule(out, &p->rules[j])) {
+				profile_free(out);
+				return -ENOMEM;
+			}
+		}
 	}
 	for (size_t j = 0; j < out->n_values; j++)
 		apply_selectors(&out->values[j], files, n);
@@ -990,6 +1044,7 @@ void profile_free(struct profile *p)
 	if (!p)
 		return;
 	free(p->values);
+	free(p->rules);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -45,6 +45,7 @@
 #include <stdio.h>
 
 #include "core/lineparse.h"
+#include "tune/adapt_rule.h"
 
 struct json_object;
 
@@ -121,7 +122,12 @@ struct profile {
 	char chain[PROFILE_MAX_DEPTH][PROFILE_NAME_MAX];/* [0] = name, then its parents */
 	size_t n_values, cap_values;
 	struct profile_value *values;
+	size_t n_rules, cap_rules;                      /* [adapt.NAME] (adapt_rule.h) */
+	struct adapt_rule *rules;
 };
+
+/* Adds r, or replaces the rule of the same name (a child's or a later layer's). */
+int profile_add_rule(struct profile *p, const struct adapt_rule *r);
 
 /*
  * Profile directories are searched in order; the first one holding NAME.conf

@@ -181,6 +181,13 @@ static int merge_layer(struct profile *out, const struct profile *layer)
 		out->values = grown;
 		out->values[out->n_values++] = v;
 	}
+	/* Adaptive rules: a later layer's rule of the same name replaces the earlier one. */
+	for (size_t i = 0; i < layer->n_rules; i++) {
+		int ret = profile_add_rule(out, &layer->rules[i]);
+
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 

@@ -139,6 +139,13 @@ void profile_print(const struct profile *p, FILE *out)
 		print_section_head(&p->values[i], out);
 		print_section(p, p->values[i].section, out);
 	}
+	for (size_t i = 0; i < p->n_rules; i++) {
+		char text[512];
+
+		adapt_rule_text(&p->rules[i], text, sizeof(text));
+		fprintf(out, "%s[adapt.%s]  %s\n    %s\n", i ? "" : "\nadaptive rules\n",
+			p->rules[i].name, p->rules[i].origin, text);
+	}
 }
 
 static void add_str(struct json_object *o, const char *key, const char *val)
@@ -197,6 +204,36 @@ static struct json_object *value_to_json(const struct profile_value *v)
 	return o;
 }
 
+static struct json_object *rules_to_json(const struct profile *p)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct adapt_rule *r = &p->rules[i];
+		struct json_object *o = json_object_new_object();
+		struct json_object *guards = json_object_new_array();
+		char text[512];
+
+		adapt_rule_text(r, text, sizeof(text));
+		for (int g = 0; g < r->n_guards; g++)
+			json_object_array_add(guards, json_object_new_string(r->guards[g]));
+		add_str(o, "name", r->name);
+		add_str(o, "knob", r->knob);
+		add_str(o, "metric", r->metric);
+		json_object_object_add(o, "threshold_per_s", json_object_new_double(r->threshold));
+		json_object_object_add(o, "over", json_object_new_int((int)r->over));
+		adapt_step_text(r, text, sizeof(text));
+		add_str(o, "step", text);
+		add_str(o, "floor", r->floor[0] ? r->floor : "0");
+		add_str(o, "cap", r->cap);
+		json_object_object_add(o, "cooldown_s", json_object_new_int((int)r->cooldown_s));
+		json_object_object_add(o, "guards", guards);
+		add_str(o, "origin", r->origin);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 struct json_object *profile_to_json(const struct profile *p)
 {
 	struct json_object *o = json_object_new_object();
@@ -218,6 +255,7 @@ struct json_object *profile_to_json(const struct profile *p)
 	for (size_t i = 0; i < p->n_values; i++)
 		json_object_array_add(values, value_to_json(&p->values[i]));
 	json_object_object_add(o, "values", values);
+	json_object_object_add(o, "adaptive_rules", rules_to_json(p));
 	return o;
 }
 

@@ -2,6 +2,7 @@
 /* From an identity to a tuned host: choose the profile, then plan and apply. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -293,6 +294,16 @@ static bool run(struct tuning_state *st, const struct pa_paths *paths,
 	if (tuning_compose(paths, &st->choice, &facts, &p, st->error, sizeof(st->error)))
 		goto out;
 	snprintf(st->summary, sizeof(st->summary), "%s", p.summary);
+	st->facts = facts;
+	if (p.n_rules) {
+		st->rules = malloc(p.n_rules * sizeof(*st->rules));
+		if (!st->rules) {
+			snprintf(st->error, sizeof(st->error), "out of memory");
+			goto out;
+		}
+		memcpy(st->rules, p.rules, p.n_rules * sizeof(*st->rules));
+		st->n_rules = p.n_rules;
+	}
 	tuning_ctx_init(&t, paths, opts);
 	t.ctx.reset_devices = reset_devices;
 	if (tune_plan(&t.ctx, &p, &st->plan)) {
@@ -341,6 +352,7 @@ void tuning_state_free(struct tuning_state *st)
 {
 	tune_plan_free(&st->plan);
 	peers_free(&st->peers);
+	free(st->rules);
 	memset(st, 0, sizeof(*st));
 }
 

@@ -101,6 +101,9 @@ struct tuning_state {
 	struct peers peers;         /* other tuning agents, as of this run */
 	char error[1024];           /* why choosing, loading or applying failed */
 	char irq_cpus[TUNING_IRQ_CPUS_MAX]; /* what the plan's RPS masks were derived from */
+	struct machine_facts facts;     /* the host the profile was composed for */
+	size_t n_rules;                 /* the composed profile's adaptive rules */
+	struct adapt_rule *rules;
 };
 
 /*

@@ -243,8 +243,17 @@ static void test_bad_values(void **state)
 		{ "[profile]\ninclude = match\n", "bad include 'match'" },
 		{ "[profile]\nsummary = a\nsummary = b\n", "test.conf:3: summary is set twice; the first is at line 2" },
 		{ "[profile]\nsummary = a\x01\n", "summary contains a control character" },
-		{ "[net]\nmtu = 9001\n", "test.conf:1: unknown section [net]: expected [profile], [sysctl], [vm], [block], [block.NAME], [ethtool], [ethtool.NAME] or [pmqos]" },
+		{ "[net]\nmtu = 9001\n", "test.conf:1: unknown section [net]: expected [profile], [sysctl], [vm], [block], [block.NAME], [ethtool], [ethtool.NAME], [pmqos] or [adapt.NAME]" },
 		{ "[sysctl.x]\n", "unknown section [sysctl.x]" },
+		/* [adapt.NAME] */
+		{ "[adapt]\n", "unknown section [adapt]" },
+		{ "[adapt.a]\nknob = net.core.somaxconn\nwhen = Nope > 0\n", "test.conf:3: unknown metric 'Nope' in when" },
+		{ "[adapt.a]\nstep = -2\n", "test.conf:2: bad step '-2'" },
+		{ "[adapt.a]\nknob = net.core.somaxconn\nwhen = TcpListenOverflows > 0\n"
+		  "floor = 8192\ncap = 1024\n", "test.conf:1: [adapt.a]: cap 1024 is below floor 8192" },
+		{ "[adapt.a]\nknob = net.core.somaxconn\ncap = 1024\n", "test.conf:1: [adapt.a] has no when" },
+		{ "[adapt.a]\ncap = 2%bogus\n", "test.conf:2: bad cap '2%bogus'" },
+		{ "[adapt.a]\nknob = a\n[adapt.a]\n", "test.conf:3: section [adapt.a] appears twice" },
 		{ "[block.]\n", "unknown section [block.]" },
 		{ "[block.a.b]\n", "unknown section [block.a.b]" },
 		{ "[sysctl]\n[vm]\n[sysctl]\n", "test.conf:3: section [sysctl] appears twice; the first is at line 1" },

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The daemon's side of the adaptive rules (tune/adapt_rule.h, tune/adapt.h):
+ * each interval, every rule of the active profile gets the interval's
+ * metrics and its knob's live value; a step or a take-back is carried out
+ * by the tuning engine as a one-value plan, so the journal records the
+ * original once, an administrator's sysctl.d value, exclude = and a value
+ * someone changed are honoured as for static values, and revert undoes
+ * adaptive changes exactly. mode = advise says what it would do, writes
+ * nothing.
+ *
+ * Host-wide, at most ADAPTIVE_MAX_PER_HOUR changes (steps and take-backs)
+ * in any hour. Each change is logged once, in one line, and appended with
+ * its evidence to STATE_DIR/adaptive.log (JSON lines: when, rule, knob,
+ * action, before, after, why), which is moved to adaptive.log.1 past 1 MiB.
+ * A rule keeps its state across re-plans while its definition is unchanged.
+ */
+#ifndef PA_ADAPTIVE_H
+#define PA_ADAPTIVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "core/metrics.h"
+#include "core/paths.h"
+#include "tune/adapt.h"
+#include "tune/tuning.h"
+
+#define ADAPTIVE_MAX_PER_HOUR 12
+#define ADAPTIVE_LOG "adaptive.log"
+
+struct adaptive_rule {
+	struct adapt_rule rule;
+	struct adapt_state state;
+	uint64_t floor, cap;
+	char bound_error[256];          /* "" or why the bounds cannot be known here */
+};
+
+struct adaptive {
+	uint64_t synced_at;             /* the tuning run (at_wall_ms) the rules come from */
+	size_t n;
+	struct adaptive_rule *rules;
+	uint64_t changes_at[ADAPTIVE_MAX_PER_HOUR];     /* monotonic s of the last changes */
+	unsigned int next_change;
+	uint64_t steps, taken_back;                     /* since start */
+	uint64_t steps_reported, taken_back_reported;
+};
+
+struct adaptive_env {
+	const struct pa_paths *paths;
+	const struct tuning_opts *opts;
+	const struct tuning_state *tuning;
+	bool apply;                     /* mode apply; false: advise */
+};
+
+/*
+ * One interval: the rules of the latest tuning run (a rule whose definition
+ * did not change keeps its state), evidence from set, decisions, changes
+ * through the engine.
+ */
+void adaptive_interval(struct adaptive *a, const struct adaptive_env *env,
+		       const struct metric_set *set);
+/* AdaptiveSteps, AdaptiveTakeBacks over the interval (catalogue). */
+void adaptive_add_metrics(struct adaptive *a, struct metric_entity *inst);
+/* The "adaptive" member of status: per rule its definition and state. */
+struct json_object *adaptive_json(const struct adaptive *a);
+void adaptive_free(struct adaptive *a);
+
+#endif

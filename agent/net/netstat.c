@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Kernel network counters from procfs (netstat.h). */
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "net/netstat.h"
+
+#define PROC_TEXT_MAX (1 << 20)
+
+/* The line after *p that starts with prefix, or NULL; *p moves past it. */
+static const char *line_with(const char *text, const char *prefix, size_t *len)
+{
+	size_t n = strlen(prefix);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (!strncmp(p, prefix, n)) {
+			const char *end = strchr(p, '\n');
+
+			*len = end ? (size_t)(end - p) : strlen(p);
+			return p;
+		}
+	}
+	return NULL;
+}
+
+int netstat_find(const char *text, const char *group, const char *name, int64_t *value)
+{
+	char prefix[64];
+	const char *names, *values;
+	size_t nlen, vlen, want = strlen(name);
+
+	if (snprintf(prefix, sizeof(prefix), "%s:", group) >= (int)sizeof(prefix))
+		return -ENOENT;
+	names = line_with(text, prefix, &nlen);
+	/* The values line is the next line with the same prefix. */
+	values = names ? line_with(names + nlen, prefix, &vlen) : NULL;
+	if (!values)
+		return -ENOENT;
+	for (const char *n = names + strlen(prefix), *v = values + strlen(prefix);;) {
+		size_t nl, vl;
+
+		n += strspn(n, " ");
+		v += strspn(v, " ");
+		nl = strcspn(n, " \n");
+		vl = strcspn(v, " \n");
+		if (!nl || !vl || n >= names + nlen || v >= values + vlen)
+			return -ENOENT;
+		if (nl == want && !strncmp(n, name, want)) {
+			char *end;
+
+			errno = 0;
+			*value = strtoll(v, &end, 10);
+			return errno || end != v + vl ? -ENOENT : 0;
+		}
+		n += nl;
+		v += vl;
+	}
+}
+
+int softnet_parse(const char *text, uint64_t *dropped, uint64_t *squeezed)
+{
+	const char *p = text;
+
+	*dropped = *squeezed = 0;
+	while (*p) {
+		char *end;
+		unsigned long long col[3];
+
+		for (int i = 0; i < 3; i++) {
+			errno = 0;
+			col[i] = strtoull(p, &end, 16);
+			if (errno || end == p)
+				return -EINVAL;
+			p = end;
+		}
+		*dropped += col[1];
+		*squeezed += col[2];
+		p = strchr(p, '\n');
+		if (!p)
+			break;
+		p++;
+	}
+	return 0;
+}
+
+static bool read_proc(const struct pa_paths *paths, const char *rel, char **text)
+{
+	char path[PATH_MAX];
+
+	return !paths_sys(paths, path, sizeof(path), rel) &&
+	       util_read_file(path, PROC_TEXT_MAX, text) >= 0;
+}
+
+static void add_rate(struct metric_entity *inst, const char *name, uint64_t now, uint64_t prev,
+		     double seconds)
+{
+	metric_add(inst, name, UNIT_COUNT_PER_SECOND, now >= prev ? (double)(now - prev) / seconds
+								 : 0);
+}
+
+void netcounters_collect(struct netcounters *nc, const struct pa_paths *paths, double seconds,
+			 struct metric_entity *inst)
+{
+	uint64_t dropped = 0, squeezed = 0;
+	int64_t pressures = -1;
+	bool softnet = false;
+	char *text;
+
+	if (read_proc(paths, "/proc/net/softnet_stat", &text)) {
+		softnet = !softnet_parse(text, &dropped, &squeezed);
+		free(text);
+	}
+	if (read_proc(paths, "/proc/net/netstat", &text)) {
+		if (netstat_find(text, "TcpExt", "TCPMemoryPressures", &pressures))
+			pressures = -1;
+		free(text);
+	}
+	if (nc->have_prev && seconds > 0) {
+		if (softnet) {
+			add_rate(inst, "SoftnetDrops", dropped, nc->dropped, seconds);
+			add_rate(inst, "SoftnetTimeSqueezes", squeezed, nc->squeezed, seconds);
+		}
+		if (pressures >= 0 && nc->pressures >= 0)
+			add_rate(inst, "TcpMemoryPressures", (uint64_t)pressures,
+				 (uint64_t)nc->pressures, seconds);
+	}
+	nc->have_prev = softnet || pressures >= 0;
+	nc->dropped = dropped;
+	nc->squeezed = squeezed;
+	nc->pressures = pressures;
+}

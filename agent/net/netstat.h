@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Kernel network counters read from procfs, for the metrics and the adaptive
+ * rules' evidence:
+ *
+ *   /proc/net/netstat, /proc/net/snmp   pairs of lines per group, "TcpExt:
+ *                                       Name Name ..." then "TcpExt: 1 2 ..."
+ *   /proc/net/softnet_stat              one line per CPU, hex columns: packets
+ *                                       processed, dropped (backlog full:
+ *                                       netdev_max_backlog), time squeezes (the
+ *                                       softirq ran out of netdev_budget or
+ *                                       netdev_budget_usecs); kernel
+ *                                       Documentation/networking/scaling.rst
+ *
+ * All are per network namespace except softnet_stat (per host).
+ */
+#ifndef PA_NETSTAT_H
+#define PA_NETSTAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/metrics.h"
+#include "core/paths.h"
+
+/* The value of GROUP's NAME in a netstat or snmp text; 0 or -ENOENT. */
+int netstat_find(const char *text, const char *group, const char *name, int64_t *value);
+
+/* The drops and time squeezes of softnet_stat's text, summed over CPUs; 0 or -EINVAL. */
+int softnet_parse(const char *text, uint64_t *dropped, uint64_t *squeezed);
+
+/* Rates between two calls of netcounters_collect(). */
+struct netcounters {
+	bool have_prev;
+	uint64_t dropped, squeezed;
+	int64_t pressures;              /* -1: not reported by this kernel */
+};
+
+/*
+ * Adds SoftnetDrops, SoftnetTimeSqueezes and TcpMemoryPressures (per
+ * second over seconds) to the instance entity, from the second call on.
+ */
+void netcounters_collect(struct netcounters *nc, const struct pa_paths *paths, double seconds,
+			 struct metric_entity *inst);
+
+#endif

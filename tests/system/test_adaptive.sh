@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Adaptive rules end to end (issue 19), in a network namespace: the daemon,
+# fed real accept-queue overflows (a listener that never accepts, flooded
+# with connects), steps net.core.somaxconn once, journals it, says so in
+# status and in adaptive.log, settles when the overflows stop, and revert
+# puts the original back exactly. In advise mode the same evidence changes
+# nothing and status says what it would have done.
+set -eu
+. "$(dirname "$0")/lib.sh"
+need_root
+need_tools unshare findmnt python3
+
+work=$(mktemp -d /tmp/perfagent-adaptive.XXXXXX)
+chmod 0755 "$work"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/profiles"
+cat >"$work/profiles/adapttest.conf" <<'EOF'
+[profile]
+summary = adaptive rule test
+kind = class
+
+# Test rule: one interval of overflows is enough, a short cooldown.
+[adapt.aq]
+knob = net.core.somaxconn
+when = TcpListenOverflows > 0 over 1
+step = double
+floor = 64
+cap = 1024
+cooldown = 2
+EOF
+
+host_ns=$(readlink /proc/self/ns/net)
+rc=0
+unshare -n -m --propagation unchanged bash -s -- "$PERFAGENT" "$work" "$host_ns" <<'EOF' || rc=$?
+set -eu
+perfagent=$1 work=$2 host_ns=$3
+. tests/system/lib.sh
+FAIL_WHERE=netns
+[ "$(readlink /proc/self/ns/net)" != "$host_ns" ] || fail "not in a new network namespace"
+without_sysctl_conf "adaptive rules in a network namespace"
+ip link set lo up
+echo 128 >/proc/sys/net/core/somaxconn
+run=$work/run state=$work/state conf=$work/perfagent.conf
+daemon_pid= flood_pid=
+trap '[ -n "$flood_pid" ] && kill "$flood_pid"; [ -n "$daemon_pid" ] && kill "$daemon_pid"; wait' EXIT
+
+start_daemon() {
+	printf 'interval = 1\nimds = off\nmetrics = off\nmode = %s\nprofile = adapttest\n' "$1" >"$conf"
+	"$perfagent" daemon --config "$conf" --root "" --runtime-dir "$run" --state-dir "$state" \
+		2>>"$work/daemon.log" &
+	daemon_pid=$!
+	wait_for 10 eval '"$perfagent" status --runtime-dir "$run" >/dev/null 2>&1' ||
+		fail "daemon did not start: $(cat "$work/daemon.log")"
+}
+stop_daemon() {
+	kill -TERM "$daemon_pid"
+	wait "$daemon_pid" || fail "daemon exited $? on SIGTERM"
+	daemon_pid=
+}
+rule() { "$perfagent" status --json --runtime-dir "$run" >"$work/s.json" && json_get "$work/s.json" "j['adaptive'][0]['$1']"; }
+# A listener that never accepts (backlog 4096, capped by somaxconn at listen
+# time), and connects to it without end: its accept queue overflows.
+flood() {
+	python3 - <<'PY' &
+import socket, time
+srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", 0)); srv.listen(4096)
+port = srv.getsockname()[1]
+held = []
+while True:
+    for _ in range(200):
+        c = socket.socket(); c.setblocking(False)
+        try: c.connect(("127.0.0.1", port))
+        except BlockingIOError: pass
+        held.append(c)
+    if len(held) > 3000:
+        for c in held: c.close()
+        held = []
+    time.sleep(0.05)
+PY
+	flood_pid=$!
+}
+
+# ---- apply: one step, journaled, settled once the overflows stop ----
+start_daemon apply
+[ "$(rule state)" = quiet ] || fail "rule not quiet at start: $(rule why)"
+flood
+wait_for 15 eval '[ "$(cat /proc/sys/net/core/somaxconn)" != 128 ]' ||
+	fail "somaxconn not stepped: $(rule why); $(cat "$work/daemon.log")"
+kill "$flood_pid"; wait "$flood_pid" 2>/dev/null || true; flood_pid=
+[ "$(cat /proc/sys/net/core/somaxconn)" = 256 ] || fail "stepped to $(cat /proc/sys/net/core/somaxconn), want 256"
+wait_for 10 eval '[ "$(rule state)" = settled ]' || fail "not settled: $(rule state): $(rule why)"
+[ "$(rule steps)" = 1 ] || fail "steps: $(rule steps)"
+rule why | grep -q "stepped from 128 to 256 because TcpListenOverflows was" || fail "why: $(rule why)"
+grep -q '"original":"128' "$state/journal.json" || fail "journal: $(cat "$state/journal.json")"
+grep -q '"rule":"aq".*"action":"step".*"before":"128","after":"256"' "$state/adaptive.log" ||
+	fail "adaptive.log: $(cat "$state/adaptive.log")"
+[ "$(grep -c 'adaptive aq:' "$work/daemon.log")" = 1 ] || fail "log: $(cat "$work/daemon.log")"
+stop_daemon
+"$perfagent" revert --root "" --state-dir "$state" --config /dev/null >"$work/revert.out" ||
+	fail "revert: $(cat "$work/revert.out")"
+[ "$(cat /proc/sys/net/core/somaxconn)" = 128 ] || fail "revert left $(cat /proc/sys/net/core/somaxconn)"
+pass "overflows: somaxconn stepped once (128 -> 256), journaled with its evidence, settled; revert restored 128"
+
+# ---- advise: the same evidence, nothing written ----
+rm -rf "$state"
+start_daemon advise
+flood
+wait_for 15 eval 'rule why | grep -q "would have stepped from 128 to 256"' ||
+	fail "advise: $(rule why)"
+[ "$(cat /proc/sys/net/core/somaxconn)" = 128 ] || fail "advise wrote somaxconn"
+[ ! -e "$state/journal.json" ] || fail "advise wrote a journal"
+kill "$flood_pid"; wait "$flood_pid" 2>/dev/null || true; flood_pid=
+stop_daemon
+pass "advise: it would have stepped somaxconn, wrote nothing"
+EOF
+[ "$rc" = 0 ] || [ "$rc" = 77 ] || fail "the network namespace part failed"
+[ "$(readlink /proc/self/ns/net)" = "$host_ns" ] || fail "left in another namespace"
+[ "$rc" = 77 ] && exit 77
+pass "adaptive rules: stepped on real evidence, journaled, reverted, advised"

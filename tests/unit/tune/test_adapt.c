@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Adaptive rules: parsing, steps and the decision over recorded counter series. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tune/adapt.h"
+
+static void rule(struct adapt_rule *r, const char *const *kv)
+{
+	char err[256];
+
+	adapt_rule_init(r, "t", "test.conf:1");
+	for (; kv[0]; kv += 2) {
+		if (adapt_rule_set(r, kv[0], kv[1], err, sizeof(err)))
+			fail_msg("%s = %s: %s", kv[0], kv[1], err);
+	}
+	if (adapt_rule_check(r, err, sizeof(err)))
+		fail_msg("check: %s", err);
+}
+
+static const char *const somaxconn[] = {
+	"knob", "net.core.somaxconn", "when", "TcpListenOverflows > 0 over 2", "step", "double",
+	"floor", "4096", "cap", "65535", "cooldown", "60", "guard", "RunqLatencyP99", NULL,
+};
+
+static int set_err(const char *key, const char *value, char *err, size_t size)
+{
+	struct adapt_rule r;
+
+	adapt_rule_init(&r, "t", "x");
+	return adapt_rule_set(&r, key, value, err, size);
+}
+
+static void test_parse_errors(void **state)
+{
+	struct adapt_rule r;
+	char err[256];
+
+	assert_int_equal(set_err("when", "Bogus > 0 over 2", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "unknown metric 'Bogus'"));
+	assert_int_equal(set_err("when", "TcpListenOverflows > -1", err, sizeof(err)), -EINVAL);
+	assert_int_equal(set_err("when", "TcpListenOverflows > 0 over 0", err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(set_err("when", "TcpListenOverflows > 0 during 2", err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(set_err("step", "+0", err, sizeof(err)), -EINVAL);
+	assert_int_equal(set_err("step", "*1", err, sizeof(err)), -EINVAL);
+	assert_int_equal(set_err("step", "-5", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "a step must grow the value"));
+	assert_int_equal(set_err("cap", "-1", err, sizeof(err)), -EINVAL);
+	assert_int_equal(set_err("cap", "1%bananas", err, sizeof(err)), -EINVAL);
+	assert_int_equal(set_err("guard", "TcpSrttP99, Nope", err, sizeof(err)), -EINVAL);
+	assert_int_equal(set_err("knob", "../../etc/passwd", err, sizeof(err)), -EINVAL);
+	assert_int_equal(set_err("colour", "blue", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "unknown key 'colour'"));
+
+	adapt_rule_init(&r, "t", "x");
+	assert_int_equal(adapt_rule_set(&r, "knob", "net.core.somaxconn", err, sizeof(err)), 0);
+	assert_int_equal(adapt_rule_set(&r, "when", "TcpListenOverflows > 0", err, sizeof(err)), 0);
+	assert_int_equal(adapt_rule_check(&r, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "has no cap"));
+	assert_int_equal(adapt_rule_set(&r, "floor", "8192", err, sizeof(err)), 0);
+	assert_int_equal(adapt_rule_set(&r, "cap", "4096", err, sizeof(err)), 0);
+	assert_int_equal(adapt_rule_check(&r, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "cap 4096 is below floor 8192"));
+}
+
+static void test_next_value(void **state)
+{
+	struct adapt_rule r;
+	char out[128];
+	static const char *const rmem[] = {
+		"knob", "net.ipv4.tcp_rmem", "when", "TcpRetransmits > 1", "step", "*1.5",
+		"cap", "16M", "fields", "3", NULL,
+	};
+
+	rule(&r, somaxconn);
+	assert_int_equal(adapt_next_value(&r, "128", 4096, 65535, out, sizeof(out)), 0);
+	assert_string_equal(out, "4096");       /* the floor */
+	assert_int_equal(adapt_next_value(&r, "40000", 4096, 65535, out, sizeof(out)), 0);
+	assert_string_equal(out, "65535");      /* the cap */
+	assert_int_equal(adapt_next_value(&r, "100000", 4096, 65535, out, sizeof(out)), 0);
+	assert_string_equal(out, "100000");     /* never lowered */
+	assert_int_equal(adapt_next_value(&r, "many", 0, 10, out, sizeof(out)), -EINVAL);
+	rule(&r, rmem);
+	assert_int_equal(adapt_next_value(&r, "4096\t131072\t6291456", 0, 16 << 20, out,
+					  sizeof(out)), 0);
+	assert_string_equal(out, "4096 131072 9437184");
+	assert_int_equal(adapt_next_value(&r, "4096 131072", 0, 16 << 20, out, sizeof(out)),
+			 -EINVAL);       /* no third field */
+}
+
+/* Feeds one interval; returns the verdict. */
+static enum adapt_verdict feed(const struct adapt_rule *r, struct adapt_state *s, uint64_t t,
+			       double trigger, double guard, const char *current, bool may,
+			       char *value)
+{
+	struct adapt_input in = {
+		.now_s = t, .have_trigger = true, .trigger = trigger, .current = current,
+		.floor = 4096, .cap = 65535, .may_change = may,
+	};
+	struct adapt_action act;
+
+	in.have_guard[0] = true;
+	in.guard[0] = guard;
+	adapt_decide(r, s, &in, &act);
+	if (value)
+		strcpy(value, act.value);
+	return act.verdict;
+}
+
+static void test_step_settle_cooldown(void **state)
+{
+	struct adapt_rule r;
+	struct adapt_state s;
+	char v[128];
+
+	rule(&r, somaxconn);
+	adapt_state_init(&s);
+	assert_int_equal(feed(&r, &s, 0, 0, 1, "4096", true, v), ADAPT_NONE);
+	assert_int_equal(s.phase, ADAPT_QUIET);
+	/* two intervals over the threshold: a step */
+	assert_int_equal(feed(&r, &s, 1, 50, 1, "4096", true, v), ADAPT_NONE);
+	assert_int_equal(s.phase, ADAPT_WATCHING);
+	assert_int_equal(feed(&r, &s, 2, 30, 1, "4096", true, v), ADAPT_STEP);
+	assert_string_equal(v, "8192");
+	assert_int_equal(s.phase, ADAPT_CHECKING);
+	assert_non_null(strstr(s.why, "stepped from 4096 to 8192 because TcpListenOverflows was 40/s"));
+	/* it helped: settled */
+	assert_int_equal(feed(&r, &s, 3, 0, 1, "8192", true, v), ADAPT_NONE);
+	assert_int_equal(feed(&r, &s, 4, 0, 1, "8192", true, v), ADAPT_NONE);
+	assert_int_equal(s.phase, ADAPT_SETTLED);
+	assert_non_null(strstr(s.why, "it fell to 0/s"));
+	/* fires again within the cooldown (60 s after the step): watching only */
+	assert_int_equal(feed(&r, &s, 10, 5, 1, "8192", true, v), ADAPT_NONE);
+	assert_int_equal(feed(&r, &s, 11, 5, 1, "8192", true, v), ADAPT_NONE);
+	assert_non_null(strstr(s.why, "cooling down"));
+	/* after it: the next step; then the cap */
+	assert_int_equal(feed(&r, &s, 63, 5, 1, "8192", true, v), ADAPT_STEP);
+	assert_string_equal(v, "16384");
+	assert_int_equal(s.steps, 2);
+	adapt_state_init(&s);
+	feed(&r, &s, 100, 5, 1, "65535", true, v);
+	assert_int_equal(feed(&r, &s, 101, 5, 1, "65535", true, v), ADAPT_NONE);
+	assert_int_equal(s.phase, ADAPT_AT_CAP);
+	/* the host's hourly limit */
+	adapt_state_init(&s);
+	feed(&r, &s, 200, 5, 1, "4096", false, v);
+	assert_int_equal(feed(&r, &s, 201, 5, 1, "4096", false, v), ADAPT_NONE);
+	assert_non_null(strstr(s.why, "hourly limit"));
+}
+
+static void test_take_back(void **state)
+{
+	struct adapt_rule r;
+	struct adapt_state s;
+	char v[128];
+
+	rule(&r, somaxconn);
+	adapt_state_init(&s);
+	feed(&r, &s, 1, 10, 1, "4096", true, v);
+	assert_int_equal(feed(&r, &s, 2, 10, 1, "4096", true, v), ADAPT_STEP);
+	/* the trigger did not fall: taken back, cooldown doubled */
+	feed(&r, &s, 3, 12, 1, "8192", true, v);
+	assert_int_equal(feed(&r, &s, 4, 9, 1, "8192", true, v), ADAPT_TAKE_BACK);
+	assert_string_equal(v, "4096");
+	assert_int_equal(s.phase, ADAPT_TAKEN_BACK);
+	assert_non_null(strstr(s.why, "did not fall"));
+	assert_int_equal(s.backoff, 2);
+	assert_int_equal(s.cooldown_until_s, 4 + 120);
+	assert_int_equal(s.taken_back, 1);
+	/* a guard that got worse: taken back although the trigger fell */
+	adapt_state_init(&s);
+	feed(&r, &s, 1, 10, 1.0, "4096", true, v);
+	assert_int_equal(feed(&r, &s, 2, 10, 1.0, "4096", true, v), ADAPT_STEP);
+	feed(&r, &s, 3, 0, 2.0, "8192", true, v);
+	assert_int_equal(feed(&r, &s, 4, 0, 2.0, "8192", true, v), ADAPT_TAKE_BACK);
+	assert_non_null(strstr(s.why, "guard RunqLatencyP99 got worse (1 -> 2)"));
+	/* a refused write holds the rule off and does not count as a step */
+	adapt_state_init(&s);
+	feed(&r, &s, 1, 10, 1, "4096", true, v);
+	assert_int_equal(feed(&r, &s, 2, 10, 1, "4096", true, v), ADAPT_STEP);
+	adapt_refused(&r, &s, 2, "set by /etc/sysctl.d/99-admin.conf:1");
+	assert_int_equal(s.steps, 0);
+	assert_int_equal(s.phase, ADAPT_WATCHING);
+	assert_int_equal(feed(&r, &s, 3, 10, 1, "4096", true, v), ADAPT_NONE);
+	assert_int_equal(feed(&r, &s, 4, 10, 1, "4096", true, v), ADAPT_NONE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_next_value),
+		cmocka_unit_test(test_step_settle_cooldown),
+		cmocka_unit_test(test_take_back),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
