@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "core/array.h"
+#include "tune/irqbalance.h"
 #include "tune/journal.h"
 #include "core/jsonutil.h"
 #include "core/trust.h"
@@ -298,6 +299,10 @@ static bool path_is_knob(const char *path)
 {
 	size_t n = strlen(path);
 
+	/* The one knob file outside /proc/sys and /sys, whose backend writes
+	 * only its own fixed path anyway (knob_irqbalance.c). */
+	if (!strcmp(path, IRQB_DROPIN))
+		return true;
 	if (strncmp(path, "/proc/sys/", 10) && strncmp(path, "/sys/", 5))
 		return false;
 	/* No "." or ".." component, in the middle or at the end. */

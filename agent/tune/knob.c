@@ -14,7 +14,7 @@ const struct knob_backend *knob_backend_of(enum knob_kind kind)
 {
 	static const struct knob_backend *const all[] = {
 		&knob_sysctl_backend, &knob_vm_backend, &knob_block_backend,
-		&knob_ethtool_backend, &knob_pmqos_backend,
+		&knob_ethtool_backend, &knob_pmqos_backend, &knob_irqbalance_backend,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
@@ -27,7 +27,7 @@ const struct knob_backend *knob_backend_of(enum knob_kind kind)
 int knob_kind_of_id(const char *id, enum knob_kind *kind)
 {
 	static const enum knob_kind kinds[] = {
-		KNOB_SYSCTL, KNOB_VM, KNOB_BLOCK, KNOB_ETHTOOL, KNOB_PMQOS,
+		KNOB_SYSCTL, KNOB_VM, KNOB_BLOCK, KNOB_ETHTOOL, KNOB_PMQOS, KNOB_IRQBALANCE,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
@@ -65,6 +65,15 @@ int knob_write(const struct pa_paths *paths, const struct knob *k, const char *d
 	if (b && b->write)
 		return b->write(paths, k, data);
 	return knob_file_write(paths, k->path, data);
+}
+
+int knob_normalise_original(enum knob_kind kind, const char *raw, char *out, size_t size)
+{
+	const struct knob_backend *b = knob_backend_of(kind);
+
+	if (b && b->normalise)
+		return b->normalise(raw, out, size);
+	return knob_normalise(raw, knob_kind_has_brackets(kind), out, size);
 }
 
 const char *knob_where(const struct knob *k, char *buf, size_t size)

@@ -10,6 +10,8 @@
  *   ethtool:eth0:rx_ring            the driver, through ethtool (path
  *                                   /sys/class/net/eth0 names the device)
  *   pmqos:cpu_dma_latency           /dev/cpu_dma_latency, held open (pmqos.h)
+ *   irqbalance:banned_cpus          /run/systemd/system/irqbalance.service.d/
+ *                                   50-perfagent.conf, a drop-in (irqbalance.h)
  *
  * One backend per knob kind expands a profile value into knobs: a sysctl or
  * vm value is one knob, a block value one knob per matching device, an
@@ -22,6 +24,11 @@
  * knob_file_write(). A backend whose settings live elsewhere (ethtool: the
  * driver's ring, coalescing and channel settings) provides read and write
  * itself; knob_read() and knob_write() pick the backend's or the file's.
+ *
+ * A derived knob's value depends on the rest of the plan: irqbalance
+ * banned_cpus = rps bans the CPUs the plan's RPS knobs spread receive work
+ * to. Its backend's derive fills it in once every profile value is
+ * expanded, from the knobs the plan applies.
  *
  * A held knob (PM QoS) is in force only while a process keeps its device
  * open: the kernel drops the request when the holder closes it or exits.
@@ -87,6 +94,14 @@ struct knob_backend {
 	const char *(*where)(const struct knob *k, char *buf, size_t size);
 	/* In force only while held open (see above); write is then unused. */
 	bool held;
+	/* Optional: completes a derived knob (see above): sets want and note, or
+	 * skip. planned are the n knobs the plan applies (not excluded, not
+	 * skipped), the derived ones included. */
+	void (*derive)(const struct pa_paths *paths, struct knob *k,
+		       const struct knob *const *planned, size_t n);
+	/* Optional: what a journaled original reads as, for comparing it with
+	 * what read() gives (knob_normalise_original()); NULL: knob_normalise(). */
+	int (*normalise)(const char *raw, char *out, size_t size);
 };
 
 extern const struct knob_backend knob_sysctl_backend;   /* knob_sysctl.c */
@@ -94,6 +109,7 @@ extern const struct knob_backend knob_vm_backend;       /* knob_sysfs.c */
 extern const struct knob_backend knob_block_backend;    /* knob_sysfs.c */
 extern const struct knob_backend knob_ethtool_backend;  /* knob_ethtool.c */
 extern const struct knob_backend knob_pmqos_backend;    /* knob_pmqos.c */
+extern const struct knob_backend knob_irqbalance_backend; /* knob_irqbalance.c */
 
 /* The backend of a kind, or NULL. */
 const struct knob_backend *knob_backend_of(enum knob_kind kind);
@@ -149,6 +165,12 @@ int knob_normalise(const char *raw, bool brackets, char *out, size_t size);
 /* Whether values of this kind are choice files with a [chosen] word. */
 bool knob_kind_has_brackets(enum knob_kind kind);
 
+/*
+ * A journaled original of a knob of kind, normalised as read() would show
+ * the same value: the backend's normalise, else knob_normalise(). 0 or -errno.
+ */
+int knob_normalise_original(enum knob_kind kind, const char *raw, char *out, size_t size);
+
 /* ---- shared by the backends that expand per device ---- */
 
 /* A knob "kind:key", or "kind:dev:key" for a per-device one; NULL: no memory. */
@@ -165,6 +187,9 @@ bool knob_match_list(const char *list, const char *name);
  * false for any other path (knob_sysfs.c).
  */
 bool knob_dirty_ratio_path(const char *path, char *buf, size_t size);
+
+/* Whether k is an RPS knob (ethtool:IF:rps:rx-N); its interface into ifname (knob_ethtool.c). */
+bool knob_is_rps(const struct knob *k, char *ifname, size_t size);
 
 /* The receive queues (rx-N) ifname has in sysfs under the sysroot; 0 when none. */
 unsigned int knob_rx_queues(const struct pa_paths *paths, const char *ifname);

@@ -22,7 +22,8 @@
  * Device settings go through ethtool.h's ops, in the current network
  * namespace; their path, /sys/class/net/IF, only names the device (and lets
  * the journal check it like any other). Nothing here touches the MTU,
- * addresses, offloads or irqbalance.
+ * addresses, offloads or irqbalance (whose banned CPUs are an [irqbalance]
+ * knob: knob_irqbalance.c).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -225,6 +226,12 @@ static bool is_queue_file(const struct knob *k, const char *tag)
 static bool is_rps(const struct knob *k)
 {
 	return is_queue_file(k, "rps");
+}
+
+bool knob_is_rps(const struct knob *k, char *ifname, size_t size)
+{
+	return k->kind == KNOB_ETHTOOL && is_rps(k) && knob_id_device(k->id, "ethtool", ifname,
+								       size);
 }
 
 /* An rps_cpus file, its mask in the canonical form (revert writes that back). */

@@ -42,7 +42,7 @@ void knob_list_free(struct knob_list *l)
 
 bool knob_kind_has_brackets(enum knob_kind kind)
 {
-	return kind != KNOB_SYSCTL && kind != KNOB_PMQOS;
+	return kind != KNOB_SYSCTL && kind != KNOB_PMQOS && kind != KNOB_IRQBALANCE;
 }
 
 /* Copies the words of raw, one space apart, into out. */

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "core/array.h"
+#include "net/ethtool.h"
 #include "tune/formula.h"
 #include "tune/profile.h"
 #include "core/util.h"
@@ -40,6 +41,7 @@ enum sect_type {
 	ST_ETHTOOL,
 	ST_PMQOS,
 	ST_ADAPT,
+	ST_IRQBALANCE,
 };
 
 /* Selectors of a [block*] or [ethtool*] section, as one file sets them. */
@@ -79,6 +81,7 @@ enum {
 	V_POW2 = 1 << 3,        /* the integer is a power of two */
 	V_OP = 1 << 4,          /* '>' and '<' allowed before an integer */
 	V_STATE = 1 << 5,       /* or stateN: a cpuidle state of the host ([pmqos]) */
+	V_CPUS = 1 << 6,        /* one of choices, or a CPU list such as 2-7,12 */
 };
 
 struct knob_spec {
@@ -134,6 +137,16 @@ static const struct knob_spec pmqos_knobs[] = {
 	{ "cpu_dma_latency", V_INT | V_STATE, NULL, 0, 2000000000, NULL },
 };
 
+/*
+ * The CPUs irqbalance keeps interrupts off, set through a drop-in for
+ * irqbalance.service (irqbalance.h): rps, the CPUs the plan's RPS knobs
+ * spread to (AWS ENA Linux best practices: keep irqbalance, ban the RPS
+ * CPUs), none, or a CPU list (irqbalance(1), IRQBALANCE_BANNED_CPULIST).
+ */
+static const struct knob_spec irqbalance_knobs[] = {
+	{ "banned_cpus", V_CPUS, "rps|none", 0, 0, NULL },
+};
+
 /* The ENA driver's limits (tuning.md section 2). */
 static const struct knob_spec ethtool_knobs[] = {
 	{ "rx_ring", V_INT | V_MAX | V_POW2 | V_OP, NULL, 64, 16384, NULL },
@@ -150,8 +163,8 @@ static const struct knob_spec ethtool_knobs[] = {
 };
 
 static const char SECTIONS_HINT[] =
-	"[profile], [sysctl], [vm], [block], [block.NAME], [ethtool], [ethtool.NAME], [pmqos] "
-	"or [adapt.NAME]";
+	"[profile], [sysctl], [vm], [block], [block.NAME], [ethtool], [ethtool.NAME], [pmqos], "
+	"[irqbalance] or [adapt.NAME]";
 
 /* The keys a table-driven section takes; NULL for [sysctl] (any name). */
 static const struct knob_spec *kind_specs(enum knob_kind kind, size_t *n)
@@ -169,6 +182,9 @@ static const struct knob_spec *kind_specs(enum knob_kind kind, size_t *n)
 	case KNOB_PMQOS:
 		*n = ARRAY_SIZE(pmqos_knobs);
 		return pmqos_knobs;
+	case KNOB_IRQBALANCE:
+		*n = ARRAY_SIZE(irqbalance_knobs);
+		return irqbalance_knobs;
 	case KNOB_SYSCTL:
 		break;
 	}
@@ -213,6 +229,8 @@ const char *knob_kind_name(enum knob_kind kind)
 		return "ethtool";
 	case KNOB_PMQOS:
 		return "pmqos";
+	case KNOB_IRQBALANCE:
+		return "irqbalance";
 	}
 	return "unknown";
 }
@@ -366,6 +384,11 @@ static bool in_choices(const char *choices, const char *v)
 /* "one of a, b, c" or "an integer 0..65536 or max, optionally after ..." */
 static void describe_spec(const struct knob_spec *k, char *buf, size_t size)
 {
+	if (k->flags & V_CPUS) {
+		snprintf(buf, size, "rps (the CPUs the plan's RPS masks spread to), none, or a "
+			 "CPU list such as 2-7,12");
+		return;
+	}
 	if (k->flags & V_ENUM) {
 		size_t off = snprintf(buf, size, "one of ");
 
@@ -398,8 +421,13 @@ static bool is_state(const char *v)
 
 static bool spec_accepts(const struct knob_spec *k, enum value_op op, const char *v)
 {
+	struct cpu_mask cpus;
 	long long n;
 
+	if (k->flags & V_CPUS)
+		return op == VALUE_EXACT && (in_choices(k->choices, v) ||
+					     (strspn(v, "0123456789,-") == strlen(v) &&
+					      !cpu_mask_parse_list(v, &cpus) && !cpu_mask_empty(&cpus)));
 	if (k->flags & V_ENUM)
 		return op == VALUE_EXACT && in_choices(k->choices, v);
 	if ((k->flags & V_MAX) && strcmp(v, "max") == 0)
@@ -474,6 +502,8 @@ static enum knob_kind sect_kind(enum sect_type t)
 		return KNOB_ETHTOOL;
 	case ST_PMQOS:
 		return KNOB_PMQOS;
+	case ST_IRQBALANCE:
+		return KNOB_IRQBALANCE;
 	default:
 		return KNOB_SYSCTL;
 	}
@@ -559,7 +589,7 @@ static int section_type(const char *name, enum sect_type *t)
 		{ "profile", ST_PROFILE, false }, { "sysctl", ST_SYSCTL, false },
 		{ "vm", ST_VM, false },           { "block", ST_BLOCK, true },
 		{ "ethtool", ST_ETHTOOL, true }, { "pmqos", ST_PMQOS, false },
-		{ "adapt", ST_ADAPT, true },
+		{ "adapt", ST_ADAPT, true },      { "irqbalance", ST_IRQBALANCE, false },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {

@@ -34,6 +34,10 @@
  *
  *   [pmqos]                             held by the daemon while it runs
  *   cpu_dma_latency = state1            us, or the exit latency of cpuidle state N
+ *
+ *   [irqbalance]                        a drop-in for irqbalance.service
+ *   banned_cpus = rps                   rps (the CPUs the plan's RPS knobs spread
+ *                                       to), none, or a CPU list such as 2-7,12
  */
 #ifndef PA_PROFILE_H
 #define PA_PROFILE_H
@@ -61,6 +65,7 @@ enum knob_kind {
 	KNOB_BLOCK,     /* /sys/block/<dev>/queue/<key> */
 	KNOB_ETHTOOL,   /* NIC settings through the ethtool ioctl, and RPS masks */
 	KNOB_PMQOS,     /* a CPU latency held on /dev/cpu_dma_latency (pmqos.h) */
+	KNOB_IRQBALANCE, /* irqbalance's banned CPUs, a systemd drop-in (irqbalance.h) */
 };
 
 enum value_op {

@@ -12,6 +12,7 @@
 
 #include "core/array.h"
 #include "core/util.h"
+#include "tune/irqbalance.h"
 #include "tune/pmqos.h"
 #include "tune/profile.h"
 
@@ -189,6 +190,8 @@ static struct json_object *value_to_json(const struct profile_value *v)
 		add_str(o, "path", profile_vm_path(v->key));
 	} else if (v->kind == KNOB_PMQOS) {
 		add_str(o, "path", PMQOS_DEVICE);
+	} else if (v->kind == KNOB_IRQBALANCE) {
+		add_str(o, "path", IRQB_DROPIN);
 	}
 	add_str(o, "profile", v->profile);
 	add_str(o, "origin", v->origin);

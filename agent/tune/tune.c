@@ -347,6 +347,48 @@ static const char *excluded_by(const struct tune_ctx *ctx, const char *id)
 	return NULL;
 }
 
+/*
+ * Derived knobs (knob.h: irqbalance banned_cpus = rps) get their value once
+ * every profile value is expanded, from the knobs the plan applies: neither
+ * skipped already nor excluded by config.
+ */
+static int plan_derive(const struct tune_ctx *ctx, struct tune_plan *plan)
+{
+	const struct knob **planned;
+	bool any = false;
+	size_t n = 0;
+
+	for (size_t i = 0; i < plan->n && !any; i++) {
+		const struct knob_backend *b = knob_backend_of(plan->items[i].knob.kind);
+
+		any = b && b->derive;
+	}
+	if (!any)
+		return 0;
+	planned = calloc(plan->n, sizeof(*planned));
+	if (!planned)
+		return -ENOMEM;
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct knob *k = &plan->items[i].knob;
+
+		if (!k->skip[0] && !excluded_by(ctx, k->id))
+			planned[n++] = k;
+	}
+	for (size_t i = 0; i < plan->n; i++) {
+		struct tune_item *it = &plan->items[i];
+		const struct knob_backend *b = knob_backend_of(it->knob.kind);
+
+		if (!b || !b->derive || it->knob.skip[0])
+			continue;
+		b->derive(ctx->paths, &it->knob, planned, n);
+		if (!it->knob.skip[0] && knob_normalise(it->knob.want, false, it->wanted,
+							sizeof(it->wanted)))
+			set_str(it->knob.skip, sizeof(it->knob.skip), "the derived value is too long");
+	}
+	free(planned);
+	return 0;
+}
+
 static void item_skip(struct tune_item *it, enum tune_skip skip, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -368,7 +410,7 @@ static void entry_original(const struct journal_entry *e, char *buf, size_t size
 	enum knob_kind kind = KNOB_SYSCTL;
 
 	knob_kind_of_id(e->id, &kind);
-	if (knob_normalise(e->original, knob_kind_has_brackets(kind), buf, size))
+	if (knob_normalise_original(kind, e->original, buf, size))
 		buf[0] = '\0';
 }
 
@@ -700,6 +742,8 @@ int tune_plan(const struct tune_ctx *ctx, const struct profile *p, struct tune_p
 	memset(plan, 0, sizeof(*plan));
 	set_str(plan->profile, sizeof(plan->profile), p->name);
 	ret = plan_build(p, ctx, plan);
+	if (!ret)
+		ret = plan_derive(ctx, plan);
 	if (ret) {
 		set_fmt(plan->error, sizeof(plan->error), "cannot plan profile %s: %s", p->name,
 			strerror(-ret));

@@ -17,7 +17,9 @@
  *
  * A backend may resolve the profile's value against the device first
  * (ethtool: rx_ring = max is the device's maximum); wanted is then the
- * resolved value and the reason of a set says how it was resolved.
+ * resolved value and the reason of a set says how it was resolved. A
+ * derived knob (knob.h: irqbalance banned_cpus = rps) is resolved last,
+ * against the other knobs the plan applies (not skipped, not excluded).
  *
  * ">" (only raise) and "<" (only lower) compare numbers, field by field for
  * values like "4096 131072 16777216": the result is the per-field max (min)

@@ -146,6 +146,15 @@ for line in open(f"{work}/layers"):
         check(v is not None and v["layer"] == "network", f"{t}: min_free_kbytes layer")
     else:
         check(v is None, f"{t}: min_free_kbytes without the network overlay")
+    # network overlay: irqbalance kept off the RPS CPUs (a drop-in; derived on the host)
+    v = value(j, "irqbalance", "banned_cpus")
+    if "network" in want:
+        check(v is not None and (v["value"], v["layer"], v["kind"], v["path"]) ==
+              ("rps", "network", "irqbalance",
+               "/run/systemd/system/irqbalance.service.d/50-perfagent.conf") and
+              "ENA_Linux_Best_Practices.rst" in v["comment"], f"{t}: banned_cpus {v}")
+    else:
+        check(v is None, f"{t}: banned_cpus without the network overlay")
     # storage: writeback in bytes, 1% (64 MiB..1 GiB) and 4% (256 MiB..4 GiB)
     if want[0] == "storage":
         bg, hard = value(j, "vm", "dirty_background_bytes"), value(j, "vm", "dirty_bytes")
@@ -210,7 +219,7 @@ for b in bad:
     print("FAIL:", b)
 sys.exit(1 if bad else 0)
 PY
-pass "profiles explain: layers of $n instance types; memory reserve, writeback bytes and ring budgets sized to each; overrides named; the EBS I/O timeout on every class, PM QoS only with the latency overlay"
+pass "profiles explain: layers of $n instance types; memory reserve, writeback bytes and ring budgets sized to each; overrides named; the EBS I/O timeout on every class, PM QoS only with the latency overlay, irqbalance's banned CPUs only with the network overlay"
 
 # A type the size table does not hold: formulas are shown, not applied, and why.
 "$PERFAGENT" profiles explain c6in.large --json --config /dev/null >"$work/c6in.json"

@@ -108,13 +108,16 @@ static void test_round_trip(void **state)
 		"mq-deadline", JOURNAL_FAILED);
 	strcpy(e->error, "cannot write 'mq-deadline': Invalid argument");
 	add(&j, "sysctl:vm.swappiness", "/proc/sys/vm/swappiness", "10\n", "10", JOURNAL_KEPT);
+	/* the one knob file outside /proc/sys and /sys: irqbalance's drop-in */
+	add(&j, "irqbalance:banned_cpus", "/run/systemd/system/irqbalance.service.d/50-perfagent.conf",
+	    "# mine\n[Service]\n\tEnvironment=IRQBALANCE_BANNED_CPULIST=0\n", "1", JOURNAL_APPLIED);
 	assert_int_equal(journal_save(&f->paths, &j), 0);
 
 	assert_int_equal(journal_load(&f->paths, &k, true, msg, sizeof(msg)), 0);
 	assert_string_equal(k.boot_id, BOOT);
 	assert_string_equal(k.sysroot, f->paths.sysroot);
 	assert_string_equal(k.profile, "network");
-	assert_int_equal(k.n, 4);
+	assert_int_equal(k.n, 5);
 	for (size_t i = 0; i < k.n; i++) {
 		assert_string_equal(k.entries[i].id, j.entries[i].id);
 		assert_string_equal(k.entries[i].path, j.entries[i].path);
@@ -216,6 +219,10 @@ static const char *const corrupt[] = {
 	      "\"original\":\"x\",\"desired\":\"2\",\"applied\":\"2\",\"state\":\"applied\""),
 	ENTRY("\"id\":\"sysctl:a.b\",\"path\":\"/proc/sys/../../etc/x\",\"op\":\"exact\","
 	      "\"original\":\"x\",\"desired\":\"2\",\"applied\":\"2\",\"state\":\"applied\""),
+	/* /run: only irqbalance's drop-in itself */
+	ENTRY("\"id\":\"irqbalance:banned_cpus\",\"path\":\"/run/systemd/system/x.conf\","
+	      "\"op\":\"exact\",\"original\":\"none\",\"desired\":\"2\",\"applied\":\"2\","
+	      "\"state\":\"applied\""),
 	/* a "." or ".." last component: a directory, never a knob file */
 	ENTRY("\"id\":\"sysctl:a.b\",\"path\":\"/sys/..\",\"op\":\"exact\","
 	      "\"original\":\"x\",\"desired\":\"2\",\"applied\":\"2\",\"state\":\"applied\""),

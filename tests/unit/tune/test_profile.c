@@ -89,7 +89,9 @@ static void test_good_text(void **state)
 		"interfaces = eth0, ens*\n"
 		"rx_ring = 1024\n"
 		"[pmqos]\n"
-		"cpu_dma_latency = state1\n";
+		"cpu_dma_latency = state1\n"
+		"[irqbalance]\n"
+		"banned_cpus = rps\n";
 	char inc[PROFILE_NAME_MAX], msg[1024];
 	const struct profile_value *v;
 	struct profile p;
@@ -101,7 +103,7 @@ static void test_good_text(void **state)
 	assert_string_equal(inc, "parent-1");
 	assert_int_equal(p.depth, 1);
 	assert_string_equal(p.chain[0], "test");
-	assert_int_equal(p.n_values, 23);
+	assert_int_equal(p.n_values, 24);
 
 	v = value(&p, "sysctl", "net.core.somaxconn");
 	assert_int_equal(v->kind, KNOB_SYSCTL);
@@ -148,6 +150,17 @@ static void test_good_text(void **state)
 	v = value(&p, "pmqos", "cpu_dma_latency");
 	assert_int_equal(v->kind, KNOB_PMQOS);
 	assert_string_equal(v->value, "state1");
+	v = value(&p, "irqbalance", "banned_cpus");
+	assert_int_equal(v->kind, KNOB_IRQBALANCE);
+	assert_string_equal(v->value, "rps");
+	profile_free(&p);
+	/* the other values banned_cpus takes */
+	assert_int_equal(parse("[irqbalance]\nbanned_cpus = 2-7,12\n", &p, NULL, msg,
+			       sizeof(msg)), 0);
+	assert_string_equal(value(&p, "irqbalance", "banned_cpus")->value, "2-7,12");
+	profile_free(&p);
+	assert_int_equal(parse("[irqbalance]\nbanned_cpus = none\n", &p, NULL, msg, sizeof(msg)),
+			 0);
 	profile_free(&p);
 }
 
@@ -236,6 +249,16 @@ static void test_bad_values(void **state)
 		{ "[ethtool]\ndrivers = aaaaaaaaaaaaaaaaaaaa,bbbbbbbbbbbbbbbbbbbbbbbbb,cccccccccccccccccccc\n", "for drivers in [ethtool]: expected comma-separated driver names such as ena (63 bytes at most)" },
 		{ "[ethtool]\ninterfaces = eth0/1\n", "bad value 'eth0/1' for interfaces" },
 		{ "[ethtool]\nmtu = 9001\n", "unknown key 'mtu' in [ethtool]: expected drivers, interfaces, rx_ring" },
+		/* [irqbalance] */
+		{ "[irqbalance]\nbanned_cpus = auto\n", "test.conf:2: bad value 'auto' for banned_cpus in [irqbalance]: expected rps (the CPUs the plan's RPS masks spread to), none, or a CPU list such as 2-7,12" },
+		{ "[irqbalance]\nbanned_cpus = 7-2\n", "bad value '7-2' for banned_cpus" },
+		{ "[irqbalance]\nbanned_cpus = 1,,2\n", "bad value '1,,2' for banned_cpus" },
+		{ "[irqbalance]\nbanned_cpus = 1 2\n", "bad value '1 2' for banned_cpus" },
+		{ "[irqbalance]\nbanned_cpus = 99999\n", "bad value '99999' for banned_cpus" },
+		{ "[irqbalance]\nbanned_cpus = >2\n", "bad value '>2' for banned_cpus" },
+		{ "[irqbalance]\nbanned_cpus = \n", "bad value '' for banned_cpus" },
+		{ "[irqbalance]\nbanned_cpulist = 2\n", "unknown key 'banned_cpulist' in [irqbalance]: expected banned_cpus" },
+		{ "[irqbalance.x]\n", "unknown section [irqbalance.x]" },
 		/* [profile] and sections */
 		{ "[profile]\nname = x\n", "test.conf:2: unknown key 'name' in [profile]: expected summary, include or kind" },
 		{ "[profile]\ninclude = a, b\n", "test.conf:2: bad include 'a, b'" },
@@ -243,7 +266,7 @@ static void test_bad_values(void **state)
 		{ "[profile]\ninclude = match\n", "bad include 'match'" },
 		{ "[profile]\nsummary = a\nsummary = b\n", "test.conf:3: summary is set twice; the first is at line 2" },
 		{ "[profile]\nsummary = a\x01\n", "summary contains a control character" },
-		{ "[net]\nmtu = 9001\n", "test.conf:1: unknown section [net]: expected [profile], [sysctl], [vm], [block], [block.NAME], [ethtool], [ethtool.NAME], [pmqos] or [adapt.NAME]" },
+		{ "[net]\nmtu = 9001\n", "test.conf:1: unknown section [net]: expected [profile], [sysctl], [vm], [block], [block.NAME], [ethtool], [ethtool.NAME], [pmqos], [irqbalance] or [adapt.NAME]" },
 		{ "[sysctl.x]\n", "unknown section [sysctl.x]" },
 		/* [adapt.NAME] */
 		{ "[adapt]\n", "unknown section [adapt]" },
