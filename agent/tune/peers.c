@@ -595,6 +595,8 @@ static int tconf_apply(struct tuned_load *l, const struct tconf *c)
 			ret = tuned_vm(l, c, o);
 		else if (!strcmp(type, "disk"))
 			ret = tuned_disk(l, c, o);
+		else if (!strcmp(type, "irqbalance") && !strcmp(o->key, "banned_cpus"))
+			ret = tuned_put(l, c, o, "irqbalance:banned_cpus", o->value);
 	}
 	return ret;
 }

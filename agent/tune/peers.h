@@ -30,6 +30,9 @@
  *                    dirty_background_...         "%" *_bytes: the ratio)
  *               [disk] readahead                  block:DEVICES:read_ahead_kb
  *               [disk] elevator                   block:DEVICES:scheduler
+ *               [irqbalance] banned_cpus          irqbalance:banned_cpus (tuned
+ *                    writes irqbalance's environment file, which wins over
+ *                    perfagent's drop-in: that knob is then not applicable)
  *             (DEVICES: the unit's devices= globs, "*" by default); [cpu]
  *             (governor, force_latency), [net], [bootloader] and the other
  *             plugins set nothing perfagent has a knob for. A value holding

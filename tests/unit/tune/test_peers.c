@@ -142,7 +142,9 @@ static const char PARENT[] =
 	"cpuinfo_regex=CPU part\\s+:\\s+0x0?516\n"
 	"kernel.numa_balancing=0\n"
 	"[disk]\n"
-	"readahead=>4096\n";
+	"readahead=>4096\n"
+	"[irqbalance]\n"
+	"banned_cpus=2,4,9-13\n";
 
 static const char CHILD[] =
 	"# a profile of the administrator's\n"
@@ -202,6 +204,8 @@ static void test_tuned_running_include_chain(void **state)
 	assert_string_equal(knob(p, "block:nvme1n1:scheduler")->value, "none");
 	/* The parent's [disk] covered every device: its value for the others. */
 	assert_string_equal(knob(p, "block:xvda:read_ahead_kb")->value, ">4096");
+	/* [irqbalance] as perfagent's drop-in names it. */
+	assert_string_equal(knob(p, "irqbalance:banned_cpus")->value, "2,4,9-13");
 }
 
 /* An /etc/tuned profile may include the shipped one of its name; replace= and drop=. */
