@@ -146,8 +146,10 @@ static const struct {
 	{ OPT_JSON, "  --json                 machine-readable output (stable; see the README)\n" },
 	{ OPT_CONFIG, "  --config FILE          config file (default /etc/perfagent/perfagent.conf);\n"
 		      "                         drop-ins are read from conf.d/ next to it\n" },
-	{ OPT_ROOT, "  --root DIR             read and tune /proc, /sys, /dev/cpu_dma_latency and\n"
-		    "                         sysctl.d under DIR (a fake tree, for tests)\n" },
+	{ OPT_ROOT, "  --root DIR             read and tune /proc, /sys, /dev/cpu_dma_latency,\n"
+		    "                         sysctl.d and irqbalance's unit files and drop-in\n"
+		    "                         under DIR (a fake tree, for tests; systemctl is\n"
+		    "                         never run for it)\n" },
 	{ OPT_STATE_DIR, "  --state-dir DIR        state directory (default /var/lib/perfagent)\n" },
 	{ OPT_RUNTIME_DIR, "  --runtime-dir DIR      control socket directory (default /run/perfagent)\n" },
 	{ OPT_INSTANCE_TYPE, "  --instance-type TYPE   use TYPE instead of detecting it\n" },
