@@ -62,6 +62,7 @@ struct tcp_state {
 	struct tcp_stats interval;	/* now - prev */
 	char *const *drop_names;	/* kernel_drop_names */
 	uint64_t overflows_prev;
+	bool overflows_baseline;	/* overflows_prev was read: deltas from here */
 	int64_t overflows;		/* in the interval; -1: unreadable */
 };
 
@@ -201,12 +202,15 @@ static int tcp_fetch(struct tcp_state *st, bool advance)
 	for (int cpu = 0; cpu < st->ncpus; cpu++)
 		tcp_merge(&st->now, &st->percpu[cpu]);
 	tcp_delta(&st->interval, &st->now, &st->prev);
-	st->overflows = overflows < 0 ? -1 :
+	/* The first reading is the count since boot: a baseline, not an interval's. */
+	st->overflows = overflows < 0 || !st->overflows_baseline ? -1 :
 			(int64_t)sub0(overflows, st->overflows_prev);
 	if (advance) {
 		st->prev = st->now;
-		if (overflows >= 0)
+		if (overflows >= 0) {
 			st->overflows_prev = overflows;
+			st->overflows_baseline = true;
+		}
 	}
 	return 0;
 }

@@ -141,10 +141,10 @@ static void check_step(const struct adapt_rule *r, struct adapt_state *s,
 			goto take_back;
 		}
 	}
-	if (after >= s->trigger_before && s->trigger_before > 0) {
-		say(s, ADAPT_TAKEN_BACK, "taken back to %s: %s did not fall after the step to %s "
-		    "(%.4g/s before, %.4g/s after)", s->before, r->metric, s->after,
-		    s->trigger_before, after);
+	if (after > s->trigger_before * (1 - ADAPT_MIN_FALL)) {
+		say(s, ADAPT_TAKEN_BACK, "taken back to %s: %s did not fall by %d%% after the step "
+		    "to %s (%.4g/s before, %.4g/s after)", s->before, r->metric,
+		    (int)(ADAPT_MIN_FALL * 100), s->after, s->trigger_before, after);
 		goto take_back;
 	}
 	say(s, ADAPT_SETTLED, "stepped from %s to %s because %s was %.4g/s; it fell to %.4g/s",

@@ -9,7 +9,8 @@
  *   watching   above it, for fewer than `over` intervals in a row, or in
  *              cooldown, or the host's hourly limit of changes is reached
  *   checking   stepped; the next `over` intervals show whether it helped
- *   settled    it helped: the trigger fell and no guard got worse by more
+ *   settled    it helped: the trigger fell by at least ADAPT_MIN_FALL (20%:
+ *              less is within the noise of a rate) and no guard got worse by more
  *              than ADAPT_GUARD_TOLERANCE (20%, and more than a tiny
  *              absolute amount); another step may follow after the cooldown
  *   taken back it did not help: the value before the step is put back and
@@ -27,6 +28,7 @@
 #define ADAPT_VALUE_MAX 128
 #define ADAPT_WHY_MAX 256
 #define ADAPT_GUARD_TOLERANCE 0.2
+#define ADAPT_MIN_FALL 0.2
 #define ADAPT_MAX_BACKOFF 8
 
 enum adapt_phase {

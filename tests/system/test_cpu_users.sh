@@ -71,8 +71,13 @@ sleep 8
 kill "${burners[@]}"
 wait "${burners[@]}" 2>/dev/null || true
 burners=()
-# One more interval drains the kernel's map.
-sleep 2.2
+# Two more collections drain the kernel's map: counted, not slept for (on a
+# loaded host a fixed sleep can end before the interval that holds the
+# burners' last slices).
+status_json
+drained=$(($(json_get "$tmp/status.json" 'j["collection"]["count"]') + 2))
+collections() { status_json && json_get "$tmp/status.json" 'j["collection"]["count"]'; }
+wait_for 20 eval '[ "$(collections)" -ge "$drained" ]' || fail "collection stopped"
 status_json
 usage_s() { awk '/^usage_usec/ {print $2 / 1e6}' "$cg/$1/cpu.stat"; }
 a_kernel=$(usage_s a) b_kernel=$(usage_s b)
