@@ -60,6 +60,8 @@ struct fixture {
 	struct profile prof;
 };
 
+#include "fake_tree.h"
+
 static int n_runs;
 static char runs[4][160];
 
@@ -75,25 +77,6 @@ static int fake_runner(const char *const argv[], char *err, size_t errsz)
 	}
 	n_runs++;
 	return 0;
-}
-
-static void host_path(struct fixture *f, const char *rel, char *path)
-{
-	assert_int_equal(util_join(path, PATH_MAX, "%s%s", f->paths.sysroot, rel), 0);
-}
-
-static void put(struct fixture *f, const char *rel, const char *text)
-{
-	char path[PATH_MAX], dir[PATH_MAX];
-	int fd;
-
-	host_path(f, rel, path);
-	strcpy(dir, path);
-	assert_int_equal(util_mkdir_p(dirname(dir), 0755), 0);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
 }
 
 /* The text of a file of the tree (malloc'd), NULL when it does not exist. */
@@ -114,42 +97,9 @@ static bool exists(struct fixture *f, const char *rel)
 	return lstat(path, &st) == 0;
 }
 
-static void assert_contains(const char *text, const char *part)
-{
-	if (!text || !strstr(text, part))
-		fail_msg("'%s' not in '%s'", part, text ? text : "(nothing)");
-}
-
-static void add_value(struct fixture *f, enum knob_kind kind, const char *key, const char *val,
-		      const char *devices)
-{
-	struct profile *p = &f->prof;
-	struct profile_value *v;
-
-	p->values = reallocarray(p->values, p->n_values + 1, sizeof(*v));
-	assert_non_null(p->values);
-	v = &p->values[p->n_values++];
-	memset(v, 0, sizeof(*v));
-	v->kind = kind;
-	strcpy(v->key, key);
-	strcpy(v->value, val);
-	strcpy(v->devices, devices ? devices : "");
-	snprintf(v->origin, sizeof(v->origin), "test.conf:%zu", p->n_values);
-}
-
 static void banned(struct fixture *f, const char *val)
 {
-	add_value(f, KNOB_IRQBALANCE, "banned_cpus", val, NULL);
-}
-
-static const struct tune_item *item(const struct tune_plan *p, const char *id)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		if (!strcmp(p->items[i].knob.id, id))
-			return &p->items[i];
-	}
-	fail_msg("no knob %s in the plan", id);
-	return NULL;
+	add_value(f, KNOB_IRQBALANCE, "banned_cpus", val, NULL, NULL);
 }
 
 /* An interface bound to the ena driver, with n receive queues. */
@@ -208,16 +158,8 @@ static void irqbalance(struct fixture *f)
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = fake_tree_new("test_knob_irqbalance");
 
-	assert_non_null(f);
-	strcpy(f->dir, "/tmp/test_knob_irqbalance.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->paths.sysroot, sizeof(f->paths.sysroot), "%s/root", f->dir);
-	snprintf(f->paths.state_dir, sizeof(f->paths.state_dir), "%s/state", f->dir);
-	f->ctx.paths = &f->paths;
-	f->ctx.lock_timeout_ms = 300;
-	strcpy(f->prof.name, "test");
 	put(f, "/proc/sys/kernel/random/boot_id", "11111111-2222-3333-4444-555555555555\n");
 	put(f, "/sys/devices/system/cpu/online", "0-1\n");
 	n_runs = 0;
@@ -226,25 +168,11 @@ static int setup(void **state)
 	return 0;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
 	irqb_set_runner(NULL);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	profile_free(&f->prof);
-	free(f);
+	fake_tree_free(*state);
 	return 0;
-}
-
-static void plan(struct fixture *f, struct tune_plan *p)
-{
-	assert_int_equal(tune_plan(&f->ctx, &f->prof, p), 0);
 }
 
 /* The reason the knob is skipped in a fresh plan, which must say why. */
@@ -336,7 +264,7 @@ static void test_no_rps(void **state)
 	irqbalance(f);
 	banned(f, "rps");
 	assert_skipped(f, "not applicable: no RPS knob of this plan spreads receive work");
-	add_value(f, KNOB_ETHTOOL, "rps", "off", "eth0");
+	add_value(f, KNOB_ETHTOOL, "rps", "off", "eth0", NULL);
 	assert_skipped(f, "no RPS knob of this plan");
 	strcpy(f->prof.values[1].value, "auto");
 	f->ctx.exclude = exclude;
@@ -360,7 +288,7 @@ static void test_derived_from_rps(void **state)
 	irqbalance(f);
 	/* the irqbalance value first: derived all the same, once the plan is complete */
 	banned(f, "rps");
-	add_value(f, KNOB_ETHTOOL, "rps", "auto", "eth0");
+	add_value(f, KNOB_ETHTOOL, "rps", "auto", "eth0", NULL);
 	plan(f, &p);
 	assert_string_equal(item(&p, "ethtool:eth0:rps:rx-0")->desired, "cc");
 	it = item(&p, KNOB);
@@ -403,7 +331,7 @@ static void test_several_interfaces(void **state)
 	rps_host(f);
 	nic(f, "eth1", 1);
 	irqbalance(f);
-	add_value(f, KNOB_ETHTOOL, "rps", "auto", "eth*");
+	add_value(f, KNOB_ETHTOOL, "rps", "auto", "eth*", NULL);
 	banned(f, "rps");
 	plan(f, &p);
 	/* eth1's interrupts are on CPU 2 (sibling 6): its RPS CPUs are 0-1,3-5,7 */
@@ -425,7 +353,7 @@ static void test_isolated_kept(void **state)
 	irqbalance(f);
 	put(f, "/sys/devices/system/cpu/isolated", "4\n");
 	put(f, "/sys/devices/system/cpu/nohz_full", "(null)\n");
-	add_value(f, KNOB_ETHTOOL, "rps", "auto", "eth0");
+	add_value(f, KNOB_ETHTOOL, "rps", "auto", "eth0", NULL);
 	banned(f, "rps");
 	plan(f, &p);
 	assert_string_equal(item(&p, KNOB)->desired, "2-4,6-7");
@@ -536,7 +464,7 @@ static void test_old_irqbalance(void **state)
 	rps_host(f);
 	irqbalance(f);
 	put(f, PROGRAM, "\177ELF getenv IRQBALANCE_BANNED_CPUS");
-	add_value(f, KNOB_ETHTOOL, "rps", "auto", "eth0");
+	add_value(f, KNOB_ETHTOOL, "rps", "auto", "eth0", NULL);
 	banned(f, "rps");
 	plan(f, &p);
 	assert_int_equal(tune_apply(&f->ctx, &p), 0);

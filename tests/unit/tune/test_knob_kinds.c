@@ -44,50 +44,7 @@ struct fixture {
 	struct pmqos q;
 };
 
-/* sysroot + rel, parents created. */
-static void full_path(struct fixture *f, const char *rel, char *path)
-{
-	char dir[PATH_MAX];
-
-	assert_int_equal(util_join(path, PATH_MAX, "%s%s", f->paths.sysroot, rel), 0);
-	strcpy(dir, path);
-	assert_int_equal(util_mkdir_p(dirname(dir), 0755), 0);
-}
-
-static void put_bytes(struct fixture *f, const char *rel, const void *data, size_t len)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	full_path(f, rel, path);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	close(fd);
-}
-
-static void put(struct fixture *f, const char *rel, const char *text)
-{
-	put_bytes(f, rel, text, strlen(text));
-}
-
-/* The text of sysroot + rel (static buffer). */
-static const char *get(struct fixture *f, const char *rel)
-{
-	static char buf[256];
-	char path[PATH_MAX];
-	ssize_t n;
-	int fd;
-
-	assert_int_equal(util_join(path, sizeof(path), "%s%s", f->paths.sysroot, rel), 0);
-	fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	return buf;
-}
+#include "fake_tree.h"
 
 /* What the fake device says is in force: its 4 bytes. */
 static int32_t latency_in_force(struct fixture *f)
@@ -103,60 +60,12 @@ static void put_latency(struct fixture *f, int32_t us)
 	put_bytes(f, PMQOS_DEVICE, &us, sizeof(us));
 }
 
-static void add_value(struct fixture *f, enum knob_kind kind, const char *key, const char *val,
-		      const char *devices, const char *dev_kind)
-{
-	struct profile *p = &f->prof;
-	struct profile_value *v;
-
-	p->values = reallocarray(p->values, p->n_values + 1, sizeof(*v));
-	assert_non_null(p->values);
-	v = &p->values[p->n_values++];
-	memset(v, 0, sizeof(*v));
-	v->kind = kind;
-	strcpy(v->key, key);
-	strcpy(v->value, val);
-	strcpy(v->devices, devices ? devices : "");
-	strcpy(v->dev_kind, dev_kind ? dev_kind : "");
-	snprintf(v->origin, sizeof(v->origin), "test.conf:%zu", p->n_values);
-}
-
-static const struct tune_item *find(const struct tune_plan *p, const char *id)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		if (!strcmp(p->items[i].knob.id, id))
-			return &p->items[i];
-	}
-	return NULL;
-}
-
-static const struct tune_item *item(const struct tune_plan *p, const char *id)
-{
-	const struct tune_item *it = find(p, id);
-
-	if (!it)
-		fail_msg("no knob %s in the plan", id);
-	return it;
-}
-
-static void assert_contains(const char *text, const char *part)
-{
-	if (!strstr(text, part))
-		fail_msg("'%s' not in '%s'", part, text);
-}
-
 static void disk(struct fixture *f, const char *dev, const char *model, const char *timeout)
 {
-	char rel[PATH_MAX];
-
-	snprintf(rel, sizeof(rel), "/sys/block/%s/device/model", dev);
-	put(f, rel, model);
-	snprintf(rel, sizeof(rel), "/sys/block/%s/queue/read_ahead_kb", dev);
-	put(f, rel, "128\n");
-	if (timeout) {
-		snprintf(rel, sizeof(rel), "/sys/block/%s/queue/io_timeout", dev);
-		put(f, rel, timeout);
-	}
+	put_block(f, dev, "device/model", model);
+	put_block(f, dev, "queue/read_ahead_kb", "128\n");
+	if (timeout)
+		put_block(f, dev, "queue/io_timeout", timeout);
 }
 
 /* A host with C-states: POLL, C1 (2 us), C1E (10 us), C6 (133 us), as Skylake-SP. */
@@ -178,24 +87,11 @@ static void cstates(struct fixture *f, int n)
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = fake_tree_new("test_knob_kinds");
 
-	assert_non_null(f);
-	strcpy(f->dir, "/tmp/test_knob_kinds.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->paths.sysroot, sizeof(f->paths.sysroot), "%s/root", f->dir);
-	snprintf(f->paths.state_dir, sizeof(f->paths.state_dir), "%s/state", f->dir);
-	f->ctx.paths = &f->paths;
-	f->ctx.lock_timeout_ms = 300;
-	strcpy(f->prof.name, "test");
 	put(f, "/proc/sys/kernel/random/boot_id", "11111111-2222-3333-4444-555555555555\n");
 	*state = f;
 	return 0;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
 }
 
 static int teardown(void **state)
@@ -203,15 +99,8 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	pmqos_release(&f->q);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	profile_free(&f->prof);
-	free(f);
+	fake_tree_free(f);
 	return 0;
-}
-
-static void plan(struct fixture *f, struct tune_plan *p)
-{
-	assert_int_equal(tune_plan(&f->ctx, &f->prof, p), 0);
 }
 
 static void apply(struct fixture *f, struct tune_plan *p)
@@ -497,14 +386,21 @@ static void expect_not_applicable(struct fixture *f, const char *reason)
 	assert_false(f->q.held);
 }
 
+/* n C-states, no limit in force, cpu_dma_latency = value: not applicable, for reason. */
+static void expect_pmqos_not_applicable(struct fixture *f, int n, const char *value,
+					const char *reason)
+{
+	cstates(f, n);
+	put_latency(f, PMQOS_NO_LIMIT);
+	add_value(f, KNOB_PMQOS, "cpu_dma_latency", value, NULL, NULL);
+	expect_not_applicable(f, reason);
+}
+
 static void test_pmqos_no_cstates(void **state)
 {
-	struct fixture *f = *state;
-
-	put_latency(f, PMQOS_NO_LIMIT);
-	add_value(f, KNOB_PMQOS, "cpu_dma_latency", "state1", NULL, NULL);
-	expect_not_applicable(f, "this host exposes no C-states (no cpuidle states); EC2 "
-			      "exposes them only on some sizes and metal types");
+	expect_pmqos_not_applicable(*state, 0, "state1",
+				    "this host exposes no C-states (no cpuidle states); EC2 "
+				    "exposes them only on some sizes and metal types");
 }
 
 static void test_pmqos_graviton(void **state)
@@ -522,24 +418,16 @@ static void test_pmqos_graviton(void **state)
 /* Only POLL and C1: nothing deeper than C1 to keep the CPUs out of. */
 static void test_pmqos_nothing_deeper(void **state)
 {
-	struct fixture *f = *state;
-
-	cstates(f, 2);
-	put_latency(f, PMQOS_NO_LIMIT);
-	add_value(f, KNOB_PMQOS, "cpu_dma_latency", "state1", NULL, NULL);
-	expect_not_applicable(f, "no C-state takes longer than 2 us to leave (the deepest, C1, "
-			      "takes 2 us): nothing to limit");
+	expect_pmqos_not_applicable(*state, 2, "state1",
+				    "no C-state takes longer than 2 us to leave (the deepest, C1, "
+				    "takes 2 us): nothing to limit");
 }
 
 static void test_pmqos_unknown_state(void **state)
 {
-	struct fixture *f = *state;
-
-	cstates(f, 3);
-	put_latency(f, PMQOS_NO_LIMIT);
-	add_value(f, KNOB_PMQOS, "cpu_dma_latency", "state7", NULL, NULL);
-	expect_not_applicable(f, "this host has no cpuidle state7 (it has state0 (POLL), "
-			      "state1 (C1), state2 (C1E))");
+	expect_pmqos_not_applicable(*state, 3, "state7",
+				    "this host has no cpuidle state7 (it has state0 (POLL), "
+				    "state1 (C1), state2 (C1E))");
 }
 
 /* A FIFO where the device should be: refused at once, never waited on. */

@@ -45,39 +45,7 @@ struct fixture {
 	const char *exclude[4];
 };
 
-/* Writes sysroot + rel (parents created). */
-static void put(struct fixture *f, const char *rel, const char *content)
-{
-	char path[PATH_MAX], dir[PATH_MAX];
-	int fd;
-
-	assert_int_equal(util_join(path, sizeof(path), "%s%s", f->paths.sysroot, rel), 0);
-	strcpy(dir, path);
-	assert_int_equal(util_mkdir_p(dirname(dir), 0755), 0);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
-	close(fd);
-}
-
-/* The bytes of sysroot + rel (static buffer), or NULL. */
-static const char *get(struct fixture *f, const char *rel)
-{
-	static char buf[4096];
-	char path[PATH_MAX];
-	ssize_t n;
-	int fd;
-
-	assert_int_equal(util_join(path, sizeof(path), "%s%s", f->paths.sysroot, rel), 0);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	return buf;
-}
+#include "fake_tree.h"
 
 static bool state_file_exists(struct fixture *f, const char *name)
 {
@@ -87,38 +55,9 @@ static bool state_file_exists(struct fixture *f, const char *name)
 	return access(path, F_OK) == 0;
 }
 
-static void add_value(struct fixture *f, enum knob_kind kind, const char *key, const char *val,
-		      const char *devices, const char *dev_kind)
-{
-	struct profile *p = &f->prof;
-	struct profile_value *v;
-
-	p->values = reallocarray(p->values, p->n_values + 1, sizeof(*v));
-	assert_non_null(p->values);
-	v = &p->values[p->n_values++];
-	memset(v, 0, sizeof(*v));
-	v->kind = kind;
-	v->op = val[0] == '>' ? VALUE_RAISE : val[0] == '<' ? VALUE_LOWER : VALUE_EXACT;
-	strcpy(v->key, key);
-	strcpy(v->value, val + (v->op != VALUE_EXACT));
-	strcpy(v->devices, devices ? devices : "");
-	strcpy(v->dev_kind, dev_kind ? dev_kind : "");
-	snprintf(v->origin, sizeof(v->origin), "test.conf:%zu", p->n_values);
-}
-
 static void sysctl(struct fixture *f, const char *key, const char *val)
 {
 	add_value(f, KNOB_SYSCTL, key, val, NULL, NULL);
-}
-
-static const struct tune_item *item(const struct tune_plan *p, const char *id)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		if (!strcmp(p->items[i].knob.id, id))
-			return &p->items[i];
-	}
-	fail_msg("no knob %s in the plan", id);
-	return NULL;
 }
 
 static const struct tune_report_item *ritem(const struct tune_report *r, const char *id)
@@ -133,14 +72,9 @@ static const struct tune_report_item *ritem(const struct tune_report *r, const c
 
 static void disk(struct fixture *f, const char *dev, const char *model, const char *ra)
 {
-	char rel[PATH_MAX];
-
-	assert_int_equal(util_join(rel, sizeof(rel), "/sys/block/%s/device/model", dev), 0);
-	put(f, rel, model);
-	assert_int_equal(util_join(rel, sizeof(rel), "/sys/block/%s/queue/read_ahead_kb", dev), 0);
-	put(f, rel, ra);
-	assert_int_equal(util_join(rel, sizeof(rel), "/sys/block/%s/queue/scheduler", dev), 0);
-	put(f, rel, "[none] mq-deadline kyber\n");
+	put_block(f, dev, "device/model", model);
+	put_block(f, dev, "queue/read_ahead_kb", ra);
+	put_block(f, dev, "queue/scheduler", "[none] mq-deadline kyber\n");
 }
 
 static void base_tree(struct fixture *f)
@@ -162,39 +96,18 @@ static void base_tree(struct fixture *f)
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = fake_tree_new("test_tune");
 
-	assert_non_null(f);
-	strcpy(f->dir, "/tmp/test_tune.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	chmod(f->dir, 0755);
-	memset(&f->paths, 0, sizeof(f->paths));
-	snprintf(f->paths.sysroot, sizeof(f->paths.sysroot), "%s/root", f->dir);
-	snprintf(f->paths.state_dir, sizeof(f->paths.state_dir), "%s/state", f->dir);
-	f->ctx.paths = &f->paths;
 	f->ctx.exclude = f->exclude;
-	f->ctx.lock_timeout_ms = 300;
-	strcpy(f->prof.name, "test");
 	base_tree(f);
 	*state = f;
 	return 0;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	if (flag == FTW_DP)
-		chmod(path, 0755);
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
 	setfsuid(getuid());
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	profile_free(&f->prof);
-	free(f);
+	fake_tree_free(*state);
 	return 0;
 }
 
@@ -208,14 +121,6 @@ static void common_profile(struct fixture *f)
 	sysctl(f, "vm.swappiness", "<10");
 	add_value(f, KNOB_VM, "transparent_hugepage", "never", NULL, NULL);
 	add_value(f, KNOB_BLOCK, "read_ahead_kb", ">256", "nvme*", "ebs");
-}
-
-static int plan(struct fixture *f, struct tune_plan *p)
-{
-	int ret = tune_plan(&f->ctx, &f->prof, p);
-
-	assert_int_equal(ret, 0);
-	return ret;
 }
 
 static void plan_and_apply(struct fixture *f, struct tune_plan *p)
