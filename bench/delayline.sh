@@ -11,9 +11,9 @@
 # With a COMMAND, it runs in the host's namespace with DL_NS_A, DL_NS_B,
 # DL_ADDR_A, DL_ADDR_B and DL_PID (the delay line's pid: SIGUSR1 prints its
 # counters) in its environment, and its exit status is the script's; without
-# one, the line runs until Ctrl-C. Either way the namespaces are deleted and
-# the delay line stopped (printing its counters) on exit, leaving the host
-# as it was. build/delayline is built from bench/delayline.c when missing or
+# one, the line runs until Ctrl-C. Either way, on exit, processes left in
+# the namespaces are ended, the delay line stopped (printing its counters)
+# and the namespaces deleted, leaving the host as it was. build/delayline is built from bench/delayline.c when missing or
 # older than its source; DELAYLINE=PROGRAM runs PROGRAM instead, as is (a
 # wrapper running it under valgrind, say).
 set -euo pipefail
@@ -55,10 +55,31 @@ elif [ ! -x "$bin" ] || [ "$root/bench/delayline.c" -nt "$bin" ]; then
 	${CC:-cc} -std=c11 -O2 -Wall -Wextra -o "$bin" "$root/bench/delayline.c"
 fi
 
+# stop_leftovers: ends what COMMAND left running inside the namespaces (an
+# iperf3 server, say), which would otherwise keep a deleted namespace alive:
+# SIGTERM, then SIGKILL after 3 s. Done while the line still runs, so they
+# can still say goodbye to their peers.
+stop_leftovers() {
+	local pids ns
+	for _ in $(seq 30); do
+		pids=
+		for ns in "$NS_A" "$NS_B"; do
+			[ -e "/run/netns/$ns" ] && pids="$pids $(ip netns pids "$ns")"
+		done
+		[ -z "${pids// /}" ] && return 0
+		# shellcheck disable=SC2086 # one pid per word
+		kill -TERM $pids 2>/dev/null || true
+		sleep 0.1
+	done
+	# shellcheck disable=SC2086
+	kill -KILL $pids 2>/dev/null || true
+}
+
 dl_pid=
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
+	stop_leftovers
 	if [ -n "$dl_pid" ] && kill -0 "$dl_pid" 2>/dev/null; then
 		kill -TERM "$dl_pid"
 		wait "$dl_pid" || true

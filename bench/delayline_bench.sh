@@ -35,9 +35,11 @@ nsb() { ip netns exec "$DL_NS_B" "$@"; }
 # cpu_ticks PID: user + system clock ticks PID has used.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
+# The server is started with ip netns exec itself, not nsb, so that $! is
+# iperf3 (ip execs it) and not a subshell that would leave it behind.
 srv_pid=
 start_server() {
-	nsb iperf3 -s >/dev/null &
+	ip netns exec "$DL_NS_B" iperf3 -s >/dev/null &
 	srv_pid=$!
 	for _ in $(seq 50); do
 		nsb ss -Hltn 'sport = :5201' | grep -q . && return 0
@@ -49,6 +51,11 @@ start_server() {
 stop_server() {
 	if [ -n "$srv_pid" ]; then
 		kill "$srv_pid" 2>/dev/null || true
+		for _ in $(seq 30); do
+			kill -0 "$srv_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$srv_pid" 2>/dev/null || true
 		wait "$srv_pid" 2>/dev/null || true
 	fi
 	srv_pid=
