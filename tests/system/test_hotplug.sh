@@ -64,6 +64,8 @@ mount -t sysfs sysfs /sys       # /sys/class/net of this namespace
 ip link set lo up
 
 run=$work/run state=$work/state conf=$work/perfagent.conf
+# ASan's quarantine would keep freed memory resident: RSS then says nothing.
+[ "${PERFAGENT_SANITIZED:-}" = 1 ] && export ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=0"
 daemon_pid=
 stop_daemon() {
 	[ -n "$daemon_pid" ] || return 0
