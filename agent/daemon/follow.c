@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Tuning that follows the host: hot-plug bursts and moved interrupts (follow.h). */
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -99,16 +98,6 @@ static void replan(struct follow *f, const struct follow_env *env,
 	log_msg(acted ? LOG_LVL_INFO : LOG_LVL_DEBUG, "host changed (%s): %s", why, f->last_done);
 }
 
-/* A disk whose media went away (size 0: a loop device detached) is as good as gone. */
-static bool disk_without_media(const struct follow_env *env, const char *name)
-{
-	char rel[PATH_MAX], path[PATH_MAX], size[32];
-
-	return !util_join(rel, sizeof(rel), "/sys/block/%s/size", name) &&
-	       !paths_sys(env->paths, path, sizeof(path), rel) &&
-	       util_read_line(path, size, sizeof(size)) > 0 && !strcmp(size, "0");
-}
-
 /* Whether the plan has knobs on interface ifname (set, kept or overridden). */
 static bool plan_tunes(const struct tune_plan *plan, const char *ifname)
 {
@@ -136,7 +125,7 @@ void follow_burst(struct follow *f, const struct follow_env *env,
 		if (ev->what == HOTPLUG_REMOVED || ev->what == HOTPLUG_RENAMED)
 			follow_journal(env, ev);
 		if (ev->dev == HOTPLUG_BLOCK && ev->what == HOTPLUG_ADDED &&
-		    disk_without_media(env, ev->name)) {
+		    knob_block_without_media(env->paths, ev->name)) {
 			gone.what = HOTPLUG_REMOVED;
 			follow_journal(env, &gone);
 		}

@@ -85,25 +85,35 @@ static void irq_affinity(const struct pa_paths *paths, unsigned int irq, struct 
 	}
 }
 
-/* The CPUs that take the NIC's queue interrupts; empty when none are found. */
-void nic_irq_cpus(const struct pa_paths *paths, const char *ifname, struct cpu_mask *m)
+void nic_irq_cpus_many(const struct pa_paths *paths, const char *const *ifnames, size_t n,
+		       struct cpu_mask *masks)
 {
 	char path[PATH_MAX], *line = NULL;
 	size_t cap = 0;
 	FILE *f;
 
-	cpu_mask_clear(m);
+	for (size_t i = 0; i < n; i++)
+		cpu_mask_clear(&masks[i]);
 	if (paths_sys(paths, path, sizeof(path), "/proc/interrupts") ||
 	    !(f = fopen(path, "re")))
 		return;
+	/* One pass: on a large host the file holds thousands of lines of many columns. */
 	while (getline(&line, &cap, f) > 0) {
 		unsigned int irq;
 
-		if (sscanf(line, " %u:", &irq) == 1 && irq_is_nic(line, ifname))
-			irq_affinity(paths, irq, m);
+		if (sscanf(line, " %u:", &irq) != 1)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (irq_is_nic(line, ifnames[i]))
+				irq_affinity(paths, irq, &masks[i]);
 	}
 	free(line);
 	fclose(f);
+}
+
+void nic_irq_cpus(const struct pa_paths *paths, const char *ifname, struct cpu_mask *m)
+{
+	nic_irq_cpus_many(paths, &ifname, 1, m);
 }
 
 void nic_smt_siblings(const struct pa_paths *paths, const struct cpu_mask *cpus,

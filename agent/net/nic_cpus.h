@@ -20,6 +20,9 @@ int nic_online_cpus(const struct pa_paths *paths, struct cpu_mask *m);
 void nic_node_cpus(const struct pa_paths *paths, const char *ifname, struct cpu_mask *m);
 /* The CPUs that take the NIC's queue interrupts; empty when none are found. */
 void nic_irq_cpus(const struct pa_paths *paths, const char *ifname, struct cpu_mask *m);
+/* The same for n interfaces at once (masks[i] for ifnames[i]): /proc/interrupts read once. */
+void nic_irq_cpus_many(const struct pa_paths *paths, const char *const *ifnames, size_t n,
+		       struct cpu_mask *masks);
 /* The SMT siblings of cpus (cpus included). */
 void nic_smt_siblings(const struct pa_paths *paths, const struct cpu_mask *cpus,
 		      struct cpu_mask *m);

@@ -119,6 +119,14 @@ bool knob_kind_is_held(enum knob_kind kind);
 
 /* "sysctl" for "sysctl:net.core.somaxconn"; the kind of a journal entry. */
 int knob_kind_of_id(const char *id, enum knob_kind *kind);
+/*
+ * A disk of size 0 has no media: an unattached loop device, an empty drive.
+ * Nothing to tune (attaching resets its queue settings, and its uevent gets
+ * them planned then); hot-plug treats its media going away as the disk going.
+ * No size file (a fake tree): media.
+ */
+bool knob_block_without_media(const struct pa_paths *paths, const char *dev);
+
 /* The device of a "KIND:DEV:key" id of kind ("ethtool", "block") into buf; false if none. */
 bool knob_id_device(const char *id, const char *kind, char *buf, size_t size);
 

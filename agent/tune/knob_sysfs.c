@@ -199,12 +199,7 @@ static bool block_named(const char *devices, const char *dev)
 	return knob_match_list(devices, dev);
 }
 
-/*
- * A disk of size 0 has no media: an unattached loop device, an empty drive.
- * Nothing to tune: attaching resets its queue settings, and the uevent it
- * sends (hot-plug) gets them planned then. No size file (a fake tree): media.
- */
-static bool block_without_media(const struct pa_paths *paths, const char *dev)
+bool knob_block_without_media(const struct pa_paths *paths, const char *dev)
 {
 	char size[32];
 
@@ -236,7 +231,7 @@ static int block_expand(const struct pa_paths *paths, const struct profile_value
 	for (int i = 0; i < n && !ret; i++) {
 		const char *dev = list[i]->d_name;
 
-		if (!block_named(pv->devices, dev) || block_without_media(paths, dev))
+		if (!block_named(pv->devices, dev) || knob_block_without_media(paths, dev))
 			continue;
 		if (pv->dev_kind[0] && strcmp(pv->dev_kind, block_kind(paths, dev)))
 			continue;

@@ -249,25 +249,33 @@ static void log_peers(const struct tuning_state *st)
 void tuning_irq_cpus(const struct tune_plan *plan, const struct pa_paths *paths, char *buf,
 		     size_t size)
 {
-	char last[KNOB_ID_MAX] = "", ifname[KNOB_ID_MAX], cpus[256];
-	size_t off = 0;
+	char names[TUNING_IRQ_IFS_MAX][KNOB_ID_MAX], cpus[256];
+	const char *ifnames[TUNING_IRQ_IFS_MAX];
+	struct cpu_mask *masks;
+	size_t n = 0, off = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < plan->n && off < size; i++) {
+	/* The interfaces with RPS knobs, each once (a plan lists an interface's queues together). */
+	for (size_t i = 0; i < plan->n && n < TUNING_IRQ_IFS_MAX; i++) {
 		const struct tune_item *it = &plan->items[i];
-		struct cpu_mask irq;
 
 		if (!strstr(it->knob.id, ":rps:") || !it->knob.path[0] ||
-		    !knob_id_device(it->knob.id, "ethtool", ifname, sizeof(ifname)) ||
-		    !strcmp(ifname, last))
+		    !knob_id_device(it->knob.id, "ethtool", names[n], sizeof(names[n])) ||
+		    (n && !strcmp(names[n], names[n - 1])))
 			continue;
-		strcpy(last, ifname);
-		nic_irq_cpus(paths, ifname, &irq);
-		if (cpu_mask_format_list(&irq, cpus, sizeof(cpus)))
-			strcpy(cpus, "many");
-		off += (size_t)snprintf(buf + off, size - off, "%s%s=%s", off ? ";" : "", ifname,
-					cpus);
+		ifnames[n] = names[n];
+		n++;
 	}
+	if (!n || !(masks = calloc(n, sizeof(*masks))))
+		return;
+	nic_irq_cpus_many(paths, ifnames, n, masks);
+	for (size_t i = 0; i < n && off < size; i++) {
+		if (cpu_mask_format_list(&masks[i], cpus, sizeof(cpus)))
+			strcpy(cpus, "many");
+		off += (size_t)snprintf(buf + off, size - off, "%s%s=%s", off ? ";" : "",
+					ifnames[i], cpus);
+	}
+	free(masks);
 }
 
 /* Chooses, composes, plans and (apply) applies; false with st->error set. */

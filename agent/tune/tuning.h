@@ -89,6 +89,7 @@ struct json_object *tuning_layers_json(const struct tuning_choice *c);
 const char *tuning_choice_reason(const struct tuning_choice *choice);
 
 #define TUNING_IRQ_CPUS_MAX 512
+#define TUNING_IRQ_IFS_MAX 64     /* interfaces in the fingerprint (a p5.48xlarge has 32) */
 
 /* The daemon's view of its last tuning run, for status. */
 struct tuning_state {
