@@ -167,6 +167,9 @@ for _ in range(10):
     s.sendto(b"add@/devices/virtual/block/evil\0ACTION=add\0SUBSYSTEM=block\0DEVTYPE=disk\0DEVNAME=evil\0", (0, 1))
 PY
 wait_for 5 eval '[ "$(follow malformed)" -ge 10 ]' || fail "forged uevents not counted: $(follow malformed)"
+pass "uevents not sent by the kernel: dropped and counted"
+# The flood is an exhaustive case: make test-long (CI runs it).
+if long_part "a flood of 2000 uevents: bounded and responsive (5 s)"; then
 losetup "$loopdev" "$work/disk"
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$daemon_pid/status"; }
 sleep 1.5
@@ -192,7 +195,8 @@ grow=$(($(rss) - rss0))
 losetup -d "$loopdev"
 wait_for 10 sh -c "! grep -q 'block:$loop:' '$state/journal.json'" ||
 	fail "detached $loop stays in the journal after the flood: $(journal_ids)"
-pass "flood of 2000 uevents in $flood_ms ms: $got seen, status answered within $slowest ms, RSS +$grow KiB; forged ones counted"
+pass "flood of 2000 uevents in $flood_ms ms: $got seen, status answered within $slowest ms, RSS +$grow KiB"
+fi
 
 # ---- advise: plans the new veth, writes nothing ----
 stop_daemon
@@ -260,11 +264,13 @@ grep -q "interrupt CPUs moved: ens5=0 -> ens5=1" "$work/irq/daemon.log" ||
 	fail "move not logged: $(cat "$work/irq/daemon.log")"
 echo 3 >"$rps_file"             # an administrator's mask
 put proc/irq/40/smp_affinity_list 0
-sleep 2.5
-[ "$(cat "$rps_file")" = 3 ] || fail "the administrator's RPS mask was overwritten: $(cat "$rps_file")"
-"$PERFAGENT" status --json --runtime-dir "$work/irq/run" >"$work/irq/status.json"
-[ "$(json_get "$work/irq/status.json" "j['follow']['irq_moves']")" = 2 ] ||
+irq_moves() {
+	"$PERFAGENT" status --json --runtime-dir "$work/irq/run" >"$work/irq/status.json" &&
+		json_get "$work/irq/status.json" "j['follow']['irq_moves']"
+}
+wait_for 10 eval '[ "$(irq_moves)" = 2 ]' ||
 	fail "irq moves: $(json_get "$work/irq/status.json" "j['follow']")"
+[ "$(cat "$rps_file")" = 3 ] || fail "the administrator's RPS mask was overwritten: $(cat "$rps_file")"
 kill -TERM "$irq_daemon"
 wait "$irq_daemon" || fail "daemon exited $? on SIGTERM"
 irq_daemon=
