@@ -55,6 +55,8 @@ static const struct counter_info {
 		"packets to the Amazon DNS resolver, instance metadata or Time Sync exceed the "
 		"per-interface limit and are dropped; cache DNS answers locally and query "
 		"instance metadata less often" },
+	/* Device-wide: a receive ring had no free buffer (AWS ENA Linux best practices). */
+	[ENA_RX_OVERRUNS] = { "rx_overruns", "RxOverruns", UNIT_COUNT, NULL, NULL },
 	[ENA_RX_PACKETS] = { "rx_packets", "RxPackets", UNIT_COUNT, NULL, NULL },
 	[ENA_TX_PACKETS] = { "tx_packets", "TxPackets", UNIT_COUNT, NULL, NULL },
 	[ENA_RX_BYTES] = { "rx_bytes", "RxBytes", UNIT_BYTES, NULL, NULL },
@@ -67,6 +69,7 @@ static const struct counter_info {
 #define AVAILABLE_STAT "conntrack_allowance_available"
 #define AVAILABLE_METRIC "ConntrackAllowanceAvailable"
 #define SRD_MODE_STAT "ena_srd_mode"
+#define OVERRUNS_SYSFS "rx_over_errors"
 
 const char *ena_metric_name(enum ena_counter_id id)
 {
@@ -161,7 +164,7 @@ int ena_nic_update(struct ena_nic *nic, const struct ena_raw *raw, uint64_t now_
 	int ret = 0;
 
 	for (int i = 0; i < ENA_N_COUNTERS && !ret; i++) {
-		unsigned int bits = i < ENA_N_ALLOWANCES ? 64 : SYSFS_BITS;
+		unsigned int bits = i < ENA_N_DRIVER_STATS ? 64 : SYSFS_BITS;
 		uint64_t d;
 
 		if (!raw->have[i] || !ena_counter_delta(&nic->ctr[i], raw->value[i], bits, &d))
@@ -247,7 +250,7 @@ static int sys_u64(const struct pa_paths *paths, uint64_t *v, bool *have, const 
 	return 0;
 }
 
-/* The allowance counters, by name, from the driver's statistics. */
+/* The allowance counters and rx_overruns, by name, from the driver's statistics. */
 static void read_ena_stats(const char *ifname, struct ena_raw *raw)
 {
 	struct ethtool_stat_table t;
@@ -255,7 +258,7 @@ static void read_ena_stats(const char *ifname, struct ena_raw *raw)
 	raw->stats_err = ethtool_io()->get_stats(ifname, &t);
 	if (raw->stats_err)
 		return;
-	for (int i = 0; i < ENA_N_ALLOWANCES; i++)
+	for (int i = 0; i < ENA_N_DRIVER_STATS; i++)
 		raw->have[i] = !ethtool_table_find(&t, counters[i].source, &raw->value[i]);
 	raw->have_available = !ethtool_table_find(&t, AVAILABLE_STAT, &raw->available);
 	raw->have_srd_mode = !ethtool_table_find(&t, SRD_MODE_STAT, &raw->srd_mode);
@@ -266,7 +269,7 @@ static void read_raw(const struct pa_paths *paths, const struct ena_nic *nic,
 		     struct ena_raw *raw)
 {
 	memset(raw, 0, sizeof(*raw));
-	for (int i = ENA_N_ALLOWANCES; i < ENA_N_COUNTERS; i++)
+	for (int i = ENA_N_DRIVER_STATS; i < ENA_N_COUNTERS; i++)
 		sys_u64(paths, &raw->value[i], &raw->have[i], "/sys/class/net/%s/statistics/%s",
 			nic->name, counters[i].source);
 	if (!nic->ena)
@@ -275,6 +278,15 @@ static void read_raw(const struct pa_paths *paths, const struct ena_nic *nic,
 		read_ena_stats(nic->name, raw);
 	else
 		raw->stats_err = -ENODEV;   /* a fake tree's NIC is not the kernel's */
+	/*
+	 * ENA 2.8.8 and later report the device's overruns as the net device's
+	 * rx_over_errors, not in ethtool -S (amzn-drivers RELEASENOTES r2.8.8,
+	 * ena_get_stats64()): the same keep-alive counter, read there when the
+	 * statistics table has no rx_overruns.
+	 */
+	if (!raw->have[ENA_RX_OVERRUNS])
+		sys_u64(paths, &raw->value[ENA_RX_OVERRUNS], &raw->have[ENA_RX_OVERRUNS],
+			"/sys/class/net/%s/statistics/%s", nic->name, OVERRUNS_SYSFS);
 }
 
 static struct ena_nic *nic_get(struct ena_state *s, const char *name)

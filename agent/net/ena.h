@@ -28,6 +28,14 @@
  *   ConntrackAllowanceAvailable Count  gauge: tracked connections still
  *                                      available before that maximum (Nitro,
  *                                      ENA driver 2.8.1 and later)
+ *   RxOverruns                  Count  packets the device dropped because a
+ *                                      receive ring had no free buffer (ENA
+ *                                      only, device-wide: the statistic
+ *                                      rx_overruns by name where the driver
+ *                                      lists it, else statistics/
+ *                                      rx_over_errors, where ENA 2.8.8 and
+ *                                      later report it): the evidence of the
+ *                                      network overlay's receive-ring rule
  *   RxPackets, TxPackets        Count  packets received, sent
  *   RxBytes, TxBytes            Bytes  bytes received, sent
  *   RxDrops, TxDrops            Count  packets the kernel or driver dropped
@@ -73,7 +81,10 @@
 #define ENA_WINDOW_SLOTS 320    /* 5 minutes at a 1 s interval */
 #define ENA_DRIVER "ena"
 
-/* The counters, allowance ones first. */
+/*
+ * The counters: the allowance ones first, then the other driver statistics
+ * (ENA only, read by name), then the sysfs statistics of every interface.
+ */
 enum ena_counter_id {
 	ENA_BW_IN,
 	ENA_BW_OUT,
@@ -81,7 +92,9 @@ enum ena_counter_id {
 	ENA_CONNTRACK,
 	ENA_LINKLOCAL,
 	ENA_N_ALLOWANCES,
-	ENA_RX_PACKETS = ENA_N_ALLOWANCES,
+	ENA_RX_OVERRUNS = ENA_N_ALLOWANCES,
+	ENA_N_DRIVER_STATS,
+	ENA_RX_PACKETS = ENA_N_DRIVER_STATS,
 	ENA_TX_PACKETS,
 	ENA_RX_BYTES,
 	ENA_TX_BYTES,

@@ -383,13 +383,16 @@ static void put(struct tree *t, const char *rel, const char *fmt, ...)
 /* The statistics files of an interface, each counter at base. */
 static void nic_stats(struct tree *t, const char *ifname, uint64_t base)
 {
-	for (int i = ENA_N_ALLOWANCES; i < ENA_N_COUNTERS; i++) {
-		char rel[PATH_MAX];
+	char rel[PATH_MAX];
 
+	for (int i = ENA_N_DRIVER_STATS; i < ENA_N_COUNTERS; i++) {
 		snprintf(rel, sizeof(rel), "/sys/class/net/%s/statistics/%s", ifname,
 			 ena_counter_source(i));
 		put(t, rel, "%llu\n", (unsigned long long)base);
 	}
+	/* where ENA 2.8.8 and later report rx_overruns */
+	snprintf(rel, sizeof(rel), "/sys/class/net/%s/statistics/rx_over_errors", ifname);
+	put(t, rel, "%llu\n", (unsigned long long)base);
 }
 
 static int tree_setup(void **state)
@@ -493,11 +496,15 @@ static void test_collect(void **state)
 	assert_int_equal(value(e, "BwInAllowanceExceeded"), 0);
 	assert_int_equal(value(e, "RxPackets"), 500);
 	assert_int_equal(value(e, "TxDrops"), 500);
-	/* a NIC of another driver: sysfs counters only */
+	/* the driver's table has no rx_overruns: the net device's rx_over_errors */
+	assert_int_equal(value(e, "RxOverruns"), 500);
+	assert_int_equal(metric(e, "RxOverruns")->unit, UNIT_COUNT);
+	/* a NIC of another driver: sysfs counters only, no RxOverruns */
 	e = entity(&set, "veth0");
-	assert_int_equal(e->n, ENA_N_COUNTERS - ENA_N_ALLOWANCES);
+	assert_int_equal(e->n, ENA_N_COUNTERS - ENA_N_DRIVER_STATS);
 	assert_int_equal(value(e, "RxBytes"), 10);
 	assert_null(metric(e, "PpsAllowanceExceeded"));
+	assert_null(metric(e, "RxOverruns"));
 	metric_set_free(&set);
 
 	/* veth0 goes away and is forgotten */
@@ -652,6 +659,41 @@ static void test_status(void **state)
 	json_object_put(o);
 }
 
+/*
+ * rx_overruns by name where the driver's table lists it (it then wins over
+ * rx_over_errors), per interval, a device reset counted from the new value.
+ */
+static void test_overruns(void **state)
+{
+	struct tree *t = *state;
+	struct fixture_table *ft = &eth0_stats;
+	struct metric_set set;
+
+	assert_true(ft->n < FIXTURE_MAX);
+	strcpy((char *)ft->raw + ft->n * ETHTOOL_NAME_LEN, "rx_overruns");
+	ft->values[ft->n++] = 7000;
+	collect(t, 100 * MIN_MS, &set);
+	assert_null(metric(entity(&set, "eth0"), "RxOverruns"));   /* the baseline */
+	metric_set_free(&set);
+
+	*eth0_stat("rx_overruns") += 42;
+	nic_stats(t, "eth0", 999999);       /* rx_over_errors is not read */
+	collect(t, 101 * MIN_MS, &set);
+	assert_int_equal(value(entity(&set, "eth0"), "RxOverruns"), 42);
+	metric_set_free(&set);
+
+	*eth0_stat("rx_overruns") = 5;      /* the device was reset */
+	collect(t, 102 * MIN_MS, &set);
+	assert_int_equal(value(entity(&set, "eth0"), "RxOverruns"), 5);
+	metric_set_free(&set);
+
+	collect(t, 103 * MIN_MS, &set);
+	assert_int_equal(value(entity(&set, "eth0"), "RxOverruns"), 0);
+	assert_int_equal(value(entity(&set, "veth0"), "RxDrops"), 0);
+	assert_null(metric(entity(&set, "veth0"), "RxOverruns"));
+	metric_set_free(&set);
+}
+
 /* A fake tree with the kernel's ops: nothing is asked of the host's NICs. */
 static void test_status_fake_root(void **state)
 {
@@ -692,6 +734,7 @@ int main(void)
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_wording),
 		cmocka_unit_test_setup_teardown(test_collect, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_overruns, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_status, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_status_fake_root, tree_setup, tree_teardown),
 	};
