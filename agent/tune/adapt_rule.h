@@ -44,11 +44,21 @@
 #define ADAPT_MAX_RULES 32
 #define ADAPT_BOUND_MAX 96
 #define ADAPT_COOLDOWN_DEFAULT_S 300
+#define ADAPT_COMMENT_MAX 1024       /* as a profile value's comment */
+#define ADAPT_RESOLVED_MAX 256
 
 enum adapt_step_kind {
 	ADAPT_STEP_DOUBLE,
 	ADAPT_STEP_ADD,
 	ADAPT_STEP_MUL,
+};
+
+/* A floor or cap as resolved for a machine (profile_resolve()), for explain. */
+struct adapt_bound_for {
+	bool known;                     /* value holds: a number as written, or resolved */
+	uint64_t value;
+	char why[ADAPT_RESOLVED_MAX];   /* relative to the machine: how it resolved, or why
+					 * not; "" for a number as written */
 };
 
 struct adapt_rule {
@@ -66,6 +76,12 @@ struct adapt_rule {
 	unsigned int field;             /* 1-based; 0: every field */
 	int n_guards;
 	char guards[ADAPT_MAX_GUARDS][ADAPT_METRIC_MAX];
+	/* For people (perfagent profiles explain), filled in by profile.c and
+	 * profile_compose.c: the comment block above the section (its reason and
+	 * source), and each bound once composed for a machine. */
+	char comment[ADAPT_COMMENT_MAX];
+	struct adapt_bound_for floor_for, cap_for;
+	bool unresolved;                /* a bound needs a fact unknown here: the rule is off */
 };
 
 /* Whether a metric can be evidence or a guard (the agent collects it). */

@@ -626,21 +626,24 @@ int profile_add_rule(struct profile *p, const struct adapt_rule *r)
 	return 0;
 }
 
-/* [adapt.NAME]: a rule, filled in by its keys (adapt_rule.h). */
-static int open_rule(struct pfile *pf, const char *name, int line, char *err, size_t errsz)
+/* [adapt.NAME]: a rule, filled in by its keys (adapt_rule.h), with the comment above it. */
+static int open_rule(struct pfile *pf, const char *name, const struct lp_item *it, char *err,
+		     size_t errsz)
 {
 	struct adapt_rule r;
 	char origin[160];
 
-	snprintf(origin, sizeof(origin), "%.140s:%d", pf->prof.file, line);
+	snprintf(origin, sizeof(origin), "%.140s:%d", pf->prof.file, it->line);
 	adapt_rule_init(&r, name, origin);
+	snprintf(r.comment, sizeof(r.comment), "%s", it->comment ? it->comment : "");
 	if (profile_add_rule(&pf->prof, &r))
 		return util_err(err, errsz, "more than %d adaptive rules", ADAPT_MAX_RULES);
 	return 0;
 }
 
-static int open_section(struct pfile *pf, const char *name, int line, char *err, size_t errsz)
+static int open_section(struct pfile *pf, const struct lp_item *it, char *err, size_t errsz)
 {
+	const char *name = it->section;
 	struct psect *s;
 	enum sect_type t;
 
@@ -661,9 +664,9 @@ static int open_section(struct pfile *pf, const char *name, int line, char *err,
 	memset(s, 0, sizeof(*s));
 	strcpy(s->name, name);
 	s->type = t;
-	s->line = line;
+	s->line = it->line;
 	pf->cur = (int)pf->n_sects++;
-	return t == ST_ADAPT ? open_rule(pf, name + strlen("adapt."), line, err, errsz) : 0;
+	return t == ST_ADAPT ? open_rule(pf, name + strlen("adapt."), it, err, errsz) : 0;
 }
 
 /* ---- [profile] ---- */
@@ -882,7 +885,7 @@ static int on_item(void *ctx, const struct lp_item *it, char *err, size_t errsz)
 	struct psect *s;
 
 	if (!it->key)
-		return open_section(pf, it->section, it->line, err, errsz);
+		return open_section(pf, it, err, errsz);
 	if (pf->cur < 0)
 		return util_err(err, errsz, "'%s' comes before any section: put it under %s", it->key,
 			    SECTIONS_HINT);
@@ -1207,25 +1210,41 @@ out:
 
 /* ---- checks for shipped profiles ---- */
 
+/* what ("a.b in [sysctl]", "[adapt.NAME]") has no comment: an error at its origin. */
+static int no_comment(struct lp_error *err, const char *origin, const char *what)
+{
+	char file[PATH_MAX + 16];
+	char *colon;
+
+	snprintf(file, sizeof(file), "%s", origin);
+	colon = strrchr(file, ':');
+	if (colon)
+		*colon = '\0';
+	return fail_at(err, file, origin_line(origin), "%s has no comment above it: say why it is "
+		       "set and where the value comes from", what);
+}
+
 int profile_check_comments(const struct profile *p, struct lp_error *err)
 {
+	char what[256];
+
 	if (!p->summary[0])
 		return fail_at(err, p->file, 0, "profile %s has no summary = line in [profile]",
 			       p->name);
 	for (size_t i = 0; i < p->n_values; i++) {
 		const struct profile_value *v = &p->values[i];
-		char file[sizeof(v->origin)];
-		char *colon;
 
 		if (v->comment[0])
 			continue;
-		snprintf(file, sizeof(file), "%s", v->origin);
-		colon = strrchr(file, ':');
-		if (colon)
-			*colon = '\0';
-		return fail_at(err, file, origin_line(v->origin),
-			       "%s in [%s] has no comment above it: say why it is set and where the value comes from",
-			       v->key, v->section);
+		snprintf(what, sizeof(what), "%.120s in [%.63s]", v->key, v->section);
+		return no_comment(err, v->origin, what);
+	}
+	/* An adaptive rule: the comment block above its [adapt.NAME] line. */
+	for (size_t i = 0; i < p->n_rules; i++) {
+		if (p->rules[i].comment[0])
+			continue;
+		snprintf(what, sizeof(what), "[adapt.%s]", p->rules[i].name);
+		return no_comment(err, p->rules[i].origin, what);
 	}
 	return 0;
 }

@@ -185,9 +185,10 @@ const char *profile_vm_path(const char *key);
 const char *profile_vm_offered_path(const char *key);
 
 /*
- * For shipped profiles: every value has a comment above it (its reason and
- * source) and the profile has a summary. Returns 0, or -EINVAL with err at the
- * first value without one. Loading does not require comments (user profiles).
+ * For shipped profiles: every value and every [adapt.NAME] section has a
+ * comment above it (its reason and source) and the profile has a summary.
+ * Returns 0, or -EINVAL with err at the first value or rule without one.
+ * Loading does not require comments (user profiles).
  */
 int profile_check_comments(const struct profile *p, struct lp_error *err);
 

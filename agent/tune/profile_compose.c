@@ -22,38 +22,86 @@ static int compose_fail(struct lp_error *err, const char *file, const char *fmt,
 	return -EINVAL;
 }
 
+/*
+ * A formula (static values and adaptive rules' bounds alike) for facts: 0
+ * with the number and how it came about in text; or a negative errno with
+ * why not in text: no facts (`profiles show`), a fact they lack, an overflow.
+ */
+static int resolve_formula(const char *formula, const struct machine_facts *facts,
+			   uint64_t *num, char *text, size_t size)
+{
+	char err[256];
+	struct formula f;
+	int ret;
+
+	if (!facts) {
+		snprintf(text, size, "relative to the machine: resolved on the host, or by "
+			 "perfagent profiles explain TYPE");
+		return -ENODATA;
+	}
+	ret = formula_parse(formula, &f, err, sizeof(err));
+	if (!ret)
+		ret = formula_resolve(&f, facts, num, text, size, err, sizeof(err));
+	if (ret)
+		snprintf(text, size, "%s", err);
+	return ret;
+}
+
+static void resolve_value(struct profile_value *v, const struct machine_facts *facts)
+{
+	char why[256], err[256];
+	uint64_t num;
+
+	v->unresolved = true;
+	snprintf(v->value, sizeof(v->value), "%s", v->formula);
+	if (resolve_formula(v->formula, facts, &num, why, sizeof(why))) {
+		snprintf(v->resolved, sizeof(v->resolved), "%s%.240s", facts ? "not applied: " : "",
+			 why);
+		return;
+	}
+	snprintf(v->value, sizeof(v->value), "%" PRIu64, num);
+	if (profile_value_check(v->kind, v->key, v->op, v->value, err, sizeof(err))) {
+		snprintf(v->resolved, sizeof(v->resolved), "%.120s; not applied: %.120s", why, err);
+		snprintf(v->value, sizeof(v->value), "%s", v->formula);
+		return;
+	}
+	snprintf(v->resolved, sizeof(v->resolved), "%s", why);
+	v->unresolved = false;
+}
+
+/* A rule's floor or cap: a number as written, or a formula resolved as values are. */
+static void resolve_bound(struct adapt_rule *r, const char *bound,
+			  const struct machine_facts *facts, struct adapt_bound_for *out)
+{
+	char why[256];
+
+	memset(out, 0, sizeof(*out));
+	if (!formula_is_relative(bound)) {
+		out->value = strtoull(bound, NULL, 10);
+		out->known = true;
+		return;
+	}
+	if (resolve_formula(bound, facts, &out->value, why, sizeof(why))) {
+		r->unresolved = true;
+		snprintf(out->why, sizeof(out->why), "%s%.200s",
+			 facts ? "the rule does not run: " : "", why);
+		return;
+	}
+	snprintf(out->why, sizeof(out->why), "%s", why);
+	out->known = true;
+}
+
 void profile_resolve(struct profile *p, const struct machine_facts *facts)
 {
-	for (size_t i = 0; i < p->n_values; i++) {
-		struct profile_value *v = &p->values[i];
-		char why[256], err[256];
-		struct formula f;
-		uint64_t num;
+	for (size_t i = 0; i < p->n_values; i++)
+		if (p->values[i].formula[0])
+			resolve_value(&p->values[i], facts);
+	for (size_t i = 0; i < p->n_rules; i++) {
+		struct adapt_rule *r = &p->rules[i];
 
-		if (!v->formula[0])
-			continue;
-		v->unresolved = true;
-		snprintf(v->value, sizeof(v->value), "%s", v->formula);
-		if (!facts) {
-			snprintf(v->resolved, sizeof(v->resolved),
-				 "relative to the machine: resolved on the host, or by "
-				 "perfagent profiles explain TYPE");
-			continue;
-		}
-		if (formula_parse(v->formula, &f, err, sizeof(err)) ||
-		    formula_resolve(&f, facts, &num, why, sizeof(why), err, sizeof(err))) {
-			snprintf(v->resolved, sizeof(v->resolved), "not applied: %.240s", err);
-			continue;
-		}
-		snprintf(v->value, sizeof(v->value), "%" PRIu64, num);
-		if (profile_value_check(v->kind, v->key, v->op, v->value, err, sizeof(err))) {
-			snprintf(v->resolved, sizeof(v->resolved), "%.120s; not applied: %.120s", why,
-				 err);
-			snprintf(v->value, sizeof(v->value), "%s", v->formula);
-			continue;
-		}
-		snprintf(v->resolved, sizeof(v->resolved), "%s", why);
-		v->unresolved = false;
+		r->unresolved = false;
+		resolve_bound(r, r->floor, facts, &r->floor_for);
+		resolve_bound(r, r->cap, facts, &r->cap_for);
 	}
 }
 

@@ -30,7 +30,11 @@
 int profile_compose(const struct profile_dirs *dirs, const char *const *layers, int n,
 		    const struct machine_facts *facts, struct profile *out, struct lp_error *err);
 
-/* Resolves p's formulas against facts (see profile_value.unresolved). */
+/*
+ * Resolves p's formulas against facts (see profile_value.unresolved), and its
+ * adaptive rules' floors and caps for people (adapt_rule.floor_resolved; the
+ * daemon works its bounds out itself, adapt_bound()).
+ */
 void profile_resolve(struct profile *p, const struct machine_facts *facts);
 
 /* "memory + network, latency": n layers (class profile first) as one line. */

@@ -111,6 +111,21 @@ static void print_section(const struct profile *p, const char *section, FILE *ou
 	}
 }
 
+/* An adaptive rule: what it does, its bounds resolved for the machine, its comment. */
+static void print_rule(const struct adapt_rule *r, FILE *out)
+{
+	char text[512];
+
+	adapt_rule_text(r, text, sizeof(text));
+	fprintf(out, "[adapt.%s]  %s\n    %s\n", r->name, r->origin, text);
+	if (r->floor_for.why[0])
+		fprintf(out, "      floor = %s: %s\n", r->floor, r->floor_for.why);
+	if (r->cap_for.why[0])
+		fprintf(out, "      cap = %s: %s\n", r->cap, r->cap_for.why);
+	if (r->comment[0])
+		print_wrapped(out, "      ", r->comment, 96);
+}
+
 static bool section_seen(const struct profile *p, size_t upto, const char *section)
 {
 	for (size_t i = 0; i < upto; i++)
@@ -141,11 +156,8 @@ void profile_print(const struct profile *p, FILE *out)
 		print_section(p, p->values[i].section, out);
 	}
 	for (size_t i = 0; i < p->n_rules; i++) {
-		char text[512];
-
-		adapt_rule_text(&p->rules[i], text, sizeof(text));
-		fprintf(out, "%s[adapt.%s]  %s\n    %s\n", i ? "" : "\nadaptive rules\n",
-			p->rules[i].name, p->rules[i].origin, text);
+		fputs(i ? "" : "\nadaptive rules\n", out);
+		print_rule(&p->rules[i], out);
 	}
 }
 
@@ -207,6 +219,17 @@ static struct json_object *value_to_json(const struct profile_value *v)
 	return o;
 }
 
+/* NAME_value (null until composed for a machine that has the facts) and NAME_resolved. */
+static void add_bound(struct json_object *o, const char *name, const struct adapt_bound_for *b)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "%s_value", name);
+	json_object_object_add(o, key, b->known ? json_object_new_int64((int64_t)b->value) : NULL);
+	snprintf(key, sizeof(key), "%s_resolved", name);
+	json_object_object_add(o, key, b->why[0] ? json_object_new_string(b->why) : NULL);
+}
+
 static struct json_object *rules_to_json(const struct profile *p)
 {
 	struct json_object *a = json_object_new_array();
@@ -232,6 +255,10 @@ static struct json_object *rules_to_json(const struct profile *p)
 		json_object_object_add(o, "cooldown_s", json_object_new_int((int)r->cooldown_s));
 		json_object_object_add(o, "guards", guards);
 		add_str(o, "origin", r->origin);
+		add_str(o, "comment", r->comment);
+		add_bound(o, "floor", &r->floor_for);
+		add_bound(o, "cap", &r->cap_for);
+		json_object_object_add(o, "applicable", json_object_new_boolean(!r->unresolved));
 		json_object_array_add(a, o);
 	}
 	return a;

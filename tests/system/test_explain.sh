@@ -215,11 +215,44 @@ for t in ("m5.large", "c5n.18xlarge", "t3.nano"):
 # Graviton: no RPS, over the network overlay's auto.
 v = value(explain("c7gn.16xlarge"), "ethtool", "rps")
 check(v["value"] == "off" and v["layer"] == "graviton", f"c7gn rps {v}")
+# Adaptive rules: each with its source; tcp_mem's cap, 12% of RAM in 4 KiB
+# pages, resolved for the type (m5.large: 8 GiB -> 251658 pages).
+for t in ("m5.large", "r6i.32xlarge", "t3.nano"):
+    j = explain(t)
+    rules = {r["name"]: r for r in j["composed"]["adaptive_rules"]}
+    check(len(rules) >= 5, f"{t}: rules {sorted(rules)}")
+    for r in rules.values():
+        check("Source:" in r["comment"], f"{t}: [adapt.{r['name']}] has no source: {r['comment']!r}")
+        check(r["applicable"] and r["floor_value"] is not None and r["cap_value"] is not None,
+              f"{t}: [adapt.{r['name']}] bounds {r}")
+    r = rules["tcp-mem"]
+    mem = j["machine"]["mem_bytes"]
+    want = mem * 12 // 100 // 4096
+    check((r["cap"], r["cap_value"]) == ("12%mem in pages", want), f"{t}: tcp-mem cap {r}")
+    check(f"= {want} pages" in (r["cap_resolved"] or ""), f"{t}: tcp-mem {r['cap_resolved']}")
+    check("ip-sysctl.rst (tcp_mem)" in r["comment"], f"{t}: tcp-mem comment {r['comment']!r}")
+    q = rules["accept-queue"]
+    check((q["floor_value"], q["cap_value"], q["cap_resolved"]) == (4096, 65535, None),
+          f"{t}: accept-queue bounds {q}")
+check(explain("m5.large")["machine"]["mem_bytes"] == 8 * GiB and
+      [r["cap_value"] for r in explain("m5.large")["composed"]["adaptive_rules"]
+       if r["name"] == "tcp-mem"] == [251658], "m5.large: tcp-mem cap is not 251658 pages")
 for b in bad:
     print("FAIL:", b)
 sys.exit(1 if bad else 0)
 PY
-pass "profiles explain: layers of $n instance types; memory reserve, writeback bytes and ring budgets sized to each; overrides named; the EBS I/O timeout on every class, PM QoS only with the latency overlay, irqbalance's banned CPUs only with the network overlay"
+pass "profiles explain: layers of $n instance types; memory reserve, writeback bytes and ring budgets sized to each; overrides named; the EBS I/O timeout on every class, PM QoS only with the latency overlay, irqbalance's banned CPUs only with the network overlay; adaptive rules with their sources and resolved caps"
+
+# The text: a rule's resolved cap and its source comment, under the rule.
+"$PERFAGENT" profiles explain m5.large --config /dev/null >"$work/m5.txt"
+grep -A3 '^\[adapt.tcp-mem\]' "$work/m5.txt" >"$work/tcp-mem.txt" || fail "m5.large: no [adapt.tcp-mem]"
+grep -qx '      cap = 12%mem in pages: 12% of 8 GiB RAM = 983.04 MiB = 251658 pages' "$work/tcp-mem.txt" ||
+	fail "m5.large: tcp-mem's cap not resolved: $(cat "$work/tcp-mem.txt")"
+grep -q '^      # TCP memory pressure: ' "$work/tcp-mem.txt" ||
+	fail "m5.large: tcp-mem's comment missing: $(cat "$work/tcp-mem.txt")"
+grep -A8 '^\[adapt.tcp-mem\]' "$work/m5.txt" | grep -q 'Source: kernel' ||
+	fail "m5.large: tcp-mem's source missing"
+pass "profiles explain m5.large (text): tcp_mem's cap 12%mem in pages = 251658 pages, and the rule's source"
 
 # A type the size table does not hold: formulas are shown, not applied, and why.
 "$PERFAGENT" profiles explain c6in.large --json --config /dev/null >"$work/c6in.json"
@@ -229,7 +262,12 @@ json_get "$work/c6in.json" '[v["resolved"] for v in j["composed"]["values"] if v
 	grep -q "needs the size of the memory, which is unknown here" || fail "c6in.large: no reason"
 "$PERFAGENT" profiles explain c6in.large --config /dev/null | grep -q "^machine  *unknown: c6in.large is not in perfagent's size table" ||
 	fail "c6in.large: the text does not say the machine is unknown"
-pass "a type outside the size table: formulas shown, not applied, and why"
+[ "$(json_get "$work/c6in.json" '[(r["cap_value"], r["applicable"]) for r in j["composed"]["adaptive_rules"] if r["name"] == "tcp-mem"]')" = "[(None, False)]" ] ||
+	fail "c6in.large: tcp-mem's cap resolved without the memory size"
+json_get "$work/c6in.json" '[r["cap_resolved"] for r in j["composed"]["adaptive_rules"] if r["name"] == "tcp-mem"][0]' |
+	grep -q "^the rule does not run: '12%mem' needs the size of the memory, which is unknown here" ||
+	fail "c6in.large: tcp-mem does not say why its cap is unknown"
+pass "a type outside the size table: formulas shown, not applied, and why (a rule's cap too)"
 
 # Overlays from the command line stack last; a class profile is refused as one.
 "$PERFAGENT" profiles explain m5.large --overlays database,mongodb8 --json --config /dev/null >"$work/db.json"

@@ -392,6 +392,33 @@ static void test_comments(void **state)
 	profile_free(&p);
 }
 
+/*
+ * An [adapt.NAME] section keeps the comment block above it, as values do;
+ * shipped profiles must have one on every rule (a rule's source).
+ */
+static void test_rule_comments(void **state)
+{
+	const char *rule = "knob = net.core.somaxconn\nwhen = TcpListenOverflows > 0\n"
+			   "cap = 65535\n";
+	char text[1024], msg[1024];
+	struct profile p;
+	struct lp_error err;
+
+	snprintf(text, sizeof(text), "[profile]\nsummary = s\n[sysctl]\n# why\na.b = 1\n"
+		 "# not this one\n\n# Overflows.\n# Source: listen(2).\n[adapt.q]\n%s"
+		 "[adapt.r]\n%s", rule, rule);
+	assert_int_equal(parse(text, &p, NULL, msg, sizeof(msg)), 0);
+	assert_int_equal(p.n_rules, 2);
+	assert_string_equal(p.rules[0].comment, "Overflows. Source: listen(2).");
+	assert_string_equal(p.rules[1].comment, "");
+	/* The value's comment is there: the rule without one is the error, at its line. */
+	assert_int_equal(profile_check_comments(&p, &err), -EINVAL);
+	lp_error_format(&err, msg, sizeof(msg));
+	assert_string_equal(msg, "test.conf:14: [adapt.r] has no comment above it: say why it is "
+			    "set and where the value comes from");
+	profile_free(&p);
+}
+
 /* Long comment blocks are cut, not refused. */
 static void test_long_comment(void **state)
 {
@@ -701,6 +728,10 @@ static void test_shipped_profiles(void **state)
 		for (size_t k = 0; k < p.n_values; k++)
 			if (!strstr(p.values[k].comment, "Source:"))
 				fail_msg("%s: the comment names no source", p.values[k].origin);
+		for (size_t k = 0; k < p.n_rules; k++)
+			if (!strstr(p.rules[k].comment, "Source:"))
+				fail_msg("%s: [adapt.%s]'s comment names no source",
+					 p.rules[k].origin, p.rules[k].name);
 		/* Class profiles rest on base; overlays include only overlays. */
 		if (!p.overlay)
 			assert_string_equal(p.chain[p.depth - 1], "base");
@@ -742,6 +773,7 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_ops),
 		cmocka_unit_test(test_comments),
+		cmocka_unit_test(test_rule_comments),
 		cmocka_unit_test(test_long_comment),
 		cmocka_unit_test(test_include_chain),
 		cmocka_unit_test(test_include_cycle),

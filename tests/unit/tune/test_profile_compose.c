@@ -204,6 +204,141 @@ static void test_formulas(void **state)
 	profile_free(&p);
 }
 
+static const struct adapt_rule *rule_of(const struct profile *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (!strcmp(p->rules[i].name, name))
+			return &p->rules[i];
+	fail_msg("no rule %s", name);
+	return NULL;
+}
+
+/* The class profile of the rule tests: a cap relative to RAM, and one in numbers. */
+static void write_rules(void)
+{
+	write_profile("rclass", "[profile]\nsummary = r\n"
+		      "# Memory pressure.\n# Source: ip-sysctl.rst (tcp_mem).\n[adapt.mem]\n"
+		      "knob = net.ipv4.tcp_mem\nwhen = TcpMemoryPressures > 0\nstep = *1.5\n"
+		      "floor = 64*vcpus\ncap = 12%mem in pages\n"
+		      "# Overflows. Source: listen(2).\n[adapt.q]\nknob = net.core.somaxconn\n"
+		      "when = TcpListenOverflows > 0\nfloor = 4096\ncap = 65535\n");
+}
+
+/* Rules' bounds are resolved for the machine as static formulas are, and say why not. */
+static void test_rule_bounds(void **state)
+{
+	const char *layers[] = { "rclass" };
+	struct machine_facts m5_large = { .mem_bytes = 8ULL << 30, .vcpus = 2 };
+	struct machine_facts no_mem = { .vcpus = 2 };
+	const struct adapt_rule *r;
+	struct lp_error err;
+	struct profile p;
+
+	write_rules();
+	assert_int_equal(compose(layers, 1, &m5_large, &p, &err), 0);
+	r = rule_of(&p, "mem");
+	assert_string_equal(r->comment, "Memory pressure. Source: ip-sysctl.rst (tcp_mem).");
+	assert_false(r->unresolved);
+	/* 12% of 8 GiB = 1030792151 bytes, in 4 KiB pages rounded down */
+	assert_true(r->cap_for.known);
+	assert_int_equal(r->cap_for.value, 251658);
+	assert_string_equal(r->cap_for.why, "12% of 8 GiB RAM = 983.04 MiB = 251658 pages");
+	assert_true(r->floor_for.known);
+	assert_int_equal(r->floor_for.value, 128);
+	assert_non_null(strstr(r->floor_for.why, "128"));
+	/* Numbers as written: known, nothing to explain. */
+	r = rule_of(&p, "q");
+	assert_string_equal(r->comment, "Overflows. Source: listen(2).");
+	assert_true(r->floor_for.known && r->cap_for.known);
+	assert_int_equal(r->floor_for.value, 4096);
+	assert_int_equal(r->cap_for.value, 65535);
+	assert_string_equal(r->cap_for.why, "");
+	profile_free(&p);
+
+	/* Memory unknown: the cap is not, the rule does not run, and it says why. */
+	assert_int_equal(compose(layers, 1, &no_mem, &p, &err), 0);
+	r = rule_of(&p, "mem");
+	assert_true(r->unresolved);
+	assert_false(r->cap_for.known);
+	assert_true(r->floor_for.known);
+	assert_string_equal(r->cap_for.why, "the rule does not run: '12%mem' needs the size of "
+			    "the memory, which is unknown here");
+	assert_false(rule_of(&p, "q")->unresolved);
+	profile_free(&p);
+
+	/* No machine (profiles show): formulas stay formulas. */
+	assert_int_equal(compose(layers, 1, NULL, &p, &err), 0);
+	r = rule_of(&p, "mem");
+	assert_true(r->unresolved);
+	assert_false(r->cap_for.known);
+	assert_non_null(strstr(r->cap_for.why, "resolved on the host"));
+	profile_free(&p);
+}
+
+/* Explain's text and JSON carry a rule's source and its resolved bounds. */
+static void test_rule_output(void **state)
+{
+	const char *layers[] = { "rclass" };
+	struct machine_facts m5_large = { .mem_bytes = 8ULL << 30, .vcpus = 2 };
+	struct json_object *j, *rules, *r, *f;
+	struct lp_error err;
+	struct profile p;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	write_rules();
+	assert_int_equal(compose(layers, 1, &m5_large, &p, &err), 0);
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	profile_print(&p, out);
+	fclose(out);
+	assert_non_null(strstr(text, "      cap = 12%mem in pages: 12% of 8 GiB RAM = 983.04 MiB = "
+				     "251658 pages\n      # Memory pressure. Source: ip-sysctl.rst "
+				     "(tcp_mem).\n"));
+	assert_non_null(strstr(text, "      floor = 64*vcpus: "));
+	/* A number as written has no line of its own. */
+	assert_null(strstr(text, "cap = 65535"));
+	free(text);
+
+	j = profile_to_json(&p);
+	assert_true(json_object_object_get_ex(j, "adaptive_rules", &rules));
+	r = json_object_array_get_idx(rules, 0);
+	assert_true(json_object_object_get_ex(r, "cap", &f));
+	assert_string_equal(json_object_get_string(f), "12%mem in pages");
+	assert_true(json_object_object_get_ex(r, "cap_value", &f));
+	assert_int_equal(json_object_get_int64(f), 251658);
+	assert_true(json_object_object_get_ex(r, "cap_resolved", &f));
+	assert_string_equal(json_object_get_string(f),
+			    "12% of 8 GiB RAM = 983.04 MiB = 251658 pages");
+	assert_true(json_object_object_get_ex(r, "comment", &f));
+	assert_string_equal(json_object_get_string(f),
+			    "Memory pressure. Source: ip-sysctl.rst (tcp_mem).");
+	assert_true(json_object_object_get_ex(r, "applicable", &f));
+	assert_true(json_object_get_boolean(f));
+	r = json_object_array_get_idx(rules, 1);
+	assert_true(json_object_object_get_ex(r, "floor_value", &f));
+	assert_int_equal(json_object_get_int64(f), 4096);
+	assert_true(json_object_object_get_ex(r, "floor_resolved", &f));
+	assert_null(f);
+	json_object_put(j);
+	profile_free(&p);
+
+	/* Unknown memory: no value, and why. */
+	struct machine_facts no_mem = { .vcpus = 2 };
+
+	assert_int_equal(compose(layers, 1, &no_mem, &p, &err), 0);
+	j = profile_to_json(&p);
+	json_object_object_get_ex(j, "adaptive_rules", &rules);
+	r = json_object_array_get_idx(rules, 0);
+	assert_true(json_object_object_get_ex(r, "cap_value", &f));
+	assert_null(f);
+	assert_true(json_object_object_get_ex(r, "applicable", &f));
+	assert_false(json_object_get_boolean(f));
+	json_object_put(j);
+	profile_free(&p);
+}
+
 static void test_bad_formula_is_a_file_line_error(void **state)
 {
 	const char *layers[] = { "broken" };
@@ -265,6 +400,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_formula_is_a_file_line_error, setup_dir,
 						teardown_dir),
 		cmocka_unit_test_setup_teardown(test_json, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_rule_bounds, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_rule_output, setup_dir, teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
