@@ -12,6 +12,14 @@
  * The RTT is sampled where tcprtt samples it, at every segment received on
  * an established connection (tcp:tcp_probe), so distributions compare; its
  * cost per segment is in bench/README.md.
+ *
+ * Buffer limits (the evidence of the socket-buffer adaptive rules) are
+ * counted only in the agent's own network namespace, whose sysctls the
+ * agent can change: a send buffer at its maximum while the socket waits for
+ * space (the kernel's TCP_CHRONO_SNDBUF_LIMITED, seen at each ACK by
+ * tcp_probe), and a receive buffer at its maximum while the socket reads a
+ * full window per round trip (at tcp_rcv_space_adjust, the kernel's own
+ * autotuning measurement, once per RTT).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -27,6 +35,18 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tcp_stats);
 } tcp_stats SEC(".maps");
+
+/* The agent's namespace and the core buffer ceilings (struct tcp_limits). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tcp_limits);
+} tcp_limits SEC(".maps");
+
+/* include/net/sock.h: set when the application chose the size. */
+#define SOCK_SNDBUF_LOCK 1
+#define SOCK_RCVBUF_LOCK 2
 
 /* SYN times of connecting sockets, 128 KiB. */
 STAMP_TABLE(syn_sent, TCP_SLOT_BITS);
@@ -65,6 +85,56 @@ static __always_inline int on_drop(__u32 reason)
 	if (st)
 		st->drops[reason]++;
 	return 0;
+}
+
+/* The limits when sk's namespace (its inode number) is the agent's; else NULL. */
+static __always_inline const struct tcp_limits *agent_limits(__u64 netns_inum)
+{
+	__u32 key = 0;
+	const struct tcp_limits *l = bpf_map_lookup_elem(&tcp_limits, &key);
+
+	return l && l->netns_inum && l->netns_inum == netns_inum ? l : NULL;
+}
+
+/*
+ * A buffer of buf bytes was the limit: count it when it sits at its ceiling,
+ * the sysctl maximum of autotuning (sysctl_max) or, for a size the
+ * application set (locked), twice the core maximum (setsockopt doubles it).
+ */
+static __always_inline int on_buffer_limit(bool send, __u64 netns_inum, int buf, bool locked,
+					   int sysctl_max)
+{
+	const struct tcp_limits *l = agent_limits(netns_inum);
+	struct tcp_stats *st;
+	__s64 core_max;
+
+	if (!l || !(st = this_cpu_stats()))
+		return 0;
+	core_max = 2 * (__s64)(send ? l->wmem_max : l->rmem_max);
+	if (locked && buf >= core_max && send)
+		st->sndbuf_at_core_max++;
+	else if (locked && buf >= core_max)
+		st->rcvbuf_at_core_max++;
+	else if (!locked && buf >= sysctl_max && send)
+		st->sndbuf_at_sysctl_max++;
+	else if (!locked && buf >= sysctl_max)
+		st->rcvbuf_at_sysctl_max++;
+	return 0;
+}
+
+/*
+ * Whether this call of tcp_rcv_space_adjust closes a measurement (at least
+ * an RTT since the last) in which the application read about a full window
+ * (3/4 of window_clamp, which autotuning keeps at the buffer's window):
+ * the window, not the reader, was the limit. The kernel's own test, read at
+ * the tracepoint, which is the function's first line.
+ */
+static __always_inline bool read_full_window(__u32 rtt_us_x8, __u64 mstamp, __u64 since,
+					     __u32 copied, __u32 window_clamp)
+{
+	if (!rtt_us_x8 || mstamp - since < (rtt_us_x8 >> 3))
+		return false;
+	return (__u64)copied * 4 >= (__u64)window_clamp * 3;
 }
 
 /* Adds one to a counter of this CPU's struct tcp_stats. */
@@ -110,14 +180,63 @@ SEC("tp_btf/tcp_probe")
 int BPF_PROG(tcp_probe_btf, struct sock *sk)
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	struct net *net;
 
-	return tp ? on_rtt(tp->srtt_us) : 0;
+	if (!tp)
+		return 0;
+	/* A byte load and a compare per segment; the rest only while limited. */
+	if (BPF_CORE_READ_BITFIELD(tp, chrono_type) == TCP_CHRONO_SNDBUF_LIMITED) {
+		net = sk->__sk_common.skc_net.net;
+		on_buffer_limit(true, net->ns.inum, sk->sk_sndbuf,
+				BPF_CORE_READ_BITFIELD(sk, sk_userlocks) & SOCK_SNDBUF_LOCK,
+				net->ipv4.sysctl_tcp_wmem[2]);
+	}
+	return on_rtt(tp->srtt_us);
 }
 
 SEC("raw_tp/tcp_probe")
 int BPF_PROG(tcp_probe_raw, struct sock *sk)
 {
-	return on_rtt(BPF_CORE_READ((struct tcp_sock *)sk, srtt_us));
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+
+	if (BPF_CORE_READ_BITFIELD_PROBED(tp, chrono_type) == TCP_CHRONO_SNDBUF_LIMITED)
+		on_buffer_limit(true, BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum),
+				BPF_CORE_READ(sk, sk_sndbuf),
+				BPF_CORE_READ_BITFIELD_PROBED(sk, sk_userlocks) & SOCK_SNDBUF_LOCK,
+				BPF_CORE_READ(sk, __sk_common.skc_net.net, ipv4.sysctl_tcp_wmem[2]));
+	return on_rtt(BPF_CORE_READ(tp, srtt_us));
+}
+
+SEC("tp_btf/tcp_rcv_space_adjust")
+int BPF_PROG(tcp_rcv_space_adjust_btf, struct sock *sk)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	struct net *net;
+
+	if (!tp || !read_full_window(tp->rcv_rtt_est.rtt_us, tp->tcp_mstamp,
+				     tp->rcvq_space.time,
+				     tp->copied_seq - tp->rcvq_space.seq, tp->window_clamp))
+		return 0;
+	net = sk->__sk_common.skc_net.net;
+	return on_buffer_limit(false, net->ns.inum, sk->sk_rcvbuf,
+			       BPF_CORE_READ_BITFIELD(sk, sk_userlocks) & SOCK_RCVBUF_LOCK,
+			       net->ipv4.sysctl_tcp_rmem[2]);
+}
+
+SEC("raw_tp/tcp_rcv_space_adjust")
+int BPF_PROG(tcp_rcv_space_adjust_raw, struct sock *sk)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+
+	if (!read_full_window(BPF_CORE_READ(tp, rcv_rtt_est.rtt_us), BPF_CORE_READ(tp, tcp_mstamp),
+			      BPF_CORE_READ(tp, rcvq_space.time),
+			      BPF_CORE_READ(tp, copied_seq) - BPF_CORE_READ(tp, rcvq_space.seq),
+			      BPF_CORE_READ(tp, window_clamp)))
+		return 0;
+	return on_buffer_limit(false, BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum),
+			       BPF_CORE_READ(sk, sk_rcvbuf),
+			       BPF_CORE_READ_BITFIELD_PROBED(sk, sk_userlocks) & SOCK_RCVBUF_LOCK,
+			       BPF_CORE_READ(sk, __sk_common.skc_net.net, ipv4.sysctl_tcp_rmem[2]));
 }
 
 SEC("tp_btf/tcp_send_reset")

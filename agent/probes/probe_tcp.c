@@ -12,9 +12,14 @@
  *
  * Drop reason names come from the running kernel's BTF (enum
  * skb_drop_reason), since their numbers change between kernels.
+ *
+ * Buffer limits are counted in the agent's network namespace only (its
+ * inode number goes to the map tcp_limits at start, with the core buffer
+ * ceilings, which are global and re-read each interval).
  */
 #include <ctype.h>
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +48,7 @@ static const struct probe_part tcp_parts[] = {
 	{ "tcp_send_reset", "resets sent", false },
 	{ "tcp_receive_reset", "resets received", false },
 	{ "kfree_skb", "drops by reason", false },
+	{ "tcp_rcv_space_adjust", "receive buffer limits", false },
 };
 
 /* include/net/tcp_states.h: stable, part of what ss and /proc show. */
@@ -56,6 +62,8 @@ static const char *const tcp_state_names[TCP_STATES] = {
 
 struct tcp_state {
 	struct bpf_map *stats;
+	struct bpf_map *limits;		/* struct tcp_limits */
+	struct tcp_limits limits_set;	/* as last written */
 	int ncpus;
 	struct tcp_stats *percpu;	/* as read */
 	struct tcp_stats now, prev;	/* summed: last read, last collect */
@@ -117,6 +125,46 @@ static void tcp_kernel_types(const struct btf *btf)
 	names[DROP_OTHER] = strdup("OTHER_SUBSYSTEM");
 }
 
+/* A core sysctl in bytes (net.core.rmem_max); 0 if unreadable. */
+static __u32 core_sysctl(const char *name)
+{
+	char path[96], *text;
+	unsigned long v = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/core/%s", name);
+	if (util_read_file(path, 64, &text) < 0)
+		return 0;
+	v = strtoul(text, NULL, 10);
+	free(text);
+	return v > UINT32_MAX ? UINT32_MAX : (__u32)v;
+}
+
+/*
+ * Tells the programs the agent's namespace and the core ceilings, when they
+ * changed. An unreadable ceiling counts nothing as at it (UINT32_MAX).
+ */
+static void tcp_set_limits(struct tcp_state *st)
+{
+	struct tcp_limits l = { 0 };
+	struct stat ns;
+	__u32 key = 0;
+
+	if (!stat("/proc/self/ns/net", &ns))
+		l.netns_inum = ns.st_ino;
+	l.rmem_max = core_sysctl("rmem_max");
+	l.wmem_max = core_sysctl("wmem_max");
+	if (!l.rmem_max)
+		l.rmem_max = UINT32_MAX;
+	if (!l.wmem_max)
+		l.wmem_max = UINT32_MAX;
+	if (!memcmp(&l, &st->limits_set, sizeof(l)))
+		return;
+	if (bpf_map__update_elem(st->limits, &key, sizeof(key), &l, sizeof(l), BPF_ANY))
+		log_warn("probe tcp: cannot set the buffer limits: %s", strerror(errno));
+	else
+		st->limits_set = l;
+}
+
 static int tcp_init(struct probe *pr)
 {
 	struct tcp_state *st = calloc(1, sizeof(*st));
@@ -126,8 +174,10 @@ static int tcp_init(struct probe *pr)
 	pr->state = st;
 	st->ncpus = libbpf_num_possible_cpus();
 	st->stats = probe_map(pr, "tcp_stats");
-	if (st->ncpus <= 0 || !st->stats)
+	st->limits = probe_map(pr, "tcp_limits");
+	if (st->ncpus <= 0 || !st->stats || !st->limits)
 		return st->ncpus < 0 ? st->ncpus : -ENOENT;
+	tcp_set_limits(st);
 	st->percpu = calloc(st->ncpus, sizeof(*st->percpu));
 	if (!st->percpu)
 		return -ENOMEM;
@@ -148,6 +198,10 @@ static void tcp_merge(struct tcp_stats *d, const struct tcp_stats *s)
 	hist_merge(&d->connect_latency, &s->connect_latency);
 	for (int i = 0; i < TCP_DROP_REASONS; i++)
 		d->drops[i] += s->drops[i];
+	d->rcvbuf_at_sysctl_max += s->rcvbuf_at_sysctl_max;
+	d->sndbuf_at_sysctl_max += s->sndbuf_at_sysctl_max;
+	d->rcvbuf_at_core_max += s->rcvbuf_at_core_max;
+	d->sndbuf_at_core_max += s->sndbuf_at_core_max;
 }
 
 static uint64_t sub0(uint64_t a, uint64_t b)
@@ -170,6 +224,10 @@ static void tcp_delta(struct tcp_stats *out, const struct tcp_stats *now,
 		   &prev->connect_latency);
 	for (int i = 0; i < TCP_DROP_REASONS; i++)
 		out->drops[i] = sub0(now->drops[i], prev->drops[i]);
+	out->rcvbuf_at_sysctl_max = sub0(now->rcvbuf_at_sysctl_max, prev->rcvbuf_at_sysctl_max);
+	out->sndbuf_at_sysctl_max = sub0(now->sndbuf_at_sysctl_max, prev->sndbuf_at_sysctl_max);
+	out->rcvbuf_at_core_max = sub0(now->rcvbuf_at_core_max, prev->rcvbuf_at_core_max);
+	out->sndbuf_at_core_max = sub0(now->sndbuf_at_core_max, prev->sndbuf_at_core_max);
 }
 
 /* TcpExt ListenOverflows of this network namespace; -errno if unreadable. */
@@ -305,6 +363,25 @@ static int retransmit_metrics(const struct tcp_stats *s, struct metric_entity *e
 	return err;
 }
 
+/* The evidence of the socket-buffer adaptive rules (bpf/tcp.h). */
+static int buffer_metrics(const struct probe *pr, const struct tcp_stats *s,
+			  struct metric_entity *e, double seconds)
+{
+	int err = 0;
+
+	if (part_on(pr, "tcp_rcv_space_adjust")) {
+		err = add_rate(e, "TcpRcvBufAtMax", s->rcvbuf_at_sysctl_max, seconds);
+		if (!err)
+			err = add_rate(e, "TcpRcvBufAtCoreMax", s->rcvbuf_at_core_max, seconds);
+	}
+	if (!err && part_on(pr, "tcp_probe")) {
+		err = add_rate(e, "TcpSndBufAtMax", s->sndbuf_at_sysctl_max, seconds);
+		if (!err)
+			err = add_rate(e, "TcpSndBufAtCoreMax", s->sndbuf_at_core_max, seconds);
+	}
+	return err;
+}
+
 static int tcp_collect(struct probe *pr, struct metric_set *set, double seconds)
 {
 	struct tcp_state *st = pr->state;
@@ -341,6 +418,9 @@ static int tcp_collect(struct probe *pr, struct metric_set *set, double seconds)
 		err = add_rate(e, "TcpListenOverflows", st->overflows, seconds);
 	if (!err && part_on(pr, "kfree_skb"))
 		err = drop_metrics(st, e, seconds);
+	if (!err)
+		err = buffer_metrics(pr, s, e, seconds);
+	tcp_set_limits(st);	/* an adaptive step may have raised a ceiling */
 	return err;
 }
 
@@ -369,6 +449,18 @@ static int tcp_counters(const struct tcp_state *st, const struct hist_meta *base
 		err = probe_json_counter(counters, base, "drops", "drops by reason",
 					 st->drop_names[i] ? st->drop_names[i] : num,
 					 s->drops[i]);
+	}
+	const struct { const char *label; __u64 n; } limits[] = {
+		{ "receive, at tcp_rmem max", s->rcvbuf_at_sysctl_max },
+		{ "receive, at rmem_max (SO_RCVBUF)", s->rcvbuf_at_core_max },
+		{ "send, at tcp_wmem max", s->sndbuf_at_sysctl_max },
+		{ "send, at wmem_max (SO_SNDBUF)", s->sndbuf_at_core_max },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(limits) && !err; i++) {
+		if (limits[i].n)
+			err = probe_json_counter(counters, base, "buffer_limits",
+						 "socket buffers at their maximum",
+						 limits[i].label, limits[i].n);
 	}
 	return err;
 }

@@ -44,6 +44,12 @@
  *   instance      TcpResetsReceived               Count/Second  RSTs received on a socket
  *   instance      TcpListenOverflows              Count/Second  accept queue full (TcpExt ListenOverflows of
  *                                                               the agent's network namespace, /proc/net/netstat)
+ *   instance      TcpRcvBufAtMax                  Count/Second  round trips in which a socket read a full window
+ *                                                               with its receive buffer at tcp_rmem's maximum
+ *   instance      TcpRcvBufAtCoreMax              Count/Second  ... with a SO_RCVBUF size clamped at rmem_max
+ *   instance      TcpSndBufAtMax                  Count/Second  ACKs received while a socket waited for send
+ *                                                               buffer space at tcp_wmem's maximum
+ *   instance      TcpSndBufAtCoreMax              Count/Second  ... with a SO_SNDBUF size clamped at wmem_max
  *   instance      PacketDrops                     Count/Second  skb:kfree_skb, every reason
  *   instance      PacketDrops<Reason>             Count/Second  the 10 most frequent reasons of the interval,
  *                                                               CamelCase of enum skb_drop_reason
