@@ -14,10 +14,21 @@
  * its evidence to STATE_DIR/adaptive.log (JSON lines: when, rule, knob,
  * action, before, after, why), which is moved to adaptive.log.1 past 1 MiB.
  * A rule keeps its state across re-plans while its definition is unchanged.
+ *
+ * A rule on ethtool.rx_ring runs on each interface it covers (its
+ * interfaces = and drivers =) on its own: that interface's evidence (its
+ * entity of the metric set), its live ring and maximum (ethtool.h's ops, so
+ * a test can serve them), its own state (cooldown, checking, take-back), and
+ * a one-value [ethtool] plan for that interface alone. Its cap is the
+ * smallest of the rule's cap, the device's maximum and what the ring memory
+ * budget of the profile's rx_ring covering the interface allows
+ * (knob_ring_budget_entries(): how the planner cuts rx_ring); an interface
+ * no budget covers is not stepped. Interfaces that are gone are forgotten.
  */
 #ifndef PA_ADAPTIVE_H
 #define PA_ADAPTIVE_H
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -31,11 +42,21 @@
 #define ADAPTIVE_MAX_PER_HOUR 12
 #define ADAPTIVE_LOG "adaptive.log"
 
+/* A ring rule on one interface. */
+struct adaptive_if {
+	char name[IF_NAMESIZE];
+	struct adapt_state state;
+	bool seen;                      /* internal: found this interval */
+};
+
 struct adaptive_rule {
 	struct adapt_rule rule;
-	struct adapt_state state;
+	struct adapt_state state;       /* a sysctl rule's */
 	uint64_t floor, cap;
 	char bound_error[256];          /* "" or why the bounds cannot be known here */
+	size_t n_ifs, cap_ifs;          /* a ring rule's interfaces, each with its state */
+	struct adaptive_if *ifs;
+	char idle[192];                 /* a ring rule on no interface: why */
 };
 
 struct adaptive {
@@ -64,7 +85,10 @@ void adaptive_interval(struct adaptive *a, const struct adaptive_env *env,
 		       const struct metric_set *set);
 /* AdaptiveSteps, AdaptiveTakeBacks over the interval (catalogue). */
 void adaptive_add_metrics(struct adaptive *a, struct metric_entity *inst);
-/* The "adaptive" member of status: per rule its definition and state. */
+/*
+ * The "adaptive" member of status: per rule its definition and state; a ring
+ * rule has one entry per interface, with "interface".
+ */
 struct json_object *adaptive_json(const struct adaptive *a);
 void adaptive_free(struct adaptive *a);
 

@@ -31,10 +31,28 @@ void adapt_state_init(struct adapt_state *s)
 	snprintf(s->why, sizeof(s->why), "quiet");
 }
 
+/* The largest power of two at most v (0 for 0). */
+static uint64_t pow2_floor(uint64_t v)
+{
+	while (v & (v - 1))
+		v &= v - 1;
+	return v;
+}
+
+/* The smallest power of two at least v (v 0: 1; none above 2^63: 2^63). */
+static uint64_t pow2_ceil(uint64_t v)
+{
+	uint64_t p = pow2_floor(v);
+
+	return !v ? 1 : p == v || p == UINT64_C(1) << 63 ? p : p << 1;
+}
+
 static uint64_t grow(const struct adapt_rule *r, uint64_t v)
 {
 	double next;
 
+	if (r->target == ADAPT_TARGET_RX_RING)
+		return pow2_ceil(v + (v < UINT64_MAX));    /* the next power of two above */
 	switch (r->step) {
 	case ADAPT_STEP_DOUBLE:
 		return v > UINT64_MAX / 2 ? UINT64_MAX : (v ? v * 2 : 1);
@@ -57,6 +75,10 @@ int adapt_next_value(const struct adapt_rule *r, const char *current, uint64_t f
 	bool stepped = false;
 
 	out[0] = '\0';
+	if (r->target == ADAPT_TARGET_RX_RING) {
+		floor = pow2_ceil(floor);
+		cap = pow2_floor(cap);
+	}
 	while (*p) {
 		char *end;
 		unsigned long long v;
@@ -94,11 +116,14 @@ static void say(struct adapt_state *s, enum adapt_phase phase, const char *fmt, 
 
 static void say(struct adapt_state *s, enum adapt_phase phase, const char *fmt, ...)
 {
+	size_t off = 0;
 	va_list ap;
 
 	s->phase = phase;
+	if (s->subject[0])
+		off = (size_t)snprintf(s->why, sizeof(s->why), "%s: ", s->subject);
 	va_start(ap, fmt);
-	vsnprintf(s->why, sizeof(s->why), fmt, ap);
+	vsnprintf(s->why + off, sizeof(s->why) - off, fmt, ap);
 	va_end(ap);
 }
 
@@ -225,8 +250,9 @@ void adapt_decide(const struct adapt_rule *r, struct adapt_state *s, const struc
 		return;
 	}
 	if (!strcmp(next, in->current)) {
-		say(s, ADAPT_AT_CAP, "at cap: %s at %.4g/s, but %s is at its cap %" PRIu64, r->metric,
-		    in->trigger, r->knob, in->cap);
+		say(s, ADAPT_AT_CAP, "at cap: %s at %.4g/s, but %s is at its cap %" PRIu64 "%s%.150s",
+		    r->metric, in->trigger, r->knob, in->cap, in->cap_why ? ", " : "",
+		    in->cap_why ? in->cap_why : "");
 		return;
 	}
 	if (!in->may_change) {

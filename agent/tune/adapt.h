@@ -49,6 +49,7 @@ struct adapt_input {
 	double guard[ADAPT_MAX_GUARDS];
 	const char *current;            /* the knob's live value ("4096", "4096 87380 6291456") */
 	uint64_t floor, cap;            /* resolved for this machine */
+	const char *cap_why;            /* what sets cap, for "at cap" (NULL: the rule's) */
 	bool may_change;                /* the host-wide hourly limit is not reached */
 };
 
@@ -72,6 +73,7 @@ struct adapt_state {
 	unsigned int guard_after_n[ADAPT_MAX_GUARDS];
 	unsigned int steps, taken_back;
 	char why[ADAPT_WHY_MAX];        /* the state in words, for status and the log */
+	char subject[32];               /* "eth0": begins why (a rule per interface) */
 };
 
 enum adapt_verdict {
@@ -101,8 +103,10 @@ void adapt_refused(const struct adapt_rule *r, struct adapt_state *s, uint64_t n
 
 /*
  * The value a step makes of current: the rule's step on its fields, each
- * kept within [floor, cap]. 0, or -EINVAL when current is not whole numbers
- * (or lacks the field).
+ * kept within [floor, cap]. A receive ring's steps are powers of two: the
+ * next one above current, within floor rounded up and cap rounded down to
+ * powers of two. 0, or -EINVAL when current is not whole numbers (or lacks
+ * the field).
  */
 int adapt_next_value(const struct adapt_rule *r, const char *current, uint64_t floor,
 		     uint64_t cap, char *out, size_t size);

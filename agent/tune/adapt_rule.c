@@ -13,16 +13,29 @@
 static const char *const known_metrics[] = {
 	"TcpListenOverflows", "TcpRetransmits", "TcpConnectFailures", "TcpResetsSent",
 	"TcpResetsReceived", "TcpMemoryPressures", "PacketDrops", "SoftnetDrops",
-	"SoftnetTimeSqueezes", "RxDrops", "TxDrops", "RunqLatencyP50", "RunqLatencyP99",
+	"SoftnetTimeSqueezes", "RunqLatencyP50", "RunqLatencyP99",
 	"TcpSrttP50", "TcpSrttP99", "TcpConnectLatencyP99", "CPUUtilization", "StealPercent",
 };
+
+/* Those of each network interface (agent/net/ena.c): a ring rule's evidence. */
+static const char *const interface_metrics[] = {
+	"RxOverruns", "RxDrops", "TxDrops",
+};
+
+bool adapt_metric_per_interface(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(interface_metrics); i++)
+		if (!strcmp(interface_metrics[i], name))
+			return true;
+	return false;
+}
 
 bool adapt_metric_known(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(known_metrics); i++)
 		if (!strcmp(known_metrics[i], name))
 			return true;
-	return false;
+	return adapt_metric_per_interface(name);
 }
 
 void adapt_rule_init(struct adapt_rule *r, const char *name, const char *origin)
@@ -142,17 +155,66 @@ static int parse_bound(char *dst, const char *key, const char *value, char *err,
 	return 0;
 }
 
+/* "ethtool.rx_ring", or a sysctl key. */
+static int parse_knob(struct adapt_rule *r, const char *value, char *err, size_t errsz)
+{
+	if (!strncmp(value, "ethtool.", 8)) {
+		if (strcmp(value, ADAPT_RX_RING_KNOB))
+			return util_err(err, errsz, "bad knob '%.80s': of the [ethtool] settings only "
+					"%s can be stepped (each interface's receive ring)", value,
+					ADAPT_RX_RING_KNOB);
+		r->target = ADAPT_TARGET_RX_RING;
+	} else if (strlen(value) >= sizeof(r->knob) || !value[0] || strchr(value, '/') ||
+		   strstr(value, "..")) {
+		return util_err(err, errsz, "bad knob '%.80s': expected a sysctl key such as "
+				"net.core.somaxconn, or %s", value, ADAPT_RX_RING_KNOB);
+	} else {
+		r->target = ADAPT_TARGET_SYSCTL;
+	}
+	strcpy(r->knob, value);
+	return 0;
+}
+
+/* interfaces = and drivers =: comma-separated names or globs, as in [ethtool]. */
+static int parse_names(char *dst, size_t size, const char *key, const char *value, char *err,
+		       size_t errsz)
+{
+	size_t len = 0;     /* of the name being read */
+
+	for (const char *p = value;; p++) {
+		if (*p == ',' || !*p) {
+			if (!len)
+				break;  /* an empty name */
+			if (!*p) {
+				if (strlen(value) >= size)
+					break;
+				strcpy(dst, value);
+				return 0;
+			}
+			len = 0;
+		} else if (*p == ' ') {
+			continue;
+		} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			   (*p >= '0' && *p <= '9') || strchr("_.-*?[]", *p)) {
+			len++;
+		} else {
+			return util_err(err, errsz, "bad %s '%.80s': '%c' is not a name or glob "
+					"character", key, value, *p);
+		}
+	}
+	return util_err(err, errsz, "bad %s '%.80s': expected NAME[, NAME...] (globs allowed), "
+			"at most %zu characters", key, value, size - 1);
+}
+
 int adapt_rule_set(struct adapt_rule *r, const char *key, const char *value, char *err,
 		   size_t errsz)
 {
-	if (!strcmp(key, "knob")) {
-		if (strlen(value) >= sizeof(r->knob) || !value[0] || strchr(value, '/') ||
-		    strstr(value, ".."))
-			return util_err(err, errsz, "bad knob '%.80s': expected a sysctl key such as "
-					"net.core.somaxconn", value);
-		strcpy(r->knob, value);
-		return 0;
-	}
+	if (!strcmp(key, "knob"))
+		return parse_knob(r, value, err, errsz);
+	if (!strcmp(key, "interfaces"))
+		return parse_names(r->interfaces, sizeof(r->interfaces), key, value, err, errsz);
+	if (!strcmp(key, "drivers"))
+		return parse_names(r->drivers, sizeof(r->drivers), key, value, err, errsz);
 	if (!strcmp(key, "when"))
 		return parse_when(r, value, err, errsz);
 	if (!strcmp(key, "step"))
@@ -179,7 +241,38 @@ int adapt_rule_set(struct adapt_rule *r, const char *key, const char *value, cha
 		return 0;
 	}
 	return util_err(err, errsz, "unknown key '%s' in [adapt.%s]: expected knob, when, step, "
-			"floor, cap, cooldown, guard or fields", key, r->name);
+			"floor, cap, cooldown, guard, fields, interfaces or drivers", key, r->name);
+}
+
+static bool is_pow2(unsigned long long v)
+{
+	return v && !(v & (v - 1));
+}
+
+/* What a rule on an interface's receive ring must be. */
+static int check_ring(const struct adapt_rule *r, char *err, size_t errsz)
+{
+	const char *bounds[2] = { r->floor, r->cap };
+
+	if (!adapt_metric_per_interface(r->metric))
+		return util_err(err, errsz, "[adapt.%s]: %s is stepped per interface on that "
+				"interface's own evidence, and %s is not a metric of an interface: "
+				"use RxOverruns, RxDrops or TxDrops", r->name, r->knob, r->metric);
+	if (r->step != ADAPT_STEP_DOUBLE)
+		return util_err(err, errsz, "[adapt.%s]: ring sizes are powers of two: %s takes "
+				"step = double", r->name, r->knob);
+	if (r->field)
+		return util_err(err, errsz, "[adapt.%s]: fields = is for sysctls of several "
+				"fields; %s is one number", r->name, r->knob);
+	for (int i = 0; i < 2; i++) {
+		if (!bounds[i][0] || formula_is_relative(bounds[i]))
+			continue;
+		if (!is_pow2(strtoull(bounds[i], NULL, 10)))
+			return util_err(err, errsz, "[adapt.%s]: %s %s is not a power of two: ring "
+					"sizes are (1024, 2048, 4096 ...)", r->name,
+					i ? "cap" : "floor", bounds[i]);
+	}
+	return 0;
 }
 
 int adapt_rule_check(const struct adapt_rule *r, char *err, size_t errsz)
@@ -191,6 +284,13 @@ int adapt_rule_check(const struct adapt_rule *r, char *err, size_t errsz)
 	if (missing)
 		return util_err(err, errsz, "[adapt.%s] has no %s: a rule needs knob, when and cap",
 				r->name, missing);
+	if (r->target == ADAPT_TARGET_SYSCTL && (r->interfaces[0] || r->drivers[0]))
+		return util_err(err, errsz, "[adapt.%s]: %s = chooses the interfaces of %s; "
+				"knob = %s is a sysctl, one for the host", r->name,
+				r->interfaces[0] ? "interfaces" : "drivers", ADAPT_RX_RING_KNOB,
+				r->knob);
+	if (r->target == ADAPT_TARGET_RX_RING && check_ring(r, err, errsz))
+		return -EINVAL;
 	/* Where both are numbers the order can be checked now; formulas per machine. */
 	if (r->floor[0] && !formula_is_relative(r->floor) && !formula_is_relative(r->cap)) {
 		lo = strtoull(r->floor, NULL, 10);
@@ -229,16 +329,23 @@ void adapt_step_text(const struct adapt_rule *r, char *buf, size_t size)
 
 void adapt_rule_text(const struct adapt_rule *r, char *buf, size_t size)
 {
-	char step[32], field[24] = "";
+	char step[32], field[80] = "";
 	size_t off;
 
 	adapt_step_text(r, step, sizeof(step));
 	if (r->field)
 		snprintf(field, sizeof(field), " (field %u)", r->field);
+	if (r->target == ADAPT_TARGET_RX_RING)
+		snprintf(field, sizeof(field), " of %.40s (%.20s)",
+			 r->interfaces[0] ? r->interfaces : "every interface",
+			 r->drivers[0] ? r->drivers : "ena");
 	off = (size_t)snprintf(buf, size, "%s%s: when %s > %g/s over %u interval%s, step %s "
-			       "within %s..%s, cooldown %u s", r->knob, field, r->metric,
+			       "within %s..%s%s, cooldown %u s", r->knob, field, r->metric,
 			       r->threshold, r->over, r->over == 1 ? "" : "s", step,
-			       r->floor[0] ? r->floor : "0", r->cap, r->cooldown_s);
+			       r->floor[0] ? r->floor : "0", r->cap,
+			       r->target == ADAPT_TARGET_RX_RING ?
+			       ", the device's maximum and the ring memory budget" : "",
+			       r->cooldown_s);
 	for (int i = 0; i < r->n_guards && off < size; i++)
 		off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? ", " : ", guards ",
 					r->guards[i]);

@@ -22,6 +22,19 @@
  *                                         to step (tcp_rmem's maximum is 3;
  *                                         default: all)
  *
+ * A rule may also step an interface's receive ring, each interface on its
+ * own evidence, with its own state:
+ *
+ *   knob = ethtool.rx_ring                the [ethtool] setting rx_ring
+ *   drivers = ena                         the interfaces' drivers (default ena)
+ *   interfaces = eth*, ens*               their names (globs; default all)
+ *   when = RxOverruns > 0 over 2          a per-interface metric: that
+ *                                         interface's own counter
+ *   step = double                         ring sizes are powers of two
+ *
+ * Its steps stay powers of two, never above the device's maximum (ethtool
+ * -g) nor the ring memory budget of the profile's [ethtool] rx_ring_budget.
+ *
  * The metric names are those of packaging/metrics-catalogue.md that
  * adapt_metric_known() lists: the instance's, and per-interface or
  * per-device ones summed over their entities (percentiles: the largest).
@@ -53,6 +66,16 @@ enum adapt_step_kind {
 	ADAPT_STEP_MUL,
 };
 
+/* What a rule steps. */
+enum adapt_target {
+	ADAPT_TARGET_SYSCTL,            /* a sysctl key, host-wide */
+	ADAPT_TARGET_RX_RING,           /* each interface's receive ring, on its own */
+};
+
+#define ADAPT_RX_RING_KNOB "ethtool.rx_ring"
+#define ADAPT_IFS_MAX 128
+#define ADAPT_DRIVERS_MAX 64
+
 /* A floor or cap as resolved for a machine (profile_resolve()), for explain. */
 struct adapt_bound_for {
 	bool known;                     /* value holds: a number as written, or resolved */
@@ -64,7 +87,10 @@ struct adapt_bound_for {
 struct adapt_rule {
 	char name[ADAPT_NAME_MAX];
 	char origin[160];               /* "file.conf:12", the section's line */
-	char knob[ADAPT_KEY_MAX];       /* sysctl key */
+	char knob[ADAPT_KEY_MAX];       /* sysctl key, or ADAPT_RX_RING_KNOB */
+	enum adapt_target target;
+	char interfaces[ADAPT_IFS_MAX]; /* rx ring: interface globs; "" every one */
+	char drivers[ADAPT_DRIVERS_MAX];/* rx ring: driver names; "" ena */
 	char metric[ADAPT_METRIC_MAX];  /* when = METRIC > RATE over N */
 	double threshold;
 	unsigned int over;
@@ -86,6 +112,8 @@ struct adapt_rule {
 
 /* Whether a metric can be evidence or a guard (the agent collects it). */
 bool adapt_metric_known(const char *name);
+/* Whether it is a metric of each network interface (RxOverruns, RxDrops). */
+bool adapt_metric_per_interface(const char *name);
 
 /* A rule named name with its defaults; then adapt_rule_set() per key. */
 void adapt_rule_init(struct adapt_rule *r, const char *name, const char *origin);

@@ -202,6 +202,20 @@ bool knob_is_rps(const struct knob *k, char *ifname, size_t size);
 /* The receive queues (rx-N) ifname has in sysfs under the sysroot; 0 when none. */
 unsigned int knob_rx_queues(const struct pa_paths *paths, const char *ifname);
 
+/* Whether ifname is one of an [ethtool] value's interfaces (its globs and drivers). */
+bool knob_ethtool_covers(const struct pa_paths *paths, const struct profile_value *pv,
+			 const char *ifname);
+
+/*
+ * The most entries per receive ring that the rx_ring_budget of pv (an
+ * [ethtool] rx_ring, composed) allows: every receive queue of the interfaces
+ * pv covers holding one page (*page bytes) per entry, a power of two, at
+ * least 64. 0 when pv has no budget or its interfaces no queues. How the
+ * planner cuts rx_ring, and the bound of an adaptive ring rule.
+ */
+uint32_t knob_ring_budget_entries(const struct pa_paths *paths, const struct profile_value *pv,
+				  unsigned int *queues, long *page);
+
 struct dirent;
 /* Sorted entries of sysroot + abs (nvme2n1 before nvme10n1); 0 when none. */
 int knob_scan_dir(const struct pa_paths *paths, const char *abs, struct dirent ***list,

@@ -323,9 +323,8 @@ static int rx_queue_filter(const struct dirent *d)
 	return !strncmp(d->d_name, "rx-", 3);
 }
 
-/* Whether ifname is one of pv's interfaces (its globs and drivers). */
-static bool pv_matches(const struct pa_paths *paths, const struct profile_value *pv,
-		       const char *ifname)
+bool knob_ethtool_covers(const struct pa_paths *paths, const struct profile_value *pv,
+			 const char *ifname)
 {
 	char drv[ETHTOOL_DRIVER_MAX];
 
@@ -357,30 +356,39 @@ static unsigned int section_rx_queues(const struct pa_paths *paths,
 	int n = knob_scan_dir(paths, "/sys/class/net", &list, net_filter);
 
 	for (int i = 0; i < n; i++)
-		if (pv_matches(paths, pv, list[i]->d_name))
+		if (knob_ethtool_covers(paths, pv, list[i]->d_name))
 			total += knob_rx_queues(paths, list[i]->d_name);
 	knob_free_scan(list, n);
 	return total;
 }
 
 /*
- * Cuts a receive ring to the section's memory budget: every entry of every
- * ring pins a page (amzn-drivers ENA README, "Dynamic RX Buffers").
+ * Every entry of every ring pins a page (amzn-drivers ENA README, "Dynamic
+ * RX Buffers"): the entries per ring within the section's budget.
  */
+uint32_t knob_ring_budget_entries(const struct pa_paths *paths, const struct profile_value *pv,
+				  unsigned int *queues, long *page)
+{
+	uint32_t cap;
+
+	*page = sysconf(_SC_PAGESIZE);
+	*queues = pv->ring_budget ? section_rx_queues(paths, pv) : 0;
+	if (!*queues || *page <= 0)
+		return 0;
+	cap = ethtool_ring_budget_cap(pv->ring_budget, *queues, (uint64_t)*page);
+	return cap < 64 ? 64 : cap;     /* the smallest ring the profiles accept */
+}
+
+/* Cuts a receive ring to the section's memory budget. */
 static uint32_t budget_ring(const struct pa_paths *paths, const struct profile_value *pv,
 			    uint32_t v, struct knob *k)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	unsigned int queues = section_rx_queues(paths, pv);
-	uint32_t cap;
+	unsigned int queues;
+	long page;
+	uint32_t cap = knob_ring_budget_entries(paths, pv, &queues, &page);
 	char human[FORMULA_HUMAN_MAX];
 
-	if (!pv->ring_budget || !queues || page <= 0)
-		return v;
-	cap = ethtool_ring_budget_cap(pv->ring_budget, queues, (uint64_t)page);
-	if (cap < 64)
-		cap = 64;       /* the smallest ring the profiles accept */
-	if (v <= cap)
+	if (!cap || v <= cap)
 		return v;
 	formula_human_bytes(pv->ring_budget, human, sizeof(human));
 	snprintf(k->note, sizeof(k->note), "%u cut to %u: %u receive queues of %ld-byte pages "
@@ -632,7 +640,7 @@ static int ethtool_expand(const struct pa_paths *paths, const struct profile_val
 	for (int i = 0; i < n && !ret; i++) {
 		const char *ifname = list[i]->d_name;
 
-		if (!pv_matches(paths, pv, ifname))
+		if (!knob_ethtool_covers(paths, pv, ifname))
 			continue;
 		found++;
 		if (!strcmp(pv->key, "rps"))

@@ -278,6 +278,31 @@ void tuning_irq_cpus(const struct tune_plan *plan, const struct pa_paths *paths,
 	free(masks);
 }
 
+/* The composed rx_ring values, for the adaptive ring rules' budget; 0 or -ENOMEM. */
+static bool is_rx_ring(const struct profile_value *v)
+{
+	return v->kind == KNOB_ETHTOOL && !strcmp(v->key, "rx_ring");
+}
+
+static int keep_rings(struct tuning_state *st, const struct profile *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n_values; i++)
+		n += is_rx_ring(&p->values[i]);
+	if (!n)
+		return 0;
+	st->rings = calloc(n, sizeof(*st->rings));
+	if (!st->rings) {
+		snprintf(st->error, sizeof(st->error), "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < p->n_values; i++)
+		if (is_rx_ring(&p->values[i]))
+			st->rings[st->n_rings++] = p->values[i];
+	return 0;
+}
+
 /* Chooses, composes, plans and (apply) applies; false with st->error set. */
 static bool run(struct tuning_state *st, const struct pa_paths *paths,
 		const struct tuning_opts *opts, const struct identity *id, bool apply,
@@ -312,6 +337,8 @@ static bool run(struct tuning_state *st, const struct pa_paths *paths,
 		memcpy(st->rules, p.rules, p.n_rules * sizeof(*st->rules));
 		st->n_rules = p.n_rules;
 	}
+	if (keep_rings(st, &p))
+		goto out;
 	tuning_ctx_init(&t, paths, opts);
 	t.ctx.reset_devices = reset_devices;
 	if (tune_plan(&t.ctx, &p, &st->plan)) {
@@ -361,6 +388,7 @@ void tuning_state_free(struct tuning_state *st)
 	tune_plan_free(&st->plan);
 	peers_free(&st->peers);
 	free(st->rules);
+	free(st->rings);
 	memset(st, 0, sizeof(*st));
 }
 

@@ -105,6 +105,10 @@ struct tuning_state {
 	struct machine_facts facts;     /* the host the profile was composed for */
 	size_t n_rules;                 /* the composed profile's adaptive rules */
 	struct adapt_rule *rules;
+	/* Its [ethtool] rx_ring values (with their sections' interfaces, drivers
+	 * and rx_ring_budget): the budget of the adaptive rules on rx_ring. */
+	size_t n_rings;
+	struct profile_value *rings;
 };
 
 /*

@@ -193,6 +193,175 @@ static void test_take_back(void **state)
 	assert_int_equal(feed(&r, &s, 4, 10, 1, "4096", true, v), ADAPT_NONE);
 }
 
+/* ---- a rule on each interface's receive ring ---- */
+
+static const char *const rx_ring[] = {
+	"knob", "ethtool.rx_ring", "drivers", "ena", "interfaces", "eth*, ens*",
+	"when", "RxOverruns > 0 over 2", "step", "double", "cap", "16384", "cooldown", "3600",
+	NULL,
+};
+
+/* The check's message for a ring rule with one key changed (NULL: removed). */
+static int ring_err(const char *key, const char *value, char *err, size_t size)
+{
+	struct adapt_rule r;
+
+	adapt_rule_init(&r, "ring", "x");
+	for (const char *const *kv = rx_ring; kv[0]; kv += 2) {
+		const char *v = strcmp(kv[0], key) ? kv[1] : value;
+
+		if (v && adapt_rule_set(&r, kv[0], v, err, size))
+			return -1;      /* refused by the key itself */
+	}
+	return adapt_rule_check(&r, err, size);
+}
+
+static void test_ring_parse(void **state)
+{
+	struct adapt_rule r;
+	char err[256], text[512];
+
+	rule(&r, rx_ring);
+	assert_int_equal(r.target, ADAPT_TARGET_RX_RING);
+	assert_string_equal(r.interfaces, "eth*, ens*");
+	assert_string_equal(r.drivers, "ena");
+	assert_true(adapt_metric_per_interface("RxOverruns"));
+	assert_false(adapt_metric_per_interface("TcpListenOverflows"));
+	adapt_rule_text(&r, text, sizeof(text));
+	assert_string_equal(text, "ethtool.rx_ring of eth*, ens* (ena): when RxOverruns > 0/s "
+			    "over 2 intervals, step double within 0..16384, the device's maximum "
+			    "and the ring memory budget, cooldown 3600 s");
+	rule(&r, somaxconn);
+	assert_int_equal(r.target, ADAPT_TARGET_SYSCTL);
+
+	/* the knob itself */
+	assert_int_equal(set_err("knob", "ethtool.tx_ring", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "bad knob 'ethtool.tx_ring': of the [ethtool] settings only "
+			    "ethtool.rx_ring can be stepped (each interface's receive ring)");
+	assert_int_equal(set_err("drivers", "ena;rm -rf", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "';' is not a name or glob character"));
+	assert_int_equal(set_err("interfaces", "eth0,,eth1", err, sizeof(err)), -EINVAL);
+	assert_int_equal(set_err("interfaces", "", err, sizeof(err)), -EINVAL);
+	assert_int_equal(set_err("interfaces", "eth[0-3], ens*", err, sizeof(err)), 0);
+
+	/* combinations, at the end of the section */
+	assert_int_equal(ring_err("when", "TcpListenOverflows > 0 over 2", err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "[adapt.ring]: ethtool.rx_ring is stepped per interface on that "
+			    "interface's own evidence, and TcpListenOverflows is not a metric of "
+			    "an interface: use RxOverruns, RxDrops or TxDrops");
+	assert_int_equal(ring_err("step", "*1.5", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "[adapt.ring]: ring sizes are powers of two: ethtool.rx_ring "
+			    "takes step = double");
+	assert_int_equal(ring_err("cap", "12000", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "cap 12000 is not a power of two"));
+	assert_int_equal(ring_err("cap", "1%mem", err, sizeof(err)), 0);  /* rounded per host */
+	assert_int_equal(ring_err("drivers", NULL, err, sizeof(err)), 0); /* ena by default */
+	assert_int_equal(ring_err("knob", "net.core.somaxconn", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "[adapt.ring]: interfaces = chooses the interfaces of "
+			    "ethtool.rx_ring; knob = net.core.somaxconn is a sysctl, one for the "
+			    "host");
+	adapt_rule_init(&r, "ring", "x");
+	for (const char *const *kv = rx_ring; kv[0]; kv += 2)
+		assert_int_equal(adapt_rule_set(&r, kv[0], kv[1], err, sizeof(err)), 0);
+	assert_int_equal(adapt_rule_set(&r, "fields", "1", err, sizeof(err)), 0);
+	assert_int_equal(adapt_rule_check(&r, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "fields = is for sysctls of several fields"));
+	/* a sysctl rule may still sum a per-interface metric over the interfaces */
+	assert_int_equal(set_err("when", "RxDrops > 10", err, sizeof(err)), 0);
+}
+
+/* Ring steps are powers of two, within the floor and the cap (its power of two). */
+static void test_ring_steps(void **state)
+{
+	struct adapt_rule r;
+	char out[32];
+
+	rule(&r, rx_ring);
+	assert_int_equal(adapt_next_value(&r, "1024", 0, 16384, out, sizeof(out)), 0);
+	assert_string_equal(out, "2048");
+	assert_int_equal(adapt_next_value(&r, "1000", 0, 16384, out, sizeof(out)), 0);
+	assert_string_equal(out, "1024");       /* not a power of two: the next one */
+	assert_int_equal(adapt_next_value(&r, "512", 3000, 16384, out, sizeof(out)), 0);
+	assert_string_equal(out, "4096");       /* the floor, up to a power of two */
+	assert_int_equal(adapt_next_value(&r, "4096", 0, 6000, out, sizeof(out)), 0);
+	assert_string_equal(out, "4096");       /* the cap's power of two is 4096: none */
+	assert_int_equal(adapt_next_value(&r, "2048", 0, 6000, out, sizeof(out)), 0);
+	assert_string_equal(out, "4096");
+	assert_int_equal(adapt_next_value(&r, "16384", 0, 8192, out, sizeof(out)), 0);
+	assert_string_equal(out, "16384");      /* above the cap: never lowered */
+	assert_int_equal(adapt_next_value(&r, "0", 0, 8192, out, sizeof(out)), 0);
+	assert_string_equal(out, "1");
+}
+
+/* One interface's ring over intervals: its state is its own (another interface's is apart). */
+static enum adapt_verdict ring_feed(const struct adapt_rule *r, struct adapt_state *s,
+				    uint64_t t, double overruns, const char *current,
+				    uint64_t cap, char *value)
+{
+	struct adapt_input in = {
+		.now_s = t, .have_trigger = true, .trigger = overruns, .current = current,
+		.cap = cap, .cap_why = "the device's maximum (ethtool -g)", .may_change = true,
+	};
+	struct adapt_action act;
+
+	adapt_decide(r, s, &in, &act);
+	strcpy(value, act.value);
+	return act.verdict;
+}
+
+static void test_ring_decide(void **state)
+{
+	struct adapt_rule r;
+	struct adapt_state eth0, eth1;
+	char v[128];
+
+	rule(&r, rx_ring);
+	adapt_state_init(&eth0);
+	adapt_state_init(&eth1);
+	strcpy(eth0.subject, "eth0");
+	strcpy(eth1.subject, "eth1");
+	/* eth0 overruns, eth1 does not */
+	assert_int_equal(ring_feed(&r, &eth0, 60, 3, "1024", 8192, v), ADAPT_NONE);
+	assert_int_equal(ring_feed(&r, &eth1, 60, 0, "1024", 8192, v), ADAPT_NONE);
+	assert_string_equal(eth0.why, "eth0: watching: RxOverruns at 3/s for 1 of 2 intervals");
+	assert_int_equal(ring_feed(&r, &eth0, 120, 5, "1024", 8192, v), ADAPT_STEP);
+	assert_string_equal(v, "2048");
+	assert_int_equal(ring_feed(&r, &eth1, 120, 0, "1024", 8192, v), ADAPT_NONE);
+	assert_int_equal(eth1.phase, ADAPT_QUIET);
+	assert_string_equal(eth0.why, "eth0: stepped from 1024 to 2048 because RxOverruns was 4/s "
+			    "over 2 intervals; checking");
+	/* it helped: settled, then the cooldown (3600 s) holds the next step */
+	ring_feed(&r, &eth0, 180, 0, "2048", 8192, v);
+	assert_int_equal(ring_feed(&r, &eth0, 240, 0, "2048", 8192, v), ADAPT_NONE);
+	assert_int_equal(eth0.phase, ADAPT_SETTLED);
+	ring_feed(&r, &eth0, 300, 2, "2048", 8192, v);
+	assert_int_equal(ring_feed(&r, &eth0, 360, 2, "2048", 8192, v), ADAPT_NONE);
+	assert_non_null(strstr(eth0.why, "eth0: watching: RxOverruns at 2/s, cooling down for"));
+	/* after it: the next power of two, then at the device's maximum */
+	ring_feed(&r, &eth0, 3700, 2, "2048", 8192, v);
+	assert_int_equal(ring_feed(&r, &eth0, 3760, 2, "2048", 8192, v), ADAPT_STEP);
+	assert_string_equal(v, "4096");
+	ring_feed(&r, &eth0, 3820, 1, "4096", 8192, v);
+	ring_feed(&r, &eth0, 3880, 1, "4096", 8192, v);
+	assert_int_equal(eth0.phase, ADAPT_SETTLED);
+	ring_feed(&r, &eth0, 7400, 1, "8192", 8192, v);
+	assert_int_equal(ring_feed(&r, &eth0, 7460, 1, "8192", 8192, v), ADAPT_NONE);
+	assert_int_equal(eth0.phase, ADAPT_AT_CAP);
+	assert_string_equal(eth0.why, "eth0: at cap: RxOverruns at 1/s, but ethtool.rx_ring is at "
+			    "its cap 8192, the device's maximum (ethtool -g)");
+	/* eth1's own overruns: its own step from its own ring, and a take-back */
+	ring_feed(&r, &eth1, 7400, 9, "1024", 8192, v);
+	assert_int_equal(ring_feed(&r, &eth1, 7460, 9, "1024", 8192, v), ADAPT_STEP);
+	assert_string_equal(v, "2048");
+	ring_feed(&r, &eth1, 7520, 9, "2048", 8192, v);
+	assert_int_equal(ring_feed(&r, &eth1, 7580, 9, "2048", 8192, v), ADAPT_TAKE_BACK);
+	assert_string_equal(v, "1024");
+	assert_int_equal(eth1.backoff, 2);
+	assert_int_equal(eth0.taken_back, 0);
+	assert_int_equal(eth0.steps, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +369,9 @@ int main(void)
 		cmocka_unit_test(test_next_value),
 		cmocka_unit_test(test_step_settle_cooldown),
 		cmocka_unit_test(test_take_back),
+		cmocka_unit_test(test_ring_parse),
+		cmocka_unit_test(test_ring_steps),
+		cmocka_unit_test(test_ring_decide),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -277,6 +277,22 @@ static void test_bad_values(void **state)
 		{ "[adapt.a]\nknob = net.core.somaxconn\ncap = 1024\n", "test.conf:1: [adapt.a] has no when" },
 		{ "[adapt.a]\ncap = 2%bogus\n", "test.conf:2: bad cap '2%bogus'" },
 		{ "[adapt.a]\nknob = a\n[adapt.a]\n", "test.conf:3: section [adapt.a] appears twice" },
+		/* a rule on each interface's receive ring */
+		{ "[adapt.r]\nknob = ethtool.tx_ring\n", "test.conf:2: bad knob 'ethtool.tx_ring': of "
+		  "the [ethtool] settings only ethtool.rx_ring can be stepped" },
+		{ "[adapt.r]\n\ninterfaces = eth0;reboot\n", "test.conf:3: bad interfaces 'eth0;reboot': "
+		  "';' is not a name or glob character" },
+		{ "[adapt.r]\nknob = ethtool.rx_ring\nwhen = TcpListenOverflows > 0\ncap = 8192\n",
+		  "test.conf:1: [adapt.r]: ethtool.rx_ring is stepped per interface on that interface's "
+		  "own evidence, and TcpListenOverflows is not a metric of an interface" },
+		{ "[adapt.r]\nknob = ethtool.rx_ring\nwhen = RxOverruns > 0\nstep = +1024\ncap = 8192\n",
+		  "test.conf:1: [adapt.r]: ring sizes are powers of two: ethtool.rx_ring takes step = "
+		  "double" },
+		{ "[adapt.r]\nknob = ethtool.rx_ring\nwhen = RxOverruns > 0\ncap = 10000\n",
+		  "test.conf:1: [adapt.r]: cap 10000 is not a power of two" },
+		{ "[adapt.r]\nknob = net.core.somaxconn\ndrivers = ena\nwhen = TcpListenOverflows > 0\n"
+		  "cap = 8192\n", "test.conf:1: [adapt.r]: drivers = chooses the interfaces of "
+		  "ethtool.rx_ring; knob = net.core.somaxconn is a sysctl" },
 		{ "[block.]\n", "unknown section [block.]" },
 		{ "[block.a.b]\n", "unknown section [block.a.b]" },
 		{ "[sysctl]\n[vm]\n[sysctl]\n", "test.conf:3: section [sysctl] appears twice; the first is at line 1" },
