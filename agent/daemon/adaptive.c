@@ -409,6 +409,7 @@ static void ring_if_interval(struct adaptive *a, const struct adaptive_env *env,
 	char current[16], cap_why[192];
 	uint64_t cap;
 
+	x->off = true;
 	if (strpbrk(x->name, "*?[],")) {
 		snprintf(x->state.why, sizeof(x->state.why), "%s: not stepped: its name reads as a "
 			 "glob", x->name);
@@ -423,6 +424,7 @@ static void ring_if_interval(struct adaptive *a, const struct adaptive_env *env,
 		snprintf(x->state.why, sizeof(x->state.why), "%s", cap_why);
 		return;
 	}
+	x->off = false;
 	snprintf(current, sizeof(current), "%u", rings.rx);
 	fill_input(r, set, x->name, current, now, may_change(a, now), &in);
 	in.cap = cap;
@@ -507,7 +509,7 @@ void adaptive_add_metrics(struct adaptive *a, struct metric_entity *inst)
 
 /* One entry of status: rule r in state s (of the interface ifname, or NULL). */
 static struct json_object *rule_json(const struct adaptive_rule *r, const struct adapt_state *s,
-				     const char *ifname, const char *why)
+				     const char *ifname, bool off, const char *why)
 {
 	struct json_object *o = json_object_new_object();
 	char text[512];
@@ -519,7 +521,7 @@ static struct json_object *rule_json(const struct adaptive_rule *r, const struct
 	if (ifname)
 		json_object_object_add(o, "interface", json_object_new_string(ifname));
 	json_object_object_add(o, "state", json_object_new_string(
-		r->bound_error[0] ? "off" : adapt_phase_name(s->phase)));
+		r->bound_error[0] || off ? "off" : adapt_phase_name(s->phase)));
 	json_object_object_add(o, "why", json_object_new_string(
 		r->bound_error[0] ? r->bound_error : why ? why : s->why));
 	json_object_object_add(o, "steps", json_object_new_int((int)s->steps));
@@ -535,15 +537,15 @@ struct json_object *adaptive_json(const struct adaptive *a)
 		const struct adaptive_rule *r = &a->rules[i];
 
 		if (r->rule.target != ADAPT_TARGET_RX_RING || r->bound_error[0]) {
-			json_object_array_add(arr, rule_json(r, &r->state, NULL, NULL));
+			json_object_array_add(arr, rule_json(r, &r->state, NULL, false, NULL));
 			continue;
 		}
 		/* A ring rule: one entry per interface, or one saying it has none. */
 		for (size_t k = 0; k < r->n_ifs; k++)
 			json_object_array_add(arr, rule_json(r, &r->ifs[k].state, r->ifs[k].name,
-							     NULL));
+							     r->ifs[k].off, NULL));
 		if (!r->n_ifs)
-			json_object_array_add(arr, rule_json(r, &r->state, NULL,
+			json_object_array_add(arr, rule_json(r, &r->state, NULL, false,
 							     r->idle[0] ? r->idle : NULL));
 	}
 	return arr;

@@ -46,6 +46,7 @@
 struct adaptive_if {
 	char name[IF_NAMESIZE];
 	struct adapt_state state;
+	bool off;                       /* not stepped here: state.why says why */
 	bool seen;                      /* internal: found this interval */
 };
 

@@ -8,8 +8,12 @@
 # is reported and not fought, revert restores the original; an RPS mask on
 # a one-queue veth when the host has more vCPUs; ring and coalescing values
 # skipped as not supported by veth; an interface deleted after apply; the
-# shipped network profile's ENA values matching no interface. The host's
-# interfaces and their NIC settings are compared before and after.
+# shipped network profile's ENA values matching no interface; the daemon's
+# adaptive ring rule choosing its interfaces by driver and name and saying
+# per interface why it does not step (veth has no ring parameters, and this
+# machine no ENA NIC: the steps themselves are tested on fake trees in
+# tests/unit/daemon/test_adaptive.c). The host's interfaces and their NIC
+# settings are compared before and after.
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/system/lib.sh
@@ -157,6 +161,51 @@ has 'ethtool:\*:rps +- +auto +skip' "network"
 has 'ethtool:\*:rfs +- +32768 +skip' "network"
 [ "$(printf '%s\n' "$out" | grep -c 'no interface matches interfaces = \*, drivers = ena')" = 4 ] ||
 	fail "network: the ENA values are not all skipped as matching nothing: $out"
+
+# ---- the daemon's adaptive ring rule: one entry per interface it covers ----
+cat >"$pdir/vring.conf" <<'P'
+[profile]
+summary = system test: an adaptive ring rule on veth
+
+[ethtool]
+drivers = veth
+interfaces = pa_v*
+rx_ring = >256
+rx_ring_budget = 64M
+
+# Test rule: the veths named pa_v*, one interval of drops.
+[adapt.vring]
+knob = ethtool.rx_ring
+drivers = veth
+interfaces = pa_v*
+when = RxDrops > 0 over 1
+step = double
+cap = 4096
+cooldown = 1
+P
+ip link add pa_vc type veth peer name pa_vd
+ip link add pa_xe type veth peer name pa_xf     # not pa_v*: never the rule's
+conf=$pdir/../vring-daemon.conf run=$pdir/../run
+printf 'interval = 1\nimds = off\nmetrics = off\nmode = apply\nprofile = vring\n' >"$conf"
+"$perfagent" daemon --config "$conf" --root "" --runtime-dir "$run" --state-dir "$state" \
+	2>"$pdir/../daemon.log" &
+daemon_pid=$!
+trap 'kill "$daemon_pid" 2>/dev/null; wait' EXIT
+st() { "$perfagent" status --json --runtime-dir "$run" >"$pdir/../s.json" 2>/dev/null &&
+	json_get "$pdir/../s.json" "sorted(a.get('interface', '') for a in j['adaptive'])"; }
+wait_for 10 eval '[ "$(st)" = "['"'"'pa_vc'"'"', '"'"'pa_vd'"'"']" ]' ||
+	fail "status does not list the rule on pa_vc and pa_vd: $(st); $(cat "$pdir/../daemon.log")"
+for nic in pa_vc pa_vd; do
+	got=$(json_get "$pdir/../s.json" "[(a['state'], a['why']) for a in j['adaptive'] if a['interface'] == '$nic'][0]")
+	[ "$got" = "('off', '$nic: its rx ring cannot be read here (ethtool -g)')" ] ||
+		fail "status of the rule on $nic: $got"
+done
+out=$("$perfagent" status --runtime-dir "$run") || fail "status: $out"
+has 'vring \(off\): pa_vc: its rx ring cannot be read here \(ethtool -g\)' "status"
+kill -TERM "$daemon_pid"
+wait "$daemon_pid" || fail "daemon exited $? on SIGTERM"
+trap - EXIT
+[ ! -e "$state/adaptive.log" ] || fail "a change was logged: $(cat "$state/adaptive.log")"
 EOF
 [ "$rc" = 0 ] || [ "$rc" = 77 ] || fail "the network namespace part failed"
 
@@ -164,4 +213,4 @@ host_nics >"$work/host-after"
 diff -u "$work/host-before" "$work/host-after" || fail "the host's NIC settings changed"
 [ "$(readlink /proc/self/ns/net)" = "$host_ns" ] || fail "left in another namespace"
 [ "$rc" = 77 ] && exit 77   # the whole test is that part: skipped, and said why
-pass "veth in a netns: channels and RPS applied, verified, not fought, restored; unsupported values skipped; host untouched"
+pass "veth in a netns: channels and RPS applied, verified, not fought, restored; unsupported values skipped; the ring rule per interface in status; host untouched"

@@ -316,7 +316,7 @@ static void test_no_budget(void **state)
 	f->st.n_rings = 0;
 	interval(f, true, 120, 120);
 	assert_int_equal(fake_nics[0].writes + fake_nics[1].writes, 0);
-	assert_entry(f, "eth0", "quiet", "eth0: not stepped: no [ethtool] rx_ring_budget of the "
+	assert_entry(f, "eth0", "off", "eth0: not stepped: no [ethtool] rx_ring_budget of the "
 		     "profile covers it");
 }
 
