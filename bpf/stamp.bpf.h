@@ -95,4 +95,25 @@ static __always_inline bool stamp_take(void *table, __u32 bits, __u64 addr,
 	return true;
 }
 
+/*
+ * True at most once per period (in now's unit) for addr: the first call,
+ * then the first after period has passed since the last true. Two objects
+ * sharing a slot each count more often, never less.
+ */
+static __always_inline bool stamp_every(void *table, __u32 bits, __u64 addr, __u64 now,
+					__u64 period)
+{
+	__u64 hash = stamp_hash(addr), *slot = stamp_slot(table, bits, hash);
+	__u64 stamp;
+
+	if (!slot)
+		return false;
+	stamp = *slot;
+	if (stamp && stamp >> STAMP_TS_BITS == STAMP_TAG(hash) &&
+	    ((now - stamp) & STAMP_TS_MASK) < period)
+		return false;
+	*slot = STAMP_TAG(hash) << STAMP_TS_BITS | (now & STAMP_TS_MASK);
+	return true;
+}
+
 #endif

@@ -17,7 +17,7 @@
  * counted only in the agent's own network namespace, whose sysctls the
  * agent can change: a send buffer at its maximum while the socket waits for
  * space (the kernel's TCP_CHRONO_SNDBUF_LIMITED, seen at each ACK by
- * tcp_probe), and a receive buffer at its maximum while the socket reads a
+ * tcp_probe, counted once per round trip of each socket), and a receive buffer at its maximum while the socket reads a
  * full window per round trip (at tcp_rcv_space_adjust, the kernel's own
  * autotuning measurement, once per RTT).
  */
@@ -47,6 +47,10 @@ struct {
 /* include/net/sock.h: set when the application chose the size. */
 #define SOCK_SNDBUF_LOCK 1
 #define SOCK_RCVBUF_LOCK 2
+
+/* When each send-limited socket was last counted (its tcp_mstamp), 8 KiB. */
+#define SNDBUF_SLOT_BITS 10
+STAMP_TABLE(sndbuf_counted, SNDBUF_SLOT_BITS);
 
 /* SYN times of connecting sockets, 128 KiB. */
 STAMP_TABLE(syn_sent, TCP_SLOT_BITS);
@@ -185,7 +189,9 @@ int BPF_PROG(tcp_probe_btf, struct sock *sk)
 	if (!tp)
 		return 0;
 	/* A byte load and a compare per segment; the rest only while limited. */
-	if (BPF_CORE_READ_BITFIELD(tp, chrono_type) == TCP_CHRONO_SNDBUF_LIMITED) {
+	if (BPF_CORE_READ_BITFIELD(tp, chrono_type) == TCP_CHRONO_SNDBUF_LIMITED &&
+	    stamp_every(&sndbuf_counted, SNDBUF_SLOT_BITS, stamp_addr(sk), tp->tcp_mstamp,
+			tp->srtt_us >> 3)) {
 		net = sk->__sk_common.skc_net.net;
 		on_buffer_limit(true, net->ns.inum, sk->sk_sndbuf,
 				BPF_CORE_READ_BITFIELD(sk, sk_userlocks) & SOCK_SNDBUF_LOCK,
@@ -199,7 +205,9 @@ int BPF_PROG(tcp_probe_raw, struct sock *sk)
 {
 	struct tcp_sock *tp = (struct tcp_sock *)sk;
 
-	if (BPF_CORE_READ_BITFIELD_PROBED(tp, chrono_type) == TCP_CHRONO_SNDBUF_LIMITED)
+	if (BPF_CORE_READ_BITFIELD_PROBED(tp, chrono_type) == TCP_CHRONO_SNDBUF_LIMITED &&
+	    stamp_every(&sndbuf_counted, SNDBUF_SLOT_BITS, (__u64)sk, BPF_CORE_READ(tp, tcp_mstamp),
+			BPF_CORE_READ(tp, srtt_us) >> 3))
 		on_buffer_limit(true, BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum),
 				BPF_CORE_READ(sk, sk_sndbuf),
 				BPF_CORE_READ_BITFIELD_PROBED(sk, sk_userlocks) & SOCK_SNDBUF_LOCK,

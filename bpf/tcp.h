@@ -30,10 +30,11 @@ struct tcp_stats {
 	 * Sockets whose buffer was the limit, in the agent's network namespace
 	 * (the adaptive rules' evidence). Receive: round trips (the kernel's
 	 * autotuning measurements) in which a socket read a full window while its
-	 * buffer sat at its maximum. Send: ACKs that arrived while a socket
-	 * waited for buffer space with its buffer at its maximum. "sysctl" is the
-	 * autotuned maximum (tcp_rmem[2], tcp_wmem[2]); "core" the ceiling of a
-	 * size the application set with SO_RCVBUF/SO_SNDBUF (rmem_max, wmem_max).
+	 * buffer sat at its maximum. Send: round trips in which an ACK arrived
+	 * while a socket waited for buffer space with its buffer at its
+	 * maximum. "sysctl" is the autotuned maximum (tcp_rmem[2],
+	 * tcp_wmem[2]); "core" the ceiling of a size the application set with
+	 * SO_RCVBUF/SO_SNDBUF (rmem_max, wmem_max).
 	 */
 	__u64 rcvbuf_at_sysctl_max;
 	__u64 sndbuf_at_sysctl_max;

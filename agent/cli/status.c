@@ -171,6 +171,22 @@ static void print_adaptive(struct json_object *s, FILE *out)
 	}
 }
 
+/* Listeners that refused connections last interval, by port (only when some did). */
+static void print_listen_drops(struct json_object *s, FILE *out)
+{
+	struct json_object *a = json_at(s, "listen_drops");
+	size_t n = a ? json_object_array_length(a) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(a, i);
+
+		fprintf(out, LABEL "port %lld: %lld dropped in the last interval, accept queue "
+			"%lld of %lld\n", i ? "" : "listen drops", (long long)json_at_int(p, "port"),
+			(long long)json_at_int(p, "drops"), (long long)json_at_int(p, "queue"),
+			(long long)json_at_int(p, "backlog"));
+	}
+}
+
 #define PEER_SHARED_SHOWN 8
 
 /* " sysctl:x (perfagent 10, tuned 10)": one knob both set. */
@@ -394,6 +410,7 @@ void status_print(struct json_object *s, FILE *out)
 	print_profile(s, out);
 	print_follow(s, out);
 	print_adaptive(s, out);
+	print_listen_drops(s, out);
 	status_print_peers(json_at(s, "profile.peers"), out);
 	print_pmqos(s, out);
 	print_probes(s, out);

@@ -246,6 +246,9 @@ static void log_evidence(const struct adaptive_env *env, const struct adaptive_r
 	json_object_object_add(o, "after", json_object_new_string(
 		!strcmp(action, "step") ? s->after : s->before));
 	json_object_object_add(o, "why", json_object_new_string(s->why));
+	/* Listen overflows name their listeners (sock_diag's drops by port). */
+	if (!strncmp(r->rule.metric, "TcpListen", 9) && env->listen_drops && env->listen_drops[0])
+		json_object_object_add(o, "ports", json_object_new_string(env->listen_drops));
 	line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0 || dprintf(fd, "%s\n", line) < 0)

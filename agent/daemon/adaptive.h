@@ -75,6 +75,7 @@ struct adaptive_env {
 	const struct tuning_opts *opts;
 	const struct tuning_state *tuning;
 	bool apply;                     /* mode apply; false: advise */
+	const char *listen_drops;       /* the interval's drops by port (listeners.h); may be NULL */
 };
 
 /*

@@ -22,6 +22,7 @@
 #include "daemon/hotplug.h"
 #include "emf/emf.h"
 #include "net/ena.h"
+#include "net/listeners.h"
 #include "net/netstat.h"
 #include "core/exitcodes.h"
 #include "identity/identity.h"
@@ -63,6 +64,7 @@ struct daemon {
 	struct follow follow;           /* what hot-plug and moved interrupts did */
 	struct adaptive adaptive;       /* the profile's adaptive rules and their state */
 	struct netcounters netc;        /* softnet and TCP memory pressure rates */
+	struct listeners listeners;     /* listen-queue drops by port, last interval */
 	struct sink *sink;              /* NULL with metrics = off */
 	struct emf_encoder emf;
 	uint64_t started_mono_ms;
@@ -243,6 +245,7 @@ static void build_metrics(struct daemon *d, struct metric_set *set)
 	follow_add_metrics(&d->follow, inst);
 	adaptive_add_metrics(&d->adaptive, inst);
 	netcounters_collect(&d->netc, &d->opts->paths, d->cfg.interval_s, inst);
+	listeners_collect(&d->listeners);
 	ena_collect(&d->ena, &d->opts->paths, util_now_mono_ms(), set);
 	if (d->sink)
 		sink_report(d->sink, inst, d->emf.sink_error, sizeof(d->emf.sink_error));
@@ -288,10 +291,12 @@ static void run_adaptive(struct daemon *d, const struct metric_set *set)
 {
 	struct adaptive_env env;
 	struct tuning_opts o;
+	char ports[256];
 
 	tuning_opts_of(d, &o);
+	listeners_top_text(&d->listeners, ports, sizeof(ports));
 	env = (struct adaptive_env){ .paths = &d->opts->paths, .opts = &o, .tuning = &d->tuning,
-				     .apply = d->cfg.mode == MODE_APPLY };
+				     .apply = d->cfg.mode == MODE_APPLY, .listen_drops = ports };
 	adaptive_interval(&d->adaptive, &env, set);
 }
 
@@ -535,6 +540,7 @@ static struct json_object *status_json(const struct daemon *d)
 	json_object_object_add(s, "follow", follow_json(&d->follow, d->hotplug,
 							d->hotplug_error));
 	json_object_object_add(s, "adaptive", adaptive_json(&d->adaptive));
+	json_object_object_add(s, "listen_drops", listeners_json(&d->listeners));
 	json_object_object_add(s, "probes", probes_status_json(d->probes));
 	json_object_object_add(s, "cpu", cpu_json(d));
 	json_object_object_add(s, "ena", ena_status_json(&d->ena, &d->opts->paths,
@@ -742,6 +748,7 @@ static void stop(struct daemon *d)
 	ctl_server_stop(d->ctl);
 	hotplug_stop(d->hotplug, &d->loop);
 	adaptive_free(&d->adaptive);
+	listeners_free(&d->listeners);
 	/* What the agent has not taken is saved to the state directory (spool_persist). */
 	sink_free(d->sink);
 	probes_free(d->probes);

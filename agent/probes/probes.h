@@ -47,7 +47,7 @@
  *   instance      TcpRcvBufAtMax                  Count/Second  round trips in which a socket read a full window
  *                                                               with its receive buffer at tcp_rmem's maximum
  *   instance      TcpRcvBufAtCoreMax              Count/Second  ... with a SO_RCVBUF size clamped at rmem_max
- *   instance      TcpSndBufAtMax                  Count/Second  ACKs received while a socket waited for send
+ *   instance      TcpSndBufAtMax                  Count/Second  round trips in which a socket waited for send
  *                                                               buffer space at tcp_wmem's maximum
  *   instance      TcpSndBufAtCoreMax              Count/Second  ... with a SO_SNDBUF size clamped at wmem_max
  *   instance      PacketDrops                     Count/Second  skb:kfree_skb, every reason

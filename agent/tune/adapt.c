@@ -166,6 +166,13 @@ static void check_step(const struct adapt_rule *r, struct adapt_state *s,
 			goto take_back;
 		}
 	}
+	if (r->judge_by_guards) {
+		say(s, ADAPT_SETTLED, "stepped from %s to %s because %s was %.4g/s; no guard got "
+		    "worse (%s %.4g/s after: judged by its guards)", s->before, s->after, r->metric,
+		    s->trigger_before, r->metric, after);
+		s->cooldown_until_s = s->stepped_at_s + (uint64_t)r->cooldown_s * s->backoff;
+		return;
+	}
 	if (after > s->trigger_before * (1 - ADAPT_MIN_FALL)) {
 		say(s, ADAPT_TAKEN_BACK, "taken back to %s: %s did not fall by %d%% after the step "
 		    "to %s (%.4g/s before, %.4g/s after)", s->before, r->metric,

@@ -15,6 +15,7 @@ static const char *const known_metrics[] = {
 	"TcpResetsReceived", "TcpMemoryPressures", "PacketDrops", "SoftnetDrops",
 	"SoftnetTimeSqueezes", "RunqLatencyP50", "RunqLatencyP99",
 	"TcpSrttP50", "TcpSrttP99", "TcpConnectLatencyP99", "CPUUtilization", "StealPercent",
+	"TcpRcvBufAtMax", "TcpSndBufAtMax", "TcpRcvBufAtCoreMax", "TcpSndBufAtCoreMax",
 };
 
 /* Those of each network interface (agent/net/ena.c): a ring rule's evidence. */
@@ -231,6 +232,14 @@ int adapt_rule_set(struct adapt_rule *r, const char *key, const char *value, cha
 	}
 	if (!strcmp(key, "guard"))
 		return parse_guards(r, value, err, errsz);
+	if (!strcmp(key, "judge")) {
+		if (strcmp(value, "evidence") && strcmp(value, "guards"))
+			return util_err(err, errsz, "bad judge '%.40s': expected evidence (a step "
+					"must make the evidence fall) or guards (it must not make a "
+					"guard worse)", value);
+		r->judge_by_guards = !strcmp(value, "guards");
+		return 0;
+	}
 	if (!strcmp(key, "fields")) {
 		if (!strcmp(value, "all")) {
 			r->field = 0;
@@ -241,7 +250,7 @@ int adapt_rule_set(struct adapt_rule *r, const char *key, const char *value, cha
 		return 0;
 	}
 	return util_err(err, errsz, "unknown key '%s' in [adapt.%s]: expected knob, when, step, "
-			"floor, cap, cooldown, guard, fields, interfaces or drivers", key, r->name);
+			"floor, cap, cooldown, guard, judge, fields, interfaces or drivers", key, r->name);
 }
 
 static bool is_pow2(unsigned long long v)
@@ -291,6 +300,9 @@ int adapt_rule_check(const struct adapt_rule *r, char *err, size_t errsz)
 				r->knob);
 	if (r->target == ADAPT_TARGET_RX_RING && check_ring(r, err, errsz))
 		return -EINVAL;
+	if (r->judge_by_guards && !r->n_guards)
+		return util_err(err, errsz, "[adapt.%s]: judge = guards needs a guard = metric: "
+				"without one nothing could show that a step did harm", r->name);
 	/* Where both are numbers the order can be checked now; formulas per machine. */
 	if (r->floor[0] && !formula_is_relative(r->floor) && !formula_is_relative(r->cap)) {
 		lo = strtoull(r->floor, NULL, 10);
@@ -349,4 +361,6 @@ void adapt_rule_text(const struct adapt_rule *r, char *buf, size_t size)
 	for (int i = 0; i < r->n_guards && off < size; i++)
 		off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? ", " : ", guards ",
 					r->guards[i]);
+	if (r->judge_by_guards && off < size)
+		snprintf(buf + off, size - off, " (a step is judged by its guards)");
 }

@@ -18,6 +18,8 @@
  *   cooldown = 300                        seconds between two steps (default
  *                                         300)
  *   guard = TcpSrttP99, RunqLatencyP99    metrics that must not get worse
+ *   judge = evidence                      what decides whether a step stays:
+ *                                         evidence (default) or guards (below)
  *   fields = 3                            which field of a multi-field value
  *                                         to step (tcp_rmem's maximum is 3;
  *                                         default: all)
@@ -99,6 +101,7 @@ struct adapt_rule {
 	char floor[ADAPT_BOUND_MAX];    /* as written: a number or a formula */
 	char cap[ADAPT_BOUND_MAX];
 	unsigned int cooldown_s;
+	bool judge_by_guards;           /* judge = guards: a step stands unless a guard worsens */
 	unsigned int field;             /* 1-based; 0: every field */
 	int n_guards;
 	char guards[ADAPT_MAX_GUARDS][ADAPT_METRIC_MAX];
@@ -109,6 +112,15 @@ struct adapt_rule {
 	struct adapt_bound_for floor_for, cap_for;
 	bool unresolved;                /* a bound needs a fact unknown here: the rule is off */
 };
+
+/*
+ * judge = evidence (the default) keeps a step only if the evidence then fell
+ * by ADAPT_MIN_FALL and no guard got worse; judge = guards keeps it unless a
+ * guard got worse. The second is for evidence that persists until the value
+ * suffices: a buffer maximum doubled but still short keeps its sockets at
+ * the (new) maximum every round trip, though they move twice the data.
+ * Such a rule needs a guard.
+ */
 
 /* Whether a metric can be evidence or a guard (the agent collects it). */
 bool adapt_metric_known(const char *name);

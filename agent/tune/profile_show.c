@@ -253,6 +253,8 @@ static struct json_object *rules_to_json(const struct profile *p)
 		add_str(o, "floor", r->floor[0] ? r->floor : "0");
 		add_str(o, "cap", r->cap);
 		json_object_object_add(o, "cooldown_s", json_object_new_int((int)r->cooldown_s));
+		json_object_object_add(o, "judge", json_object_new_string(
+			r->judge_by_guards ? "guards" : "evidence"));
 		json_object_object_add(o, "guards", guards);
 		add_str(o, "origin", r->origin);
 		add_str(o, "comment", r->comment);

@@ -2,9 +2,11 @@
 # Adaptive rules end to end (issue 19), in a network namespace: the daemon,
 # fed real accept-queue overflows (a listener that never accepts, flooded
 # with connects), steps net.core.somaxconn once, journals it, says so in
-# status and in adaptive.log, settles when the overflows stop, and revert
-# puts the original back exactly. In advise mode the same evidence changes
-# nothing and status says what it would have done.
+# status and in adaptive.log (naming the listener's port), settles when the
+# overflows stop, and revert puts the original back exactly. In advise mode
+# the same evidence changes nothing and status says what it would have
+# done. A bulk transfer whose receive buffer sits at a small tcp_rmem
+# maximum steps that maximum (field 3 alone), and revert restores it.
 set -eu
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -28,6 +30,21 @@ floor = 64
 cap = 1024
 cooldown = 2
 EOF
+cat >"$work/profiles/adaptbuf.conf" <<'EOF'
+[profile]
+summary = adaptive buffer rule test
+kind = class
+
+# Test rule: one interval of a receive buffer at its maximum is enough.
+[adapt.rmem]
+knob = net.ipv4.tcp_rmem
+fields = 3
+when = TcpRcvBufAtMax > 1 over 1
+step = double
+floor = 65536
+cap = 4M
+cooldown = 2
+EOF
 
 host_ns=$(readlink /proc/self/ns/net)
 rc=0
@@ -45,7 +62,8 @@ daemon_pid= flood_pid=
 trap '[ -n "$flood_pid" ] && kill "$flood_pid"; [ -n "$daemon_pid" ] && kill "$daemon_pid"; wait' EXIT
 
 start_daemon() {
-	printf 'interval = 1\nimds = off\nmetrics = off\nmode = %s\nprofile = adapttest\n' "$1" >"$conf"
+	printf 'interval = 1\nimds = off\nmetrics = off\nmode = %s\nprofile = %s\n' "$1" \
+		"${2:-adapttest}" >"$conf"
 	"$perfagent" daemon --config "$conf" --root "" --runtime-dir "$run" --state-dir "$state" \
 		2>>"$work/daemon.log" &
 	daemon_pid=$!
@@ -61,11 +79,13 @@ rule() { "$perfagent" status --json --runtime-dir "$run" >"$work/s.json" && json
 # A listener that never accepts (backlog 4096, capped by somaxconn at listen
 # time), and connects to it without end: its accept queue overflows.
 flood() {
-	python3 - <<'PY' &
-import socket, time
+	rm -f "$work/port"
+	python3 - "$work/port" <<'PY' &
+import os, socket, sys, time
 srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 srv.bind(("127.0.0.1", 0)); srv.listen(4096)
 port = srv.getsockname()[1]
+open(sys.argv[1] + ".tmp", "w").write(str(port)); os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 held = []
 while True:
     for _ in range(200):
@@ -79,6 +99,8 @@ while True:
     time.sleep(0.05)
 PY
 	flood_pid=$!
+	wait_for 5 test -s "$work/port" || fail "the flood did not start"
+	port=$(cat "$work/port")
 }
 
 # ---- apply: one step, journaled, settled once the overflows stop ----
@@ -87,6 +109,12 @@ start_daemon apply
 flood
 wait_for 15 eval '[ "$(cat /proc/sys/net/core/somaxconn)" != 128 ]' ||
 	fail "somaxconn not stepped: $(rule why); $(cat "$work/daemon.log")"
+# The listener's refusals are attributed to its port (sock_diag's drops).
+wait_for 5 eval '"$perfagent" status --json --runtime-dir "$run" >"$work/s.json" &&
+	[ "$(json_get "$work/s.json" "j[\"listen_drops\"][0][\"port\"]")" = "$port" ]' ||
+	fail "listen drops not by port $port: $(json_get "$work/s.json" "j.get('listen_drops')")"
+"$perfagent" status --runtime-dir "$run" | grep -q "port $port: [0-9]* dropped in the last interval" ||
+	fail "status text lacks the port: $("$perfagent" status --runtime-dir "$run")"
 kill "$flood_pid"; wait "$flood_pid" 2>/dev/null || true; flood_pid=
 [ "$(cat /proc/sys/net/core/somaxconn)" = 256 ] || fail "stepped to $(cat /proc/sys/net/core/somaxconn), want 256"
 wait_for 10 eval '[ "$(rule state)" = settled ]' || fail "not settled: $(rule state): $(rule why)"
@@ -95,12 +123,14 @@ rule why | grep -q "stepped from 128 to 256 because TcpListenOverflows was" || f
 grep -q '"original":"128' "$state/journal.json" || fail "journal: $(cat "$state/journal.json")"
 grep -q '"rule":"aq".*"action":"step".*"before":"128","after":"256"' "$state/adaptive.log" ||
 	fail "adaptive.log: $(cat "$state/adaptive.log")"
+grep -q "\"ports\":\":$port [0-9]* drops (queue" "$state/adaptive.log" ||
+	fail "adaptive.log does not name port $port: $(cat "$state/adaptive.log")"
 [ "$(grep -c 'adaptive aq:' "$work/daemon.log")" = 1 ] || fail "log: $(cat "$work/daemon.log")"
 stop_daemon
 "$perfagent" revert --root "" --state-dir "$state" --config /dev/null >"$work/revert.out" ||
 	fail "revert: $(cat "$work/revert.out")"
 [ "$(cat /proc/sys/net/core/somaxconn)" = 128 ] || fail "revert left $(cat /proc/sys/net/core/somaxconn)"
-pass "overflows: somaxconn stepped once (128 -> 256), journaled with its evidence, settled; revert restored 128"
+pass "overflows: somaxconn stepped once (128 -> 256), journaled with its evidence and port, settled; revert restored 128"
 
 # ---- advise: the same evidence, nothing written ----
 rm -rf "$state"
@@ -113,6 +143,35 @@ wait_for 15 eval 'rule why | grep -q "would have stepped from 128 to 256"' ||
 kill "$flood_pid"; wait "$flood_pid" 2>/dev/null || true; flood_pid=
 stop_daemon
 pass "advise: it would have stepped somaxconn, wrote nothing"
+
+# ---- buffers: a receive buffer at tcp_rmem's maximum steps field 3 ----
+rm -rf "$state"
+small=$(printf '4096\t65536\t131072')
+sysctl -qw net.ipv4.tcp_rmem="4096 65536 131072"
+start_daemon apply adaptbuf
+python3 - <<'PY' &
+import socket, threading, time
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+def sink():
+    c, _ = srv.accept()
+    while c.recv(1 << 20): pass
+threading.Thread(target=sink, daemon=True).start()
+s = socket.create_connection(srv.getsockname())
+buf, end = b"x" * (1 << 20), time.time() + 20
+while time.time() < end: s.sendall(buf)
+PY
+flood_pid=$!
+wait_for 15 eval '[ "$(cat /proc/sys/net/ipv4/tcp_rmem)" != "$small" ]' ||
+	fail "tcp_rmem not stepped: $("$perfagent" status --runtime-dir "$run" | grep -A1 adaptive)"
+kill "$flood_pid"; wait "$flood_pid" 2>/dev/null || true; flood_pid=
+[ "$(cat /proc/sys/net/ipv4/tcp_rmem)" = "$(printf '4096\t65536\t262144')" ] ||
+	fail "stepped to $(cat /proc/sys/net/ipv4/tcp_rmem), want 4096 65536 262144"
+rule why | grep -q "because TcpRcvBufAtMax was" || fail "why: $(rule why)"
+stop_daemon
+"$perfagent" revert --root "" --state-dir "$state" --config /dev/null >"$work/revert.out" ||
+	fail "revert: $(cat "$work/revert.out")"
+[ "$(cat /proc/sys/net/ipv4/tcp_rmem)" = "$small" ] || fail "revert left $(cat /proc/sys/net/ipv4/tcp_rmem)"
+pass "buffers: a receive buffer at its maximum stepped tcp_rmem's maximum (131072 -> 262144); revert restored it"
 EOF
 [ "$rc" = 0 ] || [ "$rc" = 77 ] || fail "the network namespace part failed"
 [ "$(readlink /proc/self/ns/net)" = "$host_ns" ] || fail "left in another namespace"

@@ -150,6 +150,37 @@ echo "retransmits in ESTABLISHED: $((r1 - r0))"
 [ $((r1 - r0)) -gt 0 ] || fail "no retransmit counted behind an nftables drop rule"
 pass "retransmits behind an nftables drop rule counted, with their state"
 
+# TCP: socket buffers at their maximum, the buffer rules' evidence, count in
+# the agent's own namespace only. A bulk transfer on the namespace's loopback
+# with 128 KiB / 64 KiB maxima: the daemon (host namespace) counts nothing,
+# `metrics` run inside the namespace counts both sides.
+buffers="percpu(lambda v: v['rcvbuf_at_sysctl_max'] + v['sndbuf_at_sysctl_max'])"
+in_ns sysctl -qw net.ipv4.tcp_rmem="4096 65536 131072" net.ipv4.tcp_wmem="4096 16384 65536"
+b0=$(map_eval tcp_stats "$buffers")
+in_ns "$PERFAGENT" metrics --once --interval 3 --config /dev/null >"$tmp/ns_metrics" \
+	2>"$tmp/ns_metrics.err" &
+metrics_pid=$!
+sleep 1
+in_ns python3 - <<'EOF'
+import socket, threading, time
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+def sink():
+    c, _ = srv.accept()
+    while c.recv(1 << 20): pass
+threading.Thread(target=sink, daemon=True).start()
+s = socket.create_connection(srv.getsockname())
+buf, end = b"x" * (1 << 20), time.time() + 1.5
+while time.time() < end: s.sendall(buf)
+EOF
+wait "$metrics_pid" || fail "metrics in the namespace: $(cat "$tmp/ns_metrics.err")"
+b1=$(map_eval tcp_stats "$buffers")
+[ "$b1" = "$b0" ] || fail "the host's daemon counted $((b1 - b0)) buffer limits of another namespace"
+rate() { awk -v m="$1" '$2 == m { print $3 }' "$tmp/ns_metrics"; }
+echo "in the namespace: TcpRcvBufAtMax $(rate TcpRcvBufAtMax)/s, TcpSndBufAtMax $(rate TcpSndBufAtMax)/s"
+awk -v r="$(rate TcpRcvBufAtMax)" -v s="$(rate TcpSndBufAtMax)" 'BEGIN { exit !(r > 0 && s > 0) }' ||
+	fail "buffer limits not counted in their namespace: $(grep BufAt "$tmp/ns_metrics")"
+pass "buffers at their maximum counted in the agent's namespace, not in another"
+
 # Sched: every sleep ends with a wakeup and a wait to run.
 waits="percpu(lambda v: count(v['runq_latency']))"
 s0=$(map_eval sched_stats "$waits")

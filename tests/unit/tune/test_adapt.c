@@ -193,6 +193,51 @@ static void test_take_back(void **state)
 	assert_int_equal(feed(&r, &s, 4, 10, 1, "4096", true, v), ADAPT_NONE);
 }
 
+/*
+ * judge = guards: evidence that persists after a step that helped (a buffer
+ * maximum still short) keeps the step; a guard that got worse takes it back;
+ * such a rule without a guard is an error.
+ */
+static void test_judge_by_guards(void **state)
+{
+	static const char *const judged[] = {
+		"knob", "net.core.somaxconn", "when", "TcpListenOverflows > 0 over 2", "step",
+		"double", "floor", "4096", "cap", "65535", "cooldown", "60", "guard",
+		"RunqLatencyP99", "judge", "guards", NULL,
+	};
+	struct adapt_rule r;
+	struct adapt_state s;
+	char v[128], err[256];
+
+	rule(&r, judged);
+	adapt_state_init(&s);
+	feed(&r, &s, 1, 10, 1, "4096", true, v);
+	assert_int_equal(feed(&r, &s, 2, 10, 1, "4096", true, v), ADAPT_STEP);
+	feed(&r, &s, 3, 12, 1, "8192", true, v);
+	assert_int_equal(feed(&r, &s, 4, 11, 1, "8192", true, v), ADAPT_NONE);
+	assert_int_equal(s.phase, ADAPT_SETTLED);
+	assert_non_null(strstr(s.why, "no guard got worse"));
+	/* after the cooldown, still at the (new) maximum: the next step */
+	feed(&r, &s, 61, 10, 1, "8192", true, v);
+	assert_int_equal(feed(&r, &s, 62, 10, 1, "8192", true, v), ADAPT_STEP);
+	assert_string_equal(v, "16384");
+	/* a guard that got worse still takes it back */
+	feed(&r, &s, 63, 10, 3, "16384", true, v);
+	assert_int_equal(feed(&r, &s, 64, 10, 3, "16384", true, v), ADAPT_TAKE_BACK);
+	assert_string_equal(v, "8192");
+	assert_non_null(strstr(s.why, "guard RunqLatencyP99 got worse"));
+
+	assert_int_equal(set_err("judge", "vibes", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "expected evidence"));
+	adapt_rule_init(&r, "t", "x");
+	assert_int_equal(adapt_rule_set(&r, "knob", "net.core.somaxconn", err, sizeof(err)), 0);
+	assert_int_equal(adapt_rule_set(&r, "when", "TcpListenOverflows > 0", err, sizeof(err)), 0);
+	assert_int_equal(adapt_rule_set(&r, "cap", "65535", err, sizeof(err)), 0);
+	assert_int_equal(adapt_rule_set(&r, "judge", "guards", err, sizeof(err)), 0);
+	assert_int_equal(adapt_rule_check(&r, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "judge = guards needs a guard"));
+}
+
 /* ---- a rule on each interface's receive ring ---- */
 
 static const char *const rx_ring[] = {
@@ -369,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_next_value),
 		cmocka_unit_test(test_step_settle_cooldown),
 		cmocka_unit_test(test_take_back),
+		cmocka_unit_test(test_judge_by_guards),
 		cmocka_unit_test(test_ring_parse),
 		cmocka_unit_test(test_ring_steps),
 		cmocka_unit_test(test_ring_decide),
