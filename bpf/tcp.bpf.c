@@ -180,23 +180,34 @@ int BPF_PROG(tcp_retransmit_synack_raw)
  * is (15 ns here, against 40 for a bpf_probe_read_kernel; bpf_rdonly_cast
  * would be free but needs 6.2).
  */
+/*
+ * A send-limited socket (tp_btf): counted once per round trip when its
+ * buffer is at a ceiling. An autotuned buffer below tcp_wmem's maximum
+ * leaves after three loads: autotuning can still grow it.
+ */
+static __always_inline void send_limited_btf(struct sock *sk, struct tcp_sock *tp)
+{
+	struct net *net = sk->__sk_common.skc_net.net;
+	bool locked = BPF_CORE_READ_BITFIELD(sk, sk_userlocks) & SOCK_SNDBUF_LOCK;
+	int max = net->ipv4.sysctl_tcp_wmem[2];
+
+	if (!locked && sk->sk_sndbuf < max)
+		return;
+	if (stamp_every(&sndbuf_counted, SNDBUF_SLOT_BITS, stamp_addr(sk), tp->tcp_mstamp,
+			tp->srtt_us >> 3))
+		on_buffer_limit(true, net->ns.inum, sk->sk_sndbuf, locked, max);
+}
+
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(tcp_probe_btf, struct sock *sk)
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
-	struct net *net;
 
 	if (!tp)
 		return 0;
 	/* A byte load and a compare per segment; the rest only while limited. */
-	if (BPF_CORE_READ_BITFIELD(tp, chrono_type) == TCP_CHRONO_SNDBUF_LIMITED &&
-	    stamp_every(&sndbuf_counted, SNDBUF_SLOT_BITS, stamp_addr(sk), tp->tcp_mstamp,
-			tp->srtt_us >> 3)) {
-		net = sk->__sk_common.skc_net.net;
-		on_buffer_limit(true, net->ns.inum, sk->sk_sndbuf,
-				BPF_CORE_READ_BITFIELD(sk, sk_userlocks) & SOCK_SNDBUF_LOCK,
-				net->ipv4.sysctl_tcp_wmem[2]);
-	}
+	if (BPF_CORE_READ_BITFIELD(tp, chrono_type) == TCP_CHRONO_SNDBUF_LIMITED)
+		send_limited_btf(sk, tp);
 	return on_rtt(tp->srtt_us);
 }
 
@@ -215,20 +226,26 @@ int BPF_PROG(tcp_probe_raw, struct sock *sk)
 	return on_rtt(BPF_CORE_READ(tp, srtt_us));
 }
 
+/*
+ * At every read of a socket: most leave at the first test (an autotuned
+ * buffer below tcp_rmem's maximum, three loads), the rest once per RTT.
+ */
 SEC("tp_btf/tcp_rcv_space_adjust")
 int BPF_PROG(tcp_rcv_space_adjust_btf, struct sock *sk)
 {
-	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
-	struct net *net;
+	struct net *net = sk->__sk_common.skc_net.net;
+	bool locked = BPF_CORE_READ_BITFIELD(sk, sk_userlocks) & SOCK_RCVBUF_LOCK;
+	int max = net->ipv4.sysctl_tcp_rmem[2];
+	struct tcp_sock *tp;
 
+	if (!locked && sk->sk_rcvbuf < max)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp || !read_full_window(tp->rcv_rtt_est.rtt_us, tp->tcp_mstamp,
 				     tp->rcvq_space.time,
 				     tp->copied_seq - tp->rcvq_space.seq, tp->window_clamp))
 		return 0;
-	net = sk->__sk_common.skc_net.net;
-	return on_buffer_limit(false, net->ns.inum, sk->sk_rcvbuf,
-			       BPF_CORE_READ_BITFIELD(sk, sk_userlocks) & SOCK_RCVBUF_LOCK,
-			       net->ipv4.sysctl_tcp_rmem[2]);
+	return on_buffer_limit(false, net->ns.inum, sk->sk_rcvbuf, locked, max);
 }
 
 SEC("raw_tp/tcp_rcv_space_adjust")
