@@ -149,17 +149,7 @@ rm -rf "$state"
 small=$(printf '4096\t65536\t131072')
 sysctl -qw net.ipv4.tcp_rmem="4096 65536 131072"
 start_daemon apply adaptbuf
-python3 - <<'PY' &
-import socket, threading, time
-srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
-def sink():
-    c, _ = srv.accept()
-    while c.recv(1 << 20): pass
-threading.Thread(target=sink, daemon=True).start()
-s = socket.create_connection(srv.getsockname())
-buf, end = b"x" * (1 << 20), time.time() + 20
-while time.time() < end: s.sendall(buf)
-PY
+python3 "$TESTS_DIR/tcp_bulk.py" 20 &
 flood_pid=$!
 wait_for 15 eval '[ "$(cat /proc/sys/net/ipv4/tcp_rmem)" != "$small" ]' ||
 	fail "tcp_rmem not stepped: $("$perfagent" status --runtime-dir "$run" | grep -A1 adaptive)"

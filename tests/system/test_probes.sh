@@ -161,17 +161,7 @@ in_ns "$PERFAGENT" metrics --once --interval 3 --config /dev/null >"$tmp/ns_metr
 	2>"$tmp/ns_metrics.err" &
 metrics_pid=$!
 sleep 1
-in_ns python3 - <<'EOF'
-import socket, threading, time
-srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
-def sink():
-    c, _ = srv.accept()
-    while c.recv(1 << 20): pass
-threading.Thread(target=sink, daemon=True).start()
-s = socket.create_connection(srv.getsockname())
-buf, end = b"x" * (1 << 20), time.time() + 1.5
-while time.time() < end: s.sendall(buf)
-EOF
+in_ns python3 "$TESTS_DIR/tcp_bulk.py" 1.5
 wait "$metrics_pid" || fail "metrics in the namespace: $(cat "$tmp/ns_metrics.err")"
 b1=$(map_eval tcp_stats "$buffers")
 [ "$b1" = "$b0" ] || fail "the host's daemon counted $((b1 - b0)) buffer limits of another namespace"
