@@ -3,6 +3,7 @@
 # the equivalent bpftrace script run the same way; then the agent's own CPU.
 #
 #   bench/probes_overhead.sh [rounds]     # as root, after make
+#   PROBES=tcp bench/probes_overhead.sh   # only those probes (default: sched block tcp)
 #
 # Needs perf (linux-perf), fio, bpftrace, clang, cc, unshare, taskset,
 # losetup. For each probe, every round runs its workloads four ways, in
@@ -197,7 +198,7 @@ floor_obj() {
 floor_obj sched sched_switch
 floor_obj block block_rq_issue block_rq_complete
 floor_obj tcp tcp_retransmit_skb tcp_retransmit_synack tcp_probe inet_sock_set_state \
-	tcp_send_reset tcp_receive_reset kfree_skb
+	tcp_send_reset tcp_receive_reset kfree_skb tcp_rcv_space_adjust
 
 # The bpftrace equivalents (bench/peers/): runqlat.bt; biolatency and
 # bitesize on tracepoints (no kprobes on this kernel); tcpretrans + tcprtt +
@@ -208,8 +209,11 @@ cat >"$tmp/tcp_count.bt" <<'EOF'
 tracepoint:tcp:tcp_retransmit_skb, tracepoint:tcp:tcp_retransmit_synack,
 tracepoint:tcp:tcp_probe, tracepoint:sock:inet_sock_set_state,
 tracepoint:tcp:tcp_send_reset, tracepoint:tcp:tcp_receive_reset,
-tracepoint:skb:kfree_skb { @events = count(); }
+tracepoint:skb:kfree_skb, tracepoint:tcp:tcp_rcv_space_adjust { @events = count(); }
 EOF
+
+PROBES=${PROBES:-sched block tcp}
+wanted() { [[ " $PROBES " == *" $1 "* ]]; }
 
 start_agent() {
 	local keep=$1 off=""
@@ -324,7 +328,7 @@ c0=$(awk '/^ctxt/ { print $2 }' /proc/stat)
 run_sched >/dev/null
 c1=$(awk '/^ctxt/ { print $2 }' /proc/stat)
 echo "sched events_per_op 0 $(python3 -c "print(($c1 - $c0) / $PIPE_LOOPS)")" >>"$tmp/results"
-bench sched sched
+wanted sched && bench sched sched
 
 truncate -s 1G /dev/shm/perfagent-bench.img
 loop=$(losetup -f --show /dev/shm/perfagent-bench.img)
@@ -332,13 +336,15 @@ dd if=/dev/zero of="$loop" bs=1M count=1024 oflag=direct status=none
 wq_saved=$(cat "$WQ_MASK")
 echo 1 >"$WQ_MASK"
 echo "block events_per_op 0 1" >>"$tmp/results"
-bench block block
+wanted block && bench block block
 echo "$wq_saved" >"$WQ_MASK"
 wq_saved=''
 
-calibrate tcp_conn "$tmp/tcp_count.bt" "$CONNS" run_tcp_conn
-calibrate tcp_rr "$tmp/tcp_count.bt" "$RR" run_tcp_rr
-bench tcp tcp_conn tcp_rr
+if wanted tcp; then
+	calibrate tcp_conn "$tmp/tcp_count.bt" "$CONNS" run_tcp_conn
+	calibrate tcp_rr "$tmp/tcp_count.bt" "$RR" run_tcp_rr
+	bench tcp tcp_conn tcp_rr
+fi
 
 python3 - "$tmp/results" <<'EOF'
 import statistics, sys
@@ -382,9 +388,9 @@ EOF
 stats_saved=$(cat "$BPF_STATS")
 echo
 echo "program bodies (bpf_stats run_time_ns / run_cnt):"
-body_cost sched sched
-FIO_SECONDS=1 body_cost block block
-body_cost tcp tcp_rr
+wanted sched && body_cost sched sched
+wanted block && FIO_SECONDS=1 body_cost block block
+wanted tcp && body_cost tcp tcp_rr
 echo "$stats_saved" >"$BPF_STATS"
 stats_saved=''
 
