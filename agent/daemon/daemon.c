@@ -906,6 +906,7 @@ int daemon_metrics(const struct daemon_metrics_opts *o)
 out:
 	probes_free(d->probes);
 	ena_free(&d->ena);
+	listeners_free(&d->listeners);
 	free(d);
 	return ret;
 }

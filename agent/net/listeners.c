@@ -196,10 +196,11 @@ void listeners_update(struct listeners *l, struct listen_sock *now, size_t n)
 	struct port_drops *ports = n ? calloc(n, sizeof(*ports)) : NULL;
 	size_t n_ports = 0;
 
-	qsort(now, n, sizeof(*now), by_inode);
+	if (n)
+		qsort(now, n, sizeof(*now), by_inode);
 	for (size_t i = 0; l->have_prev && ports && i < n; i++) {
-		const struct listen_sock *old = bsearch(&now[i], l->prev, l->n_prev,
-							sizeof(*l->prev), by_inode);
+		const struct listen_sock *old = l->n_prev ?
+			bsearch(&now[i], l->prev, l->n_prev, sizeof(*l->prev), by_inode) : NULL;
 		/* drops only grow: a smaller count is a new socket on a reused inode */
 		uint64_t d = old && old->drops <= now[i].drops ? now[i].drops - old->drops :
 			     now[i].drops;
@@ -207,7 +208,7 @@ void listeners_update(struct listeners *l, struct listen_sock *now, size_t n)
 		if (d)
 			add_port(ports, &n_ports, n, &now[i], d);
 	}
-	if (ports)
+	if (n_ports)
 		qsort(ports, n_ports, sizeof(*ports), most_drops);
 	l->n_top = n_ports < LISTENERS_TOP ? n_ports : LISTENERS_TOP;
 	if (l->n_top)
