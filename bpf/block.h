@@ -2,12 +2,16 @@
 /*
  * Layout shared by bpf/block.bpf.c and agent/probes/probe_block.c.
  *
- * "block_stats" is a hash from (device, operation) to struct block_stats,
- * shared by all CPUs (atomic adds): one per-CPU copy would cost
- * CPUs x devices x operations x 11 KiB of kernel memory (a 192-vCPU host
- * with 16 volumes: 170 MiB), where shared entries cost 11 KiB each, made on
- * a device's first I/O of that kind. Entries are never deleted, so counts
- * are cumulative since the probe started.
+ * Reads and writes, the operations that reach high rates, count in the
+ * per-CPU array "block_cpu" (no state shared between CPUs on the hot path),
+ * indexed by the request queue's id (a small integer the block layer gives
+ * every queue, lowest free first) and the operation: two struct
+ * block_stats per queue and CPU. Userspace sizes it before the load from a
+ * memory budget (BLOCK_CPU_BUDGET over the possible CPUs, at most
+ * BLOCK_CPU_SLOTS_MAX queues). Queues beyond it, and flushes, discards and
+ * the rest, count in the hash "block_stats" from (device, operation),
+ * shared by all CPUs (atomic adds). Userspace sums both per device and
+ * operation. Nothing is deleted: counts are cumulative since the start.
  */
 #ifndef PA_BPF_BLOCK_H
 #define PA_BPF_BLOCK_H
@@ -17,9 +21,22 @@
 /* Bounds the hash: 64 devices with every operation. */
 #define BLOCK_MAX_KEYS		320
 
+/* Per-CPU slots: queues with ids below this count per CPU (reads, writes). */
+#define BLOCK_CPU_SLOTS_MAX	64
+#define BLOCK_CPU_OPS		2	/* BLOCK_OP_READ, BLOCK_OP_WRITE */
+#define BLOCK_CPU_BUDGET	(16u << 20)	/* bytes, all CPUs together */
+
 /* The request issue-time table (stamp.bpf.h): 256 KiB. */
 #define BLOCK_SLOT_BITS		15
 #define BLOCK_SLOTS		(1 << BLOCK_SLOT_BITS)
+
+/* How a completion's latency was taken. */
+enum block_method {
+	BLOCK_BY_STAMP,		/* the request's own rq->io_start_time_ns */
+	BLOCK_BY_TABLE,		/* block_rq_issue's stamp in the issue table */
+	BLOCK_UNTIMED,		/* neither: counted, not timed */
+	BLOCK_METHODS,
+};
 
 enum block_op {
 	BLOCK_OP_READ,
@@ -36,12 +53,20 @@ struct block_key {
 };
 
 struct block_stats {
+	/*
+	 * Per-CPU slots: the device (kernel encoding) counted in this copy.
+	 * A queue id taken over by another device restarts the copy at zero.
+	 * 0 in the hash.
+	 */
+	__u64 dev;
+	/* Completions by how their latency was taken (enum block_method). */
+	__u64 method[BLOCK_METHODS];
 	/* Completions: count = I/Os, sum = bytes. */
 	struct hist size;
-	/* Microseconds from issue to the driver to completion. */
+	/* Nanoseconds from issue to the driver to completion. */
 	struct hist latency;
 	/*
-	 * Microseconds from the request's creation in the block layer to its
+	 * Nanoseconds from the request's creation in the block layer to its
 	 * issue: time in the I/O scheduler's queue and waiting for a tag.
 	 */
 	struct hist queued;

@@ -236,6 +236,20 @@ void status_print_peers(struct json_object *peers, FILE *out)
 	}
 }
 
+/* The block probe's "devices": how each device's latency is taken. */
+static void print_probe_devices(struct json_object *p, FILE *out)
+{
+	struct json_object *devs = json_at_array(p, "devices");
+	size_t n = json_at_len(p, "devices");
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *d = json_object_array_get_idx(devs, i);
+
+		fprintf(out, LABEL "%-8s latency of %s: %s\n", "", "",
+			json_at_str(d, "device", "?"), json_at_str(d, "latency", "?"));
+	}
+}
+
 static void print_probes(struct json_object *s, FILE *out)
 {
 	struct json_object *probes = json_at_array(s, "probes");
@@ -249,6 +263,7 @@ static void print_probes(struct json_object *s, FILE *out)
 			json_at_str(p, "name", "?"), json_at_str(p, "state", "?"),
 			json_at_str(p, "attach", ""), reason && json_at(p, "attach") ? ": " : "",
 			reason ? reason : "");
+		print_probe_devices(p, out);
 	}
 	if (!n)
 		fprintf(out, LABEL "none\n", "probes");

@@ -41,7 +41,9 @@ struct probe_part {
 /*
  * kernel_types() (optional) runs before the probe's object is loaded, with
  * the kernel's BTF (NULL when it has none), and keeps what init() will need
- * from it: the BTF is freed before the load. init() runs once the probe is
+ * from it: the BTF is freed before the load. prepare() (optional) runs on
+ * the opened object just before its load (map sizes; 0 or a negative
+ * errno, which fails the attempt). init() runs once the probe is
  * attached: it finds its maps and sets up pr->state (0 or a negative errno;
  * the probe is then stopped); what the probe cannot measure on this kernel
  * goes in pr->note, for its status. fini() frees pr->state, even a partial one.
@@ -50,7 +52,8 @@ struct probe_part {
  * interval of seconds that ends now. histograms() appends hist_json()
  * objects to hists and counter objects to counters: the last collected
  * interval, or since start when none was collected (base carries probe,
- * span and seconds).
+ * span and seconds). status_json() (optional) adds the probe's own members
+ * to its object in `perfagent status --json`.
  */
 struct probe_ops {
 	const char *name;
@@ -58,12 +61,14 @@ struct probe_ops {
 	size_t n_parts;
 	const void *(*elf_bytes)(size_t *size);	/* the skeleton's object */
 	void (*kernel_types)(const struct btf *vmlinux);
+	int (*prepare)(struct probe *pr);
 	int (*init)(struct probe *pr);
 	void (*fini)(struct probe *pr);
 	int (*read)(struct probe *pr, struct probe_counters *out);
 	int (*collect)(struct probe *pr, struct metric_set *set, double seconds);
 	int (*histograms)(struct probe *pr, const struct hist_meta *base,
 			  struct json_object *hists, struct json_object *counters);
+	int (*status_json)(struct probe *pr, struct json_object *o);
 };
 
 struct probe {
@@ -73,6 +78,7 @@ struct probe {
 	enum probe_attach part_attach[PROBE_MAX_PARTS];
 	bool tp_in_btf[PROBE_MAX_PARTS];	/* the kernel's BTF has its target */
 	char part_note[PROBE_MAX_PARTS][96];	/* why a part is off or on raw_tp */
+	char part_idle[PROBE_MAX_PARTS][96];	/* loaded, detached on purpose: why */
 	char target[PROBE_MAX_PARTS][PROBE_TP_MAX];	/* tests may retarget */
 	bool only_raw_tp;			/* tests of the fallback */
 	void *state;				/* the probe's own, from init() */
@@ -96,6 +102,18 @@ enum probe_attach probe_part_attach(const struct probe *pr,
 				    const char *tracepoint);
 
 /*
+ * Detaches an attached part's program and keeps it loaded, with why for
+ * the status (idle), or attaches it again (why NULL). A part idle on
+ * purpose still counts as attached in probe_part_attach(): it is running
+ * as far as the probe's outcome goes. 0, -ENOENT (no such part attached),
+ * or the attach error.
+ */
+int probe_part_idle(struct probe *pr, const char *tracepoint, const char *why);
+
+/* True while the part is idle by probe_part_idle(). */
+bool probe_part_is_idle(const struct probe *pr, const char *tracepoint);
+
+/*
  * Reads key 0 of a per-CPU array into vals, one value_size copy per
  * possible CPU (ncpus of them, from libbpf_num_possible_cpus()).
  */
@@ -111,6 +129,14 @@ double probe_rate(uint64_t count, double seconds);
  */
 int probe_add_quantiles(struct metric_entity *e, const char *prefix,
 			const struct hist *h, enum metric_unit unit);
+
+/*
+ * The same for a histogram of values in a finer unit: each figure divided
+ * by per_unit (1000 for nanoseconds reported as UNIT_MICROSECONDS).
+ */
+int probe_add_quantiles_scaled(struct metric_entity *e, const char *prefix,
+			       const struct hist *h, enum metric_unit unit,
+			       double per_unit);
 
 /*
  * Appends hist_json(h) with base's probe, span and seconds to arr; unit

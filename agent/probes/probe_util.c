@@ -29,8 +29,8 @@ enum probe_attach probe_part_attach(const struct probe *pr,
 {
 	for (size_t i = 0; i < pr->ops->n_parts; i++) {
 		if (strcmp(pr->ops->parts[i].tracepoint, tracepoint) == 0)
-			return pr->links[i] ? pr->part_attach[i] :
-					      PROBE_ATTACH_NONE;
+			return pr->links[i] || pr->part_idle[i][0] ?
+			       pr->part_attach[i] : PROBE_ATTACH_NONE;
 	}
 	return PROBE_ATTACH_NONE;
 }
@@ -49,8 +49,9 @@ double probe_rate(uint64_t count, double seconds)
 	return seconds > 0 ? count / seconds : 0;
 }
 
-int probe_add_quantiles(struct metric_entity *e, const char *prefix,
-			const struct hist *h, enum metric_unit unit)
+int probe_add_quantiles_scaled(struct metric_entity *e, const char *prefix,
+			       const struct hist *h, enum metric_unit unit,
+			       double per_unit)
 {
 	static const char *const suffix[] = { "P50", "P90", "P99", "P999", "Max" };
 	struct hist_summary s;
@@ -64,9 +65,15 @@ int probe_add_quantiles(struct metric_entity *e, const char *prefix,
 	v[0] = s.p50, v[1] = s.p90, v[2] = s.p99, v[3] = s.p999, v[4] = s.max;
 	for (size_t i = 0; i < ARRAY_SIZE(suffix) && !err; i++) {
 		snprintf(name, sizeof(name), "%s%s", prefix, suffix[i]);
-		err = metric_add(e, name, unit, v[i]);
+		err = metric_add(e, name, unit, v[i] / per_unit);
 	}
 	return err;
+}
+
+int probe_add_quantiles(struct metric_entity *e, const char *prefix,
+			const struct hist *h, enum metric_unit unit)
+{
+	return probe_add_quantiles_scaled(e, prefix, h, unit, 1);
 }
 
 int probe_json_append(struct json_object *arr, struct json_object *o)

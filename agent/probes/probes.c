@@ -223,13 +223,55 @@ static void part_attach(struct probe *pr, size_t i)
 	}
 	pr->part_attach[i] = PROBE_ATTACH_NONE;
 	if (errno == ENOENT) {
+		/* Through a copy: gcc 12 sees an overlap once this is inlined. */
+		memcpy(msg, pr->target[i], sizeof(msg));
+		msg[sizeof(msg) - 1] = '\0';
 		snprintf(pr->part_note[i], sizeof(pr->part_note[i]),
-			 "tracepoint %s not found", pr->target[i]);
+			 "tracepoint %s not found", msg);
 		return;
 	}
 	libbpf_strerror(-errno, msg, sizeof(msg));
 	snprintf(pr->part_note[i], sizeof(pr->part_note[i]), "attach failed: %s",
 		 msg);
+}
+
+/* Index of the part, or PROBE_MAX_PARTS when none. */
+static size_t part_index(const struct probe *pr, const char *tracepoint)
+{
+	for (size_t i = 0; i < pr->ops->n_parts; i++) {
+		if (strcmp(pr->ops->parts[i].tracepoint, tracepoint) == 0)
+			return i;
+	}
+	return PROBE_MAX_PARTS;
+}
+
+int probe_part_idle(struct probe *pr, const char *tracepoint, const char *why)
+{
+	size_t i = part_index(pr, tracepoint);
+
+	if (i >= PROBE_MAX_PARTS || (!pr->links[i] && !pr->part_idle[i][0]))
+		return -ENOENT;
+	if (why) {
+		bpf_link__destroy(pr->links[i]);
+		pr->links[i] = NULL;
+		size_t n = strnlen(why, sizeof(pr->part_idle[i]) - 1);
+
+		memmove(pr->part_idle[i], why, n);
+		pr->part_idle[i][n] = '\0';
+		return 0;
+	}
+	if (pr->links[i])
+		return 0;
+	part_attach(pr, i);
+	pr->part_idle[i][0] = '\0';
+	return pr->links[i] ? 0 : -ENOENT;
+}
+
+bool probe_part_is_idle(const struct probe *pr, const char *tracepoint)
+{
+	size_t i = part_index(pr, tracepoint);
+
+	return i < PROBE_MAX_PARTS && pr->part_idle[i][0];
 }
 
 static void probe_detach(struct probe *pr)
@@ -238,6 +280,7 @@ static void probe_detach(struct probe *pr)
 		bpf_link__destroy(pr->links[i]);
 		pr->links[i] = NULL;
 		pr->part_attach[i] = PROBE_ATTACH_NONE;
+		pr->part_idle[i][0] = '\0';
 	}
 	bpf_object__close(pr->obj);
 	pr->obj = NULL;
@@ -293,7 +336,9 @@ static int probe_try(struct probe *pr, enum probe_attach how,
 	}
 	for (size_t i = 0; i < pr->ops->n_parts; i++)
 		part_choose(pr, i, how);
-	err = bpf_object__load(pr->obj);
+	err = pr->ops->prepare ? pr->ops->prepare(pr) : 0;
+	if (!err)
+		err = bpf_object__load(pr->obj);
 	if (err) {
 		load_reason(err, why, size);
 		goto fail;
@@ -680,6 +725,7 @@ static struct json_object *programs_json(const struct probe *pr)
 				       json_string_or_null(probe_attach_name(a)));
 		json_object_object_add(o, "missing", a == PROBE_ATTACH_NONE ?
 				       json_string_or_null(pr->part_note[i]) : NULL);
+		json_object_object_add(o, "idle", json_string_or_null(pr->part_idle[i]));
 	}
 	return arr;
 }
@@ -702,6 +748,11 @@ static struct json_object *status_json(const struct probe *pr)
 			       json_string_or_null(probe_attach_name(st->attach)));
 	json_object_object_add(o, "reason", json_string_or_null(st->reason));
 	json_object_object_add(o, "programs", programs);
+	if (st->state == PROBE_RUNNING && pr->ops->status_json &&
+	    pr->ops->status_json((struct probe *)pr, o)) {
+		json_object_put(o);
+		return NULL;
+	}
 	return o;
 }
 

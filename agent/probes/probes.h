@@ -221,4 +221,11 @@ int probes_retarget(struct probes *p, const char *probe, const char *tracepoint,
  */
 int probes_only_raw_tp(struct probes *p, const char *probe, bool only);
 
+/*
+ * For tests of the block probe's issue table: from the probe's next start,
+ * its completion program ignores the requests' own issue stamps (as on a
+ * queue that keeps no statistics).
+ */
+void probes_block_ignore_stamps(bool ignore);
+
 #endif

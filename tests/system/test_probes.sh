@@ -79,17 +79,34 @@ truncate -s 64M "$tmp/disk"
 loop=$(losetup -f --show "$tmp/disk")
 majmin=$(stat -c '%t %T' "$loop")
 dev=$(printf '%d' $(((0x${majmin% *} << 20) | 0x${majmin#* })))
+# Writes count in the per-CPU slots (block_cpu: key = queue id * 2 + 1,
+# each CPU's copy names its device) or, past them, in the shared hash.
 writes="sum(count(e['value']['size']) for e in entries if e['key']['dev'] == $dev and e['key']['op'] == 1)"
 timed="sum(count(e['value']['latency']) for e in entries if e['key']['dev'] == $dev and e['key']['op'] == 1)"
-w0=$(map_eval block_stats "$writes")
-t0=$(map_eval block_stats "$timed")
+cpu_writes="sum(count(v['value']['size']) for e in entries for v in e['values'] if e['key'] % 2 == 1 and v['value']['dev'] == $dev)"
+cpu_timed="sum(count(v['value']['latency']) for e in entries for v in e['values'] if e['key'] % 2 == 1 and v['value']['dev'] == $dev)"
+block_sum() { echo $(($(map_eval block_stats "$1") + $(map_eval block_cpu "$2"))); }
+w0=$(block_sum "$writes" "$cpu_writes")
+t0=$(block_sum "$timed" "$cpu_timed")
 dd if=/dev/zero of="$loop" bs=4k count=$N_IO oflag=direct status=none
-w1=$(map_eval block_stats "$writes")
-t1=$(map_eval block_stats "$timed")
+w1=$(block_sum "$writes" "$cpu_writes")
+t1=$(block_sum "$timed" "$cpu_timed")
 echo "$loop: $((w1 - w0)) writes, $((t1 - t0)) timed, for $N_IO direct writes"
 [ $((w1 - w0)) -eq $N_IO ] || fail "block counted $((w1 - w0)) writes, want $N_IO"
 [ $((t1 - t0)) -eq $N_IO ] || fail "block timed $((t1 - t0)) writes, want $N_IO"
 pass "$N_IO direct writes on $loop counted and timed exactly"
+
+# Status names how each device's latency is taken: the loop device keeps
+# statistics, so from its requests' own stamps, with block_rq_issue idle.
+wait_for 5 sh -c "\"\$1\" status --runtime-dir \"\$2\" | grep -q 'latency of ${loop#/dev/}: request stamps'" \
+	sh "$PERFAGENT" "$run" || fail "status: no latency method for $loop: $(pa status)"
+pa status --json >"$tmp/status.json"
+got=$(json_get "$tmp/status.json" "[(g['tracepoint'], g['idle']) for x in j['probes'] if x['name'] == 'block' for g in x['programs']]")
+case "$got" in
+*"('block_rq_issue', 'idle: requests carry their own issue stamps')"*) ;;
+*) fail "block_rq_issue not idle: $got" ;;
+esac
+pass "status: ${loop#/dev/} timed by request stamps, block_rq_issue idle"
 
 # TCP: N connects in a private namespace are N connect-latency samples. The
 # namespace is held by a sleeping process and entered with nsenter: `ip netns`

@@ -440,6 +440,93 @@ static void check_loop_direct_io(struct probes *p, bool timed)
 	unlink(file);
 }
 
+/* The block probe's status: device's "latency" member, the issue part's "idle". */
+static void block_status(struct probes *p, const char *device, char *latency,
+			 size_t size, bool *issue_idle)
+{
+	struct json_object *arr = probes_status_json(p), *b, *devs, *progs;
+
+	latency[0] = '\0';
+	b = find_json(arr, "block");
+	assert_non_null(b);
+	devs = json_object_object_get(b, "devices");
+	assert_non_null(devs);
+	for (size_t i = 0; i < json_object_array_length(devs); i++) {
+		struct json_object *d = json_object_array_get_idx(devs, i);
+
+		if (strcmp(json_member(d, "device"), device) == 0)
+			snprintf(latency, size, "%s", json_member(d, "latency"));
+	}
+	progs = json_object_object_get(b, "programs");
+	*issue_idle = false;
+	for (size_t i = 0; i < json_object_array_length(progs); i++) {
+		struct json_object *o = json_object_array_get_idx(progs, i);
+
+		if (strcmp(json_member(o, "tracepoint"), "block_rq_issue") == 0)
+			*issue_idle = json_member(o, "idle") != NULL;
+	}
+	json_object_put(arr);
+}
+
+/*
+ * A loop device keeps I/O statistics (writeback throttling): its requests
+ * carry their issue stamp, block_rq_issue stays idle. When the completion
+ * program ignores the stamps (as on a queue without statistics), the first
+ * interval's writes are counted but untimed, block_rq_issue is attached,
+ * and from then on every write is timed by the issue table.
+ */
+static void test_block_latency_methods(void **state)
+{
+	char file[] = "/tmp/perfagent-probes-XXXXXX", dev[64], name[32];
+	char entity[64], latency[64];
+	struct probes *p = start_or_skip();
+	struct metric_set set;
+	struct json_object *h;
+	bool idle;
+	int fd = mkstemp(file);
+
+	skip_without("losetup");
+	assert_true(fd >= 0);
+	close(fd);
+	loop_setup(file, dev, sizeof(dev), name);
+	snprintf(entity, sizeof(entity), "%s write", name);
+	for (int ignore = 0; ignore < 2; ignore++) {
+		probes_free(p);
+		probes_block_ignore_stamps(ignore);
+		p = probes_new();
+		probes_configure(p, NULL);
+		metric_set_init(&set, 0, 1);
+		assert_int_equal(probes_collect(p, &set), 0);
+		metric_set_free(&set);
+		loop_direct_io(dev, 20);
+		h = collect_interval(p, &set);
+		assert_int_equal(json_count(h, "histograms", "block", "size", entity), 20);
+		assert_int_equal(json_count(h, "histograms", "block", "latency", entity),
+				 ignore ? -1 : 20);
+		json_object_put(h);
+		metric_set_free(&set);
+		block_status(p, name, latency, sizeof(latency), &idle);
+		print_message("%s: %s, block_rq_issue %s\n", name, latency,
+			      idle ? "idle" : "attached");
+		assert_string_equal(latency, ignore ? "untimed" : "request stamps");
+		assert_true(idle == !ignore);
+	}
+	loop_direct_io(dev, 20);
+	h = collect_interval(p, &set);
+	assert_int_equal(json_count(h, "histograms", "block", "size", entity), 20);
+	assert_int_equal(json_count(h, "histograms", "block", "latency", entity), 20);
+	assert_non_null(find_metric(&set, name, "WriteLatencyP50"));
+	json_object_put(h);
+	metric_set_free(&set);
+	block_status(p, name, latency, sizeof(latency), &idle);
+	print_message("then: %s\n", latency);
+	assert_string_equal(latency, "issue table+untimed");
+	probes_block_ignore_stamps(false);
+	shell("losetup -d %s", dev);
+	unlink(file);
+	probes_free(p);
+}
+
 static void test_block_counts_direct_io(void **state)
 {
 	struct probes *p = start_or_skip();
@@ -740,7 +827,7 @@ static void test_missing_optional_tracepoint_degrades(void **state)
 	print_message("block: %s\n", st->reason);
 	assert_int_equal(st->state, PROBE_RUNNING);
 	assert_non_null(strstr(st->reason, "block_rq_issue missing (no latency "
-			       "nor queue time)"));
+			       "nor queue time where requests carry no issue stamp)"));
 	assert_runs_tp_btf(p, "sched");
 
 	arr = probes_status_json(p);
@@ -758,8 +845,9 @@ static void test_missing_optional_tracepoint_degrades(void **state)
 	assert_null(find_metric(&set, "", "TcpConnects"));
 	assert_non_null(find_metric(&set, "", "TcpRetransmits"));
 	metric_set_free(&set);
+	/* Loop devices keep statistics: their requests are timed all the same. */
 	if (shell("command -v losetup >/dev/null 2>&1") == 0)
-		check_loop_direct_io(p, false);
+		check_loop_direct_io(p, true);
 	probes_free(p);
 }
 
@@ -817,6 +905,7 @@ int main(void)
 		cmocka_unit_test(test_all_probes_run_tp_btf),
 		cmocka_unit_test(test_sched_counts_switches),
 		cmocka_unit_test(test_block_counts_direct_io),
+		cmocka_unit_test(test_block_latency_methods),
 		cmocka_unit_test(test_tcp_connects_in_netns),
 		cmocka_unit_test(test_tcp_retransmits_nft_drop),
 		cmocka_unit_test(test_tcp_listen_overflows),
