@@ -10,6 +10,7 @@
 #include "config.h"
 #include "probes/probes.h"
 #include "emf/sink.h"
+#include "core/suggest.h"
 #include "core/util.h"
 
 struct config_key {
@@ -70,13 +71,7 @@ static int set_instance_type(struct pa_config *cfg, const char *value, char *err
 
 static int set_bool(bool *dst, const char *value)
 {
-	if (!strcmp(value, "on") || !strcmp(value, "yes") || !strcmp(value, "true"))
-		*dst = true;
-	else if (!strcmp(value, "off") || !strcmp(value, "no") || !strcmp(value, "false"))
-		*dst = false;
-	else
-		return -EINVAL;
-	return 0;
+	return util_parse_bool(value, dst);
 }
 
 static int set_imds(struct pa_config *cfg, const char *value, char *err, size_t errsz)
@@ -306,18 +301,18 @@ static const struct config_key config_keys[] = {
 	{ "log_level", set_log_level, "error, warn, info or debug" },
 	{ "mode", set_mode, "apply or advise" },
 	{ "instance_type", set_instance_type, "an EC2 instance type such as c6in.large, or empty to detect" },
-	{ "imds", set_imds, "on or off" },
+	{ "imds", set_imds, UTIL_BOOL_WORDS },
 	{ "imds_endpoint", set_imds_endpoint, "an http:// URL, or empty for the default" },
 	{ "control_socket_mode", set_socket_mode, "an octal mode from 0600 to 0777, such as 0666" },
 	{ "profile", set_profile, "a profile name (letters, digits, '_', '-'), or empty to match by instance type" },
 	{ "overlays", config_set_overlays, "comma-separated overlay names such as latency, database (see "
 	  "perfagent profiles list), or empty for none" },
 	{ "exclude", set_exclude, "comma-separated knob patterns such as sysctl:net.core.somaxconn, block:*:scheduler, vm:*" },
-	{ "revert_on_stop", set_revert_on_stop, "yes or no" },
+	{ "revert_on_stop", set_revert_on_stop, UTIL_BOOL_WORDS },
 	{ "credit_mode", set_credit_mode, "default, standard or unlimited" },
 	{ "credit_start_balance", set_credit_start_balance, "a number of credits from 0 to 5000, or empty" },
 	{ "disable_probes", set_disable_probes, NULL /* filled from probes_known_names() */ },
-	{ "metrics", set_metrics, "on or off" },
+	{ "metrics", set_metrics, UTIL_BOOL_WORDS },
 	{ "emf_endpoint", set_emf_endpoint, "tcp://ADDRESS:PORT or udp://ADDRESS:PORT, the address "
 	  "an IPv4 one, [IPv6] or localhost; or empty for $AWS_EMF_AGENT_ENDPOINT, else "
 	  SINK_DEFAULT_ENDPOINT },
@@ -325,7 +320,7 @@ static const struct config_key config_keys[] = {
 	  "with AWS/ or ':'" },
 	{ "emf_log_group", set_emf_log_group, "1 to 512 letters, digits or ._-/#" },
 	{ "spool_max_documents", set_spool_max, "a whole number from 1 to 1000000" },
-	{ "spool_persist", set_spool_persist, "yes or no" },
+	{ "spool_persist", set_spool_persist, UTIL_BOOL_WORDS },
 };
 
 static void known_keys(char *buf, size_t size)
@@ -337,12 +332,22 @@ static void known_keys(char *buf, size_t size)
 		off += snprintf(buf + off, size - off, "%s%s", i ? ", " : "", config_keys[i].name);
 }
 
+static const char *closest_key(const char *key)
+{
+	const char *names[ARRAY_SIZE(config_keys)];
+
+	for (size_t i = 0; i < ARRAY_SIZE(config_keys); i++)
+		names[i] = config_keys[i].name;
+	return suggest_word(key, names, ARRAY_SIZE(names));
+}
+
 static int config_handle(void *ctx, const char *section, const char *key, const char *value,
 			 char *err, size_t errsz)
 {
 	struct pa_config *cfg = ctx;
 	char reason[160] = "";
 	char list[512];
+	const char *hint;
 
 	if (*section) {
 		snprintf(err, errsz, "perfagent.conf has no sections; remove [%s]", section);
@@ -371,7 +376,12 @@ static int config_handle(void *ctx, const char *section, const char *key, const 
 		return -EINVAL;
 	}
 	known_keys(list, sizeof(list));
-	snprintf(err, errsz, "unknown key '%.64s'; known keys: %s", key, list);
+	hint = closest_key(key);
+	if (hint)
+		snprintf(err, errsz, "unknown key '%.64s': did you mean '%s'? (known keys: %s)",
+			 key, hint, list);
+	else
+		snprintf(err, errsz, "unknown key '%.64s'; known keys: %s", key, list);
 	return -EINVAL;
 }
 
@@ -392,14 +402,15 @@ void config_defaults(struct pa_config *cfg)
 }
 
 int config_parse_buf(struct pa_config *cfg, const char *buf, size_t len, const char *name,
-		     struct lp_error *err)
+		     struct lp_errors *errs)
 {
-	return lp_parse_buf(buf, len, name, config_handle, cfg, err);
+	memset(errs, 0, sizeof(*errs));
+	return lp_parse_buf_all(buf, len, name, config_handle, cfg, errs);
 }
 
-static int load_file(struct pa_config *cfg, const char *path, struct lp_error *err)
+static int load_file(struct pa_config *cfg, const char *path, struct lp_errors *errs)
 {
-	int ret = lp_parse_file(path, config_handle, cfg, err);
+	int ret = lp_parse_file_all(path, config_handle, cfg, errs);
 
 	if (!ret && cfg->n_files < CONFIG_MAX_FILES)
 		snprintf(cfg->files[cfg->n_files++], sizeof(cfg->files[0]), "%s", path);
@@ -413,21 +424,40 @@ static int is_dropin(const struct dirent *d)
 	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".conf") == 0;
 }
 
-static int load_dropins(struct pa_config *cfg, const char *dir, struct lp_error *err)
+/* Records an error about a whole file or directory (line 0). */
+static int whole_file_error(struct lp_errors *errs, const char *file, int ret, const char *msg)
+{
+	struct lp_error e = { .line = 0 };
+
+	snprintf(e.file, sizeof(e.file), "%s", file);
+	snprintf(e.msg, sizeof(e.msg), "%s", msg);
+	lp_errors_add(errs, &e);
+	return ret;
+}
+
+/* Every drop-in is read, also after one with errors: all of them are reported. */
+static int load_dropins(struct pa_config *cfg, const char *dir, struct lp_errors *errs)
 {
 	struct dirent **names = NULL;
-	char path[PATH_MAX];
+	char path[PATH_MAX], msg[320];
 	int n, ret = 0;
 
 	n = scandir(dir, &names, is_dropin, alphasort);
-	if (n < 0)
-		return errno == ENOENT ? 0 : -errno;
+	if (n < 0) {
+		if (errno == ENOENT)
+			return 0;
+		ret = -errno;
+		snprintf(msg, sizeof(msg), "cannot list drop-ins: %s", strerror(-ret));
+		return whole_file_error(errs, dir, ret, msg);
+	}
 	for (int i = 0; i < n; i++) {
-		if (!ret) {
-			ret = util_join(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
-			if (!ret)
-				ret = load_file(cfg, path, err);
-		}
+		int r = util_join(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+
+		if (r)
+			r = whole_file_error(errs, names[i]->d_name, r, "path too long");
+		else
+			r = load_file(cfg, path, errs);
+		ret = ret ? ret : r;
 		free(names[i]);
 	}
 	free(names);
@@ -435,26 +465,19 @@ static int load_dropins(struct pa_config *cfg, const char *dir, struct lp_error 
 }
 
 int config_load(struct pa_config *cfg, const struct pa_paths *paths, bool must_exist,
-		struct lp_error *err)
+		struct lp_errors *errs)
 {
 	struct stat st;
-	int ret;
+	int ret = 0, r;
 
 	config_defaults(cfg);
-	memset(err, 0, sizeof(*err));
-	if (stat(paths->config_file, &st) < 0 && errno == ENOENT && !must_exist) {
+	memset(errs, 0, sizeof(*errs));
+	if (stat(paths->config_file, &st) < 0 && errno == ENOENT && !must_exist)
 		cfg->main_file_missing = true;
-	} else {
-		ret = load_file(cfg, paths->config_file, err);
-		if (ret)
-			return ret;
-	}
-	ret = load_dropins(cfg, paths->config_dropin_dir, err);
-	if (ret && !err->msg[0]) {
-		snprintf(err->file, sizeof(err->file), "%s", paths->config_dropin_dir);
-		snprintf(err->msg, sizeof(err->msg), "cannot list drop-ins: %s", strerror(-ret));
-	}
-	return ret;
+	else
+		ret = load_file(cfg, paths->config_file, errs);
+	r = load_dropins(cfg, paths->config_dropin_dir, errs);
+	return ret ? ret : r;
 }
 
 const char *config_mode_name(enum pa_mode mode)

@@ -65,15 +65,17 @@ void config_defaults(struct pa_config *cfg);
 
 /*
  * Loads defaults, the main file and the drop-ins. A missing main file means
- * embedded defaults, unless must_exist (the user named it). Returns 0, or a
- * negative errno with err naming file, line and the accepted values.
+ * embedded defaults, unless must_exist (the user named it). Every file is
+ * read to its end: returns 0, or the first error's negative errno with errs
+ * holding all of them, each naming file, line and the accepted values (a
+ * misspelt key with the closest known one). cfg is then not to be used.
  */
 int config_load(struct pa_config *cfg, const struct pa_paths *paths, bool must_exist,
-		struct lp_error *err);
+		struct lp_errors *errs);
 
 /* Parses one buffer on top of cfg; for tests and fuzzing. */
 int config_parse_buf(struct pa_config *cfg, const char *buf, size_t len, const char *name,
-		     struct lp_error *err);
+		     struct lp_errors *errs);
 
 const char *config_mode_name(enum pa_mode mode);
 

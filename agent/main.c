@@ -7,7 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
 
 #include "cli/cli.h"
 #include "cli/client.h"
@@ -17,6 +21,7 @@
 #include "probes/hist.h"
 #include "identity/identity.h"
 #include "core/log.h"
+#include "core/suggest.h"
 #include "tune/profile.h"
 #include "cli/status.h"
 
@@ -85,7 +90,9 @@ static const struct command commands[] = {
 	  "verify [--json]",
 	  "check the live values against what was applied",
 	  "Reads every knob journaled in this boot. Exit 6 when one drifted (changed by\n"
-	  "someone, missing, or never applied) or nothing was applied in this boot." },
+	  "someone, missing, or never applied). Nothing applied in this boot (mode =\n"
+	  "advise, after a revert or a reboot) is not drift: it says which of these the\n"
+	  "host is in and exits 0." },
 	{ "revert", cmd_revert, OPT_JSON | OPT_ROOT | OPT_STATE_DIR | OPT_CONFIG, 0, 0,
 	  "revert [--json]",
 	  "restore the original values from the journal (root)",
@@ -112,7 +119,9 @@ static const struct command commands[] = {
 	  "make the daemon re-read its configuration (root)",
 	  "Same as SIGHUP. An invalid configuration is refused as a whole (exit 4) and the\n"
 	  "running one stays." },
-	{ "version", cmd_version, 0, 0, 0, "version", "print the version", NULL },
+	{ "version", cmd_version, OPT_JSON, 0, 0, "version [--json]", "print the version",
+	  "-V and --version, before or after any command, do the same. --json adds the\n"
+	  "versions of libbpf and json-c it runs with and the kernel release." },
 	{ "help", cmd_help, 0, 0, 1, "help [COMMAND]", "show help for perfagent or one command",
 	  NULL },
 };
@@ -136,6 +145,7 @@ static const struct option long_options[] = {
 	{ "format", required_argument, NULL, 'F' },
 	{ "interval", required_argument, NULL, 'i' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ 0 },
 };
 
@@ -179,6 +189,7 @@ static void print_options(unsigned int mask, FILE *out)
 			fputs(options_help[i].text, out);
 	}
 	fputs("  -h, --help             this help\n", out);
+	fputs("  -V, --version          print the version and exit\n", out);
 }
 
 static const char exit_codes_help[] =
@@ -189,14 +200,17 @@ static const char exit_codes_help[] =
 	"  3  the daemon is not running or did not answer\n"
 	"  4  the configuration is invalid\n"
 	"  5  refused: the operation needs root\n"
-	"  6  verify found drift, or nothing applied in this boot\n";
+	"  6  verify found drift: a knob applied in this boot no longer has its value\n"
+	"     (nothing applied in this boot is not drift: verify says so and exits 0)\n";
 
 static void print_usage(FILE *out)
 {
-	fprintf(out, "Usage: perfagent COMMAND [OPTIONS]\n\n"
+	fprintf(out, "Usage: perfagent COMMAND [OPTIONS]\n"
+		     "       perfagent [OPTIONS] COMMAND [OPTIONS]\n\n"
 		     "perfagent detects the EC2 instance it runs on, tunes it, watches it with eBPF\n"
 		     "probes, sends its metrics to the CloudWatch agent (EMF) and answers\n"
-		     "'perfagent status'.\n\nCommands:\n");
+		     "'perfagent status'. Options may come before or after the command:\n"
+		     "'perfagent --json status' is 'perfagent status --json'.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nRun 'perfagent help COMMAND' for the options of one command.\n\n");
@@ -221,6 +235,111 @@ static const struct command *find_command(const char *name)
 			return &commands[i];
 	}
 	return NULL;
+}
+
+/* "unknown command 'X'", with the closest command when one is near. */
+static void unknown_command(const char *who, const char *name)
+{
+	const char *names[sizeof(commands) / sizeof(commands[0])];
+	const char *hint;
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		names[i] = commands[i].name;
+	hint = suggest_word(name, names, sizeof(names) / sizeof(names[0]));
+	if (hint)
+		fprintf(stderr, "%s: unknown command '%s'; did you mean '%s'? Run 'perfagent "
+				"--help' for the list\n", who, name, hint);
+	else
+		fprintf(stderr, "%s: unknown command '%s'; run 'perfagent --help'\n", who, name);
+}
+
+/* The long option that arg (after "--", up to any '=') names: exact, or an unambiguous prefix. */
+static const struct option *long_option_of(const char *arg)
+{
+	size_t len = strcspn(arg, "=");
+	const struct option *found = NULL;
+
+	for (const struct option *o = long_options; o->name; o++) {
+		if (strncmp(o->name, arg, len))
+			continue;
+		if (strlen(o->name) == len)
+			return o;
+		if (found)
+			return NULL;
+		found = o;
+	}
+	return found;
+}
+
+/*
+ * Where the command word is: the first argument that is neither an option
+ * nor an option's value ("--config FILE"). argc when there is none.
+ */
+static int command_index(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const struct option *o;
+
+		if (argv[i][0] != '-' || !argv[i][1])
+			return i;
+		if (argv[i][1] != '-')
+			continue;       /* -h, -V: no value */
+		o = long_option_of(argv[i] + 2);
+		if (o && o->has_arg == required_argument && !strchr(argv[i], '='))
+			i++;
+	}
+	return argc;
+}
+
+static bool has_arg(int argc, char **argv, const char *a, const char *b)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], a) || !strcmp(argv[i], b))
+			return true;
+	return false;
+}
+
+/*
+ * Moves the command word first, so that options before it are read as its
+ * own: "perfagent --json status" is "perfagent status --json". Returns the
+ * index of the command in the new argv (1), or argc when there is none.
+ */
+static int command_first(int argc, char **argv)
+{
+	int ci = command_index(argc, argv);
+	char *cmd;
+
+	if (ci == argc)
+		return argc;
+	cmd = argv[ci];
+	memmove(argv + 2, argv + 1, (ci - 1) * sizeof(*argv));
+	argv[1] = cmd;
+	return 1;
+}
+
+static unsigned int option_bit(int opt);
+
+/* "unknown or misplaced option", with the closest option of the command when one is near. */
+static void unknown_option(const struct command *c, const char *arg)
+{
+	const char *names[sizeof(long_options) / sizeof(long_options[0])];
+	const char *hint = NULL;
+	char word[64];
+	size_t n = 0;
+
+	if (!strncmp(arg, "--", 2) && snprintf(word, sizeof(word), "%.*s",
+					       (int)strcspn(arg + 2, "="), arg + 2) < (int)sizeof(word)) {
+		for (const struct option *o = long_options; o->name; o++)
+			if ((option_bit(o->val) & c->options) || o->val == 'h' || o->val == 'V')
+				names[n++] = o->name;
+		hint = suggest_word(word, names, n);
+	}
+	if (hint && strcmp(hint, word))
+		fprintf(stderr, "perfagent %s: unknown or misplaced option '%s'; did you mean "
+				"'--%s'?\nusage: perfagent %s\n", c->name, arg, hint, c->usage);
+	else
+		fprintf(stderr, "perfagent %s: unknown or misplaced option '%s'\n"
+				"usage: perfagent %s\n", c->name, arg, c->usage);
 }
 
 static unsigned int option_bit(int opt)
@@ -265,7 +384,9 @@ static int apply_option(struct cli *cli, int opt, const char *arg)
 	case 'i': cli->interval = arg; return 0;
 	case 'P': cli->profile = arg; return 0;
 	case 'O': cli->overlays = arg; return 0;
-	case 'p': return set_dir(cli->paths.profile_dir, sizeof(cli->paths.profile_dir), arg);
+	case 'p':
+		cli->paths.profile_dir_from = "--profile-dir";
+		return set_dir(cli->paths.profile_dir, sizeof(cli->paths.profile_dir), arg);
 	case 't': cli->instance_type = arg; return 0;
 	case 'l': cli->log_level = arg; return 0;
 	case 'c': cli->config_given = true; return paths_set_config(&cli->paths, arg);
@@ -279,14 +400,19 @@ static int apply_option(struct cli *cli, int opt, const char *arg)
 /* Parses the options after the command word; returns an exit code or -1 to go on. */
 static int parse_options(const struct command *c, struct cli *cli, int argc, char **argv)
 {
+	bool want_version = false;
 	int opt;
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":hV", long_options, NULL)) != -1) {
 		if (opt == 'h') {
 			print_command_help(c, stdout);
 			return EXIT_OK;
+		}
+		if (opt == 'V') {
+			want_version = true;    /* after the others: -V --json */
+			continue;
 		}
 		if (opt == ':') {
 			fprintf(stderr, "perfagent %s: option '%s' needs a value\n", c->name,
@@ -294,9 +420,7 @@ static int parse_options(const struct command *c, struct cli *cli, int argc, cha
 			return EXIT_USAGE;
 		}
 		if (opt == '?' || !(option_bit(opt) & c->options)) {
-			fprintf(stderr, "perfagent %s: unknown or misplaced option '%s'\n"
-					"usage: perfagent %s\n", c->name, argv[optind - 1],
-				c->usage);
+			unknown_option(c, argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 		if (apply_option(cli, opt, optarg)) {
@@ -304,6 +428,10 @@ static int parse_options(const struct command *c, struct cli *cli, int argc, cha
 				argv[optind - 1]);
 			return EXIT_USAGE;
 		}
+	}
+	if (want_version) {
+		cli->json = cli->json && (c->options & OPT_JSON);
+		return cmd_version(cli);
 	}
 	if (argc - optind > c->max_args) {
 		fprintf(stderr, "perfagent %s: unexpected argument '%s'\nusage: perfagent %s\n",
@@ -326,23 +454,34 @@ int main(int argc, char **argv)
 	struct cli cli = { 0 };
 	int ret;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		print_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	if (command_first(argc, argv) == argc) {
+		/* No command word: --help, --version (with its options), or a usage error. */
+		if (has_arg(argc, argv, "--help", "-h") || argc < 2) {
+			print_usage(argc < 2 ? stderr : stdout);
+			return argc < 2 ? EXIT_USAGE : EXIT_OK;
+		}
+		if (!has_arg(argc, argv, "--version", "-V")) {
+			fprintf(stderr, "perfagent: no command given (options alone: %s); run "
+					"'perfagent --help' for the commands\n", argv[1]);
+			return EXIT_USAGE;
+		}
+		c = find_command("version");
+	} else {
+		c = find_command(argv[1]);
+		argc--;
+		argv++;
 	}
-	if (!strcmp(argv[1], "--version"))
-		argv[1] = "version";
-	c = find_command(argv[1]);
 	if (!c) {
-		fprintf(stderr, "perfagent: unknown command '%s'; run 'perfagent --help'\n",
-			argv[1]);
+		unknown_command("perfagent", argv[0]);
 		return EXIT_USAGE;
 	}
 	log_init(LOG_LVL_INFO, getenv("JOURNAL_STREAM") != NULL);
 	paths_init(&cli.paths);
-	ret = parse_options(c, &cli, argc - 1, argv + 1);
+	/* argv[0] is the command word, as getopt wants its program name. */
+	ret = parse_options(c, &cli, argc, argv);
 	if (ret >= 0)
 		return ret;
+	paths_find_source_profiles(&cli.paths);
 	if (cli.log_level) {
 		enum log_level level;
 
@@ -531,7 +670,24 @@ static int cmd_metrics(struct cli *cli)
 
 static int cmd_version(struct cli *cli)
 {
-	printf("perfagent %s\n", PERFAGENT_VERSION);
+	struct json_object *j;
+	struct utsname u;
+	char libbpf[32];
+
+	if (!cli->json) {
+		printf("perfagent %s\n", PERFAGENT_VERSION);
+		return EXIT_OK;
+	}
+	snprintf(libbpf, sizeof(libbpf), "%u.%u", libbpf_major_version(),
+		 libbpf_minor_version());
+	j = json_object_new_object();
+	json_object_object_add(j, "version", json_object_new_string(PERFAGENT_VERSION));
+	json_object_object_add(j, "libbpf", json_object_new_string(libbpf));
+	json_object_object_add(j, "json_c", json_object_new_string(json_c_version()));
+	json_object_object_add(j, "kernel", uname(&u) == 0 ?
+			       json_object_new_string(u.release) : NULL);
+	cli_print_json(j);
+	json_object_put(j);
 	return EXIT_OK;
 }
 
@@ -540,7 +696,7 @@ static int cmd_help(struct cli *cli)
 	const struct command *c = cli->n_args ? find_command(cli->args[0]) : NULL;
 
 	if (cli->n_args && !c) {
-		fprintf(stderr, "perfagent help: unknown command '%s'\n", cli->args[0]);
+		unknown_command("perfagent help", cli->args[0]);
 		return EXIT_USAGE;
 	}
 	if (c)

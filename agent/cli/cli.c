@@ -6,14 +6,25 @@
 
 #include "cli/cli.h"
 
+void cli_print_config_errors(const struct lp_errors *errs, FILE *out)
+{
+	char text[LP_MAX_ERRORS * sizeof(errs->e[0].text)];
+
+	if (errs->n == 1) {
+		fprintf(out, "perfagent: invalid configuration: %s\n", errs->e[0].text);
+		return;
+	}
+	lp_errors_format(errs, "\n  ", text, sizeof(text));
+	fprintf(out, "perfagent: invalid configuration, %d errors:\n  %s\n", errs->n, text);
+}
+
 int cli_load_config(const struct cli *cli, struct pa_config *cfg)
 {
-	struct lp_error err;
+	struct lp_errors errs;
 	char msg[1024];
 
-	if (config_load(cfg, &cli->paths, cli->config_given, &err)) {
-		lp_error_format(&err, msg, sizeof(msg));
-		fprintf(stderr, "perfagent: invalid configuration: %s\n", msg);
+	if (config_load(cfg, &cli->paths, cli->config_given, &errs)) {
+		cli_print_config_errors(&errs, stderr);
 		return -EINVAL;
 	}
 	if (cli->overlays && config_set_overlays(cfg, cli->overlays, msg, sizeof(msg))) {
@@ -32,6 +43,7 @@ struct identity *cli_detect_identity(const struct cli *cli, const struct pa_conf
 	if (!id)
 		return NULL;
 	o.type_override = cli->instance_type ? cli->instance_type : cfg->instance_type;
+	o.override_from = cli->instance_type ? "--instance-type" : "the config";
 	o.imds_enabled = cfg->imds_enabled && !cli->no_imds;
 	o.imds.endpoint = cfg->imds_endpoint[0] ? cfg->imds_endpoint : NULL;
 	identity_detect(&o, id);

@@ -4,6 +4,7 @@
 #define PA_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "identity/identity.h"
@@ -54,6 +55,9 @@ struct cli {
  * prints it and returns -EINVAL.
  */
 int cli_load_config(const struct cli *cli, struct pa_config *cfg);
+
+/* "invalid configuration: " and the one error, or each error on a line of its own. */
+void cli_print_config_errors(const struct lp_errors *errs, FILE *out);
 
 /* Detects the identity as `perfagent detect` does; NULL when out of memory. */
 struct identity *cli_detect_identity(const struct cli *cli, const struct pa_config *cfg);

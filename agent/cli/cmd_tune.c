@@ -2,6 +2,7 @@
 /* `perfagent profiles`, `apply`, `verify`, `revert`: the engine, without a daemon. */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,15 +13,92 @@
 #include "identity/machine_table.h"
 #include "tune/tuning.h"
 
+/* Where a profile directory stands, for the message of an empty list. */
+static const char *dir_state(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return errno == ENOENT ? "does not exist" : "cannot be read";
+	return S_ISDIR(st.st_mode) ? "no *.conf profiles in it" : "not a directory";
+}
+
+/* No profile anywhere: where it looked and what to pass. */
+static void explain_no_profiles(const struct cli *cli, const struct profile_dirs *dirs)
+{
+	fprintf(stderr, "perfagent profiles: no profiles found. Looked in:\n");
+	for (int i = 0; i < dirs->n; i++)
+		fprintf(stderr, "  %s (%s; %s)\n", dirs->dirs[i], dir_state(dirs->dirs[i]),
+			i == 0 ? "profiles/ next to the config file" :
+			cli->paths.profile_dir_from);
+	fprintf(stderr, "Pass --profile-dir DIR or set PERFAGENT_PROFILE_DIR=DIR to the shipped "
+			"profiles (in a source tree: --profile-dir tuning-profiles), or install "
+			"perfagent (make install puts them in %s).\n", PERFAGENT_PROFILEDIR);
+}
+
+/*
+ * Marks the layers this host's tuning uses: what apply picks from the match
+ * rules, the configuration's profile = and overlays =, and --overlays. The
+ * line it returns says which and why; "" when it cannot tell (that is said).
+ */
+static void mark_active(struct cli *cli, struct profile_entry *e, size_t n, char *why,
+			size_t size)
+{
+	struct tuning_choice choice;
+	struct tuning_opts opts;
+	struct match_host host;
+	struct pa_config cfg;
+	struct identity *id;
+	char err[512];
+
+	why[0] = '\0';
+	if (cli_load_config(cli, &cfg))
+		return;
+	config_tuning_opts(&cfg, &opts);
+	id = cli_detect_identity(cli, &cfg);
+	if (!id)
+		return;
+	tuning_host_match(&cli->paths, id, &host);
+	if (tuning_choose(&cli->paths, opts.profile, opts.overlays,
+			  id->type_parsed ? &id->type : NULL, &host, &choice, err, sizeof(err))) {
+		snprintf(why, size, "cannot tell which are active on this host: %s", err);
+	} else {
+		int off = snprintf(why, size, "* active on this host, %s:",
+				   id->note[0] && !id->is_ec2 ? id->note : id->instance_type[0] ?
+				   id->instance_type : "instance type unknown");
+
+		for (int l = 0; l < choice.n_layers; l++) {
+			for (size_t i = 0; i < n; i++)
+				if (!e[i].shadowed && !strcmp(e[i].name, choice.layers[l]))
+					e[i].active = true;
+			if (off > 0 && (size_t)off < size)
+				off += snprintf(why + off, size - off, "%s %s", l ? "," : "",
+						choice.layers[l]);
+		}
+		if (off > 0 && (size_t)off < size)
+			snprintf(why + off, size - off, " (%s)", tuning_choice_reason(&choice));
+	}
+	free(id);
+}
+
 static int profiles_list(struct cli *cli, const struct profile_dirs *dirs)
 {
 	struct profile_entry *e = NULL;
+	char active[1024];
 	size_t n = 0;
 
 	if (profile_list(dirs, &e, &n)) {
 		fprintf(stderr, "perfagent profiles: cannot list %s\n", cli->paths.profile_dir);
 		return EXIT_FAILURE;
 	}
+	if (!n) {
+		explain_no_profiles(cli, dirs);
+		free(e);
+		return EXIT_FAILURE;
+	}
+	mark_active(cli, e, n, active, sizeof(active));
+	if (!cli->json && active[0])
+		printf("%s\n\n", active);
 	if (cli->json) {
 		struct json_object *j = profile_list_to_json(e, n);
 

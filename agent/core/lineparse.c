@@ -151,13 +151,14 @@ static int parse_line(char *line, struct lp_state *st, int lineno, struct lp_err
 	return deliver(st, key, value, lineno, err);
 }
 
-int lp_parse_buf_ex(const char *buf, size_t len, const char *name, lp_item_handler handler,
-		    void *ctx, struct lp_error *err)
+/* Parses every line; stops at the first error unless all collects them. */
+static int parse_lines(const char *buf, size_t len, const char *name, lp_item_handler handler,
+		       void *ctx, struct lp_error *err, struct lp_errors *all)
 {
 	struct lp_state st = { .handler = handler, .ctx = ctx };
 	char line[LP_MAX_LINE + 1];
 	size_t pos = 0;
-	int lineno = 0;
+	int lineno = 0, first = 0;
 
 	memset(err, 0, sizeof(*err));
 	snprintf(err->file, sizeof(err->file), "%s", name);
@@ -171,19 +172,33 @@ int lp_parse_buf_ex(const char *buf, size_t len, const char *name, lp_item_handl
 		int ret;
 
 		lineno++;
-		if (n > LP_MAX_LINE)
-			return fail(err, lineno, -EINVAL, "line longer than %d bytes", LP_MAX_LINE);
-		memcpy(line, buf + pos, n);
-		line[n] = '\0';
+		if (n > LP_MAX_LINE) {
+			ret = fail(err, lineno, -EINVAL, "line longer than %d bytes", LP_MAX_LINE);
+		} else {
+			memcpy(line, buf + pos, n);
+			line[n] = '\0';
+			ret = parse_line(line, &st, lineno, err);
+		}
 		pos += n + 1;
-		ret = parse_line(line, &st, lineno, err);
-		if (ret)
+		if (ret && !all)
 			return ret;
+		if (ret) {
+			lp_errors_add(all, err);
+			reset_comment(&st);
+			first = first ? first : ret;
+		}
 	}
-	return 0;
+	return first;
 }
 
-int lp_parse_file_ex(const char *path, lp_item_handler handler, void *ctx, struct lp_error *err)
+int lp_parse_buf_ex(const char *buf, size_t len, const char *name, lp_item_handler handler,
+		    void *ctx, struct lp_error *err)
+{
+	return parse_lines(buf, len, name, handler, ctx, err, NULL);
+}
+
+static int parse_file(const char *path, lp_item_handler handler, void *ctx, struct lp_error *err,
+		      struct lp_errors *all)
 {
 	char *buf;
 	ssize_t len;
@@ -194,12 +209,24 @@ int lp_parse_file_ex(const char *path, lp_item_handler handler, void *ctx, struc
 		memset(err, 0, sizeof(*err));
 		snprintf(err->file, sizeof(err->file), "%s", path);
 		if (len == -EFBIG)
-			return fail(err, 0, len, "larger than %d bytes", LP_MAX_FILE);
-		return fail(err, 0, len, "cannot read: %s", util_file_strerror((int)len));
+			ret = fail(err, 0, len, "larger than %d bytes", LP_MAX_FILE);
+		else
+			ret = fail(err, 0, len, "cannot read: %s", util_file_strerror((int)len));
+		if (all)
+			lp_errors_add(all, err);
+		return ret;
 	}
-	ret = lp_parse_buf_ex(buf, len, path, handler, ctx, err);
+	ret = parse_lines(buf, len, path, handler, ctx, err, all);
+	/* A file-wide refusal (size, NUL) stops before any line: record it too. */
+	if (ret && all && err->line == 0)
+		lp_errors_add(all, err);
 	free(buf);
 	return ret;
+}
+
+int lp_parse_file_ex(const char *path, lp_item_handler handler, void *ctx, struct lp_error *err)
+{
+	return parse_file(path, handler, ctx, err, NULL);
 }
 
 /* The original key-only interface, on top of the item one. */
@@ -232,10 +259,59 @@ int lp_parse_file(const char *path, lp_handler handler, void *ctx, struct lp_err
 	return lp_parse_file_ex(path, compat_item, &c, err);
 }
 
+int lp_parse_buf_all(const char *buf, size_t len, const char *name, lp_handler handler, void *ctx,
+		     struct lp_errors *all)
+{
+	struct lp_compat c = { handler, ctx };
+	struct lp_error err;
+	int ret = parse_lines(buf, len, name, compat_item, &c, &err, all);
+
+	if (ret && err.line == 0)
+		lp_errors_add(all, &err);
+	return ret;
+}
+
+int lp_parse_file_all(const char *path, lp_handler handler, void *ctx, struct lp_errors *all)
+{
+	struct lp_compat c = { handler, ctx };
+	struct lp_error err;
+
+	return parse_file(path, compat_item, &c, &err, all);
+}
+
 void lp_error_format(const struct lp_error *err, char *buf, size_t size)
 {
 	if (err->line > 0)
 		snprintf(buf, size, "%s:%d: %s", err->file, err->line, err->msg);
 	else
 		snprintf(buf, size, "%s: %s", err->file, err->msg);
+}
+
+void lp_errors_add(struct lp_errors *all, const struct lp_error *err)
+{
+	char text[sizeof(err->file) + sizeof(err->msg) + 16];
+	size_t n;
+
+	if (all->n < LP_MAX_ERRORS) {
+		/* A path that long is cut; the line and the message are what matter. */
+		lp_error_format(err, text, sizeof(text));
+		n = strnlen(text, sizeof(all->e[0].text) - 1);
+		memcpy(all->e[all->n].text, text, n);
+		all->e[all->n].text[n] = '\0';
+		all->e[all->n].line = err->line;
+	}
+	all->n++;
+}
+
+void lp_errors_format(const struct lp_errors *all, const char *sep, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (int i = 0; i < all->n && i < LP_MAX_ERRORS && off < size; i++)
+		off += snprintf(buf + off, size - off, "%s%s", i ? sep : "", all->e[i].text);
+	if (all->n > LP_MAX_ERRORS && off < size)
+		snprintf(buf + off, size - off, "%sand %d more errors not shown", sep,
+			 all->n - LP_MAX_ERRORS);
 }

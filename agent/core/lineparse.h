@@ -58,4 +58,29 @@ int lp_parse_file_ex(const char *path, lp_item_handler handler, void *ctx, struc
 /* "file:line: message", or "file: message" for whole-file errors. */
 void lp_error_format(const struct lp_error *err, char *buf, size_t size);
 
+/*
+ * Every error of a parse that goes on past them (the config: all its
+ * mistakes in one run). A line that does not parse or that the handler
+ * refuses is recorded and the next line is read; a file that cannot be read,
+ * is too large or holds a NUL byte is one error of line 0.
+ */
+#define LP_MAX_ERRORS 16
+
+struct lp_errors {
+	int n;                  /* errors found; the first LP_MAX_ERRORS are kept */
+	struct {
+		int line;       /* 0 for the whole file */
+		char text[sizeof(((struct lp_error *)0)->msg) + 160]; /* "file:line: message" */
+	} e[LP_MAX_ERRORS];
+};
+
+void lp_errors_add(struct lp_errors *all, const struct lp_error *err);
+/* The errors with sep between them, and "and N more" when some were not kept. */
+void lp_errors_format(const struct lp_errors *all, const char *sep, char *buf, size_t size);
+
+/* As lp_parse_buf/lp_parse_file, adding every error to all; 0, or the first error's code. */
+int lp_parse_buf_all(const char *buf, size_t len, const char *name, lp_handler handler, void *ctx,
+		     struct lp_errors *all);
+int lp_parse_file_all(const char *path, lp_handler handler, void *ctx, struct lp_errors *all);
+
 #endif

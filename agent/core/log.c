@@ -146,3 +146,46 @@ void log_msg_site(enum log_level level, const void *site, const char *fmt, ...)
 	log_vmsg(level, site, fmt, ap);
 	va_end(ap);
 }
+
+enum log_episode_step log_episode_step(struct log_episode *e, uint64_t now_ms)
+{
+	uint64_t remind_ms = (e->remind_s ? e->remind_s : LOG_EPISODE_REMIND_S) * 1000ULL;
+
+	if (!e->since_ms) {
+		/* 0 means "none": a clock that reads 0 still starts one. */
+		e->since_ms = now_ms ? now_ms : 1;
+		e->reminded_ms = e->since_ms;
+		e->repeats = 0;
+		return LOG_EPISODE_FIRST;
+	}
+	e->repeats++;
+	if (now_ms - e->reminded_ms >= remind_ms) {
+		e->reminded_ms = now_ms;
+		return LOG_EPISODE_REMIND;
+	}
+	return LOG_EPISODE_REPEAT;
+}
+
+bool log_episode_end(struct log_episode *e, uint64_t now_ms, char *buf, size_t size)
+{
+	if (!e->since_ms)
+		return false;
+	log_duration(now_ms > e->since_ms ? now_ms - e->since_ms : 0, buf, size);
+	e->since_ms = 0;
+	e->reminded_ms = 0;
+	return true;
+}
+
+void log_duration(uint64_t ms, char *buf, size_t size)
+{
+	uint64_t s = (ms + 500) / 1000;
+
+	if (s < 60)
+		snprintf(buf, size, "%llu s", (unsigned long long)s);
+	else if (s < 3600)
+		snprintf(buf, size, "%llu min %llu s", (unsigned long long)(s / 60),
+			 (unsigned long long)(s % 60));
+	else
+		snprintf(buf, size, "%llu h %llu min", (unsigned long long)(s / 3600),
+			 (unsigned long long)(s % 3600 / 60));
+}

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/paths.h"
 #include "core/util.h"
@@ -40,7 +41,10 @@ void paths_init(struct pa_paths *p)
 	set_from_env(p->runtime_dir, sizeof(p->runtime_dir), "RUNTIME_DIRECTORY");
 	set_from_env(p->runtime_dir, sizeof(p->runtime_dir), "PERFAGENT_RUNTIME_DIR");
 	strcpy(p->profile_dir, PERFAGENT_PROFILEDIR);
+	p->profile_dir_from = "the default";
 	set_from_env(p->profile_dir, sizeof(p->profile_dir), "PERFAGENT_PROFILE_DIR");
+	if (strcmp(p->profile_dir, PERFAGENT_PROFILEDIR))
+		p->profile_dir_from = "PERFAGENT_PROFILE_DIR";
 	paths_set_config(p, PERFAGENT_SYSCONFDIR "/perfagent/perfagent.conf");
 	if (getenv("PERFAGENT_CONFIG") && *getenv("PERFAGENT_CONFIG"))
 		paths_set_config(p, getenv("PERFAGENT_CONFIG"));
@@ -64,6 +68,34 @@ int paths_set_config(struct pa_paths *p, const char *file)
 		return ret;
 	return util_join(p->config_dropin_dir, sizeof(p->config_dropin_dir), "%.*s/conf.d",
 			 dirlen, dir);
+}
+
+void paths_find_source_profiles(struct pa_paths *p)
+{
+	static const char *const up[] = { "..", "../.." };
+	char exe[PATH_MAX], dir[PATH_MAX], match[PATH_MAX + 16];
+	ssize_t n;
+
+	if (strcmp(p->profile_dir_from, "the default") ||
+	    util_join(match, sizeof(match), "%s/match.conf", p->profile_dir) ||
+	    access(match, F_OK) == 0)
+		return;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	if (strrchr(exe, '/'))
+		*strrchr(exe, '/') = '\0';
+	for (size_t i = 0; i < sizeof(up) / sizeof(up[0]); i++) {
+		if (util_join(dir, sizeof(dir), "%s/%s/tuning-profiles", exe, up[i]) ||
+		    util_join(match, sizeof(match), "%s/match.conf", dir) || access(match, R_OK))
+			continue;
+		/* A tidy path in messages: /src/tuning-profiles, not /src/build/../tuning-profiles. */
+		if (!realpath(dir, p->profile_dir))
+			strcpy(p->profile_dir, dir);
+		p->profile_dir_from = "the source tree";
+		return;
+	}
 }
 
 int paths_sys(const struct pa_paths *p, char *buf, size_t size, const char *abs)

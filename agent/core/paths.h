@@ -17,6 +17,8 @@ struct pa_paths {
 	char config_dropin_dir[PATH_MAX]; /* conf.d next to the config file */
 	char user_profile_dir[PATH_MAX];  /* profiles/ next to the config file: wins */
 	char profile_dir[PATH_MAX];       /* the shipped profiles and match.conf */
+	const char *profile_dir_from;     /* "--profile-dir", "PERFAGENT_PROFILE_DIR", "the
+					   * source tree" or "the default" */
 };
 
 /*
@@ -28,6 +30,13 @@ struct pa_paths {
  */
 void paths_init(struct pa_paths *p);
 int paths_set_config(struct pa_paths *p, const char *file);
+
+/*
+ * Run from a source tree (build/perfagent, build/X/perfagent) with no
+ * --profile-dir or PERFAGENT_PROFILE_DIR and no installed profiles: use the
+ * tree's tuning-profiles/ (found from /proc/self/exe, holding match.conf).
+ */
+void paths_find_source_profiles(struct pa_paths *p);
 
 /* sysroot + abs (abs starts with '/'). Returns 0 or -ENAMETOOLONG. */
 int paths_sys(const struct pa_paths *p, char *buf, size_t size, const char *abs);

@@ -3,6 +3,7 @@
 #ifndef PA_UTIL_H
 #define PA_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -62,6 +63,13 @@ const char *util_printable(const char *s, char *buf, size_t size);
 
 /* Removes leading and trailing white space in place; returns s. */
 char *util_strtrim(char *s);
+
+/*
+ * A yes/no word, as the config and the environment take them: on, yes,
+ * true, 1 and off, no, false, 0, in any case. Returns 0, or -EINVAL.
+ */
+int util_parse_bool(const char *s, bool *out);
+#define UTIL_BOOL_WORDS "on/off, yes/no, true/false or 1/0"
 
 /*
  * The parsers' error path: formats a message into err (when err and errsz

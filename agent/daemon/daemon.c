@@ -46,7 +46,7 @@ struct collection {
 struct daemon {
 	const struct daemon_opts *opts;
 	struct pa_config cfg;
-	char reload_error[512];
+	char reload_error[LP_MAX_ERRORS * 200];
 	uint64_t reload_wall_ms;
 	struct identity id;
 	struct tuning_state tuning;
@@ -82,6 +82,7 @@ static void identity_opts_from(const struct daemon *d, struct identity_opts *o)
 	o->paths = &d->opts->paths;
 	o->type_override = d->opts->type_override ? d->opts->type_override
 						  : d->cfg.instance_type;
+	o->override_from = d->opts->type_override ? "--instance-type" : "the config";
 	o->imds_enabled = d->cfg.imds_enabled;
 	o->imds.endpoint = d->cfg.imds_endpoint[0] ? d->cfg.imds_endpoint : NULL;
 }
@@ -348,21 +349,29 @@ static bool identity_settings_changed(const struct pa_config *a, const struct pa
 	       strcmp(a->imds_endpoint, b->imds_endpoint);
 }
 
+/* Each error of a configuration on a line of its own (not rate-limited: one site, many lines). */
+static void log_config_errors(const struct lp_errors *errs, const char *what)
+{
+	for (int i = 0; i < errs->n && i < LP_MAX_ERRORS; i++)
+		log_msg_site(LOG_LVL_ERROR, &errs->e[i], "%s: %s", what, errs->e[i].text);
+	if (errs->n > LP_MAX_ERRORS)
+		log_error("%s: and %d more errors not shown", what, errs->n - LP_MAX_ERRORS);
+}
+
 /* An invalid new config changes nothing: the running one stays in force. */
 static int reload(struct daemon *d, char *msg, size_t msgsize)
 {
 	struct pa_config next;
-	struct lp_error err;
+	struct lp_errors errs;
 	bool redetect, rearm;
 	int ret;
 
 	notify_reloading();
 	d->reload_wall_ms = util_now_wall_ms();
-	ret = config_load(&next, &d->opts->paths, d->opts->config_must_exist, &err);
+	ret = config_load(&next, &d->opts->paths, d->opts->config_must_exist, &errs);
 	if (ret) {
-		lp_error_format(&err, d->reload_error, sizeof(d->reload_error));
-		log_error("reload failed, keeping the running configuration: %s",
-			  d->reload_error);
+		log_config_errors(&errs, "reload failed, keeping the running configuration");
+		lp_errors_format(&errs, "; ", d->reload_error, sizeof(d->reload_error));
 		snprintf(msg, msgsize, "configuration invalid, nothing changed: %s",
 			 d->reload_error);
 		notify_ready("reload failed; running configuration unchanged");
@@ -642,17 +651,15 @@ static int setup_timer(struct daemon *d)
 
 static int load_config(struct daemon *d)
 {
-	struct lp_error err;
-	char msg[1024];
+	struct lp_errors errs;
 
-	if (config_load(&d->cfg, &d->opts->paths, d->opts->config_must_exist, &err) == 0) {
+	if (config_load(&d->cfg, &d->opts->paths, d->opts->config_must_exist, &errs) == 0) {
 		if (d->cfg.main_file_missing)
 			log_info("no %s: running with built-in defaults",
 				 d->opts->paths.config_file);
 		return 0;
 	}
-	lp_error_format(&err, msg, sizeof(msg));
-	log_error("invalid configuration: %s", msg);
+	log_config_errors(&errs, "invalid configuration");
 	log_error("check it with 'perfagent daemon --check-config'");
 	return -EINVAL;
 }

@@ -66,6 +66,10 @@ struct sink {
 	struct sink_counters c, reported;
 	uint64_t last_accepted_wall_ms, last_error_wall_ms, reported_error_wall_ms;
 	char last_error[256];
+	/* Said once in the log, not at every retry or interval (sink_log_*). */
+	struct log_episode outage;      /* no agent takes documents */
+	struct log_episode spool_full;  /* ... and the spool drops the oldest */
+	uint64_t dropped_at_outage;     /* c.dropped when the outage began */
 };
 
 static void flush(struct sink *s, uint64_t now);
@@ -189,8 +193,60 @@ static void set_error(struct sink *s, const char *fmt, ...)
 	s->last_error_wall_ms = util_now_wall_ms();
 }
 
+/* ---- the log: an agent that is away is said once, and its return ---- */
+
+/* A connection that never carried a document failed: the agent is away. */
+static void log_outage(struct sink *s, uint64_t now)
+{
+	char since[32];
+
+	switch (log_episode_step(&s->outage, now)) {
+	case LOG_EPISODE_FIRST:
+		s->dropped_at_outage = s->c.dropped;
+		log_warn("EMF sink: %s: no CloudWatch agent takes metrics there. They wait in "
+			 "the spool (up to %zu documents, then the oldest are dropped) and go out "
+			 "when it answers; retried every %d s at most, said again hourly. Start the "
+			 "CloudWatch agent with its EMF listener, point emf_endpoint at it, or set "
+			 "metrics = off in perfagent.conf to stop sending", s->last_error,
+			 s->max_docs, SINK_BACKOFF_MAX_MS / 1000);
+		break;
+	case LOG_EPISODE_REMIND:
+		log_duration(now - s->outage.since_ms, since, sizeof(since));
+		log_warn("EMF sink: still no agent at %s after %s (%lu retries): %zu documents "
+			 "waiting, %llu dropped; last error: %s", s->ep.text, since,
+			 s->outage.repeats, s->q.n,
+			 (unsigned long long)(s->c.dropped - s->dropped_at_outage), s->last_error);
+		break;
+	case LOG_EPISODE_REPEAT:
+		log_debug("EMF sink: %s; %zu documents waiting, next try in %llu ms",
+			  s->last_error, s->q.n, (unsigned long long)(s->retry_at_ms - now));
+		break;
+	}
+}
+
+/* The first document taken after an outage that was logged. */
+static void log_recovered(struct sink *s, uint64_t now)
+{
+	char took[32];
+	bool was_full = log_episode_end(&s->spool_full, now, took, sizeof(took));
+
+	if (!log_episode_end(&s->outage, now, took, sizeof(took))) {
+		if (was_full)
+			log_info("EMF sink: the agent at %s takes documents again; the spool "
+				 "no longer drops (%llu dropped in all)", s->ep.text,
+				 (unsigned long long)s->c.dropped);
+		return;
+	}
+	log_info("EMF sink: the agent at %s takes documents again after %s (%lu retries); "
+		 "%zu documents waiting are being sent, %llu were dropped meanwhile", s->ep.text,
+		 took, s->outage.repeats, s->q.n,
+		 (unsigned long long)(s->c.dropped - s->dropped_at_outage));
+}
+
 static void count_taken(struct sink *s, size_t bytes)
 {
+	if (s->outage.since_ms || s->spool_full.since_ms)
+		log_recovered(s, util_now_mono_ms());
 	s->c.sent++;
 	s->c.bytes += bytes;
 	s->last_accepted_wall_ms = util_now_wall_ms();
@@ -229,8 +285,19 @@ static void enforce_bounds(struct sink *s)
 	if (!dropped)
 		return;
 	set_error(s, "spool full (%zu documents): dropped the oldest", s->max_docs);
-	log_warn("EMF sink: %s is not taking documents and the spool is full; dropped %zu, "
-		 "%llu in all", s->ep.text, dropped, (unsigned long long)s->c.dropped);
+	switch (log_episode_step(&s->spool_full, util_now_mono_ms())) {
+	case LOG_EPISODE_FIRST:
+	case LOG_EPISODE_REMIND:
+		log_warn("EMF sink: %s is not taking documents and the spool is full (%zu "
+			 "documents): the oldest are dropped, %llu so far (spool_max_documents "
+			 "sets the bound)", s->ep.text, s->max_docs,
+			 (unsigned long long)s->c.dropped);
+		break;
+	case LOG_EPISODE_REPEAT:
+		log_debug("EMF sink: spool full, dropped %zu, %llu in all", dropped,
+			  (unsigned long long)s->c.dropped);
+		break;
+	}
 }
 
 static void watch(struct sink *s, uint32_t events)
@@ -380,7 +447,6 @@ static void conn_lost(struct sink *s, uint64_t now, const char *fmt, ...)
 /* A failed connect or a lost connection: retry, at once if it was working. */
 static void conn_lost(struct sink *s, uint64_t now, const char *fmt, ...)
 {
-	enum log_level level = s->took_any ? LOG_LVL_INFO : LOG_LVL_WARN;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -395,11 +461,14 @@ static void conn_lost(struct sink *s, uint64_t now, const char *fmt, ...)
 		s->backoff_ms = s->backoff_ms * 2 > SINK_BACKOFF_MAX_MS ? SINK_BACKOFF_MAX_MS
 									 : s->backoff_ms * 2;
 	}
+	/* Losing a connection that worked is routine (agent restart); failing is not. */
+	if (s->took_any)
+		log_info("EMF sink: %s; %zu documents waiting, next try in %llu ms",
+			s->last_error, s->q.n, (unsigned long long)(s->retry_at_ms - now));
+	else
+		log_outage(s, now);
 	s->took_any = false;
 	s->failing = true;
-	/* Losing a connection that worked is routine (agent restart); failing is not. */
-	log_msg(level, "EMF sink: %s; %zu documents waiting, next try in %llu ms", s->last_error,
-		s->q.n, (unsigned long long)(s->retry_at_ms - now));
 }
 
 /*
@@ -656,6 +725,9 @@ int sink_configure(struct sink *s, const struct sink_opts *o)
 			log_info("EMF sink: endpoint now %s (was %s)", ep.text, s->ep.text);
 		conn_close(s, now);
 		s->ep = ep;
+		/* Another endpoint: its failures are a new story. */
+		memset(&s->outage, 0, sizeof(s->outage));
+		memset(&s->spool_full, 0, sizeof(s->spool_full));
 		s->failing = false;
 		s->backoff_ms = SINK_BACKOFF_MIN_MS;
 		s->retry_at_ms = now;

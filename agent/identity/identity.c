@@ -134,6 +134,17 @@ static void id_try_override(const struct identity_opts *o, struct identity *id)
 	if (id_set_type(id, o->type_override, ID_SOURCE_OVERRIDE, err, sizeof(err)))
 		id_note(id, "ignored the instance type override \"%.64s\" (%s); detecting instead",
 			o->type_override, err[0] ? err : "too long");
+	else
+		snprintf(id->override_from, sizeof(id->override_from), "%s",
+			 o->override_from ? o->override_from : "an override");
+}
+
+/* Off EC2, a type given by hand is a what-if: say so wherever the type is shown. */
+static void id_explain_override(struct identity *id)
+{
+	if (id->source == ID_SOURCE_OVERRIDE && !id->is_ec2)
+		id_note(id, "%s (from %s; not an EC2 instance)", id->instance_type,
+			id->override_from);
 }
 
 /* ---- (b) DMI, then the Xen hypervisor uuid ---- */
@@ -188,14 +199,16 @@ static void id_try_dmi(const struct pa_paths *p, struct identity *id, char *dmi_
 static bool id_imds_allowed(const struct identity_opts *o, struct identity *id)
 {
 	const char *env = getenv("AWS_EC2_METADATA_DISABLED");
+	bool disabled = false;
 
 	if (!o->imds_enabled) {
 		id_copy(id->imds_status, sizeof(id->imds_status), "disabled by config");
 		return false;
 	}
-	if (env && !strcasecmp(env, "true")) {
-		id_copy(id->imds_status, sizeof(id->imds_status),
-			"disabled by AWS_EC2_METADATA_DISABLED=true");
+	/* The AWS SDKs' word is true; the other yes words of the config count too. */
+	if (env && util_parse_bool(env, &disabled) == 0 && disabled) {
+		snprintf(id->imds_status, sizeof(id->imds_status),
+			 "disabled by AWS_EC2_METADATA_DISABLED=%.8s", env);
 		return false;
 	}
 	/* An override on a host that does not look like EC2: do not wait for IMDS. */
@@ -459,6 +472,7 @@ void identity_detect(const struct identity_opts *opts, struct identity *id)
 	if (id->source == ID_SOURCE_NONE)
 		id_try_cache(opts, id, dmi_id);
 	id_explain_none(id);
+	id_explain_override(id);
 	id->detect_duration_ms = util_now_mono_ms() - start;
 }
 
@@ -607,8 +621,12 @@ static void id_print_type(const struct identity *id, FILE *out)
 		id_line(out, "Instance type", "unknown (generic profile)");
 		return;
 	}
-	id_line(out, "Instance type", "%s (from %s)", id->instance_type,
-		identity_source_name(id->source));
+	if (id->source == ID_SOURCE_OVERRIDE)
+		id_line(out, "Instance type", "%s (from %s%s)", id->instance_type,
+			id->override_from, id->is_ec2 ? "" : "; not an EC2 instance");
+	else
+		id_line(out, "Instance type", "%s (from %s)", id->instance_type,
+			identity_source_name(id->source));
 	if (!id->type_parsed)
 		return;
 	fprintf(out, "%-*s%s: class %s", ID_LABEL_W, "Family", t->family, t->class_);

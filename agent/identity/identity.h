@@ -28,6 +28,7 @@ enum identity_source {
 struct identity_opts {
 	const struct pa_paths *paths;
 	const char *type_override;  /* NULL or "" when not set */
+	const char *override_from;  /* where it was given, for messages: "the config", "--instance-type" */
 	bool imds_enabled;          /* false also when AWS_EC2_METADATA_DISABLED=true */
 	struct imds_opts imds;
 };
@@ -47,6 +48,7 @@ struct identity {
 	char architecture[16];
 	char imds_status[256];         /* "ok", "disabled by config", or why it failed */
 	char note[256];                /* anything else the user should know */
+	char override_from[24];        /* source override: where it was given, or "" */
 	uint64_t detected_at_ms;       /* wall clock */
 	uint64_t detect_duration_ms;
 	uint64_t cached_at_ms;         /* when source is the cache: when it was written */

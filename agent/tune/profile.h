@@ -214,6 +214,7 @@ struct profile_entry {
 	char file[PATH_MAX];
 	bool overlay;           /* kind = overlay */
 	bool shadowed;          /* an earlier directory has a profile of this name */
+	bool active;            /* a layer of this host's tuning (set by the caller) */
 	char error[640];        /* why the file does not parse; "" when it does */
 };
 

@@ -414,16 +414,16 @@ void profile_list_print(const struct profile_entry *e, size_t n, FILE *out)
 
 	for (size_t i = 0; i < n; i++)
 		w = (int)strlen(e[i].name) > w ? (int)strlen(e[i].name) : w;
-	fprintf(out, "%-*s  %-7s  %-10s  %s\n", w, "NAME", "KIND", "INCLUDES", "SUMMARY");
+	fprintf(out, "  %-*s  %-7s  %-10s  %s\n", w, "NAME", "KIND", "INCLUDES", "SUMMARY");
 	for (size_t i = 0; i < n; i++) {
-		fprintf(out, "%-*s  %-7s  %-10s  %s\n", w, e[i].name,
+		fprintf(out, "%c %-*s  %-7s  %-10s  %s\n", e[i].active ? '*' : ' ', w, e[i].name,
 			e[i].error[0] ? "?" : e[i].overlay ? "overlay" : "class",
 			e[i].include[0] ? e[i].include : "-",
 			e[i].error[0] ? "(does not load, see below)" : e[i].summary);
-		fprintf(out, "%-*s  %-7s  %-10s  %s%s\n", w, "", "", "", e[i].file,
+		fprintf(out, "  %-*s  %-7s  %-10s  %s%s\n", w, "", "", "", e[i].file,
 			e[i].shadowed ? " (shadowed by the one above: not used)" : "");
 		if (e[i].error[0])
-			fprintf(out, "%-*s  %-7s  %-10s  error: %s\n", w, "", "", "", e[i].error);
+			fprintf(out, "  %-*s  %-7s  %-10s  error: %s\n", w, "", "", "", e[i].error);
 	}
 }
 
@@ -440,6 +440,7 @@ struct json_object *profile_list_to_json(const struct profile_entry *e, size_t n
 		add_str(o, "kind", e[i].overlay ? "overlay" : "class");
 		add_str(o, "file", e[i].file);
 		json_object_object_add(o, "shadowed", json_object_new_boolean(e[i].shadowed));
+		json_object_object_add(o, "active", json_object_new_boolean(e[i].active));
 		if (e[i].error[0])
 			add_str(o, "error", e[i].error);
 		json_object_array_add(a, o);

@@ -1100,8 +1100,9 @@ static int report_open(const struct tune_ctx *ctx, struct tune_report *r, struct
 	}
 	ret = journal_load(ctx->paths, j, locked, msg, sizeof(msg));
 	if (ret == -ENOENT) {
-		set_fmt(r->note, sizeof(r->note), "nothing %s: no journal in %s", what,
-			ctx->paths->state_dir);
+		set_fmt(r->note, sizeof(r->note), "nothing %s: no journal in %s%s", what,
+			ctx->paths->state_dir, r->revert ? "" : ": the host has its own "
+			"settings (never applied, reverted, or mode = advise)");
 		return 0;
 	}
 	if (ret) {
@@ -1115,7 +1116,8 @@ static int report_open(const struct tune_ctx *ctx, struct tune_report *r, struct
 	}
 	if (strcmp(j->boot_id, r->boot_id)) {
 		set_fmt(r->note, sizeof(r->note), "nothing %s in this boot: the journal is from boot "
-			"%s, whose changes the reboot undid", what, j->boot_id);
+			"%s, whose changes the reboot undid%s", what, j->boot_id, r->revert ? "" :
+			"; the host has its own settings until the next apply");
 		return 0;
 	}
 	r->have_journal = true;
@@ -1179,7 +1181,8 @@ int tune_verify(const struct tune_ctx *ctx, struct tune_report *r)
 
 bool tune_verify_ok(const struct tune_report *r)
 {
-	return r->have_journal && !r->error[0] && r->counts.drifted == 0;
+	/* Nothing applied in this boot is a state of the host, not drift. */
+	return !r->error[0] && r->counts.drifted == 0;
 }
 
 /* Whether the live value is perfagent's, so that revert may replace it. */

@@ -206,7 +206,7 @@ int tune_apply(const struct tune_ctx *ctx, struct tune_plan *plan);
 int tune_verify(const struct tune_ctx *ctx, struct tune_report *report);
 int tune_revert(const struct tune_ctx *ctx, struct tune_report *report);
 
-/* Verify passed: a journal of this boot exists and nothing drifted. */
+/* Verify passed: nothing drifted (also when nothing was applied in this boot: have_journal false). */
 bool tune_verify_ok(const struct tune_report *report);
 
 void tune_plan_free(struct tune_plan *plan);

@@ -85,9 +85,12 @@ static int choose_class(const struct pa_paths *paths, const char *forced, const 
 		return 0;
 	}
 	if (find_match_file(paths, choice->match_file, sizeof(choice->match_file))) {
-		snprintf(err, errsz, "no %s in %s or %s; set profile = NAME in the config, or "
+		snprintf(err, errsz, "no %s in %s or %s (%s); pass --profile-dir DIR or set "
+			 "PERFAGENT_PROFILE_DIR=DIR to the shipped profiles (in a source tree: "
+			 "--profile-dir tuning-profiles), set profile = NAME in the config, or "
 			 "reinstall perfagent", MATCH_FILE, paths->user_profile_dir,
-			 paths->profile_dir);
+			 paths->profile_dir, paths->profile_dir_from ? paths->profile_dir_from :
+			 "the default");
 		return -ENOENT;
 	}
 	ret = match_load(choice->match_file, &rules, &lerr);

@@ -10,9 +10,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pa_config cfg;
-	struct lp_error err;
+	struct lp_errors errs;
 
 	config_defaults(&cfg);
-	config_parse_buf(&cfg, (const char *)data, size, "fuzz.conf", &err);
+	config_parse_buf(&cfg, (const char *)data, size, "fuzz.conf", &errs);
 	return 0;
 }

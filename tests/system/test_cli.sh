@@ -35,3 +35,90 @@ for cmd in $("$PERFAGENT" --help | awk '/^Commands:/{on=1;next} on&&/^  [a-z]/{p
 	rm -f "${TMPDIR:-/tmp}/opts.$$"
 done
 pass "each command's help lists only options it accepts"
+
+# ---- conventions (issue 20): options before or after the command, -V, did-you-mean
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+expect_exit 0 "^perfagent [0-9]" "$PERFAGENT" -V
+expect_exit 0 "^perfagent [0-9]" "$PERFAGENT" status -V
+expect_exit 0 '"libbpf": "[0-9]+\.[0-9]+"' "$PERFAGENT" version --json
+expect_exit 0 '"version": "[0-9]' "$PERFAGENT" --json version
+expect_exit 0 '"json_c": ' "$PERFAGENT" --version --json
+# The same command line with the options before and after the command word.
+printf 'instance_type = t3.micro\nimds = off\n' >"$tmp/t3.conf"
+after=$("$PERFAGENT" detect --json --config "$tmp/t3.conf" --state-dir "$tmp/s" | grep -v detect)
+before=$("$PERFAGENT" --json --config "$tmp/t3.conf" --state-dir "$tmp/s" detect | grep -v detect)
+[ -n "$after" ] && [ "$before" = "$after" ] || fail "options before the command differ: $before / $after"
+expect_exit 3 "not running" "$PERFAGENT" --json --runtime-dir "$tmp/none" status
+expect_exit 3 "not running" "$PERFAGENT" --runtime-dir="$tmp/none" status --json
+expect_exit 2 "no command given" "$PERFAGENT" --json
+expect_exit 2 "unknown command 'stauts'; did you mean 'status'\?" "$PERFAGENT" stauts
+expect_exit 2 "did you mean 'verify'\?" "$PERFAGENT" help verfy
+expect_exit 2 "unknown or misplaced option '--jsno'; did you mean '--json'\?" "$PERFAGENT" status --jsno
+pass "options before or after the command, -V, version --json, did-you-mean for commands and options"
+
+# An instance type from the config off EC2 is shown as such.
+expect_exit 0 "Instance type +t3.micro \(from the config; not an EC2 instance\)" \
+	"$PERFAGENT" detect --config "$tmp/t3.conf" --state-dir "$tmp/s"
+expect_exit 0 "Instance type +c5.large \(from --instance-type; not an EC2 instance\)" \
+	"$PERFAGENT" detect --config "$tmp/t3.conf" --state-dir "$tmp/s" --instance-type c5.large
+expect_exit 0 '"note": "t3.micro \(from the config; not an EC2 instance\)' \
+	"$PERFAGENT" detect --json --config "$tmp/t3.conf" --state-dir "$tmp/s"
+pass "an instance type from the config off EC2: 'from the config; not an EC2 instance'"
+
+# ---- configuration: every error in one run, with file:line and did-you-mean; booleans
+cat >"$tmp/bad.conf" <<'CONF'
+intervall = 5
+mode = yolo
+metrics = off
+log_levle = debug
+CONF
+mkdir -p "$tmp/conf.d"
+printf 'imds_endpont = http://127.0.0.1:1\n' >"$tmp/conf.d/50-x.conf"
+cp "$tmp/bad.conf" "$tmp/perfagent.conf"
+expect_exit 4 "invalid configuration, 4 errors:" "$PERFAGENT" daemon --check-config --config "$tmp/perfagent.conf"
+out=$LAST_OUT
+for want in "perfagent.conf:1: unknown key 'intervall': did you mean 'interval'\?" \
+	"perfagent.conf:2: bad value 'yolo' for mode: expected apply or advise" \
+	"perfagent.conf:4: unknown key 'log_levle': did you mean 'log_level'\?" \
+	"conf.d/50-x.conf:1: unknown key 'imds_endpont': did you mean 'imds_endpoint'\?"; do
+	printf '%s\n' "$out" | grep -qE "^  .*$want" || fail "check-config lacks '$want':
+$out"
+done
+# The daemon refuses to start with the same list, one error a log line.
+expect_exit 4 "invalid configuration: .*perfagent.conf:4: unknown key 'log_levle'" \
+	"$PERFAGENT" daemon --config "$tmp/perfagent.conf" --runtime-dir "$tmp/run" --state-dir "$tmp/s"
+[ "$(printf '%s\n' "$LAST_OUT" | grep -c 'invalid configuration: ')" = 4 ] ||
+	fail "daemon: want 4 error lines: $LAST_OUT"
+rm -r "$tmp/conf.d"
+for v in on off yes no true false 1 0 ON No; do
+	printf 'metrics = %s\nrevert_on_stop = %s\nimds = %s\nspool_persist = %s\n' "$v" "$v" "$v" "$v" >"$tmp/perfagent.conf"
+	"$PERFAGENT" daemon --check-config --config "$tmp/perfagent.conf" >/dev/null ||
+		fail "boolean '$v' refused"
+done
+printf 'metrics = maybe\n' >"$tmp/perfagent.conf"
+expect_exit 4 "expected on/off, yes/no, true/false or 1/0" "$PERFAGENT" daemon --check-config --config "$tmp/perfagent.conf"
+pass "config: every error in one run with file:line and did-you-mean; booleans on/off yes/no true/false 1/0"
+
+# ---- profiles: the active one marked; an empty list says where it looked and what to pass
+expect_exit 0 '^\* burstable +class' "$PERFAGENT" profiles list --config "$tmp/t3.conf" --state-dir "$tmp/s"
+printf '%s\n' "$LAST_OUT" | grep -q '^\* active on this host, t3.micro (from the config; not an EC2 instance): burstable' ||
+	fail "profiles list: no active line: $LAST_OUT"
+expect_exit 1 "no profiles found" "$PERFAGENT" profiles list --config "$tmp/t3.conf" --profile-dir "$tmp/none"
+printf '%s\n' "$LAST_OUT" | grep -q "$tmp/none (does not exist; --profile-dir)" &&
+	printf '%s\n' "$LAST_OUT" | grep -q 'Pass --profile-dir DIR or set PERFAGENT_PROFILE_DIR=DIR' ||
+	fail "profiles list, none found: $LAST_OUT"
+expect_exit 1 "pass --profile-dir DIR or set PERFAGENT_PROFILE_DIR=DIR" \
+	"$PERFAGENT" profiles explain t3.micro --config "$tmp/t3.conf" --profile-dir "$tmp/none"
+# A binary in a source tree's build directory finds tuning-profiles/ by itself.
+top=$(cd "$TESTS_DIR/../.." && pwd)
+shipped=$("$PERFAGENT" --help | sed -n 's/.*--profile-dir DIR .*(default \(.*\))$/\1/p')
+if [ -d "$top/tuning-profiles" ] && [ -e "$top/build" ] && [ ! -e "$shipped/match.conf" ]; then
+	mkdir -p "$top/build/clitest.$$"
+	cp "$PERFAGENT" "$top/build/clitest.$$/perfagent"
+	env -u PERFAGENT_PROFILE_DIR "$top/build/clitest.$$/perfagent" profiles list --config "$tmp/t3.conf" \
+		--state-dir "$tmp/s" >"$tmp/list.out" 2>&1 || true
+	rm -rf "$top/build/clitest.$$"
+	grep -q "$top/tuning-profiles/base.conf" "$tmp/list.out" || fail "source tree profiles not found: $(cat "$tmp/list.out")"
+fi
+pass "profiles list marks the active profile, explains an empty list, finds tuning-profiles/ in a source tree"

@@ -161,6 +161,17 @@ check "spec %changelog starts at $version" \
 check "debian/changelog starts at $version" \
 	sh -c "head -1 '$top/packaging/deb/debian/changelog' | grep -q '^perfagent ($version-'"
 check "man page is for $version" grep -q "^\.TH PERFAGENT 8 .*\"perfagent $version\"" "$man"
+# The .TH date: an ISO date that parses, not in the future, and current: no
+# more than 31 days before the last commit that changed the page.
+th_date=$(sed -n 's/^\.TH PERFAGENT 8 "\([^"]*\)".*/\1/p' "$man")
+check "man page date '$th_date' is YYYY-MM-DD and parses" \
+	sh -c 'echo "$1" | grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" && date -d "$1" +%s >/dev/null' sh "$th_date"
+th_s=$(date -d "$th_date" +%s 2>/dev/null || echo 0)
+check "man page date $th_date is not in the future" test "$th_s" -le "$(date +%s)"
+if last=$(git -C "$top" log -1 --format=%ct -- packaging/perfagent.8 2>/dev/null) && [ -n "$last" ]; then
+	check "man page date $th_date is current (within 31 days of its last change)" \
+		test "$th_s" -ge $((last - 31 * 86400))
+fi
 
 # ---- the default configuration
 known=$(known_keys "$PERFAGENT")

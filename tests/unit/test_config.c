@@ -15,7 +15,7 @@
 #include "config.h"
 #include "core/util.h"
 
-static int parse(struct pa_config *cfg, const char *text, struct lp_error *err)
+static int parse(struct pa_config *cfg, const char *text, struct lp_errors *err)
 {
 	config_defaults(cfg);
 	return config_parse_buf(cfg, text, strlen(text), "test.conf", err);
@@ -43,7 +43,7 @@ static void test_defaults(void **state)
 static void test_good_lines(void **state)
 {
 	struct pa_config cfg;
-	struct lp_error err;
+	struct lp_errors err;
 	const char *text =
 		"# full-line comment\n"
 		"; also a comment\n"
@@ -99,7 +99,7 @@ static void test_good_lines(void **state)
 static void test_crlf_and_no_final_newline(void **state)
 {
 	struct pa_config cfg;
-	struct lp_error err;
+	struct lp_errors err;
 
 	assert_int_equal(parse(&cfg, "interval = 5\r\nmode = advise", &err), 0);
 	assert_int_equal(cfg.interval_s, 5);
@@ -109,7 +109,7 @@ static void test_crlf_and_no_final_newline(void **state)
 static void test_empty_values_reset(void **state)
 {
 	struct pa_config cfg;
-	struct lp_error err;
+	struct lp_errors err;
 
 	assert_int_equal(parse(&cfg, "instance_type = m5.large\ninstance_type =\n"
 				     "disable_probes = sched\ndisable_probes =\n", &err), 0);
@@ -135,10 +135,17 @@ static const struct bad_case bad_cases[] = {
 	{ "interval = 10s\n", 1, "bad value '10s' for interval" },
 	{ "interval = -5\n", 1, "bad value" },
 	{ "interval =\n", 1, "bad value '' for interval" },
-	{ "\n\nintervall = 10\n", 3, "unknown key 'intervall'; known keys: interval, log_level" },
+	{ "\n\nintervall = 10\n", 3, "unknown key 'intervall': did you mean 'interval'? (known keys: "
+	  "interval, log_level" },
+	{ "imds_endpont = http://x\n", 1, "did you mean 'imds_endpoint'?" },
+	{ "revert_on_stopp = yes\n", 1, "did you mean 'revert_on_stop'?" },
+	{ "spool_max_document = 5\n", 1, "did you mean 'spool_max_documents'?" },
+	{ "colour = red\n", 1, "unknown key 'colour'; known keys: interval, log_level" },
 	{ "log_level = verbose\n", 1, "expected error, warn, info or debug" },
 	{ "mode = yolo\n", 1, "expected apply or advise" },
-	{ "imds = maybe\n", 1, "expected on or off" },
+	{ "imds = maybe\n", 1, "expected on/off, yes/no, true/false or 1/0" },
+	{ "imds = 2\n", 1, "bad value '2' for imds" },
+	{ "imds = ja\n", 1, "bad value 'ja' for imds" },
 	{ "imds_endpoint = https://x\n", 1, "an http:// URL" },
 	{ "control_socket_mode = 666\n", 1, "octal mode" },
 	{ "control_socket_mode = 0066\n", 1, "octal mode" },
@@ -156,12 +163,12 @@ static const struct bad_case bad_cases[] = {
 	{ "profile = ../../etc/shadow\n", 1, "bad value '../../etc/shadow' for profile" },
 	{ "profile = Network\n", 1, "a profile name" },
 	{ "exclude = net.core.somaxconn\n", 1, "'net.core.somaxconn' is not a knob pattern" },
-	{ "revert_on_stop = sometimes\n", 1, "expected yes or no" },
+	{ "revert_on_stop = sometimes\n", 1, "expected on/off, yes/no, true/false or 1/0" },
 	{ "credit_mode = turbo\n", 1, "expected default, standard or unlimited" },
 	{ "credit_start_balance = -3\n", 1, "from 0 to 5000" },
 	{ "credit_start_balance = lots\n", 1, "credit_start_balance" },
 	{ "credit_start_balance = nan\n", 1, "credit_start_balance" },
-	{ "metrics = maybe\n", 1, "bad value 'maybe' for metrics: expected on or off" },
+	{ "metrics = maybe\n", 1, "bad value 'maybe' for metrics: expected on/off, yes/no" },
 	{ "emf_endpoint = http://127.0.0.1:25888\n", 1, "expected tcp://ADDRESS:PORT or udp://" },
 	{ "emf_endpoint = tcp://agent.local:25888\n", 1, "[IPv6] or localhost" },
 	{ "emf_endpoint = tcp://127.0.0.1:70000\n", 1, "emf_endpoint" },
@@ -175,7 +182,7 @@ static const struct bad_case bad_cases[] = {
 	{ "spool_max_documents = 0\n", 1, "from 1 to 1000000" },
 	{ "spool_max_documents = 1000001\n", 1, "spool_max_documents" },
 	{ "spool_max_documents = many\n", 1, "spool_max_documents" },
-	{ "spool_persist = always\n", 1, "bad value 'always' for spool_persist: expected yes or no" },
+	{ "spool_persist = always\n", 1, "bad value 'always' for spool_persist: expected on/off" },
 };
 
 static void test_bad_lines(void **state)
@@ -183,14 +190,14 @@ static void test_bad_lines(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(bad_cases); i++) {
 		const struct bad_case *c = &bad_cases[i];
 		struct pa_config cfg;
-		struct lp_error err;
-		char msg[1024];
+		struct lp_errors err;
+		const char *msg;
 
 		assert_int_not_equal(parse(&cfg, c->text, &err), 0);
-		lp_error_format(&err, msg, sizeof(msg));
-		if (err.line != c->line || !strstr(msg, c->expect))
-			fail_msg("case %zu (%s): got line %d '%s', want line %d and '%s'", i,
-				 c->text, err.line, msg, c->line, c->expect);
+		msg = err.e[0].text;
+		if (err.n != 1 || err.e[0].line != c->line || !strstr(msg, c->expect))
+			fail_msg("case %zu (%s): got %d errors, line %d '%s', want one, line %d and "
+				 "'%s'", i, c->text, err.n, err.e[0].line, msg, c->line, c->expect);
 		assert_non_null(strstr(msg, "test.conf:"));
 	}
 }
@@ -198,19 +205,21 @@ static void test_bad_lines(void **state)
 static void test_nul_and_long_lines(void **state)
 {
 	struct pa_config cfg;
-	struct lp_error err;
+	struct lp_errors err;
 	char *big;
 
 	config_defaults(&cfg);
 	assert_int_not_equal(config_parse_buf(&cfg, "interval = 1\0x\n", 15, "t", &err), 0);
-	assert_non_null(strstr(err.msg, "NUL"));
+	assert_int_equal(err.n, 1);
+	assert_int_equal(err.e[0].line, 0);
+	assert_non_null(strstr(err.e[0].text, "t: contains a NUL"));
 
 	big = malloc(LP_MAX_LINE + 32);
 	memset(big, 'a', LP_MAX_LINE + 31);
 	memcpy(big, "interval = ", 11);
 	big[LP_MAX_LINE + 31] = '\0';
 	assert_int_not_equal(parse(&cfg, big, &err), 0);
-	assert_non_null(strstr(err.msg, "longer than"));
+	assert_non_null(strstr(err.e[0].text, "longer than"));
 	free(big);
 }
 
@@ -232,7 +241,7 @@ static void test_load_with_dropins(void **state)
 	char dropins[PATH_MAX], file[PATH_MAX];
 	struct pa_paths paths;
 	struct pa_config cfg;
-	struct lp_error err;
+	struct lp_errors err;
 	char cmd[PATH_MAX + 16];
 
 	assert_non_null(mkdtemp(dir));
@@ -255,11 +264,16 @@ static void test_load_with_dropins(void **state)
 	assert_int_equal(cfg.n_files, 3);
 	assert_non_null(strstr(cfg.files[1], "10-a.conf"));
 
-	/* A bad drop-in names its own file and line. */
+	/* A bad drop-in names its own file and line; every bad file is reported. */
 	write_file(dropins, "40-bad.conf", "\ninterval = fast\n");
+	write_file(dropins, "50-bad.conf", "mod = advise\n");
 	assert_int_not_equal(config_load(&cfg, &paths, true, &err), 0);
-	assert_non_null(strstr(err.file, "40-bad.conf"));
-	assert_int_equal(err.line, 2);
+	assert_int_equal(err.n, 2);
+	assert_non_null(strstr(err.e[0].text, "40-bad.conf:2: bad value 'fast' for interval"));
+	assert_int_equal(err.e[0].line, 2);
+	assert_non_null(strstr(err.e[1].text, "50-bad.conf:1: unknown key 'mod': did you mean "
+				   "'mode'?"));
+	unlink(strcat(strcpy(cmd, dropins), "/50-bad.conf"));
 
 	/* A missing main file means defaults, unless the user named it. */
 	unlink(file);
@@ -268,10 +282,82 @@ static void test_load_with_dropins(void **state)
 	assert_true(cfg.main_file_missing);
 	assert_int_equal(cfg.interval_s, 20);
 	assert_int_not_equal(config_load(&cfg, &paths, true, &err), 0);
-	assert_non_null(strstr(err.msg, "cannot read"));
+	assert_int_equal(err.n, 1);
+	assert_non_null(strstr(err.e[0].text, "cannot read"));
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
+}
+
+/* Every mistake of a file in one run, in order, each with its line. */
+static void test_every_error_reported(void **state)
+{
+	struct pa_config cfg;
+	struct lp_errors err;
+	char text[LP_MAX_ERRORS * sizeof(err.e[0].text)];
+	const char *conf =
+		"interval = 10\n"
+		"intervall = 5\n"          /* 2: misspelt */
+		"mode = yolo\n"            /* 3: bad value */
+		"imds = off\n"
+		"garbage line\n"           /* 5: not key = value */
+		"log_levle = debug\n"      /* 6: two letters swapped */
+		"metrics = on\n";
+
+	assert_int_not_equal(parse(&cfg, conf, &err), 0);
+	assert_int_equal(err.n, 4);
+	assert_int_equal(err.e[0].line, 2);
+	assert_non_null(strstr(err.e[0].text, "test.conf:2: unknown key 'intervall': did you mean "
+				   "'interval'?"));
+	assert_int_equal(err.e[1].line, 3);
+	assert_non_null(strstr(err.e[1].text, "test.conf:3: bad value 'yolo' for mode"));
+	assert_int_equal(err.e[2].line, 5);
+	assert_non_null(strstr(err.e[2].text, "expected 'key = value'"));
+	assert_int_equal(err.e[3].line, 6);
+	assert_non_null(strstr(err.e[3].text, "did you mean 'log_level'?"));
+	/* The good lines around them were read. */
+	assert_int_equal(cfg.interval_s, 10);
+	assert_false(cfg.imds_enabled);
+	lp_errors_format(&err, " | ", text, sizeof(text));
+	assert_non_null(strstr(text, "test.conf:3: bad value 'yolo' for mode: expected apply or "
+			       "advise | test.conf:5: "));
+
+	/* More than are kept: the rest are counted and said. */
+	{
+		char many[64 * (LP_MAX_ERRORS + 3)] = "";
+
+		for (int i = 0; i < LP_MAX_ERRORS + 3; i++)
+			strcat(many, "nonsense_key_xyz = 1\n");
+		assert_int_not_equal(parse(&cfg, many, &err), 0);
+		assert_int_equal(err.n, LP_MAX_ERRORS + 3);
+		lp_errors_format(&err, "\n", text, sizeof(text));
+		assert_non_null(strstr(text, "and 3 more errors not shown"));
+	}
+}
+
+/* Booleans: on/off, yes/no, true/false, 1/0, in any case, for every boolean key. */
+static void test_booleans(void **state)
+{
+	static const char *const yes[] = { "on", "yes", "true", "1", "ON", "Yes", "TRUE" };
+	static const char *const no[] = { "off", "no", "false", "0", "OFF", "No", "False" };
+	static const char *const keys[] = { "imds", "metrics", "revert_on_stop", "spool_persist" };
+	struct pa_config cfg;
+	struct lp_errors err;
+	char line[64];
+
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+		for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+			bool *v[] = { &cfg.imds_enabled, &cfg.metrics_enabled, &cfg.revert_on_stop,
+				      &cfg.spool_persist };
+
+			snprintf(line, sizeof(line), "%s = %s\n", keys[k], no[i]);
+			assert_int_equal(parse(&cfg, line, &err), 0);
+			assert_false(*v[k]);
+			snprintf(line, sizeof(line), "%s = %s\n", keys[k], yes[i]);
+			assert_int_equal(parse(&cfg, line, &err), 0);
+			assert_true(*v[k]);
+		}
+	}
 }
 
 int main(void)
@@ -284,6 +370,8 @@ int main(void)
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_nul_and_long_lines),
 		cmocka_unit_test(test_load_with_dropins),
+		cmocka_unit_test(test_every_error_reported),
+		cmocka_unit_test(test_booleans),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
