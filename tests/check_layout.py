@@ -2,7 +2,8 @@
 """Checks agent/'s source layout against its declared one-way order.
 
 The order, top to bottom (README.md, "Source layout"): main.c, cli/,
-daemon/, config, tune/ and emf/, probes/, cpu/, identity/ and net/, core/.
+daemon/, config, tune/ and emf/, probes/, cpu/ and storage/, identity/ and net/,
+core/.
 A folder may include headers of its own folder and of folders on lower rows
 only; folders on one row do not include each other. Also checked: every include of an agent
 header is written root-relative ("tune/journal.h"), no header include circle
@@ -26,7 +27,7 @@ ORDER = [
     ["config"],
     ["tune", "emf"],
     ["probes"],
-    ["cpu"],
+    ["cpu", "storage"],
     ["identity", "net"],
     ["core"],
 ]

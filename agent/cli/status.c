@@ -7,6 +7,7 @@
 #include "cli/status.h"
 #include "core/jsonutil.h"
 #include "net/ena.h"
+#include "storage/nvme_stats.h"
 
 #define LABEL "%-12s "
 
@@ -432,6 +433,8 @@ void status_print(struct json_object *s, FILE *out)
 	print_cpu(s, out);
 	if (json_at(s, "ena"))
 		ena_status_print(json_at(s, "ena"), out);
+	if (json_at(s, "storage"))
+		nvme_status_print(json_at(s, "storage"), out);
 	print_collection(s, out);
 	print_part(s, "sink", out);
 	print_config(s, out);

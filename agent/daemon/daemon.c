@@ -19,6 +19,7 @@
 #include "daemon/adaptive.h"
 #include "daemon/daemon.h"
 #include "daemon/follow.h"
+#include "daemon/health.h"
 #include "daemon/hotplug.h"
 #include "emf/emf.h"
 #include "net/ena.h"
@@ -33,6 +34,7 @@
 #include "probes/probes.h"
 #include "emf/sink.h"
 #include "tune/tuning.h"
+#include "storage/nvme_stats.h"
 #include "core/util.h"
 
 struct collection {
@@ -41,6 +43,10 @@ struct collection {
 	bool ctxsw_valid;       /* the sched probe's rate of the last interval */
 	double ctxsw_per_s;
 	int documents;          /* EMF documents of the last interval */
+	uint64_t last_mono_ms;  /* when the last interval ended */
+	double span_s;          /* its length, measured */
+	bool have_last;
+	struct metric_set last; /* its metrics, for status' health */
 };
 
 struct daemon {
@@ -53,6 +59,7 @@ struct daemon {
 	struct pmqos pmqos;             /* the PM QoS latency a profile holds (tune.h) */
 	struct cpuwatch cpu;
 	struct ena_state ena;
+	struct nvme_state nvme;         /* EBS and instance-store NVMe statistics */
 	struct probes *probes;
 	struct cpushare *cpushare;      /* who used the CPU, from the sched probe */
 	struct evloop loop;
@@ -248,6 +255,8 @@ static void build_metrics(struct daemon *d, struct metric_set *set)
 	netcounters_collect(&d->netc, &d->opts->paths, d->cfg.interval_s, inst);
 	listeners_collect(&d->listeners);
 	ena_collect(&d->ena, &d->opts->paths, util_now_mono_ms(), set);
+	/* After the probes: it reads the block probe's host-side latency from set. */
+	nvme_stats_collect(&d->nvme, &d->opts->paths, util_now_mono_ms(), set);
 	if (d->sink)
 		sink_report(d->sink, inst, d->emf.sink_error, sizeof(d->emf.sink_error));
 }
@@ -301,6 +310,20 @@ static void run_adaptive(struct daemon *d, const struct metric_set *set)
 	adaptive_interval(&d->adaptive, &env, set);
 }
 
+/* Keeps the interval's metrics and its measured length for status' health. */
+static void keep_last(struct daemon *d, struct metric_set *set)
+{
+	uint64_t now = util_now_mono_ms();
+
+	d->col.span_s = (now - (d->col.have_last ? d->col.last_mono_ms : d->started_mono_ms)) /
+			1000.0;
+	d->col.last_mono_ms = now;
+	if (d->col.have_last)
+		metric_set_free(&d->col.last);
+	d->col.last = *set;
+	d->col.have_last = true;
+}
+
 static void collect(struct daemon *d)
 {
 	struct metric_set set;
@@ -309,7 +332,23 @@ static void collect(struct daemon *d)
 	run_adaptive(d, &set);
 	if (d->sink)
 		publish(d, &set);
-	metric_set_free(&set);
+	keep_last(d, &set);
+}
+
+/* The "health" member of status: the last interval judged (daemon/health.h). */
+static struct json_object *daemon_health_json(const struct daemon *d)
+{
+	const struct tune_counts *c = &d->tuning.plan.counts;
+	struct health_window w = {
+		.span_s = d->col.span_s, .interval_s = d->cfg.interval_s,
+		.at_wall_ms = d->col.last_wall_ms, .first = d->col.count <= 1,
+	};
+	struct health_tuning t = {
+		.ran = d->tuning.ran, .advise = !d->tuning.applied, .error = d->tuning.error,
+		.changes = d->tuning.applied ? c->applied : c->set,
+	};
+
+	return health_json(d->col.have_last ? &d->col.last : NULL, &w, &t);
 }
 
 static void sink_opts_from(const struct daemon *d, struct sink_opts *o, char *path, size_t size)
@@ -554,7 +593,9 @@ static struct json_object *status_json(const struct daemon *d)
 	json_object_object_add(s, "cpu", cpu_json(d));
 	json_object_object_add(s, "ena", ena_status_json(&d->ena, &d->opts->paths,
 							 util_now_mono_ms()));
+	json_object_object_add(s, "storage", nvme_status_json(&d->nvme, util_now_mono_ms()));
 	json_object_object_add(s, "collection", collection_json(d));
+	json_object_object_add(s, "health", daemon_health_json(d));
 	json_object_object_add(s, "sink", sink_json(d));
 	json_object_object_add(s, "pmqos", pmqos_json(&d->pmqos, &d->opts->paths));
 	return s;
@@ -675,6 +716,21 @@ static void pet_watchdog(struct daemon *d, uint64_t now)
 	d->watchdog_at_ms = now + d->watchdog_ms;
 }
 
+/*
+ * Who used the CPU counts from ready: the agent's own start-up (loading
+ * its BPF programs) is not the host's top consumer.
+ */
+static void restart_cpushare(struct daemon *d)
+{
+	struct cpushare *fresh = cpushare_new();
+
+	if (!fresh)
+		return;
+	probes_set_cpushare(d->probes, fresh);
+	cpushare_free(d->cpushare);
+	d->cpushare = fresh;
+}
+
 static int start(struct daemon *d)
 {
 	char sock[PATH_MAX], err[512];
@@ -715,6 +771,7 @@ static int start(struct daemon *d)
 	detect_identity(d);
 	start_cpuwatch(d, true);
 	ena_init(&d->ena);
+	nvme_stats_init(&d->nvme);
 	start_emf(d, true);
 	run_tuning(d);
 	start_hotplug(d);
@@ -727,6 +784,7 @@ static int start(struct daemon *d)
 	configure_probes(d);
 	/* A first sample now, so rates are ready one interval after start. */
 	collect(d);
+	restart_cpushare(d);
 	log_info("ready: control socket %s, collecting every %u s", sock, d->cfg.interval_s);
 	notify_ready("ready");
 	d->watchdog_ms = notify_watchdog_period_ms();
@@ -760,7 +818,10 @@ static void stop(struct daemon *d)
 	sink_free(d->sink);
 	probes_free(d->probes);
 	cpushare_free(d->cpushare);
+	if (d->col.have_last)
+		metric_set_free(&d->col.last);
 	ena_free(&d->ena);
+	nvme_stats_free(&d->nvme);
 	if (d->timer.fd > 0)
 		close(d->timer.fd);
 	if (d->signals.fd > 0)
@@ -891,6 +952,7 @@ int daemon_metrics(const struct daemon_metrics_opts *o)
 	if (!d)
 		return EXIT_FAILURE;
 	ena_init(&d->ena);
+	nvme_stats_init(&d->nvme);
 	d->opts = &opts;
 	d->cfg = *o->cfg;
 	d->cfg.interval_s = o->interval_s;
@@ -913,6 +975,7 @@ int daemon_metrics(const struct daemon_metrics_opts *o)
 out:
 	probes_free(d->probes);
 	ena_free(&d->ena);
+	nvme_stats_free(&d->nvme);
 	listeners_free(&d->listeners);
 	free(d);
 	return ret;

@@ -300,8 +300,8 @@ static void inv_classify(struct inv_blockdev *bd)
 	}
 }
 
-static void inv_read_blockdev(const struct pa_paths *p, const char *name,
-			      struct inv_blockdev *bd)
+void inventory_read_blockdev(const struct pa_paths *p, const char *name,
+			     struct inv_blockdev *bd)
 {
 	char line[128];
 	uint64_t sectors;
@@ -332,7 +332,7 @@ static void inv_read_blockdevs(const struct pa_paths *p, struct inventory *inv)
 	if (n < 0)
 		return;
 	for (i = 0; i < n && inv->n_blockdevs < INV_MAX_BLOCKDEVS; i++)
-		inv_read_blockdev(p, list[i]->d_name, &inv->blockdevs[inv->n_blockdevs++]);
+		inventory_read_blockdev(p, list[i]->d_name, &inv->blockdevs[inv->n_blockdevs++]);
 	inv_free_scan(list, n);
 }
 

@@ -42,6 +42,10 @@ struct inventory {
 /* Reads everything under the sysroot. Missing pieces are left zero/empty. */
 void inventory_read(const struct pa_paths *paths, struct inventory *inv);
 
+/* One block device of /sys/block under the sysroot: model, serial, kind, EBS volume id. */
+void inventory_read_blockdev(const struct pa_paths *paths, const char *name,
+			     struct inv_blockdev *bd);
+
 /* sysroot + /proc/sys/kernel/random/boot_id: this boot's id, which the
  * tuning journal and the credit model tie their state to; 0 or -errno
  * (-ENODATA: the file is empty). */
