@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cpu/cpuwatch.h"
+#include "cpu/pressure.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -80,6 +81,7 @@ void cpuwatch_start(struct cpuwatch *w, const struct pa_paths *paths,
 	w->prev = now;
 	w->have_prev = true;
 	w->prev_wall_ms = util_now_wall_ms();
+	w->have_psi = pressure_cpu_some_us(paths, &w->psi_some_us) == 0;
 	if (w->spec)
 		start_credits(w, paths, id, opts, &now);
 }
@@ -100,6 +102,23 @@ static void add_credit_metrics(const struct cpuwatch *w, struct metric_entity *i
 		metric_add(inst, "CPUSurplusCreditsEstimate", UNIT_COUNT,
 			   w->credits.surplus + w->credits.charged);
 	metric_add(inst, "CPUThrottled", UNIT_NONE, s->throttled ? 1 : 0);
+}
+
+/* The share of the interval in which a runnable task waited for a CPU (PSI "some"). */
+static void sample_pressure(struct cpuwatch *w, const struct pa_paths *paths, double interval_s)
+{
+	uint64_t now_us;
+	bool had = w->have_psi;
+
+	w->have_psi = pressure_cpu_some_us(paths, &now_us) == 0;
+	w->have_wait = had && w->have_psi && interval_s > 0 && now_us >= w->psi_some_us;
+	if (w->have_wait) {
+		w->runq_wait_pct = (now_us - w->psi_some_us) / (interval_s * 1e4);
+		if (w->runq_wait_pct > 100)
+			w->runq_wait_pct = 100;
+	}
+	if (w->have_psi)
+		w->psi_some_us = now_us;
 }
 
 void cpuwatch_sample(struct cpuwatch *w, const struct pa_paths *paths)
@@ -129,6 +148,7 @@ void cpuwatch_sample(struct cpuwatch *w, const struct pa_paths *paths)
 			w->step.cpu_pct = d.busy_s * 100 / (d.busy_s + d.idle_s + d.steal_s);
 		}
 	}
+	sample_pressure(w, paths, interval_s);
 	w->have_step = true;
 	w->prev = now;
 	w->prev_wall_ms = wall;
@@ -140,6 +160,8 @@ void cpuwatch_add_metrics(const struct cpuwatch *w, struct metric_entity *inst)
 		return;
 	metric_add(inst, "CPUUtilization", UNIT_PERCENT, w->step.cpu_pct);
 	metric_add(inst, "StealPercent", UNIT_PERCENT, w->step.steal_pct);
+	if (w->have_wait)
+		metric_add(inst, "RunqWaitPercent", UNIT_PERCENT, w->runq_wait_pct);
 	if (w->spec)
 		add_credit_metrics(w, inst);
 }

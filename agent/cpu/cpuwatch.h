@@ -28,6 +28,10 @@ struct cpuwatch {
 	bool persist;                       /* save the estimate (the daemon only) */
 	char error[160];                    /* why /proc/stat cannot be read */
 	char credits_note[256];             /* a burstable type without an estimate: why */
+	uint64_t psi_some_us;               /* /proc/pressure/cpu "some" total at prev */
+	bool have_psi;                      /* psi_some_us was read */
+	double runq_wait_pct;               /* the last interval's share of time tasks waited */
+	bool have_wait;
 };
 
 /* What the watch takes from the configuration. */

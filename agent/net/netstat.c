@@ -107,7 +107,7 @@ void netcounters_collect(struct netcounters *nc, const struct pa_paths *paths, d
 			 struct metric_entity *inst)
 {
 	uint64_t dropped = 0, squeezed = 0;
-	int64_t pressures = -1;
+	int64_t pressures = -1, out_segs = -1;
 	bool softnet = false;
 	char *text;
 
@@ -120,6 +120,11 @@ void netcounters_collect(struct netcounters *nc, const struct pa_paths *paths, d
 			pressures = -1;
 		free(text);
 	}
+	if (read_proc(paths, "/proc/net/snmp", &text)) {
+		if (netstat_find(text, "Tcp", "OutSegs", &out_segs))
+			out_segs = -1;
+		free(text);
+	}
 	if (nc->have_prev && seconds > 0) {
 		if (softnet) {
 			add_rate(inst, "SoftnetDrops", dropped, nc->dropped, seconds);
@@ -128,9 +133,13 @@ void netcounters_collect(struct netcounters *nc, const struct pa_paths *paths, d
 		if (pressures >= 0 && nc->pressures >= 0)
 			add_rate(inst, "TcpMemoryPressures", (uint64_t)pressures,
 				 (uint64_t)nc->pressures, seconds);
+		if (out_segs >= 0 && nc->out_segs >= 0)
+			add_rate(inst, "TcpOutSegs", (uint64_t)out_segs, (uint64_t)nc->out_segs,
+				 seconds);
 	}
-	nc->have_prev = softnet || pressures >= 0;
+	nc->have_prev = softnet || pressures >= 0 || out_segs >= 0;
 	nc->dropped = dropped;
 	nc->squeezed = squeezed;
 	nc->pressures = pressures;
+	nc->out_segs = out_segs;
 }

@@ -34,10 +34,11 @@ struct netcounters {
 	bool have_prev;
 	uint64_t dropped, squeezed;
 	int64_t pressures;              /* -1: not reported by this kernel */
+	int64_t out_segs;               /* Tcp OutSegs of /proc/net/snmp; -1: not read */
 };
 
 /*
- * Adds SoftnetDrops, SoftnetTimeSqueezes and TcpMemoryPressures (per
+ * Adds SoftnetDrops, SoftnetTimeSqueezes, TcpMemoryPressures and TcpOutSegs (per
  * second over seconds) to the instance entity, from the second call on.
  */
 void netcounters_collect(struct netcounters *nc, const struct pa_paths *paths, double seconds,
