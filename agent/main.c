@@ -24,6 +24,7 @@
 #include "core/suggest.h"
 #include "tune/profile.h"
 #include "cli/status.h"
+#include "cli/status_watch.h"
 
 struct command {
 	const char *name;
@@ -52,11 +53,14 @@ static const struct command commands[] = {
 	  "Runs in the foreground, as systemd (Type=notify) starts it; logs go to stderr.\n"
 	  "SIGHUP reloads the configuration, SIGTERM stops. With --check-config, validate\n"
 	  "the configuration and exit (0 when valid, 4 when not)." },
-	{ "status", cmd_status, OPT_JSON | OPT_RUNTIME_DIR | OPT_HISTOGRAMS, 0, 0,
-	  "status [--json] [--histograms]",
+	{ "status", cmd_status, OPT_JSON | OPT_RUNTIME_DIR | OPT_HISTOGRAMS | OPT_WATCH, 0, 1,
+	  "status [--json] [--histograms] [--watch [SECONDS]]",
 	  "show what the running daemon sees and does",
-	  "Asks the running daemon for its state: identity, profile, probes, collection,\n"
-	  "metrics sink, configuration. Exits 3 when no daemon answers." },
+	  "Asks the running daemon for its state: the host's health (run queue, disks,\n"
+	  "TCP, ENA allowances, CPU, tuning; each ok, watch or problem, and why),\n"
+	  "identity, profile, probes, collection, metrics sink, configuration. Exits 3\n"
+	  "when no daemon answers. --watch refreshes it in place every SECONDS (default\n"
+	  "2) until Ctrl-C." },
 	{ "detect", cmd_detect,
 	  OPT_JSON | OPT_CONFIG | OPT_ROOT | OPT_STATE_DIR | OPT_INSTANCE_TYPE | OPT_NO_IMDS, 0, 0,
 	  "detect [--json] [--instance-type TYPE] [--no-imds]",
@@ -138,6 +142,7 @@ static const struct option long_options[] = {
 	{ "no-imds", no_argument, NULL, 'N' },
 	{ "dry-run", no_argument, NULL, 'D' },
 	{ "histograms", no_argument, NULL, 'H' },
+	{ "watch", optional_argument, NULL, 'W' },
 	{ "profile", required_argument, NULL, 'P' },
 	{ "overlays", required_argument, NULL, 'O' },
 	{ "profile-dir", required_argument, NULL, 'p' },
@@ -169,6 +174,8 @@ static const struct {
 	{ OPT_DRY_RUN, "  --dry-run              print the plan, write nothing\n" },
 	{ OPT_HISTOGRAMS, "  --histograms           the probes' histograms of the last interval, as\n"
 			  "                         biolatency, runqlat and tcprtt print them\n" },
+	{ OPT_WATCH, "  --watch [SECONDS]      refresh in place every SECONDS (default 2), as\n"
+		     "                         watch(1) does, until Ctrl-C\n" },
 	{ OPT_PROFILE, "  --profile NAME         use class profile NAME instead of matching the instance\n"
 		       "                         type (then no capability overlay is added)\n" },
 	{ OPT_OVERLAYS, "  --overlays LIST        stack these overlays last (comma-separated, such as\n"
@@ -356,6 +363,7 @@ static unsigned int option_bit(int opt)
 	case 'N': return OPT_NO_IMDS;
 	case 'D': return OPT_DRY_RUN;
 	case 'H': return OPT_HISTOGRAMS;
+	case 'W': return OPT_WATCH;
 	case 'P': return OPT_PROFILE;
 	case 'O': return OPT_OVERLAYS;
 	case 'p': return OPT_PROFILE_DIR;
@@ -379,6 +387,7 @@ static int apply_option(struct cli *cli, int opt, const char *arg)
 	case 'N': cli->no_imds = true; return 0;
 	case 'D': cli->dry_run = true; return 0;
 	case 'H': cli->histograms = true; return 0;
+	case 'W': cli->watch = true; cli->watch_s = arg; return 0;
 	case 'o': cli->once = true; return 0;
 	case 'F': cli->format = arg; return 0;
 	case 'i': cli->interval = arg; return 0;
@@ -571,21 +580,40 @@ static int request(struct cli *cli, const char *cmd, struct json_object **result
 	return EXIT_FAILURE;
 }
 
-static int cmd_status(struct cli *cli)
+/* One status reply, printed into out. */
+static int show_status(void *arg, FILE *out)
 {
+	struct cli *cli = arg;
 	struct json_object *status;
 	int ret = request(cli, cli->histograms ? "histograms" : "status", &status);
 
 	if (ret)
 		return ret;
 	if (cli->json)
-		cli_print_json(status);
+		fprintf(out, "%s\n", json_object_to_json_string_ext(status, JSON_C_TO_STRING_PRETTY |
+			JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 	else if (cli->histograms)
-		hist_print_json(status, stdout);
+		hist_print_json(status, out);
 	else
-		status_print(status, stdout);
+		status_print(status, out);
 	json_object_put(status);
 	return EXIT_OK;
+}
+
+static int cmd_status(struct cli *cli)
+{
+	const char *every = cli->watch_s ? cli->watch_s : cli->n_args ? cli->args[0] : NULL;
+	unsigned int seconds;
+
+	if ((cli->n_args && (!cli->watch || cli->watch_s)) ||
+	    status_watch_seconds(every, &seconds)) {
+		fprintf(stderr, "perfagent status: '%s' is not a number of seconds after --watch "
+			"(1 to %d)\n", every ? every : cli->args[0], STATUS_WATCH_MAX_S);
+		return EXIT_USAGE;
+	}
+	if (cli->watch)
+		return status_watch(seconds, show_status, cli);
+	return show_status(cli, stdout);
 }
 
 static int cmd_reload(struct cli *cli)

@@ -29,6 +29,7 @@ enum {
 	OPT_INTERVAL = 1 << 14,
 	OPT_HISTOGRAMS = 1 << 15,
 	OPT_OVERLAYS = 1 << 16,
+	OPT_WATCH = 1 << 17,
 };
 
 struct cli {
@@ -40,6 +41,8 @@ struct cli {
 	bool dry_run;
 	bool histograms;
 	bool once;
+	bool watch;             /* status --watch */
+	const char *watch_s;    /* its SECONDS (--watch=N or the argument after it); NULL: default */
 	const char *instance_type;
 	const char *log_level;
 	const char *profile;

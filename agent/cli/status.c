@@ -7,6 +7,7 @@
 #include "cli/status.h"
 #include "core/jsonutil.h"
 #include "net/ena.h"
+#include "tune/tune.h"
 #include "storage/nvme_stats.h"
 
 #define LABEL "%-12s "
@@ -67,8 +68,11 @@ static void print_part(struct json_object *s, const char *part, FILE *out)
 		json_at_str(o, "reason", ""));
 }
 
-/* The counts that are not zero, as "3 set, 5 kept". */
-static void print_counts(struct json_object *counts, FILE *out)
+/*
+ * The counts that are not zero, as "3 set, 5 kept"; advised: "3 to set (not
+ * written)", since nothing was.
+ */
+static void print_counts(struct json_object *counts, bool advised, FILE *out)
 {
 	const char *sep = "";
 
@@ -78,7 +82,8 @@ static void print_counts(struct json_object *counts, FILE *out)
 	}
 	json_object_object_foreach(counts, key, val) {
 		if (json_object_is_type(val, json_type_int) && json_object_get_int64(val)) {
-			fprintf(out, "%s%lld %s", sep, (long long)json_object_get_int64(val), key);
+			fprintf(out, "%s%lld %s", sep, (long long)json_object_get_int64(val),
+				advised && !strcmp(key, "set") ? "to set (not written)" : key);
 			sep = ", ";
 		}
 	}
@@ -99,6 +104,16 @@ static void layers_text(struct json_object *p, char *buf, size_t size)
 				json_at_str(json_object_array_get_idx(layers, i), "name", "?"));
 }
 
+/* Advise mode: the knobs apply would write, as `apply --dry-run` tabulates them. */
+static void print_changes(struct json_object *changes, FILE *out)
+{
+	if (!json_at_len(changes, ""))
+		return;
+	fprintf(out, LABEL "mode advise: apply would make these %zu change%s (none made):\n",
+		"", json_at_len(changes, ""), json_at_len(changes, "") == 1 ? "" : "s");
+	tune_print_changes_json(out, changes);
+}
+
 static void print_profile(struct json_object *s, FILE *out)
 {
 	struct json_object *p = json_at(s, "profile");
@@ -112,17 +127,18 @@ static void print_profile(struct json_object *s, FILE *out)
 	}
 	fprintf(out, LABEL "%s (%s, mode %s): ", "profile", layers,
 		json_at_str(p, "state", "?"), json_at_str(p, "mode", "?"));
-	print_counts(json_at(p, "counts"), out);
+	print_counts(json_at(p, "counts"), !strcmp(json_at_str(p, "state", ""), "advised"), out);
 	fputc('\n', out);
 	if (json_at(p, "reason"))
 		fprintf(out, LABEL "why: %s\n", "", json_at_str(p, "reason", ""));
 	if (verify && json_at_bool(verify, "journal")) {
 		fprintf(out, LABEL "verify now: ", "");
-		print_counts(verify, out);
+		print_counts(verify, false, out);
 		fputc('\n', out);
 	} else if (verify) {
 		fprintf(out, LABEL "verify now: nothing applied in this boot\n", "");
 	}
+	print_changes(json_at(p, "changes"), out);
 }
 
 /* What hot-plug and moved interrupts did to the tuning (daemon/follow.h). */
@@ -423,6 +439,7 @@ void status_print(struct json_object *s, FILE *out)
 {
 	print_agent(s, out);
 	print_identity(s, out);
+	status_print_health(json_at(s, "health"), out);
 	print_profile(s, out);
 	print_follow(s, out);
 	print_adaptive(s, out);

@@ -18,4 +18,12 @@ void status_print(struct json_object *status, FILE *out);
  */
 void status_print_peers(struct json_object *peers, FILE *out);
 
+/*
+ * The "health" member of a status reply (daemon/health.h): the verdict and
+ * the window (PARTIAL when it is), then each line that is not ok with its
+ * figures and why, problems first; then one "ok" line naming the rest with
+ * their key figure. Nothing for NULL.
+ */
+void status_print_health(struct json_object *health, FILE *out);
+
 #endif

@@ -233,6 +233,13 @@ void tune_format_counts(const struct tune_counts *c, char *buf, size_t size);
 struct json_object *tune_plan_json(const struct tune_plan *plan);
 struct json_object *tune_report_json(const struct tune_report *report);
 struct json_object *tune_counts_json(const struct tune_counts *c);
+/* The plan's knobs to set (tune_plan_json()'s knob objects), a new array. */
+struct json_object *tune_plan_changes_json(const struct tune_plan *plan);
+/*
+ * Those changes as the table of tune_print_plan(), with the layer that
+ * wants each value in the action's column: KNOB CURRENT PROPOSED LAYER REASON.
+ */
+void tune_print_changes_json(FILE *f, struct json_object *changes);
 
 /* Value helpers, exposed for tests. */
 bool tune_values_equal(const char *a, const char *b);

@@ -317,6 +317,47 @@ struct json_object *tune_plan_json(const struct tune_plan *plan)
 	return o;
 }
 
+struct json_object *tune_plan_changes_json(const struct tune_plan *plan)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; a && i < plan->n; i++)
+		if (plan->items[i].action == TUNE_SET)
+			json_object_array_add(a, item_json(plan, &plan->items[i]));
+	return a;
+}
+
+/* A change of tune_plan_changes_json() as cells: knob, current, desired, layer, reason. */
+static void change_cells(struct json_object *k, const char *cells[TABLE_COLS + 1])
+{
+	cells[0] = json_at_str(k, "id", "?");
+	cells[1] = json_at_str(k, "current", "-");
+	cells[2] = json_at_str(k, "desired", "-");
+	cells[3] = json_at_str(k, "layer", "-");
+	cells[4] = json_at_str(k, "reason", "");
+}
+
+void tune_print_changes_json(FILE *f, struct json_object *changes)
+{
+	static const char *const head[TABLE_COLS + 1] = {
+		"KNOB", "CURRENT", "PROPOSED", "LAYER", "REASON"
+	};
+	size_t n = json_at_len(changes, "");
+	struct table t = { .f = f };
+	const char *cells[TABLE_COLS + 1];
+
+	table_fit(&t, head);
+	for (size_t i = 0; i < n; i++) {
+		change_cells(json_object_array_get_idx(changes, i), cells);
+		table_fit(&t, cells);
+	}
+	table_row(&t, head, true);
+	for (size_t i = 0; i < n; i++) {
+		change_cells(json_object_array_get_idx(changes, i), cells);
+		table_row(&t, cells, false);
+	}
+}
+
 static struct json_object *report_item_at(const void *arg, size_t i)
 {
 	const struct tune_report_item *it = &((const struct tune_report *)arg)->items[i];

@@ -453,6 +453,9 @@ struct json_object *tuning_state_json(const struct tuning_state *st,
 	json_object_object_add(o, "irq_cpus", json_str_or_null(st->irq_cpus));
 	json_object_object_add(o, "counts", st->ran && !st->error[0] ?
 			       tune_counts_json(&st->plan.counts) : NULL);
+	/* Advise: what apply would write, knob by knob. */
+	json_object_object_add(o, "changes", st->ran && !st->error[0] && !st->applied ?
+			       tune_plan_changes_json(&st->plan) : NULL);
 	json_object_object_add(o, "verify", verify_json(paths, opts));
 	json_object_object_add(o, "peers", tuning_peers_json(&st->peers, st->ran && !st->error[0] ?
 							     &st->plan : NULL,

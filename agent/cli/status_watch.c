@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* status --watch: refresh in place until interrupted (status_watch.h). */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/status_watch.h"
+
+static volatile sig_atomic_t stop_watching;
+
+static void on_stop(int sig)
+{
+	stop_watching = 1;
+}
+
+int status_watch_seconds(const char *text, unsigned int *seconds)
+{
+	char *end;
+	long v;
+
+	if (!text) {
+		*seconds = STATUS_WATCH_DEFAULT_S;
+		return 0;
+	}
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || end == text || *end || v < 1 || v > STATUS_WATCH_MAX_S)
+		return -EINVAL;
+	*seconds = (unsigned int)v;
+	return 0;
+}
+
+/* SIGINT and SIGTERM end the loop (no SA_RESTART: the sleep returns); SIGPIPE is an error. */
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* One screen: false when stdout is gone. */
+static bool put_screen(const char *text, size_t len, unsigned int seconds, bool tty)
+{
+	char when[32];
+	time_t now = time(NULL);
+
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&now));
+	/* Cursor home and clear, as watch(1) and top do. */
+	fputs(tty ? "\033[H\033[2J" : "\n", stdout);
+	printf("Every %us: perfagent status (Ctrl-C to stop)    %s\n\n", seconds, when);
+	fwrite(text, 1, len, stdout);
+	return fflush(stdout) == 0 && !ferror(stdout);
+}
+
+int status_watch(unsigned int seconds, int (*show)(void *arg, FILE *out), void *arg)
+{
+	bool tty = isatty(STDOUT_FILENO);
+	int ret = 0;
+
+	catch_signals();
+	while (!stop_watching) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *buf = open_memstream(&text, &len);
+		struct timespec t = { .tv_sec = seconds };
+		bool written;
+
+		if (!buf)
+			return EXIT_FAILURE;
+		ret = show(arg, buf);
+		fclose(buf);
+		written = !ret && put_screen(text, len, seconds, tty);
+		free(text);
+		if (ret || !written)
+			break;
+		while (!stop_watching && nanosleep(&t, &t) && errno == EINTR)
+			;
+	}
+	/* Interrupted or a closed pipe: a clean end. */
+	return stop_watching || !ret ? 0 : ret;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* `perfagent status --watch [SECONDS]`: status refreshed in place, as watch(1) does. */
+#ifndef PA_STATUS_WATCH_H
+#define PA_STATUS_WATCH_H
+
+#include <stdio.h>
+
+#define STATUS_WATCH_DEFAULT_S 2
+#define STATUS_WATCH_MAX_S 3600
+
+/*
+ * The seconds of a --watch value: NULL is the default; 1 to 3600. 0, or
+ * -EINVAL for anything else.
+ */
+int status_watch_seconds(const char *text, unsigned int *seconds);
+
+/*
+ * Every seconds: show() writes one status screen into a buffer, which
+ * replaces the terminal's screen (cursor home, clear; on a pipe, screens
+ * are separated by a blank line instead) under a header line. Returns 0
+ * on SIGINT or SIGTERM and when the reader of stdout goes away (EPIPE,
+ * SIGPIPE ignored), else the first non-zero exit code of show().
+ */
+int status_watch(unsigned int seconds, int (*show)(void *arg, FILE *out), void *arg);
+
+#endif
