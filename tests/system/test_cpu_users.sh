@@ -51,7 +51,11 @@ setpriv --bounding-set=-all,+bpf,+perfmon,+sys_admin,+net_admin -- \
 	"$PERFAGENT" daemon --config "$tmp/perfagent.conf" --runtime-dir "$run" \
 	--state-dir "$tmp/state" 2>>"$tmp/daemon.log" &
 daemon_pid=$!
-wait_for 10 test -S "$run/perfagent.sock" || fail "daemon did not start: $(cat "$tmp/daemon.log")"
+# Ready, not just listening: who used the CPU counts from ready (the
+# daemon's own start-up is left out), so burners started before it would
+# lose their first slices (slow to come under make sanitize).
+wait_for 20 grep -q 'ready: control socket' "$tmp/daemon.log" ||
+	fail "daemon did not start: $(cat "$tmp/daemon.log")"
 # Under ASan (make sanitize) the daemon starts tens of MB larger (shadow
 # memory, allocator): the RSS bound below is then on top of its RSS at start.
 rss_base=0
