@@ -76,6 +76,9 @@ static void disk_op_text(struct json_object *l, const char *op, bool brief, FILE
 		put_us(l, key, "p50", out);
 	snprintf(key, sizeof(key), "%s_p99_us", op);
 	put_us(l, key, "p99", out);
+	snprintf(key, sizeof(key), "%s_queue_depth", op);
+	if (json_at(l, key) && !brief)
+		fprintf(out, ", queue depth %.1f", json_at_double(l, key));
 }
 
 static void disk_text(struct json_object *l, bool brief, FILE *out)

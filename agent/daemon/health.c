@@ -115,6 +115,7 @@ static bool disk_op(struct line *l, const struct metric_entity *e, const char *o
 	static const struct { const char *metric, *key; } f[] = {
 		{ "LatencyP50", "p50_us" }, { "LatencyP99", "p99_us" },
 		{ "QueueTimeP99", "queue_p99_us" }, { "Ops", "iops" }, { "Bytes", "bytes_per_s" },
+		{ "QueueDepth", "queue_depth" },
 	};
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {

@@ -451,6 +451,15 @@ static int block_metrics(const struct probe *pr, const struct block_entry *be,
 	if (!err && sized)
 		err = metric_add(e, name, UNIT_BYTES_PER_SECOND,
 				 probe_rate(s->size.sum, seconds));
+	/*
+	 * Requests in flight on average (iostat's aqu-sz): by Little's law the
+	 * time the interval's requests spent queued and at the device over the
+	 * interval. A request counts in the interval it completes in.
+	 */
+	snprintf(name, sizeof(name), "%sQueueDepth", op);
+	if (!err && seconds > 0)
+		err = metric_add(e, name, UNIT_COUNT,
+				 (s->latency.sum + s->queued.sum) / (seconds * 1e9));
 	snprintf(name, sizeof(name), "%sLatency", op);
 	if (!err)
 		err = probe_add_quantiles_scaled(e, name, &s->latency,
