@@ -60,7 +60,7 @@ static __always_inline __u32 hist_bucket(__u64 v)
  * collection. A section of its own, so that userspace can write the
  * variable whole without touching the object's other globals.
  */
-__u64 hist_epoch SEC(".data.hist_epoch");
+__u64 hist_epoch SEC(HIST_EPOCH_SECTION);
 
 /*
  * The running interval's max: its epoch's slot, restarted when the slot

@@ -13,13 +13,14 @@
  * per-CPU value size equals sizeof() and per-CPU copies merge field by field.
  *
  * Maxima per collection interval: userspace numbers the intervals (the
- * epoch, hist_epoch in hist.bpf.h) and advances the number when it
- * collects. A value goes to slot[epoch & 1], restarted by the first value
- * of an epoch that is not its tag; so once the epoch moved from E to E + 1,
- * slot[E & 1] tagged E is the maximum of interval E and stays put while
- * interval E + 1 writes the other slot. A bucket's upper edge would be up
- * to 6 % off, and a maximum kept since the start says nothing of the
- * interval once a larger value was seen.
+ * epoch, hist_epoch in hist.bpf.h) and advances the number just before it
+ * reads the maps. A value goes to slot[epoch & 1]; a slot tagged with an
+ * older epoch is restarted by the value. So once the epoch moved from E to
+ * E + 1, slot[E & 1] tagged E is the maximum of interval E, and stays put
+ * while interval E + 1 writes the other slot. Why not simpler: a bucket's
+ * upper edge is up to 6 % off, and a maximum kept since the start says
+ * nothing of an interval once a larger value was seen. Values completing
+ * while the maps are read: agent/probes/hist.c, interval_max().
  */
 #ifndef PA_BPF_HIST_H
 #define PA_BPF_HIST_H
@@ -32,6 +33,9 @@
 #define HIST_SUBS	(1 << HIST_SUB_BITS)
 #define HIST_MAX_BITS	32
 #define HIST_BUCKETS	((HIST_MAX_BITS - HIST_SUB_BITS + 1) * HIST_SUBS)
+
+/* The section of hist_epoch in every BPF object, and so its map's name. */
+#define HIST_EPOCH_SECTION ".data.hist_epoch"
 
 struct hist_max {
 	__u64 epoch;			/* the interval value belongs to */

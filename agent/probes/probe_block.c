@@ -116,7 +116,14 @@ static void block_kernel_types(const struct btf *vmlinux)
 	kernel_issue_stamp = btf_has_member(vmlinux, "request", "io_start_time_ns");
 }
 
-/* Queues counted per CPU: BLOCK_CPU_BUDGET over the possible CPUs. */
+/* The kernel refuses per-CPU values over 32 KiB (PCPU_MIN_UNIT_SIZE). */
+_Static_assert(sizeof(struct block_stats) <= 32768,
+	       "struct block_stats too large for the per-CPU array block_cpu");
+
+/*
+ * Queues counted per CPU: BLOCK_CPU_BUDGET over the possible CPUs, from
+ * the size of struct block_stats as built (its histograms included).
+ */
 static unsigned int block_cpu_slots(int ncpus)
 {
 	size_t per_slot = (size_t)ncpus * BLOCK_CPU_OPS * sizeof(struct block_stats);
