@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * hist: bucket math, per-CPU merge, interval deltas and quantiles against
- * exact computations on the raw values; the bcc-style printer; and (as root)
- * the BPF bucketing helper run through BPF_PROG_TEST_RUN, which must put
- * every value in the same bucket as agent/probes/hist.c.
+ * hist: bucket math, per-CPU merge, interval deltas (each interval's true
+ * max) and quantiles against exact computations on the raw values; the
+ * bcc-style printer; and (as root) the BPF helpers run through
+ * BPF_PROG_TEST_RUN, which must put every value in the same bucket as
+ * agent/probes/hist.c and keep each interval's max as the epoch advances.
  */
 #include <stdarg.h>
 #include <stddef.h>
