@@ -115,7 +115,8 @@ pass "status: ${loop#/dev/} timed by request stamps, block_rq_issue idle"
 # with those alone must say max 16896 (the bucket estimate said 17407).
 dd if=/dev/zero of="$loop" bs=64k count=4 oflag=direct status=none
 sleep 2.5	# two 1 s intervals: the 64 KiB writes are collected
-for _ in $(seq 30); do
+# Writes until an interval shows (10 s at most: slow under make sanitize).
+for _ in $(seq 100); do
 	dd if=/dev/zero of="$loop" bs=16896 count=5 oflag=direct status=none
 	sleep 0.1
 done &
@@ -128,8 +129,9 @@ size_max() {
 		and all(b[0] <= 16896 <= b[1] for b in h['buckets'])), '')" >"$tmp/size_max"
 	[ -n "$(cat "$tmp/size_max")" ]
 }
-wait_for 5 size_max || fail "no interval with 16896-byte writes alone: $(cat "$tmp/hists.json")"
-wait "$writer_pid"
+wait_for 10 size_max || fail "no interval with 16896-byte writes alone: $(cat "$tmp/hists.json")"
+kill "$writer_pid" 2>/dev/null || true
+wait "$writer_pid" 2>/dev/null || true
 got=$(cat "$tmp/size_max")
 echo "write size max of an interval of 16896-byte writes, after 64 KiB ones: $got"
 [ "$got" = 16896 ] || fail "interval write size max $got, want 16896"
