@@ -55,6 +55,30 @@ static __always_inline __u32 hist_bucket(__u64 v)
 			b = HIST_BUCKETS - 1;				\
 	} while (0)
 
+/*
+ * The interval being counted (hist.h), advanced by userspace at each
+ * collection. A section of its own, so that userspace can write the
+ * variable whole without touching the object's other globals.
+ */
+__u64 hist_epoch SEC(HIST_EPOCH_SECTION);
+
+/*
+ * The running interval's max: its epoch's slot, restarted when the slot
+ * still holds the interval before last.
+ */
+static __always_inline void hist_put_max(struct hist *h, __u64 v)
+{
+	__u64 epoch = hist_epoch;
+	struct hist_max *m = &h->slot[epoch & 1];
+
+	if (m->epoch != epoch) {
+		m->epoch = epoch;
+		m->value = v;
+	} else if (v > m->value) {
+		m->value = v;
+	}
+}
+
 /* For per-CPU histograms: this CPU's copy, plain updates. */
 static __always_inline void hist_add(struct hist *h, __u64 v)
 {
@@ -63,14 +87,14 @@ static __always_inline void hist_add(struct hist *h, __u64 v)
 	HIST_INDEX(b, v);
 	h->buckets[b]++;
 	h->sum += v;
-	if (v > h->max)
-		h->max = v;
+	hist_put_max(h, v);
 }
 
 /*
  * For histograms shared by all CPUs. The max is a plain compare-and-store:
- * two CPUs racing can lose the larger value (the buckets and the sum are
- * exact; cmpxchg would need -mcpu=v3).
+ * two CPUs racing can lose the larger value of the interval, never keep
+ * another interval's (a restart writes the tag and the value). The
+ * buckets and the sum are exact; cmpxchg would need -mcpu=v3.
  */
 static __always_inline void hist_add_shared(struct hist *h, __u64 v)
 {
@@ -79,8 +103,7 @@ static __always_inline void hist_add_shared(struct hist *h, __u64 v)
 	HIST_INDEX(b, v);
 	__sync_fetch_and_add(&h->buckets[b], 1);
 	__sync_fetch_and_add(&h->sum, v);
-	if (v > h->max)
-		h->max = v;
+	hist_put_max(h, v);
 }
 
 #endif

@@ -55,6 +55,14 @@ uint64_t hist_count(const struct hist *h)
 	return n;
 }
 
+/* Per-CPU copies of a slot: the newer interval wins, else the larger value. */
+static void slot_merge(struct hist_max *dst, const struct hist_max *src)
+{
+	if (src->epoch > dst->epoch ||
+	    (src->epoch == dst->epoch && src->value > dst->value))
+		*dst = *src;
+}
+
 void hist_merge(struct hist *dst, const struct hist *src)
 {
 	for (unsigned int b = 0; b < HIST_BUCKETS; b++)
@@ -62,6 +70,8 @@ void hist_merge(struct hist *dst, const struct hist *src)
 	dst->sum += src->sum;
 	if (src->max > dst->max)
 		dst->max = src->max;
+	for (unsigned int i = 0; i < 2; i++)
+		slot_merge(&dst->slot[i], &src->slot[i]);
 }
 
 static uint64_t sub_floor0(uint64_t a, uint64_t b)
@@ -69,10 +79,38 @@ static uint64_t sub_floor0(uint64_t a, uint64_t b)
 	return a > b ? a - b : 0;
 }
 
-void hist_delta(struct hist *out, const struct hist *now,
-		const struct hist *prev)
+/*
+ * The max of the samples in buckets up to top, from h's slots: epoch's,
+ * or epoch + 1's (values that completed between the epoch's advance and
+ * the read: they are in this read's buckets). A slot value outside the
+ * top bucket belongs to other samples (one that completed in the last
+ * read's window, or a value the read missed): then, and only then, the
+ * estimate is the top bucket's upper edge (its lower edge for the open
+ * top bucket), as close as the buckets allow.
+ */
+static uint64_t interval_max(const struct hist *h, uint64_t epoch,
+			     unsigned int top)
 {
-	uint64_t now_max = now->max, prev_max = prev->max;
+	uint64_t lo = hist_bucket_lo(top), hi = hist_bucket_hi(top), max = 0;
+	bool found = false;
+
+	for (uint64_t e = epoch; e <= epoch + 1; e++) {
+		const struct hist_max *m = &h->slot[e & 1];
+
+		if (m->epoch == e && m->value >= lo && m->value <= hi &&
+		    (!found || m->value > max)) {
+			max = m->value;
+			found = true;
+		}
+	}
+	if (found)
+		return max;
+	return top == HIST_BUCKETS - 1 ? lo : hi;
+}
+
+void hist_delta(struct hist *out, const struct hist *now,
+		const struct hist *prev, uint64_t epoch)
+{
 	int top = -1;
 
 	for (unsigned int b = 0; b < HIST_BUCKETS; b++) {
@@ -81,13 +119,8 @@ void hist_delta(struct hist *out, const struct hist *now,
 			top = b;
 	}
 	out->sum = sub_floor0(now->sum, prev->sum);
-	if (top < 0)
-		out->max = 0;
-	else if (now_max > prev_max)
-		out->max = now_max;
-	else
-		out->max = hist_bucket_hi(top) < now_max ? hist_bucket_hi(top) :
-							   now_max;
+	out->max = top < 0 ? 0 : interval_max(now, epoch, top);
+	memset(out->slot, 0, sizeof(out->slot));	/* its max is in max */
 }
 
 /* A value of bucket b, capped at max when max is plausible for b. */

@@ -36,17 +36,23 @@ uint64_t hist_bucket_hi(unsigned int b);	/* UINT64_MAX for the top */
 /* Number of samples: the sum of the buckets. */
 uint64_t hist_count(const struct hist *h);
 
-/* dst += src: buckets and sums add, the max is the larger one. */
+/*
+ * dst += src: buckets and sums add, the max is the larger one; each max
+ * slot keeps the newer interval's value, the larger of the same interval.
+ */
 void hist_merge(struct hist *dst, const struct hist *src);
 
 /*
  * out = now - prev, the samples recorded between two snapshots of the same
- * histogram. The max of the interval is exact when the all-time max grew
- * during it (now->max > prev->max); otherwise it is the top of the highest
- * bucket that got samples, capped at now->max. out may alias now.
+ * histogram, epoch the interval they belong to (hist.h: the one just closed
+ * at a collection, the running one before the first). The max is the
+ * interval's true max from now's slots; only where the slots and the
+ * buckets disagree (a value that completed while the maps were read, see
+ * interval_max()) is it the top bucket's edge. out's slots are zeroed: its
+ * max is in max.
  */
 void hist_delta(struct hist *out, const struct hist *now,
-		const struct hist *prev);
+		const struct hist *prev, uint64_t epoch);
 
 enum hist_estimate {
 	HIST_MIDDLE,		/* latencies */

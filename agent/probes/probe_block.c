@@ -116,7 +116,14 @@ static void block_kernel_types(const struct btf *vmlinux)
 	kernel_issue_stamp = btf_has_member(vmlinux, "request", "io_start_time_ns");
 }
 
-/* Queues counted per CPU: BLOCK_CPU_BUDGET over the possible CPUs. */
+/* The kernel refuses per-CPU values over 32 KiB (PCPU_MIN_UNIT_SIZE). */
+_Static_assert(sizeof(struct block_stats) <= 32768,
+	       "struct block_stats too large for the per-CPU array block_cpu");
+
+/*
+ * Queues counted per CPU: BLOCK_CPU_BUDGET over the possible CPUs, from
+ * the size of struct block_stats as built (its histograms included).
+ */
 static unsigned int block_cpu_slots(int ncpus)
 {
 	size_t per_slot = (size_t)ncpus * BLOCK_CPU_OPS * sizeof(struct block_stats);
@@ -275,14 +282,14 @@ static void stats_add(struct block_stats *dst, const struct block_stats *src)
 }
 
 static void stats_delta(struct block_stats *out, const struct block_stats *now,
-			const struct block_stats *prev)
+			const struct block_stats *prev, uint64_t epoch)
 {
 	for (int m = 0; m < BLOCK_METHODS; m++)
 		out->method[m] = now->method[m] > prev->method[m] ?
 				 now->method[m] - prev->method[m] : 0;
-	hist_delta(&out->size, &now->size, &prev->size);
-	hist_delta(&out->latency, &now->latency, &prev->latency);
-	hist_delta(&out->queued, &now->queued, &prev->queued);
+	hist_delta(&out->size, &now->size, &prev->size, epoch);
+	hist_delta(&out->latency, &now->latency, &prev->latency, epoch);
+	hist_delta(&out->queued, &now->queued, &prev->queued, epoch);
 }
 
 /* Warns when completions were lost because the hash was full. */
@@ -391,13 +398,15 @@ static void block_need_table(struct probe *pr, struct block_state *st)
 
 /*
  * Reads the maps: each entry's interval since the last collect, which
- * becomes now when advance is set. Names are refreshed as it goes. An
- * entry absent at the last collect starts from zero (a device that came
- * back, or took over a queue id).
+ * becomes now when advance is set (a collect: the programs' interval is
+ * closed just before the read). Names are refreshed as it goes. An entry
+ * absent at the last collect starts from zero (a device that came back,
+ * or took over a queue id).
  */
 static int block_fetch(struct probe *pr, bool advance)
 {
 	struct block_state *st = pr->state;
+	uint64_t epoch = advance ? probe_epoch_next(pr) : pr->epoch;
 	int err;
 
 	for (size_t i = 0; i < st->n; i++)
@@ -413,10 +422,10 @@ static int block_fetch(struct probe *pr, bool advance)
 		if (!e->found) {
 			memset(&e->interval, 0, sizeof(e->interval));
 			memset(&e->cur, 0, sizeof(e->cur));
-		} else if (!e->seen) {
-			e->interval = e->cur;
 		} else {
-			stats_delta(&e->interval, &e->cur, &e->prev);
+			if (!e->seen)	/* new or back: from zero */
+				memset(&e->prev, 0, sizeof(e->prev));
+			stats_delta(&e->interval, &e->cur, &e->prev, epoch);
 		}
 		if (advance) {
 			e->prev = e->cur;

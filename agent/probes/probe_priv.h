@@ -85,6 +85,7 @@ struct probe {
 	struct cpushare *cpushare;		/* sched's on-CPU time goes here; NULL: nowhere */
 	char note[160];				/* init(): what the probe lacks */
 	uint64_t started_ms, collected_ms;	/* monotonic; 0: never */
+	uint64_t epoch;				/* the interval counted now (bpf/hist.h) */
 	double last_seconds;			/* length of the last interval */
 	struct probe_status status;
 	char reason[PROBE_REASON_MAX];		/* status.reason points here */
@@ -119,6 +120,15 @@ bool probe_part_is_idle(const struct probe *pr, const char *tracepoint);
  */
 int probe_read_percpu(struct bpf_map *map, void *vals, size_t value_size,
 		      int ncpus);
+
+/*
+ * Closes the programs' histogram interval (hist_epoch, bpf/hist.h): the
+ * next values' maxima count in the next one. Returns the closed epoch, for
+ * hist_delta() on a read made right after. Before the first collect, the
+ * running interval is pr->epoch. When the write fails, the epoch stays
+ * (logged): the maxima then span the intervals since the last advance.
+ */
+uint64_t probe_epoch_next(struct probe *pr);
 
 /* Per second; 0 for an empty interval. */
 double probe_rate(uint64_t count, double seconds);

@@ -111,8 +111,11 @@ static int sched_fetch(struct sched_state *st)
 	return probe_read_percpu(st->stats, st->now, sizeof(*st->now), st->ncpus);
 }
 
-/* The interval from the last collect to the last fetch, per CPU and host. */
-static void sched_interval(struct sched_state *st)
+/*
+ * The interval from the last collect to the last fetch, per CPU and host;
+ * epoch: its number, for the maxima (hist_delta()).
+ */
+static void sched_interval(struct sched_state *st, uint64_t epoch)
 {
 	memset(&st->host, 0, sizeof(st->host));
 	st->switches = 0;
@@ -121,7 +124,7 @@ static void sched_interval(struct sched_state *st)
 		const struct sched_stats *now = &st->now[cpu], *prev = &st->prev[cpu];
 
 		hist_delta(&st->interval[cpu], &now->runq_latency,
-			   &prev->runq_latency);
+			   &prev->runq_latency, epoch);
 		hist_merge(&st->host, &st->interval[cpu]);
 		if (now->context_switches > prev->context_switches)
 			st->switches += now->context_switches - prev->context_switches;
@@ -197,13 +200,13 @@ static int sched_collect(struct probe *pr, struct metric_set *set,
 {
 	struct sched_state *st = pr->state;
 	struct metric_entity *e;
-	uint64_t worst = 0;
+	uint64_t worst = 0, epoch = probe_epoch_next(pr);
 	int err;
 
 	err = sched_fetch(st);
 	if (err)
 		return err;
-	sched_interval(st);
+	sched_interval(st, epoch);
 	memcpy(st->prev, st->now, st->ncpus * sizeof(*st->now));
 	drain_oncpu(st, pr->cpushare);
 	e = metric_set_entity(set, ENTITY_INSTANCE, "");
@@ -238,7 +241,7 @@ static int sched_histograms(struct probe *pr, const struct hist_meta *base,
 		return 0;
 	if (!pr->collected_ms) {	/* since start: prev is all zero */
 		err = sched_fetch(st);
-		sched_interval(st);
+		sched_interval(st, pr->epoch);
 	}
 	if (!err)
 		err = probe_json_hist(hists, base, "runq_latency",

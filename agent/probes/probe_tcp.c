@@ -210,7 +210,7 @@ static uint64_t sub0(uint64_t a, uint64_t b)
 }
 
 static void tcp_delta(struct tcp_stats *out, const struct tcp_stats *now,
-		      const struct tcp_stats *prev)
+		      const struct tcp_stats *prev, uint64_t epoch)
 {
 	for (int i = 0; i < TCP_STATES; i++)
 		out->retransmits[i] = sub0(now->retransmits[i], prev->retransmits[i]);
@@ -219,9 +219,9 @@ static void tcp_delta(struct tcp_stats *out, const struct tcp_stats *now,
 	out->resets_sent = sub0(now->resets_sent, prev->resets_sent);
 	out->resets_received = sub0(now->resets_received, prev->resets_received);
 	out->connects_failed = sub0(now->connects_failed, prev->connects_failed);
-	hist_delta(&out->srtt, &now->srtt, &prev->srtt);
+	hist_delta(&out->srtt, &now->srtt, &prev->srtt, epoch);
 	hist_delta(&out->connect_latency, &now->connect_latency,
-		   &prev->connect_latency);
+		   &prev->connect_latency, epoch);
 	for (int i = 0; i < TCP_DROP_REASONS; i++)
 		out->drops[i] = sub0(now->drops[i], prev->drops[i]);
 	out->rcvbuf_at_sysctl_max = sub0(now->rcvbuf_at_sysctl_max, prev->rcvbuf_at_sysctl_max);
@@ -246,10 +246,16 @@ static int64_t listen_overflows(void)
 	return ret ? ret : value;
 }
 
-/* Reads and sums the map (and the netstat counter); interval since prev. */
-static int tcp_fetch(struct tcp_state *st, bool advance)
+/*
+ * Reads and sums the map (and the netstat counter); interval since prev,
+ * which becomes now when advance is set (a collect: the programs' interval
+ * is closed just before the read).
+ */
+static int tcp_fetch(struct probe *pr, bool advance)
 {
+	struct tcp_state *st = pr->state;
 	int64_t overflows = listen_overflows();
+	uint64_t epoch = advance ? probe_epoch_next(pr) : pr->epoch;
 	int err;
 
 	err = probe_read_percpu(st->stats, st->percpu, sizeof(*st->percpu),
@@ -259,7 +265,7 @@ static int tcp_fetch(struct tcp_state *st, bool advance)
 	memset(&st->now, 0, sizeof(st->now));
 	for (int cpu = 0; cpu < st->ncpus; cpu++)
 		tcp_merge(&st->now, &st->percpu[cpu]);
-	tcp_delta(&st->interval, &st->now, &st->prev);
+	tcp_delta(&st->interval, &st->now, &st->prev, epoch);
 	/* The first reading is the count since boot: a baseline, not an interval's. */
 	st->overflows = overflows < 0 || !st->overflows_baseline ? -1 :
 			(int64_t)sub0(overflows, st->overflows_prev);
@@ -389,7 +395,7 @@ static int tcp_collect(struct probe *pr, struct metric_set *set, double seconds)
 	struct metric_entity *e;
 	int err;
 
-	err = tcp_fetch(st, true);
+	err = tcp_fetch(pr, true);
 	if (err)
 		return err;
 	e = metric_set_entity(set, ENTITY_INSTANCE, "");
@@ -472,7 +478,7 @@ static int tcp_histograms(struct probe *pr, const struct hist_meta *base,
 	int err = 0;
 
 	if (!pr->collected_ms)
-		err = tcp_fetch(st, false);
+		err = tcp_fetch(pr, false);
 	if (!err && part_on(pr, "tcp_probe"))
 		err = probe_json_hist(hists, base, "srtt", "smoothed RTT", "host",
 				      "usecs", &st->interval.srtt);

@@ -44,6 +44,24 @@ int probe_read_percpu(struct bpf_map *map, void *vals, size_t value_size,
 				    value_size * ncpus, 0);
 }
 
+uint64_t probe_epoch_next(struct probe *pr)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(pr->obj, HIST_EPOCH_SECTION);
+	uint64_t closed = pr->epoch, next = closed + 1;
+	__u32 key = 0;
+	int err = map ? bpf_map__update_elem(map, &key, sizeof(key), &next,
+					     sizeof(next), BPF_ANY) : -ENOENT;
+
+	if (err) {
+		log_warn("probe %s: cannot start a new histogram interval in its "
+			 "BPF object: %s; maxima will span several intervals",
+			 pr->ops->name, strerror(-err));
+		return closed;
+	}
+	pr->epoch = next;
+	return closed;
+}
+
 double probe_rate(uint64_t count, double seconds)
 {
 	return seconds > 0 ? count / seconds : 0;

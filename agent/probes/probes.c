@@ -424,6 +424,7 @@ static void probe_start(struct probe *pr)
 	}
 	pr->started_ms = util_now_mono_ms();
 	pr->collected_ms = 0;
+	pr->epoch = 0;		/* a new object's hist_epoch */
 	probe_set(pr, PROBE_RUNNING, attach, why[0] ? why : NULL);
 }
 

@@ -4,7 +4,8 @@
 # whatever reads the maps in userspace: N direct writes on a loop device are
 # N completions, N connects in a network namespace are N connect-latency
 # samples, segments dropped by an nftables rule in a namespace are
-# retransmits, sleeps are run-queue waits. Then disable_probes on reload,
+# retransmits, sleeps are run-queue waits. Through the daemon's histograms:
+# an interval's write size max is the size written in it. Then disable_probes on reload,
 # and nothing left attached after stop. Root; needs losetup, nft, bpftool.
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -107,6 +108,34 @@ case "$got" in
 *) fail "block_rq_issue not idle: $got" ;;
 esac
 pass "status: ${loop#/dev/} timed by request stamps, block_rq_issue idle"
+
+# Block: an interval's max is its largest I/O, not a bucket's edge nor the
+# max since the start. 64 KiB writes, then, intervals later, writes of
+# 16896 bytes (33 sectors, inside the bucket [16384, 17407]): an interval
+# with those alone must say max 16896 (the bucket estimate said 17407).
+dd if=/dev/zero of="$loop" bs=64k count=4 oflag=direct status=none
+sleep 2.5	# two 1 s intervals: the 64 KiB writes are collected
+# Writes until an interval shows (10 s at most: slow under make sanitize).
+for _ in $(seq 100); do
+	dd if=/dev/zero of="$loop" bs=16896 count=5 oflag=direct status=none
+	sleep 0.1
+done &
+writer_pid=$!
+# Writes max of the last interval's write sizes when they hold 16896s only.
+size_max() {
+	pa status --histograms --json >"$tmp/hists.json" 2>/dev/null || return 1
+	json_get "$tmp/hists.json" "next((h['max'] for h in j['histograms'] \
+		if h['entity'] == '${loop#/dev/} write' and h['name'] == 'size' and h['count'] \
+		and all(b[0] <= 16896 <= b[1] for b in h['buckets'])), '')" >"$tmp/size_max"
+	[ -n "$(cat "$tmp/size_max")" ]
+}
+wait_for 10 size_max || fail "no interval with 16896-byte writes alone: $(cat "$tmp/hists.json")"
+kill "$writer_pid" 2>/dev/null || true
+wait "$writer_pid" 2>/dev/null || true
+got=$(cat "$tmp/size_max")
+echo "write size max of an interval of 16896-byte writes, after 64 KiB ones: $got"
+[ "$got" = 16896 ] || fail "interval write size max $got, want 16896"
+pass "an interval's max is its largest value, not a bucket edge nor the max since start"
 
 # TCP: N connects in a private namespace are N connect-latency samples. The
 # namespace is held by a sleeping process and entered with nsenter: `ip netns`

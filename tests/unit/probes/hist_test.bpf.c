@@ -2,7 +2,8 @@
 /*
  * Test-only programs (never attached): tests/unit/probes/test_hist.c feeds values
  * through hist.bpf.h with BPF_PROG_TEST_RUN, one value per run as the first
- * raw tracepoint argument, and compares with agent/probes/hist.c.
+ * raw tracepoint argument, and compares with agent/probes/hist.c; it
+ * advances hist_epoch between runs as the agent does between intervals.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

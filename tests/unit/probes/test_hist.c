@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * hist: bucket math, per-CPU merge, interval deltas and quantiles against
- * exact computations on the raw values; the bcc-style printer; and (as root)
- * the BPF bucketing helper run through BPF_PROG_TEST_RUN, which must put
- * every value in the same bucket as agent/probes/hist.c.
+ * hist: bucket math, per-CPU merge, interval deltas (each interval's true
+ * max) and quantiles against exact computations on the raw values; the
+ * bcc-style printer; and (as root) the BPF helpers run through
+ * BPF_PROG_TEST_RUN, which must put every value in the same bucket as
+ * agent/probes/hist.c and keep each interval's max as the epoch advances.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -53,15 +54,35 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* One value as the programs add it (bpf/hist.bpf.h) in interval epoch. */
+static void hist_record(struct hist *h, uint64_t v, uint64_t epoch)
+{
+	struct hist_max *m = &h->slot[epoch & 1];
+
+	h->buckets[hist_bucket(v)]++;
+	h->sum += v;
+	if (m->epoch != epoch)
+		*m = (struct hist_max){ .epoch = epoch, .value = v };
+	else if (v > m->value)
+		m->value = v;
+}
+
+/* The values in interval 0, with max set as a userspace reading would. */
 static void hist_fill(struct hist *h, const uint64_t *v, size_t n)
 {
 	memset(h, 0, sizeof(*h));
-	for (size_t i = 0; i < n; i++) {
-		h->buckets[hist_bucket(v[i])]++;
-		h->sum += v[i];
-		if (v[i] > h->max)
-			h->max = v[i];
-	}
+	for (size_t i = 0; i < n; i++)
+		hist_record(h, v[i], 0);
+	h->max = h->slot[0].value;
+}
+
+static uint64_t max_of(const uint64_t *v, size_t n)
+{
+	uint64_t max = 0;
+
+	for (size_t i = 0; i < n; i++)
+		max = v[i] > max ? v[i] : max;
+	return max;
 }
 
 static void test_bucket_bounds(void **state)
@@ -240,32 +261,92 @@ static void test_delta_interval(void **state)
 
 	for (size_t i = 0; i < N1 + N2; i++)
 		v[i] = rng_log(24);
-	v[N1 + 17] = 1ULL << 26;	/* the all-time max, in the interval */
 	hist_fill(&before, v, N1);
-	hist_fill(&after, v, N1 + N2);
+	after = before;
+	for (size_t i = N1; i < N1 + N2; i++)
+		hist_record(&after, v[i], 1);
 	hist_fill(&direct, v + N1, N2);
-	hist_delta(&delta, &after, &before);
+	hist_delta(&delta, &after, &before, 1);
 	assert_memory_equal(delta.buckets, direct.buckets, sizeof(direct.buckets));
 	assert_true(delta.sum == direct.sum);
 	assert_true(delta.max == direct.max);
 
-	/* Max not beaten in the interval: top of its highest bucket. */
-	for (size_t i = 0; i < N2; i++)
-		v[N1 + i] = 1000 + rng() % 1000;
-	hist_fill(&before, v, N1 + 1);
-	before.max = 1ULL << 30;
-	after = before;
-	for (size_t i = 0; i < N2; i++)
-		after.buckets[hist_bucket(v[N1 + i])]++;
-	hist_fill(&direct, v + N1, N2);
-	hist_delta(&delta, &after, &before);
-	assert_true(delta.max >= direct.max);
-	assert_true(delta.max == hist_bucket_hi(hist_bucket(direct.max)));
-
 	/* Nothing new: empty, max 0. */
-	hist_delta(&delta, &after, &after);
+	hist_delta(&delta, &after, &after, 2);
 	assert_int_equal(hist_count(&delta), 0);
 	assert_int_equal(delta.max, 0);
+}
+
+/*
+ * Reads per-CPU copies as the block and tcp probes do (merged, then the
+ * interval since prev, which becomes the merged copies); the interval's
+ * max, its count in *n.
+ */
+static uint64_t read_interval(const struct hist *cpu, int ncpus,
+			      struct hist *prev, uint64_t epoch, uint64_t *n)
+{
+	static struct hist now, delta;
+
+	memset(&now, 0, sizeof(now));
+	for (int c = 0; c < ncpus; c++)
+		hist_merge(&now, &cpu[c]);
+	hist_delta(&delta, &now, prev, epoch);
+	*prev = now;
+	*n = hist_count(&delta);
+	return delta.max;
+}
+
+/*
+ * Each interval's true max: below the max since the start and in the
+ * middle of its bucket (the old estimate gave the bucket's top), over
+ * per-CPU copies whose slots hold older intervals; and the values that
+ * complete between the epoch's advance and the read.
+ */
+static void test_delta_true_max(void **state)
+{
+	static struct hist cpu[2], prev;
+	const uint64_t big = 1ULL << 26, mid = 5000;
+	unsigned int b = hist_bucket(mid);
+	uint64_t n;
+
+	assert_true(mid > hist_bucket_lo(b) && mid < hist_bucket_hi(b));
+	memset(cpu, 0, sizeof(cpu));
+	memset(&prev, 0, sizeof(prev));
+
+	/* Interval 1: the max since the start, on CPU 1. */
+	hist_record(&cpu[0], 700, 1);
+	hist_record(&cpu[1], big, 1);
+	assert_true(read_interval(cpu, 2, &prev, 1, &n) == big);
+
+	/* Interval 2: CPU 0 only, its largest value mid-bucket. */
+	for (uint64_t v = 1000; v < mid; v += 7)
+		hist_record(&cpu[0], v, 2);
+	hist_record(&cpu[0], mid, 2);
+	assert_int_equal(read_interval(cpu, 2, &prev, 2, &n), mid);
+
+	/* Interval 3: CPU 1's slot 1 still holds interval 1's max: older, it loses. */
+	hist_record(&cpu[0], 3000, 3);
+	hist_record(&cpu[0], 2000, 3);
+	assert_int_equal(read_interval(cpu, 2, &prev, 3, &n), 3000);
+
+	/* Interval 4, and a value completed after the advance to 5, before the read. */
+	hist_record(&cpu[1], 4000, 4);
+	hist_record(&cpu[1], 6000, 5);
+	assert_int_equal(read_interval(cpu, 2, &prev, 4, &n), 6000);
+	assert_int_equal(n, 2);
+
+	/*
+	 * Interval 5 has smaller values only, but its slot says 6000, counted
+	 * in interval 4: the estimate is the top bucket's upper edge.
+	 */
+	hist_record(&cpu[0], 3000, 5);
+	assert_true(read_interval(cpu, 2, &prev, 5, &n) ==
+		    hist_bucket_hi(hist_bucket(3000)));
+	assert_int_equal(n, 1);
+
+	/* Nothing in interval 6. */
+	assert_int_equal(read_interval(cpu, 2, &prev, 6, &n), 0);
+	assert_int_equal(n, 0);
 }
 
 static char *print_to_string(struct json_object *o)
@@ -418,19 +499,41 @@ static void test_bpf_bucket_matches(void **state)
 	hist_test_bpf__destroy(skel);
 }
 
+/*
+ * Values added by the programs over four intervals, the epoch advanced
+ * between them as the agent does: the same histogram as hist_record()'s,
+ * and each interval's max read back through hist_delta() is its largest
+ * value, for both update flavours.
+ */
 static void test_bpf_add_matches(void **state)
 {
+	enum { INTERVALS = 4, PER = 1250 };
 	struct hist_test_bpf *skel = load_or_skip();
-	static uint64_t v[5000];
-	static struct hist want;
+	static uint64_t v[PER];
+	static struct hist want, prev_plain, prev_shared, delta;
 
-	for (size_t i = 0; i < 5000; i++) {
-		v[i] = i % 10 ? rng_log(33) : rng();
-		bpf_run(skel->progs.test_hist_add, v[i]);
+	memset(&want, 0, sizeof(want));
+	memset(&prev_plain, 0, sizeof(prev_plain));
+	memset(&prev_shared, 0, sizeof(prev_shared));
+	for (uint64_t e = 0; e < INTERVALS; e++) {
+		for (size_t i = 0; i < PER; i++) {
+			v[i] = i % 10 ? rng_log(33) : rng();
+			/* Later intervals below the first's max: an old slot to restart. */
+			if (e)
+				v[i] %= 1ULL << (20 + e);
+			bpf_run(skel->progs.test_hist_add, v[i]);
+			hist_record(&want, v[i], e);
+		}
+		skel->data_hist_epoch->hist_epoch = e + 1;
+		assert_memory_equal(&skel->bss->test_hist_plain, &want, sizeof(want));
+		assert_memory_equal(&skel->bss->test_hist_shared, &want, sizeof(want));
+		hist_delta(&delta, &skel->bss->test_hist_plain, &prev_plain, e);
+		assert_true(delta.max == max_of(v, PER));
+		hist_delta(&delta, &skel->bss->test_hist_shared, &prev_shared, e);
+		assert_true(delta.max == max_of(v, PER));
+		prev_plain = skel->bss->test_hist_plain;
+		prev_shared = skel->bss->test_hist_shared;
 	}
-	hist_fill(&want, v, 5000);
-	assert_memory_equal(&skel->bss->test_hist_plain, &want, sizeof(want));
-	assert_memory_equal(&skel->bss->test_hist_shared, &want, sizeof(want));
 	hist_test_bpf__destroy(skel);
 }
 
@@ -443,6 +546,7 @@ int main(void)
 		cmocka_unit_test(test_quantile_sizes_exact),
 		cmocka_unit_test(test_quantile_edges),
 		cmocka_unit_test(test_delta_interval),
+		cmocka_unit_test(test_delta_true_max),
 		cmocka_unit_test(test_print_bcc_layout),
 		cmocka_unit_test(test_print_empty_and_malformed),
 		cmocka_unit_test(test_print_counters),
