@@ -18,6 +18,7 @@
 #include "cpu/cpuwatch.h"
 #include "daemon/adaptive.h"
 #include "daemon/daemon.h"
+#include "daemon/devfilter.h"
 #include "daemon/follow.h"
 #include "daemon/health.h"
 #include "daemon/hotplug.h"
@@ -111,6 +112,7 @@ static void start_emf(struct daemon *d, bool init)
 	struct emf_opts o = {
 		.namespace = d->cfg.emf_namespace,
 		.log_group = d->cfg.emf_log_group,
+		.dimsets = &d->cfg.dimension_sets,
 	};
 
 	if (init)
@@ -276,9 +278,14 @@ static void run_interval(struct daemon *d, struct metric_set *set)
 {
 	struct metric_entity *inst;
 
+	struct devfilter_opts filter = { .paths = &d->opts->paths,
+		.interfaces = &d->cfg.interfaces, .devices = &d->cfg.devices };
+
 	sample(d);
 	metric_set_init(set, d->col.last_wall_ms, d->cfg.interval_s);
 	build_metrics(d, set);
+	/* Built whole first: the NVMe statistics read the block probe's entities. */
+	devfilter_apply(&filter, set);
 	/* Status shows the rate the probes already computed for the metrics. */
 	inst = metric_set_entity(set, ENTITY_INSTANCE, "");
 	d->col.ctxsw_valid = inst && metric_find(inst, "ContextSwitches", &d->col.ctxsw_per_s);
