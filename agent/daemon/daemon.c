@@ -278,20 +278,28 @@ static void run_interval(struct daemon *d, struct metric_set *set)
 {
 	struct metric_entity *inst;
 
-	struct devfilter_opts filter = { .paths = &d->opts->paths,
-		.interfaces = &d->cfg.interfaces, .devices = &d->cfg.devices };
-
 	sample(d);
 	metric_set_init(set, d->col.last_wall_ms, d->cfg.interval_s);
 	build_metrics(d, set);
-	/* Built whole first: the NVMe statistics read the block probe's entities. */
-	devfilter_apply(&filter, set);
 	/* Status shows the rate the probes already computed for the metrics. */
 	inst = metric_set_entity(set, ENTITY_INSTANCE, "");
 	d->col.ctxsw_valid = inst && metric_find(inst, "ContextSwitches", &d->col.ctxsw_per_s);
 	if (d->col.ctxsw_valid)
 		log_debug("collection %llu: %.0f context switches/s",
 			  (unsigned long long)d->col.count, d->col.ctxsw_per_s);
+}
+
+/*
+ * Leaves out the devices not reported (interfaces =, devices =). After the
+ * adaptive rules, which act on any interface a profile names, whether or
+ * not its metrics are sent.
+ */
+static void keep_reported(const struct daemon *d, struct metric_set *set)
+{
+	struct devfilter_opts filter = { .paths = &d->opts->paths,
+		.interfaces = &d->cfg.interfaces, .devices = &d->cfg.devices };
+
+	devfilter_apply(&filter, set);
 }
 
 static void publish(struct daemon *d, const struct metric_set *set)
@@ -337,6 +345,7 @@ static void collect(struct daemon *d)
 
 	run_interval(d, &set);
 	run_adaptive(d, &set);
+	keep_reported(d, &set);
 	if (d->sink)
 		publish(d, &set);
 	keep_last(d, &set);
@@ -920,6 +929,7 @@ static void print_interval(struct daemon *d, bool emf)
 	struct metric_set set;
 
 	run_interval(d, &set);
+	keep_reported(d, &set);
 	if (emf)
 		emf_encode(&d->emf, &set, print_doc, stdout);
 	else

@@ -5,7 +5,8 @@
  * patterns first (core/namefilter.h: the first match decides), else the
  * default, real NICs that are up (net/physif.h) and whole real disks
  * (storage/realdisk.h). Every virtual device a container host makes would
- * otherwise cost its own metric series.
+ * otherwise cost its own metric series. The adaptive rules see every
+ * device: they run before the filter.
  */
 #ifndef PA_DEVFILTER_H
 #define PA_DEVFILTER_H
