@@ -124,7 +124,8 @@ static bool entity_dimension(const struct metric_entity *ent, const char **key,
 			     const char **value)
 {
 	if (ent->kind == ENTITY_INTERFACE) {
-		*key = "Interface", *value = ent->name;
+		*key = "Interface";
+		*value = ent->name;
 		return true;
 	}
 	/* A volume keeps its id when it moves to another device name or instance. */
@@ -136,15 +137,14 @@ static bool entity_dimension(const struct metric_entity *ent, const char **key,
 	return false;
 }
 
+/* A device's name or volume id as a root member. */
 static void add_member(struct json_object *root, const char *key, const char *value)
 {
-	char *v = malloc(EMF_DIM_VALUE_SIZE);
+	/* Each byte of a name becomes at most the 3 of U+FFFD. */
+	char v[METRIC_ENTITY_NAME_MAX * 3];
 
-	if (!v)
-		return;
-	emf_dim_value(value, v, EMF_DIM_VALUE_SIZE);
+	emf_dim_value(value, v, sizeof(v));
 	json_object_object_add(root, key, json_object_new_string(v));
-	free(v);
 }
 
 /* One set of names into dims; false when a dimension of it is not known here. */

@@ -552,12 +552,17 @@ static int imds_get_path(struct imds_ctx *c, struct imds_buf *b, const char *tok
 
 int imds_check_tag(const char *body, size_t len)
 {
+	bool blank = true;
+
 	if (!len || len >= sizeof(((struct imds_identity_doc *)0)->auto_scaling_group))
 		return -EPROTO;
-	for (size_t i = 0; i < len; i++)
+	for (size_t i = 0; i < len; i++) {
 		if ((unsigned char)body[i] < 0x20 || body[i] == 0x7f)
 			return -EPROTO;
-	return 0;
+		blank &= body[i] == ' ';
+	}
+	/* CloudWatch refuses a dimension value of blanks only. */
+	return blank ? -EPROTO : 0;
 }
 
 /* The group tag: best effort, one attempt, so a host outside a group waits at most one request. */

@@ -46,7 +46,7 @@ struct imds_identity_doc {
 int imds_fetch_identity(const struct imds_opts *opts, struct imds_identity_doc *doc,
 			char *err, size_t errsz);
 
-/* Checks a tag value (the group name): 1..255 bytes, no control characters; 0 or -EPROTO. */
+/* Checks a tag value (the group name): 1..255 bytes, no control characters, not blank; 0 or -EPROTO. */
 int imds_check_tag(const char *body, size_t len);
 
 /* Parses an identity document body (JSON); pure, for tests and fuzzing. */

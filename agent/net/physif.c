@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "net/ethtool.h"
 #include "net/physif.h"
@@ -26,14 +25,6 @@ static int read_leaf(const struct pa_paths *paths, const char *ifname, const cha
 		return -ENAMETOOLONG;
 	n = util_read_line(path, buf, size);
 	return n < 0 ? (int)n : 0;
-}
-
-static bool has_leaf(const struct pa_paths *paths, const char *ifname, const char *leaf)
-{
-	char rel[PATH_MAX], path[PATH_MAX];
-
-	return !util_join(rel, sizeof(rel), "/sys/class/net/%s/%s", ifname, leaf) &&
-	       !paths_sys(paths, path, sizeof(path), rel) && access(path, F_OK) == 0;
 }
 
 /* "unknown" is what drivers without carrier reporting say: then the admin flag decides. */
@@ -58,7 +49,7 @@ static const char *why_not(const struct pa_paths *paths, const char *ifname, cha
 	if (!strcmp(ifname, "lo"))
 		return "loopback";
 	/* veth, bridges, bonds, ifb, dummy, tun/tap, VLANs, docker0, cni0: no device behind them. */
-	if (!has_leaf(paths, ifname, "device"))
+	if (!paths_sys_exists(paths, "/sys/class/net/%s/device", ifname))
 		return "virtual: no device";
 	/* Not every tree has type; a missing one does not make a NIC virtual. */
 	if (!read_leaf(paths, ifname, "type", type, sizeof(type)) &&

@@ -476,6 +476,8 @@ static void test_fetch_asg_tag(void **state)
 	srv.asg = "bad\x01name";
 	assert_int_equal(imds_fetch_identity(&o, &doc, err, sizeof(err)), 0);
 	assert_string_equal(doc.auto_scaling_group, "");
+	assert_int_equal(imds_check_tag("   ", 3), -EPROTO);
+	assert_int_equal(imds_check_tag("a b", 3), 0);
 }
 
 static void test_fetch_endpoint_from_env(void **state)
