@@ -249,6 +249,22 @@ static int set_emf_log_group(struct pa_config *cfg, const char *value, char *err
 	return 0;
 }
 
+static int set_dimension_sets(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	return emf_dimsets_parse(value, &cfg->dimension_sets, err, errsz);
+}
+
+/* Each line replaces the list: a drop-in says the whole filter it wants. */
+static int set_interfaces(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	return namefilter_parse(value, &cfg->interfaces, err, errsz);
+}
+
+static int set_devices(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	return namefilter_parse(value, &cfg->devices, err, errsz);
+}
+
 static int set_spool_max(struct pa_config *cfg, const char *value, char *err, size_t errsz)
 {
 	unsigned long v;
@@ -319,6 +335,13 @@ static const struct config_key config_keys[] = {
 	{ "emf_namespace", set_emf_namespace, "1 to 255 letters, digits or ._-/#:, not starting "
 	  "with AWS/ or ':'" },
 	{ "emf_log_group", set_emf_log_group, "1 to 512 letters, digits or ._-/#" },
+	{ "dimension_sets", set_dimension_sets, "sets separated by ';', each a comma-separated "
+	  "list of InstanceId, InstanceType, ImageId, AutoScalingGroupName, or [] (no dimension), "
+	  "such as InstanceId; AutoScalingGroupName; InstanceType" },
+	{ "interfaces", set_interfaces, "interface name globs, '!' in front to exclude, the first "
+	  "match deciding, such as eth* !docker*; or empty for real NICs that are up" },
+	{ "devices", set_devices, "block device name globs, '!' in front to exclude, the first "
+	  "match deciding, such as loop* !nvme1n1; or empty for whole real disks" },
 	{ "spool_max_documents", set_spool_max, "a whole number from 1 to 1000000" },
 	{ "spool_persist", set_spool_persist, UTIL_BOOL_WORDS },
 };
@@ -397,6 +420,7 @@ void config_defaults(struct pa_config *cfg)
 	cfg->metrics_enabled = true;
 	strcpy(cfg->emf_namespace, "PerfAgent");
 	strcpy(cfg->emf_log_group, "/perfagent/metrics");
+	emf_dimsets_default(&cfg->dimension_sets);
 	cfg->spool_max_documents = 6000;
 	cfg->spool_persist = true;
 }

@@ -16,6 +16,7 @@
 #include "tune/tuning.h"
 #include "identity/itype.h"
 #include "core/lineparse.h"
+#include "core/namefilter.h"
 #include "core/log.h"
 #include "core/paths.h"
 
@@ -52,6 +53,9 @@ struct pa_config {
 	char emf_endpoint[SINK_ENDPOINT_MAX];
 	char emf_namespace[EMF_NAMESPACE_MAX];
 	char emf_log_group[EMF_LOG_GROUP_MAX];
+	struct emf_dimsets dimension_sets;  /* the roll-ups every metric is sent under */
+	struct namefilter interfaces;       /* reported beyond/instead of real NICs that are up */
+	struct namefilter devices;          /* reported beyond/instead of whole real disks */
 	unsigned int spool_max_documents;   /* waiting for the agent, in memory */
 	bool spool_persist;                 /* kept in the state directory across restarts */
 

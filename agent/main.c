@@ -118,7 +118,8 @@ static const struct command commands[] = {
 	  "leaves out. --interval defaults to 1 s, not the configured interval, so an\n"
 	  "answer comes quickly. Probes need root; a probe that cannot run is named on\n"
 	  "stderr with the reason, and its metrics are missing. Tuning and sink metrics\n"
-	  "exist only in the daemon." },
+	  "exist only in the daemon. Devices as the daemon reports them: interfaces = and\n"
+	  "devices = in the config, by default real NICs that are up and whole disks." },
 	{ "reload", cmd_reload, OPT_RUNTIME_DIR, 0, 0, "reload",
 	  "make the daemon re-read its configuration (root)",
 	  "Same as SIGHUP. An invalid configuration is refused as a whole (exit 4) and the\n"

@@ -44,6 +44,21 @@ struct metric_entity *metric_set_entity(struct metric_set *set, enum metric_enti
 	return e;
 }
 
+void metric_set_keep(struct metric_set *set,
+		     bool (*keep)(void *ctx, const struct metric_entity *e), void *ctx)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < set->n; i++) {
+		if (!keep(ctx, &set->entities[i])) {
+			free(set->entities[i].metrics);
+			continue;
+		}
+		set->entities[k++] = set->entities[i];
+	}
+	set->n = k;
+}
+
 int metric_add(struct metric_entity *e, const char *name, enum metric_unit unit, double value)
 {
 	struct metric *m = array_grow(e->metrics, &e->cap, e->n + 1, sizeof(*m), 8);

@@ -62,6 +62,10 @@ void metric_set_free(struct metric_set *set);
 struct metric_entity *metric_set_entity(struct metric_set *set, enum metric_entity_kind kind,
 					const char *name);
 
+/* Keeps the entities keep() says yes to, in order; frees the others. */
+void metric_set_keep(struct metric_set *set,
+		     bool (*keep)(void *ctx, const struct metric_entity *e), void *ctx);
+
 /* Appends a metric; 0 or -ENOMEM. Names are CamelCase, unique per entity. */
 int metric_add(struct metric_entity *e, const char *name, enum metric_unit unit, double value);
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Where perfagent reads and writes; every location settable for tests. */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -101,6 +103,19 @@ void paths_find_source_profiles(struct pa_paths *p)
 int paths_sys(const struct pa_paths *p, char *buf, size_t size, const char *abs)
 {
 	return util_join(buf, size, "%s%s", p->sysroot, abs);
+}
+
+bool paths_sys_exists(const struct pa_paths *p, const char *fmt, ...)
+{
+	char rel[PATH_MAX], path[PATH_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(rel, sizeof(rel), fmt, ap);
+	va_end(ap);
+	return n >= 0 && n < (int)sizeof(rel) && !paths_sys(p, path, sizeof(path), rel) &&
+	       access(path, F_OK) == 0;
 }
 
 int paths_socket(const struct pa_paths *p, char *buf, size_t size)

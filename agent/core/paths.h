@@ -7,6 +7,7 @@
 #define PA_PATHS_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct pa_paths {
@@ -40,6 +41,10 @@ void paths_find_source_profiles(struct pa_paths *p);
 
 /* sysroot + abs (abs starts with '/'). Returns 0 or -ENAMETOOLONG. */
 int paths_sys(const struct pa_paths *p, char *buf, size_t size, const char *abs);
+
+/* Whether sysroot + the absolute path fmt formats exists (a sysfs link or leaf). */
+bool paths_sys_exists(const struct pa_paths *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* runtime_dir + "/perfagent.sock" */
 int paths_socket(const struct pa_paths *p, char *buf, size_t size);

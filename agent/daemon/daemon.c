@@ -18,6 +18,7 @@
 #include "cpu/cpuwatch.h"
 #include "daemon/adaptive.h"
 #include "daemon/daemon.h"
+#include "daemon/devfilter.h"
 #include "daemon/follow.h"
 #include "daemon/health.h"
 #include "daemon/hotplug.h"
@@ -111,6 +112,7 @@ static void start_emf(struct daemon *d, bool init)
 	struct emf_opts o = {
 		.namespace = d->cfg.emf_namespace,
 		.log_group = d->cfg.emf_log_group,
+		.dimsets = &d->cfg.dimension_sets,
 	};
 
 	if (init)
@@ -287,6 +289,19 @@ static void run_interval(struct daemon *d, struct metric_set *set)
 			  (unsigned long long)d->col.count, d->col.ctxsw_per_s);
 }
 
+/*
+ * Leaves out the devices not reported (interfaces =, devices =). After the
+ * adaptive rules, which act on any interface a profile names, whether or
+ * not its metrics are sent.
+ */
+static void keep_reported(const struct daemon *d, struct metric_set *set)
+{
+	struct devfilter_opts filter = { .paths = &d->opts->paths,
+		.interfaces = &d->cfg.interfaces, .devices = &d->cfg.devices };
+
+	devfilter_apply(&filter, set);
+}
+
 static void publish(struct daemon *d, const struct metric_set *set)
 {
 	int ret = emf_encode(&d->emf, set, submit_doc, d->sink);
@@ -330,6 +345,7 @@ static void collect(struct daemon *d)
 
 	run_interval(d, &set);
 	run_adaptive(d, &set);
+	keep_reported(d, &set);
 	if (d->sink)
 		publish(d, &set);
 	keep_last(d, &set);
@@ -913,6 +929,7 @@ static void print_interval(struct daemon *d, bool emf)
 	struct metric_set set;
 
 	run_interval(d, &set);
+	keep_reported(d, &set);
 	if (emf)
 		emf_encode(&d->emf, &set, print_doc, stdout);
 	else

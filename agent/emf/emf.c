@@ -16,33 +16,9 @@
 
 /* Root members perfagent writes itself; a metric may not take these names. */
 static const char *const reserved_names[] = {
-	"_aws", "InstanceId", "InstanceType", "AutoScalingGroup", "Interface", "Device",
-	"VolumeId", "PerfAgentRun", "PerfAgentSeq", "PerfAgentVersion", "SinkLastError",
+	"_aws", "InstanceId", "InstanceType", "ImageId", "AutoScalingGroupName", "Interface",
+	"Device", "VolumeId", "PerfAgentRun", "PerfAgentSeq", "PerfAgentVersion", "SinkLastError",
 };
-
-void emf_dim_value(const char *s, char *out, size_t size)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c > 0x20 && c < 0x7f && c != '%') {
-			if (o + 1 >= size)
-				break;
-			out[o++] = c;
-			continue;
-		}
-		/* Spaces too: a value of blanks only would be refused. */
-		if (o + 3 >= size)
-			break;
-		out[o++] = '%';
-		out[o++] = hex[c >> 4];
-		out[o++] = hex[c & 15];
-	}
-	out[o] = '\0';
-}
 
 static void new_run_id(char *buf, size_t size)
 {
@@ -70,15 +46,19 @@ void emf_encoder_configure(struct emf_encoder *e, const struct emf_opts *opts,
 
 	snprintf(e->namespace, sizeof(e->namespace), "%s", opts->namespace);
 	snprintf(e->log_group, sizeof(e->log_group), "%s", opts->log_group);
+	if (opts->dimsets)
+		e->dimsets = *opts->dimsets;
+	else
+		emf_dimsets_default(&e->dimsets);
 	/* Outside EC2 (or without an id) the host name keeps hosts apart. */
 	if (!id->instance_id[0] && gethostname(host, sizeof(host) - 1) < 0)
 		host[0] = '\0';
 	emf_dim_value(id->instance_id[0] ? id->instance_id : host[0] ? host : "unknown",
-		      e->instance_id, sizeof(e->instance_id));
-	emf_dim_value(id->instance_type[0] ? id->instance_type : "unknown", e->instance_type,
-		      sizeof(e->instance_type));
-	/* Not detected yet: the dimension appears once identity knows the group. */
-	e->auto_scaling_group[0] = '\0';
+		      e->dims[EMF_DIM_INSTANCE_ID], EMF_DIM_VALUE_SIZE);
+	emf_dim_value(id->instance_type[0] ? id->instance_type : "unknown",
+		      e->dims[EMF_DIM_INSTANCE_TYPE], EMF_DIM_VALUE_SIZE);
+	emf_dim_value(id->image_id, e->dims[EMF_DIM_IMAGE_ID], EMF_DIM_VALUE_SIZE);
+	emf_dim_value(id->auto_scaling_group, e->dims[EMF_DIM_ASG], EMF_DIM_VALUE_SIZE);
 }
 
 /* Letters, digits and ._-:/# only: what CloudWatch takes and a shell shows. */
@@ -139,30 +119,77 @@ struct chunk {
 	size_t n;
 };
 
-static void add_dimension(struct json_object *root, struct json_object *set, const char *key,
-			  const char *value)
+/* The entity's own dimension, added to every set: its name and value, or false. */
+static bool entity_dimension(const struct metric_entity *ent, const char **key,
+			     const char **value)
 {
-	char v[EMF_DIM_VALUE_MAX];
+	if (ent->kind == ENTITY_INTERFACE) {
+		*key = "Interface";
+		*value = ent->name;
+		return true;
+	}
+	/* A volume keeps its id when it moves to another device name or instance. */
+	if (ent->kind == ENTITY_BLOCK_DEVICE) {
+		*key = ent->volume_id[0] ? "VolumeId" : "Device";
+		*value = ent->volume_id[0] ? ent->volume_id : ent->name;
+		return true;
+	}
+	return false;
+}
+
+/* A device's name or volume id as a root member. */
+static void add_member(struct json_object *root, const char *key, const char *value)
+{
+	/* Each byte of a name becomes at most the 3 of U+FFFD. */
+	char v[METRIC_ENTITY_NAME_MAX * 3];
 
 	emf_dim_value(value, v, sizeof(v));
-	json_object_array_add(set, json_object_new_string(key));
 	json_object_object_add(root, key, json_object_new_string(v));
 }
 
-static void add_dimensions(const struct emf_encoder *e, const struct metric_entity *ent,
-			   struct json_object *root, struct json_object *set)
+/* One set of names into dims; false when a dimension of it is not known here. */
+static bool add_set(const struct emf_encoder *e, unsigned int bits, const char *own,
+		    struct json_object *dims)
 {
-	add_dimension(root, set, "InstanceId", e->instance_id);
-	add_dimension(root, set, "InstanceType", e->instance_type);
-	if (e->auto_scaling_group[0])
-		add_dimension(root, set, "AutoScalingGroup", e->auto_scaling_group);
-	if (ent->kind == ENTITY_INTERFACE)
-		add_dimension(root, set, "Interface", ent->name);
-	if (ent->kind == ENTITY_BLOCK_DEVICE) {
-		add_dimension(root, set, "Device", ent->name);
-		if (ent->volume_id[0])
-			add_dimension(root, set, "VolumeId", ent->volume_id);
-	}
+	struct json_object *set;
+
+	for (int d = 0; d < EMF_DIM_N; d++)
+		if (bits & 1u << d && !e->dims[d][0])
+			return false;
+	set = json_object_new_array();
+	for (int d = 0; d < EMF_DIM_N; d++)
+		if (bits & 1u << d)
+			json_object_array_add(set, json_object_new_string(emf_dim_name(d)));
+	if (own)
+		json_object_array_add(set, json_object_new_string(own));
+	json_object_array_add(dims, set);
+	return true;
+}
+
+/*
+ * The configured sets that can be filled, each with the entity's own
+ * dimension; the values as root members (the known ones also where no set
+ * names them: a reader of the logs sees which instance sent what).
+ */
+static void add_dimensions(const struct emf_encoder *e, const struct metric_entity *ent,
+			   struct json_object *root, struct json_object *dims)
+{
+	const char *own = NULL, *value = NULL;
+	bool any = false;
+
+	for (int d = 0; d < EMF_DIM_N; d++)
+		if (e->dims[d][0])
+			json_object_object_add(root, emf_dim_name(d),
+					       json_object_new_string(e->dims[d]));
+	if (entity_dimension(ent, &own, &value))
+		add_member(root, own, value);
+	if (ent->kind == ENTITY_BLOCK_DEVICE && ent->volume_id[0])
+		add_member(root, "Device", ent->name);
+	for (unsigned int i = 0; i < e->dimsets.n; i++)
+		any |= add_set(e, e->dimsets.sets[i], own, dims);
+	/* Only sets this host cannot fill: per instance rather than no metric at all. */
+	if (!any)
+		add_set(e, 1u << EMF_DIM_INSTANCE_ID, own, dims);
 }
 
 /* _aws with its one directive, the dimensions and the properties. */
@@ -173,16 +200,14 @@ static int chunk_start(const struct emf_encoder *e, const struct metric_set *set
 	struct json_object *directives = json_object_new_array();
 	struct json_object *dir = json_object_new_object();
 	struct json_object *dims = json_object_new_array();
-	struct json_object *dimset = json_object_new_array();
 
 	c->root = json_object_new_object();
 	c->metrics = json_object_new_array();
 	c->seq = json_object_new_int64(0);
 	c->n = 0;
-	if (!aws || !directives || !dir || !dims || !dimset || !c->root || !c->metrics ||
-	    !c->seq) {
+	if (!aws || !directives || !dir || !dims || !c->root || !c->metrics || !c->seq) {
 		json_object_put(aws), json_object_put(directives), json_object_put(dir);
-		json_object_put(dims), json_object_put(dimset), json_object_put(c->root);
+		json_object_put(dims), json_object_put(c->root);
 		json_object_put(c->metrics), json_object_put(c->seq);
 		memset(c, 0, sizeof(*c));
 		return -ENOMEM;
@@ -194,9 +219,8 @@ static int chunk_start(const struct emf_encoder *e, const struct metric_set *set
 	json_object_array_add(directives, dir);
 	json_object_object_add(dir, "Namespace", json_object_new_string(e->namespace));
 	json_object_object_add(dir, "Dimensions", dims);
-	json_object_array_add(dims, dimset);
 	json_object_object_add(dir, "Metrics", c->metrics);
-	add_dimensions(e, ent, c->root, dimset);
+	add_dimensions(e, ent, c->root, dims);
 	json_object_object_add(c->root, "PerfAgentRun", json_object_new_string(e->run_id));
 	json_object_object_add(c->root, "PerfAgentSeq", c->seq);
 	json_object_object_add(c->root, "PerfAgentVersion",

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "emf/dimensions.h"
 #include "identity/identity.h"
 #include "core/metrics.h"
 
@@ -24,8 +25,6 @@
 /* CloudWatch rejects values beyond +-2^360; smaller ones round to 0. */
 #define EMF_VALUE_MAX 0x1p360
 #define EMF_VALUE_MIN 0x1p-360
-/* Dimension values are ASCII; other bytes are written as %XX. */
-#define EMF_DIM_VALUE_MAX 256
 #define EMF_NAMESPACE_MAX 256       /* 255 characters: CloudWatch's limit */
 #define EMF_LOG_GROUP_MAX 513       /* 512 characters: CloudWatch Logs' limit */
 
@@ -33,14 +32,20 @@
 struct emf_opts {
 	const char *namespace;      /* CloudWatch namespace */
 	const char *log_group;      /* _aws.LogGroupName */
+	const struct emf_dimsets *dimsets;  /* NULL: emf_dimsets_default() */
 };
 
 struct emf_encoder {
 	char namespace[EMF_NAMESPACE_MAX];
 	char log_group[EMF_LOG_GROUP_MAX];
-	char instance_id[EMF_DIM_VALUE_MAX];    /* the host name outside EC2 */
-	char instance_type[EMF_DIM_VALUE_MAX];  /* "unknown" when not known */
-	char auto_scaling_group[EMF_DIM_VALUE_MAX]; /* "": no such dimension */
+	struct emf_dimsets dimsets;
+	/*
+	 * The instance's dimension values, fixed before the first document so
+	 * that no series splits: InstanceId is the host name outside EC2,
+	 * InstanceType "unknown" when not known; "" (ImageId, group): the sets
+	 * naming it are left out.
+	 */
+	char dims[EMF_DIM_N][EMF_DIM_VALUE_SIZE];
 	char run_id[17];                        /* 16 hex digits */
 	uint64_t next_seq;                      /* PerfAgentSeq of the next document */
 	/* "" or a SinkLastError property for the next instance document. */
@@ -54,7 +59,7 @@ struct emf_encoder {
 void emf_encoder_init(struct emf_encoder *e, const struct emf_opts *opts,
 		      const struct identity *id);
 
-/* Namespace, log group and dimensions from opts and id; keeps run and sequence. */
+/* Namespace, log group, dimension sets and values from opts and id; keeps run and sequence. */
 void emf_encoder_configure(struct emf_encoder *e, const struct emf_opts *opts,
 			   const struct identity *id);
 
@@ -68,8 +73,5 @@ typedef int (*emf_emit_fn)(void *ctx, const char *doc, size_t len);
  */
 int emf_encode(struct emf_encoder *e, const struct metric_set *set, emf_emit_fn emit,
 	       void *ctx);
-
-/* Writes s as an EMF dimension value: ASCII, other bytes as %XX, bounded. */
-void emf_dim_value(const char *s, char *out, size_t size);
 
 #endif

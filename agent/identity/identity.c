@@ -228,6 +228,7 @@ static void id_apply_imds(struct identity *id, const struct imds_identity_doc *d
 	id_copy(id->account_id, sizeof(id->account_id), doc->account_id);
 	id_copy(id->image_id, sizeof(id->image_id), doc->image_id);
 	id_copy(id->architecture, sizeof(id->architecture), doc->architecture);
+	id_copy(id->auto_scaling_group, sizeof(id->auto_scaling_group), doc->auto_scaling_group);
 	if (!id->instance_id[0])
 		id_copy(id->instance_id, sizeof(id->instance_id), doc->instance_id);
 	else if (strcmp(id->instance_id, doc->instance_id))
@@ -295,6 +296,7 @@ static void id_save_cache(const struct identity_opts *o, const struct identity *
 	id_json_add_str(obj, "account_id", id->account_id);
 	id_json_add_str(obj, "image_id", id->image_id);
 	id_json_add_str(obj, "architecture", id->architecture);
+	id_json_add_str(obj, "auto_scaling_group", id->auto_scaling_group);
 	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
 					      JSON_C_TO_STRING_NOSLASHESCAPE);
 	ret = util_mkdir_p(o->paths->state_dir, 0755);
@@ -318,6 +320,7 @@ struct id_cached {
 	char account_id[16];
 	char image_id[32];
 	char architecture[16];
+	char auto_scaling_group[256];
 };
 
 static const char *id_cache_check(struct json_object *obj, struct id_cached *c)
@@ -351,6 +354,8 @@ static const char *id_cache_check(struct json_object *obj, struct id_cached *c)
 	json_get_clean_string(obj, "account_id", c->account_id, sizeof(c->account_id));
 	json_get_clean_string(obj, "image_id", c->image_id, sizeof(c->image_id));
 	json_get_clean_string(obj, "architecture", c->architecture, sizeof(c->architecture));
+	json_get_clean_string(obj, "auto_scaling_group", c->auto_scaling_group,
+			      sizeof(c->auto_scaling_group));
 	return NULL;
 }
 
@@ -383,13 +388,9 @@ static void id_fill_if_empty(char *dst, size_t size, const char *src)
 		id_copy(dst, size, src);
 }
 
-static void id_apply_cache(struct identity *id, const struct id_cached *c)
+/* What IMDS gives and DMI does not; only the empty fields. */
+static void id_fill_from_cache(struct identity *id, const struct id_cached *c)
 {
-	char when[32];
-
-	id_set_type(id, c->instance_type, ID_SOURCE_CACHE, NULL, 0);
-	id->is_ec2 = id->is_ec2 || c->is_ec2;
-	id->cached_at_ms = c->written_at_ms;
 	id_fill_if_empty(id->hypervisor, sizeof(id->hypervisor), c->hypervisor);
 	id_fill_if_empty(id->instance_id, sizeof(id->instance_id), c->instance_id);
 	id_fill_if_empty(id->region, sizeof(id->region), c->region);
@@ -398,12 +399,29 @@ static void id_apply_cache(struct identity *id, const struct id_cached *c)
 	id_fill_if_empty(id->account_id, sizeof(id->account_id), c->account_id);
 	id_fill_if_empty(id->image_id, sizeof(id->image_id), c->image_id);
 	id_fill_if_empty(id->architecture, sizeof(id->architecture), c->architecture);
+	id_fill_if_empty(id->auto_scaling_group, sizeof(id->auto_scaling_group),
+			 c->auto_scaling_group);
+}
+
+static void id_apply_cache(struct identity *id, const struct id_cached *c)
+{
+	char when[32];
+
+	id_set_type(id, c->instance_type, ID_SOURCE_CACHE, NULL, 0);
+	id->is_ec2 = id->is_ec2 || c->is_ec2;
+	id->cached_at_ms = c->written_at_ms;
+	id_fill_from_cache(id, c);
 	util_format_time(c->written_at_ms, when, sizeof(when));
 	id_note(id, "instance type from the identity cached at %s", when);
 }
 
+/*
+ * fill_only: DMI named this instance but IMDS did not answer; the cache of
+ * this same instance still gives the group and image (their metric series
+ * must not vanish for a run because IMDS was slow at boot).
+ */
 static void id_try_cache(const struct identity_opts *o, struct identity *id,
-			 const char *dmi_id)
+			 const char *dmi_id, bool fill_only)
 {
 	struct id_cached c;
 	char path[PATH_MAX], why_buf[512], *text = NULL;
@@ -430,7 +448,10 @@ static void id_try_cache(const struct identity_opts *o, struct identity *id,
 			dmi_id);
 		goto out;
 	}
-	id_apply_cache(id, &c);
+	if (!fill_only)
+		id_apply_cache(id, &c);
+	else if (dmi_id[0] && !strcmp(dmi_id, c.instance_id))
+		id_fill_from_cache(id, &c);
 out:
 	free(text);
 }
@@ -468,9 +489,12 @@ void identity_detect(const struct identity_opts *opts, struct identity *id)
 	id_try_override(opts, id);
 	id_try_dmi(opts->paths, id, dmi_id, sizeof(dmi_id));
 	id_try_imds(opts, id);
+	/* Before saving: a save after a failed IMDS would forget the group. */
+	if (id->source != ID_SOURCE_NONE && dmi_id[0] && strcmp(id->imds_status, "ok"))
+		id_try_cache(opts, id, dmi_id, true);
 	id_save_cache(opts, id);
 	if (id->source == ID_SOURCE_NONE)
-		id_try_cache(opts, id, dmi_id);
+		id_try_cache(opts, id, dmi_id, false);
 	id_explain_none(id);
 	id_explain_override(id);
 	id->detect_duration_ms = util_now_mono_ms() - start;
@@ -566,6 +590,7 @@ struct json_object *identity_to_json(const struct identity *id)
 	json_object_object_add(o, "account_id", json_str_or_null(id->account_id));
 	json_object_object_add(o, "image_id", json_str_or_null(id->image_id));
 	json_object_object_add(o, "architecture", json_str_or_null(id->architecture));
+	json_object_object_add(o, "auto_scaling_group", json_str_or_null(id->auto_scaling_group));
 	json_object_object_add(o, "imds", json_str_or_null(id->imds_status));
 	json_object_object_add(o, "note", json_str_or_null(id->note));
 	json_object_object_add(o, "detected_at", json_time_or_null(id->detected_at_ms));
@@ -704,6 +729,8 @@ static void id_print_place(const struct identity *id, FILE *out)
 		id_line(out, "Image", "%s", id->image_id);
 	if (id->architecture[0])
 		id_line(out, "Architecture", "%s", id->architecture);
+	if (id->auto_scaling_group[0])
+		id_line(out, "Auto Scaling", "%s", id->auto_scaling_group);
 }
 
 void identity_print(const struct identity *id, FILE *out)

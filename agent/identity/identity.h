@@ -46,6 +46,7 @@ struct identity {
 	char account_id[16];
 	char image_id[32];
 	char architecture[16];
+	char auto_scaling_group[256];  /* the aws:autoscaling:groupName tag, "" when not known */
 	char imds_status[256];         /* "ok", "disabled by config", or why it failed */
 	char note[256];                /* anything else the user should know */
 	char override_from[24];        /* source override: where it was given, or "" */

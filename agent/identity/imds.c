@@ -25,6 +25,8 @@
 
 #define IMDS_TOKEN_PATH "/latest/api/token"
 #define IMDS_DOC_PATH "/latest/dynamic/instance-identity/document"
+/* Answers only where the instance allows tags in metadata (InstanceMetadataTags). */
+#define IMDS_ASG_TAG_PATH "/latest/meta-data/tags/instance/aws:autoscaling:groupName"
 #define IMDS_IPV6_ENDPOINT "http://[fd00:ec2::254]"
 #define IMDS_DEFAULT_CONNECT_MS 250
 #define IMDS_DEFAULT_REQUEST_MS 1000
@@ -533,10 +535,10 @@ out:
 	return ret;
 }
 
-static int imds_get_document(struct imds_ctx *c, struct imds_buf *b, const char *token)
+static int imds_get_path(struct imds_ctx *c, struct imds_buf *b, const char *token,
+			 const char *path, const char *what)
 {
-	struct imds_req req = { .put = false, .path = IMDS_DOC_PATH,
-				.what = "identity document request" };
+	struct imds_req req = { .put = false, .path = path, .what = what };
 	char hdr[IMDS_TOKEN_MAX + 64];
 	int ret;
 
@@ -546,6 +548,39 @@ static int imds_get_document(struct imds_ctx *c, struct imds_buf *b, const char 
 	explicit_bzero(hdr, sizeof(hdr));
 	cu->slist_free_all(req.headers);
 	return ret;
+}
+
+int imds_check_tag(const char *body, size_t len)
+{
+	bool blank = true;
+
+	if (!len || len >= sizeof(((struct imds_identity_doc *)0)->auto_scaling_group))
+		return -EPROTO;
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)body[i] < 0x20 || body[i] == 0x7f)
+			return -EPROTO;
+		blank &= body[i] == ' ';
+	}
+	/* CloudWatch refuses a dimension value of blanks only. */
+	return blank ? -EPROTO : 0;
+}
+
+/* The group tag: best effort, one attempt, so a host outside a group waits at most one request. */
+static void imds_get_asg(struct imds_ctx *c, struct imds_buf *b, const char *token,
+			 struct imds_identity_doc *doc)
+{
+	char scratch[256];
+	struct imds_ctx one = *c;
+
+	one.retries = 0;
+	one.err = scratch;
+	one.errsz = sizeof(scratch);
+	if (imds_get_path(&one, b, token, IMDS_ASG_TAG_PATH, "group tag request"))
+		return;
+	if (!imds_check_tag(b->data, b->len)) {
+		memcpy(doc->auto_scaling_group, b->data, b->len);
+		doc->auto_scaling_group[b->len] = '\0';
+	}
 }
 
 int imds_fetch_identity(const struct imds_opts *opts, struct imds_identity_doc *doc,
@@ -575,10 +610,12 @@ int imds_fetch_identity(const struct imds_opts *opts, struct imds_identity_doc *
 	ret = imds_get_token(&c, &b, token, sizeof(token));
 	if (ret)
 		goto out;
-	ret = imds_get_document(&c, &b, token);
+	ret = imds_get_path(&c, &b, token, IMDS_DOC_PATH, "identity document request");
 	if (ret)
 		goto out;
 	ret = imds_parse_identity(b.data, b.len, doc, err, errsz);
+	if (!ret)
+		imds_get_asg(&c, &b, token, doc);
 out:
 	explicit_bzero(token, sizeof(token));
 	if (c.curl)

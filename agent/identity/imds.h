@@ -28,10 +28,16 @@ struct imds_identity_doc {
 	char image_id[32];
 	char architecture[16];
 	char private_ip[48];
+	/*
+	 * The aws:autoscaling:groupName tag, from the instance's metadata tags
+	 * (only where the instance allows tags in metadata); "" when not there.
+	 */
+	char auto_scaling_group[256];
 };
 
 /*
- * Fetches and parses the identity document. Returns 0 or a negative errno
+ * Fetches and parses the identity document, then the Auto Scaling group tag
+ * (one attempt within the request timeout; its absence is no error). Returns 0 or a negative errno
  * with a sentence for the user in err:
  *  -ETIMEDOUT no answer in time, -ECONNREFUSED nothing listening,
  *  -EACCES 403 (IMDS disabled), -EPERM 401 (token refused),
@@ -39,6 +45,9 @@ struct imds_identity_doc {
  */
 int imds_fetch_identity(const struct imds_opts *opts, struct imds_identity_doc *doc,
 			char *err, size_t errsz);
+
+/* Checks a tag value (the group name): 1..255 bytes, no control characters, not blank; 0 or -EPROTO. */
+int imds_check_tag(const char *body, size_t len);
 
 /* Parses an identity document body (JSON); pure, for tests and fuzzing. */
 int imds_parse_identity(const char *body, size_t len, struct imds_identity_doc *doc,

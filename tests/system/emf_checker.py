@@ -99,6 +99,19 @@ def check_value(name, v):
             raise Invalid(f"metric {name}: value {x!r} is not finite or beyond 2^360")
 
 
+def utf8_text(v, lo, hi, what):
+    """CloudWatch counts a dimension value in characters, UTF-8 on the wire."""
+    if not isinstance(v, str) or not lo <= len(v) <= hi:
+        raise Invalid(f"{what} must be a string of {lo}..{hi} characters: {v!r}")
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Invalid(f"{what} is not valid UTF-8: {v!r}")
+    if any(ord(c) < 0x20 or ord(c) == 0x7f for c in v):
+        raise Invalid(f"{what} holds a control character: {v!r}")
+    return v
+
+
 def check_dimensions(doc, dimensions):
     if not isinstance(dimensions, list) or not dimensions:
         raise Invalid("Dimensions must be a non-empty array")
@@ -113,7 +126,7 @@ def check_dimensions(doc, dimensions):
                 raise Invalid(f"dimension name {key!r} starts with ':'")
             if key not in doc:
                 raise Invalid(f"dimension {key!r} is not a root member")
-            value = ascii_text(doc[key], 1, 1024, f"dimension {key}'s value")
+            value = utf8_text(doc[key], 1, 1024, f"dimension {key}'s value")
             if not value.strip():
                 raise Invalid(f"dimension {key}'s value is blank")
 

@@ -13,6 +13,11 @@ Modes:
   garbage   tokens as in ok, then 200 with a body that is not JSON.
   oversize  tokens as in ok, then 200 with a 200 KiB body.
 
+--asg NAME serves the instance's aws:autoscaling:groupName tag (as with
+metadata tags allowed; without it that path is 404, as with tags off).
+--delay SECONDS holds every answer that long (a metadata service slow at
+boot), in any mode.
+
 With --port 0 the kernel picks a free port, printed as "PORT <n>" on stdout.
 Binds 127.0.0.1 only. Logs one line per request to stderr.
 """
@@ -84,6 +89,8 @@ class State:
             "/latest/dynamic/instance-identity/document":
                 json.dumps(self.document(), indent=2),
         }
+        if a.asg is not None:
+            leaves["/latest/meta-data/tags/instance/aws:autoscaling:groupName"] = a.asg
         return leaves.get(path)
 
 
@@ -120,6 +127,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def fault(self):
         """Handles the fault modes; True when the request was answered."""
         mode = self.state.args.mode
+        if self.state.args.delay and self.state.stop.wait(self.state.args.delay):
+            return True
         if mode == "hang":
             # Hold the connection open without a byte until shutdown.
             self.state.stop.wait()
@@ -196,6 +205,9 @@ def parse_args(argv):
     p.add_argument("--account-id", default="123456789012")
     p.add_argument("--image-id", default="ami-0123456789abcdef0")
     p.add_argument("--architecture", default="x86_64")
+    p.add_argument("--asg", default=None, help="the Auto Scaling group tag's value")
+    p.add_argument("--delay", type=float, default=0, metavar="SECONDS",
+                   help="hold every answer this long")
     return p.parse_args(argv)
 
 

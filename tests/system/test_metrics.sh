@@ -98,8 +98,9 @@ report c1
 every_run_whole
 [ "$(rep 'j["resolutions"]')" = "[1]" ] || fail "resolutions at 1 s: $(rep 'j["resolutions"]')"
 [ "$(rep 'j["log_groups"]')" = "['/perfagent/test']" ] || fail "log groups: $(rep 'j["log_groups"]')"
-# The instance's document, plus one per interface and block device.
-[ "$(rep '"InstanceId,InstanceType" in j["dimension_sets"] and set(j["dimension_sets"]) <= {"InstanceId,InstanceType", "InstanceId,InstanceType,Interface", "InstanceId,InstanceType,Device", "InstanceId,InstanceType,Device,VolumeId"}')" = True ] ||
+# The instance's document, plus one per interface and block device: the
+# default sets but the group's (imds = off: no group), each with the device's own.
+[ "$(rep '{"InstanceId", "InstanceType"} <= set(j["dimension_sets"]) <= {s + o for s in ("InstanceId", "InstanceType") for o in ("", ",Interface", ",Device", ",VolumeId")}')" = True ] ||
 	fail "dimensions: $(rep 'j["dimension_sets"]')"
 for m in ContextSwitches TuningKnobsApplied TuningKnobsSkipped TuningKnobsFailed \
 	SinkDocumentsSent SinkBytesSent SinkDocumentsQueued SinkDocumentsDropped SinkReconnects \

@@ -24,6 +24,7 @@ static int parse(struct pa_config *cfg, const char *text, struct lp_errors *err)
 static void test_defaults(void **state)
 {
 	struct pa_config cfg;
+	char buf[256];
 
 	config_defaults(&cfg);
 	assert_int_equal(cfg.interval_s, 60);
@@ -38,6 +39,10 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.emf_log_group, "/perfagent/metrics");
 	assert_int_equal(cfg.spool_max_documents, 6000);
 	assert_true(cfg.spool_persist);
+	emf_dimsets_format(&cfg.dimension_sets, buf, sizeof(buf));
+	assert_string_equal(buf, "InstanceId; AutoScalingGroupName; InstanceType");
+	assert_int_equal(cfg.interfaces.n, 0);
+	assert_int_equal(cfg.devices.n, 0);
 }
 
 static void test_good_lines(void **state)
@@ -68,6 +73,10 @@ static void test_good_lines(void **state)
 		"spool_persist = no\n"
 		"credit_mode = unlimited\n"
 		"credit_start_balance = 144.5\n"
+		"dimension_sets = InstanceType, AutoScalingGroupName; []\n"
+		"interfaces = veth* !docker*\n"
+		"interfaces = eth* !docker*\n"
+		"devices = loop*\n"
 		"\t\n";
 
 	assert_int_equal(parse(&cfg, text, &err), 0);
@@ -94,6 +103,13 @@ static void test_good_lines(void **state)
 	assert_string_equal(cfg.emf_log_group, "/team/perf.agent_1#x");
 	assert_int_equal(cfg.spool_max_documents, 1000000);
 	assert_false(cfg.spool_persist);
+	assert_int_equal(cfg.dimension_sets.n, 2);
+	assert_int_equal(cfg.dimension_sets.sets[1], 0);
+	/* A filter line replaces the one before. */
+	assert_int_equal(cfg.interfaces.n, 2);
+	assert_string_equal(cfg.interfaces.patterns[0], "eth*");
+	assert_string_equal(cfg.interfaces.patterns[1], "!docker*");
+	assert_int_equal(cfg.devices.n, 1);
 }
 
 static void test_crlf_and_no_final_newline(void **state)
@@ -169,6 +185,14 @@ static const struct bad_case bad_cases[] = {
 	{ "credit_start_balance = lots\n", 1, "credit_start_balance" },
 	{ "credit_start_balance = nan\n", 1, "credit_start_balance" },
 	{ "metrics = maybe\n", 1, "bad value 'maybe' for metrics: expected on/off, yes/no" },
+	{ "\ndimension_sets = InstanceId; AutoScalingGroup\n", 2,
+	  "bad value 'InstanceId; AutoScalingGroup' for dimension_sets (unknown dimension "
+	  "'AutoScalingGroup': did you mean 'AutoScalingGroupName'?)" },
+	{ "dimension_sets = InstanceId; InstanceId\n", 1, "a set is named twice" },
+	{ "dimension_sets =\n", 1, "no dimension set" },
+	{ "interfaces = eth0 !\n", 1, "'!' is not a pattern" },
+	{ "devices = a b c d e f g h i j k l m n o p q\n", 1, "more than 16 patterns" },
+	{ "interface = eth0\n", 1, "did you mean 'interfaces'?" },
 	{ "emf_endpoint = http://127.0.0.1:25888\n", 1, "expected tcp://ADDRESS:PORT or udp://" },
 	{ "emf_endpoint = tcp://agent.local:25888\n", 1, "[IPv6] or localhost" },
 	{ "emf_endpoint = tcp://127.0.0.1:70000\n", 1, "emf_endpoint" },

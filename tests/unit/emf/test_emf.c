@@ -119,10 +119,10 @@ static void test_document_shape(void **state)
 	assert_string_equal(json_object_get_string(at(doc, "_aws.LogGroupName")),
 			    "/perfagent/metrics");
 	assert_string_equal(json_object_get_string(at(directive(doc), "Namespace")), "PerfAgent");
+	/* The default sets but the group's, which this host does not know. */
 	dims = at(directive(doc), "Dimensions");
-	assert_int_equal(json_object_array_length(dims), 1);
-	assert_string_equal(json_object_to_json_string(json_object_array_get_idx(dims, 0)),
-			    "[ \"InstanceId\", \"InstanceType\" ]");
+	assert_string_equal(json_object_to_json_string(dims),
+			    "[ [ \"InstanceId\" ], [ \"InstanceType\" ] ]");
 	assert_string_equal(json_object_get_string(at(doc, "InstanceId")), "i-0abc123def4567890");
 	assert_string_equal(json_object_get_string(at(doc, "InstanceType")), "c6in.large");
 	m0 = json_object_array_get_idx(metric_defs(doc), 0);
@@ -133,7 +133,8 @@ static void test_document_shape(void **state)
 	assert_true(json_object_get_double(at(doc, "ContextSwitchesPerSecond")) == 1234.5);
 	assert_int_equal(json_object_get_int(at(doc, "PerfAgentSeq")), 1);
 	assert_int_equal(strlen(json_object_get_string(at(doc, "PerfAgentRun"))), 16);
-	assert_false(has(doc, "AutoScalingGroup"));
+	assert_false(has(doc, "AutoScalingGroupName"));
+	assert_false(has(doc, "ImageId"));
 	/* Compact, and "/" left alone. */
 	assert_null(strstr(o.docs[0], ": "));
 	assert_null(strstr(o.docs[0], "\\/"));
@@ -269,14 +270,11 @@ static void test_odd_names(void **state)
 	doc = o.json[0];
 	assert_string_equal(json_object_get_string(at(doc, "Interface")), "we\"ird\\x");
 	assert_non_null(strstr(o.docs[0], "\"Interface\":\"we\\\"ird\\\\x\""));
-	/* Controls, blanks, '%' and non-ASCII become %XX: dimension values are ASCII. */
+	/* Sent as they are, '%' and blanks too; controls and bad UTF-8 become U+FFFD. */
 	assert_string_equal(json_object_get_string(at(o.json[1], "Interface")),
-			    "tab%09here%01%25");
-	assert_string_equal(json_object_get_string(at(o.json[2], "Device")), "d%C3%A9v%20%FF");
-	for (int i = 0; i < o.n; i++) {
-		for (const char *p = o.docs[i]; *p; p++)
-			assert_true(*p >= 0x20 && *p < 0x7f);
-	}
+			    "tab\xef\xbf\xbdhere\xef\xbf\xbd%");
+	assert_string_equal(json_object_get_string(at(o.json[2], "Device")),
+			    "d\xc3\xa9v \xef\xbf\xbd");
 	/* An interface without a name cannot be a dimension value. */
 	assert_int_equal(e.dropped_invalid, 1);
 	out_free(&o);
@@ -369,19 +367,83 @@ static void test_emit_error_stops(void **state)
 	metric_set_free(&set);
 }
 
-static void test_dim_value_bounds(void **state)
+/* Every set carries the entity's own dimension; a volume goes by its id. */
+static void test_dimension_sets(void **state)
 {
-	char out[8];
+	const struct emf_opts opts = { .namespace = "N", .log_group = "/g" };
+	struct emf_encoder e;
+	struct identity ident;
+	struct metric_set set;
+	struct metric_entity *dev;
+	struct out o = { 0 };
 
-	emf_dim_value("abcdefghij", out, sizeof(out));
-	assert_string_equal(out, "abcdefg");
-	/* Never half an escape. */
-	emf_dim_value("abcde\x01", out, sizeof(out));
-	assert_string_equal(out, "abcde");
-	emf_dim_value("ab\x01", out, sizeof(out));
-	assert_string_equal(out, "ab%01");
-	emf_dim_value("", out, sizeof(out));
-	assert_string_equal(out, "");
+	memset(&ident, 0, sizeof(ident));
+	strcpy(ident.instance_id, "i-0abc123def4567890");
+	strcpy(ident.instance_type, "c6in.large");
+	strcpy(ident.image_id, "ami-0123456789abcdef0");
+	strcpy(ident.auto_scaling_group, "web-fleet");
+	emf_encoder_init(&e, &opts, &ident);
+	metric_set_init(&set, TS, 60);
+	metric_add(metric_set_entity(&set, ENTITY_INSTANCE, ""), "A", UNIT_COUNT, 1);
+	metric_add(metric_set_entity(&set, ENTITY_INTERFACE, "ens5"), "B", UNIT_COUNT, 2);
+	dev = metric_set_entity(&set, ENTITY_BLOCK_DEVICE, "nvme1n1");
+	strcpy(dev->volume_id, "vol-0123456789abcdef0");
+	metric_add(dev, "C", UNIT_COUNT, 3);
+	metric_add(metric_set_entity(&set, ENTITY_BLOCK_DEVICE, "nvme2n1"), "D", UNIT_COUNT, 4);
+	assert_int_equal(encode(&e, &set, &o), 4);
+	assert_string_equal(json_object_to_json_string(at(directive(o.json[0]), "Dimensions")),
+			    "[ [ \"InstanceId\" ], [ \"AutoScalingGroupName\" ], [ \"InstanceType\" ] ]");
+	assert_string_equal(json_object_get_string(at(o.json[0], "AutoScalingGroupName")),
+			    "web-fleet");
+	/* Known values go along as properties even where no set names them. */
+	assert_string_equal(json_object_get_string(at(o.json[0], "ImageId")),
+			    "ami-0123456789abcdef0");
+	assert_string_equal(json_object_to_json_string(at(directive(o.json[1]), "Dimensions")),
+			    "[ [ \"InstanceId\", \"Interface\" ], [ \"AutoScalingGroupName\", "
+			    "\"Interface\" ], [ \"InstanceType\", \"Interface\" ] ]");
+	assert_string_equal(json_object_to_json_string(at(directive(o.json[2]), "Dimensions")),
+			    "[ [ \"InstanceId\", \"VolumeId\" ], [ \"AutoScalingGroupName\", "
+			    "\"VolumeId\" ], [ \"InstanceType\", \"VolumeId\" ] ]");
+	assert_string_equal(json_object_get_string(at(o.json[2], "Device")), "nvme1n1");
+	assert_string_equal(json_object_to_json_string(at(directive(o.json[3]), "Dimensions")),
+			    "[ [ \"InstanceId\", \"Device\" ], [ \"AutoScalingGroupName\", "
+			    "\"Device\" ], [ \"InstanceType\", \"Device\" ] ]");
+	out_free(&o);
+	metric_set_free(&set);
+}
+
+/* Configured sets: combined names, the empty set, and a fallback when none can be filled. */
+static void test_configured_sets(void **state)
+{
+	struct emf_dimsets sets;
+	struct emf_opts opts = { .namespace = "N", .log_group = "/g", .dimsets = &sets };
+	struct emf_encoder e;
+	struct identity ident;
+	struct metric_set set;
+	struct out o = { 0 };
+	char err[128];
+
+	memset(&ident, 0, sizeof(ident));
+	strcpy(ident.instance_id, "i-1");
+	strcpy(ident.instance_type, "m5.large");
+	strcpy(ident.image_id, "ami-1");
+	assert_int_equal(emf_dimsets_parse("ImageId, InstanceType; []", &sets, err,
+					   sizeof(err)), 0);
+	emf_encoder_init(&e, &opts, &ident);
+	metric_set_init(&set, TS, 60);
+	metric_add(metric_set_entity(&set, ENTITY_INSTANCE, ""), "A", UNIT_COUNT, 1);
+	assert_int_equal(encode(&e, &set, &o), 1);
+	assert_string_equal(json_object_to_json_string(at(directive(o.json[0]), "Dimensions")),
+			    "[ [ \"InstanceType\", \"ImageId\" ], [ ] ]");
+	out_free(&o);
+	/* Only the group, which is not known: per instance rather than nothing. */
+	assert_int_equal(emf_dimsets_parse("AutoScalingGroupName", &sets, err, sizeof(err)), 0);
+	emf_encoder_configure(&e, &opts, &ident);
+	assert_int_equal(encode(&e, &set, &o), 1);
+	assert_string_equal(json_object_to_json_string(at(directive(o.json[0]), "Dimensions")),
+			    "[ [ \"InstanceId\" ] ]");
+	out_free(&o);
+	metric_set_free(&set);
 }
 
 int main(void)
@@ -396,7 +458,8 @@ int main(void)
 		cmocka_unit_test(test_values_as_text),
 		cmocka_unit_test(test_outside_ec2),
 		cmocka_unit_test(test_emit_error_stops),
-		cmocka_unit_test(test_dim_value_bounds),
+		cmocka_unit_test(test_dimension_sets),
+		cmocka_unit_test(test_configured_sets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

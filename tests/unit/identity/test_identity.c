@@ -318,6 +318,34 @@ static void test_cache_corrupt(void **state)
 	expect_note(id, "corrupt");
 }
 
+/* DMI names the instance, IMDS does not answer: the group and image come from its own cache. */
+static void test_cache_fills_group(void **state)
+{
+	struct fixture *f = *state;
+	struct identity *id = &f->id;
+	static const char cache[] = "{\"version\":1,\"written_at_ms\":1700000000000,"
+		"\"instance_type\":\"c6in.large\",\"instance_id\":\"i-0123456789abcdef0\","
+		"\"image_id\":\"ami-0123456789abcdef0\",\"auto_scaling_group\":\"web fleet\"}";
+
+	nitro(f, "c6in.large", "i-0123456789abcdef0");
+	put(f, "/state/identity.json", cache);
+	identity_detect(&f->opts, id);
+	assert_int_equal(id->source, ID_SOURCE_DMI);
+	assert_string_equal(id->auto_scaling_group, "web fleet");
+	assert_string_equal(id->image_id, "ami-0123456789abcdef0");
+	/* Saved again with them: the next run without IMDS keeps them too. */
+	memset(id, 0, sizeof(*id));
+	identity_detect(&f->opts, id);
+	assert_string_equal(id->auto_scaling_group, "web fleet");
+	/* Another instance's cache (an image baked elsewhere) gives nothing. */
+	put(f, "/sys/class/dmi/id/board_asset_tag", "i-0fedcba9876543210\n");
+	put(f, "/state/identity.json", cache);
+	identity_detect(&f->opts, id);
+	assert_string_equal(id->auto_scaling_group, "");
+	assert_string_equal(id->image_id, "");
+	expect_note(id, "ignored the cached identity of i-0123456789abcdef0");
+}
+
 static void test_cache_other_instance(void **state)
 {
 	struct fixture *f = *state;
@@ -536,6 +564,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_override_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_used, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_fills_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_other_instance, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inventory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inventory_empty_root, setup, teardown),

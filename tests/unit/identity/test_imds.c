@@ -246,6 +246,8 @@ struct srv {
 	bool saw_xff;
 	bool saw_v1_get;    /* a GET came without the token */
 	char endpoint[64];
+	const char *asg;    /* the group tag's value; NULL: 404, as without metadata tags */
+	int asg_status;     /* 0: 200 with asg, else this status */
 };
 
 static struct srv srv;
@@ -317,6 +319,13 @@ static void serve_ok(int fd, bool put, const char *req)
 	if (!strcasestr(req, "\r\nX-aws-ec2-metadata-token: TOKEN-abc_123==\r\n")) {
 		srv.saw_v1_get = true;
 		respond(fd, 401, "", 0);
+		return;
+	}
+	if (strstr(req, "GET /latest/meta-data/tags/instance/aws:autoscaling:groupName ")) {
+		if (srv.asg && !srv.asg_status)
+			respond(fd, 200, srv.asg, strlen(srv.asg));
+		else
+			respond(fd, srv.asg_status ? srv.asg_status : 404, "", 0);
 		return;
 	}
 	if (srv.mode == SRV_401_ON_GET)
@@ -434,11 +443,41 @@ static void test_fetch_ok(void **state)
 	assert_int_equal(fetch(SRV_OK, &doc, err, sizeof(err)), 0);
 	assert_string_equal(doc.instance_type, "c6in.large");
 	assert_string_equal(doc.region, "us-east-1");
+	/* No group tag (404): no group, and no error. */
+	assert_string_equal(doc.auto_scaling_group, "");
 	assert_int_equal(srv.puts, 1);
-	assert_int_equal(srv.requests, 2);
+	assert_int_equal(srv.requests, 3);
 	assert_false(srv.bad_ttl);
 	assert_false(srv.saw_xff);
 	assert_false(srv.saw_v1_get);
+}
+
+/* The group tag with the token of the document; a failed tag costs one request, never the identity. */
+static void test_fetch_asg_tag(void **state)
+{
+	struct imds_opts o = { .connect_timeout_ms = 200, .request_timeout_ms = 500 };
+	struct imds_identity_doc doc;
+	char err[256] = "";
+
+	srv_start(SRV_OK);
+	srv.asg = "web-fleet \xc3\xa9t\xc3\xa9";
+	o.endpoint = srv.endpoint;
+	assert_int_equal(imds_fetch_identity(&o, &doc, err, sizeof(err)), 0);
+	assert_string_equal(doc.auto_scaling_group, "web-fleet \xc3\xa9t\xc3\xa9");
+	assert_false(srv.saw_v1_get);
+	srv.asg_status = 500;
+	srv.requests = 0;
+	assert_int_equal(imds_fetch_identity(&o, &doc, err, sizeof(err)), 0);
+	assert_string_equal(doc.auto_scaling_group, "");
+	assert_string_equal(doc.instance_type, "c6in.large");
+	assert_int_equal(srv.requests, 3);     /* the tag is not retried */
+	/* A value with a control character is not a group name. */
+	srv.asg_status = 0;
+	srv.asg = "bad\x01name";
+	assert_int_equal(imds_fetch_identity(&o, &doc, err, sizeof(err)), 0);
+	assert_string_equal(doc.auto_scaling_group, "");
+	assert_int_equal(imds_check_tag("   ", 3), -EPROTO);
+	assert_int_equal(imds_check_tag("a b", 3), 0);
 }
 
 static void test_fetch_endpoint_from_env(void **state)
@@ -503,7 +542,7 @@ static void test_fetch_5xx_retried(void **state)
 	char err[256] = "";
 
 	assert_int_equal(fetch(SRV_500_ONCE, &doc, err, sizeof(err)), 0);
-	assert_int_equal(srv.requests, 3);
+	assert_int_equal(srv.requests, 4);
 	srv_stop(state);
 	assert_int_equal(fetch(SRV_500_ALWAYS, &doc, err, sizeof(err)), -EIO);
 	expect_err(err, "500");
@@ -581,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_parse_embedded_nul),
 		cmocka_unit_test(test_parse_oversize_and_deep),
 		cmocka_unit_test_teardown(test_fetch_ok, srv_stop),
+		cmocka_unit_test_teardown(test_fetch_asg_tag, srv_stop),
 		cmocka_unit_test_teardown(test_fetch_endpoint_from_env, srv_stop),
 		cmocka_unit_test_teardown(test_fetch_bad_endpoint, srv_stop),
 		cmocka_unit_test_teardown(test_fetch_403, srv_stop),
