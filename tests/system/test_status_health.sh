@@ -47,8 +47,9 @@ wait_for 5 sh -c '[ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns
 	fail "no network namespace of its own"
 in_ns ip link set lo up
 
-# Advise mode on an m5.large from the config: a plan, nothing written.
-printf 'interval = %s\nimds = off\nmode = advise\nmetrics = off\ninstance_type = m5.large\n' \
+# Advise mode on an m5.large from the config: a plan, nothing written. Loop
+# devices are not disks by default (devices =): the test disk is one.
+printf 'interval = %s\nimds = off\nmode = advise\nmetrics = off\ninstance_type = m5.large\ndevices = loop*\n' \
 	"$INTERVAL" >"$tmp/perfagent.conf"
 # nsenter itself, not through in_ns: $! must be the daemon's pid.
 nsenter -t "$ns_pid" -n -- "$PERFAGENT" daemon --config "$tmp/perfagent.conf" --runtime-dir "$run" \
