@@ -52,6 +52,7 @@ struct pa_config {
 	char emf_endpoint[SINK_ENDPOINT_MAX];
 	char emf_namespace[EMF_NAMESPACE_MAX];
 	char emf_log_group[EMF_LOG_GROUP_MAX];
+	struct metric_filter metric_filter; /* metrics_level, metrics_include, metrics_exclude */
 	unsigned int spool_max_documents;   /* waiting for the agent, in memory */
 	bool spool_persist;                 /* kept in the state directory across restarts */
 

@@ -21,6 +21,7 @@
 #include "daemon/follow.h"
 #include "daemon/health.h"
 #include "daemon/hotplug.h"
+#include "emf/cost.h"
 #include "emf/emf.h"
 #include "net/ena.h"
 #include "net/listeners.h"
@@ -111,6 +112,7 @@ static void start_emf(struct daemon *d, bool init)
 	struct emf_opts o = {
 		.namespace = d->cfg.emf_namespace,
 		.log_group = d->cfg.emf_log_group,
+		.filter = &d->cfg.metric_filter,
 	};
 
 	if (init)
@@ -921,6 +923,46 @@ static void print_interval(struct daemon *d, bool emf)
 	metric_set_free(&set);
 }
 
+/*
+ * The cost of one interval's documents. The tuning and sink metrics exist
+ * only in the daemon: they are added (value 0) so that they count as the
+ * daemon would send them.
+ */
+static int print_cost(struct daemon *d, bool json)
+{
+	struct metric_entity *inst;
+	struct metric_set set;
+	struct emf_cost c;
+	double v;
+	int ret = EXIT_FAILURE;
+
+	if (emf_cost_init(&c))
+		return EXIT_FAILURE;
+	run_interval(d, &set);
+	inst = metric_set_entity(&set, ENTITY_INSTANCE, "");
+	for (size_t i = 0; inst && metric_daemon_only[i]; i++)
+		if (!metric_find(inst, metric_daemon_only[i], &v) &&
+		    metric_add(inst, metric_daemon_only[i], UNIT_COUNT, 0))
+			inst = NULL;
+	if (inst && emf_encode(&d->emf, &set, emf_cost_add_doc, &c) >= 0) {
+		const char *level = metric_level_name(d->cfg.metric_filter.level);
+
+		if (json) {
+			struct json_object *j = emf_cost_json(&c, level);
+
+			printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+				JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(j);
+		} else {
+			emf_cost_print(&c, level, stdout);
+		}
+		ret = EXIT_OK;
+	}
+	metric_set_free(&set);
+	emf_cost_free(&c);
+	return ret;
+}
+
 static void print_probe_notes(const struct daemon *d)
 {
 	for (size_t i = 0; i < probes_count(); i++) {
@@ -967,6 +1009,11 @@ int daemon_metrics(const struct daemon_metrics_opts *o)
 	/* The first interval only sets the baselines that rates are taken from. */
 	run_interval(d, &set);
 	metric_set_free(&set);
+	if (o->cost) {
+		sleep_s(o->interval_s);
+		ret = print_cost(d, o->json);
+		goto out;
+	}
 	do {
 		sleep_s(o->interval_s);
 		print_interval(d, o->emf);

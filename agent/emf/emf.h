@@ -17,10 +17,16 @@
 
 #include "identity/identity.h"
 #include "core/metrics.h"
+#include "emf/metric_level.h"
 
 #define EMF_MAX_METRICS 100         /* per directive, by the EMF spec */
 /* Far below the agent's 1 MiB line limit, and fits one UDP datagram. */
 #define EMF_DOC_MAX (60 * 1024)
+/*
+ * Distribution values per document: 800 x 2 numbers of at most 24
+ * characters (38 KiB) and 100 metric definitions stay under EMF_DOC_MAX.
+ */
+#define EMF_DOC_VALUES_MAX 800
 /* CloudWatch rejects values beyond +-2^360; smaller ones round to 0. */
 #define EMF_VALUE_MAX 0x1p360
 #define EMF_VALUE_MIN 0x1p-360
@@ -33,6 +39,7 @@
 struct emf_opts {
 	const char *namespace;      /* CloudWatch namespace */
 	const char *log_group;      /* _aws.LogGroupName */
+	const struct metric_filter *filter; /* metrics_level; NULL: send every metric */
 };
 
 struct emf_encoder {
@@ -41,6 +48,7 @@ struct emf_encoder {
 	char instance_id[EMF_DIM_VALUE_MAX];    /* the host name outside EC2 */
 	char instance_type[EMF_DIM_VALUE_MAX];  /* "unknown" when not known */
 	char auto_scaling_group[EMF_DIM_VALUE_MAX]; /* "": no such dimension */
+	struct metric_filter filter;            /* which metrics are sent */
 	char run_id[17];                        /* 16 hex digits */
 	uint64_t next_seq;                      /* PerfAgentSeq of the next document */
 	/* "" or a SinkLastError property for the next instance document. */
