@@ -564,6 +564,8 @@ static struct json_object *collection_json(const struct daemon *d)
 	json_object_object_add(c, "emf_documents", json_object_new_int(d->col.documents));
 	json_object_object_add(c, "emf_metrics_left_out", json_object_new_int64(
 		d->emf.dropped_nonfinite + d->emf.dropped_invalid));
+	json_object_object_add(c, "metrics_level", json_object_new_string(
+		metric_level_name(d->cfg.metric_filter.level)));
 	return c;
 }
 

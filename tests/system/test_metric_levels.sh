@@ -11,7 +11,12 @@ need_root
 
 export PERFAGENT_PROFILE_DIR=${PERFAGENT_PROFILE_DIR:-$(pwd)/tuning-profiles}
 tmp=$(mktemp -d /tmp/perfagent-levels.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+daemon_pid=
+cleanup() {
+	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 conf=$tmp/perfagent.conf
 checker=$TESTS_DIR/emf_checker.py
 # The basic list of agent/emf/metric_level.c and the catalogue.
@@ -133,3 +138,21 @@ grep -q "perfagent.conf:2: bad value 'full' for metrics_level: expected basic, d
 grep -q "perfagent.conf:3: .*did you mean 'TcpRetransmits'" "$tmp/err" ||
 	fail "metrics_include error: $(cat "$tmp/err")"
 pass "config errors with file:line, a misspelt metric with the closest name"
+
+# ---- status says the level in force ----
+write_conf 'metrics = off' 'interval = 1' 'metrics_level = custom' 'metrics_exclude = *P999'
+"$PERFAGENT" daemon --config "$conf" --runtime-dir "$tmp/run" --state-dir "$tmp/state" \
+	2>"$tmp/daemon.log" &
+daemon_pid=$!
+wait_for 10 test -S "$tmp/run/perfagent.sock" &&
+	wait_for 5 "$PERFAGENT" status --runtime-dir "$tmp/run" >/dev/null ||
+	fail "daemon did not start: $(cat "$tmp/daemon.log")"
+"$PERFAGENT" status --json --runtime-dir "$tmp/run" >"$tmp/status.json"
+[ "$(json_get "$tmp/status.json" 'j["collection"]["metrics_level"]')" = custom ] ||
+	fail "status: $(json_get "$tmp/status.json" 'j["collection"]')"
+"$PERFAGENT" status --runtime-dir "$tmp/run" | grep -Eq '^collection .*metrics_level custom$' ||
+	fail "human status: $("$PERFAGENT" status --runtime-dir "$tmp/run" | grep collection)"
+kill -TERM "$daemon_pid"
+wait "$daemon_pid" || fail "daemon exited $? on SIGTERM"
+daemon_pid=
+pass "status shows metrics_level"
