@@ -38,8 +38,8 @@ enum metric_entity_kind {
 
 /*
  * A distribution: representative values, each with how many samples it
- * stands for, so that CloudWatch can take percentiles over any set of
- * instances (per-instance percentiles cannot be combined). Also the
+ * stands for, so that CloudWatch can take percentiles over any period and
+ * roll-up of instances (per-instance percentiles cannot be combined). Also the
  * statistic set, exact where the source is (count, sum, max).
  */
 struct metric_dist {

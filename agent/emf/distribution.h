@@ -4,8 +4,9 @@
  * "Max", "Min", "Count", "Sum"}, the shape the CloudWatch agent's own EMF
  * exporter (awsemfexporter) sends for histograms. Values and Counts are
  * arrays of the same length, at most 100 (the EMF limit per metric per
- * document); CloudWatch computes percentiles from them over any set of
- * instances, and the statistic set keeps Average and SampleCount exact.
+ * document); CloudWatch computes percentiles from them over any period and
+ * any roll-up of instances, and the statistic set keeps Average and
+ * SampleCount exact.
  */
 #ifndef PA_EMF_DISTRIBUTION_H
 #define PA_EMF_DISTRIBUTION_H

@@ -2,7 +2,8 @@
 /*
  * A log-linear histogram (bpf/hist.h) as a distribution for EMF: at most
  * METRIC_DIST_MAX representative values with their counts, so that
- * CloudWatch computes any percentile over any set of instances.
+ * CloudWatch computes any percentile over any period and, for a roll-up
+ * many instances send to, over all their samples.
  *
  * The 464 buckets are merged in aligned groups of 2^L adjacent buckets,
  * L the merge level: the smallest of 0..3 that leaves at most 100
