@@ -2,7 +2,9 @@
 /*
  * A distribution as an EMF metric value: {"Values": [...], "Counts": [...],
  * "Max", "Min", "Count", "Sum"}, the shape the CloudWatch agent's own EMF
- * exporter (awsemfexporter) sends for histograms. Values and Counts are
+ * exporter (opentelemetry-collector-contrib awsemfexporter, its
+ * cWMetricHistogram) sends for histograms: CloudWatch takes SampleCount from
+ * the sum of Counts, and Count must be that sum. Values and Counts are
  * arrays of the same length, at most 100 (the EMF limit per metric per
  * document); CloudWatch computes percentiles from them over any period and
  * any roll-up of instances, and the statistic set keeps Average and
