@@ -13,13 +13,36 @@ int emf_cost_init(struct emf_cost *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->seen = json_object_new_object();
-	return c->seen ? 0 : -ENOMEM;
+	c->by_dimensions = json_object_new_object();
+	if (!c->seen || !c->by_dimensions) {
+		emf_cost_free(c);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void emf_cost_free(struct emf_cost *c)
 {
 	json_object_put(c->seen);
+	json_object_put(c->by_dimensions);
 	memset(c, 0, sizeof(*c));
+}
+
+/* One more metric of this dimension set's names ("InstanceId,InstanceType,Interface"). */
+static void count_dimensions(struct emf_cost *c, struct json_object *dimset)
+{
+	struct json_object *n;
+	char names[512];
+	size_t off = 0;
+
+	names[0] = '\0';
+	for (size_t i = 0; i < json_object_array_length(dimset) && off < sizeof(names); i++)
+		off += snprintf(names + off, sizeof(names) - off, "%s%s", i ? "," : "",
+				json_object_get_string(json_object_array_get_idx(dimset, i)));
+	if (json_object_object_get_ex(c->by_dimensions, names, &n))
+		json_object_set_int64(n, json_object_get_int64(n) + 1);
+	else
+		json_object_object_add(c->by_dimensions, names, json_object_new_int64(1));
 }
 
 /* "ns\x1fname\x1fdim=value\x1f...": what makes a CloudWatch metric one. */
@@ -64,6 +87,7 @@ static void count_directive(struct emf_cost *c, struct json_object *doc,
 			if (json_object_object_get_ex(c->seen, key, NULL))
 				continue;
 			json_object_object_add(c->seen, key, json_object_new_boolean(1));
+			count_dimensions(c, dimset);
 			if (inst)
 				c->metrics++;
 			else
@@ -113,6 +137,7 @@ struct json_object *emf_cost_json(const struct emf_cost *c, const char *level)
 	json_object_object_add(o, "metrics_level", json_object_new_string(level));
 	json_object_object_add(o, "custom_metrics", json_object_new_int64(c->metrics));
 	json_object_object_add(o, "fleet_rollups", json_object_new_int64(c->rollups));
+	json_object_object_add(o, "by_dimension_set", json_object_get(c->by_dimensions));
 	json_object_object_add(o, "documents_per_interval", json_object_new_int64(c->documents));
 	json_object_object_add(o, "usd_per_month", usd(emf_cost_usd(c->metrics)));
 	json_object_object_add(o, "rollups_usd_per_month",
@@ -130,6 +155,9 @@ void emf_cost_print(const struct emf_cost *c, const char *level, FILE *out)
 	fprintf(out, "metrics_level = %s\n", level);
 	fprintf(out, "custom metrics of this host:  %zu (metric names x dimension sets with "
 		"InstanceId)\n", c->metrics);
+	json_object_object_foreach(c->by_dimensions, names, n)
+		fprintf(out, "  %4lld with dimensions %s\n", (long long)json_object_get_int64(n),
+			names);
 	fprintf(out, "fleet-wide roll-ups:          %zu (dimension sets without InstanceId, "
 		"shared by every instance)\n", c->rollups);
 	fprintf(out, "monthly estimate:             $%.2f for this host", emf_cost_usd(c->metrics));
@@ -140,4 +168,6 @@ void emf_cost_print(const struct emf_cost *c, const char *level, FILE *out)
 		"other regions and tiers differ\n", EMF_COST_USD_PER_METRIC_MONTH);
 	fprintf(out, "EMF documents per interval:   %zu (CloudWatch Logs ingestion, billed apart)\n",
 		c->documents);
+	fprintf(out, "one interval's count: a metric with no value in it (an idle device's latency) "
+		"is not\ncounted, and costs nothing in a month it never appears\n");
 }

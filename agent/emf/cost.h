@@ -19,6 +19,7 @@ struct json_object;
 
 struct emf_cost {
 	struct json_object *seen;   /* key -> true: one per custom metric */
+	struct json_object *by_dimensions; /* "InstanceId,InstanceType" -> metrics */
 	size_t metrics;             /* with InstanceId: this host's own */
 	size_t rollups;             /* without InstanceId: shared fleet-wide */
 	size_t documents;

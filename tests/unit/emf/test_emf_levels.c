@@ -327,6 +327,8 @@ static void test_cost_rollups(void **state)
 	assert_int_equal(c.metrics, 2);
 	assert_int_equal(c.rollups, 2);
 	assert_int_equal(c.bad_documents, 1);
+	assert_int_equal(json_object_get_int(member(c.by_dimensions, "InstanceId,InstanceType")), 2);
+	assert_int_equal(json_object_get_int(member(c.by_dimensions, "InstanceType")), 2);
 	assert_true(fabs(emf_cost_usd(23) - 6.90) < 1e-9);
 	j = emf_cost_json(&c, "basic");
 	assert_string_equal(json_object_to_json_string_ext(member(j, "usd_per_month"),
