@@ -114,6 +114,12 @@ static void start_emf(struct daemon *d, bool init)
 		.log_group = d->cfg.emf_log_group,
 		.filter = &d->cfg.metric_filter,
 	};
+	const struct metric_filter *f = o.filter;
+
+	/* Lists that do nothing are a mistake worth one line, not an error. */
+	if (f->level != METRIC_LEVEL_CUSTOM && (f->n_include || f->n_exclude))
+		log_warn("metrics_include and metrics_exclude apply only with metrics_level = "
+			 "custom; metrics_level = %s sends its own list", metric_level_name(f->level));
 
 	if (init)
 		emf_encoder_init(&d->emf, &o, &d->id);

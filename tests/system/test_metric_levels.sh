@@ -92,6 +92,14 @@ got=$(names "$tmp/custom.emf" | tr '\n' ' ')
 	[ "$got" = "CPUUtilization StealPercent " ] || fail "custom sent: $got"
 pass "custom: include and exclude globs ($got)"
 
+# ---- lists without custom: ignored, with a warning ----
+write_conf 'metrics_level = basic' 'metrics_include = CPUUtilization'
+metrics --once --format emf >"$tmp/ignored.emf" 2>"$tmp/err"
+grep -q "apply only with metrics_level = custom" "$tmp/err" || fail "no warning: $(cat "$tmp/err")"
+names "$tmp/ignored.emf" | grep -qx StealPercent && ! names "$tmp/ignored.emf" | grep -qx CPUUtilization ||
+	fail "basic with an include list sent: $(names "$tmp/ignored.emf" | tr '\n' ' ')"
+pass "metrics_include without custom: ignored, with a warning"
+
 # ---- --cost ----
 cost() { # LEVEL-LINES...: the cost JSON
 	write_conf "$@"
