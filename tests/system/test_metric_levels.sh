@@ -9,7 +9,8 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 need_root
 
-export PERFAGENT_PROFILE_DIR=${PERFAGENT_PROFILE_DIR:-$(pwd)/tuning-profiles}
+top=$(cd "$TESTS_DIR/../.." && pwd)
+export PERFAGENT_PROFILE_DIR=${PERFAGENT_PROFILE_DIR:-$top/tuning-profiles}
 tmp=$(mktemp -d /tmp/perfagent-levels.XXXXXX)
 daemon_pid=
 cleanup() {
@@ -19,10 +20,10 @@ cleanup() {
 trap cleanup EXIT
 conf=$tmp/perfagent.conf
 checker=$TESTS_DIR/emf_checker.py
-# The basic list of agent/emf/metric_level.c and the catalogue.
-basic="RunqLatency RunqWaitPercent StealPercent TcpRetransmits TcpListenOverflows PacketDrops
-SinkDocumentsDropped CPUCreditBalanceEstimate CPUThrottled BwInAllowanceExceeded
-BwOutAllowanceExceeded PpsAllowanceExceeded ConntrackAllowanceExceeded ReadLatency WriteLatency"
+# The basic list, as agent/emf/metric_level.c has it.
+basic=$(sed -n '/^static const char \*const basic\[\] = {/,/^};/p' "$top/agent/emf/metric_level.c" |
+	grep -o '"[A-Za-z]*"' | tr -d '"' | sort)
+[ "$(wc -l <<<"$basic")" = 15 ] || fail "the basic list of metric_level.c: $basic"
 
 # write_conf LINE...: never tuning, no IMDS.
 write_conf() { printf 'mode = advise\nimds = off\n%s\n' "$@" >"$conf"; }
@@ -34,10 +35,10 @@ for l in open(sys.argv[1]):
         for m in d["Metrics"]: print(m["Name"])' "$1" | sort -u; }
 
 # ---- the catalogue agrees with the code on the basic list ----
-cat_basic=$(grep -E '^\| `[A-Za-z<>]+` \| [^|]+ \| basic' packaging/metrics-catalogue.md |
+cat_basic=$(grep -E '^\| `[A-Za-z<>]+` \| [^|]+ \| basic' "$top/packaging/metrics-catalogue.md" |
 	sed -E 's/^\| `([^`]+)`.*/\1/' | sed 's/<Op>Latency/ReadLatency\nWriteLatency/' | sort)
-[ "$cat_basic" = "$(echo $basic | tr ' ' '\n' | sort)" ] ||
-	fail "catalogue basic rows: $(echo $cat_basic) against $(echo $basic)"
+[ "$cat_basic" = "$basic" ] ||
+	fail "catalogue basic rows against metric_level.c: $(diff <(echo "$cat_basic") <(echo "$basic"))"
 pass "the catalogue marks the same 15 basic metrics as the code"
 
 # ---- basic: only basic metrics, distributions valid ----
@@ -45,7 +46,7 @@ write_conf 'metrics_level = basic'
 metrics --once --format emf >"$tmp/basic.emf"
 python3 "$checker" check "$tmp/basic.emf" >/dev/null || fail "basic documents are not valid EMF"
 for n in $(names "$tmp/basic.emf"); do
-	echo "$basic" | tr ' ' '\n' | grep -qx "$n" || fail "basic sent $n"
+	grep -qx "$n" <<<"$basic" || fail "basic sent $n"
 done
 names "$tmp/basic.emf" | grep -qx StealPercent || fail "basic without StealPercent: $(names "$tmp/basic.emf")"
 if names "$tmp/basic.emf" | grep -qx RunqLatency; then
@@ -113,8 +114,8 @@ n_basic=$(json_get "$tmp/cost.json" 'j["custom_metrics"]')
 [ "$(json_get "$tmp/cost.json" '"us-east-1" in j["price_basis"]')" = True ] || fail "price basis"
 [ "$(json_get "$tmp/cost.json" 'j["metrics_level"]')" = basic ] || fail "level: $(cat "$tmp/cost.json")"
 # This host's entities: the instance, its interfaces and block devices.
-ifaces=$(ls /sys/class/net | grep -vc '^lo$' || true)
-disks=$(ls /sys/block | wc -l)
+ifaces=$(find /sys/class/net -mindepth 1 -maxdepth 1 ! -name lo | wc -l)
+disks=$(find /sys/block -mindepth 1 -maxdepth 1 | wc -l)
 [ "$n_basic" -ge 3 ] && [ "$n_basic" -le $((9 + 4 * ifaces + 2 * disks)) ] ||
 	fail "basic: $n_basic custom metrics with $ifaces interfaces, $disks disks"
 cost 'metrics_level = detailed'
