@@ -911,9 +911,14 @@ static void print_table(const struct metric_set *set, FILE *out)
 		for (size_t j = 0; j < e->n; j++) {
 			const struct metric *m = &e->metrics[j];
 
-			fprintf(out, "%-26s %-30s %16.15g  %s%s\n", entity, m->name, m->value,
+			fprintf(out, "%-26s %-30s %16.15g  %s%s", entity, m->name, m->value,
 				metric_unit_name(m->unit),
 				isfinite(m->value) ? "" : " (not finite: left out of EMF)");
+			/* EMF sends the values; a mean is what fits a column. */
+			if (m->dist)
+				fprintf(out, " (mean of a distribution: %.0f samples in %zu values)",
+					m->dist->count, m->dist->n);
+			fputc('\n', out);
 		}
 	}
 }
