@@ -7,7 +7,9 @@
  * timestamp, finite values only, units from the EMF list, and two
  * properties outside the metric directive: PerfAgentRun (random, one per
  * daemon run) and PerfAgentSeq (1, 2, 3... within the run), so a reader can
- * check order and gaps.
+ * check order and gaps. A metric's value is a number or a distribution
+ * (emf/distribution.h); only the metrics the configured metrics_level sends
+ * are written (emf/metric_level.h).
  */
 #ifndef PA_EMF_H
 #define PA_EMF_H
