@@ -265,6 +265,28 @@ static int set_devices(struct pa_config *cfg, const char *value, char *err, size
 	return namefilter_parse(value, &cfg->devices, err, errsz);
 }
 
+static int set_metrics_level(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	return metric_level_parse(value, &cfg->metric_filter.level);
+}
+
+/* Lines add up, as exclude's; an empty value clears. Used with metrics_level = custom. */
+static int set_metrics_include(struct pa_config *cfg, const char *value, char *err,
+			       size_t errsz)
+{
+	struct metric_filter *f = &cfg->metric_filter;
+
+	return metric_filter_add_globs(f->include, &f->n_include, value, err, errsz);
+}
+
+static int set_metrics_exclude(struct pa_config *cfg, const char *value, char *err,
+			       size_t errsz)
+{
+	struct metric_filter *f = &cfg->metric_filter;
+
+	return metric_filter_add_globs(f->exclude, &f->n_exclude, value, err, errsz);
+}
+
 static int set_spool_max(struct pa_config *cfg, const char *value, char *err, size_t errsz)
 {
 	unsigned long v;
@@ -342,6 +364,11 @@ static const struct config_key config_keys[] = {
 	  "match deciding, such as eth* !docker*; or empty for real NICs that are up" },
 	{ "devices", set_devices, "block device name globs, '!' in front to exclude, the first "
 	  "match deciding, such as loop* !nvme1n1; or empty for whole real disks" },
+	{ "metrics_level", set_metrics_level, "basic, detailed or custom" },
+	{ "metrics_include", set_metrics_include, "comma-separated metric names or globs "
+	  "of packaging/metrics-catalogue.md, such as RunqLatency, Tcp*; or empty to clear" },
+	{ "metrics_exclude", set_metrics_exclude, "comma-separated metric names or globs "
+	  "of packaging/metrics-catalogue.md, such as *P999; or empty to clear" },
 	{ "spool_max_documents", set_spool_max, "a whole number from 1 to 1000000" },
 	{ "spool_persist", set_spool_persist, UTIL_BOOL_WORDS },
 };

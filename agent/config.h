@@ -56,6 +56,7 @@ struct pa_config {
 	struct emf_dimsets dimension_sets;  /* the roll-ups every metric is sent under */
 	struct namefilter interfaces;       /* reported beyond/instead of real NICs that are up */
 	struct namefilter devices;          /* reported beyond/instead of whole real disks */
+	struct metric_filter metric_filter; /* metrics_level, metrics_include, metrics_exclude */
 	unsigned int spool_max_documents;   /* waiting for the agent, in memory */
 	bool spool_persist;                 /* kept in the state directory across restarts */
 

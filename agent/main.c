@@ -107,8 +107,8 @@ static const struct command commands[] = {
 	  "daemon or its own revert (control socket); this one says when one is held." },
 	{ "metrics", cmd_metrics,
 	  OPT_CONFIG | OPT_ROOT | OPT_STATE_DIR | OPT_INSTANCE_TYPE | OPT_NO_IMDS | OPT_LOG_LEVEL |
-		  OPT_ONCE | OPT_FORMAT | OPT_INTERVAL, 0, 0,
-	  "metrics [--once] [--format table|emf] [--interval SECONDS]",
+		  OPT_ONCE | OPT_FORMAT | OPT_INTERVAL | OPT_COST | OPT_JSON, 0, 0,
+	  "metrics [--once] [--format table|emf] [--interval SECONDS] | --cost [--json]",
 	  "print the metrics the daemon would send (no daemon needed)",
 	  "Starts the probes, waits one interval, prints what it collected, and goes on\n"
 	  "until interrupted; --once stops after the first interval. --format emf prints\n"
@@ -119,7 +119,14 @@ static const struct command commands[] = {
 	  "answer comes quickly. Probes need root; a probe that cannot run is named on\n"
 	  "stderr with the reason, and its metrics are missing. Tuning and sink metrics\n"
 	  "exist only in the daemon. Devices as the daemon reports them: interfaces = and\n"
-	  "devices = in the config, by default real NICs that are up and whole disks." },
+	  "devices = in the config, by default real NICs that are up and whole disks.\n"
+	  "The table shows every metric; EMF only those of metrics_level (basic by\n"
+	  "default).\n"
+	  "--cost collects one interval and counts the CloudWatch custom metrics this host\n"
+	  "sends at the current settings (metric names x the dimension sets the encoder\n"
+	  "emits, the daemon's tuning and sink metrics included), the fleet-wide roll-ups\n"
+	  "(dimension sets without InstanceId), and the monthly estimate at $0.30 per\n"
+	  "metric-month, the list price of the first tier in us-east-1." },
 	{ "reload", cmd_reload, OPT_RUNTIME_DIR, 0, 0, "reload",
 	  "make the daemon re-read its configuration (root)",
 	  "Same as SIGHUP. An invalid configuration is refused as a whole (exit 4) and the\n"
@@ -150,6 +157,7 @@ static const struct option long_options[] = {
 	{ "once", no_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, 'F' },
 	{ "interval", required_argument, NULL, 'i' },
+	{ "cost", no_argument, NULL, 'K' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ 0 },
@@ -186,6 +194,8 @@ static const struct {
 	{ OPT_ONCE, "  --once                 one interval, then exit\n" },
 	{ OPT_FORMAT, "  --format FORMAT        table (default) or emf (one EMF document per line)\n" },
 	{ OPT_INTERVAL, "  --interval SECONDS     seconds per interval, 1 to 3600 (default 1)\n" },
+	{ OPT_COST, "  --cost                 the custom metrics this host sends and their monthly\n"
+		    "                         list price (us-east-1, first tier)\n" },
 };
 
 /* Prints the options in mask, and -h which every command takes. */
@@ -371,6 +381,7 @@ static unsigned int option_bit(int opt)
 	case 'o': return OPT_ONCE;
 	case 'F': return OPT_FORMAT;
 	case 'i': return OPT_INTERVAL;
+	case 'K': return OPT_COST;
 	}
 	return 0;
 }
@@ -392,6 +403,7 @@ static int apply_option(struct cli *cli, int opt, const char *arg)
 	case 'o': cli->once = true; return 0;
 	case 'F': cli->format = arg; return 0;
 	case 'i': cli->interval = arg; return 0;
+	case 'K': cli->cost = true; return 0;
 	case 'P': cli->profile = arg; return 0;
 	case 'O': cli->overlays = arg; return 0;
 	case 'p':
@@ -677,7 +689,8 @@ static int metrics_args(const struct cli *cli, bool *emf, unsigned int *interval
 
 static int cmd_metrics(struct cli *cli)
 {
-	struct daemon_metrics_opts o = { .paths = &cli->paths, .once = cli->once };
+	struct daemon_metrics_opts o = { .paths = &cli->paths, .once = cli->once,
+					 .cost = cli->cost, .json = cli->json };
 	struct identity *id;
 	struct pa_config cfg;
 	int ret;
@@ -685,6 +698,13 @@ static int cmd_metrics(struct cli *cli)
 	ret = metrics_args(cli, &o.emf, &o.interval_s);
 	if (ret)
 		return ret;
+	/* --json is for --cost; the documents are JSON already. */
+	if ((cli->json && !cli->cost) || (cli->cost && (cli->format || cli->once))) {
+		fprintf(stderr, "perfagent metrics: --json goes with --cost, and --cost takes "
+				"neither --format nor --once\nusage: perfagent metrics [--once] "
+				"[--format table|emf] [--interval SECONDS] | --cost [--json]\n");
+		return EXIT_USAGE;
+	}
 	if (cli_load_config(cli, &cfg))
 		return EXIT_CONFIG;
 	id = cli_detect_identity(cli, &cfg);

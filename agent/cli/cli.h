@@ -30,6 +30,7 @@ enum {
 	OPT_HISTOGRAMS = 1 << 15,
 	OPT_OVERLAYS = 1 << 16,
 	OPT_WATCH = 1 << 17,
+	OPT_COST = 1 << 18,
 };
 
 struct cli {
@@ -41,6 +42,7 @@ struct cli {
 	bool dry_run;
 	bool histograms;
 	bool once;
+	bool cost;              /* metrics --cost */
 	bool watch;             /* status --watch */
 	const char *watch_s;    /* its SECONDS (--watch=N or the argument after it); NULL: default */
 	const char *instance_type;

@@ -399,6 +399,8 @@ static void print_collection(struct json_object *s, FILE *out)
 		json_at_str(s, "collection.last_at", "never"));
 	if (rate)
 		fprintf(out, ", %.0f context switches/s", json_at_double(rate, ""));
+	if (json_at(s, "collection.metrics_level"))
+		fprintf(out, ", metrics_level %s", json_at_str(s, "collection.metrics_level", ""));
 	fputc('\n', out);
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* One collection interval's metrics, by entity. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,11 @@ void metric_set_init(struct metric_set *set, uint64_t timestamp_ms, unsigned int
 
 void metric_set_free(struct metric_set *set)
 {
-	for (size_t i = 0; i < set->n; i++)
+	for (size_t i = 0; i < set->n; i++) {
+		for (size_t j = 0; j < set->entities[i].n; j++)
+			free(set->entities[i].metrics[j].dist);
 		free(set->entities[i].metrics);
+	}
 	free(set->entities);
 	memset(set, 0, sizeof(*set));
 }
@@ -70,6 +74,21 @@ int metric_add(struct metric_entity *e, const char *name, enum metric_unit unit,
 	snprintf(m->name, sizeof(m->name), "%s", name);
 	m->unit = unit;
 	m->value = value;
+	m->dist = NULL;
+	return 0;
+}
+
+int metric_add_dist(struct metric_entity *e, const char *name, enum metric_unit unit,
+		    const struct metric_dist *d)
+{
+	struct metric_dist *copy = malloc(sizeof(*copy));
+
+	if (!copy || metric_add(e, name, unit, d->count ? d->sum / d->count : NAN)) {
+		free(copy);
+		return -ENOMEM;
+	}
+	*copy = *d;
+	e->metrics[e->n - 1].dist = copy;
 	return 0;
 }
 

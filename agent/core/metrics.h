@@ -14,6 +14,8 @@
 
 #define METRIC_NAME_MAX 64
 #define METRIC_ENTITY_NAME_MAX 64
+/* Values per distribution: the EMF specification's limit per metric and document. */
+#define METRIC_DIST_MAX 100
 
 /* Units from the CloudWatch list (EMF "Unit"). */
 enum metric_unit {
@@ -34,10 +36,24 @@ enum metric_entity_kind {
 	ENTITY_BLOCK_DEVICE,    /* + Device (and VolumeId when known) */
 };
 
+/*
+ * A distribution: representative values, each with how many samples it
+ * stands for, so that CloudWatch can take percentiles over any period and
+ * roll-up of instances (per-instance percentiles cannot be combined). Also the
+ * statistic set, exact where the source is (count, sum, max).
+ */
+struct metric_dist {
+	size_t n;                           /* 1..METRIC_DIST_MAX */
+	double values[METRIC_DIST_MAX];     /* ascending, distinct */
+	double counts[METRIC_DIST_MAX];     /* > 0 */
+	double count, sum, min, max;
+};
+
 struct metric {
 	char name[METRIC_NAME_MAX];   /* "RunqLatencyP99" */
 	enum metric_unit unit;
 	double value;                 /* may be non-finite: the encoder drops those */
+	struct metric_dist *dist;     /* NULL: a single value; else value is the mean */
 };
 
 struct metric_entity {
@@ -68,6 +84,10 @@ void metric_set_keep(struct metric_set *set,
 
 /* Appends a metric; 0 or -ENOMEM. Names are CamelCase, unique per entity. */
 int metric_add(struct metric_entity *e, const char *name, enum metric_unit unit, double value);
+
+/* Appends a distribution (copied; value = its mean); 0 or -ENOMEM. */
+int metric_add_dist(struct metric_entity *e, const char *name, enum metric_unit unit,
+		    const struct metric_dist *d);
 
 /* The value of metric name in e; false when e has none. */
 bool metric_find(const struct metric_entity *e, const char *name, double *value);

@@ -22,6 +22,7 @@
 #include "daemon/follow.h"
 #include "daemon/health.h"
 #include "daemon/hotplug.h"
+#include "emf/cost.h"
 #include "emf/emf.h"
 #include "net/ena.h"
 #include "net/listeners.h"
@@ -113,7 +114,14 @@ static void start_emf(struct daemon *d, bool init)
 		.namespace = d->cfg.emf_namespace,
 		.log_group = d->cfg.emf_log_group,
 		.dimsets = &d->cfg.dimension_sets,
+		.filter = &d->cfg.metric_filter,
 	};
+	const struct metric_filter *f = o.filter;
+
+	/* Lists that do nothing are a mistake worth one line, not an error. */
+	if (f->level != METRIC_LEVEL_CUSTOM && (f->n_include || f->n_exclude))
+		log_warn("metrics_include and metrics_exclude apply only with metrics_level = "
+			 "custom; metrics_level = %s sends its own list", metric_level_name(f->level));
 
 	if (init)
 		emf_encoder_init(&d->emf, &o, &d->id);
@@ -578,6 +586,8 @@ static struct json_object *collection_json(const struct daemon *d)
 	json_object_object_add(c, "emf_documents", json_object_new_int(d->col.documents));
 	json_object_object_add(c, "emf_metrics_left_out", json_object_new_int64(
 		d->emf.dropped_nonfinite + d->emf.dropped_invalid));
+	json_object_object_add(c, "metrics_level", json_object_new_string(
+		metric_level_name(d->cfg.metric_filter.level)));
 	return c;
 }
 
@@ -917,9 +927,14 @@ static void print_table(const struct metric_set *set, FILE *out)
 		for (size_t j = 0; j < e->n; j++) {
 			const struct metric *m = &e->metrics[j];
 
-			fprintf(out, "%-26s %-30s %16.15g  %s%s\n", entity, m->name, m->value,
+			fprintf(out, "%-26s %-30s %16.15g  %s%s", entity, m->name, m->value,
 				metric_unit_name(m->unit),
 				isfinite(m->value) ? "" : " (not finite: left out of EMF)");
+			/* EMF sends the values; a mean is what fits a column. */
+			if (m->dist)
+				fprintf(out, " (mean of a distribution: %.0f samples in %zu values)",
+					m->dist->count, m->dist->n);
+			fputc('\n', out);
 		}
 	}
 }
@@ -936,6 +951,46 @@ static void print_interval(struct daemon *d, bool emf)
 		print_table(&set, stdout);
 	fflush(stdout);
 	metric_set_free(&set);
+}
+
+/*
+ * The cost of one interval's documents. The tuning and sink metrics exist
+ * only in the daemon: they are added (value 0) so that they count as the
+ * daemon would send them.
+ */
+static int print_cost(struct daemon *d, bool json)
+{
+	struct metric_entity *inst;
+	struct metric_set set;
+	struct emf_cost c;
+	double v;
+	int ret = EXIT_FAILURE;
+
+	if (emf_cost_init(&c))
+		return EXIT_FAILURE;
+	run_interval(d, &set);
+	inst = metric_set_entity(&set, ENTITY_INSTANCE, "");
+	for (size_t i = 0; inst && metric_daemon_only[i]; i++)
+		if (!metric_find(inst, metric_daemon_only[i], &v) &&
+		    metric_add(inst, metric_daemon_only[i], UNIT_COUNT, 0))
+			inst = NULL;
+	if (inst && emf_encode(&d->emf, &set, emf_cost_add_doc, &c) >= 0) {
+		const char *level = metric_level_name(d->cfg.metric_filter.level);
+
+		if (json) {
+			struct json_object *j = emf_cost_json(&c, level);
+
+			printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+				JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(j);
+		} else {
+			emf_cost_print(&c, level, stdout);
+		}
+		ret = EXIT_OK;
+	}
+	metric_set_free(&set);
+	emf_cost_free(&c);
+	return ret;
 }
 
 static void print_probe_notes(const struct daemon *d)
@@ -984,6 +1039,11 @@ int daemon_metrics(const struct daemon_metrics_opts *o)
 	/* The first interval only sets the baselines that rates are taken from. */
 	run_interval(d, &set);
 	metric_set_free(&set);
+	if (o->cost) {
+		sleep_s(o->interval_s);
+		ret = print_cost(d, o->json);
+		goto out;
+	}
 	do {
 		sleep_s(o->interval_s);
 		print_interval(d, o->emf);

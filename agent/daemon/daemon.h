@@ -30,12 +30,15 @@ struct daemon_metrics_opts {
 	unsigned int interval_s;
 	bool once;
 	bool emf;                   /* EMF documents as sent, else a table */
+	bool cost;                  /* one interval's custom metrics and price, then exit */
+	bool json;                  /* the cost as JSON */
 };
 
 /*
  * `perfagent metrics`: the daemon's collection without a daemon. Starts the
  * probes, and every interval_s (once: just once) prints what the daemon
- * would send. Returns a process exit code.
+ * would send; cost: what one interval's documents cost, once. Returns a
+ * process exit code.
  */
 int daemon_metrics(const struct daemon_metrics_opts *o);
 

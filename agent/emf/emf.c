@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "emf/distribution.h"
 #include "emf/emf.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -50,6 +51,10 @@ void emf_encoder_configure(struct emf_encoder *e, const struct emf_opts *opts,
 		e->dimsets = *opts->dimsets;
 	else
 		emf_dimsets_default(&e->dimsets);
+	if (opts->filter)
+		e->filter = *opts->filter;
+	else
+		e->filter = (struct metric_filter){ .level = METRIC_LEVEL_DETAILED };
 	/* Outside EC2 (or without an id) the host name keeps hosts apart. */
 	if (!id->instance_id[0] && gethostname(host, sizeof(host) - 1) < 0)
 		host[0] = '\0';
@@ -82,6 +87,9 @@ static bool metric_usable(struct emf_encoder *e, const struct metric_entity *ent
 {
 	const struct metric *m = &ent->metrics[i];
 
+	/* Left out by metrics_level: not an error, not counted. */
+	if (!metric_filter_sends(&e->filter, m->name))
+		return false;
 	if (!metric_name_ok(m->name)) {
 		e->dropped_invalid++;
 		return false;
@@ -92,23 +100,13 @@ static bool metric_usable(struct emf_encoder *e, const struct metric_entity *ent
 			return false;
 		}
 	}
-	if (!isfinite(m->value) || fabs(m->value) > EMF_VALUE_MAX) {
+	if (m->dist ? !emf_dist_ok(m->dist) :
+	    !isfinite(m->value) || fabs(m->value) > EMF_VALUE_MAX) {
 		e->dropped_nonfinite++;
 		return false;
 	}
 	*v = fabs(m->value) < EMF_VALUE_MIN ? 0 : m->value;
 	return true;
-}
-
-/* The shortest of %.15g and %.17g that reads back as v. */
-static struct json_object *number(double v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%.15g", v);
-	if (strtod(buf, NULL) != v)
-		snprintf(buf, sizeof(buf), "%.17g", v);
-	return json_object_new_double_s(v, buf);
 }
 
 /* One document being filled: at most EMF_MAX_METRICS metrics. */
@@ -117,6 +115,7 @@ struct chunk {
 	struct json_object *metrics;    /* the directive's Metrics array */
 	struct json_object *seq;        /* PerfAgentSeq, set when emitted */
 	size_t n;
+	size_t values;                  /* of its distributions */
 };
 
 /* The entity's own dimension, added to every set: its name and value, or false. */
@@ -244,7 +243,8 @@ static void chunk_add(struct chunk *c, const struct metric *m, double v,
 	if (interval_s < 60)
 		json_object_object_add(def, "StorageResolution", json_object_new_int(1));
 	json_object_array_add(c->metrics, def);
-	json_object_object_add(c->root, m->name, number(v));
+	c->values += m->dist ? m->dist->n : 0;
+	json_object_object_add(c->root, m->name, m->dist ? emf_dist_json(m->dist) : emf_number(v));
 	c->n++;
 }
 
@@ -295,6 +295,14 @@ static int encode_entity(struct emf_encoder *e, const struct metric_set *set,
 	for (size_t i = 0; i < ent->n && ret >= 0; i++) {
 		if (!metric_usable(e, ent, i, &v))
 			continue;
+		/* Many full distributions would pass EMF_DOC_MAX: they go on in another document. */
+		if (c.root && ent->metrics[i].dist &&
+		    c.values + ent->metrics[i].dist->n > EMF_DOC_VALUES_MAX) {
+			ret = chunk_emit(e, &c, emit, ctx);
+			docs += ret > 0;
+			if (ret < 0)
+				break;
+		}
 		if (!c.root && chunk_start(e, set, ent, &c))
 			return -ENOMEM;
 		chunk_add(&c, &ent->metrics[i], v, set->interval_s);

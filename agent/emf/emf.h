@@ -7,7 +7,9 @@
  * timestamp, finite values only, units from the EMF list, and two
  * properties outside the metric directive: PerfAgentRun (random, one per
  * daemon run) and PerfAgentSeq (1, 2, 3... within the run), so a reader can
- * check order and gaps.
+ * check order and gaps. A metric's value is a number or a distribution
+ * (emf/distribution.h); only the metrics the configured metrics_level sends
+ * are written (emf/metric_level.h).
  */
 #ifndef PA_EMF_H
 #define PA_EMF_H
@@ -18,10 +20,16 @@
 #include "emf/dimensions.h"
 #include "identity/identity.h"
 #include "core/metrics.h"
+#include "emf/metric_level.h"
 
 #define EMF_MAX_METRICS 100         /* per directive, by the EMF spec */
 /* Far below the agent's 1 MiB line limit, and fits one UDP datagram. */
 #define EMF_DOC_MAX (60 * 1024)
+/*
+ * Distribution values per document: 800 x 2 numbers of at most 24
+ * characters (38 KiB) and 100 metric definitions stay under EMF_DOC_MAX.
+ */
+#define EMF_DOC_VALUES_MAX 800
 /* CloudWatch rejects values beyond +-2^360; smaller ones round to 0. */
 #define EMF_VALUE_MAX 0x1p360
 #define EMF_VALUE_MIN 0x1p-360
@@ -33,6 +41,7 @@ struct emf_opts {
 	const char *namespace;      /* CloudWatch namespace */
 	const char *log_group;      /* _aws.LogGroupName */
 	const struct emf_dimsets *dimsets;  /* NULL: emf_dimsets_default() */
+	const struct metric_filter *filter; /* metrics_level; NULL: send every metric */
 };
 
 struct emf_encoder {
@@ -46,6 +55,7 @@ struct emf_encoder {
 	 * naming it are left out.
 	 */
 	char dims[EMF_DIM_N][EMF_DIM_VALUE_SIZE];
+	struct metric_filter filter;            /* which metrics are sent */
 	char run_id[17];                        /* 16 hex digits */
 	uint64_t next_seq;                      /* PerfAgentSeq of the next document */
 	/* "" or a SinkLastError property for the next instance document. */

@@ -123,16 +123,21 @@ void hist_delta(struct hist *out, const struct hist *now,
 	memset(out->slot, 0, sizeof(out->slot));	/* its max is in max */
 }
 
-/* A value of bucket b, capped at max when max is plausible for b. */
+uint64_t hist_range_estimate(uint64_t lo, uint64_t hi, uint64_t max,
+			     enum hist_estimate how)
+{
+	uint64_t est = lo + (hi - lo) / 2;
+
+	/* The top bucket has no upper bound: its lower one says too little. */
+	if (how == HIST_LOWER && hi != UINT64_MAX)
+		est = lo;
+	return max >= lo && max < est ? max : est;
+}
+
 static uint64_t bucket_estimate(unsigned int b, uint64_t max,
 				enum hist_estimate how)
 {
-	uint64_t lo = hist_bucket_lo(b), hi = hist_bucket_hi(b);
-	uint64_t est = lo + (hi - lo) / 2;
-
-	if (how == HIST_LOWER && b < HIST_BUCKETS - 1)
-		est = lo;
-	return max >= lo && max < est ? max : est;
+	return hist_range_estimate(hist_bucket_lo(b), hist_bucket_hi(b), max, how);
 }
 
 uint64_t hist_quantile(const struct hist *h, unsigned int permille,

@@ -59,6 +59,14 @@ enum hist_estimate {
 	HIST_LOWER,		/* sizes */
 };
 
+/*
+ * The value quantiles report for samples in [lo, hi] (a bucket, or adjacent
+ * buckets merged): the middle or lo as how says, capped at max when max is
+ * in the range; hi = UINT64_MAX (the top bucket) always takes the middle.
+ */
+uint64_t hist_range_estimate(uint64_t lo, uint64_t hi, uint64_t max,
+			     enum hist_estimate how);
+
 /* The permille-th quantile (500 = p50, 999 = p99.9); 0 when empty. */
 uint64_t hist_quantile(const struct hist *h, unsigned int permille,
 		       enum hist_estimate how);

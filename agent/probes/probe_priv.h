@@ -134,8 +134,9 @@ uint64_t probe_epoch_next(struct probe *pr);
 double probe_rate(uint64_t count, double seconds);
 
 /*
- * Adds <prefix>P50, P90, P99, P999 and Max of h to e, when h has samples.
- * 0 or -ENOMEM. Sizes (UNIT_BYTES) use HIST_LOWER, the rest HIST_MIDDLE.
+ * Adds <prefix> (h as a distribution, hist_dist.h) and <prefix>P50, P90,
+ * P99, P999 and Max of h to e, when h has samples. 0 or -ENOMEM. Sizes
+ * (UNIT_BYTES) use HIST_LOWER, the rest HIST_MIDDLE.
  */
 int probe_add_quantiles(struct metric_entity *e, const char *prefix,
 			const struct hist *h, enum metric_unit unit);

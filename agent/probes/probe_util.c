@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "core/log.h"
+#include "probes/hist_dist.h"
 #include "probes/probe_priv.h"
 #include "core/util.h"
 
@@ -72,14 +73,19 @@ int probe_add_quantiles_scaled(struct metric_entity *e, const char *prefix,
 			       double per_unit)
 {
 	static const char *const suffix[] = { "P50", "P90", "P99", "P999", "Max" };
+	enum hist_estimate how = unit == UNIT_BYTES ? HIST_LOWER : HIST_MIDDLE;
 	struct hist_summary s;
+	struct metric_dist d;
 	char name[METRIC_NAME_MAX];
 	uint64_t v[5];
 	int err = 0;
 
-	hist_summarize(h, unit == UNIT_BYTES ? HIST_LOWER : HIST_MIDDLE, &s);
+	hist_summarize(h, how, &s);
 	if (!s.count)
 		return 0;
+	/* The distribution is what a fleet aggregates; the quantiles stay for status and rules. */
+	if (hist_to_dist(h, how, per_unit, &d) >= 0)
+		err = metric_add_dist(e, prefix, unit, &d);
 	v[0] = s.p50, v[1] = s.p90, v[2] = s.p99, v[3] = s.p999, v[4] = s.max;
 	for (size_t i = 0; i < ARRAY_SIZE(suffix) && !err; i++) {
 		snprintf(name, sizeof(name), "%s%s", prefix, suffix[i]);

@@ -34,7 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 port=$(free_port)
-printf 'interval = 1\nimds = off\nmode = advise\nspool_persist = no\nemf_endpoint = tcp://127.0.0.1:%s\n' \
+printf 'interval = 1\nimds = off\nmode = advise\nspool_persist = no\nmetrics_level = detailed\nemf_endpoint = tcp://127.0.0.1:%s\n' \
 	"$port" >"$work/conf"
 docs() { cat "$work"/a*/docs.jsonl 2>/dev/null | wc -l; }
 more_than() { [ "$(docs)" -gt "$1" ]; }

@@ -24,7 +24,10 @@ report: sums up one or more OUT directories, in order, as JSON: per run,
 
 Rules: awsdocs CloudWatch_Embedded_Metric_Format_Specification (2023
 schema), CloudWatch API MetricDatum/Dimension limits, the CloudWatch agent's
-framing (shared/reference/integration.md sections 1-2).
+framing (shared/reference/integration.md sections 1-2). A metric's value is
+a number, an array of 1..100 numbers, or a distribution: an object with
+Values and Counts (arrays of 1..100 numbers, the same length, counts > 0,
+as MetricDatum's Values/Counts) and optionally Max, Min, Count, Sum.
 """
 import argparse
 import fcntl
@@ -88,15 +91,51 @@ def is_number(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+def check_number(name, x, what="value"):
+    if not is_number(x):
+        raise Invalid(f"metric {name}: {what} {x!r} is not a number")
+    if not math.isfinite(x) or abs(x) > VALUE_LIMIT:
+        raise Invalid(f"metric {name}: {what} {x!r} is not finite or beyond 2^360")
+
+
+DIST_MEMBERS = {"Values", "Counts", "Max", "Min", "Count", "Sum"}
+
+
+def check_distribution(name, v):
+    """Values and Counts: arrays of 1..100 numbers of the same length, counts > 0;
+    Max, Min, Count, Sum: numbers that agree with them."""
+    extra = set(v) - DIST_MEMBERS
+    if extra:
+        raise Invalid(f"metric {name}: unknown distribution members {sorted(extra)}")
+    values, counts = v.get("Values"), v.get("Counts")
+    for what, arr in (("Values", values), ("Counts", counts)):
+        if not isinstance(arr, list) or not 1 <= len(arr) <= MAX_VALUES:
+            raise Invalid(f"metric {name}: {what} must be an array of 1..{MAX_VALUES} numbers")
+        for x in arr:
+            check_number(name, x, what[:-1].lower())
+    if len(values) != len(counts):
+        raise Invalid(f"metric {name}: {len(values)} Values but {len(counts)} Counts")
+    if any(c <= 0 for c in counts):
+        raise Invalid(f"metric {name}: a count is not positive: {counts}")
+    if len(set(values)) != len(values):
+        raise Invalid(f"metric {name}: Values repeat a value")
+    for k in DIST_MEMBERS - {"Values", "Counts"}:
+        if k in v:
+            check_number(name, v[k], k)
+    if "Count" in v and abs(v["Count"] - sum(counts)) > 1e-9 * v["Count"]:
+        raise Invalid(f"metric {name}: Count {v['Count']} is not the sum of Counts {sum(counts)}")
+    if "Min" in v and v["Min"] > min(values) or "Max" in v and v["Max"] < max(values):
+        raise Invalid(f"metric {name}: Values outside Min..Max")
+
+
 def check_value(name, v):
+    if isinstance(v, dict):
+        return check_distribution(name, v)
     values = v if isinstance(v, list) else [v]
     if isinstance(v, list) and not 1 <= len(v) <= MAX_VALUES:
         raise Invalid(f"metric {name}: {len(v)} values, want 1..{MAX_VALUES}")
     for x in values:
-        if not is_number(x):
-            raise Invalid(f"metric {name}: value {x!r} is not a number")
-        if not math.isfinite(x) or abs(x) > VALUE_LIMIT:
-            raise Invalid(f"metric {name}: value {x!r} is not finite or beyond 2^360")
+        check_number(name, x)
 
 
 def utf8_text(v, lo, hi, what):

@@ -246,7 +246,7 @@ if why=$(mount_ns_probe "$tmp"); then
 	tree_snapshot "$s2/root" >"$s2.before"
 	mkdir -p "$s2/state"
 	dead_port=$(free_port)
-	printf 'interval = 1\nimds = off\nmode = apply\nprofile = five\nemf_endpoint = tcp://127.0.0.1:%s\n' \
+	printf 'interval = 1\nimds = off\nmode = apply\nprofile = five\nmetrics_level = detailed\nemf_endpoint = tcp://127.0.0.1:%s\n' \
 		"$dead_port" >"$s2.conf"
 	ns_daemon "mount -t tmpfs -o size=64k,mode=0755 tmpfs '$s2/state' &&
 		{ dd if=/dev/zero of='$s2/state/filler' bs=4k 2>/dev/null; true; }" \
@@ -410,7 +410,7 @@ every_run_whole() {
 		fail "lost or out of order: $(rep 'j["runs"]')"
 }
 
-printf 'interval = 1\nmode = advise\nimds = off\nspool_persist = no\nemf_endpoint = tcp://127.0.0.1:%s\n' \
+printf 'interval = 1\nmode = advise\nimds = off\nspool_persist = no\nmetrics_level = detailed\nemf_endpoint = tcp://127.0.0.1:%s\n' \
 	"$port" >"$tmp/emf.conf"
 start_checker reset reset
 start_daemon "$tmp/emf.conf" --state-dir "$tmp/emf-state"
@@ -558,7 +558,7 @@ s7=$tmp/hup
 new_tree "$s7/root"
 tree_snapshot "$s7/root" >"$s7.before"
 conf7() { # conf7 INTERVAL: replaced atomically, so no reload reads half a file
-	printf 'interval = %s\nimds = off\nmode = apply\nprofile = five\nspool_persist = no\nemf_endpoint = tcp://127.0.0.1:%s\n' \
+	printf 'interval = %s\nimds = off\nmode = apply\nprofile = five\nspool_persist = no\nmetrics_level = detailed\nemf_endpoint = tcp://127.0.0.1:%s\n' \
 		"$1" "$port" >"$s7.conf.new"
 	mv "$s7.conf.new" "$s7.conf"
 }

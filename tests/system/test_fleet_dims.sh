@@ -70,7 +70,8 @@ for n in lo ens5 ens6 veth0 veth1 br0 docker0; do stats "$n"; done
 once() { # once OUT [config lines]: one interval of EMF from `perfagent metrics`
 	local out=$1
 	shift
-	printf 'mode = advise\nimds = off\n' >"$conf"
+	# detailed: the interface and disk metrics of every level, whatever the fake tree counts
+	printf 'mode = advise\nimds = off\nmetrics_level = detailed\n' >"$conf"
 	printf '%s\n' "$@" >>"$conf"
 	"$PERFAGENT" metrics --once --format emf --interval 1 --config "$conf" --root "$root" \
 		--state-dir "$tmp/state-once" >"$out" 2>"$out.err" || fail "metrics --once: $(cat "$out.err")"

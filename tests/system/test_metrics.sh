@@ -32,7 +32,7 @@ port=$(free_port)
 # write_conf [EXTRA-LINE]...: interval 1, never tuning, no IMDS, the checker's port.
 write_conf() {
 	{
-		printf 'interval = 1\nmode = advise\nimds = off\n'
+		printf 'interval = 1\nmode = advise\nimds = off\nmetrics_level = detailed\n'
 		printf 'emf_endpoint = tcp://127.0.0.1:%s\n' "$port"
 		printf '%s\n' "$@"
 	} >"$conf"

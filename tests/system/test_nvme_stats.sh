@@ -35,7 +35,7 @@ open(sys.argv[2], "wb").write(mkpage.page(magic=mkpage.STORE_MAGIC, version=7, r
 	"$TESTS_DIR/../fixtures/nvme" "$root/dev/nvme1n1"
 port=$(free_port)
 start_checker emf
-printf 'interval = 1\nmode = advise\nimds = off\nemf_endpoint = tcp://127.0.0.1:%s\n' "$port" >"$conf"
+printf 'interval = 1\nmode = advise\nimds = off\nmetrics_level = detailed\nemf_endpoint = tcp://127.0.0.1:%s\n' "$port" >"$conf"
 
 python3 "$TESTS_DIR/nvme_feeder.py" "$root/dev/nvme0n1" 3 7 &
 feeder_pid=$!

@@ -24,6 +24,7 @@ mode = advise
 imds = off
 instance_type = m5.large
 disable_probes = sched, block, tcp
+metrics_level = detailed
 emf_endpoint = tcp://127.0.0.1:$port
 spool_persist = no
 CONF

@@ -46,7 +46,7 @@ count_at_least() { status_json && [ "$(json_get "$tmp/status.json" "j['collectio
 port=$(free_port)
 start_checker emf
 
-printf 'interval = 1\nimds = off\nmode = advise\nemf_endpoint = tcp://127.0.0.1:%s\n' "$port" >"$conf"
+printf 'interval = 1\nimds = off\nmode = advise\nmetrics_level = detailed\nemf_endpoint = tcp://127.0.0.1:%s\n' "$port" >"$conf"
 start=$(now_ms)
 valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
 	--errors-for-leak-kinds=definite,indirect --track-origins=yes --num-callers=40 \
@@ -73,7 +73,7 @@ status_json
 pass "under valgrind: $(json_get "$tmp/status.json" 'j["collection"]["count"]') collections at 1 s, EMF delivered, status answered"
 
 # A reload through the socket frees the old configuration and probe set.
-printf 'interval = 1\nimds = off\nmode = advise\nemf_endpoint = tcp://127.0.0.1:%s\ndisable_probes = tcp\n' \
+printf 'interval = 1\nimds = off\nmode = advise\nmetrics_level = detailed\nemf_endpoint = tcp://127.0.0.1:%s\ndisable_probes = tcp\n' \
 	"$port" >"$conf"
 pa reload | grep -q "configuration reloaded" || fail "reload"
 n=$(json_get "$tmp/status.json" 'j["collection"]["count"]')

@@ -43,6 +43,7 @@ static void test_defaults(void **state)
 	assert_string_equal(buf, "InstanceId; AutoScalingGroupName; InstanceType");
 	assert_int_equal(cfg.interfaces.n, 0);
 	assert_int_equal(cfg.devices.n, 0);
+	assert_int_equal(cfg.metric_filter.level, METRIC_LEVEL_BASIC);
 }
 
 static void test_good_lines(void **state)
@@ -77,6 +78,10 @@ static void test_good_lines(void **state)
 		"interfaces = veth* !docker*\n"
 		"interfaces = eth* !docker*\n"
 		"devices = loop*\n"
+		"metrics_level = custom\n"
+		"metrics_include = RunqLatency, Tcp*\n"
+		"metrics_include = ReadLatency\n"
+		"metrics_exclude = *P999\n"
 		"\t\n";
 
 	assert_int_equal(parse(&cfg, text, &err), 0);
@@ -110,6 +115,11 @@ static void test_good_lines(void **state)
 	assert_string_equal(cfg.interfaces.patterns[0], "eth*");
 	assert_string_equal(cfg.interfaces.patterns[1], "!docker*");
 	assert_int_equal(cfg.devices.n, 1);
+	assert_int_equal(cfg.metric_filter.level, METRIC_LEVEL_CUSTOM);
+	/* include lines add up */
+	assert_int_equal(cfg.metric_filter.n_include, 3);
+	assert_string_equal(cfg.metric_filter.include[2], "ReadLatency");
+	assert_int_equal(cfg.metric_filter.n_exclude, 1);
 }
 
 static void test_crlf_and_no_final_newline(void **state)
@@ -207,6 +217,13 @@ static const struct bad_case bad_cases[] = {
 	{ "spool_max_documents = 1000001\n", 1, "spool_max_documents" },
 	{ "spool_max_documents = many\n", 1, "spool_max_documents" },
 	{ "spool_persist = always\n", 1, "bad value 'always' for spool_persist: expected on/off" },
+	{ "metrics_level = full\n", 1, "bad value 'full' for metrics_level: expected basic, "
+	  "detailed or custom" },
+	{ "metrics_levle = basic\n", 1, "did you mean 'metrics_level'?" },
+	{ "\nmetrics_include = RunqLatencyP99, TcpRetransmit\n", 2, "bad value 'RunqLatencyP99, "
+	  "TcpRetransmit' for metrics_include ('TcpRetransmit' matches no metric; did you mean "
+	  "'TcpRetransmits'?)" },
+	{ "metrics_exclude = Nope*\n", 1, "'Nope*' matches no metric of the catalogue" },
 };
 
 static void test_bad_lines(void **state)

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Metric levels: the basic list, the catalogue's names for globs, the filter. */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/suggest.h"
+#include "core/util.h"
+#include "emf/metric_level.h"
+
+/*
+ * The basic list. Counted per host with the dimension set each entity gets
+ * (packaging/metrics-catalogue.md, "Cost"): 7 instance metrics (9 on a
+ * burstable type), 4 per ENA interface, 2 per block device: 23 (25) with 2
+ * interfaces and 4 volumes. Latencies go as distributions, which a fleet
+ * can aggregate; their per-instance quantiles are detailed.
+ */
+static const char *const basic[] = {
+	/* instance: is a CPU, the network or the agent the problem */
+	"RunqLatency", "RunqWaitPercent", "StealPercent", "TcpRetransmits",
+	"TcpListenOverflows", "PacketDrops", "SinkDocumentsDropped",
+	/* burstable types only */
+	"CPUCreditBalanceEstimate", "CPUThrottled",
+	/* each ENA interface: the instance's allowances */
+	"BwInAllowanceExceeded", "BwOutAllowanceExceeded", "PpsAllowanceExceeded",
+	"ConntrackAllowanceExceeded",
+	/* each block device */
+	"ReadLatency", "WriteLatency",
+};
+
+const char *const metric_daemon_only[] = {
+	"TuningKnobsApplied", "TuningKnobsSkipped", "TuningKnobsFailed", "TuningKnobsDrifted",
+	"AdaptiveSteps", "AdaptiveTakeBacks", "TuningReplans", "DeviceResets",
+	"SinkDocumentsSent", "SinkBytesSent", "SinkDocumentsQueued", "SinkDocumentsDropped",
+	"SinkReconnects", "SinkLastAcceptedAge", NULL,
+};
+
+/* Every other name of the catalogue, for globs to be checked against. */
+static const char *const others[] = {
+	"ContextSwitches", "RunqLatencyWorstCpuP99", "TcpRetransmitsEstablished",
+	"TcpRetransmitsSynSent", "TcpRetransmitsSynRecv", "TcpRetransmitsClosing", "TcpSrtt",
+	"TcpConnects", "TcpConnectFailures", "TcpConnectLatency", "TcpResetsSent",
+	"TcpResetsReceived", "TcpRcvBufAtMax", "TcpRcvBufAtCoreMax", "TcpSndBufAtMax",
+	"TcpSndBufAtCoreMax", "SoftnetDrops", "SoftnetTimeSqueezes", "TcpMemoryPressures",
+	"TcpOutSegs", "CPUUtilization", "CPUCreditsEarned", "CPUCreditsSpent",
+	"CPUCreditBurnRatio", "CPUCreditExhaustionSeconds", "CPUSurplusCreditsEstimate",
+	"RxPackets", "TxPackets", "RxBytes", "TxBytes", "RxDrops", "TxDrops",
+	"LinklocalAllowanceExceeded", "ConntrackAllowanceAvailable", "RxOverruns",
+	"VolumeIopsExceeded", "VolumeThroughputExceeded", "InstanceIopsExceeded",
+	"InstanceThroughputExceeded", "VolumeQueueLength",
+};
+
+/* Names made of a part: block operations, NVMe directions, quantile suffixes. */
+static const char *const ops[] = { "Read", "Write", "Flush", "Discard", "Other" };
+static const char *const op_kinds[] = { "Ops", "Bytes", "Latency", "QueueTime", "Size" };
+static const char *const dev_kinds[] = { "Ops", "Bytes", "LatencyMean", "LatencyP50",
+					 "LatencyP90", "LatencyP99" };
+static const char *const quantiles[] = { "P50", "P90", "P99", "P999", "Max" };
+static const char *const with_quantiles[] = { "RunqLatency", "TcpSrtt", "TcpConnectLatency" };
+
+#define KNOWN_MAX 320
+
+static const char *known[KNOWN_MAX];
+static char made[KNOWN_MAX][METRIC_GLOB_MAX];
+static size_t n_known;
+
+static void add_known(const char *name)
+{
+	if (n_known < KNOWN_MAX)
+		known[n_known++] = name;
+}
+
+static void add_made(const char *a, const char *b, const char *c)
+{
+	if (n_known >= KNOWN_MAX)
+		return;
+	snprintf(made[n_known], sizeof(made[0]), "%s%s%s", a, b, c);
+	add_known(made[n_known]);
+}
+
+/* The catalogue's names, once: PacketDrops<Reason> stands as the family PacketDrops*. */
+static void load_known(void)
+{
+	if (n_known)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(basic); i++)
+		add_known(basic[i]);
+	for (size_t i = 0; metric_daemon_only[i]; i++)
+		add_known(metric_daemon_only[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(others); i++)
+		add_known(others[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(with_quantiles); i++)
+		for (size_t q = 0; q < ARRAY_SIZE(quantiles); q++)
+			add_made(with_quantiles[i], quantiles[q], "");
+	for (size_t o = 0; o < ARRAY_SIZE(ops); o++) {
+		for (size_t k = 0; k < ARRAY_SIZE(op_kinds); k++) {
+			add_made(ops[o], op_kinds[k], "");
+			for (size_t q = 0; k >= 2 && q < ARRAY_SIZE(quantiles); q++)
+				add_made(ops[o], op_kinds[k], quantiles[q]);
+		}
+	}
+	for (size_t o = 0; o < 2; o++)
+		for (size_t k = 0; k < ARRAY_SIZE(dev_kinds); k++)
+			add_made("Device", ops[o], dev_kinds[k]);
+}
+
+int metric_level_parse(const char *s, enum metric_level *out)
+{
+	static const char *const names[] = { "basic", "detailed", "custom" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *metric_level_name(enum metric_level level)
+{
+	return level == METRIC_LEVEL_DETAILED ? "detailed" :
+	       level == METRIC_LEVEL_CUSTOM ? "custom" : "basic";
+}
+
+bool metric_is_basic(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(basic); i++)
+		if (strcmp(name, basic[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool any_match(const char (*list)[METRIC_GLOB_MAX], int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (fnmatch(list[i], name, 0) == 0)
+			return true;
+	return false;
+}
+
+bool metric_filter_sends(const struct metric_filter *f, const char *name)
+{
+	switch (f->level) {
+	case METRIC_LEVEL_DETAILED:
+		return true;
+	case METRIC_LEVEL_CUSTOM:
+		return (!f->n_include || any_match(f->include, f->n_include, name)) &&
+		       !any_match(f->exclude, f->n_exclude, name);
+	default:
+		return metric_is_basic(name);
+	}
+}
+
+/* A glob some catalogue name matches (PacketDrops<Reason>: any PacketDrops...). */
+static bool glob_known(const char *glob)
+{
+	if (strncmp(glob, "PacketDrops", 11) == 0)
+		return true;
+	for (size_t i = 0; i < n_known; i++)
+		if (fnmatch(glob, known[i], 0) == 0)
+			return true;
+	return false;
+}
+
+int metric_filter_add_globs(char list[][METRIC_GLOB_MAX], int *n, const char *value,
+			    char *err, size_t errsz)
+{
+	char buf[1024], *tok, *save = NULL;
+	const char *hint;
+
+	if (!*value) {
+		*n = 0;
+		return 0;
+	}
+	if (snprintf(buf, sizeof(buf), "%s", value) >= (int)sizeof(buf))
+		return -EINVAL;
+	load_known();
+	for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		if (strlen(tok) >= METRIC_GLOB_MAX || !glob_known(tok)) {
+			hint = suggest_word(tok, known, n_known);
+			if (hint)
+				snprintf(err, errsz, "'%.64s' matches no metric; did you mean '%s'?",
+					 tok, hint);
+			else
+				snprintf(err, errsz, "'%.64s' matches no metric of the catalogue",
+					 tok);
+			return -EINVAL;
+		}
+		if (*n == METRIC_FILTER_MAX_GLOBS) {
+			snprintf(err, errsz, "more than %d patterns", METRIC_FILTER_MAX_GLOBS);
+			return -EINVAL;
+		}
+		strcpy(list[(*n)++], tok);
+	}
+	return 0;
+}
