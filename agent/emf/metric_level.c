@@ -17,9 +17,13 @@
  * can aggregate; their per-instance quantiles are detailed.
  */
 static const char *const basic[] = {
-	/* instance: is a CPU, the network or the agent the problem */
-	"RunqLatency", "RunqWaitPercent", "StealPercent", "TcpRetransmits",
-	"TcpListenOverflows", "PacketDrops", "SinkDocumentsDropped",
+	/*
+	 * instance: is a CPU or the network the problem, and is the tuning
+	 * still in place (the fleet dashboard's and alarms' metrics,
+	 * packaging/cloudformation/perfagent-fleet.yaml)
+	 */
+	"RunqLatency", "RunqWaitPercent", "TcpRetransmits", "TcpSrtt",
+	"TcpListenOverflows", "PacketDrops", "TuningKnobsDrifted",
 	/* burstable types only */
 	"CPUCreditBalanceEstimate", "CPUThrottled",
 	/* each ENA interface: the instance's allowances */

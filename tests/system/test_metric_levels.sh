@@ -49,7 +49,7 @@ python3 "$checker" check "$tmp/basic.emf" >/dev/null || fail "basic documents ar
 for n in $(names "$tmp/basic.emf"); do
 	grep -qx "$n" <<<"$basic" || fail "basic sent $n"
 done
-names "$tmp/basic.emf" | grep -qx StealPercent || fail "basic without StealPercent: $(names "$tmp/basic.emf")"
+names "$tmp/basic.emf" | grep -qx PacketDrops || fail "basic without PacketDrops: $(names "$tmp/basic.emf")"
 if names "$tmp/basic.emf" | grep -qx RunqLatency; then
 	python3 - "$tmp/basic.emf" <<'PY' || fail "RunqLatency is not a distribution (above)"
 import json, sys
@@ -98,7 +98,7 @@ pass "custom: include and exclude globs ($got)"
 write_conf 'metrics_level = basic' 'metrics_include = CPUUtilization'
 metrics --once --format emf >"$tmp/ignored.emf" 2>"$tmp/err"
 grep -q "apply only with metrics_level = custom" "$tmp/err" || fail "no warning: $(cat "$tmp/err")"
-names "$tmp/ignored.emf" | grep -qx StealPercent && ! names "$tmp/ignored.emf" | grep -qx CPUUtilization ||
+names "$tmp/ignored.emf" | grep -qx PacketDrops && ! names "$tmp/ignored.emf" | grep -qx CPUUtilization ||
 	fail "basic with an include list sent: $(names "$tmp/ignored.emf" | tr '\n' ' ')"
 pass "metrics_include without custom: ignored, with a warning"
 

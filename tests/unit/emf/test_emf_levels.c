@@ -236,6 +236,7 @@ static void reference_host(struct metric_set *set, bool burstable)
 		"RunqLatencyP99", "RunqLatencyP999", "RunqLatencyMax", "RunqWaitPercent",
 		"StealPercent", "CPUUtilization", "TcpRetransmits", "TcpListenOverflows",
 		"PacketDrops", "PacketDropsNoSocket", "SinkDocumentsDropped", "SinkDocumentsSent",
+		"TcpSrtt", "TcpSrttP99", "TuningKnobsDrifted", "TuningKnobsApplied",
 	};
 	static const char *const ifm[] = {
 		"RxPackets", "TxPackets", "BwInAllowanceExceeded", "BwOutAllowanceExceeded",
@@ -312,7 +313,7 @@ static void test_basic_count_on_reference_host(void **state)
 	assert_int_equal(rollups, 2 * 23);
 	assert_int_equal(count_at(METRIC_LEVEL_BASIC, true, &rollups), 25);
 	assert_int_equal(count_at(METRIC_LEVEL_DETAILED, false, &rollups),
-			 16 + 2 * 7 + 4 * 7);
+			 20 + 2 * 7 + 4 * 7);
 }
 
 /* A document with a dimension set without InstanceId counts as a roll-up. */
