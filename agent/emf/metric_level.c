@@ -43,7 +43,7 @@ const char *const metric_daemon_only[] = {
 /* Every other name of the catalogue, for globs to be checked against. */
 static const char *const others[] = {
 	"ContextSwitches", "RunqLatencyWorstCpuP99", "TcpRetransmitsEstablished",
-	"TcpRetransmitsSynSent", "TcpRetransmitsSynRecv", "TcpRetransmitsClosing", "TcpSrtt",
+	"TcpRetransmitsSynSent", "TcpRetransmitsSynRecv", "TcpRetransmitsClosing", "StealPercent",
 	"TcpConnects", "TcpConnectFailures", "TcpConnectLatency", "TcpResetsSent",
 	"TcpResetsReceived", "TcpRcvBufAtMax", "TcpRcvBufAtCoreMax", "TcpSndBufAtMax",
 	"TcpSndBufAtCoreMax", "SoftnetDrops", "SoftnetTimeSqueezes", "TcpMemoryPressures",
