@@ -42,7 +42,8 @@ int softnet_parse_line(const char *line, unsigned int position, struct softnet_r
 	row->squeezed = (uint32_t)col[2];
 	row->cpu_column = n >= SOFTNET_CPU_COLUMN;
 	row->cpu = row->cpu_column ? (unsigned int)col[SOFTNET_CPU_COLUMN - 1] : position;
-	return 0;
+	/* no kernel has more (NR_CPUS is at most 8192): the line is not a CPU's */
+	return row->cpu < SOFTNET_CPU_MAX ? 0 : -EINVAL;
 }
 
 void softnet_free(struct softnet_state *s)
@@ -129,6 +130,8 @@ int softnet_update(struct softnet_state *s, const char *text, double seconds,
 		s->cpu_column = row.cpu_column;
 		if (!(c = cpu_get(s, row.cpu)))
 			return -ENOMEM;
+		if (c->seen)
+			goto next;      /* a CPU listed twice: its first line counts */
 		c->seen = true;
 		/* both or neither: a CPU's two counters get their baseline together */
 		if (ena_counter_delta(&c->dropped, row.dropped, SOFTNET_BITS, &dd) &
@@ -139,6 +142,7 @@ int softnet_update(struct softnet_state *s, const char *text, double seconds,
 			worst(&iv->worst_drop_cpu, &iv->worst_drop, row.cpu, dd);
 			worst(&iv->worst_squeeze_cpu, &iv->worst_squeeze, row.cpu, ds);
 		}
+next:
 		if (!nl)
 			break;
 		p = nl + 1;

@@ -9,8 +9,10 @@
  * The file has one line of hex columns per online CPU: processed, dropped,
  * time_squeeze, then counters that changed over kernel versions. Kernels
  * since 5.10 print 13 columns or more, the 13th being the CPU's number
- * (kernel net/core/net-procfs.c, softnet_seq_show(): "backlog len and CPU
- * id"); older ones print 10 or 11 and skip offline CPUs, so there a line's
+ * (net/core/net-procfs.c softnet_seq_show(), commit 7d58e6555870 "net-sysfs:
+ * add backlog len and CPU id to softnet data": offline CPUs are not shown,
+ * so user space could not map lines to CPUs); later kernels add two queue
+ * lengths (15 columns). Older ones print 10 or 11, so there a line's
  * position stands for the CPU, which is only right while all are online.
  *
  * The counters are unsigned int in the kernel (struct softnet_data), so
@@ -34,6 +36,7 @@
 
 #define SOFTNET_BITS 32         /* unsigned int counters in struct softnet_data */
 #define SOFTNET_CPU_COLUMN 13   /* 1-based column of the CPU number, 5.10 and later */
+#define SOFTNET_CPU_MAX 65536   /* a CPU number at or above: not a CPU's line */
 
 /* One line of the file. */
 struct softnet_row {
@@ -42,7 +45,8 @@ struct softnet_row {
 	bool cpu_column;            /* the cpu came from the file, not the position */
 };
 
-/* Parses one line; 0, or -EINVAL when it has fewer than 3 hex columns. */
+/* Parses one line; 0, or -EINVAL when it has fewer than 3 hex columns or
+ * a CPU number of SOFTNET_CPU_MAX or more. */
 int softnet_parse_line(const char *line, unsigned int position, struct softnet_row *row);
 
 struct softnet_cpu {

@@ -55,6 +55,8 @@ static void test_parse_formats(void **state)
 	assert_int_equal(softnet_parse_line("00000001 zz 00000003\n", 0, &row), -EINVAL);
 	assert_int_equal(softnet_parse_line("00000001 100000000 00000003\n", 0, &row), -EINVAL);
 	assert_int_equal(softnet_parse_line("", 0, &row), -EINVAL);
+	/* a CPU number no kernel has */
+	assert_int_equal(softnet_parse_line("1 2 3 0 0 0 0 0 0 0 0 0 10000\n", 0, &row), -EINVAL);
 }
 
 static void test_96_cpus(void **state)
@@ -140,6 +142,15 @@ static void test_cpus_come_and_go(void **state)
 	assert_int_equal(s.n, 3);
 	assert_int_equal(iv.dropped, 2);
 	assert_int_equal(iv.worst_drop_cpu, 2);
+	/* a CPU listed twice: its first line counts */
+	snprintf(text, sizeof(text),
+		 "000003e9 00000000 0000000a %s 00000001\n"
+		 "000003ea 0000000b 00000000 %s 00000002\n"
+		 "000003eb 00000009 0000001e %s 00000003\n"
+		 "000003eb 000000ff 0000001e %s 00000003\n", tail, tail, tail, tail);
+	assert_int_equal(softnet_update(&s, text, 1, &iv), 1);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(iv.dropped, 1);
 	/* a torn text changes nothing */
 	assert_int_equal(softnet_update(&s, "000003e9 0000\n", 1, &iv), -EINVAL);
 	assert_int_equal(s.n, 3);
