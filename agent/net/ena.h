@@ -227,7 +227,8 @@ const char *ena_counter_source(enum ena_counter_id id);
 enum metric_unit ena_metric_unit(enum ena_counter_id id);
 
 /*
- * The status of every ENA interface (the daemon puts it under "ena"):
+ * The status of every ENA interface (the daemon puts it under "ena", and
+ * adds the host's "softnet" there, softnet.h):
  *
  *   {"window_s": 300, "interfaces": [{"interface": "eth0", "driver": "ena",
  *     "mtu": 9001, "settings": {"rx_ring": 1024, "rx_ring_max": 16384, ...},
@@ -236,13 +237,13 @@ enum metric_unit ena_metric_unit(enum ena_counter_id id);
  *     "exceeded": [{"counter": "pps_allowance_exceeded", "count": 1204,
  *                   "message": "pps allowance exceeded 1,204 times ..."}],
  *     "conntrack_allowance_available": 48000, "stats_error": null,
- *     "ena_express": {"ready": false, "srd_mode": 0, "enabled": false,
- *       "checks": [{"check": "mtu", "ok": false, "value": "9001",
- *                   "want": "8900 or less", "fix": "..."}, ...],
- *       "note": "..."}}]}
+ *     "driver_info": {"version": "2.13.0g", "version_ok": true, ...},
+ *     "health": [{"counter": "tx_timeout", "metric": "TxTimeouts",
+ *                 "count": 2, "severity": "problem", "message": "..."}],
+ *     "ena_express": {"ready": false, "checks": [...], ...}}]}
  *
  * Settings (rings, channels, coalescing) are read from the driver now;
- * MTU and net.ipv4.tcp_limit_output_bytes from the sysroot. NULL when out
+ * the rest from the sysroot (ena_health.h, ena_express.h). NULL when out
  * of memory.
  */
 struct json_object *ena_status_json(const struct ena_state *s, const struct pa_paths *paths,
