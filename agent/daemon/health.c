@@ -268,6 +268,8 @@ static const struct counter_words allowances[] = {
 static const struct counter_words device_events[] = {
 	{ "ResetFailures", "reset_failures", "a device reset failed: the interface may stay "
 	  "down; see dmesg, reload the driver or stop and start the instance", HEALTH_PROBLEM },
+	{ "DriverResets", "driver_resets", "the driver reset the device (traffic stopped for a "
+	  "moment); ethtool -S counts the reasons, dmesg logs them", HEALTH_PROBLEM },
 	{ "TxTimeouts", "tx_timeouts", "transmit timeouts: the driver reset the device; see "
 	  "dmesg and keep the driver current", HEALTH_PROBLEM },
 	{ "KeepAliveTimeouts", "keepalive_timeouts", "the device missed its keep-alive and was "

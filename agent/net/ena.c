@@ -67,6 +67,10 @@ static const struct counter_info {
 	[ENA_WD_EXPIRED] = { "wd_expired", "KeepAliveTimeouts", UNIT_COUNT, NULL, NULL },
 	[ENA_RESET_FAIL] = { "reset_fail", "ResetFailures", UNIT_COUNT, NULL, NULL },
 	[ENA_INTERFACE_UP] = { "interface_up", "InterfaceUps", UNIT_COUNT, NULL, NULL },
+	/* r2.10 "Improve reset reason statistics": a total and a counter per reason */
+	[ENA_TOTAL_RESETS] = { "total_resets", "DriverResets", UNIT_COUNT, NULL, NULL },
+	[ENA_MISSING_TX_CMPL] = { "missing_tx_cmpl", "MissingTxCompletionResets", UNIT_COUNT, NULL,
+		NULL },
 	[ENA_RX_PACKETS] = { "rx_packets", "RxPackets", UNIT_COUNT, NULL, NULL },
 	[ENA_TX_PACKETS] = { "tx_packets", "TxPackets", UNIT_COUNT, NULL, NULL },
 	[ENA_RX_BYTES] = { "rx_bytes", "RxBytes", UNIT_BYTES, NULL, NULL },

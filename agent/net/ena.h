@@ -53,6 +53,11 @@
  *   InterfaceUps                Count  times the driver brought the device up
  *                                      (interface_up): after each reset, or an
  *                                      administrator's link down and up
+ *   DriverResets                Count  device resets the driver made, every
+ *                                      reason (total_resets, driver 2.10 and
+ *                                      later, with a counter per reason)
+ *   MissingTxCompletionResets   Count  resets because Tx completions went
+ *                                      missing (missing_tx_cmpl, 2.10 and later)
  *   RxPackets, TxPackets        Count  packets received, sent
  *   RxBytes, TxBytes            Bytes  bytes received, sent
  *   RxDrops, TxDrops            Count  packets the kernel or driver dropped
@@ -117,6 +122,8 @@ enum ena_counter_id {
 	ENA_WD_EXPIRED,
 	ENA_RESET_FAIL,
 	ENA_INTERFACE_UP,
+	ENA_TOTAL_RESETS,
+	ENA_MISSING_TX_CMPL,
 	ENA_N_DRIVER_STATS,
 	ENA_RX_PACKETS = ENA_N_DRIVER_STATS,
 	ENA_TX_PACKETS,

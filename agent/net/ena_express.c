@@ -87,7 +87,7 @@ static int bql_on(const struct pa_paths *paths, const struct ena_express_input *
 	if (in->drv && in->drv->enable_bql >= 0) {
 		snprintf(v, size, "%s (module parameter enable_bql)",
 			 in->drv->enable_bql ? "on" : "off");
-		return in->drv->enable_bql;
+		return in->drv->enable_bql != 0;
 	}
 	snprintf(rel, sizeof(rel), "/sys/class/net/%s/queues", in->ifname);
 	if (paths_sys(paths, dir, sizeof(dir), rel))
@@ -130,7 +130,7 @@ static void check_rings(struct checks *c, const struct ena_express_input *in)
 	const struct ethtool_rings *r = in->rings;
 	uint32_t tx_want = r->tx_max && r->tx_max < EXPRESS_TX_RING ? r->tx_max : EXPRESS_TX_RING;
 	uint32_t rx_want = r->rx_max && r->rx_max < EXPRESS_RX_RING ? r->rx_max : EXPRESS_RX_RING;
-	int force = in->drv ? in->drv->force_large_llq : -1;
+	int64_t force = in->drv ? in->drv->force_large_llq : -1;
 	char v[48], want[48];
 	int ok;
 
@@ -143,7 +143,9 @@ static void check_rings(struct checks *c, const struct ena_express_input *in)
 		  tx_want, in->ifname, tx_want);
 	/* the checker asks for large LLQ off only while it keeps the Tx ring below 1024 */
 	ok = in->have_rings && r->tx >= EXPRESS_TX_RING ? 1 : force < 0 ? -1 : force == 0;
-	snprintf(v, sizeof(v), "force_large_llq_header=%d", force);
+	/* as the checker: anything but an explicit 0, the unset 65535 too, is not off */
+	snprintf(v, sizeof(v), "force_large_llq_header=%lld%s", (long long)force,
+		 force == ENA_LLQ_PARAM_UNSET ? " (not set)" : "");
 	add_check(c, "large_llq", 1, ok, force < 0 ? NULL : v,
 		  "off by module parameter while the Tx ring is below 1024",
 		  "large LLQ halves the Tx ring (1024 -> 512); where no packet has headers above "

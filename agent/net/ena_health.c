@@ -52,16 +52,15 @@ int ena_version_cmp(const char *a, const char *b)
 	return 0;
 }
 
-static int read_flag(const struct pa_paths *paths, const char *fmt, const char *arg)
+/* A parameter or attribute that prints a number: its value, -1 when absent or not one. */
+static int64_t read_num(const struct pa_paths *paths, const char *fmt, const char *arg)
 {
 	uint64_t v;
 	bool have;
-	char line[32];
 
-	if (ena_sys_u64(paths, &v, &have, fmt, arg) == -EINVAL &&
-	    !ena_sys_line(paths, line, sizeof(line), fmt, arg))
-		return line[0] == 'Y' || line[0] == 'y';   /* bool parameters print Y/N */
-	return have ? (int)(v != 0) : -1;
+	if (ena_sys_u64(paths, &v, &have, fmt, arg) || v > INT32_MAX)
+		return -1;
+	return (int64_t)v;
 }
 
 void ena_driver_info_read(const struct pa_paths *paths, const char *ifname,
@@ -69,10 +68,12 @@ void ena_driver_info_read(const struct pa_paths *paths, const char *ifname,
 {
 	memset(d, 0, sizeof(*d));
 	ena_sys_line(paths, d->version, sizeof(d->version), "/sys/module/%s/version", ENA_DRIVER);
-	d->large_llq = read_flag(paths, "/sys/class/net/%s/device/large_llq_header", ifname);
-	d->force_large_llq = read_flag(paths, "/sys/module/%s/parameters/force_large_llq_header",
-				       ENA_DRIVER);
-	d->enable_bql = read_flag(paths, "/sys/module/%s/parameters/enable_bql", ENA_DRIVER);
+	d->large_llq = (int)read_num(paths, "/sys/class/net/%s/device/large_llq_header", ifname);
+	if (d->large_llq > 1)
+		d->large_llq = -1;      /* the attribute prints 0 or 1: anything else is not it */
+	d->force_large_llq = read_num(paths, "/sys/module/%s/parameters/force_large_llq_header",
+				      ENA_DRIVER);
+	d->enable_bql = read_num(paths, "/sys/module/%s/parameters/enable_bql", ENA_DRIVER);
 }
 
 static struct json_object *tri_json(int v)
@@ -104,9 +105,9 @@ struct json_object *ena_driver_json(const struct ena_driver_info *d,
 			       json_object_new_string(ENA_MIN_VERSION " or later"));
 	json_object_object_add(o, "large_llq", tri_json(d->large_llq));
 	json_object_object_add(o, "force_large_llq_header", d->force_large_llq < 0 ? NULL :
-			       json_object_new_int(d->force_large_llq));
+			       json_object_new_int64(d->force_large_llq));
 	json_object_object_add(o, "enable_bql", d->enable_bql < 0 ? NULL :
-			       json_object_new_int(d->enable_bql));
+			       json_object_new_int64(d->enable_bql));
 	json_object_object_add(o, "tx_ring_max", have_rings && r->tx_max ? u64_json(r->tx_max) :
 			       NULL);
 	return o;
@@ -124,6 +125,14 @@ static const struct health_word {
 	  "the driver could not bring the device back and the interface may stay down; "
 	  "look for ena messages in the kernel log (dmesg), reload the driver or stop and "
 	  "start the instance, and report it to AWS support" },
+	{ ENA_TOTAL_RESETS, "problem", "device reset|device resets",
+	  "the driver reset the device and traffic stopped for a moment each time; the "
+	  "reasons are counted beside it (ethtool -S: tx_timeout, missing_tx_cmpl, "
+	  "wd_expired, ...) and logged (dmesg); report repeated ones to AWS support" },
+	{ ENA_MISSING_TX_CMPL, "problem", "reset for missing Tx completions|resets for "
+	  "missing Tx completions", "the device did not report sent packets for too long: "
+	  "CPUs too busy to run the driver's interrupt work (look at softnet and CPU "
+	  "use), or a device in trouble" },
 	{ ENA_TX_TIMEOUTS, "problem", "transmit timeout|transmit timeouts",
 	  "a transmit queue made no progress for the kernel's watchdog time and the driver "
 	  "reset the device (traffic stops for a moment); look for ena messages in dmesg "

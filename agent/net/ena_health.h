@@ -8,17 +8,24 @@
  * kernel/linux/ena/ena_ethtool.c (ena_stats_global_strings: tx_timeout,
  * wd_expired, interface_up, interface_down, reset_fail; per queue,
  * ena_stats_tx_strings printed "queue_%u_tx_%s": queue_stop,
- * queue_wakeup, missed_tx). XDP Tx queues are printed "queue_N_xdp_tx_..."
- * and are not summed: they carry no socket traffic.
+ * queue_wakeup, missed_tx); since r2.10 ("Improve reset reason statistics")
+ * the global ones also count every reset (total_resets) and each reason
+ * (missing_tx_cmpl among them; tx_timeout and wd_expired are reasons too),
+ * and the accumulated "total_tx_*" are not summed again. XDP Tx queues of
+ * 2.x drivers are printed "queue_N_xdp_tx_..." and are not summed: they
+ * carry no socket traffic.
  *
  * The driver state: its version from /sys/module/ena/version (the GitHub
  * driver's MODULE_VERSION, "2.13.0g"; the kernel's own driver has none),
  * checked against 2.2.9, which AWS asks for on the newer ENA generations
  * (shared/reference/tuning-v2.md "Device health"; tuning.md 2.11: full
  * ENA Express bandwidth); large LLQ from the device's sysfs attribute
- * large_llq_header and the module parameter force_large_llq_header
- * (amzn-drivers ENA README and ENA_Linux_Best_Practices.rst: large LLQ
- * halves the Tx ring, 1024 -> 512).
+ * large_llq_header (amzn-drivers ena_sysfs.c) and the module parameter
+ * force_large_llq_header (ena_netdev.c; ENA README and
+ * ENA_Linux_Best_Practices.rst: large LLQ halves the Tx ring, 1024 -> 512).
+ * `ethtool -g`'s "TX push buff len" (netlink, kernel 6.4+) is not read: the
+ * ioctl this module uses has no such field, and the sysfs attribute says
+ * the same.
  */
 #ifndef PA_ENA_HEALTH_H
 #define PA_ENA_HEALTH_H
@@ -42,11 +49,19 @@ int ena_queue_sum(const struct ethtool_stat_table *t, const char *suffix, uint64
 /* Dotted versions compared number by number ("2.13.0g" > "2.2.9"); a suffix is ignored. */
 int ena_version_cmp(const char *a, const char *b);
 
+/*
+ * force_large_llq_header is 0 (off), 1 (on), or 65535 when not given: the
+ * device's recommendation then decides (amzn-drivers ena_netdev.c,
+ * FORCE_LARGE_LLQ_HEADER_UNINIT_VALUE); large_llq_header is the device's
+ * state after that (ena_sysfs.c prints 0 or 1).
+ */
+#define ENA_LLQ_PARAM_UNSET 65535
+
 struct ena_driver_info {
 	char version[64];           /* "" when the module has no version file */
 	int large_llq;              /* device attribute large_llq_header: 0, 1, -1 unknown */
-	int force_large_llq;        /* module parameter force_large_llq_header; -1 absent */
-	int enable_bql;             /* module parameter enable_bql; -1 absent */
+	int64_t force_large_llq;    /* module parameter force_large_llq_header; -1 absent */
+	int64_t enable_bql;         /* module parameter enable_bql; -1 absent */
 };
 
 /* Reads the driver's state for ifname under the sysroot. */

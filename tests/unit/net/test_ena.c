@@ -494,7 +494,9 @@ static void test_collect(void **state)
 	nic_stats(t, "veth0", 60);
 	collect(t, 101 * MIN_MS, &set);
 	e = entity(&set, "eth0");
-	assert_int_equal(e->n, ENA_N_COUNTERS + 1);
+	/* every counter and the gauge, but the reset reasons of drivers 2.10 and later */
+	assert_int_equal(e->n, ENA_N_COUNTERS + 1 - 2);
+	assert_null(metric(e, "DriverResets"));
 	assert_int_equal(value(e, "PpsAllowanceExceeded"), 1204);
 	assert_int_equal(value(e, "BwOutAllowanceExceeded"), 2);
 	assert_int_equal(value(e, "BwInAllowanceExceeded"), 0);
@@ -879,6 +881,50 @@ static void test_health_collect(void **state)
 	eth0_rings.tx = eth0_rings.tx_max = 1024;
 }
 
+
+/* The newest driver's table: reset reasons among the global statistics. */
+static void test_reset_reasons(void **state)
+{
+	struct tree *t = *state;
+	struct json_object *o, *nic;
+	const struct metric_entity *e;
+	struct ethtool_stat_table tab;
+	struct metric_set set;
+	uint64_t v;
+
+	fixture_load("ena-2.17-reset-reasons.txt", &eth0_stats);
+	fixture_parse(&eth0_stats, &tab);
+	assert_int_equal(stat_of(&tab, "total_resets"), 3);
+	assert_int_equal(ena_queue_sum(&tab, "tx_missed_tx", &v), 0);
+	assert_int_equal(v, 9);
+	assert_int_equal(ena_queue_sum(&tab, "tx_queue_stop", &v), 0);
+	assert_int_equal(v, 4);
+	ethtool_table_free(&tab);
+	collect(t, 100 * MIN_MS, &set);
+	metric_set_free(&set);
+	*eth0_stat("total_resets") += 2;
+	*eth0_stat("missing_tx_cmpl") += 1;
+	*eth0_stat("tx_timeout") += 1;
+	collect(t, 101 * MIN_MS, &set);
+	e = entity(&set, "eth0");
+	assert_int_equal(value(e, "DriverResets"), 2);
+	assert_int_equal(value(e, "MissingTxCompletionResets"), 1);
+	assert_int_equal(value(e, "TxTimeouts"), 1);
+	metric_set_free(&set);
+	o = ena_status_json(&t->st, &t->paths, 101 * MIN_MS);
+	nic = json_object_array_get_idx(jget(o, "interfaces"), 0);
+	assert_non_null(strstr(json_object_get_string(jget(finding(nic, "total_resets"),
+							       "message")),
+			       "2 device resets in the last 1 min: the driver reset the device"));
+	assert_non_null(strstr(json_object_get_string(jget(finding(nic, "missing_tx_cmpl"),
+							       "message")),
+			       "1 reset for missing Tx completions in the last 1 min"));
+	/* problems first: the resets before what is only worth watching */
+	assert_string_equal(json_object_get_string(jget(json_object_array_get_idx(
+		jget(nic, "health"), 0), "counter")), "total_resets");
+	json_object_put(o);
+}
+
 /* ---- ENA Express: every item of the checker on the fake tree ---- */
 
 static struct json_object *express_of(struct tree *t, struct json_object **o)
@@ -990,6 +1036,21 @@ static void test_express_checks(void **state)
 			       "sets it\n"));
 	free(text);
 	json_object_put(o);
+
+	/* the parameter not given (65535, the driver's unset value): not explicitly off */
+	put(t, "/sys/module/ena/parameters/force_large_llq_header", "65535\n");
+	x = express_of(t, &o);
+	assert_false(json_object_get_boolean(jget(check(x, "large_llq"), "ok")));
+	assert_string_equal(json_object_get_string(jget(check(x, "large_llq"), "value")),
+			    "force_large_llq_header=65535 (not set)");
+	assert_int_equal(json_object_get_int(jget(jget(json_object_array_get_idx(
+		jget(o, "interfaces"), 0), "driver_info"), "force_large_llq_header")), 65535);
+	json_object_put(o);
+	/* a 1024-entry Tx ring: large LLQ does not matter then */
+	eth0_rings.tx = eth0_rings.tx_max = 1024;
+	x = express_of(t, &o);
+	assert_true(json_object_get_boolean(jget(check(x, "large_llq"), "ok")));
+	json_object_put(o);
 	eth0_rings = (struct ethtool_rings){ 1024, 1024, 16384, 1024 };
 }
 
@@ -1024,6 +1085,7 @@ int main(void)
 		cmocka_unit_test(test_queue_sums),
 		cmocka_unit_test(test_version_cmp),
 		cmocka_unit_test_setup_teardown(test_health_collect, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_reset_reasons, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_express_checks, tree_setup, tree_teardown),
 		cmocka_unit_test(test_status_softnet),
 	};
