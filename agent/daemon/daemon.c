@@ -594,8 +594,9 @@ static struct json_object *status_json(const struct daemon *d)
 	json_object_object_add(s, "ena", ena_status_json(&d->ena, &d->opts->paths,
 							 util_now_mono_ms()));
 	/* host-wide, but what ENA's best practices read beside the NIC's counters */
-	json_object_object_add(json_at(s, "ena"), "softnet",
-			       softnet_status_json(&d->netc.softnet));
+	if (json_at_object(s, "ena"))
+		json_object_object_add(json_at_object(s, "ena"), "softnet",
+				       softnet_status_json(&d->netc.softnet));
 	json_object_object_add(s, "storage", nvme_status_json(&d->nvme, util_now_mono_ms()));
 	json_object_object_add(s, "collection", collection_json(d));
 	json_object_object_add(s, "health", daemon_health_json(d));
