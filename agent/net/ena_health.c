@@ -66,6 +66,8 @@ static int64_t read_num(const struct pa_paths *paths, const char *fmt, const cha
 void ena_driver_info_read(const struct pa_paths *paths, const char *ifname,
 			  struct ena_driver_info *d)
 {
+	struct ethtool_push p;
+
 	memset(d, 0, sizeof(*d));
 	ena_sys_line(paths, d->version, sizeof(d->version), "/sys/module/%s/version", ENA_DRIVER);
 	d->large_llq = (int)read_num(paths, "/sys/class/net/%s/device/large_llq_header", ifname);
@@ -74,6 +76,15 @@ void ena_driver_info_read(const struct pa_paths *paths, const char *ifname,
 	d->force_large_llq = read_num(paths, "/sys/module/%s/parameters/force_large_llq_header",
 				      ENA_DRIVER);
 	d->enable_bql = read_num(paths, "/sys/module/%s/parameters/enable_bql", ENA_DRIVER);
+	d->tx_push = -1;
+	if (ethtool_io_usable(paths) && ethtool_io()->get_push &&
+	    !ethtool_io()->get_push(ifname, &p)) {
+		d->tx_push = p.tx_push;
+		d->push_buf_len = p.buf_len;
+	}
+	/* the kernel's own driver has no sysfs attribute: the push buffer tells */
+	if (d->large_llq < 0 && d->push_buf_len)
+		d->large_llq = d->push_buf_len > ENA_LLQ_HEADER_STD;
 }
 
 static struct json_object *tri_json(int v)
@@ -104,6 +115,9 @@ struct json_object *ena_driver_json(const struct ena_driver_info *d,
 	json_object_object_add(o, "version_want",
 			       json_object_new_string(ENA_MIN_VERSION " or later"));
 	json_object_object_add(o, "large_llq", tri_json(d->large_llq));
+	json_object_object_add(o, "tx_push", tri_json(d->tx_push));
+	json_object_object_add(o, "tx_push_buf_len", d->push_buf_len ?
+			       u64_json(d->push_buf_len) : NULL);
 	json_object_object_add(o, "force_large_llq_header", d->force_large_llq < 0 ? NULL :
 			       json_object_new_int64(d->force_large_llq));
 	json_object_object_add(o, "enable_bql", d->enable_bql < 0 ? NULL :

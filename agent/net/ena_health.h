@@ -23,9 +23,10 @@
  * large_llq_header (amzn-drivers ena_sysfs.c) and the module parameter
  * force_large_llq_header (ena_netdev.c; ENA README and
  * ENA_Linux_Best_Practices.rst: large LLQ halves the Tx ring, 1024 -> 512).
- * `ethtool -g`'s "TX push buff len" (netlink, kernel 6.4+) is not read: the
- * ioctl this module uses has no such field, and the sysfs attribute says
- * the same.
+ * Where that attribute is missing (the kernel's own ena driver), `ethtool
+ * -g`'s "TX push buff len" says it (ethtool netlink, kernel 6.4 and later:
+ * 224 bytes of headers with large LLQ, 96 without), and "TX push" whether
+ * LLQ is used at all.
  */
 #ifndef PA_ENA_HEALTH_H
 #define PA_ENA_HEALTH_H
@@ -57,14 +58,19 @@ int ena_version_cmp(const char *a, const char *b);
  */
 #define ENA_LLQ_PARAM_UNSET 65535
 
+#define ENA_LLQ_HEADER_STD 96     /* bytes of headers a standard LLQ entry carries */
+
 struct ena_driver_info {
 	char version[64];           /* "" when the module has no version file */
-	int large_llq;              /* device attribute large_llq_header: 0, 1, -1 unknown */
+	int large_llq;              /* large_llq_header, else the push buffer; -1 unknown */
+	int tx_push;                /* LLQ in use (ethtool netlink tx-push); -1 unknown */
+	uint32_t push_buf_len;      /* tx-push-buf-len: 96, 224 with large LLQ; 0 unknown */
 	int64_t force_large_llq;    /* module parameter force_large_llq_header; -1 absent */
 	int64_t enable_bql;         /* module parameter enable_bql; -1 absent */
 };
 
-/* Reads the driver's state for ifname under the sysroot. */
+/* Reads the driver's state for ifname under the sysroot (and, when
+ * ethtool_io_usable(), the push state from the kernel). */
 void ena_driver_info_read(const struct pa_paths *paths, const char *ifname,
 			  struct ena_driver_info *d);
 

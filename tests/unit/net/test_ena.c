@@ -352,6 +352,14 @@ static int test_driver(const char *ifname, char *buf, size_t size)
 	return -EOPNOTSUPP;
 }
 
+static struct ethtool_push eth0_push = { .tx_push = -1 };
+
+static int test_get_push(const char *ifname, struct ethtool_push *p)
+{
+	*p = eth0_push;
+	return strcmp(ifname, "eth0") ? -EOPNOTSUPP : 0;
+}
+
 static const struct ethtool_io test_io = {
 	.name = "test",
 	.driver = test_driver,
@@ -359,6 +367,7 @@ static const struct ethtool_io test_io = {
 	.get_coal = test_get_coal,
 	.get_chans = test_get_chans,
 	.get_stats = test_get_stats,
+	.get_push = test_get_push,
 };
 
 struct tree {
@@ -922,7 +931,32 @@ static void test_reset_reasons(void **state)
 	/* problems first: the resets before what is only worth watching */
 	assert_string_equal(json_object_get_string(jget(json_object_array_get_idx(
 		jget(nic, "health"), 0), "counter")), "total_resets");
+	/* no sysfs attribute, no push state: large LLQ unknown */
+	assert_null(jget(jget(nic, "driver_info"), "large_llq"));
+	assert_null(jget(jget(nic, "driver_info"), "tx_push"));
 	json_object_put(o);
+
+	/* the kernel's own driver: large LLQ from ethtool -g's push buffer length */
+	eth0_push = (struct ethtool_push){ .tx_push = 1, .buf_len = 224, .buf_len_max = 224 };
+	o = ena_status_json(&t->st, &t->paths, 101 * MIN_MS);
+	nic = json_object_array_get_idx(jget(o, "interfaces"), 0);
+	assert_true(json_object_get_boolean(jget(jget(nic, "driver_info"), "large_llq")));
+	assert_true(json_object_get_boolean(jget(jget(nic, "driver_info"), "tx_push")));
+	assert_int_equal(json_object_get_int(jget(jget(nic, "driver_info"), "tx_push_buf_len")),
+			 224);
+	json_object_put(o);
+	eth0_push.buf_len = 96;
+	o = ena_status_json(&t->st, &t->paths, 101 * MIN_MS);
+	nic = json_object_array_get_idx(jget(o, "interfaces"), 0);
+	assert_false(json_object_get_boolean(jget(jget(nic, "driver_info"), "large_llq")));
+	json_object_put(o);
+	/* the sysfs attribute, where the GitHub driver has it, wins */
+	put(t, "/sys/class/net/eth0/device/large_llq_header", "1\n");
+	o = ena_status_json(&t->st, &t->paths, 101 * MIN_MS);
+	nic = json_object_array_get_idx(jget(o, "interfaces"), 0);
+	assert_true(json_object_get_boolean(jget(jget(nic, "driver_info"), "large_llq")));
+	json_object_put(o);
+	eth0_push = (struct ethtool_push){ .tx_push = -1 };
 }
 
 /* ---- ENA Express: every item of the checker on the fake tree ---- */
