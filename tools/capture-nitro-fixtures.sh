@@ -6,8 +6,11 @@
 # the statistics log page 0xD0 twice, SECONDS apart (default 5), as the raw
 # 4096 bytes perfagent parses (agent/storage/nvme_page.h), with the device's
 # model, serial and namespace id; for each ENA interface, `ethtool -S`
-# (twice), `ethtool -i`, `ethtool -g` and `ethtool -c`; /proc/net/softnet_stat;
-# the instance type and kernel. Writes DIR/ (default ./nitro-capture-TYPE-DATE)
+# (twice), `ethtool -i`, `ethtool -g` and `ethtool -c`, what the ENA health
+# and ENA Express checks read (the driver's version and parameters, the
+# device's large_llq_header, each tx queue's byte_queue_limits/limit_min,
+# the MTU and the Express sysctls); /proc/net/softnet_stat; the instance type
+# and kernel. Writes DIR/ (default ./nitro-capture-TYPE-DATE)
 # and DIR.tar.gz.
 #
 #   tools/capture-nitro-fixtures.sh [DIR] [SECONDS]
@@ -80,10 +83,23 @@ for round in 0 1; do
 		ethtool -S "$ifn" >"$out/$ifn.ethtool-S.$round" 2>&1
 		if [ "$round" = 0 ]; then
 			for o in -i -g -c -l; do ethtool "$o" "$ifn" >"$out/$ifn.ethtool$o" 2>&1; done
+			# what agent/net/ena_health.c and ena_express.c read, "path: value" lines
+			for f in "$n/mtu" "$n/device/large_llq_header" \
+				"$n"/queues/tx-*/byte_queue_limits/limit_min; do
+				[ -r "$f" ] && echo "$f: $(cat "$f")"
+			done >"$out/$ifn.sysfs" 2>/dev/null
 		fi
 	done
 	[ "$round" = 0 ] && sleep "$gap"
 done
 cp /proc/net/softnet_stat "$out/softnet_stat.1" 2>/dev/null
+for f in /sys/module/ena/version /sys/module/ena/parameters/* \
+	/sys/module/tcp_cubic/parameters/hystart_detect \
+	/proc/sys/net/ipv4/tcp_limit_output_bytes /proc/sys/net/ipv4/tcp_autocorking \
+	/proc/sys/net/ipv4/tcp_rmem /proc/sys/net/ipv4/tcp_wmem \
+	/proc/sys/net/ipv4/tcp_congestion_control /proc/sys/net/core/[rw]mem_default \
+	/proc/sys/net/core/[rw]mem_max; do
+	[ -r "$f" ] && echo "$f: $(cat "$f")"
+done >"$out/ena-driver-and-sysctls.txt" 2>/dev/null
 tar -czf "$out.tar.gz" -C "$(dirname "$out")" "$(basename "$out")" &&
 	echo "captured into $out and $out.tar.gz ($(find "$out" -type f | wc -l) files)"

@@ -619,6 +619,10 @@ static struct json_object *status_json(const struct daemon *d)
 	json_object_object_add(s, "cpu", cpu_json(d));
 	json_object_object_add(s, "ena", ena_status_json(&d->ena, &d->opts->paths,
 							 util_now_mono_ms()));
+	/* host-wide, but what ENA's best practices read beside the NIC's counters */
+	if (json_at_object(s, "ena"))
+		json_object_object_add(json_at_object(s, "ena"), "softnet",
+				       softnet_status_json(&d->netc.softnet));
 	json_object_object_add(s, "storage", nvme_status_json(&d->nvme, util_now_mono_ms()));
 	json_object_object_add(s, "collection", collection_json(d));
 	json_object_object_add(s, "health", daemon_health_json(d));
@@ -847,6 +851,7 @@ static void stop(struct daemon *d)
 	if (d->col.have_last)
 		metric_set_free(&d->col.last);
 	ena_free(&d->ena);
+	netcounters_free(&d->netc);
 	nvme_stats_free(&d->nvme);
 	if (d->timer.fd > 0)
 		close(d->timer.fd);
@@ -1052,6 +1057,7 @@ int daemon_metrics(const struct daemon_metrics_opts *o)
 out:
 	probes_free(d->probes);
 	ena_free(&d->ena);
+	netcounters_free(&d->netc);
 	nvme_stats_free(&d->nvme);
 	listeners_free(&d->listeners);
 	free(d);

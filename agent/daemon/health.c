@@ -241,10 +241,12 @@ static void tcp_line(const struct metric_entity *inst, struct json_object *lines
 }
 
 /* The ENA allowance counters and what each means, in words an engineer acts on. */
-static const struct {
+struct counter_words {
 	const char *metric, *key, *words;
 	enum health_verdict v;
-} allowances[] = {
+};
+
+static const struct counter_words allowances[] = {
 	{ "BwInAllowanceExceeded", "bw_in_allowance_exceeded_packets", "inbound bandwidth "
 	  "allowance exceeded: the instance received more than its type allows; consider a "
 	  "larger or network-optimized type", HEALTH_PROBLEM },
@@ -262,6 +264,31 @@ static const struct {
 	  HEALTH_WATCH },
 };
 
+/* ENA device events (net/ena_health.h): each is a reset or on the way to one. */
+static const struct counter_words device_events[] = {
+	{ "ResetFailures", "reset_failures", "a device reset failed: the interface may stay "
+	  "down; see dmesg, reload the driver or stop and start the instance", HEALTH_PROBLEM },
+	{ "DriverResets", "driver_resets", "the driver reset the device (traffic stopped for a "
+	  "moment); ethtool -S counts the reasons, dmesg logs them", HEALTH_PROBLEM },
+	{ "TxTimeouts", "tx_timeouts", "transmit timeouts: the driver reset the device; see "
+	  "dmesg and keep the driver current", HEALTH_PROBLEM },
+	{ "KeepAliveTimeouts", "keepalive_timeouts", "the device missed its keep-alive and was "
+	  "reset; see dmesg", HEALTH_PROBLEM },
+	{ "TxMissedCompletions", "tx_missed_completions", "the device reported sent packets "
+	  "late: busy CPUs or a device in trouble", HEALTH_WATCH },
+};
+
+static void judge_counters(struct line *l, const struct metric_entity *e,
+			   const struct counter_words *t, size_t n, const char *unit)
+{
+	for (size_t k = 0; k < n; k++) {
+		double v;
+
+		if (figure(l, e, t[k].metric, t[k].key, &v) && v > 0)
+			judge(l, t[k].v, "%s (%.0f%s)", t[k].words, v, unit);
+	}
+}
+
 static void ena_lines(const struct metric_set *set, struct json_object *lines)
 {
 	for (size_t i = 0; i < set->n; i++) {
@@ -271,12 +298,10 @@ static void ena_lines(const struct metric_set *set, struct json_object *lines)
 		if (e->kind != ENTITY_INTERFACE)
 			continue;
 		line_init(&l, "ena", e->name);
-		for (size_t k = 0; k < sizeof(allowances) / sizeof(allowances[0]); k++) {
-			double v;
-
-			if (figure(&l, e, allowances[k].metric, allowances[k].key, &v) && v > 0)
-				judge(&l, allowances[k].v, "%s (%.0f packets)", allowances[k].words, v);
-		}
+		judge_counters(&l, e, allowances, sizeof(allowances) / sizeof(allowances[0]),
+			       " packets");
+		judge_counters(&l, e, device_events,
+			       sizeof(device_events) / sizeof(device_events[0]), "");
 		/* Only interfaces whose counters moved get a line. */
 		if (l.v == HEALTH_OK) {
 			json_object_put(l.o);

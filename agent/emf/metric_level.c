@@ -51,6 +51,9 @@ static const char *const others[] = {
 	"CPUCreditBurnRatio", "CPUCreditExhaustionSeconds", "CPUSurplusCreditsEstimate",
 	"RxPackets", "TxPackets", "RxBytes", "TxBytes", "RxDrops", "TxDrops",
 	"LinklocalAllowanceExceeded", "ConntrackAllowanceAvailable", "RxOverruns",
+	"TxQueueStops", "TxQueueWakeups", "TxMissedCompletions", "TxTimeouts",
+	"KeepAliveTimeouts", "ResetFailures", "InterfaceUps", "DriverResets",
+	"MissingTxCompletionResets", "SoftnetDropsWorstCpu", "SoftnetTimeSqueezesWorstCpu",
 	"VolumeIopsExceeded", "VolumeThroughputExceeded", "InstanceIopsExceeded",
 	"InstanceThroughputExceeded", "VolumeQueueLength",
 };

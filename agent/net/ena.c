@@ -17,14 +17,14 @@
 
 #include "core/array.h"
 #include "net/ena.h"
+#include "net/ena_express.h"
+#include "net/ena_health.h"
+#include "net/softnet.h"
 #include "core/jsonutil.h"
 #include "core/util.h"
 
 /* sysfs statistics are unsigned long in drivers: 32 bits on 32-bit kernels */
 #define SYSFS_BITS ((unsigned int)(8 * sizeof(unsigned long)))
-#define ENA_EXPRESS_MTU 8900
-#define ENA_EXPRESS_TLOB 1048576ULL
-#define ENA_EXPRESS_RX_RING 8192U
 
 static const struct counter_info {
 	const char *source;     /* ethtool statistic, or sysfs statistics file */
@@ -32,6 +32,7 @@ static const struct counter_info {
 	enum metric_unit unit;
 	const char *what;       /* allowance counters: how the sentence names it */
 	const char *meaning;    /* ... and what it means, what to do */
+	bool per_queue;         /* source is queue_N_<source>, summed (ena_queue_sum()) */
 } counters[ENA_N_COUNTERS] = {
 	[ENA_BW_IN] = { "bw_in_allowance_exceeded", "BwInAllowanceExceeded", UNIT_COUNT,
 		"inbound bandwidth allowance",
@@ -57,6 +58,19 @@ static const struct counter_info {
 		"instance metadata less often" },
 	/* Device-wide: a receive ring had no free buffer (AWS ENA Linux best practices). */
 	[ENA_RX_OVERRUNS] = { "rx_overruns", "RxOverruns", UNIT_COUNT, NULL, NULL },
+	/* Health (ena_health.h): names as ena_ethtool.c of amzn/amzn-drivers prints them. */
+	[ENA_TX_QUEUE_STOPS] = { "tx_queue_stop", "TxQueueStops", UNIT_COUNT, NULL, NULL, true },
+	[ENA_TX_QUEUE_WAKEUPS] = { "tx_queue_wakeup", "TxQueueWakeups", UNIT_COUNT, NULL, NULL,
+		true },
+	[ENA_TX_MISSED] = { "tx_missed_tx", "TxMissedCompletions", UNIT_COUNT, NULL, NULL, true },
+	[ENA_TX_TIMEOUTS] = { "tx_timeout", "TxTimeouts", UNIT_COUNT, NULL, NULL },
+	[ENA_WD_EXPIRED] = { "wd_expired", "KeepAliveTimeouts", UNIT_COUNT, NULL, NULL },
+	[ENA_RESET_FAIL] = { "reset_fail", "ResetFailures", UNIT_COUNT, NULL, NULL },
+	[ENA_INTERFACE_UP] = { "interface_up", "InterfaceUps", UNIT_COUNT, NULL, NULL },
+	/* r2.10 "Improve reset reason statistics": a total and a counter per reason */
+	[ENA_TOTAL_RESETS] = { "total_resets", "DriverResets", UNIT_COUNT, NULL, NULL },
+	[ENA_MISSING_TX_CMPL] = { "missing_tx_cmpl", "MissingTxCompletionResets", UNIT_COUNT, NULL,
+		NULL },
 	[ENA_RX_PACKETS] = { "rx_packets", "RxPackets", UNIT_COUNT, NULL, NULL },
 	[ENA_TX_PACKETS] = { "tx_packets", "TxPackets", UNIT_COUNT, NULL, NULL },
 	[ENA_RX_BYTES] = { "rx_bytes", "RxBytes", UNIT_BYTES, NULL, NULL },
@@ -134,7 +148,7 @@ uint64_t ena_window_sum(const struct ena_nic *nic, enum ena_counter_id id, uint6
 	uint64_t sum = 0, first = UINT64_MAX;
 
 	*covered_ms = 0;
-	if ((size_t)id >= ENA_N_ALLOWANCES)
+	if ((size_t)id >= ENA_N_DRIVER_STATS)
 		return 0;
 	for (size_t i = 0; i < nic->used; i++) {
 		const struct ena_slot *sl = &nic->slots[(nic->head + ENA_WINDOW_SLOTS - 1 - i) %
@@ -169,7 +183,7 @@ int ena_nic_update(struct ena_nic *nic, const struct ena_raw *raw, uint64_t now_
 
 		if (!raw->have[i] || !ena_counter_delta(&nic->ctr[i], raw->value[i], bits, &d))
 			continue;
-		if (i < ENA_N_ALLOWANCES)
+		if (i < ENA_N_DRIVER_STATS)
 			slot.count[i] = d;
 		ret = add_metric(e, counters[i].metric, counters[i].unit, d);
 	}
@@ -200,8 +214,7 @@ void ena_format_count(uint64_t v, char *buf, size_t size)
 		buf[off < size ? off : size - 1] = '\0';
 }
 
-/* "5 min", "2 min", "45 s": how long the window covers, rounded. */
-static void format_span(uint64_t ms, char *buf, size_t size)
+void ena_format_span(uint64_t ms, char *buf, size_t size)
 {
 	uint64_t s = (ms + 500) / 1000;
 
@@ -220,7 +233,7 @@ int ena_allowance_message(enum ena_counter_id id, uint64_t count, uint64_t cover
 	if ((size_t)id >= ENA_N_ALLOWANCES)
 		return -EINVAL;
 	ena_format_count(count, n, sizeof(n));
-	format_span(covered_ms, span, sizeof(span));
+	ena_format_span(covered_ms, span, sizeof(span));
 	len = snprintf(buf, size, "%s exceeded %s time%s in the last %s: %s", counters[id].what, n,
 		       count == 1 ? "" : "s", span, counters[id].meaning);
 	return len < 0 || (size_t)len >= size ? -E2BIG : 0;
@@ -228,29 +241,59 @@ int ena_allowance_message(enum ena_counter_id id, uint64_t count, uint64_t cover
 
 /* ---- collecting ---- */
 
-__attribute__((format(printf, 4, 5)))
-static int sys_u64(const struct pa_paths *paths, uint64_t *v, bool *have, const char *fmt, ...)
+static int vsys_line(const struct pa_paths *paths, char *buf, size_t size, const char *fmt,
+		     va_list ap)
 {
-	char rel[PATH_MAX], path[PATH_MAX], line[64], *end;
-	va_list ap;
+	char rel[PATH_MAX], path[PATH_MAX];
 	int n;
+
+	buf[0] = '\0';
+	n = vsnprintf(rel, sizeof(rel), fmt, ap);
+	if (n < 0 || (size_t)n >= sizeof(rel) || paths_sys(paths, path, sizeof(path), rel) ||
+	    util_read_line(path, buf, size) <= 0) {
+		buf[0] = '\0';
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int ena_sys_line(const struct pa_paths *paths, char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vsys_line(paths, buf, size, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int ena_sys_u64(const struct pa_paths *paths, uint64_t *v, bool *have, const char *fmt, ...)
+{
+	char line[64], *end;
+	va_list ap;
+	int ret;
 
 	*have = false;
 	va_start(ap, fmt);
-	n = vsnprintf(rel, sizeof(rel), fmt, ap);
+	ret = vsys_line(paths, line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(rel) || paths_sys(paths, path, sizeof(path), rel) ||
-	    util_read_line(path, line, sizeof(line)) <= 0)
-		return -ENOENT;
+	if (ret)
+		return ret;
 	errno = 0;
 	*v = strtoull(line, &end, 10);
-	if (errno || *end || line[0] == '-')
+	if (errno || *end || line[0] == '-' || !line[0])
 		return -EINVAL;
 	*have = true;
 	return 0;
 }
 
-/* The allowance counters and rx_overruns, by name, from the driver's statistics. */
+/*
+ * The allowance and health counters and rx_overruns, by name, from the
+ * driver's statistics. A per-queue sum that falls (queues re-created with
+ * fewer, or zeroed, by ethtool -L or a reset) is taken as a reset by
+ * ena_counter_delta(): counted from its new value.
+ */
 static void read_ena_stats(const char *ifname, struct ena_raw *raw)
 {
 	struct ethtool_stat_table t;
@@ -259,7 +302,9 @@ static void read_ena_stats(const char *ifname, struct ena_raw *raw)
 	if (raw->stats_err)
 		return;
 	for (int i = 0; i < ENA_N_DRIVER_STATS; i++)
-		raw->have[i] = !ethtool_table_find(&t, counters[i].source, &raw->value[i]);
+		raw->have[i] = counters[i].per_queue ?
+			       !ena_queue_sum(&t, counters[i].source, &raw->value[i]) :
+			       !ethtool_table_find(&t, counters[i].source, &raw->value[i]);
 	raw->have_available = !ethtool_table_find(&t, AVAILABLE_STAT, &raw->available);
 	raw->have_srd_mode = !ethtool_table_find(&t, SRD_MODE_STAT, &raw->srd_mode);
 	ethtool_table_free(&t);
@@ -270,7 +315,7 @@ static void read_raw(const struct pa_paths *paths, const struct ena_nic *nic,
 {
 	memset(raw, 0, sizeof(*raw));
 	for (int i = ENA_N_DRIVER_STATS; i < ENA_N_COUNTERS; i++)
-		sys_u64(paths, &raw->value[i], &raw->have[i], "/sys/class/net/%s/statistics/%s",
+		ena_sys_u64(paths, &raw->value[i], &raw->have[i], "/sys/class/net/%s/statistics/%s",
 			nic->name, counters[i].source);
 	if (!nic->ena)
 		return;
@@ -285,7 +330,7 @@ static void read_raw(const struct pa_paths *paths, const struct ena_nic *nic,
 	 * statistics table has no rx_overruns.
 	 */
 	if (!raw->have[ENA_RX_OVERRUNS])
-		sys_u64(paths, &raw->value[ENA_RX_OVERRUNS], &raw->have[ENA_RX_OVERRUNS],
+		ena_sys_u64(paths, &raw->value[ENA_RX_OVERRUNS], &raw->have[ENA_RX_OVERRUNS],
 			"/sys/class/net/%s/statistics/%s", nic->name, OVERRUNS_SYSFS);
 }
 
@@ -430,39 +475,10 @@ static struct json_object *settings_json(const struct pa_paths *paths, const cha
 	return o;
 }
 
-__attribute__((format(printf, 6, 7)))
-static void add_check(struct json_object *arr, const char *name, int ok, const char *value,
-		      const char *want, const char *fix_fmt, ...)
-{
-	struct json_object *o = json_object_new_object();
-	char fix[512];
-	va_list ap;
-
-	if (!o)
-		return;
-	va_start(ap, fix_fmt);
-	vsnprintf(fix, sizeof(fix), fix_fmt, ap);
-	va_end(ap);
-	add(o, "check", json_object_new_string(name));
-	add(o, "ok", ok < 0 ? NULL : json_object_new_boolean(ok));
-	add(o, "value", json_str_or_null(value));
-	add(o, "want", json_object_new_string(want));
-	add(o, "fix", ok == 1 ? NULL : json_object_new_string(fix));
-	if (json_object_array_add(arr, o))
-		json_object_put(o);
-}
-
 /* "ena_srd_mode": 0 off; 1 on; 2 off, UDP setting kept; 3 on for TCP and UDP. */
 static bool srd_mode_on(uint64_t mode)
 {
 	return mode == 1 || mode == 3;
-}
-
-static struct json_object *srd_enabled(const struct ena_raw *raw)
-{
-	if (!raw->have_srd_mode)
-		return NULL;
-	return json_object_new_boolean(srd_mode_on(raw->srd_mode));
 }
 
 bool ena_express_on(const struct pa_paths *paths, const char *ifname)
@@ -476,58 +492,6 @@ bool ena_express_on(const struct pa_paths *paths, const char *ifname)
 	on = !ethtool_table_find(&t, SRD_MODE_STAT, &mode) && srd_mode_on(mode);
 	ethtool_table_free(&t);
 	return on;
-}
-
-/*
- * ENA Express readiness, after amzn-ec2-ena-utilities'
- * check-ena-express-settings.sh: MTU, tcp_limit_output_bytes, rx ring.
- */
-static struct json_object *express_json(const struct pa_paths *paths, const struct ena_nic *nic,
-					uint64_t mtu, bool have_mtu,
-					const struct ethtool_rings *r, bool have_rings)
-{
-	struct json_object *o = json_object_new_object(), *checks = json_object_new_array();
-	uint32_t ring_want = r->rx_max && r->rx_max < ENA_EXPRESS_RX_RING ? r->rx_max :
-			     ENA_EXPRESS_RX_RING;
-	char v[32], want[32];
-	uint64_t tlob = 0;
-	bool have_tlob;
-	int ok_mtu, ok_tlob, ok_ring;
-
-	if (!o || !checks) {
-		json_object_put(o);
-		json_object_put(checks);
-		return NULL;
-	}
-	sys_u64(paths, &tlob, &have_tlob, "/proc/sys/net/ipv4/tcp_limit_output_bytes");
-	ok_mtu = have_mtu ? mtu <= ENA_EXPRESS_MTU : -1;
-	ok_tlob = have_tlob ? tlob >= ENA_EXPRESS_TLOB : -1;
-	ok_ring = have_rings ? r->rx >= ring_want : -1;
-	snprintf(v, sizeof(v), "%" PRIu64, mtu);
-	add_check(checks, "mtu", ok_mtu, have_mtu ? v : NULL, "8900 or less",
-		  "set the MTU of %s to 8900 (ENA Express carries packets up to 8900 bytes): "
-		  "ip link set dev %s mtu 8900, and the same in its network configuration; "
-		  "perfagent never changes the MTU", nic->name, nic->name);
-	snprintf(v, sizeof(v), "%" PRIu64, tlob);
-	add_check(checks, "tcp_limit_output_bytes", ok_tlob, have_tlob ? v : NULL,
-		  "1048576 or more",
-		  "raise net.ipv4.tcp_limit_output_bytes to 1048576 (the network profile does: "
-		  "net.ipv4.tcp_limit_output_bytes = >1048576 in [sysctl])");
-	snprintf(v, sizeof(v), "%u", r->rx);
-	snprintf(want, sizeof(want), "%u or more", ring_want);
-	add_check(checks, "rx_ring", ok_ring, have_rings ? v : NULL, want,
-		  "raise the rx ring of %s to %u: rx_ring = >%u in an [ethtool] profile section "
-		  "(or ethtool -G %s rx %u)", nic->name, ring_want, ring_want, nic->name,
-		  ring_want);
-	add(o, "ready", ok_mtu == 1 && ok_tlob == 1 && ok_ring == 1 ?
-	    json_object_new_boolean(true) : json_object_new_boolean(false));
-	add(o, "srd_mode", nic->last.have_srd_mode ? u64_json(nic->last.srd_mode) : NULL);
-	add(o, "enabled", srd_enabled(&nic->last));
-	add(o, "checks", checks);
-	add(o, "note", json_object_new_string("ENA Express is turned on per network interface "
-		"through the EC2 API (EnaSrdSpecification), on both ends; these are the "
-		"instance's side of it"));
-	return o;
 }
 
 static struct json_object *allowances_json(const struct ena_nic *nic, uint64_t now_ms,
@@ -575,10 +539,13 @@ static struct json_object *nic_json(const struct ena_state *s, const struct pa_p
 	char err[512] = "", stats_err[256] = "";
 	uint64_t mtu = 0, covered;
 	bool have_mtu, have_rings;
+	struct ena_driver_info drv;
+	struct ena_express_input xin;
+	struct json_object *health;
 
 	if (!o)
 		return NULL;
-	sys_u64(paths, &mtu, &have_mtu, "/sys/class/net/%s/mtu", nic->name);
+	ena_sys_u64(paths, &mtu, &have_mtu, "/sys/class/net/%s/mtu", nic->name);
 	add(o, "interface", json_object_new_string(nic->name));
 	add(o, "driver", json_object_new_string(nic->driver));
 	add(o, "mtu", have_mtu ? u64_json(mtu) : NULL);
@@ -600,7 +567,15 @@ static struct json_object *nic_json(const struct ena_state *s, const struct pa_p
 		snprintf(stats_err, sizeof(stats_err), "the driver reports no allowance counters "
 			 "(ENA driver 2.2.10 and later do)");
 	add(o, "stats_error", json_str_or_null(stats_err));
-	add(o, "ena_express", express_json(paths, nic, mtu, have_mtu, &rings, have_rings));
+	ena_driver_info_read(paths, nic->name, &drv);
+	add(o, "driver_info", ena_driver_json(&drv, &rings, have_rings));
+	if ((health = json_object_new_array()))
+		ena_health_findings(nic, now_ms, s->window_s, &drv, &rings, have_rings, health);
+	add(o, "health", health);
+	xin = (struct ena_express_input){ .ifname = nic->name, .have_mtu = have_mtu, .mtu = mtu,
+		.have_rings = have_rings, .rings = &rings, .drv = &drv,
+		.srd_mode = nic->last.have_srd_mode ? (int64_t)nic->last.srd_mode : -1 };
+	add(o, "ena_express", ena_express_json(paths, &xin));
 	return o;
 }
 
@@ -686,7 +661,7 @@ static void print_allowances(struct json_object *nic, long long window_s, FILE *
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, LABEL "%s\n", "",
 			json_at_str(json_object_array_get_idx(ex, i), "message", ""));
-	format_span((uint64_t)json_at_int(nic, "covered_s") * 1000, span,
+	ena_format_span((uint64_t)json_at_int(nic, "covered_s") * 1000, span,
 		    sizeof(span));
 	if (json_at(nic, "stats_error"))
 		fprintf(out, LABEL "allowances unknown: %s\n", "",
@@ -703,26 +678,19 @@ static void print_allowances(struct json_object *nic, long long window_s, FILE *
 	}
 }
 
-static void print_express(struct json_object *x, FILE *out)
+static void print_health(struct json_object *nic, FILE *out)
 {
-	struct json_object *checks = json_at_array(x, "checks"), *en = json_at(x, "enabled");
-	size_t n = json_at_len(checks, "");
-	const char *state = !en ? "" : json_at_bool(en, "") ? " (enabled on this ENI)" :
-			    " (not enabled on this ENI)";
+	struct json_object *h = json_at_array(nic, "health"), *d = json_at(nic, "driver_info");
+	size_t n = json_at_len(h, "");
 
-	if (json_at_bool(x, "ready")) {
-		fprintf(out, LABEL "ENA Express: ready%s\n", "", state);
-		return;
-	}
-	fprintf(out, LABEL "ENA Express: not ready%s\n", "", state);
+	if (json_at(d, "version"))
+		fprintf(out, LABEL "driver %s%s\n", "", json_at_str(d, "version", ""),
+			json_at_bool(d, "version_ok") ? "" : " (older than required)");
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *c = json_object_array_get_idx(checks, i);
+		struct json_object *f = json_object_array_get_idx(h, i);
 
-		if (json_at_bool(c, "ok"))
-			continue;
-		fprintf(out, LABEL "  %s %s, want %s: %s\n", "", json_at_str(c, "check", "?"),
-			json_at_str(c, "value", "unknown"), json_at_str(c, "want", "?"),
-			json_at_str(c, "fix", ""));
+		fprintf(out, LABEL "%s: %s\n", "", json_at_str(f, "severity", "?"),
+			json_at_str(f, "message", ""));
 	}
 }
 
@@ -733,10 +701,8 @@ void ena_status_print(struct json_object *ena, FILE *out)
 	long long window_s = json_at_int(ena, "window_s");
 	char label[IF_NAMESIZE + 8], line[512];
 
-	if (!n) {
+	if (!n)
 		fprintf(out, LABEL "no ENA interfaces\n", "ena");
-		return;
-	}
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *nic = json_object_array_get_idx(arr, i);
 
@@ -747,6 +713,9 @@ void ena_status_print(struct json_object *ena, FILE *out)
 			fprintf(out, LABEL "settings: %s\n", "",
 				json_at_str(nic, "settings_error", ""));
 		print_allowances(nic, window_s, out);
-		print_express(json_at(nic, "ena_express"), out);
+		print_health(nic, out);
+		ena_express_print(json_at(nic, "ena_express"), out);
 	}
+	/* host-wide, after the NICs: the daemon adds it to this object */
+	softnet_status_print(json_at(ena, "softnet"), out);
 }

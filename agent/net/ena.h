@@ -36,6 +36,28 @@
  *                                      rx_over_errors, where ENA 2.8.8 and
  *                                      later report it): the evidence of the
  *                                      network overlay's receive-ring rule
+ *   TxQueueStops                Count  times a transmit queue stopped because
+ *                                      its ring was full (queue_N_tx_queue_stop
+ *                                      summed over queues; ENA only)
+ *   TxQueueWakeups              Count  times a stopped queue was started again
+ *                                      (queue_N_tx_queue_wakeup summed)
+ *   TxMissedCompletions         Count  sent packets whose completion the device
+ *                                      did not report in time
+ *                                      (queue_N_tx_missed_tx summed)
+ *   TxTimeouts                  Count  transmit timeouts the kernel's watchdog
+ *                                      reported (tx_timeout): each resets the
+ *                                      device
+ *   KeepAliveTimeouts           Count  times the device's keep-alive was not
+ *                                      heard in time (wd_expired): a reset
+ *   ResetFailures               Count  device resets that failed (reset_fail)
+ *   InterfaceUps                Count  times the driver brought the device up
+ *                                      (interface_up): after each reset, or an
+ *                                      administrator's link down and up
+ *   DriverResets                Count  device resets the driver made, every
+ *                                      reason (total_resets, driver 2.10 and
+ *                                      later, with a counter per reason)
+ *   MissingTxCompletionResets   Count  resets because Tx completions went
+ *                                      missing (missing_tx_cmpl, 2.10 and later)
  *   RxPackets, TxPackets        Count  packets received, sent
  *   RxBytes, TxBytes            Bytes  bytes received, sent
  *   RxDrops, TxDrops            Count  packets the kernel or driver dropped
@@ -58,7 +80,7 @@
  *   - an interval whose sample lacks a counter keeps its previous value, so
  *     the next delta covers both intervals and nothing is lost.
  *
- * For status, each interface keeps the allowance deltas of its last
+ * For status, each interface keeps the driver statistics' deltas of its last
  * intervals (ENA_WINDOW_S, 5 minutes, at most ENA_WINDOW_SLOTS intervals),
  * so it can say "pps allowance exceeded 1,204 times in the last 5 min: ...".
  */
@@ -93,6 +115,15 @@ enum ena_counter_id {
 	ENA_LINKLOCAL,
 	ENA_N_ALLOWANCES,
 	ENA_RX_OVERRUNS = ENA_N_ALLOWANCES,
+	ENA_TX_QUEUE_STOPS,
+	ENA_TX_QUEUE_WAKEUPS,
+	ENA_TX_MISSED,
+	ENA_TX_TIMEOUTS,
+	ENA_WD_EXPIRED,
+	ENA_RESET_FAIL,
+	ENA_INTERFACE_UP,
+	ENA_TOTAL_RESETS,
+	ENA_MISSING_TX_CMPL,
 	ENA_N_DRIVER_STATS,
 	ENA_RX_PACKETS = ENA_N_DRIVER_STATS,
 	ENA_TX_PACKETS,
@@ -119,10 +150,10 @@ struct ena_raw {
 	int stats_err;              /* -errno of the ethtool statistics, or 0 */
 };
 
-/* The allowance deltas of one interval. */
+/* The driver statistics' deltas of one interval (allowances and health). */
 struct ena_slot {
 	uint64_t start_ms, end_ms;
-	uint64_t count[ENA_N_ALLOWANCES];
+	uint64_t count[ENA_N_DRIVER_STATS];
 };
 
 struct ena_nic {
@@ -179,7 +210,7 @@ int ena_nic_update(struct ena_nic *nic, const struct ena_raw *raw, uint64_t now_
 bool ena_counter_delta(struct ena_counter *c, uint64_t now, unsigned int bits, uint64_t *delta);
 
 /*
- * The sum of an allowance counter over the intervals that ended within the
+ * The sum of a driver statistic (an allowance or health counter) over the intervals that ended within the
  * last window_s seconds, and in *covered_ms the time those intervals span
  * (0 when none).
  */
@@ -196,13 +227,15 @@ int ena_allowance_message(enum ena_counter_id id, uint64_t count, uint64_t cover
 			  char *buf, size_t size);
 
 /* "PpsAllowanceExceeded"; "pps_allowance_exceeded" for allowance counters,
- * the statistics file ("rx_packets") for the others. */
+ * "tx_queue_stop" (the queue_N_ suffix) for per-queue sums, the statistics
+ * file ("rx_packets") for the others. */
 const char *ena_metric_name(enum ena_counter_id id);
 const char *ena_counter_source(enum ena_counter_id id);
 enum metric_unit ena_metric_unit(enum ena_counter_id id);
 
 /*
- * The status of every ENA interface (the daemon puts it under "ena"):
+ * The status of every ENA interface (the daemon puts it under "ena", and
+ * adds the host's "softnet" there, softnet.h):
  *
  *   {"window_s": 300, "interfaces": [{"interface": "eth0", "driver": "ena",
  *     "mtu": 9001, "settings": {"rx_ring": 1024, "rx_ring_max": 16384, ...},
@@ -211,13 +244,13 @@ enum metric_unit ena_metric_unit(enum ena_counter_id id);
  *     "exceeded": [{"counter": "pps_allowance_exceeded", "count": 1204,
  *                   "message": "pps allowance exceeded 1,204 times ..."}],
  *     "conntrack_allowance_available": 48000, "stats_error": null,
- *     "ena_express": {"ready": false, "srd_mode": 0, "enabled": false,
- *       "checks": [{"check": "mtu", "ok": false, "value": "9001",
- *                   "want": "8900 or less", "fix": "..."}, ...],
- *       "note": "..."}}]}
+ *     "driver_info": {"version": "2.13.0g", "version_ok": true, ...},
+ *     "health": [{"counter": "tx_timeout", "metric": "TxTimeouts",
+ *                 "count": 2, "severity": "problem", "message": "..."}],
+ *     "ena_express": {"ready": false, "checks": [...], ...}}]}
  *
  * Settings (rings, channels, coalescing) are read from the driver now;
- * MTU and net.ipv4.tcp_limit_output_bytes from the sysroot. NULL when out
+ * the rest from the sysroot (ena_health.h, ena_express.h). NULL when out
  * of memory.
  */
 struct json_object *ena_status_json(const struct ena_state *s, const struct pa_paths *paths,
@@ -225,6 +258,19 @@ struct json_object *ena_status_json(const struct ena_state *s, const struct pa_p
 
 /* Human lines of that JSON for `perfagent status`, in status.c's layout. */
 void ena_status_print(struct json_object *ena, FILE *out);
+
+/*
+ * A file under the sysroot, the path built from fmt: its first line into buf
+ * (0, or -ENOENT with buf ""), or a whole decimal number (0, -ENOENT,
+ * -EINVAL; *have says whether *v holds it). What the ENA modules share.
+ */
+__attribute__((format(printf, 4, 5)))
+int ena_sys_line(const struct pa_paths *paths, char *buf, size_t size, const char *fmt, ...);
+__attribute__((format(printf, 4, 5)))
+int ena_sys_u64(const struct pa_paths *paths, uint64_t *v, bool *have, const char *fmt, ...);
+
+/* "5 min", "2 min", "45 s": how long a window covers, rounded. */
+void ena_format_span(uint64_t ms, char *buf, size_t size);
 
 /* 1204 -> "1,204" */
 void ena_format_count(uint64_t v, char *buf, size_t size);

@@ -2,7 +2,8 @@
 /*
  * The kernel's ethtool interface (see ethtool.h): the SIOCETHTOOL ioctl for
  * rings, coalescing, channels, driver and statistics, ethtool netlink only
- * to learn which coalescing parameters a driver supports. Then the pure
+ * to learn which coalescing parameters a driver supports and the rings'
+ * push (LLQ) state, which the ioctl does not carry. Then the pure
  * helpers: statistics names, ring and channel resolution, CPU masks.
  */
 #ifndef _GNU_SOURCE
@@ -232,6 +233,42 @@ static int nl_ethtool_family(int fd, uint16_t *family)
 }
 
 /*
+ * One ethtool netlink GET of ifname: cmd with its header nest attribute;
+ * the reply's attributes into reply (*len bytes). 0 or the kernel's -errno
+ * (-EOPNOTSUPP: the driver lacks it; kernels before 5.6 have no ethtool
+ * netlink at all).
+ */
+static int nl_get(const char *ifname, uint8_t cmd, uint16_t header, void *reply, size_t *len)
+{
+	struct nlattr *nest, *name;
+	struct nl_msg m;
+	uint16_t family;
+	int fd, ret;
+	struct timeval tv = { .tv_sec = 1 };
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0)
+		return -errno;
+	/* The kernel always answers; the timeout only guards against a bug. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ret = nl_ethtool_family(fd, &family);
+	if (ret)
+		goto out;
+	nl_start(&m, family, cmd);
+	nest = nl_put(&m, header | NLA_F_NESTED, NULL, 0);
+	name = nl_put(&m, ETHTOOL_A_HEADER_DEV_NAME, ifname, strlen(ifname) + 1);
+	if (!nest || !name) {
+		ret = -EMSGSIZE;
+		goto out;
+	}
+	nest->nla_len += NLA_ALIGN(name->nla_len);
+	ret = nl_call(fd, &m, reply, len);
+out:
+	close(fd);
+	return ret;
+}
+
+/*
  * ETHTOOL_MSG_COALESCE_GET leaves out a parameter that is zero and not
  * supported by the driver: that is how "not supported" is told apart.
  */
@@ -247,39 +284,57 @@ static int nl_coal_supported(const char *ifname, unsigned int *supported)
 	};
 	uint32_t reply[2048];
 	size_t len = sizeof(reply);
-	struct nlattr *nest, *name;
-	struct nl_msg m;
-	uint16_t family;
-	int fd, ret;
-	struct timeval tv = { .tv_sec = 1 };
+	int ret = nl_get(ifname, ETHTOOL_MSG_COALESCE_GET, ETHTOOL_A_COALESCE_HEADER, reply, &len);
 
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (fd < 0)
-		return -errno;
-	/* The kernel always answers; the timeout only guards against a bug. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	ret = nl_ethtool_family(fd, &family);
 	if (ret)
-		goto out;
-	nl_start(&m, family, ETHTOOL_MSG_COALESCE_GET);
-	nest = nl_put(&m, ETHTOOL_A_COALESCE_HEADER | NLA_F_NESTED, NULL, 0);
-	name = nl_put(&m, ETHTOOL_A_HEADER_DEV_NAME, ifname, strlen(ifname) + 1);
-	if (!nest || !name) {
-		ret = -EMSGSIZE;
-		goto out;
-	}
-	nest->nla_len += NLA_ALIGN(name->nla_len);
-	ret = nl_call(fd, &m, (char *)reply, &len);
-	if (ret)
-		goto out;
+		return ret;
 	*supported = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(params); i++) {
 		if (nl_find((const char *)reply, len, params[i].attr))
 			*supported |= params[i].bit;
 	}
-out:
-	close(fd);
-	return ret;
+	return 0;
+}
+
+/*
+ * The rings' push attributes, after ETHTOOL_A_RINGS_TX_PUSH in the uapi enum
+ * (include/uapi/linux/ethtool_netlink.h, kernel 6.4: RX_PUSH, then
+ * TX_PUSH_BUF_LEN and its maximum), numbered here because build hosts'
+ * headers may predate them.
+ */
+#define RINGS_TX_PUSH_BUF_LEN (ETHTOOL_A_RINGS_TX_PUSH + 2)
+#define RINGS_TX_PUSH_BUF_LEN_MAX (ETHTOOL_A_RINGS_TX_PUSH + 3)
+
+/* A u8 or u32 attribute of reply; false when absent or short. */
+static bool nl_uint(const void *reply, size_t len, uint16_t type, size_t size, uint32_t *v)
+{
+	const struct nlattr *a = nl_find(reply, len, type);
+	uint8_t b;
+
+	if (!a || a->nla_len < NLA_HDRLEN + size)
+		return false;
+	if (size == 1) {
+		memcpy(&b, (const char *)a + NLA_HDRLEN, 1);
+		*v = b;
+	} else {
+		memcpy(v, (const char *)a + NLA_HDRLEN, sizeof(*v));
+	}
+	return true;
+}
+
+static int kernel_get_push(const char *ifname, struct ethtool_push *p)
+{
+	uint32_t reply[1024], v;
+	size_t len = sizeof(reply);
+	int ret = nl_get(ifname, ETHTOOL_MSG_RINGS_GET, ETHTOOL_A_RINGS_HEADER, reply, &len);
+
+	if (ret)
+		return ret;
+	memset(p, 0, sizeof(*p));
+	p->tx_push = nl_uint(reply, len, ETHTOOL_A_RINGS_TX_PUSH, 1, &v) ? (int)v : -1;
+	nl_uint(reply, len, RINGS_TX_PUSH_BUF_LEN, 4, &p->buf_len);
+	nl_uint(reply, len, RINGS_TX_PUSH_BUF_LEN_MAX, 4, &p->buf_len_max);
+	return 0;
 }
 
 static int kernel_get_coal(const char *ifname, struct ethtool_coal *c)
@@ -428,6 +483,7 @@ const struct ethtool_io ethtool_io_kernel = {
 	.get_chans = kernel_get_chans,
 	.set_chans = kernel_set_chans,
 	.get_stats = kernel_get_stats,
+	.get_push = kernel_get_push,
 };
 
 static const struct ethtool_io *active_io = &ethtool_io_kernel;

@@ -67,6 +67,16 @@ struct ethtool_stat_table {
 	uint64_t *values;
 };
 
+/*
+ * Tx push (ENA's LLQ) from ethtool netlink's rings: tx_push since kernel
+ * 5.19, the push buffer length since 6.4 (ENA: 96 bytes of headers, 224
+ * with large LLQ, `ethtool -g`'s "TX push buff len").
+ */
+struct ethtool_push {
+	int tx_push;                    /* 1 on, 0 off, -1 not reported */
+	uint32_t buf_len, buf_len_max;  /* 0: not reported */
+};
+
 /* The kernel access of this module. Each returns 0 or -errno (-EOPNOTSUPP:
  * the driver lacks the operation; -ENODEV: no such interface here). */
 struct ethtool_io {
@@ -84,6 +94,8 @@ struct ethtool_io {
 	int (*set_chans)(const char *ifname, const struct ethtool_chans *c);
 	/* Fills t (free with ethtool_table_free()); names and values match. */
 	int (*get_stats)(const char *ifname, struct ethtool_stat_table *t);
+	/* Optional (NULL: not known to this io). */
+	int (*get_push)(const char *ifname, struct ethtool_push *p);
 };
 
 extern const struct ethtool_io ethtool_io_kernel;

@@ -62,32 +62,6 @@ int netstat_find(const char *text, const char *group, const char *name, int64_t 
 	}
 }
 
-int softnet_parse(const char *text, uint64_t *dropped, uint64_t *squeezed)
-{
-	const char *p = text;
-
-	*dropped = *squeezed = 0;
-	while (*p) {
-		char *end;
-		unsigned long long col[3];
-
-		for (int i = 0; i < 3; i++) {
-			errno = 0;
-			col[i] = strtoull(p, &end, 16);
-			if (errno || end == p)
-				return -EINVAL;
-			p = end;
-		}
-		*dropped += col[1];
-		*squeezed += col[2];
-		p = strchr(p, '\n');
-		if (!p)
-			break;
-		p++;
-	}
-	return 0;
-}
-
 static bool read_proc(const struct pa_paths *paths, const char *rel, char **text)
 {
 	char path[PATH_MAX];
@@ -106,13 +80,13 @@ static void add_rate(struct metric_entity *inst, const char *name, uint64_t now,
 void netcounters_collect(struct netcounters *nc, const struct pa_paths *paths, double seconds,
 			 struct metric_entity *inst)
 {
-	uint64_t dropped = 0, squeezed = 0;
 	int64_t pressures = -1, out_segs = -1;
-	bool softnet = false;
+	struct softnet_interval iv;
+	int softnet = -1;
 	char *text;
 
 	if (read_proc(paths, "/proc/net/softnet_stat", &text)) {
-		softnet = !softnet_parse(text, &dropped, &squeezed);
+		softnet = softnet_update(&nc->softnet, text, seconds, &iv);
 		free(text);
 	}
 	if (read_proc(paths, "/proc/net/netstat", &text)) {
@@ -126,10 +100,6 @@ void netcounters_collect(struct netcounters *nc, const struct pa_paths *paths, d
 		free(text);
 	}
 	if (nc->have_prev && seconds > 0) {
-		if (softnet) {
-			add_rate(inst, "SoftnetDrops", dropped, nc->dropped, seconds);
-			add_rate(inst, "SoftnetTimeSqueezes", squeezed, nc->squeezed, seconds);
-		}
 		if (pressures >= 0 && nc->pressures >= 0)
 			add_rate(inst, "TcpMemoryPressures", (uint64_t)pressures,
 				 (uint64_t)nc->pressures, seconds);
@@ -137,9 +107,15 @@ void netcounters_collect(struct netcounters *nc, const struct pa_paths *paths, d
 			add_rate(inst, "TcpOutSegs", (uint64_t)out_segs, (uint64_t)nc->out_segs,
 				 seconds);
 	}
-	nc->have_prev = softnet || pressures >= 0 || out_segs >= 0;
-	nc->dropped = dropped;
-	nc->squeezed = squeezed;
+	/* per CPU, with its own baselines: not tied to have_prev */
+	if (softnet == 1)
+		softnet_add_metrics(&iv, inst);
+	nc->have_prev = pressures >= 0 || out_segs >= 0;
 	nc->pressures = pressures;
 	nc->out_segs = out_segs;
+}
+
+void netcounters_free(struct netcounters *nc)
+{
+	softnet_free(&nc->softnet);
 }

@@ -5,12 +5,7 @@
  *
  *   /proc/net/netstat, /proc/net/snmp   pairs of lines per group, "TcpExt:
  *                                       Name Name ..." then "TcpExt: 1 2 ..."
- *   /proc/net/softnet_stat              one line per CPU, hex columns: packets
- *                                       processed, dropped (backlog full:
- *                                       netdev_max_backlog), time squeezes (the
- *                                       softirq ran out of netdev_budget or
- *                                       netdev_budget_usecs); kernel
- *                                       Documentation/networking/scaling.rst
+ *   /proc/net/softnet_stat              per CPU, through softnet.h
  *
  * All are per network namespace except softnet_stat (per host).
  */
@@ -22,26 +17,27 @@
 
 #include "core/metrics.h"
 #include "core/paths.h"
+#include "net/softnet.h"
 
 /* The value of GROUP's NAME in a netstat or snmp text; 0 or -ENOENT. */
 int netstat_find(const char *text, const char *group, const char *name, int64_t *value);
 
-/* The drops and time squeezes of softnet_stat's text, summed over CPUs; 0 or -EINVAL. */
-int softnet_parse(const char *text, uint64_t *dropped, uint64_t *squeezed);
-
 /* Rates between two calls of netcounters_collect(). */
 struct netcounters {
 	bool have_prev;
-	uint64_t dropped, squeezed;
+	struct softnet_state softnet;   /* per CPU: softnet.h */
 	int64_t pressures;              /* -1: not reported by this kernel */
 	int64_t out_segs;               /* Tcp OutSegs of /proc/net/snmp; -1: not read */
 };
 
 /*
- * Adds SoftnetDrops, SoftnetTimeSqueezes, TcpMemoryPressures and TcpOutSegs (per
- * second over seconds) to the instance entity, from the second call on.
+ * Adds SoftnetDrops, SoftnetTimeSqueezes (and their worst CPU's, softnet.h),
+ * TcpMemoryPressures and TcpOutSegs (per second over seconds) to the
+ * instance entity, from the second call on.
  */
 void netcounters_collect(struct netcounters *nc, const struct pa_paths *paths, double seconds,
 			 struct metric_entity *inst);
+
+void netcounters_free(struct netcounters *nc);
 
 #endif

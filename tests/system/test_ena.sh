@@ -12,8 +12,10 @@
 # adaptive ring rule choosing its interfaces by driver and name and saying
 # per interface why it does not step (veth has no ring parameters, and this
 # machine no ENA NIC: the steps themselves are tested on fake trees in
-# tests/unit/daemon/test_adaptive.c). The host's interfaces and their NIC
-# settings are compared before and after.
+# tests/unit/daemon/test_adaptive.c); the ENA Express MTU and BQL items and
+# the softnet counts read from this kernel's own files (a veth's, through a
+# fake tree whose ENA interface links to them). The host's interfaces and
+# their NIC settings are compared before and after.
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/system/lib.sh
@@ -206,6 +208,67 @@ kill -TERM "$daemon_pid"
 wait "$daemon_pid" || fail "daemon exited $? on SIGTERM"
 trap - EXIT
 [ ! -e "$state/adaptive.log" ] || fail "a change was logged: $(cat "$state/adaptive.log")"
+
+# ---- ENA Express items and softnet on the kernel's own files ----
+# A fake tree (--root) whose ENA interface ens5 reads a veth's mtu and queues
+# and the namespace's softnet_stat and tcp_limit_output_bytes through
+# symlinks: the items are read from what this kernel writes. Nothing is
+# written to the host: the MTU and BQL changes are this namespace's veth's.
+froot=$pdir/../froot run=$pdir/../run2 conf=$pdir/../ena-daemon.conf
+tests/system/fakeroot.sh "$froot" --dmi nitro --type m6i.large >/dev/null
+ip link add pa_vx type veth peer name pa_vy
+rm -rf "$froot/sys/class/net/ens5/mtu" "$froot/sys/class/net/ens5/queues" \
+	"$froot/proc/net/softnet_stat" "$froot/proc/sys/net/ipv4/tcp_limit_output_bytes"
+mkdir -p "$froot/proc/net" "$froot/proc/sys/net/ipv4"
+ln -s /sys/class/net/pa_vx/mtu "$froot/sys/class/net/ens5/mtu"
+ln -s /sys/class/net/pa_vx/queues "$froot/sys/class/net/ens5/queues"
+ln -s /proc/net/softnet_stat "$froot/proc/net/softnet_stat"
+ln -s /proc/sys/net/ipv4/tcp_limit_output_bytes "$froot/proc/sys/net/ipv4/tcp_limit_output_bytes"
+printf 'interval = 1\nimds = off\nmetrics = off\nmode = advise\n' >"$conf"
+"$perfagent" daemon --config "$conf" --root "$froot" --runtime-dir "$run" \
+	--state-dir "$state.ena" 2>"$pdir/../ena-daemon.log" &
+daemon_pid=$!
+trap 'kill "$daemon_pid" 2>/dev/null; wait' EXIT
+sj=$pdir/../ena.json
+# item NAME FIELD: the ENA Express item NAME of ens5 in a fresh status.
+ena_status() { "$perfagent" status --json --runtime-dir "$run" >"$sj" 2>/dev/null; }
+item() {
+	json_get "$sj" "[c for c in [n for n in j['ena']['interfaces'] if n['interface'] == 'ens5'][0]['ena_express']['checks'] if c['check'] == '$1'][0]['$2']"
+}
+wait_for 10 ena_status || fail "no status from the daemon on the fake tree: $(cat "$pdir/../ena-daemon.log")"
+[ "$(item mtu value)" = 1500 ] && [ "$(item mtu ok)" = True ] || fail "mtu item at 1500: $(item mtu value) $(item mtu ok)"
+ip link set pa_vx mtu 9001
+ena_status
+[ "$(item mtu value)" = 9001 ] && [ "$(item mtu ok)" = False ] || fail "mtu item at 9001: $(item mtu value) $(item mtu ok)"
+out=$("$perfagent" status --runtime-dir "$run") || fail "status: $out"
+has '  mtu 9001, want 8900 or less \(8800 to 8900 for full bandwidth\): set the MTU of ens5 to 8900' "status"
+[ "$(item tcp_limit_output_bytes value)" = "$(cat /proc/sys/net/ipv4/tcp_limit_output_bytes)" ] ||
+	fail "tcp_limit_output_bytes item: $(item tcp_limit_output_bytes value)"
+bql=/sys/class/net/pa_vx/queues/tx-0/byte_queue_limits/limit_min
+if [ -e "$bql" ]; then
+	echo 0 >"$bql"
+	ena_status
+	[ "$(item bql ok)" = False ] || fail "bql with limit_min 0: $(item bql value)"
+	echo max >"$bql"
+	ena_status
+	[ "$(item bql ok)" = True ] || fail "bql with limit_min max: $(item bql value)"
+else
+	# kernels since 6.x hide byte_queue_limits on devices without BQL, veth's included
+	[ "$(item bql ok)" = None ] || fail "bql without byte_queue_limits: $(item bql value)"
+fi
+# softnet: this kernel's format, every online CPU, the CPU numbers where it prints them
+wait_for 10 eval '[ "$(ena_status && json_get "$sj" "j[\"ena\"][\"softnet\"][\"intervals\"]")" -ge 1 ]' ||
+	fail "no softnet interval: $(cat "$sj")"
+cols=$(awk '{print NF; exit}' /proc/net/softnet_stat)
+[ "$(json_get "$sj" "j['ena']['softnet']['cpus']")" = "$(wc -l </proc/net/softnet_stat)" ] ||
+	fail "softnet cpus: $(json_get "$sj" "j['ena']['softnet']")"
+[ "$(json_get "$sj" "j['ena']['softnet']['cpu_numbers']")" = "$([ "$cols" -ge 13 ] && echo True || echo False)" ] ||
+	fail "softnet CPU numbers with $cols columns: $(json_get "$sj" "j['ena']['softnet']")"
+out=$("$perfagent" status --runtime-dir "$run") || fail "status: $out"
+has '^softnet +(no drops or time squeezes on [0-9]+ CPUs|[0-9,]+ packets? dropped|the receive softirq)' "status"
+kill -TERM "$daemon_pid"
+wait "$daemon_pid" || fail "daemon on the fake tree exited $? on SIGTERM"
+trap - EXIT
 EOF
 [ "$rc" = 0 ] || [ "$rc" = 77 ] || fail "the network namespace part failed"
 
@@ -213,4 +276,4 @@ host_nics >"$work/host-after"
 diff -u "$work/host-before" "$work/host-after" || fail "the host's NIC settings changed"
 [ "$(readlink /proc/self/ns/net)" = "$host_ns" ] || fail "left in another namespace"
 [ "$rc" = 77 ] && exit 77   # the whole test is that part: skipped, and said why
-pass "veth in a netns: channels and RPS applied, verified, not fought, restored; unsupported values skipped; the ring rule per interface in status; host untouched"
+pass "veth in a netns: channels and RPS applied, verified, not fought, restored; unsupported values skipped; the ring rule per interface in status; ENA Express MTU and BQL items and softnet on the kernel's files; host untouched"

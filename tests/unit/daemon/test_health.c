@@ -107,6 +107,12 @@ static void test_problems_first(void **unused)
 	/* A quiet interface gets no line. */
 	metric_add(metric_set_entity(&set, ENTITY_INTERFACE, "ens6"), "BwOutAllowanceExceeded",
 		   UNIT_COUNT, 0);
+	/* device events: a Tx timeout is a reset, a missing completion only worth watching */
+	eth = metric_set_entity(&set, ENTITY_INTERFACE, "ens7");
+	metric_add(eth, "TxTimeouts", UNIT_COUNT, 1);
+	metric_add(eth, "TxMissedCompletions", UNIT_COUNT, 3);
+	metric_add(metric_set_entity(&set, ENTITY_INTERFACE, "ens8"), "TxMissedCompletions",
+		   UNIT_COUNT, 2);
 	h = health_json(&set, &full, &advise);
 	assert_string_equal(json_at_str(h, "verdict", ""), "problem");
 	first = json_object_array_get_idx(json_at(h, "lines"), 0);
@@ -117,6 +123,12 @@ static void test_problems_first(void **unused)
 	assert_non_null(strstr(json_at_str(line_of(h, "ena", "ens5"), "reason", ""),
 			       "bandwidth allowance exceeded: the instance sent more"));
 	assert_null(line_of(h, "ena", "ens6"));
+	assert_string_equal(json_at_str(line_of(h, "ena", "ens7"), "verdict", ""), "problem");
+	assert_non_null(strstr(json_at_str(line_of(h, "ena", "ens7"), "reason", ""),
+			       "transmit timeouts: the driver reset the device; see dmesg and keep "
+			       "the driver current (1)"));
+	assert_true(json_at_int(line_of(h, "ena", "ens7"), "tx_missed_completions") == 3);
+	assert_string_equal(json_at_str(line_of(h, "ena", "ens8"), "verdict", ""), "watch");
 	assert_string_equal(json_at_str(line_of(h, "runqueue", NULL), "verdict", ""), "watch");
 	assert_string_equal(json_at_str(line_of(h, "tuning", NULL), "verdict", ""), "watch");
 	assert_true(json_at_int(line_of(h, "tuning", NULL), "changes_planned") == 3);

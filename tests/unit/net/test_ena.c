@@ -4,7 +4,9 @@
  * name parser, counter deltas across resets and wraps, metrics per
  * interval, the 5-minute window and its wording, collecting from a fake
  * tree with a test ethtool_io, the status JSON (ENA Express readiness
- * included) and its human lines.
+ * included) and its human lines; the health counters (per-queue sums, XDP
+ * queues left out, resets), driver version and large LLQ findings, every
+ * item of AWS's ENA Express checker.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -26,6 +28,8 @@
 #include <cmocka.h>
 
 #include "net/ena.h"
+#include "net/ena_health.h"
+#include "net/softnet.h"
 #include "core/util.h"
 
 #define FIXTURES "tests/fixtures/ena/"
@@ -348,6 +352,14 @@ static int test_driver(const char *ifname, char *buf, size_t size)
 	return -EOPNOTSUPP;
 }
 
+static struct ethtool_push eth0_push = { .tx_push = -1 };
+
+static int test_get_push(const char *ifname, struct ethtool_push *p)
+{
+	*p = eth0_push;
+	return strcmp(ifname, "eth0") ? -EOPNOTSUPP : 0;
+}
+
 static const struct ethtool_io test_io = {
 	.name = "test",
 	.driver = test_driver,
@@ -355,6 +367,7 @@ static const struct ethtool_io test_io = {
 	.get_coal = test_get_coal,
 	.get_chans = test_get_chans,
 	.get_stats = test_get_stats,
+	.get_push = test_get_push,
 };
 
 struct tree {
@@ -490,7 +503,9 @@ static void test_collect(void **state)
 	nic_stats(t, "veth0", 60);
 	collect(t, 101 * MIN_MS, &set);
 	e = entity(&set, "eth0");
-	assert_int_equal(e->n, ENA_N_COUNTERS + 1);
+	/* every counter and the gauge, but the reset reasons of drivers 2.10 and later */
+	assert_int_equal(e->n, ENA_N_COUNTERS + 1 - 2);
+	assert_null(metric(e, "DriverResets"));
 	assert_int_equal(value(e, "PpsAllowanceExceeded"), 1204);
 	assert_int_equal(value(e, "BwOutAllowanceExceeded"), 2);
 	assert_int_equal(value(e, "BwInAllowanceExceeded"), 0);
@@ -614,15 +629,18 @@ static void test_status(void **state)
 	assert_non_null(strstr(text, "             pps allowance exceeded 1,204 times in the "
 			       "last 5 min: the instance is at its packet-per-second limit"));
 	assert_non_null(strstr(text, "conntrack allowance: 48,213 connections still available"));
-	assert_non_null(strstr(text, "ENA Express: not ready (not enabled on this ENI)\n"));
-	assert_non_null(strstr(text, "  mtu 9001, want 8900 or less: set the MTU of eth0 to "
-			       "8900"));
+	/* mtu and tcp_limit_output_bytes; rx ring and its high-RTT floor; BQL unreadable */
+	assert_non_null(strstr(text, "ENA Express: not ready (not enabled on this ENI): 2 "
+			       "required, 2 recommended settings to change, 10 unreadable (status "
+			       "--json lists them)\n"));
+	assert_null(strstr(text, "  mtu 9001"));        /* the items only once it is on */
 	free(text);
 	json_object_put(o);
 
 	/* all three right: ready; a quiet window says so */
 	put(t, "/sys/class/net/eth0/mtu", "8900\n");
 	put(t, "/proc/sys/net/ipv4/tcp_limit_output_bytes", "1048576\n");
+	put(t, "/sys/module/ena/parameters/enable_bql", "0\n");
 	eth0_rings.rx = 8192;
 	assert_false(ena_express_on(&t->paths, "eth0"));  /* what the match rules read */
 	*eth0_stat("ena_srd_mode") = 2;                   /* off, UDP setting kept */
@@ -725,6 +743,367 @@ static void test_status_fake_root(void **state)
 	json_object_put(o);
 }
 
+
+/* ---- health: per-queue sums, versions, the counters per interval, findings ---- */
+
+static void test_queue_sums(void **state)
+{
+	struct ethtool_stat_table t;
+	struct fixture_table ft;
+	uint64_t v;
+
+	/* 2 I/O queues and 2 XDP Tx queues: the XDP ones are not summed */
+	fixture_load("ena-2.13-xdp-reset.txt", &ft);
+	fixture_parse(&ft, &t);
+	assert_int_equal(ena_queue_sum(&t, "tx_queue_stop", &v), 0);
+	assert_int_equal(v, 15);
+	assert_int_equal(ena_queue_sum(&t, "tx_queue_wakeup", &v), 0);
+	assert_int_equal(v, 15);
+	assert_int_equal(ena_queue_sum(&t, "tx_missed_tx", &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(ena_queue_sum(&t, "tx_cnt", &v), 0);
+	assert_int_equal(v, 912345 + 854321);
+	assert_int_equal(stat_of(&t, "tx_timeout"), 2);
+	assert_int_equal(stat_of(&t, "reset_fail"), 0);
+	/* a prefix of a name is not the name */
+	assert_int_equal(ena_queue_sum(&t, "tx_queue", &v), -ENOENT);
+	ethtool_table_free(&t);
+
+	/* 1.x: queue stops there, missed_tx not yet, reset_fail neither */
+	fixture_load("ena-1.x-no-allowances.txt", &ft);
+	fixture_parse(&ft, &t);
+	assert_int_equal(ena_queue_sum(&t, "tx_queue_stop", &v), 0);
+	assert_int_equal(ena_queue_sum(&t, "tx_missed_tx", &v), -ENOENT);
+	assert_int_equal(ethtool_table_find(&t, "reset_fail", &v), -ENOENT);
+	ethtool_table_free(&t);
+}
+
+static void test_version_cmp(void **state)
+{
+	assert_true(ena_version_cmp("2.13.0g", ENA_MIN_VERSION) > 0);
+	assert_int_equal(ena_version_cmp("2.2.9", "2.2.9"), 0);
+	assert_int_equal(ena_version_cmp("2.2.9g", "2.2.9"), 0);
+	assert_true(ena_version_cmp("2.2.8K", "2.2.9") < 0);
+	assert_true(ena_version_cmp("2.10", "2.9.1") > 0);
+	assert_true(ena_version_cmp("1.5.0g", "2.2.9") < 0);
+	assert_true(ena_version_cmp("2.2", "2.2.9") < 0);
+}
+
+static struct json_object *finding(struct json_object *nic, const char *counter)
+{
+	struct json_object *h = jget(nic, "health");
+
+	for (size_t i = 0; i < json_object_array_length(h); i++) {
+		struct json_object *f = json_object_array_get_idx(h, i);
+
+		if (!strcmp(json_object_get_string(jget(f, "counter")), counter))
+			return f;
+	}
+	return NULL;
+}
+
+static void test_health_collect(void **state)
+{
+	struct tree *t = *state;
+	struct json_object *o, *nic, *f;
+	const struct metric_entity *e;
+	struct metric_set set;
+	char *text;
+
+	fixture_load("ena-2.13-xdp-reset.txt", &eth0_stats);
+	collect(t, 100 * MIN_MS, &set);
+	assert_null(metric(entity(&set, "eth0"), "TxTimeouts"));    /* the baseline */
+	metric_set_free(&set);
+
+	*eth0_stat("tx_timeout") += 2;
+	*eth0_stat("interface_up") += 2;
+	*eth0_stat("queue_0_tx_queue_stop") += 30;
+	*eth0_stat("queue_1_tx_queue_stop") += 12;
+	*eth0_stat("queue_0_tx_queue_wakeup") += 29;
+	*eth0_stat("queue_1_tx_queue_wakeup") += 12;
+	*eth0_stat("queue_1_tx_missed_tx") += 7;
+	*eth0_stat("queue_2_xdp_tx_queue_stop") += 1000;  /* XDP: not counted */
+	collect(t, 101 * MIN_MS, &set);
+	e = entity(&set, "eth0");
+	assert_int_equal(value(e, "TxTimeouts"), 2);
+	assert_int_equal(value(e, "InterfaceUps"), 2);
+	assert_int_equal(value(e, "TxQueueStops"), 42);
+	assert_int_equal(value(e, "TxQueueWakeups"), 41);
+	assert_int_equal(value(e, "TxMissedCompletions"), 7);
+	assert_int_equal(value(e, "KeepAliveTimeouts"), 0);
+	assert_int_equal(value(e, "ResetFailures"), 0);
+	assert_null(metric(entity(&set, "veth0"), "TxTimeouts"));  /* ENA only */
+	metric_set_free(&set);
+
+	/* queues re-created (ethtool -L) with their counters at 0: counted from there */
+	*eth0_stat("queue_0_tx_queue_stop") = 3;
+	*eth0_stat("queue_1_tx_queue_stop") = 0;
+	collect(t, 102 * MIN_MS, &set);
+	assert_int_equal(value(entity(&set, "eth0"), "TxQueueStops"), 3);
+	metric_set_free(&set);
+
+	/* an old driver, a large-LLQ device whose Tx ring is capped at 512 */
+	put(t, "/sys/module/ena/version", "2.1.0K\n");
+	put(t, "/sys/class/net/eth0/device/large_llq_header", "1\n");
+	eth0_rings.tx = eth0_rings.tx_max = 512;
+	o = ena_status_json(&t->st, &t->paths, 102 * MIN_MS);
+	nic = json_object_array_get_idx(jget(o, "interfaces"), 0);
+	assert_string_equal(json_object_get_string(jget(jget(nic, "driver_info"), "version")),
+			    "2.1.0K");
+	assert_false(json_object_get_boolean(jget(jget(nic, "driver_info"), "version_ok")));
+	assert_true(json_object_get_boolean(jget(jget(nic, "driver_info"), "large_llq")));
+	f = finding(nic, "tx_timeout");
+	assert_non_null(f);
+	assert_string_equal(json_object_get_string(jget(f, "severity")), "problem");
+	assert_string_equal(json_object_get_string(jget(f, "metric")), "TxTimeouts");
+	assert_int_equal(json_object_get_int(jget(f, "count")), 2);
+	assert_non_null(strstr(json_object_get_string(jget(f, "message")),
+			       "2 transmit timeouts in the last 2 min: a transmit queue made no "
+			       "progress"));
+	f = finding(nic, "tx_queue_stop");
+	assert_non_null(strstr(json_object_get_string(jget(f, "message")),
+			       "45 transmit queue stops (41 wake-ups) in the last 2 min"));
+	assert_non_null(strstr(json_object_get_string(jget(finding(nic, "tx_missed_tx"),
+							       "message")),
+			       "7 missing Tx completions"));
+	assert_null(finding(nic, "wd_expired"));               /* did not move */
+	assert_non_null(strstr(json_object_get_string(jget(finding(nic, "driver_version"),
+							       "message")),
+			       "ENA driver 2.1.0K is older than 2.2.9"));
+	assert_non_null(strstr(json_object_get_string(jget(finding(nic, "large_llq"),
+							       "message")),
+			       "the Tx ring is at most 512"));
+	text = print_status(o);
+	assert_non_null(strstr(text, "             driver 2.1.0K (older than required)\n"));
+	assert_non_null(strstr(text, "             problem: 2 transmit timeouts in the last "
+			       "2 min: "));
+	free(text);
+	json_object_put(o);
+
+	/* a current driver: no version finding */
+	put(t, "/sys/module/ena/version", "2.13.0g\n");
+	o = ena_status_json(&t->st, &t->paths, 102 * MIN_MS);
+	nic = json_object_array_get_idx(jget(o, "interfaces"), 0);
+	assert_true(json_object_get_boolean(jget(jget(nic, "driver_info"), "version_ok")));
+	assert_null(finding(nic, "driver_version"));
+	json_object_put(o);
+	eth0_rings.tx = eth0_rings.tx_max = 1024;
+}
+
+
+/* The newest driver's table: reset reasons among the global statistics. */
+static void test_reset_reasons(void **state)
+{
+	struct tree *t = *state;
+	struct json_object *o, *nic;
+	const struct metric_entity *e;
+	struct ethtool_stat_table tab;
+	struct metric_set set;
+	uint64_t v;
+
+	fixture_load("ena-2.17-reset-reasons.txt", &eth0_stats);
+	fixture_parse(&eth0_stats, &tab);
+	assert_int_equal(stat_of(&tab, "total_resets"), 3);
+	assert_int_equal(ena_queue_sum(&tab, "tx_missed_tx", &v), 0);
+	assert_int_equal(v, 9);
+	assert_int_equal(ena_queue_sum(&tab, "tx_queue_stop", &v), 0);
+	assert_int_equal(v, 4);
+	ethtool_table_free(&tab);
+	collect(t, 100 * MIN_MS, &set);
+	metric_set_free(&set);
+	*eth0_stat("total_resets") += 2;
+	*eth0_stat("missing_tx_cmpl") += 1;
+	*eth0_stat("tx_timeout") += 1;
+	collect(t, 101 * MIN_MS, &set);
+	e = entity(&set, "eth0");
+	assert_int_equal(value(e, "DriverResets"), 2);
+	assert_int_equal(value(e, "MissingTxCompletionResets"), 1);
+	assert_int_equal(value(e, "TxTimeouts"), 1);
+	metric_set_free(&set);
+	o = ena_status_json(&t->st, &t->paths, 101 * MIN_MS);
+	nic = json_object_array_get_idx(jget(o, "interfaces"), 0);
+	assert_non_null(strstr(json_object_get_string(jget(finding(nic, "total_resets"),
+							       "message")),
+			       "2 device resets in the last 1 min: the driver reset the device"));
+	assert_non_null(strstr(json_object_get_string(jget(finding(nic, "missing_tx_cmpl"),
+							       "message")),
+			       "1 reset for missing Tx completions in the last 1 min"));
+	/* problems first: the resets before what is only worth watching */
+	assert_string_equal(json_object_get_string(jget(json_object_array_get_idx(
+		jget(nic, "health"), 0), "counter")), "total_resets");
+	/* no sysfs attribute, no push state: large LLQ unknown */
+	assert_null(jget(jget(nic, "driver_info"), "large_llq"));
+	assert_null(jget(jget(nic, "driver_info"), "tx_push"));
+	json_object_put(o);
+
+	/* the kernel's own driver: large LLQ from ethtool -g's push buffer length */
+	eth0_push = (struct ethtool_push){ .tx_push = 1, .buf_len = 224, .buf_len_max = 224 };
+	o = ena_status_json(&t->st, &t->paths, 101 * MIN_MS);
+	nic = json_object_array_get_idx(jget(o, "interfaces"), 0);
+	assert_true(json_object_get_boolean(jget(jget(nic, "driver_info"), "large_llq")));
+	assert_true(json_object_get_boolean(jget(jget(nic, "driver_info"), "tx_push")));
+	assert_int_equal(json_object_get_int(jget(jget(nic, "driver_info"), "tx_push_buf_len")),
+			 224);
+	json_object_put(o);
+	eth0_push.buf_len = 96;
+	o = ena_status_json(&t->st, &t->paths, 101 * MIN_MS);
+	nic = json_object_array_get_idx(jget(o, "interfaces"), 0);
+	assert_false(json_object_get_boolean(jget(jget(nic, "driver_info"), "large_llq")));
+	json_object_put(o);
+	/* the sysfs attribute, where the GitHub driver has it, wins */
+	put(t, "/sys/class/net/eth0/device/large_llq_header", "1\n");
+	o = ena_status_json(&t->st, &t->paths, 101 * MIN_MS);
+	nic = json_object_array_get_idx(jget(o, "interfaces"), 0);
+	assert_true(json_object_get_boolean(jget(jget(nic, "driver_info"), "large_llq")));
+	json_object_put(o);
+	eth0_push = (struct ethtool_push){ .tx_push = -1 };
+}
+
+/* ---- ENA Express: every item of the checker on the fake tree ---- */
+
+static struct json_object *express_of(struct tree *t, struct json_object **o)
+{
+	struct metric_set set;
+
+	collect(t, 100 * MIN_MS, &set);
+	metric_set_free(&set);
+	*o = ena_status_json(&t->st, &t->paths, 100 * MIN_MS);
+	assert_non_null(*o);
+	return jget(json_object_array_get_idx(jget(*o, "interfaces"), 0), "ena_express");
+}
+
+static void express_ready_tree(struct tree *t)
+{
+	put(t, "/sys/class/net/eth0/mtu", "8900\n");
+	put(t, "/proc/sys/net/ipv4/tcp_limit_output_bytes", "4194304\n");
+	put(t, "/proc/sys/net/ipv4/tcp_autocorking", "0\n");
+	put(t, "/sys/module/ena/parameters/enable_bql", "0\n");
+	put(t, "/sys/module/ena/parameters/force_large_llq_header", "0\n");
+	put(t, "/proc/sys/net/ipv4/tcp_rmem", "4096\t131072\t8388608\n");
+	put(t, "/proc/sys/net/ipv4/tcp_wmem", "4096\t16384\t8388608\n");
+	put(t, "/proc/sys/net/core/rmem_default", "4194304\n");
+	put(t, "/proc/sys/net/core/wmem_default", "4194304\n");
+	put(t, "/proc/sys/net/core/rmem_max", "8388608\n");
+	put(t, "/proc/sys/net/core/wmem_max", "8388608\n");
+	put(t, "/proc/sys/net/ipv4/tcp_congestion_control", "cubic\n");
+	put(t, "/sys/module/tcp_cubic/parameters/hystart_detect", "0\n");
+	eth0_rings = (struct ethtool_rings){ .rx = 8192, .tx = 1024, .rx_max = 16384,
+					     .tx_max = 1024 };
+}
+
+static void test_express_checks(void **state)
+{
+	struct tree *t = *state;
+	static const char *const order[] = {
+		"mtu", "tcp_limit_output_bytes", "tcp_autocorking", "bql", "tx_ring", "large_llq",
+		"rx_ring", "tcp_limit_output_bytes_high_rtt", "tcp_rmem_max", "tcp_wmem_max",
+		"rmem_default", "wmem_default", "rmem_max", "wmem_max", "tcp_congestion_control",
+		"hystart_detect",
+	};
+	struct json_object *o, *x, *checks;
+	char path[PATH_MAX], *text;
+
+	fixture_load("ena-2.13-xdp-reset.txt", &eth0_stats);       /* ena_srd_mode 3 */
+	express_ready_tree(t);
+	x = express_of(t, &o);
+	checks = jget(x, "checks");
+	assert_int_equal(json_object_array_length(checks), 16);
+	for (size_t i = 0; i < 16; i++) {
+		struct json_object *c = json_object_array_get_idx(checks, i);
+
+		assert_string_equal(json_object_get_string(jget(c, "check")), order[i]);
+		assert_true(json_object_get_boolean(jget(c, "ok")));
+		assert_null(jget(c, "fix"));
+	}
+	assert_true(json_object_get_boolean(jget(x, "ready")));
+	assert_int_equal(json_object_get_int(jget(x, "recommended_failed")), 0);
+	assert_true(json_object_get_boolean(jget(x, "enabled")));       /* ena_srd_mode 3 */
+	assert_string_equal(json_object_get_string(jget(check(x, "tcp_rmem_max"), "value")),
+			    "8388608");
+	text = print_status(o);
+	assert_non_null(strstr(text, "ENA Express: ready (enabled on this ENI)\n"));
+	free(text);
+	json_object_put(o);
+
+	/* BQL read from the queues as the checker does without the parameter */
+	assert_int_equal(util_join(path, sizeof(path), "%s/sys/module/ena/parameters/enable_bql",
+				   t->paths.sysroot), 0);
+	assert_int_equal(unlink(path), 0);
+	put(t, "/sys/class/net/eth0/queues/tx-0/byte_queue_limits/limit_min", "1879048192\n");
+	put(t, "/sys/class/net/eth0/queues/tx-1/byte_queue_limits/limit_min", "1879048192\n");
+	x = express_of(t, &o);
+	assert_true(json_object_get_boolean(jget(check(x, "bql"), "ok")));
+	json_object_put(o);
+	put(t, "/sys/class/net/eth0/queues/tx-1/byte_queue_limits/limit_min", "0\n");
+	/* large LLQ on, Tx ring 512 of 512; buffers and cubic off the high-RTT values */
+	put(t, "/sys/module/ena/parameters/force_large_llq_header", "1\n");
+	eth0_rings.tx = eth0_rings.tx_max = 512;
+	put(t, "/proc/sys/net/ipv4/tcp_rmem", "4096 131072 6291456\n");
+	put(t, "/proc/sys/net/ipv4/tcp_congestion_control", "bbr\n");
+	put(t, "/sys/module/tcp_cubic/parameters/hystart_detect", "3\n");
+	put(t, "/proc/sys/net/ipv4/tcp_autocorking", "1\n");
+	x = express_of(t, &o);
+	assert_false(json_object_get_boolean(jget(x, "ready")));
+	assert_int_equal(json_object_get_int(jget(x, "required_failed")), 1);
+	assert_int_equal(json_object_get_int(jget(x, "recommended_failed")), 5);
+	assert_false(json_object_get_boolean(jget(check(x, "bql"), "ok")));
+	assert_string_equal(json_object_get_string(jget(check(x, "bql"), "value")),
+			    "on (tx-1 byte_queue_limits/limit_min 0)");
+	assert_non_null(strstr(json_object_get_string(jget(check(x, "bql"), "fix")),
+			       "echo max > $q/byte_queue_limits/limit_min"));
+	assert_true(json_object_get_boolean(jget(check(x, "tx_ring"), "ok")));  /* its max */
+	assert_false(json_object_get_boolean(jget(check(x, "large_llq"), "ok")));
+	assert_non_null(strstr(json_object_get_string(jget(check(x, "large_llq"), "fix")),
+			       "force_large_llq_header=0"));
+	assert_string_equal(json_object_get_string(jget(check(x, "tcp_rmem_max"), "value")),
+			    "6291456");
+	assert_true(json_object_get_boolean(jget(check(x, "tcp_rmem_max"), "high_rtt")));
+	assert_false(json_object_get_boolean(jget(check(x, "tcp_congestion_control"), "ok")));
+	assert_non_null(strstr(json_object_get_string(jget(check(x, "hystart_detect"), "fix")),
+			       "/etc/modprobe.d"));
+	assert_false(json_object_get_boolean(jget(check(x, "tcp_autocorking"), "required")));
+	text = print_status(o);
+	assert_non_null(strstr(text, "ENA Express: not ready (enabled on this ENI): 1 required, "
+			       "5 recommended settings to change\n"));
+	assert_non_null(strstr(text, "  tcp_congestion_control bbr, want cubic (high RTT): set "
+			       "net.ipv4.tcp_congestion_control to cubic: the ena-express overlay "
+			       "sets it\n"));
+	free(text);
+	json_object_put(o);
+
+	/* the parameter not given (65535, the driver's unset value): not explicitly off */
+	put(t, "/sys/module/ena/parameters/force_large_llq_header", "65535\n");
+	x = express_of(t, &o);
+	assert_false(json_object_get_boolean(jget(check(x, "large_llq"), "ok")));
+	assert_string_equal(json_object_get_string(jget(check(x, "large_llq"), "value")),
+			    "force_large_llq_header=65535 (not set)");
+	assert_int_equal(json_object_get_int(jget(jget(json_object_array_get_idx(
+		jget(o, "interfaces"), 0), "driver_info"), "force_large_llq_header")), 65535);
+	json_object_put(o);
+	/* a 1024-entry Tx ring: large LLQ does not matter then */
+	eth0_rings.tx = eth0_rings.tx_max = 1024;
+	x = express_of(t, &o);
+	assert_true(json_object_get_boolean(jget(check(x, "large_llq"), "ok")));
+	json_object_put(o);
+	eth0_rings = (struct ethtool_rings){ 1024, 1024, 16384, 1024 };
+}
+
+/* The host-wide softnet lines follow the interfaces when the daemon adds them. */
+static void test_status_softnet(void **state)
+{
+	struct softnet_state sn = { 0 };
+	struct json_object *o = json_object_new_object();
+	char *text;
+
+	json_object_object_add(o, "interfaces", json_object_new_array());
+	json_object_object_add(o, "softnet", softnet_status_json(&sn));
+	text = print_status(o);
+	assert_string_equal(text, "ena          no ENA interfaces\n"
+			    "softnet      no interval measured yet\n");
+	free(text);
+	json_object_put(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -737,6 +1116,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_overruns, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_status, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_status_fake_root, tree_setup, tree_teardown),
+		cmocka_unit_test(test_queue_sums),
+		cmocka_unit_test(test_version_cmp),
+		cmocka_unit_test_setup_teardown(test_health_collect, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_reset_reasons, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_express_checks, tree_setup, tree_teardown),
+		cmocka_unit_test(test_status_softnet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* procfs network counters: netstat/snmp pairs and softnet_stat, good and bad. */
+/* procfs network counters: netstat/snmp pairs, good and bad (softnet_stat: test_softnet.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -43,28 +43,11 @@ static void test_netstat_bad(void **state)
 	assert_int_equal(netstat_find("", "TcpExt", "A", &v), -ENOENT);
 }
 
-static void test_softnet(void **state)
-{
-	uint64_t dropped, squeezed;
-
-	/* two CPUs; columns beyond the third are ignored */
-	assert_int_equal(softnet_parse("0000a000 00000002 0000000f 00000000\n"
-				       "00000100 00000001 00000001 00000000\n", &dropped, &squeezed),
-			 0);
-	assert_int_equal(dropped, 3);
-	assert_int_equal(squeezed, 16);
-	assert_int_equal(softnet_parse("00000001 zz 00000003\n", &dropped, &squeezed), -EINVAL);
-	assert_int_equal(softnet_parse("00000001 00000002\n", &dropped, &squeezed), -EINVAL);
-	assert_int_equal(softnet_parse("", &dropped, &squeezed), 0);
-	assert_int_equal(dropped, 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_netstat_find),
 		cmocka_unit_test(test_netstat_bad),
-		cmocka_unit_test(test_softnet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
