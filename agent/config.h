@@ -23,6 +23,7 @@
 #define CONFIG_MAX_FILES 64
 #define TUNING_MAX_EXCLUDES 32
 #define CONFIG_SPOOL_MAX_DOCUMENTS 1000000
+#define CONFIG_SPOOL_MIN_BYTES (64u << 10)
 
 enum pa_mode {
 	MODE_APPLY = 0, /* apply the matched tuning profile */
@@ -53,6 +54,7 @@ struct pa_config {
 	char emf_namespace[EMF_NAMESPACE_MAX];
 	char emf_log_group[EMF_LOG_GROUP_MAX];
 	unsigned int spool_max_documents;   /* waiting for the agent, in memory */
+	size_t spool_max_bytes;             /* their memory, compressed */
 	bool spool_persist;                 /* kept in the state directory across restarts */
 
 	/* Where the values came from, for status and messages. */

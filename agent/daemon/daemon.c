@@ -356,6 +356,7 @@ static void sink_opts_from(const struct daemon *d, struct sink_opts *o, char *pa
 	memset(o, 0, sizeof(*o));
 	o->endpoint = d->cfg.emf_endpoint;
 	o->max_documents = d->cfg.spool_max_documents;
+	o->max_bytes = d->cfg.spool_max_bytes;
 	if (d->cfg.spool_persist &&
 	    !util_join(path, size, "%s/%s", d->opts->paths.state_dir, SINK_SPOOL_FILE))
 		o->persist_path = path;
