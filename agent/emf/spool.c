@@ -17,8 +17,9 @@
 #include "core/util.h"
 
 /*
- * Level 6 against 1: a smaller spool for the same CPU within noise at
- * these block sizes (bench/spool_zlib.sh).
+ * zlib's default: on a 64 KiB block of this agent's documents it packs 17
+ * to 1 where level 1 packs 9 to 1, for a few microseconds per document
+ * (bench/spool_zlib.sh).
  */
 #define SPOOL_ZLEVEL 6
 #define GZIP_WBITS (15 + 16)    /* deflate window, gzip wrapper (its CRC guards the file) */
@@ -232,10 +233,10 @@ struct spool_doc *spool_at(struct spool *q, size_t i)
 
 	/* Looked at: about to be sent, so neither it nor the older ones get packed. */
 	if (i >= q->n - q->loose) {
+		/* Each document leaves the loose ones once: constant time on average. */
+		for (size_t k = q->n - q->loose; k <= i; k++)
+			q->loose_bytes -= entry(q, k)->len;
 		q->loose = q->n - 1 - i;
-		q->loose_bytes = 0;
-		for (size_t k = i + 1; k < q->n; k++)
-			q->loose_bytes += entry(q, k)->len;
 	}
 	if (d->pack && unpack(q, i))
 		return NULL;
