@@ -579,7 +579,7 @@ static void flush_tcp(struct sink *s, uint64_t now)
 		if (!d)         /* no memory to unpack it now: the next submit tries again */
 			break;
 		n = send(s->src.fd, d->data + s->wr_off, d->len - s->wr_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
 			continue;
