@@ -7,7 +7,7 @@
  * Documents nobody has looked at yet are packed: once the newest untouched
  * ones reach pack_at bytes they are deflated together into one gzip member.
  * One interval's documents differ from the last one's mostly in their
- * numbers, so a block compresses about 20 times where one document alone
+ * numbers, so a block compresses about 17 times where one document alone
  * compresses 4 (bench/spool_zlib.sh): a block is what makes an outage ten
  * times longer fit in the same memory. A packed document is unpacked, with
  * its whole block, when spool_at() first reaches it, i.e. when it is about
