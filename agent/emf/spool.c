@@ -524,11 +524,34 @@ static int spool_take_all(struct spool *q, struct spool *t)
 	return 0;
 }
 
-int spool_load(struct spool *q, const char *path, size_t max_bytes, uint64_t now_wall_ms,
-	       struct spool_dropped *dropped, char *why, size_t whysz)
+int spool_load_buf(struct spool *q, const char *buf, size_t len, uint64_t now_wall_ms,
+		   struct spool_dropped *dropped, char *why, size_t whysz)
 {
 	struct spool t;
 	struct line_reader r = { .q = &t, .now = now_wall_ms, .dropped = dropped };
+	int ret;
+
+	memset(dropped, 0, sizeof(*dropped));
+	/* Loaded aside first: a corrupt file adds nothing, not half of itself. */
+	spool_init(&t);
+	t.pack_at = q->pack_at;
+	if (len >= 2 && (unsigned char)buf[0] == 0x1f && (unsigned char)buf[1] == 0x8b)
+		ret = load_gzip(&r, buf, len, why, whysz);
+	else
+		ret = reader_feed(&r, buf, len, true);     /* plain lines: the previous version's */
+	free(r.line);
+	len = t.n;
+	if (!ret)
+		ret = spool_take_all(q, &t);
+	spool_free(&t);
+	if (ret && ret != -EBADMSG)
+		snprintf(why, whysz, "%s", strerror(-ret));
+	return ret ? ret : (int)len;
+}
+
+int spool_load(struct spool *q, const char *path, size_t max_bytes, uint64_t now_wall_ms,
+	       struct spool_dropped *dropped, char *why, size_t whysz)
+{
 	struct stat st;
 	ssize_t len;
 	char *buf;
@@ -548,24 +571,11 @@ int spool_load(struct spool *q, const char *path, size_t max_bytes, uint64_t now
 	len = trust_read_file(path, st.st_size, &buf, why, whysz);
 	if (len < 0)
 		return len;
-	/* Loaded aside first: a corrupt file adds nothing, not half of itself. */
-	spool_init(&t);
-	t.pack_at = q->pack_at;
-	if (len >= 2 && (unsigned char)buf[0] == 0x1f && (unsigned char)buf[1] == 0x8b)
-		ret = load_gzip(&r, buf, len, why, whysz);
-	else
-		ret = reader_feed(&r, buf, len, true);     /* plain lines: the previous version's */
+	ret = spool_load_buf(q, buf, len, now_wall_ms, dropped, why, whysz);
 	free(buf);
-	free(r.line);
-	len = t.n;
-	if (!ret)
-		ret = spool_take_all(q, &t);
-	spool_free(&t);
-	if (ret == -EBADMSG)
-		return ret;
-	if (!ret && unlink(path) < 0)
+	if (ret >= 0 && unlink(path) < 0) {
 		ret = -errno;
-	if (ret)
 		snprintf(why, whysz, "%s", strerror(-ret));
-	return ret ? ret : (int)len;
+	}
+	return ret;
 }

@@ -101,4 +101,8 @@ size_t spool_dropped_total(const struct spool_dropped *d);
 int spool_load(struct spool *q, const char *path, size_t max_bytes, uint64_t now_wall_ms,
 	       struct spool_dropped *dropped, char *why, size_t whysz);
 
+/* spool_load() on a file's bytes (and the fuzz target's entry). */
+int spool_load_buf(struct spool *q, const char *buf, size_t len, uint64_t now_wall_ms,
+		   struct spool_dropped *dropped, char *why, size_t whysz);
+
 #endif
