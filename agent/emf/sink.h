@@ -43,7 +43,7 @@
 #define SINK_ENDPOINT_ENV "AWS_EMF_AGENT_ENDPOINT"
 #define SINK_ENDPOINT_MAX 128           /* "tcp://[IPv6]:PORT" with room */
 #define SINK_MAX_SPOOL_BYTES (64u << 20)     /* spool_max_bytes' ceiling */
-/* About 6 days at interval 60 with 6 documents an interval (bench/spool_zlib.sh). */
+/* About 150 hours (6 days) at interval 60 with 6 documents an interval (bench/spool_zlib.sh). */
 #define SINK_DEFAULT_SPOOL_BYTES (8u << 20)
 #define SINK_SEND_SLACK (SINK_MAX_IN_FLIGHT + SPOOL_PACK_BYTES)
 #define SINK_MAX_IN_FLIGHT (256u << 10)
