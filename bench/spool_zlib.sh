@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 SECONDS_=${1:-30}
 PUSHES=${2:-100000}
-MAX_BYTES=$((8 << 20))  # SINK_DEFAULT_SPOOL_BYTES
+MAX_BYTES=$((6 << 20))  # SINK_DEFAULT_SPOOL_BYTES
 PERFAGENT=${PERFAGENT:-$PWD/build/perfagent}
 tmp=$(mktemp -d /tmp/perfagent-spoolzlib.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

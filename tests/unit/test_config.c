@@ -37,7 +37,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.emf_namespace, "PerfAgent");
 	assert_string_equal(cfg.emf_log_group, "/perfagent/metrics");
 	assert_int_equal(cfg.spool_max_documents, 1000000);
-	assert_int_equal(cfg.spool_max_bytes, 8 << 20);
+	assert_int_equal(cfg.spool_max_bytes, 6 << 20);
 	assert_true(cfg.spool_persist);
 }
 
