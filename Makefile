@@ -8,7 +8,8 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SYSCONFDIR ?= /etc
 DATADIR ?= $(PREFIX)/share
-PROFILEDIR ?= $(DATADIR)/perfagent/profiles
+PKGDATADIR ?= $(DATADIR)/perfagent
+PROFILEDIR ?= $(PKGDATADIR)/profiles
 UNITDIR ?= /usr/lib/systemd/system
 PRESETDIR ?= /usr/lib/systemd/system-preset
 MANDIR ?= $(DATADIR)/man
@@ -262,6 +263,9 @@ install: $(OUT)/perfagent
 		install -m 0644 packaging/perfagent.conf $(DESTDIR)$(SYSCONFDIR)/perfagent/perfagent.conf
 	install -d $(DESTDIR)$(PROFILEDIR)
 	install -m 0644 tuning-profiles/*.conf $(DESTDIR)$(PROFILEDIR)/
+	# Data, not documentation: images built without docs (dpkg path-exclude,
+	# rpm --excludedocs) still have the file perfagent.conf names.
+	install -m 0644 packaging/cloudwatch-agent.json $(DESTDIR)$(PKGDATADIR)/
 	install -d $(DESTDIR)$(UNITDIR)
 	sed -e 's|@BINDIR@|$(BINDIR)|g' packaging/systemd/perfagent.service.in > $(OUT)/perfagent.service
 	install -m 0644 $(OUT)/perfagent.service $(DESTDIR)$(UNITDIR)/perfagent.service
@@ -270,8 +274,7 @@ install: $(OUT)/perfagent
 	install -d $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 packaging/perfagent.8 $(DESTDIR)$(MANDIR)/man8/perfagent.8
 	install -d $(DESTDIR)$(DOCDIR)
-	install -m 0644 README.md packaging/metrics-catalogue.md packaging/cloudwatch-agent.json \
-		$(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md packaging/metrics-catalogue.md $(DESTDIR)$(DOCDIR)/
 
 # Removes what install put there, except the configuration (the user's) and
 # the state directory. It does not revert tuning: run `perfagent revert` first.
@@ -279,10 +282,11 @@ PROFILE_FILES := $(notdir $(wildcard tuning-profiles/*.conf))
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/perfagent
 	rm -f $(addprefix $(DESTDIR)$(PROFILEDIR)/,$(PROFILE_FILES))
+	rm -f $(DESTDIR)$(PKGDATADIR)/cloudwatch-agent.json
 	-rmdir $(DESTDIR)$(PROFILEDIR) $(DESTDIR)$(dir $(PROFILEDIR)) 2>/dev/null
 	rm -f $(DESTDIR)$(UNITDIR)/perfagent.service $(DESTDIR)$(PRESETDIR)/80-perfagent.preset
 	rm -f $(DESTDIR)$(MANDIR)/man8/perfagent.8
-	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,README.md metrics-catalogue.md cloudwatch-agent.json)
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,README.md metrics-catalogue.md)
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/perfagent/ (your configuration) and the state directory"
 

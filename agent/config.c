@@ -297,6 +297,29 @@ static int set_spool_max(struct pa_config *cfg, const char *value, char *err, si
 	return 0;
 }
 
+/* Bytes, or KiB / MiB with K, KiB, M or MiB: the spool's memory, packed blocks as they are. */
+static int set_spool_max_bytes(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	static const struct { const char *suffix; unsigned shift; } units[] = {
+		{ "", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 }, { "MiB", 20 },
+	};
+	unsigned long long v;
+	char *end;
+
+	if (*value < '0' || *value > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(value, &end, 10);
+	for (size_t i = 0; i < ARRAY_SIZE(units) && !errno; i++) {
+		if (strcmp(end, units[i].suffix) == 0 && v <= (SINK_MAX_SPOOL_BYTES >> units[i].shift) &&
+		    (v << units[i].shift) >= CONFIG_SPOOL_MIN_BYTES) {
+			cfg->spool_max_bytes = v << units[i].shift;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 static int set_spool_persist(struct pa_config *cfg, const char *value, char *err, size_t errsz)
 {
 	return set_bool(&cfg->spool_persist, value);
@@ -370,6 +393,7 @@ static const struct config_key config_keys[] = {
 	{ "metrics_exclude", set_metrics_exclude, "comma-separated metric names or globs "
 	  "of packaging/metrics-catalogue.md, such as *P999; or empty to clear" },
 	{ "spool_max_documents", set_spool_max, "a whole number from 1 to 1000000" },
+	{ "spool_max_bytes", set_spool_max_bytes, "64K to 64M: bytes, or with K, KiB, M or MiB" },
 	{ "spool_persist", set_spool_persist, UTIL_BOOL_WORDS },
 };
 
@@ -448,7 +472,9 @@ void config_defaults(struct pa_config *cfg)
 	strcpy(cfg->emf_namespace, "PerfAgent");
 	strcpy(cfg->emf_log_group, "/perfagent/metrics");
 	emf_dimsets_default(&cfg->dimension_sets);
-	cfg->spool_max_documents = 6000;
+	/* The bytes bind first; a count is for who wants one. */
+	cfg->spool_max_documents = CONFIG_SPOOL_MAX_DOCUMENTS;
+	cfg->spool_max_bytes = SINK_DEFAULT_SPOOL_BYTES;
 	cfg->spool_persist = true;
 }
 

@@ -24,6 +24,7 @@
 #define CONFIG_MAX_FILES 64
 #define TUNING_MAX_EXCLUDES 32
 #define CONFIG_SPOOL_MAX_DOCUMENTS 1000000
+#define CONFIG_SPOOL_MIN_BYTES (64u << 10)
 
 enum pa_mode {
 	MODE_APPLY = 0, /* apply the matched tuning profile */
@@ -58,6 +59,7 @@ struct pa_config {
 	struct namefilter devices;          /* reported beyond/instead of whole real disks */
 	struct metric_filter metric_filter; /* metrics_level, metrics_include, metrics_exclude */
 	unsigned int spool_max_documents;   /* waiting for the agent, in memory */
+	size_t spool_max_bytes;             /* their memory, compressed */
 	bool spool_persist;                 /* kept in the state directory across restarts */
 
 	/* Where the values came from, for status and messages. */

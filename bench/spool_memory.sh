@@ -5,7 +5,11 @@
 # each per interval, so the spool fills in minutes, not hours), metrics
 # pointed at a port nobody listens on, mode = advise.
 #
-#   bench/spool_memory.sh [spool_max_documents] [interfaces]   # as root, after make
+#   bench/spool_memory.sh [BOUND] [interfaces]   # as root, after make
+#
+# BOUND: a number of documents (spool_max_documents), or bytes with K or M
+# (spool_max_bytes, the compressed memory); full is when the spool first
+# drops. EXTRA_CONF: more configuration lines (e.g. "disable_probes = sched").
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -31,26 +35,33 @@ for i in $(seq $((IFACES / 2))); do
 	ip -n "$ns" link set "va$i" up
 	ip -n "$ns" link set "vb$i" up
 done
-printf 'interval = 1\nimds = off\nmode = advise\nspool_persist = no\nspool_max_documents = %s\nemf_endpoint = tcp://127.0.0.1:9\n' \
-	"$MAX" >"$tmp/agent.conf"
+case $MAX in
+*[KM]) key=spool_max_bytes ;;
+*) key=spool_max_documents ;;
+esac
+printf 'interval = 1\nimds = off\nmode = advise\nspool_persist = no\n%s = %s\nemf_endpoint = tcp://127.0.0.1:9\n' \
+	"$key" "$MAX" >"$tmp/agent.conf"
+printf '%s\n' "${EXTRA_CONF:-}" >>"$tmp/agent.conf"
 ip netns exec "$ns" "$PERFAGENT" daemon --config "$tmp/agent.conf" --runtime-dir "$tmp/run" \
 	--state-dir "$tmp/state" 2>"$tmp/agent.log" &
 pid=$!
-queued() {
+sink() {
 	"$PERFAGENT" status --json --runtime-dir "$tmp/run" 2>/dev/null |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["sink"]["queued"])' 2>/dev/null || echo 0
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["sink"]'"$1"')' 2>/dev/null || echo 0
 }
+queued() { sink '["queued"]'; }
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
 echo "machine: $(uname -r), $(nproc) vCPUs; $("$PERFAGENT" version | head -1)"
-echo "spool_max_documents $MAX, $IFACES veth interfaces + lo, interval 1 s, no listener"
+echo "$key $MAX, $IFACES veth interfaces + lo, interval 1 s, no listener"
 start=$SECONDS
 sleep 3
 echo "start: queued $(queued), VmRSS $(rss) kB"
-while [ "$(queued)" -lt "$MAX" ]; do
+while [ "$(sink '["dropped"]')" = 0 ]; do
 	sleep 5
 	[ $((SECONDS - start)) -lt 1800 ] || { echo "spool not full after 30 min" >&2; exit 1; }
 done
 full=$(rss)
-echo "full after $((SECONDS - start)) s: queued $(queued), VmRSS $full kB"
+echo "full after $((SECONDS - start)) s: queued $(queued), spool $(sink '["spool"]["memory_bytes"]') bytes" \
+	"(documents $(sink '["spool"]["document_bytes"]') bytes), VmRSS $full kB"
 sleep 30
 echo "30 s later: queued $(queued), VmRSS $(rss) kB; VmHWM $(awk '/^VmHWM/ {print $2}' "/proc/$pid/status") kB"

@@ -14,7 +14,8 @@ deb_build="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcurl4
 # systemd and man-db: test_packages.sh runs systemd-analyze verify, which
 # also looks up the unit's man page. make sanitize links gcc's ASan and
 # UBSan runtimes statically: Debian's gcc brings them (libgcc-12-dev),
-# Fedora's do not.
+# Fedora's do not. cfn-lint (test_fleet_stack.sh) is on PyPI only, in
+# neither apt nor dnf: not installed here; the test says so and skips it.
 deb_test="$deb_build libcmocka-dev python3 iproute2 procps util-linux nftables strace valgrind ethtool systemd man-db"
 rpm_build="make gcc clang llvm bpftool libbpf-devel elfutils-libelf-devel zlib-devel libcurl-devel json-c-devel pkgconf-pkg-config"
 rpm_test="$rpm_build libcmocka-devel python3 iproute procps-ng util-linux nftables strace valgrind ethtool systemd man-db libasan-static libubsan-static"

@@ -252,21 +252,27 @@ static void add_tuning_metrics(const struct daemon *d, struct metric_entity *ins
  */
 static void build_metrics(struct daemon *d, struct metric_set *set)
 {
-	struct metric_entity *inst = metric_set_entity(set, ENTITY_INSTANCE, "");
+	struct metric_entity *inst;
 
-	if (!inst)
+	/* The instance first, so its document comes first. */
+	if (!metric_set_entity(set, ENTITY_INSTANCE, ""))
 		return;
 	/* The probes' metrics: context switches, latencies, block devices, TCP. */
 	probes_collect(d->probes, set);
+	ena_collect(&d->ena, &d->opts->paths, util_now_mono_ms(), set);
+	/* After the probes: it reads the block probe's host-side latency from set. */
+	nvme_stats_collect(&d->nvme, &d->opts->paths, util_now_mono_ms(), set);
+	/*
+	 * Only now: the collectors above add entities, which may move the
+	 * array (a pointer taken before was freed memory past 8 entities).
+	 */
+	inst = metric_set_entity(set, ENTITY_INSTANCE, "");
 	cpuwatch_add_metrics(&d->cpu, inst);
 	add_tuning_metrics(d, inst);
 	follow_add_metrics(&d->follow, inst);
 	adaptive_add_metrics(&d->adaptive, inst);
 	netcounters_collect(&d->netc, &d->opts->paths, d->cfg.interval_s, inst);
 	listeners_collect(&d->listeners);
-	ena_collect(&d->ena, &d->opts->paths, util_now_mono_ms(), set);
-	/* After the probes: it reads the block probe's host-side latency from set. */
-	nvme_stats_collect(&d->nvme, &d->opts->paths, util_now_mono_ms(), set);
 	if (d->sink)
 		sink_report(d->sink, inst, d->emf.sink_error, sizeof(d->emf.sink_error));
 }
@@ -380,6 +386,7 @@ static void sink_opts_from(const struct daemon *d, struct sink_opts *o, char *pa
 	memset(o, 0, sizeof(*o));
 	o->endpoint = d->cfg.emf_endpoint;
 	o->max_documents = d->cfg.spool_max_documents;
+	o->max_bytes = d->cfg.spool_max_bytes;
 	if (d->cfg.spool_persist &&
 	    !util_join(path, size, "%s/%s", d->opts->paths.state_dir, SINK_SPOOL_FILE))
 		o->persist_path = path;

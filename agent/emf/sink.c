@@ -41,6 +41,7 @@ struct sink {
 	const char *ep_from;            /* "config", SINK_ENDPOINT_ENV or "default" */
 	char persist_path[PATH_MAX];    /* "" when not persisted */
 	size_t max_docs;
+	size_t max_bytes;               /* of memory, packed blocks as they are */
 	int loaded;                     /* documents read back from the spool file */
 	struct spool q;
 	enum sink_conn conn;
@@ -204,11 +205,11 @@ static void log_outage(struct sink *s, uint64_t now)
 	case LOG_EPISODE_FIRST:
 		s->dropped_at_outage = s->c.dropped;
 		log_warn("EMF sink: %s: no CloudWatch agent takes metrics there. They wait in "
-			 "the spool (up to %zu documents, then the oldest are dropped) and go out "
+			 "the spool (up to %zu KiB compressed, then the oldest are dropped) and go out "
 			 "when it answers; retried every %d s at most, said again hourly. Start the "
 			 "CloudWatch agent with its EMF listener, point emf_endpoint at it, or set "
 			 "metrics = off in perfagent.conf to stop sending", s->last_error,
-			 s->max_docs, SINK_BACKOFF_MAX_MS / 1000);
+			 s->max_bytes >> 10, SINK_BACKOFF_MAX_MS / 1000);
 		break;
 	case LOG_EPISODE_REMIND:
 		log_duration(now - s->outage.since_ms, since, sizeof(since));
@@ -263,7 +264,7 @@ static void count_taken(struct sink *s, size_t bytes)
 static void drop_oldest(struct sink *s)
 {
 	if (s->wr_idx > 0) {
-		s->popped += spool_at(&s->q, 0)->len;
+		s->popped += spool_peek(&s->q, 0)->len;
 		s->wr_idx--;
 		spool_remove(&s->q, 0);
 	} else {
@@ -277,20 +278,28 @@ static void enforce_bounds(struct sink *s)
 {
 	size_t dropped = 0;
 
-	while ((s->q.n > s->max_docs || s->q.bytes > SINK_MAX_SPOOL_BYTES) &&
-	       s->q.n > (s->wr_off > 0)) {
+	/*
+	 * The documents being sent are unpacked, so while connected they get
+	 * SINK_SEND_SLACK on top: else catching up after an outage would drop
+	 * the very documents it is sending.
+	 */
+	size_t max_bytes = s->max_bytes + (s->conn == CONN_UP ? SINK_SEND_SLACK : 0);
+
+	while ((s->q.n > s->max_docs || s->q.bytes > max_bytes) && s->q.n > (s->wr_off > 0)) {
 		drop_oldest(s);
 		dropped++;
 	}
 	if (!dropped)
 		return;
-	set_error(s, "spool full (%zu documents): dropped the oldest", s->max_docs);
+	set_error(s, "spool full (%zu documents, %zu KiB): dropped the oldest", s->q.n,
+		  s->q.bytes >> 10);
 	switch (log_episode_step(&s->spool_full, util_now_mono_ms())) {
 	case LOG_EPISODE_FIRST:
 	case LOG_EPISODE_REMIND:
 		log_warn("EMF sink: %s is not taking documents and the spool is full (%zu "
-			 "documents): the oldest are dropped, %llu so far (spool_max_documents "
-			 "sets the bound)", s->ep.text, s->max_docs,
+			 "documents in %zu KiB, compressed from %zu KiB): the oldest are dropped, "
+			 "%llu so far (spool_max_bytes and spool_max_documents set the bound)",
+			 s->ep.text, s->q.n, s->q.bytes >> 10, s->q.wire_bytes >> 10,
 			 (unsigned long long)s->c.dropped);
 		break;
 	case LOG_EPISODE_REPEAT:
@@ -412,8 +421,8 @@ static void update_taken(struct sink *s, uint64_t now, bool final)
 		s->progress_ms = now;
 	}
 	/* Release every document taken whole. */
-	while (s->wr_idx > 0 && s->popped + spool_at(&s->q, 0)->len <= s->taken) {
-		size_t len = spool_at(&s->q, 0)->len;
+	while (s->wr_idx > 0 && s->popped + spool_peek(&s->q, 0)->len <= s->taken) {
+		size_t len = spool_peek(&s->q, 0)->len;
 
 		s->popped += len;
 		count_taken(s, len);
@@ -565,8 +574,12 @@ static void flush_tcp(struct sink *s, uint64_t now)
 		s->progress_ms = now;   /* a stall counts from the first byte waiting */
 	while (s->wr_idx < s->q.n && s->written - s->popped < SINK_MAX_IN_FLIGHT) {
 		struct spool_doc *d = spool_at(&s->q, s->wr_idx);
-		ssize_t n = send(s->src.fd, d->data + s->wr_off, d->len - s->wr_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n;
+
+		if (!d)         /* no memory to unpack it now: the next submit tries again */
+			break;
+		n = send(s->src.fd, d->data + s->wr_off, d->len - s->wr_off,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -599,6 +612,8 @@ static void flush_udp(struct sink *s, uint64_t now)
 		struct spool_doc *d = spool_at(&s->q, 0);
 		ssize_t n;
 
+		if (!d)
+			break;
 		if (d->len - 1 > SINK_UDP_MAX) {
 			set_error(s, "a %zu-byte document does not fit in a datagram", d->len - 1);
 			spool_remove(&s->q, 0);
@@ -717,6 +732,7 @@ int sink_configure(struct sink *s, const struct sink_opts *o)
 	if (!from)
 		return -EINVAL;
 	s->max_docs = o->max_documents ? o->max_documents : 1;
+	s->max_bytes = o->max_bytes ? o->max_bytes : SINK_DEFAULT_SPOOL_BYTES;
 	snprintf(s->persist_path, sizeof(s->persist_path), "%s",
 		 o->persist_path ? o->persist_path : "");
 	s->ep_from = from;
@@ -736,31 +752,52 @@ int sink_configure(struct sink *s, const struct sink_opts *o)
 	return 0;
 }
 
-static void load_spool(struct sink *s)
+/* One spool file into the spool; what happened said in the log. */
+static void load_spool_file(struct sink *s, const char *path, const char *what)
 {
 	struct spool_dropped dropped;
-	char why[512];
+	char why[512], aside[PATH_MAX + 16];
 	int n;
 
-	if (!s->persist_path[0])
-		return;
 	/* The file holds at most the spool; slack for a half-written document over it. */
-	n = spool_load(&s->q, s->persist_path, SINK_MAX_SPOOL_BYTES + (1u << 20),
-		       util_now_wall_ms(), &dropped, why, sizeof(why));
-	if (n < 0) {
-		log_warn("EMF spool %s: cannot load it: %s; left in place", s->persist_path, why);
+	n = spool_load(&s->q, path, SINK_MAX_SPOOL_BYTES + (1u << 20), util_now_wall_ms(),
+		       &dropped, why, sizeof(why));
+	if (n == -EBADMSG) {
+		/* Kept for a look, out of the way of the next save. */
+		snprintf(aside, sizeof(aside), "%s.corrupt", path);
+		log_warn("EMF spool %s: refused: %s; moved to %s%s", path, why, aside,
+			 rename(path, aside) ? " (failed: left in place)" : "");
 		return;
 	}
-	s->loaded = n;
+	if (n < 0) {
+		log_warn("EMF spool %s: cannot load it: %s; left in place", path, why);
+		return;
+	}
+	s->loaded += n;
 	s->c.dropped += spool_dropped_total(&dropped);
 	if (n)
-		log_info("EMF spool %s: %d documents from the previous run go first", s->persist_path,
-			 n);
+		log_info("EMF spool %s: %d documents from the previous run go first%s", path, n,
+			 what);
 	if (spool_dropped_total(&dropped))
 		log_warn("EMF spool %s: dropped what CloudWatch would refuse: %zu not EMF, %zu "
 			 "larger than 256 KiB, %zu older than 14 days, %zu over 2 hours ahead",
-			 s->persist_path, dropped.not_emf, dropped.too_large, dropped.too_old,
+			 path, dropped.not_emf, dropped.too_large, dropped.too_old,
 			 dropped.ahead);
+}
+
+static void load_spool(struct sink *s)
+{
+	char v1[PATH_MAX];
+	size_t len = strlen(s->persist_path);
+
+	if (!s->persist_path[0])
+		return;
+	/* The uncompressed file of versions before the gzip one: older, so first. */
+	if (len > 3 && strcmp(s->persist_path + len - 3, ".gz") == 0) {
+		snprintf(v1, sizeof(v1), "%.*s", (int)(len - 3), s->persist_path);
+		load_spool_file(s, v1, " (uncompressed file of an earlier version)");
+	}
+	load_spool_file(s, s->persist_path, "");
 	enforce_bounds(s);
 }
 
@@ -832,6 +869,8 @@ void sink_get_stats(const struct sink *s, struct sink_stats *st)
 	st->dropped = s->c.dropped;
 	st->reconnects = s->c.reconnects;
 	st->queued = s->q.n;
+	st->spool_bytes = s->q.bytes;
+	st->spool_wire_bytes = s->q.wire_bytes;
 	st->in_flight = s->wr_idx + (s->wr_off > 0);
 	st->last_accepted_wall_ms = s->last_accepted_wall_ms;
 	st->last_error_wall_ms = s->last_error_wall_ms;
@@ -918,6 +957,9 @@ struct json_object *sink_status_json(const struct sink *s)
 	json_object_object_add(o, "last_error", json_str_or_null(s->last_error));
 	json_object_object_add(o, "last_error_at", json_time_or_null(s->last_error_wall_ms));
 	json_object_object_add(spool, "max_documents", json_object_new_int64(s->max_docs));
+	json_object_object_add(spool, "max_bytes", json_object_new_int64(s->max_bytes));
+	json_object_object_add(spool, "memory_bytes", json_object_new_int64(s->q.bytes));
+	json_object_object_add(spool, "document_bytes", json_object_new_int64(s->q.wire_bytes));
 	json_object_object_add(spool, "file", json_str_or_null(s->persist_path));
 	json_object_object_add(spool, "loaded_at_start", json_object_new_int(s->loaded));
 	json_object_object_add(o, "spool", spool);

@@ -6,7 +6,7 @@
 #   - perfagent.service stopped (it stays enabled), then its state removed:
 #     /var/lib/perfagent/* (identity.json, the build instance's cached
 #     identity; journal.json, the tuning journal; credits.json;
-#     emf-spool.jsonl, the metrics spool the daemon saves when it stops; the
+#     emf-spool.jsonl.gz (emf-spool.jsonl before 0.2), the metrics spool the daemon saves when it stops; the
 #     lock). Stopping first matters: the daemon writes some of them at stop.
 #     The configuration (/etc/perfagent) is the image's and stays;
 #   - /etc/machine-id emptied (systemd makes a new one at first boot),

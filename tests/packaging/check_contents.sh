@@ -42,10 +42,25 @@ expected_files() {
 	echo "$unitdir-preset/80-perfagent.preset"
 	# perfagent.conf points to these two.
 	echo usr/share/doc/perfagent/metrics-catalogue.md
-	echo usr/share/doc/perfagent/cloudwatch-agent.json
+	echo usr/share/perfagent/cloudwatch-agent.json
 	echo usr/share/man/man8/perfagent.8.gz
 	for p in $profiles; do echo "usr/share/perfagent/profiles/$p"; done
 	for f in "$@"; do echo "$f"; done
+}
+
+# check_cwagent_config DIR: the CloudWatch agent configuration is there, a
+# loopback-only EMF listener on the port perfagent sends to, and every path
+# the shipped perfagent.conf names for it exists in the package.
+check_cwagent_config() {
+	local root=$1 json=$1/usr/share/perfagent/cloudwatch-agent.json
+	check "cloudwatch-agent.json: EMF listener on 127.0.0.1:25888" python3 -c '
+import json, sys
+emf = json.load(open(sys.argv[1]))["logs"]["metrics_collected"]["emf"]
+sys.exit(emf.get("service_address") not in ("tcp://127.0.0.1:25888", "udp://127.0.0.1:25888"))' "$json"
+	local named
+	named=$(grep -o '/usr/share/[a-z/.-]*cloudwatch-agent.json' "$root/etc/perfagent/perfagent.conf" | sort -u)
+	check "perfagent.conf names the shipped cloudwatch-agent.json (${named:-none})" \
+		sh -c "[ -n '$named' ] && for p in $named; do test -s '$root'\$p || exit 1; done"
 }
 
 # check_binary DIR: the extracted binary and unit.
@@ -66,6 +81,7 @@ check_binary() {
 		sh -c "'$bin' profiles --profile-dir '$root/usr/share/perfagent/profiles' \
 			--config '$root/etc/perfagent/perfagent.conf' explain c6in.large | grep -Eq '^overlays +network:'"
 	check "shipped config is valid" "$bin" daemon --check-config --config "$root/etc/perfagent/perfagent.conf"
+	check_cwagent_config "$root"
 	# Every key the binary accepts is documented in the shipped file, and the
 	# file with every documented default switched on is still valid.
 	local missing

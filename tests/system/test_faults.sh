@@ -286,7 +286,7 @@ if why=$(mount_ns_probe "$tmp"); then
 	# Full again at stop: the spool (the agent is away) cannot be saved, and says so.
 	in_ns sh -c "dd if=/dev/zero of='$s2/state/filler' bs=4k 2>/dev/null; true"
 	stop_daemon
-	grep -q "EMF spool $s2/state/emf-spool.jsonl: cannot save [0-9]* documents: No space left on device" \
+	grep -q "EMF spool $s2/state/emf-spool.jsonl.gz: cannot save [0-9]* documents: No space left on device" \
 		"$tmp/daemon.log" || fail "spool save failure not logged: $(tail "$tmp/daemon.log")"
 	pass "full state dir: applied once there was room; a spool that cannot be saved is logged"
 

@@ -130,12 +130,25 @@ pass "agent hung then restarted: what it never read came again, in order, no gap
 stop_checker
 sleep 2.5
 stop_daemon
-[ -s "$state/emf-spool.jsonl" ] || fail "no spool file at stop"
+[ -s "$state/emf-spool.jsonl.gz" ] || fail "no spool file at stop"
 grep -q "saved for the next start" "$tmp/daemon.log" || fail "spool save not logged"
+# Kept compressed. Its older half is made into the previous version's
+# uncompressed file: that loads too, first, and the run stays whole.
+python3 - "$state/emf-spool.jsonl.gz" "$state/emf-spool.jsonl" <<'PY' || fail "spool file is not gzip"
+import gzip, sys
+lines = gzip.open(sys.argv[1]).read().splitlines(True)
+half = len(lines) // 2
+open(sys.argv[2], "wb").write(b"".join(lines[:half]))
+gzip.open(sys.argv[1], "wb").write(b"".join(lines[half:]))
+PY
+legacy=$(wc -l <"$state/emf-spool.jsonl")
 start_daemon
-[ ! -e "$state/emf-spool.jsonl" ] || fail "spool file still there after loading it"
+[ ! -e "$state/emf-spool.jsonl.gz" ] || fail "spool file still there after loading it"
+[ ! -e "$state/emf-spool.jsonl" ] || fail "old spool file still there after loading it"
+grep -q "emf-spool.jsonl: $legacy documents from the previous run go first (uncompressed file" \
+	"$tmp/daemon.log" || fail "old spool file not loaded: $(grep 'EMF spool' "$tmp/daemon.log")"
 status_json
-[ "$(sink '["spool"]["loaded_at_start"] >= 2')" = True ] || fail "spool not loaded: $(sink '')"
+[ "$(sink "[\"spool\"][\"loaded_at_start\"] > $legacy")" = True ] || fail "spool not loaded: $(sink '')"
 start_checker c3
 wait_for 15 drained || fail "not drained after restart: $(sink '')"
 stop_daemon

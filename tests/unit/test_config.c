@@ -37,7 +37,8 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.emf_endpoint, "");
 	assert_string_equal(cfg.emf_namespace, "PerfAgent");
 	assert_string_equal(cfg.emf_log_group, "/perfagent/metrics");
-	assert_int_equal(cfg.spool_max_documents, 6000);
+	assert_int_equal(cfg.spool_max_documents, 1000000);
+	assert_int_equal(cfg.spool_max_bytes, 6 << 20);
 	assert_true(cfg.spool_persist);
 	emf_dimsets_format(&cfg.dimension_sets, buf, sizeof(buf));
 	assert_string_equal(buf, "InstanceId; AutoScalingGroupName; InstanceType");
@@ -71,6 +72,7 @@ static void test_good_lines(void **state)
 		"emf_namespace = Team/Perf_Agent-1.0#x:y\n"
 		"emf_log_group = /team/perf.agent_1#x\n"
 		"spool_max_documents = 1000000\n"
+		"spool_max_bytes = 512KiB\n"
 		"spool_persist = no\n"
 		"credit_mode = unlimited\n"
 		"credit_start_balance = 144.5\n"
@@ -107,6 +109,7 @@ static void test_good_lines(void **state)
 	assert_string_equal(cfg.emf_namespace, "Team/Perf_Agent-1.0#x:y");
 	assert_string_equal(cfg.emf_log_group, "/team/perf.agent_1#x");
 	assert_int_equal(cfg.spool_max_documents, 1000000);
+	assert_int_equal(cfg.spool_max_bytes, 512 << 10);
 	assert_false(cfg.spool_persist);
 	assert_int_equal(cfg.dimension_sets.n, 2);
 	assert_int_equal(cfg.dimension_sets.sets[1], 0);
@@ -216,6 +219,10 @@ static const struct bad_case bad_cases[] = {
 	{ "spool_max_documents = 0\n", 1, "from 1 to 1000000" },
 	{ "spool_max_documents = 1000001\n", 1, "spool_max_documents" },
 	{ "spool_max_documents = many\n", 1, "spool_max_documents" },
+	{ "spool_max_bytes = 65M\n", 1, "64K to 64M" },
+	{ "spool_max_bytes = 63K\n", 1, "64K to 64M" },
+	{ "spool_max_bytes = 8 MiB\n", 1, "spool_max_bytes" },
+	{ "spool_max_bytes = 99999999999999999999M\n", 1, "spool_max_bytes" },
 	{ "spool_persist = always\n", 1, "bad value 'always' for spool_persist: expected on/off" },
 	{ "metrics_level = full\n", 1, "bad value 'full' for metrics_level: expected basic, "
 	  "detailed or custom" },

@@ -35,6 +35,29 @@ static void doc(char *buf, size_t size, int n)
 		 (unsigned long long)util_now_wall_ms(), n);
 }
 
+/*
+ * A document shaped like the encoder's: the same 40 metric names each time,
+ * values that change, numbered n. About 2.5 KiB.
+ */
+static size_t real_doc(char *buf, size_t size, int n)
+{
+	size_t off = snprintf(buf, size, "{\"_aws\":{\"Timestamp\":%llu,\"LogGroupName\":"
+			      "\"/perfagent/metrics\",\"CloudWatchMetrics\":[{\"Namespace\":"
+			      "\"PerfAgent\",\"Dimensions\":[[\"InstanceId\",\"InstanceType\"]],"
+			      "\"Metrics\":[", (unsigned long long)util_now_wall_ms());
+
+	for (int m = 0; m < 40; m++)
+		off += snprintf(buf + off, size - off, "%s{\"Name\":\"Metric%02d\",\"Unit\":"
+				"\"Microseconds\"}", m ? "," : "", m);
+	off += snprintf(buf + off, size - off, "]}]},\"InstanceId\":\"i-0123456789abcdef0\","
+			"\"InstanceType\":\"c6in.large\"");
+	for (int m = 0; m < 40; m++)
+		off += snprintf(buf + off, size - off, ",\"Metric%02d\":%d.%03d", m,
+				(n * 7919 + m * 104729) % 5000, (n * 31 + m) % 1000);
+	off += snprintf(buf + off, size - off, ",\"N\":%d}", n);
+	return off;
+}
+
 static void submit(struct sink *s, int n)
 {
 	char d[256];
@@ -269,6 +292,125 @@ static void test_spool_file(void **state)
 	rmdir(dir);
 }
 
+/* Packed blocks: smaller by far, the same bytes back in order, dropped whole. */
+static void test_spool_pack_round_trip(void **state)
+{
+	char dir[] = "/tmp/perfagent-spool-XXXXXX", path[PATH_MAX], d[8192], why[512];
+	struct spool_dropped dropped;
+	struct spool q, r;
+	size_t len, bytes;
+	char *text;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/spool.jsonl.gz", dir);
+	spool_init(&q);
+	spool_init(&r);
+	for (int i = 0; i < 200; i++) {
+		len = real_doc(d, sizeof(d), i);
+		assert_int_equal(spool_push(&q, d, len), 0);
+	}
+	assert_null(spool_peek(&q, 0)->data);           /* packed */
+	/* Blocks of similar documents: several times smaller (bench/spool_zlib.sh). */
+	assert_true(q.bytes * 5 < q.wire_bytes);
+	/* Removing packed documents unpacks nothing; memory goes with the block. */
+	bytes = q.bytes;
+	spool_remove(&q, 0);
+	assert_true(q.bytes < bytes);
+	assert_null(spool_peek(&q, 0)->data);
+	spool_remove(&q, 0);
+
+	/* Saved as gzip, a block cut at its front included; read back the same. */
+	assert_int_equal(spool_save(&q, path, 1000), 0);
+	assert_true(util_read_file(path, 1 << 20, &text) > 2);
+	assert_int_equal((unsigned char)text[0], 0x1f);
+	assert_int_equal((unsigned char)text[1], 0x8b);
+	free(text);
+	assert_int_equal(spool_load(&r, path, 1 << 20, util_now_wall_ms(), &dropped, why,
+				    sizeof(why)), 198);
+	assert_int_equal(spool_dropped_total(&dropped), 0);
+	assert_int_equal(r.wire_bytes, q.wire_bytes);
+	for (int i = 0; i < 198; i++) {
+		struct spool_doc *a = spool_at(&q, i), *b = spool_at(&r, i);
+
+		assert_non_null(a);
+		assert_non_null(b);
+		assert_int_equal(a->len, b->len);
+		assert_memory_equal(a->data, b->data, a->len);
+		snprintf(d, sizeof(d), ",\"N\":%d}\n", i + 2);
+		assert_memory_equal(a->data + a->len - strlen(d), d, strlen(d));
+	}
+	/* Looked at: unpacked, and counted plain. */
+	assert_true(q.bytes >= q.wire_bytes);
+	spool_free(&q);
+	/* Removed one by one, packed or not, from the middle too: the accounts come back to 0. */
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(spool_push(&q, d, real_doc(d, sizeof(d), i)), 0);
+	for (int i = 0; i < 100; i++)
+		spool_remove(&q, q.n / 2);
+	assert_non_null(spool_at(&q, q.n / 2));     /* one block unpacked, others not */
+	while (q.n)
+		spool_remove(&q, 0);
+	assert_int_equal(q.bytes, 0);
+	assert_int_equal(q.wire_bytes, 0);
+	assert_int_equal(q.loose, 0);
+	spool_free(&q);
+	spool_free(&r);
+	rmdir(dir);
+}
+
+/*
+ * The previous version's plain file loads; a gzip one that is damaged or
+ * cut short is refused whole, with the reason, and left for the caller.
+ */
+static void test_spool_legacy_and_corrupt(void **state)
+{
+	char dir[] = "/tmp/perfagent-spool-XXXXXX", path[PATH_MAX], d[8192], why[512];
+	struct spool_dropped dropped;
+	struct spool q, r;
+	ssize_t len;
+	char *text;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/spool", dir);
+	spool_init(&q);
+	spool_init(&r);
+	f = fopen(path, "w");
+	for (int i = 0; i < 3; i++) {
+		doc(d, sizeof(d), i);
+		fprintf(f, "%s\n", d);
+	}
+	fclose(f);
+	assert_int_equal(spool_load(&r, path, 1 << 20, util_now_wall_ms(), &dropped, why,
+				    sizeof(why)), 3);
+	assert_non_null(strstr(spool_at(&r, 2)->data, "\"N\":2}"));
+	spool_free(&r);
+
+	for (int i = 0; i < 100; i++)
+		spool_push(&q, d, real_doc(d, sizeof(d), i));
+	for (int damage = 0; damage < 2; damage++) {
+		assert_int_equal(spool_save(&q, path, 1000), 0);
+		len = util_read_file(path, 1 << 20, &text);
+		assert_true(len > 100);
+		if (damage == 0)
+			text[20] ^= 0x55;  /* in the first block's data: its CRC or the stream says so */
+		f = fopen(path, "w");
+		fwrite(text, 1, damage == 0 ? len : len - 9, f);  /* or cut short */
+		fclose(f);
+		free(text);
+		why[0] = '\0';
+		assert_int_equal(spool_load(&r, path, 1 << 20, util_now_wall_ms(), &dropped, why,
+					    sizeof(why)), -EBADMSG);
+		assert_non_null(strstr(why, "corrupt or cut short"));
+		assert_int_equal(r.n, 0);               /* nothing of it */
+		assert_int_equal(r.bytes, 0);
+		assert_int_equal(access(path, F_OK), 0);
+	}
+	unlink(path);
+	spool_free(&q);
+	rmdir(dir);
+}
+
 /* ---- live sockets ---- */
 
 static void test_tcp_in_order_and_peer_gone(void **state)
@@ -401,6 +543,54 @@ static void test_bound_then_delivery(void **state)
 	evloop_fini(&loop);
 }
 
+/*
+ * The bound is bytes of packed memory: nobody listening, the spool stays
+ * within spool_max_bytes, far more documents than its plain size would
+ * hold; the oldest go first, each counted, and the rest arrive in order.
+ */
+static void test_bound_by_bytes(void **state)
+{
+	struct sink_opts o = { .max_documents = 1000000, .max_bytes = 128 << 10 };
+	static char buf[1 << 22];
+	struct evloop loop;
+	struct sink *s;
+	char d[8192], ep[64];
+	int port = free_port(), lfd, cfd, i, *got;
+	size_t len = 0, n;
+
+	assert_int_equal(evloop_init(&loop), 0);
+	snprintf(ep, sizeof(ep), "tcp://127.0.0.1:%d", port);
+	o.endpoint = ep;
+	s = sink_new(&loop, &o);
+	for (i = 0; stats(s).dropped == 0; i++) {
+		assert_int_equal(sink_submit(s, d, real_doc(d, sizeof(d), i)), 0);
+		assert_true(stats(s).spool_bytes <= o.max_bytes);
+	}
+	for (int j = 0; j < 200; j++, i++)
+		assert_int_equal(sink_submit(s, d, real_doc(d, sizeof(d), i)), 0);
+	assert_true(stats(s).spool_bytes <= o.max_bytes);
+	/* More than twice what the bound holds plain. */
+	assert_true(stats(s).spool_wire_bytes > 2 * o.max_bytes);
+	assert_int_equal(stats(s).queued + stats(s).dropped, (size_t)i);
+	lfd = listen_on(SOCK_STREAM, port, &port);
+	cfd = accept_within(&loop, s, lfd, 5000);
+	assert_true(cfd >= 0);
+	n = stats(s).queued;
+	for (int t = 0; t < 500 && stats(s).sent < n; t++) {
+		pump(&loop, s, 10);
+		len = drain(cfd, buf, sizeof(buf), len);
+	}
+	got = calloc(n, sizeof(*got));
+	assert_int_equal(numbers(buf, got, n), n);
+	for (size_t k = 0; k < n; k++)         /* the newest, in order, none twice */
+		assert_int_equal(got[k], stats(s).dropped + k);
+	free(got);
+	sink_free(s);
+	close(cfd);
+	close(lfd);
+	evloop_fini(&loop);
+}
+
 static void test_udp_one_document_per_datagram(void **state)
 {
 	struct evloop loop;
@@ -443,7 +633,8 @@ static double value_of(const struct metric_entity *e, const char *name)
 
 static void test_report_and_persist(void **state)
 {
-	char dir[] = "/tmp/perfagent-sink-XXXXXX", path[PATH_MAX], err[256];
+	char dir[] = "/tmp/perfagent-sink-XXXXXX", path[PATH_MAX], v1[PATH_MAX], err[256], d[256];
+	FILE *f;
 	struct metric_set set;
 	struct metric_entity *e;
 	struct evloop loop;
@@ -478,6 +669,30 @@ static void test_report_and_persist(void **state)
 	assert_int_equal(stats(s).queued, 3);
 	assert_int_equal(access(path, F_OK), -1);
 	sink_free(s);
+
+	/* The earlier version's uncompressed file goes first, then the gzip one. */
+	snprintf(v1, sizeof(v1), "%.*s", (int)strlen(path) - 3, path);
+	f = fopen(v1, "w");
+	doc(d, sizeof(d), 100);
+	fprintf(f, "%s\n", d);
+	fclose(f);
+	s = new_sink(&loop, "tcp", port, 10, path);
+	assert_int_equal(stats(s).queued, 4);
+	assert_int_equal(access(v1, F_OK), -1);
+	sink_free(s);
+
+	/* A damaged file is moved aside with the reason, not loaded, not a crash. */
+	f = fopen(path, "w");
+	fputs("\x1f\x8b\x08 not deflate", f);
+	fclose(f);
+	s = new_sink(&loop, "tcp", port, 10, path);
+	assert_non_null(s);
+	assert_int_equal(stats(s).queued, 0);
+	snprintf(v1, sizeof(v1), "%s.corrupt", path);
+	assert_int_equal(access(v1, F_OK), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	sink_free(s);
+	unlink(v1);
 	unlink(path);
 	rmdir(dir);
 	evloop_fini(&loop);
@@ -489,9 +704,12 @@ int main(void)
 		cmocka_unit_test(test_endpoint_parse),
 		cmocka_unit_test(test_spool_order),
 		cmocka_unit_test(test_spool_file),
+		cmocka_unit_test(test_spool_pack_round_trip),
+		cmocka_unit_test(test_spool_legacy_and_corrupt),
 		cmocka_unit_test(test_tcp_in_order_and_peer_gone),
 		cmocka_unit_test(test_unread_is_sent_again),
 		cmocka_unit_test(test_bound_then_delivery),
+		cmocka_unit_test(test_bound_by_bytes),
 		cmocka_unit_test(test_udp_one_document_per_datagram),
 		cmocka_unit_test(test_report_and_persist),
 	};
