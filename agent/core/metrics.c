@@ -16,13 +16,18 @@ void metric_set_init(struct metric_set *set, uint64_t timestamp_ms, unsigned int
 	set->interval_s = interval_s;
 }
 
+/* An entity's metrics and their distributions. */
+static void entity_free(struct metric_entity *e)
+{
+	for (size_t j = 0; j < e->n; j++)
+		free(e->metrics[j].dist);
+	free(e->metrics);
+}
+
 void metric_set_free(struct metric_set *set)
 {
-	for (size_t i = 0; i < set->n; i++) {
-		for (size_t j = 0; j < set->entities[i].n; j++)
-			free(set->entities[i].metrics[j].dist);
-		free(set->entities[i].metrics);
-	}
+	for (size_t i = 0; i < set->n; i++)
+		entity_free(&set->entities[i]);
 	free(set->entities);
 	memset(set, 0, sizeof(*set));
 }
@@ -55,7 +60,7 @@ void metric_set_keep(struct metric_set *set,
 
 	for (size_t i = 0; i < set->n; i++) {
 		if (!keep(ctx, &set->entities[i])) {
-			free(set->entities[i].metrics);
+			entity_free(&set->entities[i]);
 			continue;
 		}
 		set->entities[k++] = set->entities[i];
