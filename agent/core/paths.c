@@ -105,17 +105,27 @@ int paths_sys(const struct pa_paths *p, char *buf, size_t size, const char *abs)
 	return util_join(buf, size, "%s%s", p->sysroot, abs);
 }
 
+int paths_sys_vfmt(const struct pa_paths *p, char *buf, size_t size, const char *fmt,
+		   va_list ap)
+{
+	char rel[PATH_MAX];
+	int n = vsnprintf(rel, sizeof(rel), fmt, ap);
+
+	if (n < 0 || (size_t)n >= sizeof(rel) || paths_sys(p, buf, size, rel))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 bool paths_sys_exists(const struct pa_paths *p, const char *fmt, ...)
 {
-	char rel[PATH_MAX], path[PATH_MAX];
+	char path[PATH_MAX];
 	va_list ap;
-	int n;
+	int ret;
 
 	va_start(ap, fmt);
-	n = vsnprintf(rel, sizeof(rel), fmt, ap);
+	ret = paths_sys_vfmt(p, path, sizeof(path), fmt, ap);
 	va_end(ap);
-	return n >= 0 && n < (int)sizeof(rel) && !paths_sys(p, path, sizeof(path), rel) &&
-	       access(path, F_OK) == 0;
+	return !ret && access(path, F_OK) == 0;
 }
 
 int paths_socket(const struct pa_paths *p, char *buf, size_t size)

@@ -7,6 +7,7 @@
 #define PA_PATHS_H
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -41,6 +42,9 @@ void paths_find_source_profiles(struct pa_paths *p);
 
 /* sysroot + abs (abs starts with '/'). Returns 0 or -ENAMETOOLONG. */
 int paths_sys(const struct pa_paths *p, char *buf, size_t size, const char *abs);
+/* The same with a printf-style path; -ENAMETOOLONG when it does not fit. */
+int paths_sys_vfmt(const struct pa_paths *p, char *buf, size_t size, const char *fmt,
+		   va_list ap);
 
 /* Whether sysroot + the absolute path fmt formats exists (a sysfs link or leaf). */
 bool paths_sys_exists(const struct pa_paths *p, const char *fmt, ...)

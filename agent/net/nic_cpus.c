@@ -17,15 +17,15 @@
 __attribute__((format(printf, 4, 5)))
 static int sys_line(const struct pa_paths *paths, char *buf, size_t size, const char *fmt, ...)
 {
-	char rel[PATH_MAX], path[PATH_MAX];
+	char path[PATH_MAX];
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(rel, sizeof(rel), fmt, ap);
+	n = paths_sys_vfmt(paths, path, sizeof(path), fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(rel) || paths_sys(paths, path, sizeof(path), rel))
-		return -ENAMETOOLONG;
+	if (n)
+		return n;
 	n = (int)util_read_line(path, buf, size);
 	return n < 0 ? n : 0;
 }
