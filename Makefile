@@ -175,8 +175,11 @@ test-bins: $(OUT)/perfagent $(UNIT_BINS) $(FUZZ_REPLAYS)
 unit: $(UNIT_BINS)
 	$(Q)tests/run-unit.sh $(UNIT_BINS)
 
+# Two lanes of system tests on 2 CPUs or more (tests/run-system.sh: the
+# tests marked "# lane: side" wait beside the others).
+TEST_LANES ?= $(if $(filter 1,$(BUILD_JOBS)),1,2)
 system: $(OUT)/perfagent
-	$(Q)PERFAGENT_PROFILE_DIR=$(CURDIR)/tuning-profiles tests/run-system.sh
+	$(Q)PERFAGENT_TEST_LANES=$(TEST_LANES) PERFAGENT_PROFILE_DIR=$(CURDIR)/tuning-profiles tests/run-system.sh
 
 # The include order of agent/'s folders (README.md, Source layout); the
 # self-test first shows that each kind of violation is caught.
@@ -210,7 +213,10 @@ test-long: $(OUT)/perfagent
 	$(Q)bash tests/long/crash_chains_random.sh $(CHAIN_ITERATIONS)
 	$(Q)bash tests/long/crash_chains_random.sh $(NETNS_CHAIN_ITERATIONS) $$$$ netns
 	$(Q)bash tests/long/sink_agent_restarts.sh $(AGENT_RESTARTS)
-	$(Q)PERFAGENT_TEST_LONG=1 PERFAGENT_PROFILE_DIR=$(CURDIR)/tuning-profiles bash tests/system/test_tune.sh
+	$(Q)for t in $$(grep -l '^if long_part' tests/system/test_*.sh); do \
+		echo "== $$t, with its long parts"; \
+		PERFAGENT_TEST_LONG=1 PERFAGENT_PROFILE_DIR=$(CURDIR)/tuning-profiles bash $$t || exit 1; \
+	done
 
 # The README's run command as written, in a bare Debian root made with
 # debootstrap (cached in /var/cache/perfagent-tests): root, the Debian mirror,

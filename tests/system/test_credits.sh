@@ -2,6 +2,7 @@
 # CPU credits on a burstable type, from a synthetic /proc/stat fed through the
 # root prefix: the estimate, burn ratio, exhaustion forecast and metrics, and
 # the estimate carried across a daemon restart.
+# lane: side
 set -eu
 . "$(dirname "$0")/lib.sh"
 need_root

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The daemon's life cycle: start, readiness, status, collection, reload
 # (good and bad), permissions, hostile control clients, stop.
+# lane: side
 set -eu
 . "$(dirname "$0")/lib.sh"
 need_root

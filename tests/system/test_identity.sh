@@ -4,6 +4,7 @@
 # and fake /sys trees: IMDS success, every fault mode (each must finish in
 # under 4 s, exit 0 and say why), the identity cache, DMI on Nitro with a
 # failing IMDS, and AWS_EC2_METADATA_DISABLED.
+# lane: side
 set -eu
 . "$(dirname "$0")/lib.sh"
 need_root

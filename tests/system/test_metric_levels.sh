@@ -6,6 +6,7 @@
 # the documents' custom metrics (basic < detailed, custom as included, the
 # default dimension sets' roll-up per instance type apart) at $0.30 each;
 # config errors name file and line.
+# lane: side
 set -eu
 . "$(dirname "$0")/lib.sh"
 need_root

@@ -5,6 +5,7 @@
 # it never read), accepting and never reading, closing every connection;
 # a daemon restart with the spool persisted; UDP; the endpoint from the
 # environment; metrics = off. The host is never tuned (mode = advise).
+# lane: side
 set -eu
 . "$(dirname "$0")/lib.sh"
 need_root

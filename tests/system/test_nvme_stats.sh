@@ -11,6 +11,7 @@
 # not read and why (logged once, never fatal); the EMF documents the daemon
 # sent carry VolumeIopsExceeded 0 before and near 100 during, Device and
 # VolumeId dimensions, and no spike at the restart. About 9 s.
+# lane: side
 set -eu
 . "$(dirname "$0")/lib.sh"
 need_root

@@ -8,6 +8,7 @@
 # junk and slow clients, the tuning lock never following a symlink, and
 # profile knob names that try to leave /proc/sys or /sys. Everything runs in
 # a temporary directory and on a fake /proc and /sys tree; mode = advise.
+# lane: side
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/system/lib.sh

@@ -2,6 +2,7 @@
 # With no CloudWatch agent listening, the log says once that metrics are
 # spooled and how to turn them off, not a warning per retry or interval; when
 # an agent comes, it says once that documents flow again. About 10 s.
+# lane: side
 set -eu
 . "$(dirname "$0")/lib.sh"
 need_tools python3

@@ -93,7 +93,9 @@ for _ in 1 2 3 4; do
 	(while :; do :; done) &
 	loads+=($!)
 done
-in_ns python3 "$TESTS_DIR/tcp_bulk.py" 30 &
+# Until cleanup stops it (a slow run must not outlast it); nsenter itself,
+# so that $! is the sender's pid.
+nsenter -t "$ns_pid" -n -- python3 "$TESTS_DIR/tcp_bulk.py" 600 &
 loads+=($!)
 
 # One interval's health and histograms: status, histograms, status again,
