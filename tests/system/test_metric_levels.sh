@@ -97,7 +97,21 @@ for bad in '{"Values":[1,2],"Counts":[3]}' '{"Values":[1,2],"Counts":[3,0]}' \
 	doc "$bad" >"$tmp/bad.emf"
 	! python3 "$checker" check "$tmp/bad.emf" >/dev/null 2>&1 || fail "the checker took $bad"
 done
-pass "the checker refuses unequal lengths, zero counts, 101 values, strings, wrong totals"
+# A second directive is checked as the first (a disk's instance-wide latencies go in one).
+two() { # SECOND-DIRECTIVE-JSON: a valid document with a second directive
+	printf '{"_aws":{"Timestamp":%s,"LogGroupName":"/g","CloudWatchMetrics":[{"Namespace":"N","Dimensions":[["D","V"]],"Metrics":[{"Name":"X"}]},%s]},"D":"d","V":"v","PerfAgentRun":"0123456789abcdef","PerfAgentSeq":1,"X":1,"Y":2}\n' \
+		"$(date +%s000)" "$1"
+}
+two '{"Namespace":"N","Dimensions":[["D"]],"Metrics":[{"Name":"X"},{"Name":"Y"}]}' >"$tmp/good.emf"
+python3 "$checker" check "$tmp/good.emf" >/dev/null || fail "the checker refuses a good second directive"
+for bad in '{"Namespace":"N","Dimensions":[["W"]],"Metrics":[{"Name":"Y"}]}' \
+	'{"Namespace":"N","Dimensions":[["D"]],"Metrics":[{"Name":"Z"}]}' \
+	'{"Namespace":"N","Dimensions":[["D"]],"Metrics":[{"Name":"X","StorageResolution":1}]}' \
+	'{"Namespace":"N","Dimensions":[["D"]],"Metrics":[]}'; do
+	two "$bad" >"$tmp/bad.emf"
+	! python3 "$checker" check "$tmp/bad.emf" >/dev/null 2>&1 || fail "the checker took a second directive $bad"
+done
+pass "the checker refuses unequal lengths, zero counts, 101 values, strings, wrong totals; a second directive with an unknown dimension or metric, another resolution, no metric"
 
 # ---- custom: metrics_include less metrics_exclude ----
 write_conf 'metrics_level = custom' 'metrics_include = StealPercent, CPU*, Runq*' \
