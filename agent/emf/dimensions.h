@@ -9,7 +9,8 @@
  * series over every instance). A set naming a dimension this host does not
  * know (no Auto Scaling group, no image id) is left out of its documents.
  * Per-device entities add their own dimension (Interface, VolumeId or
- * Device) to every set.
+ * Device) to every set, but in the directive of a disk's instance-wide
+ * metrics (emf/emf.h).
  */
 #ifndef PA_EMF_DIMENSIONS_H
 #define PA_EMF_DIMENSIONS_H

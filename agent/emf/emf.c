@@ -109,12 +109,25 @@ static bool metric_usable(struct emf_encoder *e, const struct metric_entity *ent
 	return true;
 }
 
-/* One document being filled: at most EMF_MAX_METRICS metrics. */
+/* One directive: its dimension sets and the names of its metrics. */
+struct directive {
+	struct json_object *dir;        /* not yet in the document until emitted */
+	struct json_object *metrics;    /* its Metrics array */
+	size_t n;
+};
+
+/*
+ * One document being filled: at most EMF_MAX_METRICS metrics. A block
+ * device's has two directives: own (each set with the device's dimension)
+ * and inst (the instance's sets alone, for metric_instance_wide() names);
+ * only those with metrics go out.
+ */
 struct chunk {
 	struct json_object *root;
-	struct json_object *metrics;    /* the directive's Metrics array */
+	struct json_object *directives; /* _aws.CloudWatchMetrics */
+	struct directive own, inst;
 	struct json_object *seq;        /* PerfAgentSeq, set when emitted */
-	size_t n;
+	size_t n;                       /* metrics (root members) */
 	size_t values;                  /* of its distributions */
 };
 
@@ -165,25 +178,11 @@ static bool add_set(const struct emf_encoder *e, unsigned int bits, const char *
 	return true;
 }
 
-/*
- * The configured sets that can be filled, each with the entity's own
- * dimension; the values as root members (the known ones also where no set
- * names them: a reader of the logs sees which instance sent what).
- */
-static void add_dimensions(const struct emf_encoder *e, const struct metric_entity *ent,
-			   struct json_object *root, struct json_object *dims)
+/* The configured sets that can be filled, each with own (NULL: none). */
+static void add_sets(const struct emf_encoder *e, const char *own, struct json_object *dims)
 {
-	const char *own = NULL, *value = NULL;
 	bool any = false;
 
-	for (int d = 0; d < EMF_DIM_N; d++)
-		if (e->dims[d][0])
-			json_object_object_add(root, emf_dim_name(d),
-					       json_object_new_string(e->dims[d]));
-	if (entity_dimension(ent, &own, &value))
-		add_member(root, own, value);
-	if (ent->kind == ENTITY_BLOCK_DEVICE && ent->volume_id[0])
-		add_member(root, "Device", ent->name);
 	for (unsigned int i = 0; i < e->dimsets.n; i++)
 		any |= add_set(e, e->dimsets.sets[i], own, dims);
 	/* Only sets this host cannot fill: per instance rather than no metric at all. */
@@ -191,35 +190,92 @@ static void add_dimensions(const struct emf_encoder *e, const struct metric_enti
 		add_set(e, 1u << EMF_DIM_INSTANCE_ID, own, dims);
 }
 
-/* _aws with its one directive, the dimensions and the properties. */
+/*
+ * The dimension values as root members (the known ones also where no set
+ * names them: a reader of the logs sees which instance sent what); the
+ * entity's own dimension name in *own, NULL for the instance.
+ */
+static void add_members(const struct emf_encoder *e, const struct metric_entity *ent,
+			struct json_object *root, const char **own)
+{
+	const char *value = NULL;
+
+	*own = NULL;
+	for (int d = 0; d < EMF_DIM_N; d++)
+		if (e->dims[d][0])
+			json_object_object_add(root, emf_dim_name(d),
+					       json_object_new_string(e->dims[d]));
+	if (entity_dimension(ent, own, &value))
+		add_member(root, *own, value);
+	if (ent->kind == ENTITY_BLOCK_DEVICE && ent->volume_id[0])
+		add_member(root, "Device", ent->name);
+}
+
+/* A directive of the namespace under the sets with own; -ENOMEM. */
+static int directive_new(const struct emf_encoder *e, const char *own, struct directive *d)
+{
+	struct json_object *dims = json_object_new_array();
+
+	d->dir = json_object_new_object();
+	d->metrics = json_object_new_array();
+	d->n = 0;
+	if (!dims || !d->dir || !d->metrics) {
+		json_object_put(dims), json_object_put(d->dir), json_object_put(d->metrics);
+		memset(d, 0, sizeof(*d));
+		return -ENOMEM;
+	}
+	json_object_object_add(d->dir, "Namespace", json_object_new_string(e->namespace));
+	json_object_object_add(d->dir, "Dimensions", dims);
+	json_object_object_add(d->dir, "Metrics", d->metrics);
+	add_sets(e, own, dims);
+	return 0;
+}
+
+/* Puts a directive with metrics into the document, frees one without. */
+static void directive_place(struct chunk *c, struct directive *d)
+{
+	if (d->dir && d->n)
+		json_object_array_add(c->directives, d->dir);
+	else
+		json_object_put(d->dir);
+	memset(d, 0, sizeof(*d));
+}
+
+static void chunk_free(struct chunk *c)
+{
+	json_object_put(c->own.dir);
+	json_object_put(c->inst.dir);
+	json_object_put(c->root);
+	memset(c, 0, sizeof(*c));
+}
+
+/* _aws with its directives, the dimensions and the properties. */
 static int chunk_start(const struct emf_encoder *e, const struct metric_set *set,
 		       const struct metric_entity *ent, struct chunk *c)
 {
 	struct json_object *aws = json_object_new_object();
-	struct json_object *directives = json_object_new_array();
-	struct json_object *dir = json_object_new_object();
-	struct json_object *dims = json_object_new_array();
+	const char *own;
 
+	memset(c, 0, sizeof(*c));
 	c->root = json_object_new_object();
-	c->metrics = json_object_new_array();
+	c->directives = json_object_new_array();
 	c->seq = json_object_new_int64(0);
-	c->n = 0;
-	if (!aws || !directives || !dir || !dims || !c->root || !c->metrics || !c->seq) {
-		json_object_put(aws), json_object_put(directives), json_object_put(dir);
-		json_object_put(dims), json_object_put(c->root);
-		json_object_put(c->metrics), json_object_put(c->seq);
-		memset(c, 0, sizeof(*c));
+	if (!aws || !c->root || !c->directives || !c->seq) {
+		json_object_put(aws), json_object_put(c->directives), json_object_put(c->seq);
+		chunk_free(c);
 		return -ENOMEM;
 	}
 	json_object_object_add(c->root, "_aws", aws);
 	json_object_object_add(aws, "Timestamp", json_object_new_int64(set->timestamp_ms));
 	json_object_object_add(aws, "LogGroupName", json_object_new_string(e->log_group));
-	json_object_object_add(aws, "CloudWatchMetrics", directives);
-	json_object_array_add(directives, dir);
-	json_object_object_add(dir, "Namespace", json_object_new_string(e->namespace));
-	json_object_object_add(dir, "Dimensions", dims);
-	json_object_object_add(dir, "Metrics", c->metrics);
-	add_dimensions(e, ent, c->root, dims);
+	json_object_object_add(aws, "CloudWatchMetrics", c->directives);
+	add_members(e, ent, c->root, &own);
+	if (directive_new(e, own, &c->own) ||
+	    (ent->kind == ENTITY_BLOCK_DEVICE && directive_new(e, NULL, &c->inst))) {
+		json_object_put(c->seq);
+		chunk_free(c);
+		return -ENOMEM;
+	}
 	json_object_object_add(c->root, "PerfAgentRun", json_object_new_string(e->run_id));
 	json_object_object_add(c->root, "PerfAgentSeq", c->seq);
 	json_object_object_add(c->root, "PerfAgentVersion",
@@ -230,8 +286,8 @@ static int chunk_start(const struct emf_encoder *e, const struct metric_set *set
 	return 0;
 }
 
-static void chunk_add(struct chunk *c, const struct metric *m, double v,
-		      unsigned int interval_s)
+/* The metric's definition into directive d. */
+static void directive_add(struct directive *d, const struct metric *m, unsigned int interval_s)
 {
 	struct json_object *def = json_object_new_object();
 
@@ -242,7 +298,24 @@ static void chunk_add(struct chunk *c, const struct metric *m, double v,
 	/* High resolution only pays when points come more than once a minute. */
 	if (interval_s < 60)
 		json_object_object_add(def, "StorageResolution", json_object_new_int(1));
-	json_object_array_add(c->metrics, def);
+	json_object_array_add(d->metrics, def);
+	d->n++;
+}
+
+/*
+ * The metric's value once, its definition in the directives that send it:
+ * a device's instance-wide metric under the instance's sets, and under the
+ * device's unless the level leaves that out.
+ */
+static void chunk_add(const struct emf_encoder *e, struct chunk *c, const struct metric *m,
+		      double v, unsigned int interval_s)
+{
+	bool wide = c->inst.dir && metric_instance_wide(m->name);
+
+	if (!wide || metric_filter_per_device(&e->filter, m->name))
+		directive_add(&c->own, m, interval_s);
+	if (wide)
+		directive_add(&c->inst, m, interval_s);
 	c->values += m->dist ? m->dist->n : 0;
 	json_object_object_add(c->root, m->name, m->dist ? emf_dist_json(m->dist) : emf_number(v));
 	c->n++;
@@ -255,6 +328,8 @@ static int chunk_emit(struct emf_encoder *e, struct chunk *c, emf_emit_fn emit, 
 	size_t len;
 	int ret = 0;
 
+	directive_place(c, &c->own);
+	directive_place(c, &c->inst);
 	json_object_set_int64(c->seq, e->next_seq);
 	doc = json_object_to_json_string_length(c->root, JSON_C_TO_STRING_PLAIN |
 						JSON_C_TO_STRING_NOSLASHESCAPE, &len);
@@ -270,8 +345,7 @@ static int chunk_emit(struct emf_encoder *e, struct chunk *c, emf_emit_fn emit, 
 		ret = emit(ctx, doc, len);
 		ret = ret < 0 ? ret : 1;
 	}
-	json_object_put(c->root);
-	memset(c, 0, sizeof(*c));
+	chunk_free(c);
 	return ret;
 }
 
@@ -305,7 +379,7 @@ static int encode_entity(struct emf_encoder *e, const struct metric_set *set,
 		}
 		if (!c.root && chunk_start(e, set, ent, &c))
 			return -ENOMEM;
-		chunk_add(&c, &ent->metrics[i], v, set->interval_s);
+		chunk_add(e, &c, &ent->metrics[i], v, set->interval_s);
 		if (c.n == EMF_MAX_METRICS) {
 			ret = chunk_emit(e, &c, emit, ctx);
 			docs += ret > 0;
@@ -315,7 +389,7 @@ static int encode_entity(struct emf_encoder *e, const struct metric_set *set,
 		ret = chunk_emit(e, &c, emit, ctx);
 		docs += ret > 0;
 	}
-	json_object_put(c.root);
+	chunk_free(&c);
 	return ret < 0 ? ret : docs;
 }
 

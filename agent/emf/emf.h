@@ -9,7 +9,10 @@
  * daemon run) and PerfAgentSeq (1, 2, 3... within the run), so a reader can
  * check order and gaps. A metric's value is a number or a distribution
  * (emf/distribution.h); only the metrics the configured metrics_level sends
- * are written (emf/metric_level.h).
+ * are written (emf/metric_level.h). A block device's document has a second
+ * directive for its instance-wide metrics (metric_instance_wide()): the
+ * instance's dimension sets without the device's, so that every disk's
+ * documents add data points to one metric of the instance.
  */
 #ifndef PA_EMF_H
 #define PA_EMF_H

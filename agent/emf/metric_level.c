@@ -11,10 +11,12 @@
 
 /*
  * The basic list. Counted per host with the dimension set each entity gets
- * (packaging/metrics-catalogue.md, "Cost"): 7 instance metrics (9 on a
- * burstable type), 4 per ENA interface, 2 per block device: 23 (25) with 2
- * interfaces and 4 volumes. Latencies go as distributions, which a fleet
- * can aggregate; their per-instance quantiles are detailed.
+ * (packaging/metrics-catalogue.md, "Cost"): 8 instance metrics (10 on a
+ * burstable type), the disks' ReadLatency and WriteLatency once for the
+ * instance (instance_wide below), 4 per ENA interface, 1 per EBS volume:
+ * 8 + 2 + 2 x 4 + 4 x 1 = 22 (24) with 2 interfaces and 4 volumes.
+ * Latencies go as distributions, which a fleet can aggregate; their
+ * per-instance quantiles are detailed.
  */
 static const char *const basic[] = {
 	/*
@@ -24,14 +26,26 @@ static const char *const basic[] = {
 	 */
 	"RunqLatency", "RunqWaitPercent", "TcpRetransmits", "TcpSrtt",
 	"TcpListenOverflows", "PacketDrops", "TuningKnobsDrifted",
+	/* the instance's EBS limit, the largest share over its volumes */
+	"EbsInstanceLimitExceeded",
 	/* burstable types only */
 	"CPUCreditBalanceEstimate", "CPUThrottled",
 	/* each ENA interface: the instance's allowances */
 	"BwInAllowanceExceeded", "BwOutAllowanceExceeded", "PpsAllowanceExceeded",
 	"ConntrackAllowanceExceeded",
-	/* each block device */
+	/* each block device, with the instance's dimensions (instance_wide) */
 	"ReadLatency", "WriteLatency",
+	/* each EBS volume: over its provisioned IOPS or throughput */
+	"VolumeLimitExceeded",
 };
+
+/*
+ * A block device's metrics that also go with the instance's dimension sets
+ * only (no Device or VolumeId): every disk's documents add data points to
+ * one metric per instance, whose distribution CloudWatch combines. At basic
+ * they go so only; at the other levels per device as well.
+ */
+static const char *const instance_wide[] = { "ReadLatency", "WriteLatency" };
 
 const char *const metric_daemon_only[] = {
 	"TuningKnobsApplied", "TuningKnobsSkipped", "TuningKnobsFailed", "TuningKnobsDrifted",
@@ -131,12 +145,27 @@ const char *metric_level_name(enum metric_level level)
 	       level == METRIC_LEVEL_CUSTOM ? "custom" : "basic";
 }
 
-bool metric_is_basic(const char *name)
+static bool in_list(const char *const *list, size_t n, const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(basic); i++)
-		if (strcmp(name, basic[i]) == 0)
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(name, list[i]) == 0)
 			return true;
 	return false;
+}
+
+bool metric_is_basic(const char *name)
+{
+	return in_list(basic, ARRAY_SIZE(basic), name);
+}
+
+bool metric_instance_wide(const char *name)
+{
+	return in_list(instance_wide, ARRAY_SIZE(instance_wide), name);
+}
+
+bool metric_filter_per_device(const struct metric_filter *f, const char *name)
+{
+	return f->level != METRIC_LEVEL_BASIC || !metric_instance_wide(name);
 }
 
 static bool any_match(const char (*list)[METRIC_GLOB_MAX], int n, const char *name)

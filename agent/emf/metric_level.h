@@ -2,7 +2,7 @@
 /*
  * Which metrics go to CloudWatch: metrics_level = basic (the short list
  * below, what a fleet needs, at most 25 custom metrics on a host with two
- * ENA interfaces and four EBS volumes), detailed (everything, the
+ * ENA interfaces and four EBS volumes: 22, 24 on a burstable type), detailed (everything, the
  * per-instance quantiles too) or custom (metrics_include globs, default
  * all, less metrics_exclude globs). The metric set keeps every metric:
  * status and the adaptive rules read them whatever is sent.
@@ -38,6 +38,20 @@ bool metric_is_basic(const char *name);
 
 /* True when f sends the metric name. */
 bool metric_filter_sends(const struct metric_filter *f, const char *name);
+
+/*
+ * A block device's metric sent (also) with the instance's dimension sets,
+ * without the device's own dimension: ReadLatency, WriteLatency. All disks
+ * together are then one metric per instance (CloudWatch combines the data
+ * points of the same name and dimension values).
+ */
+bool metric_instance_wide(const char *name);
+
+/*
+ * True when f sends a block device's metric name with the device's own
+ * dimension too: always, except the instance-wide ones at basic.
+ */
+bool metric_filter_per_device(const struct metric_filter *f, const char *name);
 
 /*
  * A metrics_include/metrics_exclude value: comma- or blank-separated globs,

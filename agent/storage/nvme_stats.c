@@ -181,6 +181,38 @@ static int op_update(struct nvme_vol *vol, const struct nvme_page *old,
 	return ret;
 }
 
+static double larger(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * The interval's exceeded shares, each counter's metric, and the basic
+ * VolumeLimitExceeded: the larger of the volume's two shares (a lower bound
+ * of the time over either limit: the page does not say how they overlap).
+ */
+static int exceeded_update(struct nvme_vol *vol, const uint64_t *delta, uint64_t us,
+			   struct metric_entity *e)
+{
+	int ret = 0;
+
+	for (int i = 0; i < NVME_N_EXCEEDED; i++) {
+		double pct = (double)delta[exceeded[i].counter] / (double)us * 100.0;
+
+		vol->shares[i] = pct > 100 ? 100 : pct;
+	}
+	vol->have_shares = true;
+	for (int i = 0; i < NVME_N_EXCEEDED && !ret; i++) {
+		if (i < 2 && vol->kind != NVME_PAGE_EBS)
+			continue;   /* an instance-store device has no volume limits */
+		ret = add(e, exceeded[i].metric, UNIT_PERCENT, vol->shares[i]);
+	}
+	if (!ret && vol->kind == NVME_PAGE_EBS)
+		ret = add(e, "VolumeLimitExceeded", UNIT_PERCENT,
+			  larger(vol->shares[0], vol->shares[1]));
+	return ret;
+}
+
 int nvme_vol_update(struct nvme_vol *vol, const struct nvme_page *page, uint64_t now_ms,
 		    struct metric_entity *e)
 {
@@ -193,6 +225,7 @@ int nvme_vol_update(struct nvme_vol *vol, const struct nvme_page *page, uint64_t
 	vol->error[0] = '\0';
 	vol->kind = page->kind;
 	vol->queue_length = page->queue_length;
+	vol->have_shares = false;
 	if (!vol->have_page || now_ms <= vol->last_ms) {
 		/* the baseline: nothing to compare with yet */
 		memset(vol->lat, 0, sizeof(vol->lat));
@@ -202,15 +235,9 @@ int nvme_vol_update(struct nvme_vol *vol, const struct nvme_page *page, uint64_t
 	vol->resets += restarted;
 	for (int i = 0; i < NVME_N_COUNTERS; i++)
 		delta[i] = restarted ? page->counter[i] : page->counter[i] - vol->page.counter[i];
-	for (int i = 0; i < NVME_N_EXCEEDED && !ret; i++) {
-		double us = (double)(now_ms - vol->last_ms) * 1000.0;
-		double pct = (double)delta[exceeded[i].counter] / us * 100.0;
-
+	for (int i = 0; i < NVME_N_EXCEEDED; i++)
 		slot.exceeded_us[i] = delta[exceeded[i].counter];
-		if (i < 2 && page->kind != NVME_PAGE_EBS)
-			continue;   /* an instance-store device has no volume limits */
-		ret = add(e, exceeded[i].metric, UNIT_PERCENT, pct > 100 ? 100 : pct);
-	}
+	ret = exceeded_update(vol, delta, (now_ms - vol->last_ms) * 1000, e);
 	if (!ret)
 		ret = add(e, "VolumeQueueLength", UNIT_COUNT, (double)page->queue_length);
 	for (int op = 0; op < NVME_N_OPS && !ret; op++)
@@ -223,11 +250,28 @@ keep:
 	return ret;
 }
 
+bool nvme_instance_exceeded(const struct nvme_state *s, double *pct)
+{
+	bool any = false;
+
+	*pct = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct nvme_vol *vol = &s->vols[i];
+
+		if (vol->kind != NVME_PAGE_EBS || !vol->have_shares)
+			continue;
+		*pct = larger(*pct, larger(vol->shares[2], vol->shares[3]));
+		any = true;
+	}
+	return any;
+}
+
 void nvme_vol_fail(struct nvme_vol *vol, int err, const char *why)
 {
 	vol->err = err ? err : -EIO;
 	snprintf(vol->error, sizeof(vol->error), "%s", why);
 	memset(vol->lat, 0, sizeof(vol->lat));
+	vol->have_shares = false;
 }
 
 /* ---- collecting ---- */
@@ -354,6 +398,18 @@ static int collect_dev(struct nvme_state *s, const struct pa_paths *paths, const
 	return collect_one(vol, paths, now_ms, set, ebs ? bd.ebs_volume_id : "");
 }
 
+/* EbsInstanceLimitExceeded on the instance's entity, when a volume measured the interval. */
+static int add_instance_exceeded(const struct nvme_state *s, struct metric_set *set)
+{
+	struct metric_entity *inst;
+	double pct;
+
+	if (!set || !nvme_instance_exceeded(s, &pct))
+		return 0;
+	inst = metric_set_entity(set, ENTITY_INSTANCE, "");
+	return inst ? metric_add(inst, "EbsInstanceLimitExceeded", UNIT_PERCENT, pct) : -ENOMEM;
+}
+
 int nvme_stats_collect(struct nvme_state *s, const struct pa_paths *paths, uint64_t now_ms,
 		       struct metric_set *set)
 {
@@ -361,8 +417,10 @@ int nvme_stats_collect(struct nvme_state *s, const struct pa_paths *paths, uint6
 	struct dirent **list = NULL;
 	int n, ret = 0;
 
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
 		s->vols[i].seen = false;
+		s->vols[i].have_shares = false;
+	}
 	if (paths_sys(paths, dir, sizeof(dir), "/sys/block"))
 		return 0;
 	n = scandir(dir, &list, dev_filter, versionsort);
@@ -373,7 +431,7 @@ int nvme_stats_collect(struct nvme_state *s, const struct pa_paths *paths, uint6
 	}
 	free(list);
 	forget_unseen(s);
-	return ret;
+	return ret ? ret : add_instance_exceeded(s, set);
 }
 
 /* ---- the verdict ---- */

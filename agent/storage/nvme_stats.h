@@ -22,16 +22,22 @@
  *     the next good one covers both intervals and nothing is lost;
  *   - another volume behind the same device name is a new device.
  *
- * Metrics, on the block device's entity (Device, VolumeId):
- *   basic   VolumeIopsExceeded, VolumeThroughputExceeded (EBS only),
- *           InstanceIopsExceeded, InstanceThroughputExceeded: Percent of the
- *           interval the demand was over that limit; VolumeQueueLength
- *           (Count, gauge)
- *   detail  DeviceReadOps, DeviceWriteOps (Count), DeviceReadBytes,
- *           DeviceWriteBytes (Bytes), DeviceReadLatencyMean,
- *           DeviceWriteLatencyMean (Microseconds, time / ops), and for EBS
- *           DeviceReadLatencyP50/P90/P99, DeviceWriteLatency... (the upper
- *           bound of the device histogram's bin)
+ * Metrics, on the block device's entity (Device, VolumeId), Percent of the
+ * interval the demand was over a limit:
+ *   basic   VolumeLimitExceeded (EBS only): the larger of the volume's IOPS
+ *           and throughput shares
+ *   detail  VolumeIopsExceeded, VolumeThroughputExceeded (EBS only),
+ *           InstanceIopsExceeded, InstanceThroughputExceeded; and
+ *           VolumeQueueLength (Count, gauge), DeviceReadOps, DeviceWriteOps
+ *           (Count), DeviceReadBytes, DeviceWriteBytes (Bytes),
+ *           DeviceReadLatencyMean, DeviceWriteLatencyMean (Microseconds,
+ *           time / ops), and for EBS DeviceReadLatencyP50/P90/P99,
+ *           DeviceWriteLatency... (the upper bound of the device histogram's
+ *           bin)
+ * and on the instance's entity, basic: EbsInstanceLimitExceeded, the largest
+ * of the instance IOPS and throughput shares over the EBS volumes read this
+ * interval (each volume's page counts the instance's limit as that volume
+ * met it); left out when none was.
  *
  * For status each device keeps the exceeded times of its last intervals
  * (NVME_WINDOW_S, one minute), the block probe's host-side latency of the
@@ -87,6 +93,9 @@ struct nvme_vol {
 	uint64_t queue_length;
 	unsigned int resets;            /* pages seen to restart from zero */
 	struct nvme_lat lat[NVME_N_OPS];
+	/* The last update's exceeded shares (Percent); false: no interval measured. */
+	bool have_shares;
+	double shares[NVME_N_EXCEEDED];
 	int err;                        /* last read or parse: 0 or -errno */
 	char error[256];
 	size_t head, used;              /* slots: a ring, head is the next to write */
@@ -105,7 +114,8 @@ void nvme_stats_free(struct nvme_state *s);
 /*
  * One interval: finds the devices under the sysroot, reads each page, adds
  * the metrics to set (which the block probe has already filled for this
- * interval: its host-side latencies are read from it) and records the
+ * interval: its host-side latencies are read from it), adds
+ * EbsInstanceLimitExceeded to the instance's entity, and records the
  * window. Devices that are gone are forgotten. A device that does not
  * answer is kept with its error and logged once per new error. now_ms is a
  * monotonic clock. 0 or -ENOMEM.
@@ -120,6 +130,13 @@ int nvme_stats_collect(struct nvme_state *s, const struct pa_paths *paths, uint6
  */
 int nvme_vol_update(struct nvme_vol *vol, const struct nvme_page *page, uint64_t now_ms,
 		    struct metric_entity *e);
+
+/*
+ * The largest share of the last interval any EBS volume of s spent over the
+ * instance's EBS IOPS or throughput limit, in *pct; false (and 0) when no
+ * EBS volume measured an interval in the last collection.
+ */
+bool nvme_instance_exceeded(const struct nvme_state *s, double *pct);
 
 /* A page that could not be read: kept as the device's error, no metrics. */
 void nvme_vol_fail(struct nvme_vol *vol, int err, const char *why);

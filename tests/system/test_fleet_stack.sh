@@ -41,9 +41,11 @@ detailed=$(comm -23 <(echo "$ours") "$tmp/basic" | tr '\n' ' ')
 echo "ok: every metric the template reads is sent at the default level (basic)"
 
 # What --once cannot show: the daemon's own metrics (tuning, delivery:
-# `perfagent metrics --help`) and the ENA driver's counters (no ENA here).
+# `perfagent metrics --help`), the ENA driver's counters (no ENA here) and
+# the EBS NVMe statistics pages' limits (the daemon reads them: no EBS here;
+# test_nvme_stats checks them).
 not_once="TuningKnobsDrifted BwInAllowanceExceeded BwOutAllowanceExceeded PpsAllowanceExceeded
-ConntrackAllowanceExceeded"
+ConntrackAllowanceExceeded VolumeLimitExceeded EbsInstanceLimitExceeded"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: metrics --once: the probes need root"
 	exit 0
@@ -66,4 +68,4 @@ wait "$bulk" "$io"
 python3 "$names" emf "$tmp/once.emf" >"$tmp/once" || fail "metrics --once printed no EMF"
 absent=$(comm -23 <(echo "$ours") "$tmp/once" | grep -vxF -f <(echo "$not_once" | tr ' ' '\n') | tr '\n' ' ')
 [ -z "$absent" ] || fail "the template reads metrics metrics --once does not send: $absent"
-echo "ok: the template's metrics are in metrics --once on this host, but for $(echo "$not_once" | wc -w) daemon or ENA ones"
+echo "ok: the template's metrics are in metrics --once on this host, but for $(echo "$not_once" | wc -w) daemon, ENA or EBS ones"

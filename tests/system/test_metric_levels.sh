@@ -25,7 +25,7 @@ checker=$TESTS_DIR/emf_checker.py
 # The basic list, as agent/emf/metric_level.c has it.
 basic=$(sed -n '/^static const char \*const basic\[\] = {/,/^};/p' "$top/agent/emf/metric_level.c" |
 	grep -o '"[A-Za-z]*"' | tr -d '"' | sort)
-[ "$(wc -l <<<"$basic")" = 15 ] || fail "the basic list of metric_level.c: $basic"
+[ "$(wc -l <<<"$basic")" = 17 ] || fail "the basic list of metric_level.c: $basic"
 
 # write_conf LINE...: never tuning, no IMDS.
 write_conf() { printf 'mode = advise\nimds = off\n%s\n' "$@" >"$conf"; }
@@ -41,7 +41,7 @@ cat_basic=$(grep -E '^\| `[A-Za-z<>]+` \| [^|]+ \| basic' "$top/packaging/metric
 	sed -E 's/^\| `([^`]+)`.*/\1/' | sed 's/<Op>Latency/ReadLatency\nWriteLatency/' | sort)
 [ "$cat_basic" = "$basic" ] ||
 	fail "catalogue basic rows against metric_level.c: $(diff <(echo "$cat_basic") <(echo "$basic"))"
-pass "the catalogue marks the same 15 basic metrics as the code"
+pass "the catalogue marks the same 17 basic metrics as the code"
 
 # ---- basic: only basic metrics, distributions valid ----
 write_conf 'metrics_level = basic'
@@ -65,6 +65,21 @@ PY
 else
 	echo "note: sched probe not running here; RunqLatency not checked"
 fi
+# A disk's latencies at basic: in a directive of the instance's sets alone.
+python3 - "$tmp/basic.emf" <<'PY' || fail "basic disk latencies with device dimensions (above)"
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    for dd in d["_aws"]["CloudWatchMetrics"]:
+        names = {m["Name"] for m in dd["Metrics"]}
+        if names & {"ReadLatency", "WriteLatency"}:
+            n += 1
+            own = {k for s in dd["Dimensions"] for k in s} & {"Device", "VolumeId", "Interface"}
+            assert not own, (dd["Dimensions"], line)
+            assert names <= {"ReadLatency", "WriteLatency"}, names
+print("%d directives with disk latencies, instance dimensions only" % n)
+PY
 pass "basic: $(names "$tmp/basic.emf" | wc -l) metric names, all basic, distributions as Values/Counts"
 
 # ---- the checker refuses broken distributions (it can fail) ----
@@ -83,7 +98,21 @@ for bad in '{"Values":[1,2],"Counts":[3]}' '{"Values":[1,2],"Counts":[3,0]}' \
 	doc "$bad" >"$tmp/bad.emf"
 	! python3 "$checker" check "$tmp/bad.emf" >/dev/null 2>&1 || fail "the checker took $bad"
 done
-pass "the checker refuses unequal lengths, zero counts, 101 values, strings, wrong totals"
+# A second directive is checked as the first (a disk's instance-wide latencies go in one).
+two() { # SECOND-DIRECTIVE-JSON: a valid document with a second directive
+	printf '{"_aws":{"Timestamp":%s,"LogGroupName":"/g","CloudWatchMetrics":[{"Namespace":"N","Dimensions":[["D","V"]],"Metrics":[{"Name":"X"}]},%s]},"D":"d","V":"v","PerfAgentRun":"0123456789abcdef","PerfAgentSeq":1,"X":1,"Y":2}\n' \
+		"$(date +%s000)" "$1"
+}
+two '{"Namespace":"N","Dimensions":[["D"]],"Metrics":[{"Name":"X"},{"Name":"Y"}]}' >"$tmp/good.emf"
+python3 "$checker" check "$tmp/good.emf" >/dev/null || fail "the checker refuses a good second directive"
+for bad in '{"Namespace":"N","Dimensions":[["W"]],"Metrics":[{"Name":"Y"}]}' \
+	'{"Namespace":"N","Dimensions":[["D"]],"Metrics":[{"Name":"Z"}]}' \
+	'{"Namespace":"N","Dimensions":[["D"]],"Metrics":[{"Name":"X","StorageResolution":1}]}' \
+	'{"Namespace":"N","Dimensions":[["D"]],"Metrics":[]}'; do
+	two "$bad" >"$tmp/bad.emf"
+	! python3 "$checker" check "$tmp/bad.emf" >/dev/null 2>&1 || fail "the checker took a second directive $bad"
+done
+pass "the checker refuses unequal lengths, zero counts, 101 values, strings, wrong totals; a second directive with an unknown dimension or metric, another resolution, no metric"
 
 # ---- custom: metrics_include less metrics_exclude ----
 write_conf 'metrics_level = custom' 'metrics_include = StealPercent, CPU*, Runq*' \
@@ -121,7 +150,8 @@ n_basic=$(json_get "$tmp/cost.json" 'j["custom_metrics"]')
 # This host's entities: the instance, its interfaces and block devices.
 ifaces=$(find /sys/class/net -mindepth 1 -maxdepth 1 ! -name lo | wc -l)
 disks=$(find /sys/block -mindepth 1 -maxdepth 1 | wc -l)
-[ "$n_basic" -ge 3 ] && [ "$n_basic" -le $((9 + 4 * ifaces + 2 * disks)) ] ||
+# 10 for the instance (12 on a burstable type) with the disks' two latencies, 1 per volume.
+[ "$n_basic" -ge 3 ] && [ "$n_basic" -le $((12 + 4 * ifaces + disks)) ] ||
 	fail "basic: $n_basic custom metrics with $ifaces interfaces, $disks disks"
 cost 'metrics_level = basic' 'dimension_sets = InstanceId'
 [ "$(json_get "$tmp/cost.json" 'j["fleet_rollups"]')" = 0 ] || fail "roll-ups with InstanceId alone: $(cat "$tmp/cost.json")"

@@ -2,7 +2,8 @@
 /*
  * What goes to CloudWatch: distributions as Values/Counts, metrics_level
  * (basic, detailed, custom with include/exclude globs, names checked with a
- * did-you-mean), and the custom-metric count and price of the documents,
+ * did-you-mean), a disk's instance-wide latencies in their own directive,
+ * and the custom-metric count and price of the documents,
  * on the reference host of the catalogue (2 ENA interfaces, 4 EBS volumes).
  */
 #include <stdarg.h>
@@ -180,9 +181,16 @@ static void test_levels(void **state)
 
 	assert_true(metric_filter_sends(&f, "RunqLatency"));
 	assert_true(metric_filter_sends(&f, "ReadLatency"));
+	assert_true(metric_filter_sends(&f, "VolumeLimitExceeded"));
+	assert_true(metric_filter_sends(&f, "EbsInstanceLimitExceeded"));
+	assert_false(metric_filter_sends(&f, "VolumeIopsExceeded"));
+	assert_false(metric_filter_sends(&f, "VolumeQueueLength"));
+	assert_false(metric_filter_per_device(&f, "ReadLatency"));
+	assert_true(metric_filter_per_device(&f, "VolumeLimitExceeded"));
 	assert_false(metric_filter_sends(&f, "RunqLatencyP99"));
 	assert_false(metric_filter_sends(&f, "ContextSwitches"));
 	f.level = METRIC_LEVEL_DETAILED;
+	assert_true(metric_filter_per_device(&f, "ReadLatency"));
 	assert_true(metric_filter_sends(&f, "RunqLatencyP99"));
 	assert_true(metric_filter_sends(&f, "AnythingNew"));
 
@@ -237,6 +245,7 @@ static void reference_host(struct metric_set *set, bool burstable)
 		"StealPercent", "CPUUtilization", "TcpRetransmits", "TcpListenOverflows",
 		"PacketDrops", "PacketDropsNoSocket", "SinkDocumentsDropped", "SinkDocumentsSent",
 		"TcpSrtt", "TcpSrttP99", "TuningKnobsDrifted", "TuningKnobsApplied",
+		"EbsInstanceLimitExceeded",
 	};
 	static const char *const ifm[] = {
 		"RxPackets", "TxPackets", "BwInAllowanceExceeded", "BwOutAllowanceExceeded",
@@ -244,7 +253,7 @@ static void reference_host(struct metric_set *set, bool burstable)
 	};
 	static const char *const devm[] = {
 		"ReadOps", "WriteOps", "ReadLatency", "WriteLatency", "ReadLatencyP99",
-		"WriteLatencyP99", "VolumeIopsExceeded",
+		"WriteLatencyP99", "VolumeIopsExceeded", "VolumeLimitExceeded",
 	};
 	struct metric_dist d = three_values();
 	struct metric_entity *e;
@@ -278,42 +287,200 @@ static void reference_host(struct metric_set *set, bool burstable)
 	}
 }
 
-static size_t count_at(enum metric_level level, bool burstable, size_t *rollups)
+/* The metrics of one dimension set's names in c, 0 when none. */
+static int64_t with_dims(const struct emf_cost *c, const char *names)
+{
+	struct json_object *n = NULL;
+
+	json_object_object_get_ex(c->by_dimensions, names, &n);
+	return json_object_get_int64(n);
+}
+
+static size_t count_at(enum metric_level level, bool burstable, size_t *rollups,
+		       struct emf_cost *c)
 {
 	struct metric_filter f = { .level = level };
 	struct emf_encoder e;
 	struct metric_set set;
-	struct emf_cost c;
 	size_t n;
 
 	encoder(&e, &f);
 	reference_host(&set, burstable);
-	assert_int_equal(emf_cost_init(&c), 0);
-	assert_true(emf_encode(&e, &set, emf_cost_add_doc, &c) > 0);
+	assert_int_equal(emf_cost_init(c), 0);
+	assert_true(emf_encode(&e, &set, emf_cost_add_doc, c) > 0);
 	/* Twice: the same metrics again are no new custom metrics. */
-	assert_true(emf_encode(&e, &set, emf_cost_add_doc, &c) > 0);
-	n = c.metrics;
-	*rollups = c.rollups;
-	assert_int_equal(c.bad_documents, 0);
-	emf_cost_free(&c);
+	assert_true(emf_encode(&e, &set, emf_cost_add_doc, c) > 0);
+	n = c->metrics;
+	*rollups = c->rollups;
+	assert_int_equal(c->bad_documents, 0);
 	metric_set_free(&set);
 	return n;
 }
 
 /*
- * The catalogue's count: 7 + 2 x 4 + 4 x 2 = 23 at basic, 25 on a burstable
- * type, per instance; the default dimension sets add the same metrics per
- * Auto Scaling group and per instance type, series the fleet shares.
+ * The catalogue's count: 8 + 2 + 2 x 4 + 4 x 1 = 22 at basic, 24 on a
+ * burstable type, per instance: the 4 disks' ReadLatency and WriteLatency
+ * are one metric each, with the instance's dimensions; the default
+ * dimension sets add the same metrics per Auto Scaling group and per
+ * instance type, series the fleet shares.
  */
 static void test_basic_count_on_reference_host(void **state)
 {
+	struct emf_cost c;
 	size_t rollups;
 
-	assert_int_equal(count_at(METRIC_LEVEL_BASIC, false, &rollups), 23);
-	assert_int_equal(rollups, 2 * 23);
-	assert_int_equal(count_at(METRIC_LEVEL_BASIC, true, &rollups), 25);
-	assert_int_equal(count_at(METRIC_LEVEL_DETAILED, false, &rollups),
-			 20 + 2 * 7 + 4 * 7);
+	assert_int_equal(count_at(METRIC_LEVEL_BASIC, false, &rollups, &c), 22);
+	assert_int_equal(rollups, 2 * 22);
+	/* 8 instance metrics and the disks' two latencies; the rest per device. */
+	assert_int_equal(with_dims(&c, "InstanceId"), 8 + 2);
+	assert_int_equal(with_dims(&c, "InstanceId,Interface"), 2 * 4);
+	assert_int_equal(with_dims(&c, "InstanceId,VolumeId"), 4 * 1);
+	assert_int_equal(with_dims(&c, "AutoScalingGroupName"), 8 + 2);
+	emf_cost_free(&c);
+	assert_int_equal(count_at(METRIC_LEVEL_BASIC, true, &rollups, &c), 24);
+	emf_cost_free(&c);
+	/* detailed: every device metric per device, and the two latencies once more. */
+	assert_int_equal(count_at(METRIC_LEVEL_DETAILED, false, &rollups, &c),
+			 21 + 2 + 2 * 7 + 4 * 8);
+	assert_int_equal(with_dims(&c, "InstanceId,VolumeId"), 4 * 8);
+	emf_cost_free(&c);
+}
+
+/* The directive of doc whose metrics name metric; NULL when none does. */
+static struct json_object *directive_of(struct json_object *doc, const char *metric)
+{
+	struct json_object *dirs = member(member(doc, "_aws"), "CloudWatchMetrics");
+
+	for (size_t i = 0; i < json_object_array_length(dirs); i++) {
+		struct json_object *d = json_object_array_get_idx(dirs, i);
+		struct json_object *m = member(d, "Metrics");
+
+		for (size_t j = 0; j < json_object_array_length(m); j++)
+			if (!strcmp(json_object_get_string(member(json_object_array_get_idx(m, j),
+								  "Name")), metric))
+				return d;
+	}
+	return NULL;
+}
+
+static const char *dims_of(struct json_object *dir)
+{
+	return json_object_to_json_string_ext(member(dir, "Dimensions"), JSON_C_TO_STRING_PLAIN);
+}
+
+/* How many directives of doc name metric. */
+static int directives_naming(struct json_object *doc, const char *metric)
+{
+	struct json_object *dirs = member(member(doc, "_aws"), "CloudWatchMetrics");
+	int n = 0;
+
+	for (size_t i = 0; i < json_object_array_length(dirs); i++) {
+		struct json_object *m = member(json_object_array_get_idx(dirs, i), "Metrics");
+
+		for (size_t j = 0; j < json_object_array_length(m); j++)
+			n += !strcmp(json_object_get_string(member(json_object_array_get_idx(m, j),
+								   "Name")), metric);
+	}
+	return n;
+}
+
+/*
+ * A disk's ReadLatency at basic: one directive with the instance's sets
+ * alone; VolumeLimitExceeded in another, with VolumeId; the value once. At
+ * detailed ReadLatency is in both. A disk with nothing per device at basic
+ * has the instance's directive only (no empty one).
+ */
+static void test_instance_wide_directive(void **state)
+{
+	static const char inst_sets[] =
+		"[[\"InstanceId\"],[\"AutoScalingGroupName\"],[\"InstanceType\"]]";
+	static const char vol_sets[] = "[[\"InstanceId\",\"VolumeId\"],"
+		"[\"AutoScalingGroupName\",\"VolumeId\"],[\"InstanceType\",\"VolumeId\"]]";
+	struct metric_filter f = { .level = METRIC_LEVEL_BASIC };
+	struct metric_dist d = three_values();
+	struct metric_entity *dev;
+	struct emf_encoder e;
+	struct metric_set set;
+	struct docs o = { 0 };
+
+	encoder(&e, &f);
+	metric_set_init(&set, TS, 60);
+	dev = metric_set_entity(&set, ENTITY_BLOCK_DEVICE, "nvme1n1");
+	strcpy(dev->volume_id, "vol-01");
+	metric_add_dist(dev, "ReadLatency", UNIT_MICROSECONDS, &d);
+	metric_add(dev, "VolumeLimitExceeded", UNIT_PERCENT, 35);
+	metric_add(dev, "ReadOps", UNIT_COUNT, 5);
+	dev = metric_set_entity(&set, ENTITY_BLOCK_DEVICE, "sda");
+	metric_add_dist(dev, "WriteLatency", UNIT_MICROSECONDS, &d);
+	assert_int_equal(emf_encode(&e, &set, keep, &o), 2);
+	assert_int_equal(json_object_array_length(member(member(o.json[0], "_aws"),
+							 "CloudWatchMetrics")), 2);
+	assert_string_equal(dims_of(directive_of(o.json[0], "ReadLatency")), inst_sets);
+	assert_int_equal(directives_naming(o.json[0], "ReadLatency"), 1);
+	assert_string_equal(dims_of(directive_of(o.json[0], "VolumeLimitExceeded")), vol_sets);
+	assert_int_equal(directives_naming(o.json[0], "VolumeLimitExceeded"), 1);
+	assert_null(directive_of(o.json[0], "ReadOps"));
+	assert_false(json_object_object_get_ex(o.json[0], "ReadOps", NULL));
+	assert_int_equal(json_object_array_length(member(member(o.json[0], "ReadLatency"),
+							 "Values")), 3);
+	/* The disk's name and id stay properties, for Logs Insights. */
+	assert_string_equal(json_object_get_string(member(o.json[0], "Device")), "nvme1n1");
+	assert_int_equal(json_object_array_length(member(member(o.json[1], "_aws"),
+							 "CloudWatchMetrics")), 1);
+	assert_string_equal(dims_of(directive_of(o.json[1], "WriteLatency")), inst_sets);
+	docs_free(&o);
+
+	f.level = METRIC_LEVEL_DETAILED;
+	encoder(&e, &f);
+	assert_int_equal(emf_encode(&e, &set, keep, &o), 2);
+	assert_int_equal(directives_naming(o.json[0], "ReadLatency"), 2);
+	assert_string_equal(dims_of(directive_of(o.json[0], "ReadOps")), vol_sets);
+	assert_int_equal(json_object_array_length(member(directive_of(o.json[0], "ReadOps"),
+							 "Metrics")), 3);
+	docs_free(&o);
+	metric_set_free(&set);
+}
+
+/* The same name with the same dimension values from several documents is one metric. */
+static void test_cost_dedupes_instance_wide(void **state)
+{
+	struct metric_filter f = { .level = METRIC_LEVEL_BASIC };
+	struct metric_dist d = three_values();
+	const struct emf_opts opts = { .namespace = "PerfAgent", .log_group = "/g",
+				       .filter = &f };
+	struct emf_encoder e;
+	struct metric_set set;
+	struct identity ident;
+	struct emf_cost c;
+	char name[16];
+
+	memset(&ident, 0, sizeof(ident));
+	strcpy(ident.instance_id, "i-1");
+	emf_encoder_init(&e, &opts, &ident);
+	metric_set_init(&set, TS, 60);
+	for (int i = 0; i < 4; i++) {
+		struct metric_entity *dev;
+
+		snprintf(name, sizeof(name), "nvme%dn1", i);
+		dev = metric_set_entity(&set, ENTITY_BLOCK_DEVICE, name);
+		metric_add_dist(dev, "ReadLatency", UNIT_MICROSECONDS, &d);
+		metric_add_dist(dev, "WriteLatency", UNIT_MICROSECONDS, &d);
+	}
+	assert_int_equal(emf_cost_init(&c), 0);
+	assert_int_equal(emf_encode(&e, &set, emf_cost_add_doc, &c), 4);
+	assert_int_equal(c.documents, 4);
+	assert_int_equal(c.metrics, 2);
+	assert_int_equal(with_dims(&c, "InstanceId"), 2);
+	emf_cost_free(&c);
+	/* Per device at detailed: 2 per disk and the 2 of the instance. */
+	f.level = METRIC_LEVEL_DETAILED;
+	emf_encoder_configure(&e, &opts, &ident);
+	assert_int_equal(emf_cost_init(&c), 0);
+	assert_int_equal(emf_encode(&e, &set, emf_cost_add_doc, &c), 4);
+	assert_int_equal(c.metrics, 2 + 4 * 2);
+	assert_int_equal(with_dims(&c, "InstanceId,Device"), 4 * 2);
+	emf_cost_free(&c);
+	metric_set_free(&set);
 }
 
 /* A document with a dimension set without InstanceId counts as a roll-up. */
@@ -352,6 +519,8 @@ int main(void)
 		cmocka_unit_test(test_levels),
 		cmocka_unit_test(test_glob_errors),
 		cmocka_unit_test(test_basic_count_on_reference_host),
+		cmocka_unit_test(test_instance_wide_directive),
+		cmocka_unit_test(test_cost_dedupes_instance_wide),
 		cmocka_unit_test(test_cost_rollups),
 	};
 

@@ -181,6 +181,7 @@ static void test_volume_limit(void **state)
 	assert_true(fabs(metric(r.e, "VolumeThroughputExceeded")) < 1e-9);
 	assert_true(fabs(metric(r.e, "InstanceIopsExceeded")) < 1e-9);
 	assert_true(fabs(metric(r.e, "InstanceThroughputExceeded") - 1.0) < 1e-9);
+	assert_true(fabs(metric(r.e, "VolumeLimitExceeded") - 35.0) < 1e-9);
 	assert_int_equal((int)metric(r.e, "VolumeQueueLength"), 32);
 	assert_int_equal((int)metric(r.e, "DeviceReadOps"), 120000);
 	assert_int_equal((int)metric(r.e, "DeviceWriteOps"), 6000);
@@ -210,6 +211,63 @@ static void test_instance_limit(void **state)
 	assert_int_equal(nvme_vol_update(&r.vol, &p, 20 * S, NULL), 0);
 	verdict(&r, 20 * S, "instance_throughput", "at the instance's EBS throughput limit 40% "
 		"of the last 10 s: the instance's EBS bandwidth is the limit, not the volume");
+}
+
+/* A page 10 s after p, with these exceeded microseconds more. */
+static void later(struct nvme_vol *vol, struct nvme_page *p, uint64_t at_ms, uint64_t vol_iops,
+		  uint64_t vol_tp, uint64_t inst_iops, uint64_t inst_tp, struct metric_entity *e)
+{
+	p->counter[NVME_VOL_IOPS_EXCEEDED_US] += vol_iops;
+	p->counter[NVME_VOL_TP_EXCEEDED_US] += vol_tp;
+	p->counter[NVME_INST_IOPS_EXCEEDED_US] += inst_iops;
+	p->counter[NVME_INST_TP_EXCEEDED_US] += inst_tp;
+	assert_int_equal(nvme_vol_update(vol, p, at_ms, e), 0);
+}
+
+/*
+ * VolumeLimitExceeded is the larger of the volume's two shares (40%, not
+ * their sum); EbsInstanceLimitExceeded the largest instance share over the
+ * EBS volumes, instance store left out; none before an interval.
+ */
+static void test_limit_shares(void **state)
+{
+	struct nvme_state s = { .n = 3 };
+	struct metric_set set;
+	struct metric_entity *e;
+	struct nvme_page ebs, store;
+	double pct;
+
+	s.vols = calloc(3, sizeof(*s.vols));
+	assert_non_null(s.vols);
+	page_of("ebs_t0.bin", &ebs);
+	page_of("store_t0.bin", &store);
+	assert_int_equal(nvme_vol_update(&s.vols[0], &ebs, 10 * S, NULL), 0);
+	assert_int_equal(nvme_vol_update(&s.vols[1], &ebs, 10 * S, NULL), 0);
+	assert_int_equal(nvme_vol_update(&s.vols[2], &store, 10 * S, NULL), 0);
+	/* Baselines only: no interval, no instance share. */
+	assert_false(nvme_instance_exceeded(&s, &pct));
+
+	metric_set_init(&set, 0, 10);
+	e = metric_set_entity(&set, ENTITY_BLOCK_DEVICE, "nvme1n1");
+	/* 1 s over the volume's IOPS, 4 s over its throughput; instance IOPS 2 s. */
+	later(&s.vols[0], &ebs, 20 * S, 1000000, 4000000, 2000000, 0, e);
+	assert_true(fabs(metric(e, "VolumeLimitExceeded") - 40.0) < 1e-9);
+	assert_true(fabs(metric(e, "VolumeIopsExceeded") - 10.0) < 1e-9);
+	assert_true(nvme_instance_exceeded(&s, &pct));
+	assert_true(fabs(pct - 20.0) < 1e-9);
+	/* The other volume met the instance's throughput limit 3 s; the store device 9 s. */
+	page_of("ebs_t0.bin", &ebs);
+	later(&s.vols[1], &ebs, 20 * S, 0, 0, 1000000, 3000000, NULL);
+	store.counter[NVME_INST_IOPS_EXCEEDED_US] += 9000000;
+	assert_int_equal(nvme_vol_update(&s.vols[2], &store, 20 * S, NULL), 0);
+	assert_true(nvme_instance_exceeded(&s, &pct));
+	assert_true(fabs(pct - 30.0) < 1e-9);
+	/* A volume whose page fails has no share this interval. */
+	nvme_vol_fail(&s.vols[1], -EIO, "gone");
+	assert_true(nvme_instance_exceeded(&s, &pct));
+	assert_true(fabs(pct - 20.0) < 1e-9);
+	metric_set_free(&set);
+	free(s.vols);
 }
 
 static void test_restart(void **state)
@@ -268,6 +326,7 @@ static void test_store(void **state)
 	feed(&r, 100 * S, "store_t0.bin");
 	feed(&r, 160 * S, "store_t1.bin");
 	assert_false(metric_find(r.e, "VolumeIopsExceeded", &v));
+	assert_false(metric_find(r.e, "VolumeLimitExceeded", &v));
 	assert_false(metric_find(r.e, "DeviceReadLatencyP50", &v));
 	assert_true(fabs(metric(r.e, "InstanceIopsExceeded") - 10.0) < 1e-9);
 	assert_true(fabs(metric(r.e, "DeviceReadLatencyMean") - 100.0) < 1e-9);
@@ -451,6 +510,37 @@ static void test_collect_host_latency(void **state)
 	assert_true(fabs(vol_named(t, "nvme0n1")->lat[NVME_OP_READ].host_us - 6000) < 1e-9);
 }
 
+/* EbsInstanceLimitExceeded on the instance's entity: EBS volumes only, not in a baseline. */
+static void test_collect_instance_exceeded(void **state)
+{
+	struct tree *t = *state;
+	struct metric_set set;
+	struct metric_entity *inst;
+	double v;
+
+	put_page(t, "nvme0n1", "ebs_t0.bin");
+	put_page(t, "nvme1n1", "store_t0.bin");
+	collect(t, 100 * S, &set);
+	assert_false(metric_find(metric_set_entity(&set, ENTITY_INSTANCE, ""),
+				 "EbsInstanceLimitExceeded", &v));
+	metric_set_free(&set);
+	/* ebs_t1: the instance's throughput 0.6 s of 60; the store device's IOPS 10%. */
+	put_page(t, "nvme0n1", "ebs_t1.bin");
+	put_page(t, "nvme1n1", "store_t1.bin");
+	collect(t, 160 * S, &set);
+	inst = metric_set_entity(&set, ENTITY_INSTANCE, "");
+	assert_true(fabs(metric(inst, "EbsInstanceLimitExceeded") - 1.0) < 1e-9);
+	assert_true(fabs(metric(metric_set_entity(&set, ENTITY_BLOCK_DEVICE, "nvme0n1"),
+				"VolumeLimitExceeded") - 35.0) < 1e-9);
+	metric_set_free(&set);
+	/* The EBS page cannot be read: no EBS interval, no metric. */
+	put_text(t, "/dev/nvme0n1", "short");
+	collect(t, 220 * S, &set);
+	assert_false(metric_find(metric_set_entity(&set, ENTITY_INSTANCE, ""),
+				 "EbsInstanceLimitExceeded", &v));
+	metric_set_free(&set);
+}
+
 static void test_status(void **state)
 {
 	struct tree *t = *state;
@@ -514,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_parse_store),
 		cmocka_unit_test(test_volume_limit),
 		cmocka_unit_test(test_instance_limit),
+		cmocka_unit_test(test_limit_shares),
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_hist_wrap),
 		cmocka_unit_test(test_failed_read_keeps_baseline),
@@ -521,6 +612,8 @@ int main(void)
 		cmocka_unit_test(test_host_verdict),
 		cmocka_unit_test_setup_teardown(test_collect_tree, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_collect_host_latency, tree_setup,
+						tree_teardown),
+		cmocka_unit_test_setup_teardown(test_collect_instance_exceeded, tree_setup,
 						tree_teardown),
 		cmocka_unit_test_setup_teardown(test_status, tree_setup, tree_teardown),
 		cmocka_unit_test(test_status_empty),
