@@ -10,7 +10,9 @@
  * know (no Auto Scaling group, no image id) is left out of its documents.
  * Per-device entities add their own dimension (Interface, VolumeId or
  * Device) to every set, but in the directive of a disk's instance-wide
- * metrics (emf/emf.h).
+ * metrics (emf/emf.h); a volume's (VolumeId) keep only the sets that name
+ * InstanceId, or [InstanceId] alone: a volume is one instance's, so no
+ * fleet shares its series.
  */
 #ifndef PA_EMF_DIMENSIONS_H
 #define PA_EMF_DIMENSIONS_H

@@ -178,13 +178,24 @@ static bool add_set(const struct emf_encoder *e, unsigned int bits, const char *
 	return true;
 }
 
-/* The configured sets that can be filled, each with own (NULL: none). */
+/*
+ * The configured sets that can be filled, each with own (NULL: none). A
+ * volume id names one volume of one instance, so a roll-up by it (its group
+ * or type with VolumeId) would be another per-instance series, not one the
+ * fleet shares: a volume's metrics keep the sets with InstanceId only.
+ */
 static void add_sets(const struct emf_encoder *e, const char *own, struct json_object *dims)
 {
+	bool per_volume = own && strcmp(own, "VolumeId") == 0;
 	bool any = false;
 
-	for (unsigned int i = 0; i < e->dimsets.n; i++)
-		any |= add_set(e, e->dimsets.sets[i], own, dims);
+	for (unsigned int i = 0; i < e->dimsets.n; i++) {
+		unsigned int bits = e->dimsets.sets[i];
+
+		if (per_volume && !(bits & 1u << EMF_DIM_INSTANCE_ID))
+			continue;
+		any |= add_set(e, bits, own, dims);
+	}
 	/* Only sets this host cannot fill: per instance rather than no metric at all. */
 	if (!any)
 		add_set(e, 1u << EMF_DIM_INSTANCE_ID, own, dims);

@@ -12,9 +12,10 @@
 /*
  * The basic list. Counted per host with the dimension set each entity gets
  * (packaging/metrics-catalogue.md, "Cost"): 8 instance metrics (10 on a
- * burstable type), the disks' ReadLatency and WriteLatency once for the
- * instance (instance_wide below), 4 per ENA interface, 1 per EBS volume:
- * 8 + 2 + 2 x 4 + 4 x 1 = 22 (24) with 2 interfaces and 4 volumes.
+ * burstable type), the disks' ReadLatency, WriteLatency and
+ * VolumeLimitExceeded once for the instance (instance_wide below), 4 per ENA
+ * interface, 1 per EBS volume: 8 + 3 + 2 x 4 + 4 x 1 = 23 (25) with 2
+ * interfaces and 4 volumes.
  * Latencies go as distributions, which a fleet can aggregate; their
  * per-instance quantiles are detailed.
  */
@@ -35,17 +36,29 @@ static const char *const basic[] = {
 	"ConntrackAllowanceExceeded",
 	/* each block device, with the instance's dimensions (instance_wide) */
 	"ReadLatency", "WriteLatency",
-	/* each EBS volume: over its provisioned IOPS or throughput */
+	/*
+	 * each EBS volume: over its provisioned IOPS or throughput (and once
+	 * for the instance: its Maximum is the worst volume's)
+	 */
 	"VolumeLimitExceeded",
 };
 
 /*
  * A block device's metrics that also go with the instance's dimension sets
  * only (no Device or VolumeId): every disk's documents add data points to
- * one metric per instance, whose distribution CloudWatch combines. At basic
- * they go so only; at the other levels per device as well.
+ * one metric per instance, whose distribution CloudWatch combines (the
+ * latencies) or whose Maximum is the worst disk's (VolumeLimitExceeded). At
+ * basic the latencies go so only, VolumeLimitExceeded per volume as well
+ * (which volume is at its limit); at the other levels all go both ways.
  */
-static const char *const instance_wide[] = { "ReadLatency", "WriteLatency" };
+static const struct {
+	const char *name;
+	bool per_device_at_basic;
+} instance_wide[] = {
+	{ "ReadLatency", false },
+	{ "WriteLatency", false },
+	{ "VolumeLimitExceeded", true },
+};
 
 const char *const metric_daemon_only[] = {
 	"TuningKnobsApplied", "TuningKnobsSkipped", "TuningKnobsFailed", "TuningKnobsDrifted",
@@ -158,14 +171,25 @@ bool metric_is_basic(const char *name)
 	return in_list(basic, ARRAY_SIZE(basic), name);
 }
 
+/* name's entry in instance_wide, or -1. */
+static int instance_wide_index(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(instance_wide); i++)
+		if (strcmp(name, instance_wide[i].name) == 0)
+			return (int)i;
+	return -1;
+}
+
 bool metric_instance_wide(const char *name)
 {
-	return in_list(instance_wide, ARRAY_SIZE(instance_wide), name);
+	return instance_wide_index(name) >= 0;
 }
 
 bool metric_filter_per_device(const struct metric_filter *f, const char *name)
 {
-	return f->level != METRIC_LEVEL_BASIC || !metric_instance_wide(name);
+	int i = instance_wide_index(name);
+
+	return f->level != METRIC_LEVEL_BASIC || i < 0 || instance_wide[i].per_device_at_basic;
 }
 
 static bool any_match(const char (*list)[METRIC_GLOB_MAX], int n, const char *name)

@@ -41,15 +41,16 @@ bool metric_filter_sends(const struct metric_filter *f, const char *name);
 
 /*
  * A block device's metric sent (also) with the instance's dimension sets,
- * without the device's own dimension: ReadLatency, WriteLatency. All disks
- * together are then one metric per instance (CloudWatch combines the data
- * points of the same name and dimension values).
+ * without the device's own dimension: ReadLatency, WriteLatency,
+ * VolumeLimitExceeded. All disks together are then one metric per instance
+ * (CloudWatch combines the data points of the same name and dimension
+ * values).
  */
 bool metric_instance_wide(const char *name);
 
 /*
  * True when f sends a block device's metric name with the device's own
- * dimension too: always, except the instance-wide ones at basic.
+ * dimension too: always, except the instance-wide latencies at basic.
  */
 bool metric_filter_per_device(const struct metric_filter *f, const char *name);
 

@@ -186,18 +186,23 @@ import json, sys
 docs = [json.loads(l) for l in open(sys.argv[1])]
 basic = set(sys.argv[2:])
 bad = []
-vol, inst, lat = [], [], 0
+vol, inst, lat, vol_wide = [], [], 0, 0
 for d in docs:
     for dd in d["_aws"]["CloudWatchMetrics"]:
         names = {m["Name"] for m in dd["Metrics"]}
         own = {k for s in dd["Dimensions"] for k in s} & {"Device", "VolumeId", "Interface"}
         if names - basic:
             bad.append("not basic: %r" % sorted(names - basic))
-        if "VolumeLimitExceeded" in names:
-            if d.get("Device") != "nvme0n1" or dd["Dimensions"][0] != ["InstanceId", "VolumeId"] \
-                    or any("VolumeId" not in s for s in dd["Dimensions"]):
+        # Per volume, [InstanceId, VolumeId] alone (a volume is one
+        # instance's: no roll-up by its id), and with the instance's sets.
+        if "VolumeLimitExceeded" in names and own:
+            if d.get("Device") != "nvme0n1" or dd["Dimensions"] != [["InstanceId", "VolumeId"]]:
                 bad.append("VolumeLimitExceeded dimensions %r of %r" % (dd["Dimensions"], d.get("Device")))
             vol.append(d["VolumeLimitExceeded"])
+        elif "VolumeLimitExceeded" in names:
+            if dd["Dimensions"][0] != ["InstanceId"]:
+                bad.append("instance-wide VolumeLimitExceeded dimensions %r" % dd["Dimensions"])
+            vol_wide += 1
         if "EbsInstanceLimitExceeded" in names:
             if own or dd["Dimensions"][0] != ["InstanceId"]:
                 bad.append("EbsInstanceLimitExceeded dimensions %r" % dd["Dimensions"])
@@ -206,6 +211,8 @@ for d in docs:
             lat += 1
             if own:
                 bad.append("disk latency with %r" % dd["Dimensions"])
+if vol_wide != len(vol):
+    bad.append("VolumeLimitExceeded per volume %d times, instance-wide %d" % (len(vol), vol_wide))
 if not any(v == 0 for v in vol) or not any(v >= 90 for v in vol) or max(vol) > 100:
     bad.append("VolumeLimitExceeded %r: want 0, then about 100" % vol)
 if not any(v == 0 for v in inst) or not any(20 <= v <= 30 for v in inst) or max(inst) > 30:
@@ -216,4 +223,4 @@ print("\n".join(bad) or "VolumeLimitExceeded %r\nEbsInstanceLimitExceeded %r\n"
       "and test_metric_levels check their dimensions)"))
 sys.exit(1 if bad else 0)
 PY
-pass "EMF basic: basic names only, VolumeLimitExceeded per volume (0 then 100), EbsInstanceLimitExceeded on the instance (0 then 25), disk latencies without the disk's dimension"
+pass "EMF basic: basic names only, VolumeLimitExceeded per volume without roll-ups and instance-wide (0 then 100), EbsInstanceLimitExceeded on the instance (0 then 25), disk latencies without the disk's dimension"

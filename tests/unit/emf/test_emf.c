@@ -367,7 +367,7 @@ static void test_emit_error_stops(void **state)
 	metric_set_free(&set);
 }
 
-/* Every set carries the entity's own dimension; a volume goes by its id. */
+/* Every set carries the entity's own dimension; a volume goes by its id, per instance only. */
 static void test_dimension_sets(void **state)
 {
 	const struct emf_opts opts = { .namespace = "N", .log_group = "/g" };
@@ -402,8 +402,7 @@ static void test_dimension_sets(void **state)
 			    "[ [ \"InstanceId\", \"Interface\" ], [ \"AutoScalingGroupName\", "
 			    "\"Interface\" ], [ \"InstanceType\", \"Interface\" ] ]");
 	assert_string_equal(json_object_to_json_string(at(directive(o.json[2]), "Dimensions")),
-			    "[ [ \"InstanceId\", \"VolumeId\" ], [ \"AutoScalingGroupName\", "
-			    "\"VolumeId\" ], [ \"InstanceType\", \"VolumeId\" ] ]");
+			    "[ [ \"InstanceId\", \"VolumeId\" ] ]");
 	assert_string_equal(json_object_get_string(at(o.json[2], "Device")), "nvme1n1");
 	assert_string_equal(json_object_to_json_string(at(directive(o.json[3]), "Dimensions")),
 			    "[ [ \"InstanceId\", \"Device\" ], [ \"AutoScalingGroupName\", "
@@ -436,6 +435,16 @@ static void test_configured_sets(void **state)
 	assert_string_equal(json_object_to_json_string(at(directive(o.json[0]), "Dimensions")),
 			    "[ [ \"InstanceType\", \"ImageId\" ], [ ] ]");
 	out_free(&o);
+	/* No set names InstanceId: a volume's metrics are per instance all the same. */
+	strcpy(metric_set_entity(&set, ENTITY_BLOCK_DEVICE, "nvme1n1")->volume_id, "vol-1");
+	metric_add(metric_set_entity(&set, ENTITY_BLOCK_DEVICE, "nvme1n1"), "V", UNIT_COUNT, 1);
+	assert_int_equal(encode(&e, &set, &o), 2);
+	assert_string_equal(json_object_to_json_string(at(directive(o.json[1]), "Dimensions")),
+			    "[ [ \"InstanceId\", \"VolumeId\" ] ]");
+	out_free(&o);
+	metric_set_free(&set);
+	metric_set_init(&set, TS, 60);
+	metric_add(metric_set_entity(&set, ENTITY_INSTANCE, ""), "A", UNIT_COUNT, 1);
 	/* Only the group, which is not known: per instance rather than nothing. */
 	assert_int_equal(emf_dimsets_parse("AutoScalingGroupName", &sets, err, sizeof(err)), 0);
 	emf_encoder_configure(&e, &opts, &ident);

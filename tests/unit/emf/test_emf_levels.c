@@ -318,31 +318,37 @@ static size_t count_at(enum metric_level level, bool burstable, size_t *rollups,
 }
 
 /*
- * The catalogue's count: 8 + 2 + 2 x 4 + 4 x 1 = 22 at basic, 24 on a
- * burstable type, per instance: the 4 disks' ReadLatency and WriteLatency
- * are one metric each, with the instance's dimensions; the default
- * dimension sets add the same metrics per Auto Scaling group and per
- * instance type, series the fleet shares.
+ * The catalogue's count: 8 + 3 + 2 x 4 + 4 x 1 = 23 at basic, 25 on a
+ * burstable type, per instance: the 4 disks' ReadLatency, WriteLatency and
+ * VolumeLimitExceeded are one metric each with the instance's dimensions
+ * (VolumeLimitExceeded per volume too); the default dimension sets add the
+ * instance's and the interfaces' metrics per Auto Scaling group and per
+ * instance type, series the fleet shares, but not the volumes' (a volume
+ * is one instance's: no series of it is shared).
  */
 static void test_basic_count_on_reference_host(void **state)
 {
 	struct emf_cost c;
 	size_t rollups;
 
-	assert_int_equal(count_at(METRIC_LEVEL_BASIC, false, &rollups, &c), 22);
-	assert_int_equal(rollups, 2 * 22);
-	/* 8 instance metrics and the disks' two latencies; the rest per device. */
-	assert_int_equal(with_dims(&c, "InstanceId"), 8 + 2);
+	assert_int_equal(count_at(METRIC_LEVEL_BASIC, false, &rollups, &c), 23);
+	assert_int_equal(rollups, 2 * (23 - 4));
+	/* 8 instance metrics and the disks' three; the rest per device. */
+	assert_int_equal(with_dims(&c, "InstanceId"), 8 + 3);
 	assert_int_equal(with_dims(&c, "InstanceId,Interface"), 2 * 4);
 	assert_int_equal(with_dims(&c, "InstanceId,VolumeId"), 4 * 1);
-	assert_int_equal(with_dims(&c, "AutoScalingGroupName"), 8 + 2);
+	assert_int_equal(with_dims(&c, "AutoScalingGroupName"), 8 + 3);
+	assert_int_equal(with_dims(&c, "AutoScalingGroupName,Interface"), 2 * 4);
+	assert_int_equal(with_dims(&c, "AutoScalingGroupName,VolumeId"), 0);
+	assert_int_equal(with_dims(&c, "InstanceType,VolumeId"), 0);
 	emf_cost_free(&c);
-	assert_int_equal(count_at(METRIC_LEVEL_BASIC, true, &rollups, &c), 24);
+	assert_int_equal(count_at(METRIC_LEVEL_BASIC, true, &rollups, &c), 25);
 	emf_cost_free(&c);
-	/* detailed: every device metric per device, and the two latencies once more. */
+	/* detailed: every device metric per device, and the three once more. */
 	assert_int_equal(count_at(METRIC_LEVEL_DETAILED, false, &rollups, &c),
-			 21 + 2 + 2 * 7 + 4 * 8);
+			 21 + 3 + 2 * 7 + 4 * 8);
 	assert_int_equal(with_dims(&c, "InstanceId,VolumeId"), 4 * 8);
+	assert_int_equal(with_dims(&c, "AutoScalingGroupName,VolumeId"), 0);
 	emf_cost_free(&c);
 }
 
@@ -394,8 +400,8 @@ static void test_instance_wide_directive(void **state)
 {
 	static const char inst_sets[] =
 		"[[\"InstanceId\"],[\"AutoScalingGroupName\"],[\"InstanceType\"]]";
-	static const char vol_sets[] = "[[\"InstanceId\",\"VolumeId\"],"
-		"[\"AutoScalingGroupName\",\"VolumeId\"],[\"InstanceType\",\"VolumeId\"]]";
+	/* A volume is one instance's: no roll-up by its id. */
+	static const char vol_sets[] = "[[\"InstanceId\",\"VolumeId\"]]";
 	struct metric_filter f = { .level = METRIC_LEVEL_BASIC };
 	struct metric_dist d = three_values();
 	struct metric_entity *dev;
@@ -417,8 +423,9 @@ static void test_instance_wide_directive(void **state)
 							 "CloudWatchMetrics")), 2);
 	assert_string_equal(dims_of(directive_of(o.json[0], "ReadLatency")), inst_sets);
 	assert_int_equal(directives_naming(o.json[0], "ReadLatency"), 1);
+	/* Per volume (first) and with the instance's sets. */
 	assert_string_equal(dims_of(directive_of(o.json[0], "VolumeLimitExceeded")), vol_sets);
-	assert_int_equal(directives_naming(o.json[0], "VolumeLimitExceeded"), 1);
+	assert_int_equal(directives_naming(o.json[0], "VolumeLimitExceeded"), 2);
 	assert_null(directive_of(o.json[0], "ReadOps"));
 	assert_false(json_object_object_get_ex(o.json[0], "ReadOps", NULL));
 	assert_int_equal(json_object_array_length(member(member(o.json[0], "ReadLatency"),
