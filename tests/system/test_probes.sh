@@ -32,34 +32,6 @@ need_tools losetup nft bpftool ip unshare nsenter python3
 
 pa() { "$PERFAGENT" "$@" --runtime-dir "$run"; }
 
-# map_eval NAME EXPR: python expression over the daemon's map NAME, dumped
-# by bpftool with its BTF: "entries" is the list of {"key", "value"} (hash)
-# or {"key", "values": [{"cpu", "value"}]} (per-CPU); helpers: count(hist),
-# percpu(entries, fn) sums fn(value) over CPUs.
-map_eval() {
-	python3 - "$daemon_pid" "$1" "$2" <<'EOF'
-import json, os, subprocess, sys
-pid, name, expr = sys.argv[1:]
-ids = set()
-for fd in os.listdir(f"/proc/{pid}/fdinfo"):
-    try:
-        text = open(f"/proc/{pid}/fdinfo/{fd}").read()
-    except OSError:
-        continue
-    ids.update(int(l.split()[1]) for l in text.splitlines() if l.startswith("map_id:"))
-def bpftool(*args):
-    return json.loads(subprocess.check_output(["bpftool", "-j", *args]))
-mid = [i for i in ids if bpftool("map", "show", "id", str(i))["name"] == name]
-if not mid:
-    print("absent")
-    sys.exit(0)
-entries = [e["formatted"] for e in bpftool("map", "dump", "id", str(mid[0]))]
-count = lambda h: sum(h["buckets"])
-percpu = lambda fn: sum(fn(v["value"]) for e in entries for v in e["values"])
-print(eval(expr))
-EOF
-}
-
 printf 'interval = 1\nimds = off\nmode = advise\n' >"$conf"
 "$PERFAGENT" daemon --config "$conf" --runtime-dir "$run" --state-dir "$tmp/state" \
 	2>"$tmp/daemon.log" &
@@ -78,20 +50,12 @@ pass "sched, block and tcp run, every program on tp_btf"
 # Block: N direct 4 KiB writes on a new loop device are N write completions.
 truncate -s 64M "$tmp/disk"
 loop=$(losetup -f --show "$tmp/disk")
-majmin=$(stat -c '%t %T' "$loop")
-dev=$(printf '%d' $(((0x${majmin% *} << 20) | 0x${majmin#* })))
-# Writes count in the per-CPU slots (block_cpu: key = queue id * 2 + 1,
-# each CPU's copy names its device) or, past them, in the shared hash.
-writes="sum(count(e['value']['size']) for e in entries if e['key']['dev'] == $dev and e['key']['op'] == 1)"
-timed="sum(count(e['value']['latency']) for e in entries if e['key']['dev'] == $dev and e['key']['op'] == 1)"
-cpu_writes="sum(count(v['value']['size']) for e in entries for v in e['values'] if e['key'] % 2 == 1 and v['value']['dev'] == $dev)"
-cpu_timed="sum(count(v['value']['latency']) for e in entries for v in e['values'] if e['key'] % 2 == 1 and v['value']['dev'] == $dev)"
-block_sum() { echo $(($(map_eval block_stats "$1") + $(map_eval block_cpu "$2"))); }
-w0=$(block_sum "$writes" "$cpu_writes")
-t0=$(block_sum "$timed" "$cpu_timed")
+dev=$(block_dev_num "$loop")
+w0=$(block_writes "$dev" size)
+t0=$(block_writes "$dev" latency)
 dd if=/dev/zero of="$loop" bs=4k count=$N_IO oflag=direct status=none
-w1=$(block_sum "$writes" "$cpu_writes")
-t1=$(block_sum "$timed" "$cpu_timed")
+w1=$(block_writes "$dev" size)
+t1=$(block_writes "$dev" latency)
 echo "$loop: $((w1 - w0)) writes, $((t1 - t0)) timed, for $N_IO direct writes"
 [ $((w1 - w0)) -eq $N_IO ] || fail "block counted $((w1 - w0)) writes, want $N_IO"
 [ $((t1 - t0)) -eq $N_IO ] || fail "block timed $((t1 - t0)) writes, want $N_IO"
