@@ -3,7 +3,8 @@
 # maps the daemon owns (bpftool), so the kernel side is checked end to end
 # whatever reads the maps in userspace: N direct writes on a loop device are
 # N completions, N connects in a network namespace are N connect-latency
-# samples, segments dropped by an nftables rule in a namespace are
+# samples (one whose first SYN is dropped lasts the SYN's retransmission
+# timeout), segments dropped by an nftables rule in a namespace are
 # retransmits, sleeps are run-queue waits. Through the daemon's histograms:
 # an interval's write size max is the size written in it. Then disable_probes on reload,
 # and nothing left attached after stop. Root; needs losetup, nft, bpftool.
@@ -131,6 +132,41 @@ if [ $((c1 - c0)) -lt $N_CONN ] || [ $((c1 - c0)) -gt $((N_CONN + 10)) ]; then
 	fail "tcp counted $((c1 - c0)) connects, want $N_CONN"
 fi
 pass "$N_CONN connects in a namespace give as many connect-latency samples"
+
+# TCP: a connect whose first SYN is dropped takes the retransmission
+# timeout (1 s): its latency runs from the first SYN to the SYN-ACK taken
+# in, not from the SYN that got through (the RTT the kernel keeps, from the
+# timestamp option, said 1000 us here).
+lat_sum="percpu(lambda v: v['connect_latency']['sum'])"
+l0=$(map_eval tcp_stats "$lat_sum")
+c0=$(map_eval tcp_stats "$connects")
+in_ns nft -f - <<'EOF'
+table inet pa_syn {
+	chain out {
+		type filter hook output priority 0;
+		tcp dport 7002 tcp flags == syn drop
+	}
+}
+EOF
+in_ns python3 - <<'EOF'
+import socket, subprocess, threading, time
+l = socket.socket()
+l.bind(("127.0.0.1", 7002))
+l.listen()
+def lift():
+    time.sleep(0.3)
+    subprocess.run(["nft", "delete table inet pa_syn"], check=True)
+threading.Thread(target=lift).start()
+c = socket.create_connection(("127.0.0.1", 7002), timeout=5)
+EOF
+l1=$(map_eval tcp_stats "$lat_sum")
+c1=$(map_eval tcp_stats "$connects")
+echo "connect with its first SYN dropped: $((c1 - c0)) sample, $((l1 - l0)) us"
+# Connects elsewhere on the host may add a few samples of their own.
+if [ $((c1 - c0)) -lt 1 ] || [ $((l1 - l0)) -lt 1000000 ] || [ $((l1 - l0)) -gt 3000000 ]; then
+	fail "connect after a dropped SYN: $((c1 - c0)) samples, $((l1 - l0)) us, want 1 s to 3 s"
+fi
+pass "a connect after a dropped SYN counts from the first SYN: $((l1 - l0)) us"
 
 # TCP: segments sent, then dropped on input by nftables, are retransmitted.
 # The rule comes once connected: the handshake must get through. (Dropped on
