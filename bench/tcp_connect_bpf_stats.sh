@@ -73,18 +73,7 @@ PY
 measure() {
 	local before after
 	before=$(stats)
-	nsenter -t "$ns_pid" -n python3 - "$CONNS" <<'PY'
-import socket, sys
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", 7000))
-l.listen(128)
-for _ in range(int(sys.argv[1])):
-    c = socket.create_connection(("127.0.0.1", 7000))
-    a, _ = l.accept()
-    a.close()
-    c.close()
-PY
+	nsenter -t "$ns_pid" -n python3 tests/system/tcp_connects.py 7000 "$CONNS"
 	after=$(stats)
 	# shellcheck disable=SC2086 # before and after split into their numbers
 	python3 -c 'import sys

@@ -114,17 +114,7 @@ wait_for 5 sh -c '[ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns
 in_ns ip link set lo up
 connects="percpu(lambda v: count(v['connect_latency']))"
 c0=$(map_eval tcp_stats "$connects")
-in_ns python3 - "$N_CONN" <<'EOF'
-import socket, sys
-l = socket.socket()
-l.bind(("127.0.0.1", 7000))
-l.listen(128)
-for _ in range(int(sys.argv[1])):
-    c = socket.create_connection(("127.0.0.1", 7000))
-    a, _ = l.accept()
-    a.close()
-    c.close()
-EOF
+in_ns python3 "$TESTS_DIR/tcp_connects.py" 7000 "$N_CONN"
 c1=$(map_eval tcp_stats "$connects")
 echo "connect-latency samples: $((c1 - c0)) for $N_CONN connects"
 # Exact on a quiet host; connects elsewhere on the host may add a few.
