@@ -123,6 +123,11 @@ static int set_disable_probes(struct pa_config *cfg, const char *value, char *er
 	return 0;
 }
 
+static int set_block_sample(struct pa_config *cfg, const char *value, char *err, size_t errsz)
+{
+	return probes_block_sample_parse(value, &cfg->block_sample);
+}
+
 static int set_profile(struct pa_config *cfg, const char *value, char *err, size_t errsz)
 {
 	/* A name, never a path: profiles are looked up in the profile directories. */
@@ -373,6 +378,8 @@ static const struct config_key config_keys[] = {
 	{ "credit_mode", set_credit_mode, "default, standard or unlimited" },
 	{ "credit_start_balance", set_credit_start_balance, "a number of credits from 0 to 5000, or empty" },
 	{ "disable_probes", set_disable_probes, NULL /* filled from probes_known_names() */ },
+	{ "block_sample", set_block_sample, "off, auto, or a whole number N from 2 to 65536 "
+	  "(time about 1 in N block I/O completions)" },
 	{ "metrics", set_metrics, UTIL_BOOL_WORDS },
 	{ "emf_endpoint", set_emf_endpoint, "tcp://ADDRESS:PORT or udp://ADDRESS:PORT, the address "
 	  "an IPv4 one, [IPv6] or localhost; or empty for $AWS_EMF_AGENT_ENDPOINT, else "

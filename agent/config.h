@@ -49,6 +49,7 @@ struct pa_config {
 	char excludes[TUNING_MAX_EXCLUDES][128]; /* globs over knob ids */
 	int n_disabled_probes;
 	char disabled_probes[CONFIG_MAX_PROBES][16];
+	int block_sample;                   /* PROBES_SAMPLE_OFF, _AUTO, or N (probes.h) */
 	bool metrics_enabled;               /* send EMF documents to the CloudWatch agent */
 	/* "" = $AWS_EMF_AGENT_ENDPOINT, else tcp://127.0.0.1:25888 */
 	char emf_endpoint[SINK_ENDPOINT_MAX];

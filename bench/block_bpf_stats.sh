@@ -13,7 +13,9 @@
 # CPU 0 and the unbound workqueues' cpumask set to CPU 0, restored after).
 # Prints ns per I/O (all the tool's programs' run time over IOS) as the
 # median over rounds with min and max. PERFAGENT (build/perfagent) is "new",
-# OLD_PERFAGENT (optional) "old"; TOOLS picks the tools.
+# OLD_PERFAGENT (optional) "old"; TOOLS picks the tools. "new:N" (or
+# "old:N") runs it with block_sample = N (latency sampling: N a number,
+# auto or off), e.g. TOOLS="new new:8 new:64".
 set -eu
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -38,7 +40,7 @@ truncate -s 256M /dev/shm/pa-blkstats.img
 loop=$(losetup -f --show /dev/shm/pa-blkstats.img)
 dd if=/dev/zero of="$loop" bs=1M count=256 oflag=direct status=none
 sysctl -qw kernel.bpf_stats_enabled=1
-printf 'interval = 10\nimds = off\nmode = advise\ndisable_probes = sched, tcp\n' >"$tmp/agent.conf"
+conf_base='interval = 10\nimds = off\nmode = advise\ndisable_probes = sched, tcp\n'
 
 prog_ids() {
 	cat "/proc/$1"/fdinfo/* 2>/dev/null | awk '/^prog_id:/ { print $2 }' | sort -u | tr '\n' ' '
@@ -59,9 +61,12 @@ print(t, c)' "$(prog_ids "$1")"
 # Starts tool $1 in the background and waits until it holds programs.
 start_tool() {
 	case $1 in
-	new | old)
+	new | old | new:* | old:*)
 		local bin=$PERFAGENT
-		[ "$1" = old ] && bin=$OLD_PERFAGENT
+		[ "${1%%:*}" = old ] && bin=$OLD_PERFAGENT
+		# shellcheck disable=SC2059 # the base is a format of its own
+		printf "$conf_base" >"$tmp/agent.conf"
+		case $1 in *:*) echo "block_sample = ${1#*:}" >>"$tmp/agent.conf" ;; esac
 		rm -rf "$tmp/run" "$tmp/state"
 		"$bin" daemon --config "$tmp/agent.conf" --runtime-dir "$tmp/run" \
 			--state-dir "$tmp/state" 2>>"$tmp/agent.log" &

@@ -17,6 +17,16 @@
  *
  * Reads and writes count in per-CPU copies indexed by the queue's id
  * (block.h); the rest in a shared hash.
+ *
+ * Latency sampling (off by default; block.h): with block_sample_every at
+ * N > 1, a per-CPU countdown (in the slot, or in block_counters for the
+ * hash) lets about 1 in N completions take the clock read and the latency
+ * and queue-time histogram updates; the others add to the count, bytes
+ * and size only, as BLOCK_UNSAMPLED. The countdown restarts at a random gap
+ * of 1 .. 2N - 1 completions (bpf_get_prandom_u32, on timed completions
+ * only): a fixed 1 in N would time the same place of any workload whose
+ * I/O pattern repeats every N (two streams alternating on one queue, a log
+ * write every Nth I/O) and never the others.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -56,6 +66,9 @@ STAMP_TABLE(rq_issued, BLOCK_SLOT_BITS);
 
 /* Tests clear it to time as if the kernel kept no issue stamps. */
 const volatile bool use_rq_stamps = true;
+
+/* Time 1 in this many completions (0 or 1: all); the agent writes it. */
+__u32 block_sample_every SEC(BLOCK_SAMPLE_SECTION);
 
 /*
  * Initial value of new block_stats entries (too big for the stack): zero,
@@ -188,6 +201,33 @@ static __always_inline void account(struct block_stats *st, bool percpu,
 		hist_add_shared(&st->queued, issued - rq->created);
 }
 
+/*
+ * Whether this completion is timed: always with sampling off, else when
+ * this CPU's countdown for st runs out (then drawn again). A countdown
+ * left longer than the present rate allows (N was lowered) restarts.
+ */
+static __always_inline bool sampled(struct block_stats *st, bool percpu)
+{
+	__u32 every = block_sample_every, zero = 0;
+	struct block_counters *c;
+	__u64 *left = &st->countdown;
+
+	if (every <= 1)
+		return true;
+	if (!percpu) {
+		c = bpf_map_lookup_elem(&block_counters, &zero);
+		if (!c)
+			return true;
+		left = &c->countdown;
+	}
+	if (*left > 1 && *left < 2 * every) {
+		(*left)--;
+		return false;
+	}
+	*left = 1 + bpf_get_prandom_u32() % (2 * every - 1);
+	return true;
+}
+
 static __always_inline int on_complete(const struct rq_info *rq)
 {
 	__u32 op = block_op(rq->cmd_flags), method;
@@ -199,6 +239,10 @@ static __always_inline int on_complete(const struct rq_info *rq)
 		st = shared_of(rq->dev, op);
 	if (!st)
 		return 0;
+	if (!sampled(st, percpu)) {
+		account(st, percpu, rq, 0, 0, BLOCK_UNSAMPLED);
+		return 0;
+	}
 	now = bpf_ktime_get_ns();
 	issued = issue_time(rq, now, &method);
 	account(st, percpu, rq, now, issued, method);

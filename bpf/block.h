@@ -35,6 +35,7 @@ enum block_method {
 	BLOCK_BY_STAMP,		/* the request's own rq->io_start_time_ns */
 	BLOCK_BY_TABLE,		/* block_rq_issue's stamp in the issue table */
 	BLOCK_UNTIMED,		/* neither: counted, not timed */
+	BLOCK_UNSAMPLED,	/* counted, left out by latency sampling */
 	BLOCK_METHODS,
 };
 
@@ -61,6 +62,12 @@ struct block_stats {
 	__u64 dev;
 	/* Completions by how their latency was taken (enum block_method). */
 	__u64 method[BLOCK_METHODS];
+	/*
+	 * Per-CPU slots with latency sampling on: completions left before the
+	 * next one is timed (block_sample_every in block.bpf.c). Unused in
+	 * the hash, whose countdowns are in struct block_counters.
+	 */
+	__u64 countdown;
 	/* Completions: count = I/Os, sum = bytes. */
 	struct hist size;
 	/* Nanoseconds from issue to the driver to completion. */
@@ -75,6 +82,17 @@ struct block_stats {
 /* The one-slot per-CPU array "block_counters". */
 struct block_counters {
 	__u64 no_room;		/* completions lost: block_stats full */
+	__u64 countdown;	/* latency sampling of the hash's completions */
 };
+
+/*
+ * Latency sampling (block_sample in perfagent.conf): the section of the
+ * global block_sample_every, which the agent writes whole. 0 or 1: every
+ * completion is timed; N > 1: about 1 in N, the gaps between timed
+ * completions drawn uniformly from 1 .. 2N - 1 (mean N) per per-CPU slot.
+ * Counts, bytes and sizes stay exact.
+ */
+#define BLOCK_SAMPLE_SECTION ".data.block_sample"
+#define BLOCK_SAMPLE_MAX	65536
 
 #endif

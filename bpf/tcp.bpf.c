@@ -7,7 +7,10 @@
  *
  * Connect latency keeps the SYN time in a direct-mapped table keyed by the
  * socket's address (stamp.bpf.h) rather than in socket storage, whose
- * allocation and free cost about 1.5 us per connect here against 0.1.
+ * allocation and free cost about 1.5 us per connect here against 0.1. It
+ * ends at the socket's own clock (tp->tcp_mstamp, which the stack
+ * refreshed as the SYN-ACK came in), so a connect takes one clock read;
+ * why the start cannot: bench/README.md, "TCP programs: clock reads".
  *
  * The RTT is sampled where tcprtt samples it, at every segment received on
  * an established connection (tcp:tcp_probe), so distributions compare; its
@@ -302,26 +305,46 @@ int BPF_PROG(kfree_skb_raw, struct sk_buff *skb, void *location,
 	return on_drop(reason);
 }
 
-/* A TCP socket changed state: a connect starts or ends. */
-static __always_inline int on_state(__u64 sk, int oldstate, int newstate)
+/* A later time than any stamp_take() would give: end before the start. */
+#define STAMP_BEFORE (1ULL << (STAMP_TS_BITS - 1))
+
+/*
+ * A TCP socket changed state: a connect starts or ends. The start is the
+ * one clock read; an established connect ends at synack_us (the socket's
+ * tcp_mstamp in microseconds, which tcp_rcv_state_process refreshes as it
+ * takes the SYN-ACK in, about 1 us before the state changes; 0 when not
+ * known: the clock then), a failed one needs no time. tcp_mstamp counts
+ * tcp_clock_ns(), ktime_get_ns() since 4.20, the clock of
+ * bpf_ktime_get_ns() (every kernel with BTF is newer). A socket clock
+ * older than the start (not refreshed on some path) falls back on the clock.
+ */
+static __always_inline int on_state(__u64 sk, int oldstate, int newstate, __u64 synack_us)
 {
 	struct tcp_stats *st;
-	__u64 now = bpf_ktime_get_ns(), ns;
+	__u64 end = synack_us * 1000, ns;
 
 	if (newstate == TCP_SYN_SENT) {
-		stamp_put(&syn_sent, TCP_SLOT_BITS, sk, now);
+		stamp_put(&syn_sent, TCP_SLOT_BITS, sk, bpf_ktime_get_ns());
 		return 0;
 	}
-	if (oldstate != TCP_SYN_SENT ||
-	    !stamp_take(&syn_sent, TCP_SLOT_BITS, sk, now, &ns))
+	if (oldstate != TCP_SYN_SENT)
+		return 0;
+	if (newstate == TCP_ESTABLISHED && !end)
+		end = bpf_ktime_get_ns();
+	if (!stamp_take(&syn_sent, TCP_SLOT_BITS, sk, end, &ns))
 		return 0;
 	st = this_cpu_stats();
+	if (newstate == TCP_ESTABLISHED && ns >= STAMP_BEFORE)
+		ns = (bpf_ktime_get_ns() - end + ns) & STAMP_TS_MASK;
 	if (st && newstate == TCP_ESTABLISHED)
 		hist_add(&st->connect_latency, ns / 1000);
 	else if (st && newstate == TCP_CLOSE)
 		st->connects_failed++;
 	return 0;
 }
+
+/* Whether this kernel's tcp_sock has the socket clock (4.13 and later). */
+#define HAS_TCP_MSTAMP bpf_core_field_exists(((struct tcp_sock *)0)->tcp_mstamp)
 
 /* Fires for every state change: the common ones leave at the first test. */
 SEC("tp_btf/inet_sock_set_state")
@@ -330,9 +353,17 @@ int BPF_PROG(inet_sock_set_state_btf, struct sock *sk, int oldstate,
 {
 	if (newstate != TCP_SYN_SENT && oldstate != TCP_SYN_SENT)
 		return 0;
+	struct tcp_sock *tp;
+	__u64 synack_us = 0;
+
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
-	return on_state(stamp_addr(sk), oldstate, newstate);
+	if (oldstate == TCP_SYN_SENT && newstate == TCP_ESTABLISHED && HAS_TCP_MSTAMP) {
+		tp = bpf_skc_to_tcp_sock(sk);
+		if (tp)
+			synack_us = tp->tcp_mstamp;
+	}
+	return on_state(stamp_addr(sk), oldstate, newstate, synack_us);
 }
 
 SEC("raw_tp/inet_sock_set_state")
@@ -341,9 +372,13 @@ int BPF_PROG(inet_sock_set_state_raw, struct sock *sk, int oldstate,
 {
 	if (newstate != TCP_SYN_SENT && oldstate != TCP_SYN_SENT)
 		return 0;
+	__u64 synack_us = 0;
+
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
-	return on_state((__u64)sk, oldstate, newstate);
+	if (oldstate == TCP_SYN_SENT && newstate == TCP_ESTABLISHED && HAS_TCP_MSTAMP)
+		synack_us = BPF_CORE_READ((struct tcp_sock *)sk, tcp_mstamp);
+	return on_state((__u64)sk, oldstate, newstate, synack_us);
 }
 
 char LICENSE[] SEC("license") = "GPL";

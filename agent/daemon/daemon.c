@@ -188,6 +188,7 @@ static void configure_probes(struct daemon *d)
 	const char *disabled[CONFIG_MAX_PROBES + 1];
 
 	config_disabled_probes(&d->cfg, disabled);
+	probes_set_block_sample(d->probes, d->cfg.block_sample);
 	probes_configure(d->probes, disabled);
 }
 

@@ -82,7 +82,7 @@ static const char *const others[] = {
 	"KeepAliveTimeouts", "ResetFailures", "InterfaceUps", "DriverResets",
 	"MissingTxCompletionResets", "SoftnetDropsWorstCpu", "SoftnetTimeSqueezesWorstCpu",
 	"VolumeIopsExceeded", "VolumeThroughputExceeded", "InstanceIopsExceeded",
-	"InstanceThroughputExceeded", "VolumeQueueLength",
+	"InstanceThroughputExceeded", "VolumeQueueLength", "LatencySampledOneIn",
 };
 
 /* Names made of a part: block operations, NVMe directions, quantile suffixes. */

@@ -11,6 +11,13 @@
  * said at once), then left idle where the kernel stamps requests at issue;
  * it is attached again as soon as a device completes reads or writes
  * without that stamp. Status says per device how its latency was taken.
+ *
+ * Latency sampling (block_sample, off by default): the N the programs use
+ * is written at the start and at each collection, never within an
+ * interval, so an interval is timed at one rate, stated per device as
+ * LatencySampledOneIn. The distributions keep the counts as sampled (each
+ * is a real measurement; the I/O count is <Op>Ops, exact); QueueDepth,
+ * a sum of times, is scaled by the interval's I/Os over its timed ones.
  */
 #include <errno.h>
 #include <limits.h>
@@ -27,6 +34,7 @@
 #include "core/array.h"
 #include "identity/inventory.h"
 #include "core/log.h"
+#include "probes/block_sample.h"
 #include "probes/probe_priv.h"
 #include "core/util.h"
 
@@ -49,6 +57,7 @@ static const char *const method_names[BLOCK_METHODS] = {
 	[BLOCK_BY_STAMP] = "request stamps",
 	[BLOCK_BY_TABLE] = "issue table",
 	[BLOCK_UNTIMED] = "untimed",
+	[BLOCK_UNSAMPLED] = NULL,	/* not a way of timing: said apart */
 };
 
 /* The kernel's struct request has io_start_time_ns (from its BTF). */
@@ -94,6 +103,11 @@ struct block_state {
 	struct block_stats *cpu_read;	/* one slot's per-CPU copies */
 	struct block_counters *percpu;
 	uint64_t no_room;		/* as last reported */
+	struct bpf_map *sample;		/* the programs' block_sample_every */
+	unsigned int every;		/* 1 in N timed now (1: all) */
+	unsigned int interval_every;	/* ... during the last collected interval */
+	uint64_t *cpu_done;		/* completions per CPU in the slots, last read */
+	uint64_t *cpu_prev;		/* ... at the last collect */
 };
 
 /* Whether struct request has the member (the kernel's BTF says). */
@@ -182,7 +196,65 @@ static void block_fini(struct probe *pr)
 	free(st->entries);
 	free(st->cpu_read);
 	free(st->percpu);
+	free(st->cpu_done);
+	free(st->cpu_prev);
 	free(st);
+}
+
+/* Writes N into the programs' block_sample_every; st->every on success. */
+static void sample_write(struct block_state *st, unsigned int every)
+{
+	__u32 key = 0, v = every;
+	int err = bpf_map__update_elem(st->sample, &key, sizeof(key), &v, sizeof(v),
+				       BPF_ANY);
+
+	if (err) {
+		log_warn("probe block: cannot set latency sampling to 1 in %u: %s; "
+			 "still 1 in %u", every, strerror(-err), st->every);
+		return;
+	}
+	if (every != st->every)
+		log_info("probe block: latency timed for 1 in %u completions", every);
+	st->every = every;
+}
+
+/*
+ * Completions a second of the busiest CPU over the seconds since the last
+ * collect, from the per-CPU slots just read (a slot restarted for another
+ * device counts from zero); then those counts become the last collect's.
+ */
+static double busiest_rate(struct block_state *st, double seconds)
+{
+	uint64_t most = 0;
+
+	for (int cpu = 0; cpu < st->ncpus; cpu++) {
+		uint64_t now = st->cpu_done[cpu], prev = st->cpu_prev[cpu];
+		uint64_t n = now >= prev ? now - prev : now;
+
+		if (n > most)
+			most = n;
+		st->cpu_prev[cpu] = now;
+	}
+	return seconds > 0 ? most / seconds : 0;
+}
+
+/*
+ * The setting's N for the next interval (at the start, seconds is 0: auto
+ * times everything until a rate is known), written when it changed.
+ */
+static void sample_update(struct probe *pr, struct block_state *st, double seconds)
+{
+	double rate = busiest_rate(st, seconds);
+	unsigned int every = 1;
+
+	if (pr->sample > 0)
+		every = pr->sample;
+	else if (pr->sample == PROBES_SAMPLE_AUTO && seconds > 0)
+		every = block_sample_auto(rate, st->every);
+	else if (pr->sample == PROBES_SAMPLE_AUTO)
+		every = st->every;
+	if (every != st->every || seconds == 0)
+		sample_write(st, every);
 }
 
 static int block_init(struct probe *pr)
@@ -196,13 +268,19 @@ static int block_init(struct probe *pr)
 	st->stats = probe_map(pr, "block_stats");
 	st->cpu = probe_map(pr, "block_cpu");
 	st->counters = probe_map(pr, "block_counters");
-	if (st->ncpus <= 0 || !st->stats || !st->cpu || !st->counters)
+	st->sample = probe_map(pr, BLOCK_SAMPLE_SECTION);
+	if (st->ncpus <= 0 || !st->stats || !st->cpu || !st->counters || !st->sample)
 		return st->ncpus < 0 ? st->ncpus : -ENOENT;
 	st->cpu_keys = bpf_map__max_entries(st->cpu);
 	st->percpu = calloc(st->ncpus, sizeof(*st->percpu));
 	st->cpu_read = calloc(st->ncpus, sizeof(*st->cpu_read));
-	if (!st->percpu || !st->cpu_read)
+	st->cpu_done = calloc(st->ncpus, sizeof(*st->cpu_done));
+	st->cpu_prev = calloc(st->ncpus, sizeof(*st->cpu_prev));
+	if (!st->percpu || !st->cpu_read || !st->cpu_done || !st->cpu_prev)
 		return -ENOMEM;
+	st->every = 1;
+	sample_update(pr, st, 0);
+	st->interval_every = st->every;
 	/* The issue table only where the kernel does not stamp requests. */
 	if (kernel_issue_stamp)
 		probe_part_idle(pr, ISSUE_TP, ISSUE_IDLE);
@@ -352,6 +430,7 @@ static int block_read_cpu(struct block_state *st)
 	size_t size = sizeof(*st->cpu_read) * st->ncpus;
 	int err;
 
+	memset(st->cpu_done, 0, sizeof(*st->cpu_done) * st->ncpus);
 	for (__u32 k = 0; k < st->cpu_keys; k++) {
 		err = bpf_map__lookup_elem(st->cpu, &k, sizeof(k), st->cpu_read,
 					   size, 0);
@@ -362,6 +441,7 @@ static int block_read_cpu(struct block_state *st)
 			struct block_key key = { .dev = v->dev,
 						 .op = k % BLOCK_CPU_OPS };
 
+			st->cpu_done[cpu] += hist_count(&v->size);
 			if (hist_count(&v->size) && (err = block_sum(st, &key, v)))
 				return err;
 		}
@@ -438,6 +518,34 @@ static int block_fetch(struct probe *pr, bool advance)
 	return 0;
 }
 
+/*
+ * I/Os over sampled ones (1 without sampling): what the times summed over
+ * the sampled completions stand for. Untimed completions (no stamp) are
+ * not extrapolated, as before sampling.
+ */
+static double sampled_scale(const struct block_stats *s)
+{
+	uint64_t all = hist_count(&s->size), out = s->method[BLOCK_UNSAMPLED];
+
+	return out && all > out ? (double)all / (all - out) : 1;
+}
+
+/*
+ * LatencySampledOneIn, once per device, while sampling is set or the
+ * interval was sampled (the setting was switched off since).
+ */
+static int sample_metric(const struct probe *pr, struct metric_entity *e)
+{
+	const struct block_state *st = pr->state;
+	double v;
+
+	if (pr->sample == PROBES_SAMPLE_OFF && st->interval_every == 1)
+		return 0;
+	if (metric_find(e, "LatencySampledOneIn", &v))
+		return 0;
+	return metric_add(e, "LatencySampledOneIn", UNIT_NONE, st->interval_every);
+}
+
 /* The metrics of one (device, operation). */
 static int block_metrics(const struct probe *pr, const struct block_entry *be,
 			 struct metric_set *set, double seconds)
@@ -453,9 +561,11 @@ static int block_metrics(const struct probe *pr, const struct block_entry *be,
 	if (!e)
 		return -ENOMEM;
 	snprintf(e->volume_id, sizeof(e->volume_id), "%s", be->volume_id);
+	err = sample_metric(pr, e);
 	snprintf(name, sizeof(name), "%sOps", op);
-	err = metric_add(e, name, UNIT_COUNT_PER_SECOND,
-			 probe_rate(hist_count(&s->size), seconds));
+	if (!err)
+		err = metric_add(e, name, UNIT_COUNT_PER_SECOND,
+				 probe_rate(hist_count(&s->size), seconds));
 	snprintf(name, sizeof(name), "%sBytes", op);
 	if (!err && sized)
 		err = metric_add(e, name, UNIT_BYTES_PER_SECOND,
@@ -467,8 +577,8 @@ static int block_metrics(const struct probe *pr, const struct block_entry *be,
 	 */
 	snprintf(name, sizeof(name), "%sQueueDepth", op);
 	if (!err && seconds > 0)
-		err = metric_add(e, name, UNIT_COUNT,
-				 (s->latency.sum + s->queued.sum) / (seconds * 1e9));
+		err = metric_add(e, name, UNIT_COUNT, (s->latency.sum + s->queued.sum) *
+				 sampled_scale(s) / (seconds * 1e9));
 	snprintf(name, sizeof(name), "%sLatency", op);
 	if (!err)
 		err = probe_add_quantiles_scaled(e, name, &s->latency,
@@ -489,10 +599,13 @@ static int block_collect(struct probe *pr, struct metric_set *set,
 	struct block_state *st = pr->state;
 	int err = block_fetch(pr, true);
 
+	/* The interval just read was timed at st->every; then the next N. */
+	st->interval_every = st->every;
 	for (size_t i = 0; i < st->n && !err; i++) {
 		if (st->entries[i].key.op < BLOCK_OPS)
 			err = block_metrics(pr, &st->entries[i], set, seconds);
 	}
+	sample_update(pr, st, seconds);
 	return err;
 }
 
@@ -500,9 +613,16 @@ static int block_histograms(struct probe *pr, const struct hist_meta *base,
 			    struct json_object *hists, struct json_object *counters)
 {
 	struct block_state *st = pr->state;
-	char entity[48];
+	/* The span's rate: the last interval's, or the present one since start. */
+	unsigned int every = pr->collected_ms ? st->interval_every : st->every;
+	char entity[48], lat_title[48] = "I/O latency", queued_title[48] = "I/O queue time";
 	int err = 0;
 
+	if (every > 1) {
+		snprintf(lat_title, sizeof(lat_title), "I/O latency, sampled 1 in %u", every);
+		snprintf(queued_title, sizeof(queued_title), "I/O queue time, sampled 1 in %u",
+			 every);
+	}
 	if (!pr->collected_ms)
 		err = block_fetch(pr, false);
 	for (size_t i = 0; i < st->n && !err; i++) {
@@ -514,10 +634,10 @@ static int block_histograms(struct probe *pr, const struct hist_meta *base,
 		snprintf(entity, sizeof(entity), "%s %s", e->name,
 			 block_ops[e->key.op].json);
 		if (hist_count(&s->latency))
-			err = probe_json_hist(hists, base, "latency", "I/O latency",
+			err = probe_json_hist(hists, base, "latency", lat_title,
 					      entity, "nsecs", &s->latency);
 		if (!err && hist_count(&s->queued))
-			err = probe_json_hist(hists, base, "queued", "I/O queue time",
+			err = probe_json_hist(hists, base, "queued", queued_title,
 					      entity, "nsecs", &s->queued);
 		if (!err && block_ops[e->key.op].sized)
 			err = probe_json_hist(hists, base, "size", "I/O size",
@@ -533,7 +653,7 @@ static void methods_text(const uint64_t *n, char *buf, size_t size)
 
 	buf[0] = '\0';
 	for (int m = 0; m < BLOCK_METHODS && len < size; m++) {
-		if (n[m])
+		if (n[m] && method_names[m])
 			len += snprintf(buf + len, size - len, "%s%s",
 					len ? "+" : "", method_names[m]);
 	}
@@ -542,6 +662,7 @@ static void methods_text(const uint64_t *n, char *buf, size_t size)
 /* One device's methods since the start, summed over its operations. */
 static struct json_object *device_json(const struct block_state *st, size_t *i)
 {
+	char sampled[32] = "";
 	const struct block_entry *e = &st->entries[*i];
 	struct json_object *o = json_object_new_object();
 	uint64_t n[BLOCK_METHODS] = { 0 };
@@ -554,11 +675,16 @@ static struct json_object *device_json(const struct block_state *st, size_t *i)
 	if (!o)
 		return NULL;
 	methods_text(n, text, sizeof(text));
+	if (st->every > 1)
+		snprintf(sampled, sizeof(sampled), ", sampled 1 in %u", st->every);
+	strncat(text, sampled, sizeof(text) - strlen(text) - 1);
 	json_object_object_add(o, "device", json_object_new_string(e->name));
 	json_object_object_add(o, "latency", json_object_new_string(text));
 	json_object_object_add(o, "stamped", json_object_new_int64(n[BLOCK_BY_STAMP]));
 	json_object_object_add(o, "tabled", json_object_new_int64(n[BLOCK_BY_TABLE]));
 	json_object_object_add(o, "untimed", json_object_new_int64(n[BLOCK_UNTIMED]));
+	json_object_object_add(o, "unsampled", json_object_new_int64(n[BLOCK_UNSAMPLED]));
+	json_object_object_add(o, "sampled_one_in", json_object_new_int64(st->every));
 	return o;
 }
 
@@ -574,6 +700,10 @@ static int block_status_json(struct probe *pr, struct json_object *o)
 
 	if (!arr)
 		return -ENOMEM;
+	json_object_object_add(o, "latency_sampling", json_object_new_string(
+		pr->sample == PROBES_SAMPLE_OFF ? "off" :
+		pr->sample == PROBES_SAMPLE_AUTO ? "auto" : "fixed"));
+	json_object_object_add(o, "sampled_one_in", json_object_new_int64(st->every));
 	json_object_object_add(o, "devices", arr);
 	while (i < st->n) {
 		if (!st->entries[i].found) {

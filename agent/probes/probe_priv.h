@@ -81,6 +81,7 @@ struct probe {
 	char part_idle[PROBE_MAX_PARTS][96];	/* loaded, detached on purpose: why */
 	char target[PROBE_MAX_PARTS][PROBE_TP_MAX];	/* tests may retarget */
 	bool only_raw_tp;			/* tests of the fallback */
+	int sample;				/* PROBES_SAMPLE_*, or N: block's latency sampling */
 	void *state;				/* the probe's own, from init() */
 	struct cpushare *cpushare;		/* sched's on-CPU time goes here; NULL: nowhere */
 	char note[160];				/* init(): what the probe lacks */

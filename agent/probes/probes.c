@@ -552,6 +552,12 @@ void probes_set_cpushare(struct probes *p, struct cpushare *share)
 		p->probe[i].cpushare = share;
 }
 
+void probes_set_block_sample(struct probes *p, int sample)
+{
+	for (size_t i = 0; i < PROBES_N; i++)
+		p->probe[i].sample = sample;
+}
+
 int probes_read(struct probes *p, struct probe_counters *out)
 {
 	int ret = 0;

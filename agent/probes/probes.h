@@ -61,6 +61,8 @@
  *   block device  <Op>QueueTime{P50..Max}         Microseconds  request made in the block layer -> issue (I/O
  *                                                               scheduler queue, tag wait)
  *   block device  <Op>Size{P50..Max}              Bytes         I/O size (not Flush)
+ *   block device  LatencySampledOneIn             None          with block_sample on: latency and queue
+ *                                                               time timed for about 1 in N completions
  *
  * Block devices are whole disks named as in /sys/block ("nvme1n1"), with
  * the EBS volume id ("vol-0123...") when the device is an EBS volume. Ops
@@ -220,6 +222,23 @@ int probes_retarget(struct probes *p, const char *probe, const char *tracepoint,
  * again tp_btf first. 0, or -ENOENT for an unknown probe.
  */
 int probes_only_raw_tp(struct probes *p, const char *probe, bool only);
+
+/*
+ * The block probe's latency sampling, block_sample in perfagent.conf:
+ * PROBES_SAMPLE_OFF (every completion timed, the default),
+ * PROBES_SAMPLE_AUTO (N chosen at every collection from the busiest CPU's
+ * completion rate, agent/probes/block_sample.h), or a fixed N from 2 to
+ * 65536: about 1 in N completions is timed (latency, queue time); counts,
+ * bytes and sizes stay exact. Takes effect at the probe's start and then
+ * at each collection, so that an interval is sampled at one rate, which
+ * the metric LatencySampledOneIn states (sent with sampling on).
+ */
+#define PROBES_SAMPLE_OFF	0
+#define PROBES_SAMPLE_AUTO	(-1)
+
+/* "off", "auto" or N (2..65536) into *out: 0, or -EINVAL. */
+int probes_block_sample_parse(const char *s, int *out);
+void probes_set_block_sample(struct probes *p, int sample);
 
 /*
  * For tests of the block probe's issue table: from the probe's next start,

@@ -202,6 +202,56 @@ $LAST_OUT"
 $LAST_OUT"
 }
 
+# map_eval NAME EXPR: python expression over the map NAME of the calling
+# test's daemon ($daemon_pid), dumped by bpftool with its BTF: "entries" is
+# the list of {"key", "value"} (hash) or {"key", "values": [{"cpu",
+# "value"}]} (per-CPU); helpers: count(hist), percpu(entries, fn) sums
+# fn(value) over CPUs.
+# shellcheck disable=SC2154 # daemon_pid is the calling test's
+map_eval() {
+	python3 - "$daemon_pid" "$1" "$2" <<'EOF'
+import json, os, subprocess, sys
+pid, name, expr = sys.argv[1:]
+ids = set()
+for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+    try:
+        text = open(f"/proc/{pid}/fdinfo/{fd}").read()
+    except OSError:
+        continue
+    ids.update(int(l.split()[1]) for l in text.splitlines() if l.startswith("map_id:"))
+def bpftool(*args):
+    return json.loads(subprocess.check_output(["bpftool", "-j", *args]))
+mid = [i for i in ids if bpftool("map", "show", "id", str(i))["name"] == name]
+if not mid:
+    print("absent")
+    sys.exit(0)
+entries = [e["formatted"] for e in bpftool("map", "dump", "id", str(mid[0]))]
+count = lambda h: sum(h["buckets"])
+percpu = lambda fn: sum(fn(v["value"]) for e in entries for v in e["values"])
+print(eval(expr))
+EOF
+}
+
+# block_dev_num DEVICE: the block device's number as the kernel encodes it
+# in the block probe's maps (major << 20 | minor).
+block_dev_num() {
+	local majmin
+	majmin=$(stat -c '%t %T' "$1")
+	printf '%d' $(((0x${majmin% *} << 20) | 0x${majmin#* }))
+}
+
+# block_writes DEV HIST: the daemon's write completions of device DEV
+# (block_dev_num) in the block probe's histogram HIST: size (every write)
+# or latency (the timed ones). Writes count in the per-CPU slots
+# (block_cpu: key = queue id * 2 + 1, each CPU's copy names its device)
+# or, past them, in the shared hash; both are summed.
+block_writes() {
+	echo $(($(map_eval block_stats "sum(count(e['value']['$2']) for e in entries \
+		if e['key']['dev'] == $1 and e['key']['op'] == 1)") + \
+		$(map_eval block_cpu "sum(count(v['value']['$2']) for e in entries \
+		for v in e['values'] if e['key'] % 2 == 1 and v['value']['dev'] == $1)")))
+}
+
 # bpf_link_ids PID: the ids of the BPF links PID holds open (its fds).
 bpf_link_ids() {
 	grep -h '^link_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -n

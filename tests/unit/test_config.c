@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "core/util.h"
+#include "probes/probes.h"
 
 static int parse(struct pa_config *cfg, const char *text, struct lp_errors *err)
 {
@@ -40,6 +41,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.spool_max_documents, 1000000);
 	assert_int_equal(cfg.spool_max_bytes, 6 << 20);
 	assert_true(cfg.spool_persist);
+	assert_int_equal(cfg.block_sample, PROBES_SAMPLE_OFF);
 	emf_dimsets_format(&cfg.dimension_sets, buf, sizeof(buf));
 	assert_string_equal(buf, "InstanceId; AutoScalingGroupName; InstanceType");
 	assert_int_equal(cfg.interfaces.n, 0);
@@ -63,6 +65,7 @@ static void test_good_lines(void **state)
 		"imds_endpoint = http://127.0.0.1:1338\n"
 		"control_socket_mode = 0660\n"
 		"disable_probes = sched\n"
+		"block_sample = 64\n"
 		"profile = network\n"
 		"exclude = sysctl:net.core.somaxconn, block:*:scheduler\n"
 		"exclude = vm:*\n"
@@ -96,6 +99,7 @@ static void test_good_lines(void **state)
 	assert_int_equal(cfg.control_socket_mode, 0660);
 	assert_int_equal(cfg.n_disabled_probes, 1);
 	assert_string_equal(cfg.disabled_probes[0], "sched");
+	assert_int_equal(cfg.block_sample, 64);
 	assert_string_equal(cfg.profile, "network");
 	assert_int_equal(cfg.credit_mode, CREDIT_MODE_UNLIMITED);
 	assert_true(cfg.credit_start_balance == 144.5);
@@ -183,6 +187,11 @@ static const struct bad_case bad_cases[] = {
 	{ "instance_type = m5\n", 1, "instance_type" },
 	{ "disable_probes = sched, warp\n", 1, "unknown probe 'warp'" },
 	{ "disable_probes = warp\n", 1, "a comma-separated list of: sched" },
+	{ "\n\nblock_sample = 1\n", 3, "bad value '1' for block_sample: expected off, auto, or "
+	  "a whole number N from 2 to 65536" },
+	{ "block_sample = on\n", 1, "bad value 'on' for block_sample" },
+	{ "block_sample = 65537\n", 1, "block_sample" },
+	{ "block_sampling = auto\n", 1, "did you mean 'block_sample'?" },
 	{ "interval 10\n", 1, "expected 'key = value'" },
 	{ "= 10\n", 1, "bad key" },
 	{ "Interval = 10\n", 1, "bad key 'Interval'" },
