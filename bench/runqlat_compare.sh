@@ -30,7 +30,7 @@ done
 tmp=$(mktemp -d /tmp/perfagent-runqlat.XXXXXX)
 pids=()
 cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	rm -rf "$tmp"
 }
@@ -63,7 +63,8 @@ load_start() {
 	sleep 1
 }
 load_stop() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	# perf bench sched pipe forks its partner: that child too.
+	for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	pids=()
 }
