@@ -18,7 +18,7 @@
  * are timed, in nanoseconds, on the run-queue clock, not runqlat's: a
  * wakeup that preempts the running task makes the scheduler skip the clock
  * update of the switch that follows (rq_clock_skip_update() in
- * wakeup_preempt()), so that wait reads 0 to 1 us where runqlat sees the
+ * wakeup_preempt()), so that wait reads 0 ns where runqlat sees the
  * switch's 2 to 3 us (bench/README.md, bench/runqlat_compare.sh). A wait
  * is counted when the task next leaves the CPU (where it ran, so where it
  * waited last), and a task's first wait seen after the probe starts is
