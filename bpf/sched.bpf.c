@@ -11,13 +11,18 @@
  * run_delay since it last left, and there was exactly one wait when pcount
  * grew by one. That previous run_delay is kept in the task's own storage.
  *
- * This is the same interval runqlat measures from sched_wakeup to
- * sched_switch, waits across a migration included, for one program run per
- * context switch and no clock read: no sched_wakeup hooks, no timestamps
- * stored per wakeup, no PID-keyed hash, nothing left behind when a task
- * exits. A wait is counted when the task next leaves the CPU (where it ran,
- * so where it waited last), and a task's first wait seen after the probe
- * starts is skipped unless it is the task's very first.
+ * These are the waits runqlat measures from sched_wakeup to sched_switch,
+ * waits across a migration included, for one program run per context
+ * switch and no clock read: no sched_wakeup hooks, no timestamps stored per
+ * wakeup, no PID-keyed hash, nothing left behind when a task exits. They
+ * are timed, in nanoseconds, on the run-queue clock, not runqlat's: a
+ * wakeup that preempts the running task makes the scheduler skip the clock
+ * update of the switch that follows (rq_clock_skip_update() in
+ * wakeup_preempt()), so that wait reads 0 ns where runqlat sees the
+ * switch's 2 to 3 us (bench/README.md, bench/runqlat_compare.sh). A wait
+ * is counted when the task next leaves the CPU (where it ran, so where it
+ * waited last), and a task's first wait seen after the probe starts is
+ * skipped unless it is the task's very first.
  *
  * The same program attributes on-CPU time: the slice the outgoing task
  * just ran is the growth of its se.sum_exec_runtime (the scheduler's own
@@ -150,7 +155,7 @@ static __always_inline int on_switch(struct task_struct *prev)
 	count = prev->sched_info.pcount;
 	/* New storage has pcount 0: only a first-ever wait passes. */
 	if (count == seen->pcount + 1)
-		hist_add(&st->runq_latency, (delay - seen->run_delay) / 1000);
+		hist_add(&st->runq_latency, delay - seen->run_delay);
 	seen->run_delay = delay;
 	seen->pcount = count;
 	pending = seen->pending_ns + slice_ns(prev, seen);

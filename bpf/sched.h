@@ -26,7 +26,7 @@ struct oncpu_key {
 struct sched_stats {
 	__u64 context_switches;	/* sched_switch events on this CPU */
 	/*
-	 * Run-queue latency in microseconds: from the moment a task became
+	 * Run-queue latency in nanoseconds: from the moment a task became
 	 * runnable (woken, created or preempted) to the moment it ran on this
 	 * CPU; counted when it next leaves the CPU.
 	 */

@@ -223,10 +223,12 @@ static int sched_collect(struct probe *pr, struct metric_set *set,
 		if (p99 > worst)
 			worst = p99;
 	}
-	err = probe_add_quantiles(e, "RunqLatency", &st->host, UNIT_MICROSECONDS);
+	/* Nanoseconds in the maps, microseconds in the metrics. */
+	err = probe_add_quantiles_scaled(e, "RunqLatency", &st->host,
+					 UNIT_MICROSECONDS, 1000);
 	if (!err && hist_count(&st->host))
 		err = metric_add(e, "RunqLatencyWorstCpuP99", UNIT_MICROSECONDS,
-				 worst);
+				 worst / 1000.0);
 	return err;
 }
 
@@ -245,14 +247,14 @@ static int sched_histograms(struct probe *pr, const struct hist_meta *base,
 	}
 	if (!err)
 		err = probe_json_hist(hists, base, "runq_latency",
-				      "run-queue latency", "host", "usecs",
+				      "run-queue latency", "host", "nsecs",
 				      &st->host);
 	for (int cpu = 0; cpu < st->ncpus && !err; cpu++) {
 		if (!hist_count(&st->interval[cpu]))
 			continue;
 		snprintf(entity, sizeof(entity), "cpu %d", cpu);
 		err = probe_json_hist(hists, base, "runq_latency",
-				      "run-queue latency", entity, "usecs",
+				      "run-queue latency", entity, "nsecs",
 				      &st->interval[cpu]);
 	}
 	return err;

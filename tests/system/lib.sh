@@ -62,7 +62,9 @@ need_tools() {
 		losetup) pkg="mount (dnf: util-linux)" ;;
 		nft) pkg=nftables ;;
 		ip) pkg="iproute2 (dnf: iproute)" ;;
-		unshare | nsenter | setpriv | findmnt) pkg=util-linux ;;
+		unshare | nsenter | setpriv | findmnt | chrt) pkg=util-linux ;;
+		cc) pkg=gcc ;;
+		pkg-config) pkg="pkg-config (dnf: pkgconf-pkg-config)" ;;
 		systemd-analyze) pkg=systemd ;;
 		man) pkg=man-db ;;
 		pgrep) pkg="procps (dnf: procps-ng)" ;;

@@ -5,7 +5,7 @@
 # N completions, N connects in a network namespace are N connect-latency
 # samples (one whose first SYN is dropped lasts the SYN's retransmission
 # timeout), segments dropped by an nftables rule in a namespace are
-# retransmits, sleeps are run-queue waits. Through the daemon's histograms:
+# retransmits, sleeps are run-queue waits (kept in nanoseconds). Through the daemon's histograms:
 # an interval's write size max is the size written in it. Then disable_probes on reload,
 # and nothing left attached after stop. Root; needs losetup, nft, bpftool.
 set -eu
@@ -216,6 +216,15 @@ s1=$(map_eval sched_stats "$waits")
 echo "run-queue waits: $((s1 - s0)) during 200 sleeps"
 [ $((s1 - s0)) -ge 200 ] || fail "only $((s1 - s0)) run-queue waits for 200 sleeps"
 pass "sleep/wake shows in run-queue latency"
+
+# Sched keeps nanoseconds: some wait of the last interval falls in a bucket
+# that holds no whole microsecond (waits floored to microseconds never do).
+wait_for 5 sh -c "\"\$1\" status --histograms --json --runtime-dir \"\$2\" >\"\$3\"" \
+	sh "$PERFAGENT" "$run" "$tmp/hists.json" || fail "status --histograms failed"
+got=$(json_get "$tmp/hists.json" "[(h['unit'], any(b[2] and b[0] // 1000 == b[1] // 1000 and b[0] % 1000 \
+	for b in h['buckets'])) for h in j['histograms'] if h['name'] == 'runq_latency' and h['entity'] == 'host']")
+[ "$got" = "[('nsecs', True)]" ] || fail "run-queue waits not kept in nanoseconds: $got"
+pass "run-queue waits kept in nanoseconds"
 
 # disable_probes on reload: tcp stops, its maps go, the others stay.
 printf 'disable_probes = tcp\n' >>"$conf"

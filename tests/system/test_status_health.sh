@@ -132,8 +132,8 @@ def close(a, b, what, tol=0.01):
 rq = lines[("runqueue", None)]
 h = hist("sched", "runq_latency", "host")
 assert h["count"] > 0 and rq["p99_us"] > 0, rq
-close(rq["p99_us"], h["p99"], "run-queue p99 us")
-close(rq["p50_us"], h["p50"], "run-queue p50 us")
+close(rq["p99_us"], h["p99"] / 1000, "run-queue p99 us")	# nanosecond histograms
+close(rq["p50_us"], h["p50"] / 1000, "run-queue p50 us")
 assert 0 < rq["waited_pct"] <= 100, rq
 
 disk = lines[("disk", dev)]
