@@ -10,8 +10,8 @@
 # a test whose header says "# lane: side" runs in a second lane beside the
 # others. Those tests mostly wait for the daemon's intervals, create no
 # device, veth or network namespace (the uevents and entities other tests
-# count) and measure no CPU shares, so the two lanes cannot disturb each
-# other; their output is printed whole once each ends. With one lane (make
+# count), run no daemon in apply mode (which a new device makes plan again)
+# and measure no CPU shares, so the two lanes cannot disturb each other; their output is printed whole once each ends. With one lane (make
 # sanitize, or PERFAGENT_TEST_LANES=1) every test runs in turn.
 set -u
 cd "$(dirname "$0")/.." || exit 1

@@ -88,7 +88,7 @@ static const char *const others[] = {
 /* Names made of a part: block operations, NVMe directions, quantile suffixes. */
 static const char *const ops[] = { "Read", "Write", "Flush", "Discard", "Other" };
 static const char *const op_kinds[] = { "Ops", "Bytes", "Latency", "QueueTime", "Size" };
-static const char *const dev_kinds[] = { "Ops", "Bytes", "LatencyMean", "LatencyP50",
+static const char *const dev_kinds[] = { "Ops", "Bytes", "Latency", "LatencyMean", "LatencyP50",
 					 "LatencyP90", "LatencyP99" };
 static const char *const quantiles[] = { "P50", "P90", "P99", "P999", "Max" };
 static const char *const with_quantiles[] = { "RunqLatency", "TcpSrtt", "TcpConnectLatency" };

@@ -140,6 +140,43 @@ static int add(struct metric_entity *e, const char *name, enum metric_unit unit,
 	return e ? metric_add(e, name, unit, v) : 0;
 }
 
+/*
+ * The device's latency histogram of the interval as a distribution: each
+ * bin with operations as its midpoint (the top bin, open above, as its
+ * lower bound), so CloudWatch can take any percentile over any set of
+ * volumes; a value is at most half its bin's width off. The sum is the
+ * device's exact time where known (mean_us), else the values' own.
+ */
+static bool hist_dist(const struct nvme_hist *h, const uint64_t *bins, double mean_us,
+		      struct metric_dist *d)
+{
+	memset(d, 0, sizeof(*d));
+	for (unsigned int i = 0; i < h->n && d->n < METRIC_DIST_MAX; i++) {
+		const struct nvme_hist_bin *b = &h->bins[i];
+		double v = b->upper > b->lower && b->upper != UINT64_MAX ?
+			   ((double)b->lower + (double)b->upper) / 2 : (double)b->lower;
+
+		if (!bins[i])
+			continue;
+		d->count += (double)bins[i];
+		d->sum += v * (double)bins[i];
+		/* Values must rise: a bin no higher than the last joins it. */
+		if (d->n && v <= d->values[d->n - 1]) {
+			d->counts[d->n - 1] += (double)bins[i];
+			continue;
+		}
+		d->values[d->n] = v;
+		d->counts[d->n++] = (double)bins[i];
+	}
+	if (!d->n)
+		return false;
+	d->min = d->values[0];
+	d->max = d->values[d->n - 1];
+	if (mean_us > 0)
+		d->sum = mean_us * d->count;
+	return true;
+}
+
 /* The latency view and metrics of one operation for this interval. */
 static int op_update(struct nvme_vol *vol, const struct nvme_page *old,
 		     const struct nvme_page *page, int op, const uint64_t *delta, bool restarted,
@@ -149,6 +186,7 @@ static int op_update(struct nvme_vol *vol, const struct nvme_page *old,
 	struct nvme_lat *l = &vol->lat[op];
 	uint64_t bins[NVME_HIST_BINS_MAX] = { 0 };
 	char name[METRIC_NAME_MAX];
+	struct metric_dist dist;
 	int ret;
 
 	memset(l, 0, sizeof(*l));
@@ -167,6 +205,12 @@ static int op_update(struct nvme_vol *vol, const struct nvme_page *old,
 	if (ret || !hist_delta(old, page, op, restarted, bins) ||
 	    !nvme_hist_quantile(&page->hist[op], bins, 0.5, &l->p50_us))
 		return ret;
+	if (e && hist_dist(&page->hist[op], bins, l->have_mean ? l->mean_us : 0, &dist)) {
+		snprintf(name, sizeof(name), "Device%sLatency", o->name);
+		ret = metric_add_dist(e, name, UNIT_MICROSECONDS, &dist);
+		if (ret)
+			return ret;
+	}
 	l->have_p50 = true;
 	nvme_hist_quantile(&page->hist[op], bins, 0.9, &l->p90_us);
 	nvme_hist_quantile(&page->hist[op], bins, 0.99, &l->p99_us);

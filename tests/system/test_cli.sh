@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The command line: help, version, usage errors and their exit codes.
+# lane: side
 set -eu
 . "$(dirname "$0")/lib.sh"
 

@@ -21,6 +21,7 @@
 #
 # Knobs are killed at their open, never their write: the open's O_TRUNC
 # empties a fake tree's regular file, which /proc and /sys ignore.
+# lane: side
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/system/lib.sh

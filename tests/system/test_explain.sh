@@ -9,6 +9,7 @@
 # thresholds in bytes, the receive-ring memory budget on the largest
 # accelerated sizes; also what a later layer overrode, and a type outside
 # the table (formulas left unapplied, and why). A few seconds.
+# lane: side
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/system/lib.sh

@@ -2,6 +2,7 @@
 # make install and make uninstall into a DESTDIR: uninstall removes every
 # file install put there but the configuration, and leaves no empty folder
 # of ours behind. No root needed; nothing outside the temporary directory.
+# lane: side
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/system/lib.sh

@@ -135,7 +135,16 @@ units = {m["Name"]: m.get("Unit") for d in vol for dd in d["_aws"]["CloudWatchMe
          for m in dd["Metrics"]}
 if units.get("VolumeIopsExceeded") != "Percent" or units.get("DeviceReadLatencyP50") != "Microseconds":
     bad.append("units %r" % units)
-print("\n".join(bad) or "shares %r" % shares)
+# The device's latency histogram as a distribution: as many reads as
+# DeviceReadOps counted where the page's bins did (the feeder's bins add up).
+dists = [d for d in vol if isinstance(d.get("DeviceReadLatency"), dict)]
+if not dists or units.get("DeviceReadLatency") != "Microseconds":
+    bad.append("no DeviceReadLatency distribution: %r" % [d.get("DeviceReadLatency") for d in vol])
+for d in dists:
+    dist = d["DeviceReadLatency"]
+    if sum(dist["Counts"]) != dist["Count"] or dist["Values"] != sorted(dist["Values"]):
+        bad.append("DeviceReadLatency %r" % dist)
+print("\n".join(bad) or "shares %r, %d device latency distributions" % (shares, len(dists)))
 sys.exit(1 if bad else 0)
 PY
 pass "EMF: VolumeIopsExceeded 0 then about 100 with Device and VolumeId, no spike at the restart"

@@ -6,6 +6,7 @@
 # (text and JSON) name the knobs both set, exclude = takes a knob out, a FIFO
 # as tuned.conf is a note and not a hang, and a host without them shows
 # nothing. A few seconds.
+# lane: side
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/system/lib.sh

@@ -9,6 +9,7 @@
 #   written: a planted journal must never make root's revert write anything.
 # - a runtime directory under a parent others can write, and a process that
 #   is not root answering on the control socket.
+# lane: side
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/system/lib.sh

@@ -7,6 +7,7 @@
 # Only libbpf's known bpf(2) false positives are suppressed
 # (tests/valgrind/libbpf.supp). Exit 77 (skipped) only without valgrind,
 # which make test-deps installs, or when not root.
+# lane: side
 set -eu
 . "$(dirname "$0")/lib.sh"
 need_root

@@ -166,6 +166,35 @@ static void verdict(const struct run *r, uint64_t now_ms, const char *limit, con
 		fail_msg("verdict '%s' lacks '%s'", buf, text);
 }
 
+/*
+ * DeviceReadLatency as a distribution: a value per bin that had reads in
+ * the interval (its midpoint), counts adding up to the bins' deltas, the
+ * sum from the device's exact time, its p50 bin the same as
+ * DeviceReadLatencyP50's (upper bound 512: the bin [256, 512), sent as 384).
+ */
+static void device_latency_dist(const struct metric_entity *e)
+{
+	const struct metric_dist *d = NULL;
+	double below = 0;
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		if (!strcmp(e->metrics[i].name, "DeviceReadLatency"))
+			d = e->metrics[i].dist;
+	assert_non_null(d);
+	assert_true(d->n >= 2 && d->n <= 15);
+	for (i = 1; i < d->n; i++)
+		assert_true(d->values[i] > d->values[i - 1]);
+	for (i = 0; i < d->n; i++)
+		below += d->counts[i];
+	assert_true(fabs(below - d->count) < 1e-9);
+	assert_true(fabs(d->sum - 61952000.0 / 120000 * d->count) < 1e-3);
+	for (i = 0, below = 0; i < d->n && below + d->counts[i] < d->count / 2; i++)
+		below += d->counts[i];
+	assert_true(fabs(d->values[i] - 384) < 1e-9);
+	assert_true(d->min == d->values[0] && d->max == d->values[d->n - 1]);
+}
+
 static void test_volume_limit(void **state)
 {
 	struct run r = { 0 };
@@ -191,6 +220,7 @@ static void test_volume_limit(void **state)
 	assert_int_equal((int)metric(r.e, "DeviceReadLatencyP90"), 1024);
 	assert_int_equal((int)metric(r.e, "DeviceWriteLatencyP99"), 1024);
 	assert_true(fabs(metric(r.e, "DeviceWriteLatencyMean") - 1000) < 1e-9);
+	device_latency_dist(r.e);
 	verdict(&r, 160 * S, "volume_iops", "over its provisioned IOPS 35% of the last minute: "
 		"the volume is the limit; consider more IOPS or gp3 throughput");
 	/* Two minutes later the interval has left the one-minute window. */
