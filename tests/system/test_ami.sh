@@ -17,6 +17,7 @@
 # Debian mirror): also builds the .deb (`make deb`) and runs the bake
 # rehearsal (tests/ami/rehearse.sh). Exit 77 when, all else passing, the
 # rehearsal was skipped (mirror unreachable, not root, not Debian/Ubuntu).
+# lane: side
 set -u
 # shellcheck source=tests/system/lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -6,6 +6,7 @@
 # --once cannot show, with the reason. Seconds, no AWS. cfn-lint is no Debian,
 # Ubuntu or Fedora package (PyPI only): without it that part is skipped and
 # said so, the rest still runs.
+# lane: side
 set -u
 # shellcheck source=tests/system/lib.sh
 . "$(dirname "$0")/lib.sh"
