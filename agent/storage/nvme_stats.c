@@ -461,10 +461,9 @@ int nvme_stats_collect(struct nvme_state *s, const struct pa_paths *paths, uint6
 	struct dirent **list = NULL;
 	int n, ret = 0;
 
-	for (size_t i = 0; i < s->n; i++) {
+	/* have_shares: each device's update or failure below says it anew. */
+	for (size_t i = 0; i < s->n; i++)
 		s->vols[i].seen = false;
-		s->vols[i].have_shares = false;
-	}
 	if (paths_sys(paths, dir, sizeof(dir), "/sys/block"))
 		return 0;
 	n = scandir(dir, &list, dev_filter, versionsort);
