@@ -16,7 +16,7 @@ deb_build="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcurl4
 # UBSan runtimes statically: Debian's gcc brings them (libgcc-12-dev),
 # Fedora's do not. cfn-lint (test_fleet_stack.sh) is on PyPI only, in
 # neither apt nor dnf: not installed here; the test says so and skips it.
-# fio, fuse3 and libfuse3's headers: test_block_quantiles.sh builds a FUSE
+# fio, fuse3 and libfuse3's headers: check_block_quantiles.sh builds a FUSE
 # file system of known read latency and compares fio's percentiles with the
 # agent's.
 deb_test="$deb_build libcmocka-dev python3 iproute2 procps util-linux nftables strace valgrind ethtool systemd man-db fio fuse3 libfuse3-dev"

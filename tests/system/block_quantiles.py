@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Compares the agent's read-latency quantiles of one block device with
 fio's completion-latency percentiles of the same reads
-(test_block_quantiles.sh).
+(check_block_quantiles.sh).
 
   block_quantiles.py DOCS FIO_JSON DEVICE MIN_P50_US [--scale S]
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * A FUSE file system of files whose reads take a known time, for
- * test_block_quantiles.sh: a loop device over one of them is a block device
+ * check_block_quantiles.sh: a loop device over one of them is a block device
  * with a steady, known latency (this kernel has no null_blk, no
  * device-mapper delay target, no modules).
  *
