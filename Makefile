@@ -271,7 +271,8 @@ install: $(OUT)/perfagent
 	install -m 0644 tuning-profiles/*.conf $(DESTDIR)$(PROFILEDIR)/
 	# Data, not documentation: images built without docs (dpkg path-exclude,
 	# rpm --excludedocs) still have the file perfagent.conf names.
-	install -m 0644 packaging/cloudwatch-agent.json $(DESTDIR)$(PKGDATADIR)/
+	install -m 0644 packaging/cloudwatch-agent.json packaging/cloudwatch-agent-udp.json \
+		$(DESTDIR)$(PKGDATADIR)/
 	install -d $(DESTDIR)$(UNITDIR)
 	sed -e 's|@BINDIR@|$(BINDIR)|g' packaging/systemd/perfagent.service.in > $(OUT)/perfagent.service
 	install -m 0644 $(OUT)/perfagent.service $(DESTDIR)$(UNITDIR)/perfagent.service
@@ -288,7 +289,7 @@ PROFILE_FILES := $(notdir $(wildcard tuning-profiles/*.conf))
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/perfagent
 	rm -f $(addprefix $(DESTDIR)$(PROFILEDIR)/,$(PROFILE_FILES))
-	rm -f $(DESTDIR)$(PKGDATADIR)/cloudwatch-agent.json
+	rm -f $(addprefix $(DESTDIR)$(PKGDATADIR)/,cloudwatch-agent.json cloudwatch-agent-udp.json)
 	-rmdir $(DESTDIR)$(PROFILEDIR) $(DESTDIR)$(dir $(PROFILEDIR)) 2>/dev/null
 	rm -f $(DESTDIR)$(UNITDIR)/perfagent.service $(DESTDIR)$(PRESETDIR)/80-perfagent.preset
 	rm -f $(DESTDIR)$(MANDIR)/man8/perfagent.8

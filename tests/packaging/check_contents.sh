@@ -40,27 +40,35 @@ expected_files() {
 	echo etc/perfagent/perfagent.conf
 	echo "$unitdir/perfagent.service"
 	echo "$unitdir-preset/80-perfagent.preset"
-	# perfagent.conf points to these two.
+	# perfagent.conf points to these.
 	echo usr/share/doc/perfagent/metrics-catalogue.md
 	echo usr/share/perfagent/cloudwatch-agent.json
+	echo usr/share/perfagent/cloudwatch-agent-udp.json
 	echo usr/share/man/man8/perfagent.8.gz
 	for p in $profiles; do echo "usr/share/perfagent/profiles/$p"; done
 	for f in "$@"; do echo "$f"; done
 }
 
-# check_cwagent_config DIR: the CloudWatch agent configuration is there, a
-# loopback-only EMF listener on the port perfagent sends to, and every path
-# the shipped perfagent.conf names for it exists in the package.
+# check_cwagent_config DIR: the CloudWatch agent configurations are there,
+# each a loopback-only EMF listener on the port perfagent sends to (TCP, the
+# default endpoint, and UDP), and every path the shipped perfagent.conf
+# names for them exists in the package.
 check_cwagent_config() {
-	local root=$1 json=$1/usr/share/perfagent/cloudwatch-agent.json
-	check "cloudwatch-agent.json: EMF listener on 127.0.0.1:25888" python3 -c '
+	local root=$1 dir=$1/usr/share/perfagent f
+	for f in cloudwatch-agent.json=tcp cloudwatch-agent-udp.json=udp; do
+		check "${f%=*}: EMF listener on ${f#*=}://127.0.0.1:25888 only" python3 -c '
 import json, sys
-emf = json.load(open(sys.argv[1]))["logs"]["metrics_collected"]["emf"]
-sys.exit(emf.get("service_address") not in ("tcp://127.0.0.1:25888", "udp://127.0.0.1:25888"))' "$json"
+conf = json.load(open(sys.argv[1]))
+emf = conf["logs"]["metrics_collected"]["emf"]
+sys.exit(list(conf) != ["logs"] or list(conf["logs"]) != ["metrics_collected"] or
+         emf != {"service_address": sys.argv[2] + "://127.0.0.1:25888"})' "$dir/${f%=*}" "${f#*=}"
+	done
 	local named
-	named=$(grep -o '/usr/share/[a-z/.-]*cloudwatch-agent.json' "$root/etc/perfagent/perfagent.conf" | sort -u)
-	check "perfagent.conf names the shipped cloudwatch-agent.json (${named:-none})" \
-		sh -c "[ -n '$named' ] && for p in $named; do test -s '$root'\$p || exit 1; done"
+	named=$(grep -o '/usr/share/[a-z/.-]*cloudwatch-agent[a-z-]*\.json' "$root/etc/perfagent/perfagent.conf" | sort -u | tr '\n' ' ')
+	# shellcheck disable=SC2086,SC2016 # one path per word; $1 is sh -c's
+	check "perfagent.conf names both, each shipped (${named:-none})" \
+		sh -c 'root=$1; shift; [ $# = 2 ] || exit 1; for p; do test -s "$root$p" || exit 1; done' \
+		sh "$root" $named
 }
 
 # check_binary DIR: the extracted binary and unit.
