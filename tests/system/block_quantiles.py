@@ -93,18 +93,20 @@ def nearest_rank(counts, q):
     return None
 
 
+def pop_option(args, name, convert, default):
+    """The value after name in args, converted (both taken out of args)."""
+    if name not in args:
+        return default
+    i = args.index(name)
+    value = convert(args[i + 1])
+    del args[i:i + 2]
+    return value
+
+
 def main():
     args = sys.argv[1:]
-    scale = 1.0
-    if "--scale" in args:
-        i = args.index("--scale")
-        scale = float(args[i + 1])
-        del args[i:i + 2]
-    traced = None
-    if "--traced" in args:
-        i = args.index("--traced")
-        traced = int(args[i + 1])
-        del args[i:i + 2]
+    scale = pop_option(args, "--scale", float, 1.0)
+    traced = pop_option(args, "--traced", int, None)
     docs, fio_json, device, min_p50 = args
     counts = agent_values(docs, device)
     fio = json.load(open(fio_json))["jobs"][0]["read"]

@@ -182,12 +182,11 @@ sys.exit(0 if n >= int(want) else 1)
 EOF
 }
 
-# compare FILE TRY MIN_P50 [--scale S]: block_quantiles.py on one try.
+# compare FILE TRY MIN_P50 TRACED [--scale S]: block_quantiles.py on one
+# try; TRACED (the tracepoint's count) empty: none known.
 compare() {
-	local f=$1 try=$2 min=$3
-	shift 3
-	local traced
-	traced=$(cat "$tmp/traced-$f-$try")
+	local f=$1 try=$2 min=$3 traced=$4
+	shift 4
 	python3 "$TESTS_DIR/block_quantiles.py" "$tmp/win-$f-$try" "$tmp/fio-$f-$try.json" \
 		"${dev_of[$f]#/dev/}" "$min" ${traced:+--traced "$traced"} "$@"
 }
@@ -202,15 +201,16 @@ for f in steady mix; do
 	dev=${dev_of[$f]#/dev/}
 	for try in 1 2 3; do
 		measure "$f" "$try"
+		traced=$(cat "$tmp/traced-$f-$try")
 		rc=0
-		compare "$f" "$try" $min >"$tmp/cmp.out" || rc=$?
+		compare "$f" "$try" $min "$traced" >"$tmp/cmp.out" || rc=$?
 		cat "$tmp/cmp.out"
 		[ "$rc" -ne 2 ] || fail "$f ($dev): the agent's read latency is wrong (above)"
 		# On a try that agrees, scaled values must not (on one that does
 		# not, fio's tail can sit where a scaled p99 lands).
 		for s in 1.25 0.8; do
 			[ "$rc" = 0 ] || break
-			compare "$f" "$try" $min --scale $s >"$tmp/scaled.out" || true
+			compare "$f" "$try" $min "$traced" --scale $s >"$tmp/scaled.out" || true
 			[ "$(grep -c 'more than one bucket apart' "$tmp/scaled.out")" = 3 ] || {
 				cat "$tmp/scaled.out"
 				fail "$f: the agent's values scaled by $s still agree with fio: the check cannot fail"
@@ -218,16 +218,14 @@ for f in steady mix; do
 		done
 		# An agent that counted one more than the tracepoint fired, or 3
 		# fewer, must fail too.
-		traced=$(cat "$tmp/traced-$f-$try")
 		agent=$(awk '/reads timed by the agent/ { print $2 }' "$tmp/cmp.out")
 		for off in -1 3; do
 			[ -n "$traced" ] || break
 			rc_off=0
-			python3 "$TESTS_DIR/block_quantiles.py" "$tmp/win-$f-$try" "$tmp/fio-$f-$try.json" \
-				"$dev" $min --traced $((agent + off)) >"$tmp/off.out" || rc_off=$?
+			compare "$f" "$try" $min $((agent + off)) >"$tmp/off.out" || rc_off=$?
 			grep -q 'FAIL: the agent counted' "$tmp/off.out" && [ "$rc_off" = 2 ] || {
 				cat "$tmp/off.out"
-				fail "$f: a count $off off the tracepoint's still passes: the check cannot fail"
+				fail "$f: the agent's count against a tracepoint count of $((agent + off)) still passes: the check cannot fail"
 			}
 		done
 		[ "$rc" -ne 0 ] || break
