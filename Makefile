@@ -204,12 +204,15 @@ check: layout unit-nobpf $(OUT)/perfagent unit fuzz-replay system
 
 # The long suite (root, about 45 minutes; not part of make test): random
 # chains of interrupted applies and reverts on a fake tree and on a network
-# namespace's real /proc/sys, and restarts of the CloudWatch agent around its
-# reads. CI runs it with smaller counts.
+# namespace's real /proc/sys, restarts of the CloudWatch agent around its
+# reads, and the block probe's latency quantiles against fio's (timing:
+# alone on the machine, not beside make test's other lane). CI runs it with
+# smaller counts.
 CHAIN_ITERATIONS ?= 1000
 NETNS_CHAIN_ITERATIONS ?= 300
 AGENT_RESTARTS ?= 200
-test-long: $(OUT)/perfagent
+test-long: test-deps $(OUT)/perfagent
+	$(Q)bash tests/system/check_block_quantiles.sh || [ $$? = 77 ]	# 77: skipped, saying why
 	$(Q)bash tests/long/crash_chains_random.sh $(CHAIN_ITERATIONS)
 	$(Q)bash tests/long/crash_chains_random.sh $(NETNS_CHAIN_ITERATIONS) $$$$ netns
 	$(Q)bash tests/long/sink_agent_restarts.sh $(AGENT_RESTARTS)

@@ -15,7 +15,10 @@
 # median over rounds with min and max. PERFAGENT (build/perfagent) is "new",
 # OLD_PERFAGENT (optional) "old"; TOOLS picks the tools. "new:N" (or
 # "old:N") runs it with block_sample = N (latency sampling: N a number,
-# auto or off), e.g. TOOLS="new new:8 new:64".
+# auto or off), e.g. TOOLS="new new:8 new:64". "floor:empty", "floor:clock"
+# and "floor:fields" are the floor under any block probe (bench/block_floor.bpf.c):
+# a program on the same tracepoint that does nothing, that reads the clock
+# once, that also reads the request's fields the probe reads.
 set -eu
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -40,6 +43,13 @@ truncate -s 256M /dev/shm/pa-blkstats.img
 loop=$(losetup -f --show /dev/shm/pa-blkstats.img)
 dd if=/dev/zero of="$loop" bs=1M count=256 oflag=direct status=none
 sysctl -qw kernel.bpf_stats_enabled=1
+case " $TOOLS " in *" floor:"*)
+	make -s build/vmlinux.h
+	clang -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_"$(uname -m | sed -e s/x86_64/x86/ -e s/aarch64/arm64/)" -Ibuild -Ibpf \
+		-c bench/block_floor.bpf.c -o "$tmp/block_floor.bpf.o"
+	# shellcheck disable=SC2046 # the flags are words
+	cc -O2 -Wall -Werror bench/bpf_hold.c $(pkg-config --libs libbpf) -o "$tmp/bpf_hold" ;;
+esac
 conf_base='interval = 10\nimds = off\nmode = advise\ndisable_probes = sched, tcp\n'
 
 prog_ids() {
@@ -80,6 +90,10 @@ start_tool() {
 		bpftrace bench/peers/block.bt >"$tmp/bt.out" 2>&1 &
 		tool_pid=$!
 		for _ in $(seq 100); do grep -q '^Attaching' "$tmp/bt.out" && break; sleep 0.1; done ;;
+	floor:*)
+		"$tmp/bpf_hold" "$tmp/block_floor.bpf.o" "floor_${1#floor:}" >"$tmp/floor.out" &
+		tool_pid=$!
+		for _ in $(seq 100); do grep -q '^attached' "$tmp/floor.out" && break; sleep 0.1; done ;;
 	libbpf-tools)
 		biolatency 3600 >"$tmp/bl.out" 2>&1 &
 		tool_pid=$!

@@ -157,30 +157,9 @@ EOF
 cc -O2 -o "$tmp/tcp_loop" "$tmp/tcp_loop.c"
 
 # The floor: an empty program (one store) on each tracepoint a probe uses,
-# loaded and attached by a ten-line libbpf loader.
-cat >"$tmp/loader.c" <<'EOF'
-#include <stdio.h>
-#include <unistd.h>
-#include <bpf/libbpf.h>
-
-int main(int argc, char **argv)
-{
-	struct bpf_object *obj = bpf_object__open_file(argv[1], NULL);
-	struct bpf_program *p;
-
-	if (!obj || bpf_object__load(obj))
-		return 1;
-	bpf_object__for_each_program(p, obj)
-		if (!bpf_program__attach(p))
-			return 1;
-	printf("attached\n");
-	fflush(stdout);
-	pause();
-	return 0;
-}
-EOF
+# loaded and attached by bench/bpf_hold.c.
 # shellcheck disable=SC2046 # pkg-config's flags are meant to split
-cc -O2 -o "$tmp/loader" "$tmp/loader.c" $(pkg-config --libs libbpf)
+cc -O2 -o "$tmp/loader" bench/bpf_hold.c $(pkg-config --libs libbpf)
 floor_obj() {
 	local name=$1 i=0
 	shift

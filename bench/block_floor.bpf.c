@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The floor under the block probe's cost (bench/block_bpf_stats.sh, tools
+ * floor:*): programs on block_rq_complete, attached the same way as
+ * bpf/block.bpf.c's (tp_btf), that do less and less of its work. What bpf_stats
+ * charges them is what any program there pays: the tracepoint's dispatch and
+ * the accounting's own clock reads, then one clock read, then the request's
+ * fields the probe reads. Not part of the agent.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+/* Compared with, never true, so the reads are kept but nothing is written. */
+const volatile __u64 never = 1;
+__u64 hits;
+
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(floor_empty)
+{
+	return 0;
+}
+
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(floor_clock)
+{
+	if (bpf_ktime_get_ns() == never)
+		hits++;
+	return 0;
+}
+
+/* The fields block.bpf.c's block_rq_complete_btf reads, and the clock. */
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(floor_fields, struct request *rq)
+{
+	struct request_queue *q = rq->q;
+	struct gendisk *disk = q->disk;
+	__u64 sum = rq->start_time_ns + rq->io_start_time_ns + q->id + rq->cmd_flags;
+
+	if (disk)
+		sum += disk->major + disk->first_minor;
+	if (bpf_ktime_get_ns() + sum == never)
+		hits++;
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
