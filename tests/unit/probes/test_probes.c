@@ -359,21 +359,59 @@ static void skip_without(const char *tool)
 	}
 }
 
-/* A new loop device over a 16 MiB file; its path in dev, name in name. */
-static void loop_setup(const char *file, char *dev, size_t size, char *name)
+/*
+ * The loop device a test made and its backing file, released by
+ * block_teardown() after the test even when an assertion failed midway.
+ */
+static struct {
+	char file[64];
+	char dev[64];
+} test_loop;
+
+static void loop_release(void)
+{
+	if (test_loop.dev[0])
+		shell("losetup -d %s", test_loop.dev);
+	if (test_loop.file[0])
+		unlink(test_loop.file);
+	test_loop.dev[0] = test_loop.file[0] = '\0';
+}
+
+/*
+ * After each block test, passed or failed midway: its loop device goes,
+ * and the stamps are not left ignored for the next tests.
+ */
+static int block_teardown(void **state)
+{
+	(void)state;
+	loop_release();
+	probes_block_ignore_stamps(false);
+	return 0;
+}
+
+/* A new loop device over a 16 MiB file: its path ("/dev/loopN"). */
+static const char *loop_setup(void)
 {
 	char cmd[256];
 	FILE *f;
+	int fd;
 
-	assert_int_equal(shell("truncate -s 16M %s", file), 0);
-	snprintf(cmd, sizeof(cmd), "losetup -f --show %s", file);
+	snprintf(test_loop.file, sizeof(test_loop.file), "/tmp/perfagent-probes-XXXXXX");
+	fd = mkstemp(test_loop.file);
+	if (fd < 0)
+		test_loop.file[0] = '\0';
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(shell("truncate -s 16M %s", test_loop.file), 0);
+	snprintf(cmd, sizeof(cmd), "losetup -f --show %s", test_loop.file);
 	f = popen(cmd, "r");
 	assert_non_null(f);
-	assert_non_null(fgets(dev, size, f));
+	if (!fgets(test_loop.dev, sizeof(test_loop.dev), f))
+		test_loop.dev[0] = '\0';
 	pclose(f);
-	dev[strcspn(dev, "\n")] = '\0';
-	assert_true(strncmp(dev, "/dev/loop", 9) == 0);
-	strcpy(name, dev + 5);
+	test_loop.dev[strcspn(test_loop.dev, "\n")] = '\0';
+	assert_true(strncmp(test_loop.dev, "/dev/loop", 9) == 0);
+	return test_loop.dev;
 }
 
 /* n 4 KiB O_DIRECT writes, then n reads: one request each. */
@@ -400,16 +438,12 @@ static void loop_direct_io(const char *dev, int n)
  */
 static void check_loop_direct_io(struct probes *p, bool timed)
 {
-	char file[] = "/tmp/perfagent-probes-XXXXXX", dev[64], name[32];
-	char entity[64];
+	const char *dev = loop_setup(), *name = dev + 5;	/* loopN */
+	char entity[96];
 	struct metric_set set;
 	struct json_object *h;
 	long long writes, reads, lat;
-	int fd = mkstemp(file);
 
-	assert_true(fd >= 0);
-	close(fd);
-	loop_setup(file, dev, sizeof(dev), name);
 	metric_set_init(&set, 0, 1);
 	assert_int_equal(probes_collect(p, &set), 0);	/* baseline */
 	metric_set_free(&set);
@@ -436,8 +470,7 @@ static void check_loop_direct_io(struct probes *p, bool timed)
 	}
 	json_object_put(h);
 	metric_set_free(&set);
-	shell("losetup -d %s", dev);
-	unlink(file);
+	loop_release();
 }
 
 /* The block probe's status: device's "latency" member, the issue part's "idle". */
@@ -476,28 +509,19 @@ static void block_status(struct probes *p, const char *device, char *latency,
  * first), block_rq_issue is attached, and from then on every write is timed
  * by the issue table.
  */
-/* A failed assertion must not leave the stamps ignored for the next tests. */
-static int stamps_back_on(void **state)
-{
-	probes_block_ignore_stamps(false);
-	return 0;
-}
-
 static void test_block_latency_methods(void **state)
 {
-	char file[] = "/tmp/perfagent-probes-XXXXXX", dev[64], name[32];
-	char entity[64], latency[64];
+	char entity[96], latency[64];
 	struct probes *p = start_or_skip();
 	struct metric_set set;
 	struct json_object *h;
+	const char *dev, *name;
 	long long lat;
 	bool idle;
-	int fd = mkstemp(file);
 
 	skip_without("losetup");
-	assert_true(fd >= 0);
-	close(fd);
-	loop_setup(file, dev, sizeof(dev), name);
+	dev = loop_setup();
+	name = dev + 5;	/* loopN */
 	snprintf(entity, sizeof(entity), "%s write", name);
 	for (int ignore = 0; ignore < 2; ignore++) {
 		probes_free(p);
@@ -544,8 +568,7 @@ static void test_block_latency_methods(void **state)
 	/* "+untimed" too when the first interval's writes were untimed. */
 	assert_int_equal(strncmp(latency, "issue table", 11), 0);
 	probes_block_ignore_stamps(false);
-	shell("losetup -d %s", dev);
-	unlink(file);
+	loop_release();
 	probes_free(p);
 }
 
@@ -926,15 +949,15 @@ int main(void)
 		cmocka_unit_test(test_status_json_shape),
 		cmocka_unit_test(test_all_probes_run_tp_btf),
 		cmocka_unit_test(test_sched_counts_switches),
-		cmocka_unit_test(test_block_counts_direct_io),
-		cmocka_unit_test_teardown(test_block_latency_methods, stamps_back_on),
+		cmocka_unit_test_teardown(test_block_counts_direct_io, block_teardown),
+		cmocka_unit_test_teardown(test_block_latency_methods, block_teardown),
 		cmocka_unit_test(test_tcp_connects_in_netns),
 		cmocka_unit_test(test_tcp_retransmits_nft_drop),
 		cmocka_unit_test(test_tcp_listen_overflows),
 		cmocka_unit_test(test_tcp_resets_and_drops),
 		cmocka_unit_test(test_missing_tracepoint_stops_one_probe),
-		cmocka_unit_test(test_missing_optional_tracepoint_degrades),
-		cmocka_unit_test(test_raw_tp_fallback),
+		cmocka_unit_test_teardown(test_missing_optional_tracepoint_degrades, block_teardown),
+		cmocka_unit_test_teardown(test_raw_tp_fallback, block_teardown),
 	};
 
 	log_init(LOG_LVL_ERROR, 0);
