@@ -16,9 +16,10 @@
 # OLD_PERFAGENT (optional) "old"; TOOLS picks the tools. "new:N" (or
 # "old:N") runs it with block_sample = N (latency sampling: N a number,
 # auto or off), e.g. TOOLS="new new:8 new:64". "floor:empty", "floor:clock"
-# and "floor:fields" are the floor under any block probe (bench/block_floor.bpf.c):
-# a program on the same tracepoint that does nothing, that reads the clock
-# once, that also reads the request's fields the probe reads.
+# and "floor:fields" are the floor under any block probe
+# (bench/block_floor.bpf.c): a program on the same tracepoint that does
+# nothing, that reads the clock once, that also reads the request's fields
+# the probe reads.
 set -eu
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -45,7 +46,8 @@ dd if=/dev/zero of="$loop" bs=1M count=256 oflag=direct status=none
 sysctl -qw kernel.bpf_stats_enabled=1
 case " $TOOLS " in *" floor:"*)
 	make -s build/vmlinux.h
-	clang -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_"$(uname -m | sed -e s/x86_64/x86/ -e s/aarch64/arm64/)" -Ibuild -Ibpf \
+	arch=$(uname -m | sed -e s/x86_64/x86/ -e s/aarch64/arm64/)
+	clang -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_"$arch" -Ibuild -Ibpf \
 		-c bench/block_floor.bpf.c -o "$tmp/block_floor.bpf.o"
 	# shellcheck disable=SC2046 # the flags are words
 	cc -O2 -Wall -Werror bench/bpf_hold.c $(pkg-config --libs libbpf) -o "$tmp/bpf_hold" ;;

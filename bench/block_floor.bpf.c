@@ -2,10 +2,11 @@
 /*
  * The floor under the block probe's cost (bench/block_bpf_stats.sh, tools
  * floor:*): programs on block_rq_complete, attached the same way as
- * bpf/block.bpf.c's (tp_btf), that do less and less of its work. What bpf_stats
- * charges them is what any program there pays: the tracepoint's dispatch and
- * the accounting's own clock reads, then one clock read, then the request's
- * fields the probe reads. Not part of the agent.
+ * bpf/block.bpf.c's (tp_btf), each doing a little more of its work. What
+ * bpf_stats charges floor_empty, any program pays: the call into it and the
+ * accounting's own clock reads around the call; floor_clock adds the one
+ * clock read; floor_fields the request's fields the probe reads. Not part
+ * of the agent.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
