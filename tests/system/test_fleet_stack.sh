@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The fleet view's CloudFormation template (packaging/cloudformation/): it
-# passes cfn-lint, every metric it reads is in the metric catalogue and in
-# its default level (basic), and every one is either in `perfagent metrics --once` on this host (a
+# passes cfn-lint, its dashboard body keeps the rules CloudWatch documents
+# for dashboard bodies (tests/system/fleet_dashboard.py), every metric it
+# reads is in the metric catalogue and in its default level (basic), and
+# every one is either in `perfagent metrics --once` on this host (a
 # burstable type named, TCP and disk traffic during the interval) or one
 # --once cannot show, with the reason. Seconds, no AWS. cfn-lint is no Debian,
 # Ubuntu or Fedora package (PyPI only): without it that part is skipped and
@@ -24,6 +26,21 @@ if command -v cfn-lint >/dev/null 2>&1; then
 else
 	echo "SKIP: cfn-lint: not installed; it is not an apt or dnf package (PyPI: pip install cfn-lint)"
 fi
+
+# The dashboard body against CloudWatch's documented rules (JSON, grid,
+# metric lines, ids, periods, statistics, alarm ARNs), then broken copies
+# that must fail.
+dashboard=$TESTS_DIR/fleet_dashboard.py
+python3 "$dashboard" "$template" >"$tmp/widgets" 2>&1 || fail "the dashboard body: $(cat "$tmp/widgets")"
+echo "ok: the dashboard body is valid: $(wc -l <"$tmp/widgets") widgets on the 24-column grid"
+for broken in 's/"width": 24/"width": 25/' 's/"visible": false}\],/"visible": false}]/' \
+	's/samples \* /sampled * /' 's/"y": 24/"y": 20/' 's/"stat": "Minimum"/"stat": "Lowest"/'; do
+	sed "$broken" "$template" >"$tmp/broken.yaml"
+	cmp -s "$template" "$tmp/broken.yaml" && fail "the dashboard check's self-test changed nothing: sed '$broken'"
+	python3 "$dashboard" "$tmp/broken.yaml" >/dev/null 2>&1 &&
+		fail "the dashboard check passed a broken body (sed '$broken')"
+done
+echo "ok: the dashboard check fails a body that is not JSON, off the grid, overlapping, with an unknown id or statistic"
 
 python3 "$names" template "$template" >"$tmp/template" || fail "cannot read the metrics of $template"
 python3 "$names" catalogue "$catalogue" >"$tmp/catalogue" || fail "cannot read $catalogue"
