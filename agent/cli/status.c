@@ -171,7 +171,7 @@ static void print_follow(struct json_object *s, FILE *out)
 /* The adaptive rules: quiet ones counted, the others one line each. */
 static void print_adaptive(struct json_object *s, FILE *out)
 {
-	struct json_object *a = json_at(s, "adaptive");
+	struct json_object *a = json_at_array(s, "adaptive");
 	size_t n = a ? json_object_array_length(a) : 0, quiet = 0;
 
 	if (!n)
@@ -191,7 +191,7 @@ static void print_adaptive(struct json_object *s, FILE *out)
 /* Listeners that refused connections last interval, by port (only when some did). */
 static void print_listen_drops(struct json_object *s, FILE *out)
 {
-	struct json_object *a = json_at(s, "listen_drops");
+	struct json_object *a = json_at_array(s, "listen_drops");
 	size_t n = a ? json_object_array_length(a) : 0;
 
 	for (size_t i = 0; i < n; i++) {
