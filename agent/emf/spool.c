@@ -499,7 +499,8 @@ static int load_gzip(struct line_reader *r, const char *buf, size_t len, char *w
 							     : z.msg ? z.msg : zError(zret));
 		ret = -EBADMSG;
 	}
-	if (!ret)	/* no more bytes: the line cut short, if any ("" not NULL: no offset on NULL) */
+	/* No more bytes: the line cut short, if any ("": NULL + 0 is undefined). */
+	if (!ret)
 		ret = reader_feed(r, "", 0, true);
 	inflateEnd(&z);
 	return ret;
