@@ -172,7 +172,7 @@ static void print_follow(struct json_object *s, FILE *out)
 static void print_adaptive(struct json_object *s, FILE *out)
 {
 	struct json_object *a = json_at_array(s, "adaptive");
-	size_t n = a ? json_object_array_length(a) : 0, quiet = 0;
+	size_t n = json_at_len(a, ""), quiet = 0;
 
 	if (!n)
 		return;
@@ -192,7 +192,7 @@ static void print_adaptive(struct json_object *s, FILE *out)
 static void print_listen_drops(struct json_object *s, FILE *out)
 {
 	struct json_object *a = json_at_array(s, "listen_drops");
-	size_t n = a ? json_object_array_length(a) : 0;
+	size_t n = json_at_len(a, "");
 
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *p = json_object_array_get_idx(a, i);
