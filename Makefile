@@ -48,6 +48,7 @@ BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 # Test-only BPF programs live beside their tests; built only for them.
 TEST_BPF_SRCS := $(wildcard tests/unit/*/*.bpf.c)
+TEST_BPF_OBJS := $(patsubst %.bpf.c,$(OUT)/%.bpf.o,$(notdir $(TEST_BPF_SRCS)))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 
@@ -122,7 +123,7 @@ $(OUT)/agent/%.o: agent/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
--include $(AGENT_OBJS:.o=.d) $(BPF_OBJS:.o=.d) $(UNIT_BINS:=.d) $(FUZZ_REPLAYS:=.d)
+-include $(AGENT_OBJS:.o=.d) $(BPF_OBJS:.o=.d) $(TEST_BPF_OBJS:.o=.d) $(UNIT_BINS:=.d) $(FUZZ_REPLAYS:=.d)
 
 $(OUT)/perfagent: $(AGENT_OBJS)
 	$(call msg,LINK,$@)
