@@ -94,9 +94,8 @@ static void print_counts(struct json_object *counts, bool advised, FILE *out)
 /* "compute + network, latency" from the layers, else the profile's name. */
 static void layers_text(struct json_object *p, char *buf, size_t size)
 {
-	struct json_object *layers = json_at(p, "layers");
-	size_t n = json_object_is_type(layers, json_type_array) ?
-		   json_object_array_length(layers) : 0, off = 0;
+	struct json_object *layers = json_at_array(p, "layers");
+	size_t n = json_at_len(layers, ""), off = 0;
 
 	snprintf(buf, size, "%s", json_at_str(p, "name", "none"));
 	for (size_t i = 0; i < n && off < size; i++)
