@@ -19,7 +19,9 @@
 # "floor:empty", "floor:clock" and "floor:fields" are the floor under any
 # block probe (bench/block_floor.bpf.c): a program on the same tracepoint
 # that does nothing, that reads the clock once, that also reads the
-# request's fields the probe reads.
+# request's fields the probe reads; "floor:call" and "floor:call2" make
+# one helper call of one and of two kernel calls deep, to split the clock
+# read's cost.
 #
 # Tools joined by "+" (TOOLS="new+old", "floor:fields+new") run together,
 # attached one after the other to the same tracepoints, and are measured
