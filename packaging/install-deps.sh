@@ -31,43 +31,18 @@ make | build | test | setup) ;;
 	;;
 esac
 
-as_root() {
-	if [ "$(id -u)" -eq 0 ]; then
-		"$@"
-	elif command -v sudo >/dev/null 2>&1; then
-		sudo "$@"
-	else
-		echo "error: installing packages needs root; run as root or install sudo" >&2
-		exit 1
-	fi
-}
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=packaging/pkg-lib.sh
+. "$here/pkg-lib.sh"
 
-if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-	case $what in make) pkgs="make" ;; setup) pkgs="debootstrap" ;; test) pkgs=$deb_test ;; *) pkgs=$deb_build ;; esac
-	missing=""
-	for p in $pkgs; do
-		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
-			missing="$missing $p"
-		fi
-	done
-	if [ -n "$missing" ]; then
-		echo "installing:$missing"
-		as_root apt-get update -q
-		# shellcheck disable=SC2086 # word splitting of the package list is intended
-		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
-	fi
-elif command -v dnf >/dev/null 2>&1; then
-	case $what in make) pkgs="make" ;; setup) pkgs="debootstrap" ;; test) pkgs=$rpm_test ;; *) pkgs=$rpm_build ;; esac
-	missing=""
-	for p in $pkgs; do
-		rpm -q "$p" >/dev/null 2>&1 || missing="$missing $p"
-	done
-	if [ -n "$missing" ]; then
-		echo "installing:$missing"
-		# shellcheck disable=SC2086
-		as_root dnf install -y $missing
-	fi
-else
-	echo "error: neither apt-get nor dnf found; install by hand: $deb_test" >&2
-	exit 1
-fi
+case $(pkg_manager) in
+dnf) build=$rpm_build test=$rpm_test ;;
+*) build=$deb_build test=$deb_test ;;	# apt, or neither: pkg_install says so
+esac
+# shellcheck disable=SC2086 # word splitting of the package lists is intended
+case $what in
+make) pkg_install make ;;
+setup) pkg_install debootstrap ;;
+test) pkg_install $test ;;
+*) pkg_install $build ;;
+esac

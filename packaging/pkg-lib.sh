@@ -22,13 +22,16 @@ pkg_manager() {
 	fi
 }
 
-# pkg_missing PKG...: prints the packages that are not installed.
+# pkg_missing PKG...: prints the packages that are not installed (all of
+# them without a package manager to ask).
 pkg_missing() {
+	manager=$(pkg_manager)
 	for p in "$@"; do
-		case $(pkg_manager) in
+		case $manager in
 		apt) dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 			printf ' %s' "$p" ;;
 		dnf) rpm -q "$p" >/dev/null 2>&1 || printf ' %s' "$p" ;;
+		*) printf ' %s' "$p" ;;
 		esac
 	done
 }
@@ -37,21 +40,19 @@ pkg_missing() {
 pkg_install() {
 	missing=$(pkg_missing "$@")
 	[ -n "$missing" ] || return 0
+	manager=$(pkg_manager)
+	if [ -z "$manager" ]; then
+		echo "error: neither apt-get nor dnf found; install by hand (Debian's names):$missing" >&2
+		exit 1
+	fi
 	echo "installing:$missing"
-	case $(pkg_manager) in
-	apt)
+	if [ "$manager" = apt ]; then
 		as_root apt-get update -q
 		# shellcheck disable=SC2086 # word splitting of the package list is intended
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 			--no-install-recommends $missing
-		;;
-	dnf)
+	else
 		# shellcheck disable=SC2086
 		as_root dnf install -y $missing
-		;;
-	*)
-		echo "error: neither apt-get nor dnf found; install by hand:$missing" >&2
-		exit 1
-		;;
-	esac
+	fi
 }
