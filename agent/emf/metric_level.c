@@ -85,9 +85,23 @@ static const char *const others[] = {
 	"InstanceThroughputExceeded", "VolumeQueueLength", "LatencySampledOneIn",
 };
 
-/* Names made of a part: block operations, NVMe directions, quantile suffixes. */
-static const char *const ops[] = { "Read", "Write", "Flush", "Discard", "Other" };
-static const char *const op_kinds[] = { "Ops", "Bytes", "Latency", "QueueTime", "Size" };
+/*
+ * Names made of a part: block operations (Bytes and Size only for those
+ * that move data, as probe_block.c's block_ops), NVMe directions, quantile
+ * suffixes (on the distributions).
+ */
+static const struct {
+	const char *name;
+	bool sized;
+} ops[] = { { "Read", true }, { "Write", true }, { "Flush", false }, { "Discard", true },
+	    { "Other", false } };
+static const struct {
+	const char *name;
+	bool sized_only, quantiles;
+} op_kinds[] = {
+	{ "Ops", false, false },	{ "Bytes", true, false },   { "QueueDepth", false, false },
+	{ "Latency", false, true },	{ "QueueTime", false, true }, { "Size", true, true },
+};
 static const char *const dev_kinds[] = { "Ops", "Bytes", "Latency", "LatencyMean", "LatencyP50",
 					 "LatencyP90", "LatencyP99" };
 static const char *const quantiles[] = { "P50", "P90", "P99", "P999", "Max" };
@@ -129,14 +143,16 @@ static void load_known(void)
 			add_made(with_quantiles[i], quantiles[q], "");
 	for (size_t o = 0; o < ARRAY_SIZE(ops); o++) {
 		for (size_t k = 0; k < ARRAY_SIZE(op_kinds); k++) {
-			add_made(ops[o], op_kinds[k], "");
-			for (size_t q = 0; k >= 2 && q < ARRAY_SIZE(quantiles); q++)
-				add_made(ops[o], op_kinds[k], quantiles[q]);
+			if (op_kinds[k].sized_only && !ops[o].sized)
+				continue;
+			add_made(ops[o].name, op_kinds[k].name, "");
+			for (size_t q = 0; op_kinds[k].quantiles && q < ARRAY_SIZE(quantiles); q++)
+				add_made(ops[o].name, op_kinds[k].name, quantiles[q]);
 		}
 	}
-	for (size_t o = 0; o < 2; o++)
+	for (size_t o = 0; o < 2; o++)	/* DeviceRead..., DeviceWrite... */
 		for (size_t k = 0; k < ARRAY_SIZE(dev_kinds); k++)
-			add_made("Device", ops[o], dev_kinds[k]);
+			add_made("Device", ops[o].name, dev_kinds[k]);
 }
 
 int metric_level_parse(const char *s, enum metric_level *out)

@@ -14,9 +14,11 @@ need_root
 top=$(cd "$TESTS_DIR/../.." && pwd)
 export PERFAGENT_PROFILE_DIR=${PERFAGENT_PROFILE_DIR:-$top/tuning-profiles}
 tmp=$(mktemp -d /tmp/perfagent-levels.XXXXXX)
-daemon_pid=
+daemon_pid= io_pid= loop=
 cleanup() {
 	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+	[ -n "$io_pid" ] && kill "$io_pid" 2>/dev/null && wait "$io_pid" 2>/dev/null
+	[ -n "$loop" ] && losetup -d "$loop" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -173,6 +175,41 @@ rc=0
 metrics --json >/dev/null 2>"$tmp/err" || rc=$?
 [ "$rc" = 2 ] || fail "metrics --json without --cost: exit $rc"
 pass "--cost: basic $n_basic, detailed $n_detailed custom metrics here, custom 2, as many roll-ups per instance type (none with InstanceId alone), \$0.30 each"
+
+# ---- every name the agent sends is one metrics_include accepts ----
+# At detailed, with a loop device doing every block operation during the
+# interval (reads, writes, flushes, discards), so that each operation's
+# names are among those checked; 30 names a run, under the 32 globs a list
+# holds.
+need_tools losetup blkdiscard
+truncate -s 64M "$tmp/disk.img"
+loop=$(losetup -f --show "$tmp/disk.img") || fail "losetup over $tmp/disk.img"
+(
+	while :; do
+		dd if="$loop" of=/dev/null bs=4k count=64 iflag=direct status=none
+		dd if=/dev/zero of="$loop" bs=4k count=16 oflag=direct conv=fsync status=none
+		blkdiscard -o 0 -l 1M "$loop"
+	done
+) 2>/dev/null &
+io_pid=$!
+write_conf 'metrics_level = detailed' 'devices = loop*'
+metrics --once --format emf --interval 2 >"$tmp/detailed.emf"
+kill "$io_pid"
+wait "$io_pid" 2>/dev/null || true
+io_pid=
+losetup -d "$loop"
+loop=
+n_sent=$(names "$tmp/detailed.emf" | wc -l)
+for n in ReadQueueDepth WriteSize FlushOps FlushLatency DiscardBytes; do
+	names "$tmp/detailed.emf" | grep -qx "$n" ||
+		fail "detailed without $n with the loop device busy: $(names "$tmp/detailed.emf" | tr '\n' ' ')"
+done
+while read -r batch; do
+	write_conf 'metrics_level = custom' "metrics_include = $batch"
+	"$PERFAGENT" daemon --check-config --config "$conf" >/dev/null 2>"$tmp/err" ||
+		fail "metrics_include refuses names the agent sends: $(cat "$tmp/err")"
+done < <(names "$tmp/detailed.emf" | xargs -n 30 | sed 's/ /, /g')
+pass "metrics_include accepts all $n_sent names sent here at detailed"
 
 # ---- config errors: file and line, did you mean ----
 printf 'mode = advise\nmetrics_level = full\nmetrics_include = TcpRetransmit\n' >"$conf"
