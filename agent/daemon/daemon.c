@@ -982,6 +982,7 @@ static int print_cost(struct daemon *d, bool json)
 	if (emf_cost_init(&c))
 		return EXIT_FAILURE;
 	run_interval(d, &set);
+	keep_reported(d, &set);
 	inst = metric_set_entity(&set, ENTITY_INSTANCE, "");
 	for (size_t i = 0; inst && metric_daemon_only[i]; i++)
 		if (!metric_find(inst, metric_daemon_only[i], &v) &&

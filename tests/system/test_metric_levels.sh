@@ -162,6 +162,16 @@ n_detailed=$(json_get "$tmp/cost.json" 'j["custom_metrics"]')
 [ "$n_detailed" -gt "$n_basic" ] || fail "detailed $n_detailed <= basic $n_basic"
 # The daemon's tuning and sink metrics count although `metrics` has none.
 [ "$n_detailed" -ge 14 ] || fail "detailed: $n_detailed"
+# Only what is reported counts: with no interface and no device reported,
+# the cost has the dimension sets of the documents, the instance's alone.
+cost 'metrics_level = detailed' 'interfaces = !*' 'devices = !*'
+cost_sets=$(json_get "$tmp/cost.json" '" ".join(sorted(j["by_dimension_set"]))')
+metrics --once --format emf >"$tmp/filtered.emf"
+sent_sets=$(python3 -c 'import json, sys
+print(" ".join(sorted({",".join(s) for l in open(sys.argv[1])
+    for d in json.loads(l)["_aws"]["CloudWatchMetrics"] for s in d["Dimensions"]})))' "$tmp/filtered.emf")
+[ "$cost_sets" = "$sent_sets" ] ||
+	fail "--cost with interfaces = !* and devices = !* counts sets [$cost_sets], the documents have [$sent_sets]"
 cost 'metrics_level = custom' 'metrics_include = StealPercent, SinkDocumentsSent'
 [ "$(json_get "$tmp/cost.json" 'j["custom_metrics"]')" = 2 ] || fail "custom: $(cat "$tmp/cost.json")"
 write_conf 'metrics_level = basic'
@@ -174,7 +184,7 @@ grep -q 'us-east-1' "$tmp/cost.txt" || fail "cost text without the region"
 rc=0
 metrics --json >/dev/null 2>"$tmp/err" || rc=$?
 [ "$rc" = 2 ] || fail "metrics --json without --cost: exit $rc"
-pass "--cost: basic $n_basic, detailed $n_detailed custom metrics here, custom 2, as many roll-ups per instance type (none with InstanceId alone), \$0.30 each"
+pass "--cost: basic $n_basic, detailed $n_detailed custom metrics here, custom 2, as many roll-ups per instance type (none with InstanceId alone), \$0.30 each; only reported interfaces and devices count"
 
 # ---- every name the agent sends is one metrics_include accepts ----
 # At detailed, with a loop device doing every block operation during the
