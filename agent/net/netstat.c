@@ -80,7 +80,7 @@ static void add_rate(struct metric_entity *inst, const char *name, uint64_t now,
 void netcounters_collect(struct netcounters *nc, const struct pa_paths *paths, double seconds,
 			 struct metric_entity *inst)
 {
-	int64_t pressures = -1, out_segs = -1;
+	int64_t pressures = -1, overflows = -1, out_segs = -1;
 	struct softnet_interval iv;
 	int softnet = -1;
 	char *text;
@@ -92,6 +92,8 @@ void netcounters_collect(struct netcounters *nc, const struct pa_paths *paths, d
 	if (read_proc(paths, "/proc/net/netstat", &text)) {
 		if (netstat_find(text, "TcpExt", "TCPMemoryPressures", &pressures))
 			pressures = -1;
+		if (netstat_find(text, "TcpExt", "ListenOverflows", &overflows))
+			overflows = -1;
 		free(text);
 	}
 	if (read_proc(paths, "/proc/net/snmp", &text)) {
@@ -103,6 +105,9 @@ void netcounters_collect(struct netcounters *nc, const struct pa_paths *paths, d
 		if (pressures >= 0 && nc->pressures >= 0)
 			add_rate(inst, "TcpMemoryPressures", (uint64_t)pressures,
 				 (uint64_t)nc->pressures, seconds);
+		if (overflows >= 0 && nc->listen_overflows >= 0)
+			add_rate(inst, "TcpListenOverflows", (uint64_t)overflows,
+				 (uint64_t)nc->listen_overflows, seconds);
 		if (out_segs >= 0 && nc->out_segs >= 0)
 			add_rate(inst, "TcpOutSegs", (uint64_t)out_segs, (uint64_t)nc->out_segs,
 				 seconds);
@@ -110,8 +115,9 @@ void netcounters_collect(struct netcounters *nc, const struct pa_paths *paths, d
 	/* per CPU, with its own baselines: not tied to have_prev */
 	if (softnet == 1)
 		softnet_add_metrics(&iv, inst);
-	nc->have_prev = pressures >= 0 || out_segs >= 0;
+	nc->have_prev = pressures >= 0 || overflows >= 0 || out_segs >= 0;
 	nc->pressures = pressures;
+	nc->listen_overflows = overflows;
 	nc->out_segs = out_segs;
 }
 

@@ -27,13 +27,18 @@ struct netcounters {
 	bool have_prev;
 	struct softnet_state softnet;   /* per CPU: softnet.h */
 	int64_t pressures;              /* -1: not reported by this kernel */
+	int64_t listen_overflows;       /* TcpExt ListenOverflows; -1: not reported */
 	int64_t out_segs;               /* Tcp OutSegs of /proc/net/snmp; -1: not read */
 };
 
 /*
  * Adds SoftnetDrops, SoftnetTimeSqueezes (and their worst CPU's, softnet.h),
- * TcpMemoryPressures and TcpOutSegs (per second over seconds) to the
- * instance entity, from the second call on.
+ * TcpMemoryPressures, TcpListenOverflows and TcpOutSegs (per second over
+ * seconds) to the instance entity, from the second call on. Listen
+ * overflows come from the kernel's counter because no tracepoint sees them:
+ * on 6.x a SYN refused for a full accept queue is consumed, not dropped, so
+ * skb:kfree_skb never reports it. Read here rather than by the tcp probe,
+ * so that the metric needs no BPF.
  */
 void netcounters_collect(struct netcounters *nc, const struct pa_paths *paths, double seconds,
 			 struct metric_entity *inst);

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * tcp probe (bpf/tcp.bpf.c): retransmits by state, smoothed RTT, connect
- * latency, resets, drops by reason; plus listen-queue overflows from
- * /proc/net/netstat. The per-CPU array is read and summed once per interval.
+ * latency, resets, drops by reason. The per-CPU array is read and summed
+ * once per interval.
  *
- * Listen overflows come from the kernel's counter (TcpExt ListenOverflows)
- * because no tracepoint sees them: on 6.x a SYN refused for a full accept
- * queue is consumed, not dropped, so skb:kfree_skb never reports it (its
- * reason TCP_LISTEN_OVERFLOW still shows in the drops when a kernel uses
- * it). The counter is per network namespace: this is the agent's.
+ * Listen overflows are not here: no tracepoint sees them (a SYN refused for
+ * a full accept queue is consumed, not dropped, on 6.x; the drop reason
+ * TCP_LISTEN_OVERFLOW still shows in the drops when a kernel uses it), so
+ * TcpListenOverflows comes from the kernel's counter, net/netstat.c, with
+ * or without this probe.
  *
  * Drop reason names come from the running kernel's BTF (enum
  * skb_drop_reason), since their numbers change between kernels.
@@ -28,14 +28,12 @@
 #include <bpf/libbpf.h>
 
 #include "core/log.h"
-#include "net/netstat.h"
 #include "probes/probe_priv.h"
 #include "core/util.h"
 
 #include "bpf/tcp.h"
 #include "tcp.skel.h"
 
-#define NETSTAT "/proc/net/netstat"
 #define DROP_PREFIX "SKB_DROP_REASON_"
 #define DROP_OTHER (TCP_DROP_REASONS - 1)
 #define TOP_DROPS 10
@@ -69,9 +67,6 @@ struct tcp_state {
 	struct tcp_stats now, prev;	/* summed: last read, last collect */
 	struct tcp_stats interval;	/* now - prev */
 	char *const *drop_names;	/* kernel_drop_names */
-	uint64_t overflows_prev;
-	bool overflows_baseline;	/* overflows_prev was read: deltas from here */
-	int64_t overflows;		/* in the interval; -1: unreadable */
 };
 
 static void tcp_fini(struct probe *pr)
@@ -230,31 +225,14 @@ static void tcp_delta(struct tcp_stats *out, const struct tcp_stats *now,
 	out->sndbuf_at_core_max = sub0(now->sndbuf_at_core_max, prev->sndbuf_at_core_max);
 }
 
-/* TcpExt ListenOverflows of this network namespace; -errno if unreadable. */
-static int64_t listen_overflows(void)
-{
-	int64_t value;
-	ssize_t len;
-	char *text;
-	int ret;
-
-	len = util_read_file(NETSTAT, 1 << 16, &text);
-	if (len < 0)
-		return len;
-	ret = netstat_find(text, "TcpExt", "ListenOverflows", &value);
-	free(text);
-	return ret ? ret : value;
-}
-
 /*
- * Reads and sums the map (and the netstat counter); interval since prev,
- * which becomes now when advance is set (a collect: the programs' interval
- * is closed just before the read).
+ * Reads and sums the map; interval since prev, which becomes now when
+ * advance is set (a collect: the programs' interval is closed just before
+ * the read).
  */
 static int tcp_fetch(struct probe *pr, bool advance)
 {
 	struct tcp_state *st = pr->state;
-	int64_t overflows = listen_overflows();
 	uint64_t epoch = advance ? probe_epoch_next(pr) : pr->epoch;
 	int err;
 
@@ -266,16 +244,8 @@ static int tcp_fetch(struct probe *pr, bool advance)
 	for (int cpu = 0; cpu < st->ncpus; cpu++)
 		tcp_merge(&st->now, &st->percpu[cpu]);
 	tcp_delta(&st->interval, &st->now, &st->prev, epoch);
-	/* The first reading is the count since boot: a baseline, not an interval's. */
-	st->overflows = overflows < 0 || !st->overflows_baseline ? -1 :
-			(int64_t)sub0(overflows, st->overflows_prev);
-	if (advance) {
+	if (advance)
 		st->prev = st->now;
-		if (overflows >= 0) {
-			st->overflows_prev = overflows;
-			st->overflows_baseline = true;
-		}
-	}
 	return 0;
 }
 
@@ -420,8 +390,6 @@ static int tcp_collect(struct probe *pr, struct metric_set *set, double seconds)
 		err = add_rate(e, "TcpResetsSent", s->resets_sent, seconds);
 	if (!err && part_on(pr, "tcp_receive_reset"))
 		err = add_rate(e, "TcpResetsReceived", s->resets_received, seconds);
-	if (!err && st->overflows >= 0)
-		err = add_rate(e, "TcpListenOverflows", st->overflows, seconds);
 	if (!err && part_on(pr, "kfree_skb"))
 		err = drop_metrics(st, e, seconds);
 	if (!err)

@@ -42,8 +42,6 @@
  *   instance      TcpConnectLatency{P50..Max}     Microseconds  SYN sent to established
  *   instance      TcpResetsSent                   Count/Second  RSTs sent
  *   instance      TcpResetsReceived               Count/Second  RSTs received on a socket
- *   instance      TcpListenOverflows              Count/Second  accept queue full (TcpExt ListenOverflows of
- *                                                               the agent's network namespace, /proc/net/netstat)
  *   instance      TcpRcvBufAtMax                  Count/Second  round trips in which a socket read a full window
  *                                                               with its receive buffer at tcp_rmem's maximum
  *   instance      TcpRcvBufAtCoreMax              Count/Second  ... with a SO_RCVBUF size clamped at rmem_max

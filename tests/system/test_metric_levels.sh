@@ -84,6 +84,14 @@ print("%d directives with disk latencies, instance dimensions only" % n)
 PY
 pass "basic: $(names "$tmp/basic.emf" | wc -l) metric names, all basic, distributions as Values/Counts"
 
+# ---- TcpListenOverflows needs no probe (the fleet view counts reporting
+# instances by it) ----
+write_conf 'metrics_level = basic' 'disable_probes = sched, block, tcp'
+metrics --once --format emf >"$tmp/noprobes.emf" 2>/dev/null
+names "$tmp/noprobes.emf" | grep -qx TcpListenOverflows ||
+	fail "no TcpListenOverflows without probes: $(names "$tmp/noprobes.emf" | tr '\n' ' ')"
+pass "basic without any probe still sends TcpListenOverflows (from /proc/net/netstat)"
+
 # ---- the checker refuses broken distributions (it can fail) ----
 doc() { # VALUE-JSON: a valid document around the metric X
 	printf '{"_aws":{"Timestamp":%s,"LogGroupName":"/g","CloudWatchMetrics":[{"Namespace":"N","Dimensions":[["D"]],"Metrics":[{"Name":"X"}]}]},"D":"d","PerfAgentRun":"0123456789abcdef","PerfAgentSeq":1,"X":%s}\n' \

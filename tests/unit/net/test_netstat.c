@@ -1,14 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* procfs network counters: netstat/snmp pairs, good and bad (softnet_stat: test_softnet.c). */
+/*
+ * procfs network counters: netstat/snmp pairs, good and bad (softnet_stat:
+ * test_softnet.c); the listen overflows of a real listener, no BPF.
+ */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "core/metrics.h"
+#include "core/paths.h"
 #include "net/netstat.h"
 
 static const char netstat[] =
@@ -43,11 +52,65 @@ static void test_netstat_bad(void **state)
 	assert_int_equal(netstat_find("", "TcpExt", "A", &v), -ENOENT);
 }
 
+/* TcpListenOverflows of one interval of nc, or -1 when it was not added. */
+static double overflows_rate(struct netcounters *nc, const struct pa_paths *paths)
+{
+	struct metric_entity *inst;
+	struct metric_set set;
+	double v = -1;
+
+	metric_set_init(&set, 0, 1);
+	inst = metric_set_entity(&set, ENTITY_INSTANCE, "");
+	assert_non_null(inst);
+	netcounters_collect(nc, paths, 1, inst);
+	if (!metric_find(inst, "TcpListenOverflows", &v))
+		v = -1;
+	metric_set_free(&set);
+	return v;
+}
+
+/*
+ * A listener that never accepts, with a backlog of 1, on loopback of this
+ * test's namespace: connects beyond the backlog overflow it, and the
+ * kernel's TcpExt ListenOverflows counts them.
+ */
+static void test_listen_overflows(void **state)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct netcounters nc = { 0 };
+	socklen_t len = sizeof(a);
+	struct pa_paths paths;
+	int l, c[16];
+	double rate;
+
+	paths_init(&paths);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(l, 1), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&a, &len), 0);
+	/* The first reading is the count since boot: a baseline, never a rate. */
+	assert_true(overflows_rate(&nc, &paths) == -1);
+	for (int i = 0; i < 16; i++) {
+		c[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		connect(c[i], (struct sockaddr *)&a, sizeof(a));
+	}
+	usleep(200000);
+	rate = overflows_rate(&nc, &paths);
+	print_message("listen overflows: %.1f/s\n", rate);
+	assert_true(rate > 0);
+	for (int i = 0; i < 16; i++)
+		close(c[i]);
+	close(l);
+	netcounters_free(&nc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_netstat_find),
 		cmocka_unit_test(test_netstat_bad),
+		cmocka_unit_test(test_listen_overflows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -773,47 +773,6 @@ static void test_tcp_resets_and_drops(void **state)
 	probes_free(p);
 }
 
-/*
- * A listener that never accepts, with a backlog of 1, on loopback of this
- * (the agent's) namespace: connects beyond the backlog overflow it.
- */
-static void test_tcp_listen_overflows(void **state)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	struct probes *p = start_or_skip();
-	struct metric_set set;
-	const struct metric *m;
-	int l, c[16];
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	l = socket(AF_INET, SOCK_STREAM, 0);
-	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(l, 1), 0);
-	assert_int_equal(getsockname(l, (struct sockaddr *)&a, &len), 0);
-	metric_set_init(&set, 0, 1);
-	assert_int_equal(probes_collect(p, &set), 0);
-	/* The first reading is the count since boot: a baseline, never a rate. */
-	assert_null(find_metric(&set, "", "TcpListenOverflows"));
-	metric_set_free(&set);
-	for (int i = 0; i < 16; i++) {
-		c[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-		connect(c[i], (struct sockaddr *)&a, sizeof(a));
-	}
-	usleep(200000);
-	metric_set_init(&set, 0, 1);
-	assert_int_equal(probes_collect(p, &set), 0);
-	m = find_metric(&set, "", "TcpListenOverflows");
-	assert_non_null(m);
-	print_message("listen overflows: %.1f/s\n", m->value);
-	assert_true(m->value > 0);
-	metric_set_free(&set);
-	for (int i = 0; i < 16; i++)
-		close(c[i]);
-	close(l);
-	probes_free(p);
-}
-
 static void test_missing_tracepoint_stops_one_probe(void **state)
 {
 	struct probes *p = start_or_skip();
@@ -953,7 +912,6 @@ int main(void)
 		cmocka_unit_test_teardown(test_block_latency_methods, block_teardown),
 		cmocka_unit_test(test_tcp_connects_in_netns),
 		cmocka_unit_test(test_tcp_retransmits_nft_drop),
-		cmocka_unit_test(test_tcp_listen_overflows),
 		cmocka_unit_test(test_tcp_resets_and_drops),
 		cmocka_unit_test(test_missing_tracepoint_stops_one_probe),
 		cmocka_unit_test_teardown(test_missing_optional_tracepoint_degrades, block_teardown),
