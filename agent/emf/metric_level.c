@@ -62,8 +62,7 @@ static const struct {
 
 const char *const metric_daemon_only[] = {
 	"TuningKnobsApplied", "TuningKnobsSkipped", "TuningKnobsFailed", "TuningKnobsDrifted",
-	"AdaptiveSteps", "AdaptiveTakeBacks", "TuningReplans", "DeviceResets",
-	"SinkDocumentsSent", "SinkBytesSent", "SinkDocumentsQueued", "SinkDocumentsDropped",
+	"AdaptiveSteps", "AdaptiveTakeBacks", "SinkDocumentsSent", "SinkBytesSent", "SinkDocumentsQueued", "SinkDocumentsDropped",
 	"SinkReconnects", "SinkLastAcceptedAge", NULL,
 };
 
@@ -83,6 +82,7 @@ static const char *const others[] = {
 	"MissingTxCompletionResets", "SoftnetDropsWorstCpu", "SoftnetTimeSqueezesWorstCpu",
 	"VolumeIopsExceeded", "VolumeThroughputExceeded", "InstanceIopsExceeded",
 	"InstanceThroughputExceeded", "VolumeQueueLength", "LatencySampledOneIn",
+	"TuningReplans", "DeviceResets",	/* hot-plug following: the daemon and `metrics` */
 };
 
 /*

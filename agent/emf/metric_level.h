@@ -62,7 +62,7 @@ bool metric_filter_per_device(const struct metric_filter *f, const char *name);
 int metric_filter_add_globs(char list[][METRIC_GLOB_MAX], int *n, const char *value,
 			    char *err, size_t errsz);
 
-/* Metrics only the daemon makes (tuning, sink): NULL-terminated. */
+/* Metrics only the daemon makes (knobs applied, adaptive steps, sink): NULL-terminated. */
 extern const char *const metric_daemon_only[];
 
 #endif
