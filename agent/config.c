@@ -12,6 +12,7 @@
 #include "emf/sink.h"
 #include "core/suggest.h"
 #include "core/util.h"
+#include "tune/knob.h"
 
 struct config_key {
 	const char *name;
@@ -174,15 +175,14 @@ static int set_revert_on_stop(struct pa_config *cfg, const char *value, char *er
 	return set_bool(&cfg->revert_on_stop, value);
 }
 
+/* A glob over knob ids: it starts with a knob kind ("sysctl:", "pmqos:" ...) or "*". */
 static bool exclude_is_valid(const char *glob)
 {
-	static const char *const kinds[] = { "sysctl:", "vm:", "block:", "ethtool:", "*" };
+	enum knob_kind kind;
 
-	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
-		if (strncmp(glob, kinds[i], strlen(kinds[i])) == 0)
-			return strlen(glob) < sizeof(((struct pa_config *)0)->excludes[0]);
-	}
-	return false;
+	if (glob[0] != '*' && knob_kind_of_id(glob, &kind))
+		return false;
+	return strlen(glob) < sizeof(((struct pa_config *)0)->excludes[0]);
 }
 
 /* Lines add up (a drop-in can add one knob); an empty value clears the list. */
@@ -373,7 +373,7 @@ static const struct config_key config_keys[] = {
 	{ "profile", set_profile, "a profile name (letters, digits, '_', '-'), or empty to match by instance type" },
 	{ "overlays", config_set_overlays, "comma-separated overlay names such as latency, database (see "
 	  "perfagent profiles list), or empty for none" },
-	{ "exclude", set_exclude, "comma-separated knob patterns such as sysctl:net.core.somaxconn, block:*:scheduler, vm:*" },
+	{ "exclude", set_exclude, "comma-separated knob ids or globs, each starting with a kind (sysctl:, vm:, block:, ethtool:, pmqos:, irqbalance:) or *, such as sysctl:net.core.somaxconn, block:*:scheduler" },
 	{ "revert_on_stop", set_revert_on_stop, UTIL_BOOL_WORDS },
 	{ "credit_mode", set_credit_mode, "default, standard or unlimited" },
 	{ "credit_start_balance", set_credit_start_balance, "a number of credits from 0 to 5000, or empty" },

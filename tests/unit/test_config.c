@@ -69,6 +69,7 @@ static void test_good_lines(void **state)
 		"profile = network\n"
 		"exclude = sysctl:net.core.somaxconn, block:*:scheduler\n"
 		"exclude = vm:*\n"
+		"exclude = pmqos:cpu_dma_latency, irqbalance:*\n"
 		"revert_on_stop = yes\n"
 		"metrics = off\n"
 		"emf_endpoint = udp://[::1]:25888\n"
@@ -105,9 +106,12 @@ static void test_good_lines(void **state)
 	assert_true(cfg.credit_start_balance == 144.5);
 	assert_true(cfg.revert_on_stop);
 	/* exclude lines add up */
-	assert_int_equal(cfg.n_excludes, 3);
+	assert_int_equal(cfg.n_excludes, 5);
 	assert_string_equal(cfg.excludes[1], "block:*:scheduler");
 	assert_string_equal(cfg.excludes[2], "vm:*");
+	/* every knob kind apply lists, the held ones too */
+	assert_string_equal(cfg.excludes[3], "pmqos:cpu_dma_latency");
+	assert_string_equal(cfg.excludes[4], "irqbalance:*");
 	assert_false(cfg.metrics_enabled);
 	assert_string_equal(cfg.emf_endpoint, "udp://[::1]:25888");
 	assert_string_equal(cfg.emf_namespace, "Team/Perf_Agent-1.0#x:y");
@@ -201,6 +205,7 @@ static const struct bad_case bad_cases[] = {
 	{ "profile = ../../etc/shadow\n", 1, "bad value '../../etc/shadow' for profile" },
 	{ "profile = Network\n", 1, "a profile name" },
 	{ "exclude = net.core.somaxconn\n", 1, "'net.core.somaxconn' is not a knob pattern" },
+	{ "exclude = pmqos\n", 1, "'pmqos' is not a knob pattern" },
 	{ "revert_on_stop = sometimes\n", 1, "expected on/off, yes/no, true/false or 1/0" },
 	{ "credit_mode = turbo\n", 1, "expected default, standard or unlimited" },
 	{ "credit_start_balance = -3\n", 1, "from 0 to 5000" },
