@@ -591,6 +591,8 @@ static int request(struct cli *cli, const char *cmd, struct json_object **result
 		return EXIT_NOT_RUNNING;
 	if (ret == -EPERM || ret == -EACCES)
 		return EXIT_DENIED;
+	if (ret == -EBADMSG)
+		return EXIT_CONFIG;
 	return EXIT_FAILURE;
 }
 
@@ -636,7 +638,7 @@ static int cmd_reload(struct cli *cli)
 	int ret = request(cli, "reload", &result);
 
 	if (ret)
-		return ret == EXIT_FAILURE ? EXIT_CONFIG : ret;
+		return ret;
 	printf("configuration reloaded\n");
 	json_object_put(result);
 	return EXIT_OK;

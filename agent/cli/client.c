@@ -129,8 +129,10 @@ static int parse_reply(const char *line, struct json_object **result, char *err,
 	} else {
 		snprintf(err, errsz, "%s", json_at_str(reply, "error.message",
 						       "the daemon refused the request"));
-		ret = strcmp(json_at_str(reply, "error.code", "failed"), "permission_denied") == 0 ?
-		      -EPERM : -EINVAL;
+		const char *code = json_at_str(reply, "error.code", "failed");
+
+		ret = !strcmp(code, "permission_denied") ? -EPERM :
+		      !strcmp(code, "invalid_config") ? -EBADMSG : -EINVAL;
 	}
 	json_object_put(reply);
 	return ret;

@@ -14,7 +14,8 @@
  * Returns 0 with *result (the caller puts it), or a negative errno with a
  * sentence in err: -ENOENT/-ECONNREFUSED when no daemon runs, -ESRCH when
  * what listens is not root (not our daemon), -EPERM when the daemon
- * refused, -ETIMEDOUT, -EPROTO for a reply that is not ours.
+ * refused, -EBADMSG when it found the configuration invalid (reload),
+ * -ETIMEDOUT, -EPROTO for a reply that is not ours.
  */
 int client_request(const char *socket_path, const char *cmd, struct json_object **result,
 		   char *err, size_t errsz);

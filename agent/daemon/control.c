@@ -62,6 +62,7 @@ static char *answer(struct ctl_client *c, const char *line, size_t len)
 	struct json_object *result = NULL;
 	const char *code;
 	char msg[256];
+	int ret;
 
 	cmd = ctl_request_parse(line, len, &code, msg, sizeof(msg));
 	if (!cmd)
@@ -72,8 +73,10 @@ static char *answer(struct ctl_client *c, const char *line, size_t len)
 		return ctl_reply_error("permission_denied", msg);
 	}
 	msg[0] = '\0';
-	if (c->srv->handler(c->srv->ctx, cmd, &result, msg, sizeof(msg)) < 0)
-		return ctl_reply_error("failed", msg[0] ? msg : "request failed");
+	ret = c->srv->handler(c->srv->ctx, cmd, &result, msg, sizeof(msg));
+	if (ret < 0)
+		return ctl_reply_error(ret == CTL_INVALID_CONFIG ? "invalid_config" : "failed",
+				       msg[0] ? msg : "request failed");
 	return ctl_reply_ok(result);
 }
 

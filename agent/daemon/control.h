@@ -8,6 +8,7 @@
 #ifndef PA_CONTROL_H
 #define PA_CONTROL_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -24,8 +25,11 @@
 
 /*
  * Answers one request: 0 with *result set, or a negative errno with msg
- * explaining (sent as error code "failed").
+ * explaining: CTL_INVALID_CONFIG is sent as error code "invalid_config"
+ * (reload: the configuration does not load), any other as "failed".
  */
+#define CTL_INVALID_CONFIG (-EBADMSG)
+
 typedef int (*ctl_handler)(void *ctx, const struct ctl_command *cmd, struct json_object **result,
 			   char *msg, size_t msgsize);
 

@@ -446,7 +446,7 @@ static int reload(struct daemon *d, char *msg, size_t msgsize)
 		snprintf(msg, msgsize, "configuration invalid, nothing changed: %s",
 			 d->reload_error);
 		notify_ready("reload failed; running configuration unchanged");
-		return ret;
+		return CTL_INVALID_CONFIG;
 	}
 	d->reload_error[0] = '\0';
 	redetect = identity_settings_changed(&d->cfg, &next);

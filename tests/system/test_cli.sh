@@ -123,3 +123,30 @@ if [ -d "$top/tuning-profiles" ] && [ -e "$top/build" ] && [ ! -e "$shipped/matc
 	grep -q "$top/tuning-profiles/base.conf" "$tmp/list.out" || fail "source tree profiles not found: $(cat "$tmp/list.out")"
 fi
 pass "profiles list marks the active profile, explains an empty list, finds tuning-profiles/ in a source tree"
+
+# ---- reload: the daemon's error code decides the exit status ----
+# A stand-in daemon (root, as the client checks) answers one reload with an
+# error: only "invalid_config" is a rejected configuration (4); a daemon too
+# busy to answer, or failing otherwise, is 1.
+fake=$tmp/fake-run
+mkdir -m 0700 "$fake"
+for answer in busy:1 failed:1 invalid_config:4; do
+	code=${answer%:*}
+	rm -f "$fake/perfagent.sock"
+	python3 - "$fake/perfagent.sock" "$code" <<'PY' &
+import json, socket, sys
+path, code = sys.argv[1:3]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+s.listen(1)
+s.settimeout(10)
+c, _ = s.accept()
+c.recv(4096)
+c.sendall((json.dumps({"ok": False, "error": {"code": code, "message": "stand-in " + code}}) + "\n").encode())
+c.close()
+PY
+	wait_for 5 test -S "$fake/perfagent.sock" || fail "the stand-in daemon did not listen"
+	expect_exit "${answer#*:}" "perfagent reload: stand-in $code" "$PERFAGENT" reload --runtime-dir "$fake"
+	wait $! || fail "the stand-in daemon for $code failed"
+done
+pass "reload exits 4 for invalid_config only; busy and failed are 1"
