@@ -424,11 +424,12 @@ static int apply_option(struct cli *cli, int opt, const char *arg)
 static int parse_options(const struct command *c, struct cli *cli, int argc, char **argv)
 {
 	bool want_version = false;
-	int opt;
+	char name[64];
+	int opt, index;
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":hV", long_options, NULL)) != -1) {
+	while ((index = -1, opt = getopt_long(argc, argv, ":hV", long_options, &index)) != -1) {
 		if (opt == 'h') {
 			print_command_help(c, stdout);
 			return EXIT_OK;
@@ -442,8 +443,14 @@ static int parse_options(const struct command *c, struct cli *cli, int argc, cha
 				argv[optind - 1]);
 			return EXIT_USAGE;
 		}
-		if (opt == '?' || !(option_bit(opt) & c->options)) {
+		if (opt == '?') {
 			unknown_option(c, argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+		if (!(option_bit(opt) & c->options)) {
+			/* A known option, named as such: argv[optind - 1] may be its value. */
+			snprintf(name, sizeof(name), "--%s", index >= 0 ? long_options[index].name : "?");
+			unknown_option(c, index >= 0 ? name : argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 		if (apply_option(cli, opt, optarg)) {

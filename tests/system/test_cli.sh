@@ -14,6 +14,8 @@ expect_exit 2 "unknown command 'frobnicate'" "$PERFAGENT" frobnicate
 expect_exit 2 "unknown command 'nope'" "$PERFAGENT" help nope
 expect_exit 2 "unknown or misplaced option '--json'" "$PERFAGENT" reload --json
 expect_exit 2 "unknown or misplaced option '--bogus'" "$PERFAGENT" status --bogus
+# an option of another command, with its value: named, not its value
+expect_exit 2 "unknown or misplaced option '--profile-dir'" "$PERFAGENT" detect --profile-dir /tmp
 expect_exit 2 "unexpected argument 'extra'" "$PERFAGENT" version extra
 expect_exit 2 "bad --log-level 'loud'" "$PERFAGENT" daemon --check-config --log-level loud
 expect_exit 2 "is not an instance type" "$PERFAGENT" detect --no-imds --instance-type C5.LARGE
