@@ -412,7 +412,7 @@ static int apply_option(struct cli *cli, int opt, const char *arg)
 		return set_dir(cli->paths.profile_dir, sizeof(cli->paths.profile_dir), arg);
 	case 't': cli->instance_type = arg; return 0;
 	case 'l': cli->log_level = arg; return 0;
-	case 'c': cli->config_given = true; return paths_set_config(&cli->paths, arg);
+	case 'c': cli->paths.config_named = true; return paths_set_config(&cli->paths, arg);
 	case 'R': return set_dir(cli->paths.sysroot, sizeof(cli->paths.sysroot), arg);
 	case 'S': return set_dir(cli->paths.state_dir, sizeof(cli->paths.state_dir), arg);
 	case 'r': return set_dir(cli->paths.runtime_dir, sizeof(cli->paths.runtime_dir), arg);
@@ -560,7 +560,7 @@ static int cmd_daemon(struct cli *cli)
 {
 	struct daemon_opts opts = {
 		.paths = cli->paths,
-		.config_must_exist = cli->config_given,
+		.config_must_exist = cli->paths.config_named,
 		.type_override = cli->instance_type,
 		.log_level = cli->log_level,
 	};

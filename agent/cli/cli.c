@@ -23,7 +23,7 @@ int cli_load_config(const struct cli *cli, struct pa_config *cfg)
 	struct lp_errors errs;
 	char msg[1024];
 
-	if (config_load(cfg, &cli->paths, cli->config_given, &errs)) {
+	if (config_load(cfg, &cli->paths, cli->paths.config_named, &errs)) {
 		cli_print_config_errors(&errs, stderr);
 		return -EINVAL;
 	}

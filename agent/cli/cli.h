@@ -36,7 +36,6 @@ enum {
 struct cli {
 	struct pa_paths paths;
 	bool json;
-	bool config_given;
 	bool check_config;
 	bool no_imds;
 	bool dry_run;

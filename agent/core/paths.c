@@ -48,8 +48,10 @@ void paths_init(struct pa_paths *p)
 	if (strcmp(p->profile_dir, PERFAGENT_PROFILEDIR))
 		p->profile_dir_from = "PERFAGENT_PROFILE_DIR";
 	paths_set_config(p, PERFAGENT_SYSCONFDIR "/perfagent/perfagent.conf");
-	if (getenv("PERFAGENT_CONFIG") && *getenv("PERFAGENT_CONFIG"))
+	if (getenv("PERFAGENT_CONFIG") && *getenv("PERFAGENT_CONFIG")) {
 		paths_set_config(p, getenv("PERFAGENT_CONFIG"));
+		p->config_named = true;
+	}
 }
 
 int paths_set_config(struct pa_paths *p, const char *file)

@@ -21,6 +21,7 @@ struct pa_paths {
 	char profile_dir[PATH_MAX];       /* the shipped profiles and match.conf */
 	const char *profile_dir_from;     /* "--profile-dir", "PERFAGENT_PROFILE_DIR", "the
 					   * source tree" or "the default" */
+	bool config_named;          /* by --config or PERFAGENT_CONFIG: it must exist */
 };
 
 /*
@@ -28,7 +29,8 @@ struct pa_paths {
  * PERFAGENT_STATE_DIR, PERFAGENT_RUNTIME_DIR, PERFAGENT_CONFIG,
  * PERFAGENT_PROFILE_DIR, and systemd's
  * STATE_DIRECTORY and RUNTIME_DIRECTORY). Command-line flags are applied on
- * top by the caller with paths_set_*().
+ * top by the caller with paths_set_*(). A config file named (--config,
+ * PERFAGENT_CONFIG) must exist; the default one may be missing.
  */
 void paths_init(struct pa_paths *p);
 int paths_set_config(struct pa_paths *p, const char *file);

@@ -20,7 +20,8 @@ expect_exit 2 "unexpected argument 'extra'" "$PERFAGENT" version extra
 expect_exit 2 "bad --log-level 'loud'" "$PERFAGENT" daemon --check-config --log-level loud
 expect_exit 2 "is not an instance type" "$PERFAGENT" detect --no-imds --instance-type C5.LARGE
 expect_exit 4 "cannot read" "$PERFAGENT" daemon --check-config --config /nonexistent/perfagent.conf
-pass "help, version, usage errors (2) and a missing named config (4)"
+expect_exit 4 "cannot read" env PERFAGENT_CONFIG=/nonexistent/perfagent.conf "$PERFAGENT" daemon --check-config
+pass "help, version, usage errors (2) and a missing named config, by --config or PERFAGENT_CONFIG (4)"
 
 # Every command listed in --help has its own help, and every option a
 # command's help lists is one it accepts. Nothing runs: an option taking a
