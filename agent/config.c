@@ -370,7 +370,7 @@ static const struct config_key config_keys[] = {
 	{ "imds", set_imds, UTIL_BOOL_WORDS },
 	{ "imds_endpoint", set_imds_endpoint, "an http:// URL, or empty for the default" },
 	{ "control_socket_mode", set_socket_mode, "an octal mode from 0600 to 0777, such as 0666" },
-	{ "profile", set_profile, "a profile name (letters, digits, '_', '-'), or empty to match by instance type" },
+	{ "profile", set_profile, "a profile name (lowercase letters, digits, '_', '-'), or empty to match by instance type" },
 	{ "overlays", config_set_overlays, "comma-separated overlay names such as latency, database (see "
 	  "perfagent profiles list), or empty for none" },
 	{ "exclude", set_exclude, "comma-separated knob ids or globs, each starting with a kind (sysctl:, vm:, block:, ethtool:, pmqos:, irqbalance:) or *, such as sysctl:net.core.somaxconn, block:*:scheduler" },

@@ -532,8 +532,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (cli.profile && !profile_name_valid(cli.profile)) {
-		fprintf(stderr, "perfagent: --profile '%s' is not a profile name (letters, digits, "
-				"'_' and '-')\n", cli.profile);
+		fprintf(stderr, "perfagent: --profile '%s' is not a profile name (lowercase "
+				"letters, digits, '_' and '-')\n", cli.profile);
 		return EXIT_USAGE;
 	}
 	return c->run(&cli);

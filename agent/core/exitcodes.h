@@ -10,7 +10,7 @@ enum {
 	EXIT_NOT_RUNNING = 3,   /* the daemon is not running or does not answer */
 	EXIT_CONFIG = 4,        /* the configuration is invalid */
 	EXIT_DENIED = 5,        /* refused: root needed */
-	EXIT_DRIFT = 6,         /* verify: a knob drifted, or nothing was applied */
+	EXIT_DRIFT = 6,         /* verify: a knob applied in this boot drifted */
 };
 
 #endif
