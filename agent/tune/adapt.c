@@ -98,7 +98,9 @@ int adapt_next_value(const struct adapt_rule *r, const char *current, uint64_t f
 		if (!r->field || r->field == field) {
 			uint64_t n = grow(r, v);
 
-			n = n < floor ? floor : n > cap ? cap : n;
+			/* The cap wins over a floor above it (a small machine). */
+			n = n < floor ? floor : n;
+			n = n > cap ? cap : n;
 			/* Never below the live value: a rule only raises. */
 			v = n > v ? n : v;
 			stepped = true;

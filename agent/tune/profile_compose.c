@@ -91,6 +91,19 @@ static void resolve_bound(struct adapt_rule *r, const char *bound,
 	out->known = true;
 }
 
+/* Says so when this machine's cap is below the floor: the cap wins (adapt.c). */
+static void note_cap_below_floor(struct adapt_rule *r)
+{
+	struct adapt_bound_for *cap = &r->cap_for;
+	size_t len = strlen(cap->why);
+
+	if (!r->floor_for.known || !cap->known || cap->value >= r->floor_for.value)
+		return;
+	snprintf(cap->why + len, sizeof(cap->why) - len,
+		 "%sbelow the floor (%" PRIu64 ") on this machine: the cap wins, no step goes "
+		 "above %" PRIu64, len ? "; " : "", r->floor_for.value, cap->value);
+}
+
 void profile_resolve(struct profile *p, const struct machine_facts *facts)
 {
 	for (size_t i = 0; i < p->n_values; i++)
@@ -102,6 +115,7 @@ void profile_resolve(struct profile *p, const struct machine_facts *facts)
 		r->unresolved = false;
 		resolve_bound(r, r->floor, facts, &r->floor_for);
 		resolve_bound(r, r->cap, facts, &r->cap_for);
+		note_cap_below_floor(r);
 	}
 }
 

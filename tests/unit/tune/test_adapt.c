@@ -87,6 +87,9 @@ static void test_next_value(void **state)
 	assert_string_equal(out, "65535");      /* the cap */
 	assert_int_equal(adapt_next_value(&r, "100000", 4096, 65535, out, sizeof(out)), 0);
 	assert_string_equal(out, "100000");     /* never lowered */
+	/* a cap below the floor (a 512 MiB machine's 1% of RAM): the cap wins */
+	assert_int_equal(adapt_next_value(&r, "128", 6291456, 5368709, out, sizeof(out)), 0);
+	assert_string_equal(out, "5368709");
 	assert_int_equal(adapt_next_value(&r, "many", 0, 10, out, sizeof(out)), -EINVAL);
 	rule(&r, rmem);
 	assert_int_equal(adapt_next_value(&r, "4096\t131072\t6291456", 0, 16 << 20, out,
