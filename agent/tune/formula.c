@@ -35,9 +35,10 @@ static const struct {
 	[FORMULA_OUT_B] = { "B", 1 },
 	[FORMULA_OUT_KIB] = { "KiB", 1024 },
 	[FORMULA_OUT_MIB] = { "MiB", 1024 * 1024 },
-	[FORMULA_OUT_PAGES] = { "pages", 4096 },
+	[FORMULA_OUT_PAGES] = { "pages", 0 },	/* the machine's: page_bytes() */
 };
-#define OUTS_HINT "B, KiB, MiB or pages (4 KiB)"
+#define OUTS_HINT "B, KiB, MiB or pages (the kernel's page size)"
+#define PAGE_ASSUMED 4096	/* where the machine's page size is not known */
 #define MODS_HINT "min, max, in or pow2 (lowercase)"
 #define TERM_HINT "a value starts with one, as in 4096, 64K, 1.5G, 1%mem or 1024*vcpus"
 
@@ -387,10 +388,17 @@ static const char *unit_sp(const struct formula *f)
 	return is_bytes(f) ? sp[f->out] : "";
 }
 
-/* v in the output unit: bytes are converted (rounding down), counts are not. */
-static uint64_t to_out(const struct formula *f, uint64_t v)
+static uint64_t page_bytes(const struct machine_facts *m)
 {
-	return is_bytes(f) ? v / outs[f->out].bytes : v;
+	return m && m->page_size ? m->page_size : PAGE_ASSUMED;
+}
+
+/* v in the output unit on m: bytes are converted (rounding down), counts are not. */
+static uint64_t to_out(const struct formula *f, const struct machine_facts *m, uint64_t v)
+{
+	if (!is_bytes(f))
+		return v;
+	return v / (f->out == FORMULA_OUT_PAGES ? page_bytes(m) : outs[f->out].bytes);
 }
 
 static uint64_t clamp(const struct formula *f, uint64_t v)
@@ -414,13 +422,13 @@ static int check_formula(struct parser *p)
 			    "the floor", SHOW(p->max_tok, b), SHOW(p->min_tok, c));
 	if (!f->pow2)
 		return 0;
-	if (f->has_max && to_out(f, f->max) == 0)
+	if (f->has_max && to_out(f, NULL, f->max) == 0)
 		return util_err(p->err, p->errsz, "'pow2' of 0: 'max %s' caps the value at 0%s, and a "
 			    "power of two is at least 1; raise the cap", SHOW(p->max_tok, b), unit);
 	/* a relative term other than 0 depends on the machine: formula_resolve() checks it */
 	if (!is_constant(f) && f->num.digits)
 		return 0;
-	if (to_out(f, clamp(f, is_constant(f) ? f->base : 0)) == 0)
+	if (to_out(f, NULL, clamp(f, is_constant(f) ? f->base : 0)) == 0)
 		return util_err(p->err, p->errsz, "'pow2' of 0: '%s' always comes to 0%s, and a power "
 			    "of two is at least 1; add a floor (min %s) or remove pow2",
 			    SHOW(p->term_tok, b), unit, is_bytes(f) ? "1M" : "1");
@@ -646,9 +654,12 @@ int formula_resolve(const struct formula *f, const struct machine_facts *m, uint
 		return util_err(err, errsz, "'%s' comes to %s here, more than " INT64_MAX_STR ": add a "
 			    "cap, as in max %s", term_str(f, t, sizeof(t)), u128_str(w, a, sizeof(a)),
 			    is_bytes(f) ? "1G" : "65536");
-	v = to_out(f, (uint64_t)w);
+	v = to_out(f, m, (uint64_t)w);
 	if (is_bytes(f))
 		add(&l, " = %" PRIu64 "%s", v, unit);
+	if (is_bytes(f) && f->out == FORMULA_OUT_PAGES)
+		add(&l, " of %" PRIu64 " KiB%s", page_bytes(m) / 1024,
+		    m->page_size ? "" : " (assumed: the host's kernel decides)");
 	if (f->pow2) {
 		if (!v)
 			return util_err(err, errsz, "'pow2' of 0: '%s' comes to 0%s here, and a power of "

@@ -12,7 +12,8 @@
  *   modifier := "min" QUANTITY               floor
  *             | "max" QUANTITY               cap
  *             | "in" B|KiB|MiB|pages         the knob's unit (bytes terms only;
- *                                            pages are 4 KiB); default B
+ *                                            pages are the kernel's, 4 KiB
+ *                                            when no host is known); default B
  *             | "pow2"                       round down to a power of two
  *   QUANTITY := NUMBER [UNIT]
  *   UNIT     := K M G T KiB MiB GiB TiB      binary, case-sensitive
@@ -50,6 +51,8 @@ struct machine_facts {
 	unsigned int queues;    /* NIC queues (channels) of the one interface the value is for */
 	unsigned int interfaces;/* ENA interfaces (network cards when off-instance); no
 				 * formula term uses it: ring budgets do (profile_compose.c) */
+	unsigned int page_size; /* the kernel's, bytes ("in pages"); 0: not known, 4 KiB
+				 * assumed (profiles explain TYPE has no host) */
 };
 
 enum formula_term {

@@ -258,6 +258,7 @@ static void ring_budget_words(struct profile_value *ring, const struct profile_v
 			      const struct machine_facts *facts)
 {
 	unsigned int queues = facts ? facts->interfaces * facts->queues : 0;
+	unsigned int page = facts && facts->page_size ? facts->page_size : 4096;
 	char human[FORMULA_HUMAN_MAX];
 	uint32_t cap;
 
@@ -267,12 +268,14 @@ static void ring_budget_words(struct profile_value *ring, const struct profile_v
 			 "memory budget of %s (rx_ring_budget, %.80s)", human, budget->origin);
 		return;
 	}
-	/* 4 KiB pages: one per ring entry (ENA README, "Dynamic RX Buffers"). */
-	cap = ethtool_ring_budget_cap(ring->ring_budget, queues, 4096);
+	/* One page per ring entry (ENA README, "Dynamic RX Buffers"); 4 KiB
+	 * where no host is known (the host's kernel decides on it). */
+	cap = ethtool_ring_budget_cap(ring->ring_budget, queues, page);
 	snprintf(ring->resolved, sizeof(ring->resolved), "within the ring memory budget of %s: "
-		 "%u interface%s x %u queues x 4 KiB pages allow %u entries per ring%s", human,
-		 facts->interfaces, facts->interfaces == 1 ? "" : "s", facts->queues,
-		 cap < 64 ? 64 : cap, cap < 64 ? " (the smallest ring)" : "");
+		 "%u interface%s x %u queues x %u KiB pages%s allow %u entries per ring%s", human,
+		 facts->interfaces, facts->interfaces == 1 ? "" : "s", facts->queues, page / 1024,
+		 facts->page_size ? "" : " (assumed)", cap < 64 ? 64 : cap,
+		 cap < 64 ? " (the smallest ring)" : "");
 }
 
 static int check_layer(const struct profile *p, int i, const char *const *layers,

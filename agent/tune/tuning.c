@@ -144,12 +144,17 @@ static unsigned int ena_queues(const struct pa_paths *paths, const struct invent
 void tuning_host_facts(const struct pa_paths *paths, const struct identity *id,
 		       struct machine_facts *facts)
 {
+	long page;
+
 	memset(facts, 0, sizeof(*facts));
 	facts->mem_bytes = id->inv.mem_bytes;
 	facts->vcpus = id->inv.vcpus > 0 ? (unsigned int)id->inv.vcpus : 0;
 	facts->queues = ena_queues(paths, &id->inv);
 	for (int i = 0; i < id->inv.n_nics; i++)
 		facts->interfaces += !strcmp(id->inv.nics[i].driver, "ena");
+	/* The running kernel's (tcp_mem counts its pages), a fake tree or not. */
+	page = sysconf(_SC_PAGESIZE);
+	facts->page_size = page > 0 ? (unsigned int)page : 0;
 }
 
 void tuning_host_match(const struct pa_paths *paths, const struct identity *id,

@@ -24,6 +24,9 @@
 
 static const struct machine_facts small = { .mem_bytes = 1 * GIB, .vcpus = 1, .queues = 1 };
 static const struct machine_facts m8g = { .mem_bytes = 8 * GIB, .vcpus = 8, .queues = 8 };
+static const struct machine_facts m8g_16k = {
+	.mem_bytes = 8 * GIB, .vcpus = 8, .queues = 8, .page_size = 16384
+};
 static const struct machine_facts m16g = { .mem_bytes = 16 * GIB, .vcpus = 4, .queues = 3 };
 static const struct machine_facts big = { .mem_bytes = 768 * GIB, .vcpus = 192, .queues = 32 };
 static const struct machine_facts huge = {
@@ -135,6 +138,8 @@ static void test_units_out(void **state)
 	/* 83886.07 KiB, 20971.52 pages, 81.92 MiB: rounded down */
 	assert_int_equal(eval("1%mem in KiB", &m8g), 83886);
 	assert_int_equal(eval("1%mem in pages", &m8g), 20971);
+	/* pages are the kernel's: 16 KiB ones on an arm64 kernel built so */
+	assert_int_equal(eval("1%mem in pages", &m8g_16k), 5242);
 	assert_int_equal(eval("1%mem in MiB", &m8g), 81);
 	assert_int_equal(eval("1.99K in KiB", NULL), 1);
 	/* a number without a unit is bytes as a bound of a bytes term */
@@ -195,7 +200,10 @@ static void test_why(void **state)
 	assert_string_equal(why("256M", NULL), "256 MiB = 268435456 bytes");
 	assert_string_equal(why("4096", NULL), "4096");
 	assert_string_equal(why("0.5%mem in pages", &m8g),
-			    "0.5% of 8 GiB RAM = 40.96 MiB = 10485 pages");
+			    "0.5% of 8 GiB RAM = 40.96 MiB = 10485 pages of 4 KiB (assumed: the "
+			    "host's kernel decides)");
+	assert_string_equal(why("0.5%mem in pages", &m8g_16k),
+			    "0.5% of 8 GiB RAM = 40.96 MiB = 2621 pages of 16 KiB");
 	assert_string_equal(why("1%mem in MiB pow2", &m8g),
 			    "1% of 8 GiB RAM = 81.92 MiB = 81 MiB, rounded down to a power of two = "
 			    "64 MiB");

@@ -228,7 +228,7 @@ static void write_rules(void)
 static void test_rule_bounds(void **state)
 {
 	const char *layers[] = { "rclass" };
-	struct machine_facts m5_large = { .mem_bytes = 8ULL << 30, .vcpus = 2 };
+	struct machine_facts m5_large = { .mem_bytes = 8ULL << 30, .vcpus = 2, .page_size = 4096 };
 	struct machine_facts no_mem = { .vcpus = 2 };
 	const struct adapt_rule *r;
 	struct lp_error err;
@@ -242,7 +242,7 @@ static void test_rule_bounds(void **state)
 	/* 12% of 8 GiB = 1030792151 bytes, in 4 KiB pages rounded down */
 	assert_true(r->cap_for.known);
 	assert_int_equal(r->cap_for.value, 251658);
-	assert_string_equal(r->cap_for.why, "12% of 8 GiB RAM = 983.04 MiB = 251658 pages");
+	assert_string_equal(r->cap_for.why, "12% of 8 GiB RAM = 983.04 MiB = 251658 pages of 4 KiB");
 	assert_true(r->floor_for.known);
 	assert_int_equal(r->floor_for.value, 128);
 	assert_non_null(strstr(r->floor_for.why, "128"));
@@ -279,7 +279,7 @@ static void test_rule_bounds(void **state)
 static void test_rule_output(void **state)
 {
 	const char *layers[] = { "rclass" };
-	struct machine_facts m5_large = { .mem_bytes = 8ULL << 30, .vcpus = 2 };
+	struct machine_facts m5_large = { .mem_bytes = 8ULL << 30, .vcpus = 2, .page_size = 4096 };
 	struct json_object *j, *rules, *r, *f;
 	struct lp_error err;
 	struct profile p;
@@ -294,7 +294,7 @@ static void test_rule_output(void **state)
 	profile_print(&p, out);
 	fclose(out);
 	assert_non_null(strstr(text, "      cap = 12%mem in pages: 12% of 8 GiB RAM = 983.04 MiB = "
-				     "251658 pages\n      # Memory pressure. Source: ip-sysctl.rst "
+				     "251658 pages of 4 KiB\n      # Memory pressure. Source: ip-sysctl.rst "
 				     "(tcp_mem).\n"));
 	assert_non_null(strstr(text, "      floor = 64*vcpus: "));
 	/* A number as written has no line of its own. */
@@ -310,7 +310,7 @@ static void test_rule_output(void **state)
 	assert_int_equal(json_object_get_int64(f), 251658);
 	assert_true(json_object_object_get_ex(r, "cap_resolved", &f));
 	assert_string_equal(json_object_get_string(f),
-			    "12% of 8 GiB RAM = 983.04 MiB = 251658 pages");
+			    "12% of 8 GiB RAM = 983.04 MiB = 251658 pages of 4 KiB");
 	assert_true(json_object_object_get_ex(r, "comment", &f));
 	assert_string_equal(json_object_get_string(f),
 			    "Memory pressure. Source: ip-sysctl.rst (tcp_mem).");
