@@ -156,6 +156,11 @@ static void table_facts(const struct itype *type, struct machine_facts *facts, c
 	}
 	facts->mem_bytes = (uint64_t)m->mem_mib << 20;
 	facts->vcpus = m->vcpus;
+	if (m->nic_without_ena) {
+		snprintf(from, size, "the size table (machine_table.c); no ENA interface: its "
+			 "NIC is the %s", m->nic_without_ena);
+		return;
+	}
 	/* One ENI per network card: the interfaces the rings are spread on,
 	 * without the extra ENIs a host may attach. */
 	facts->interfaces = m->network_cards;
@@ -189,7 +194,10 @@ static struct json_object *facts_json(const struct machine_facts *f, const char 
 static void print_facts(const struct machine_facts *f, const char *from)
 {
 	printf("machine        ");
-	if (f->mem_bytes || f->vcpus)
+	if ((f->mem_bytes || f->vcpus) && !f->interfaces)
+		printf("%u vCPUs, %.1f GiB memory (from %s)\n", f->vcpus,
+		       (double)f->mem_bytes / (1ULL << 30), from);
+	else if (f->mem_bytes || f->vcpus)
 		printf("%u vCPUs, %.1f GiB memory, %u ENA interface%s, %s%u queues each (from "
 		       "%s)\n", f->vcpus, (double)f->mem_bytes / (1ULL << 30), f->interfaces,
 		       f->interfaces == 1 ? "" : "s", f->queues ? "" : "unknown: ", f->queues,

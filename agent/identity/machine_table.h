@@ -32,6 +32,7 @@ struct machine_size {
 	unsigned int ena_queues_per_eni; /* the most one ENI can be given; 0 unknown */
 	unsigned int numa_nodes;        /* 0 unknown */
 	bool xen;                       /* Xen-based, not built on the Nitro System */
+	const char *nic_without_ena;    /* "Intel 82599 VF", "Xen netfront"; NULL: ENA */
 };
 
 /* The row for an exact type name ("m5.large"), or NULL when not in the table. */

@@ -296,3 +296,13 @@ pass "--overlays: stacked last, in order; a class profile or a bad name is refus
 [ "$(json_get "$work/host.json" '[v["value"] for v in j["composed"]["values"] if v["key"] == "vm.min_free_kbytes"]')" = "['41943']" ] ||
 	fail "this host: min_free_kbytes"
 pass "profiles explain without a type: this host's layers and values (4 GiB, 2 vCPUs: min_free_kbytes 41943)"
+
+# Types whose NIC is not ENA (T2's Xen netfront, C4's Intel 82599 VF): no
+# ENA interface in the machine line, none in the JSON.
+"$PERFAGENT" profiles explain t2.micro --config /dev/null >"$work/t2.txt"
+grep -q '^machine .*no ENA interface: its NIC is the Xen netfront)$' "$work/t2.txt" ||
+	fail "t2.micro: $(grep '^machine' "$work/t2.txt")"
+"$PERFAGENT" profiles explain c4.8xlarge --config /dev/null --json >"$work/c4.json"
+[ "$(json_get "$work/c4.json" 'j["machine"]["ena_interfaces"]')" = None ] ||
+	fail "c4.8xlarge: $(json_get "$work/c4.json" 'j["machine"]')"
+pass "profiles explain: t2 and c4 have no ENA interface (Xen netfront, Intel 82599 VF)"
