@@ -62,8 +62,9 @@ static const struct {
 
 const char *const metric_daemon_only[] = {
 	"TuningKnobsApplied", "TuningKnobsSkipped", "TuningKnobsFailed", "TuningKnobsDrifted",
-	"AdaptiveSteps", "AdaptiveTakeBacks", "SinkDocumentsSent", "SinkBytesSent", "SinkDocumentsQueued", "SinkDocumentsDropped",
-	"SinkReconnects", "SinkLastAcceptedAge", NULL,
+	"AdaptiveSteps", "AdaptiveTakeBacks", "SinkDocumentsSent", "SinkBytesSent",
+	"SinkDocumentsQueued", "SinkDocumentsDropped", "SinkReconnects", "SinkLastAcceptedAge",
+	NULL,
 };
 
 /* Every other name of the catalogue, for globs to be checked against. */
