@@ -366,6 +366,19 @@ static void collect(struct daemon *d)
 	keep_last(d, &set);
 }
 
+/* Whether a journal of this boot holds applied knobs (what verify checks). */
+static bool journal_in_this_boot(const struct daemon *d)
+{
+	struct tune_report rep = { 0 };
+	struct tuning_ctx t;
+	bool have;
+
+	config_tuning_ctx(&d->cfg, &d->opts->paths, &t);
+	have = tune_verify(&t.ctx, &rep) == 0 && rep.have_journal;
+	tune_report_free(&rep);
+	return have;
+}
+
 /* The "health" member of status: the last interval judged (daemon/health.h). */
 static struct json_object *daemon_health_json(const struct daemon *d)
 {
@@ -375,10 +388,12 @@ static struct json_object *daemon_health_json(const struct daemon *d)
 		.at_wall_ms = d->col.last_wall_ms, .first = d->col.count <= 1,
 	};
 	struct health_tuning t = {
-		.ran = d->tuning.ran, .advise = !d->tuning.applied, .error = d->tuning.error,
+		.ran = d->tuning.ran, .advise = d->cfg.mode == MODE_ADVISE, .error = d->tuning.error,
 		.changes = d->tuning.applied ? c->applied : c->set,
 	};
 
+	if (d->tuning.error[0])
+		t.journal = journal_in_this_boot(d);
 	return health_json(d->col.have_last ? &d->col.last : NULL, &w, &t);
 }
 

@@ -355,7 +355,9 @@ static void tuning_line(const struct metric_entity *inst, const struct health_tu
 	json_object_object_add(l.o, "mode", json_object_new_string(t->advise ? "advise" :
 								    "apply"));
 	if (t->error && t->error[0]) {
-		judge(&l, HEALTH_PROBLEM, "no profile applies: %s", t->error);
+		judge(&l, HEALTH_PROBLEM, "tuning failed: %s; %s", t->error, t->journal ?
+		      "the knobs applied earlier in this boot stay as they are (perfagent verify "
+		      "lists them, perfagent revert undoes them)" : "nothing is tuned");
 		line_done(&l, lines);
 		return;
 	}

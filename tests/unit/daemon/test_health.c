@@ -170,11 +170,36 @@ static void test_pressure_parse(void **unused)
 	assert_int_equal(pressure_parse_some("some avg10=1.00\nfull total=9\n", &us), -EINVAL);
 }
 
+/* Tuning that failed: in apply mode still "apply", and whether earlier knobs remain. */
+static void test_tuning_failed(void **unused)
+{
+	struct health_tuning failed = { .ran = false, .error = "compute.conf:17: bad line" };
+	struct json_object *h, *l;
+
+	h = health_json(NULL, &full, &failed);
+	l = line_of(h, "tuning", NULL);
+	assert_non_null(l);
+	assert_string_equal(json_at_str(l, "mode", ""), "apply");
+	assert_string_equal(json_at_str(l, "verdict", ""), "problem");
+	assert_string_equal(json_at_str(l, "reason", ""),
+			    "tuning failed: compute.conf:17: bad line; nothing is tuned");
+	json_object_put(h);
+	failed.journal = true;
+	failed.advise = true;
+	h = health_json(NULL, &full, &failed);
+	l = line_of(h, "tuning", NULL);
+	assert_string_equal(json_at_str(l, "mode", ""), "advise");
+	assert_non_null(strstr(json_at_str(l, "reason", ""),
+			       "; the knobs applied earlier in this boot stay as they are"));
+	json_object_put(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_ok),
 		cmocka_unit_test(test_problems_first),
+		cmocka_unit_test(test_tuning_failed),
 		cmocka_unit_test(test_partial_window),
 		cmocka_unit_test(test_pressure_parse),
 	};
