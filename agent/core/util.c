@@ -258,6 +258,14 @@ const char *util_printable(const char *s, char *buf, size_t size)
 	return buf;
 }
 
+char *util_make_printable(char *s)
+{
+	for (char *p = s; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			*p = '?';
+	return s;
+}
+
 char *util_strtrim(char *s)
 {
 	char *start = s, *end;

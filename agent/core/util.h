@@ -61,6 +61,13 @@ int util_mkdir_p(const char *dir, mode_t mode);
  */
 const char *util_printable(const char *s, char *buf, size_t size);
 
+/*
+ * Replaces, in place, every byte of s that is not printable ASCII with '?':
+ * for text read from the host (DMI, sysfs attributes) that status, detect
+ * and their JSON show as it is. Returns s.
+ */
+char *util_make_printable(char *s);
+
 /* Removes leading and trailing white space in place; returns s. */
 char *util_strtrim(char *s);
 

@@ -120,6 +120,7 @@ static ssize_t id_read_sys(const struct pa_paths *p, const char *abs, char *buf,
 	ret = util_read_line(path, buf, size);
 	if (ret < 0)
 		buf[0] = '\0';
+	util_make_printable(buf);	/* shown by detect and status, text and JSON */
 	return ret;
 }
 

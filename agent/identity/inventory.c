@@ -66,6 +66,7 @@ static ssize_t inv_read_attr(const struct pa_paths *p, char *buf, size_t size,
 	ret = util_read_line(path, buf, size);
 	if (ret < 0)
 		buf[0] = '\0';
+	util_make_printable(buf);	/* models, drivers, serials: shown as they are */
 	return ret;
 }
 

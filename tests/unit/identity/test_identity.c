@@ -168,6 +168,21 @@ static void test_nitro_bad_dmi(void **state)
 	expect_note(id, "generic profile");
 }
 
+/* DMI bytes that are not printable text never reach a terminal or the JSON. */
+static void test_nitro_dmi_not_text(void **state)
+{
+	struct fixture *f = *state;
+	struct identity *id = &f->id;
+
+	nitro(f, "c6\xff\x1b[31mRED.large", "i-0123456789abcdef0");
+	identity_detect(&f->opts, id);
+	assert_int_equal(id->source, ID_SOURCE_NONE);
+	expect_note(id, "DMI product_name \"c6??[31mRED.large\" is not an instance type");
+	for (const char *p = id->note; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			fail_msg("note holds byte 0x%02x: %s", (unsigned char)*p, id->note);
+}
+
 static void test_xen(void **state)
 {
 	struct fixture *f = *state;
@@ -556,6 +571,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_nitro, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nitro_bad_dmi, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nitro_dmi_not_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_ec2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_imds_unreachable, setup, teardown),
