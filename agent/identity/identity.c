@@ -43,7 +43,7 @@ const char *identity_source_name(enum identity_source s)
 	return id_source_names[s];
 }
 
-/* Appends a sentence to id->note, "; "-separated; truncates quietly. */
+/* Appends a sentence to id->note, "; "-separated; a cut one ends in "...". */
 static void id_note(struct identity *id, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -51,6 +51,7 @@ static void id_note(struct identity *id, const char *fmt, ...)
 {
 	size_t len = strlen(id->note);
 	va_list ap;
+	int n;
 
 	if (len && len + 2 < sizeof(id->note)) {
 		strcpy(id->note + len, "; ");
@@ -59,8 +60,10 @@ static void id_note(struct identity *id, const char *fmt, ...)
 	if (len + 1 >= sizeof(id->note))
 		return;
 	va_start(ap, fmt);
-	vsnprintf(id->note + len, sizeof(id->note) - len, fmt, ap);
+	n = vsnprintf(id->note + len, sizeof(id->note) - len, fmt, ap);
 	va_end(ap);
+	if (n >= 0 && (size_t)n >= sizeof(id->note) - len && sizeof(id->note) > 4)
+		strcpy(id->note + sizeof(id->note) - 4, "...");
 }
 
 /* Bounded copy; truncates (our buffers are sized for the values they hold). */

@@ -48,7 +48,7 @@ struct identity {
 	char architecture[16];
 	char auto_scaling_group[256];  /* the aws:autoscaling:groupName tag, "" when not known */
 	char imds_status[256];         /* "ok", "disabled by config", or why it failed */
-	char note[256];                /* anything else the user should know */
+	char note[1024];               /* anything else the user should know */
 	char override_from[24];        /* source override: where it was given, or "" */
 	uint64_t detected_at_ms;       /* wall clock */
 	uint64_t detect_duration_ms;
