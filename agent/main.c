@@ -478,6 +478,18 @@ static int parse_options(const struct command *c, struct cli *cli, int argc, cha
 	return -1;
 }
 
+/* --overlays checked as the command line's (exit 2), before any config is read. */
+static bool overlays_option_valid(const char *list)
+{
+	static struct pa_config scratch;	/* only its overlay list is written */
+	char msg[256];
+
+	if (!config_set_overlays(&scratch, list, msg, sizeof(msg)))
+		return true;
+	fprintf(stderr, "perfagent: --overlays: %s\n", msg);
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *c;
@@ -536,6 +548,8 @@ int main(int argc, char **argv)
 				"letters, digits, '_' and '-')\n", cli.profile);
 		return EXIT_USAGE;
 	}
+	if (cli.overlays && !overlays_option_valid(cli.overlays))
+		return EXIT_USAGE;
 	return c->run(&cli);
 }
 

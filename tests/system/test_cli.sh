@@ -14,6 +14,9 @@ expect_exit 2 "unknown command 'frobnicate'" "$PERFAGENT" frobnicate
 expect_exit 2 "unknown command 'nope'" "$PERFAGENT" help nope
 expect_exit 2 "unknown or misplaced option '--json'" "$PERFAGENT" reload --json
 expect_exit 2 "unknown or misplaced option '--bogus'" "$PERFAGENT" status --bogus
+# a malformed --overlays is a command-line error, before any config is read
+expect_exit 2 "perfagent: --overlays: latency is named twice" "$PERFAGENT" apply --dry-run --overlays latency,latency
+expect_exit 2 "perfagent: --overlays: '../x' is not an overlay name" "$PERFAGENT" profiles explain m5.large --overlays ../x
 # an option of another command, with its value: named, not its value
 expect_exit 2 "unknown or misplaced option '--profile-dir'" "$PERFAGENT" detect --profile-dir /tmp
 expect_exit 2 "unexpected argument 'extra'" "$PERFAGENT" version extra
