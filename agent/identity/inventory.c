@@ -355,7 +355,14 @@ int inventory_boot_id(const struct pa_paths *paths, char *buf, size_t size)
 	if (paths_sys(paths, path, sizeof(path), "/proc/sys/kernel/random/boot_id"))
 		return -ENAMETOOLONG;
 	n = util_read_line(path, buf, size);
+	if (n == -ENAMETOOLONG)
+		return -EBADMSG;	/* longer than any boot id */
 	if (n < 0)
 		return (int)n;
+	for (const char *p = buf; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f) {
+			buf[0] = '\0';
+			return -EBADMSG;
+		}
 	return n > 0 ? 0 : -ENODATA;
 }

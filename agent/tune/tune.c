@@ -251,6 +251,13 @@ fresh:
 	return ret;
 }
 
+/* What a failed inventory_boot_id() means, in words. */
+static const char *boot_id_strerror(int err)
+{
+	return err == -EBADMSG ? "not a boot id (one line of printable text, as the kernel's "
+				 "UUID)" : strerror(-err);
+}
+
 /*
  * Reads the sysctl.d files, the boot id and the journal. After an error the
  * environment is still usable with what it holds (plan goes on; apply stops).
@@ -263,6 +270,13 @@ static int env_open(const struct tune_ctx *ctx, struct tune_env *env, bool locke
 	memset(env, 0, sizeof(*env));
 	env->ctx = ctx;
 	journal_init(&env->journal, "", ctx->paths->sysroot);
+	/* The journal records the root; a control character would not read back. */
+	for (const char *p = ctx->paths->sysroot; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			set_fmt(err, errsz, "the --root path holds a control character; the journal "
+				"could not be read back to verify or revert: use another directory");
+			return -EINVAL;
+		}
 	ret = sysctld_load(ctx->paths, &env->sysctld);
 	if (ret) {
 		set_fmt(err, errsz, "cannot read the sysctl.d files: %s", strerror(-ret));
@@ -272,7 +286,7 @@ static int env_open(const struct tune_ctx *ctx, struct tune_env *env, bool locke
 	if (ret) {
 		set_fmt(err, errsz, "cannot read the boot id (%s/proc/sys/kernel/random/boot_id): "
 			"%s; it tells this boot's originals from an earlier boot's",
-			ctx->paths->sysroot, strerror(-ret));
+			ctx->paths->sysroot, boot_id_strerror(ret));
 		return ret;
 	}
 	return env_journal(env, locked, note, notesz, err, errsz);
@@ -1095,7 +1109,7 @@ static int report_open(const struct tune_ctx *ctx, struct tune_report *r, struct
 	ret = inventory_boot_id(ctx->paths, r->boot_id, sizeof(r->boot_id));
 	if (ret) {
 		set_fmt(r->error, sizeof(r->error), "cannot read the boot id (%s/proc/sys/kernel/"
-			"random/boot_id): %s", ctx->paths->sysroot, strerror(-ret));
+			"random/boot_id): %s", ctx->paths->sysroot, boot_id_strerror(ret));
 		return ret;
 	}
 	ret = journal_load(ctx->paths, j, locked, msg, sizeof(msg));

@@ -900,6 +900,26 @@ static void test_boot_id_change(void **state)
 	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "2048\n");
 }
 
+/* A boot id that is not a line of text: apply writes nothing, verify says why. */
+static void test_boot_id_not_text(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	struct tune_report r;
+
+	sysctl(f, "net.core.somaxconn", "8192");
+	put(f, "/proc/sys/kernel/random/boot_id", "\x1b[2J\n");
+	plan(f, &p);
+	assert_int_equal(tune_apply(&f->ctx, &p), -EBADMSG);
+	assert_false(p.applied);
+	assert_non_null(strstr(p.error, "not a boot id (one line of printable text"));
+	tune_plan_free(&p);
+	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "4096\n");
+	assert_int_equal(tune_verify(&f->ctx, &r), -EBADMSG);
+	assert_non_null(strstr(r.error, "not a boot id"));
+	tune_report_free(&r);
+}
+
 static void test_corrupt_journal(void **state)
 {
 	struct fixture *f = *state;
@@ -1486,6 +1506,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_journal_keeps_first_original, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_override_not_fought, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_boot_id_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_boot_id_not_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_recovery, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revert_pending, setup, teardown),
