@@ -82,11 +82,21 @@ static int set_imds(struct pa_config *cfg, const char *value, char *err, size_t 
 
 static int set_imds_endpoint(struct pa_config *cfg, const char *value, char *err, size_t errsz)
 {
+	size_t len = strlen(value);
+
 	/* Plain http only: IMDS has no TLS, and a proxy or redirect must never be involved. */
 	if (*value && strncmp(value, "http://", 7) != 0)
 		return -EINVAL;
-	if (strlen(value) >= sizeof(cfg->imds_endpoint))
+	if (len >= sizeof(cfg->imds_endpoint))
 		return -EINVAL;
+	/* As identity/imds.c will use it: a host after http://, no blank or control byte. */
+	while (len > 7 && value[len - 1] == '/')
+		len--;
+	if (*value && len <= 7)
+		return -EINVAL;
+	for (const char *p = value; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+			return -EINVAL;
 	strcpy(cfg->imds_endpoint, value);
 	return 0;
 }
@@ -368,7 +378,7 @@ static const struct config_key config_keys[] = {
 	{ "mode", set_mode, "apply or advise" },
 	{ "instance_type", set_instance_type, "an EC2 instance type such as c6in.large, or empty to detect" },
 	{ "imds", set_imds, UTIL_BOOL_WORDS },
-	{ "imds_endpoint", set_imds_endpoint, "an http:// URL, or empty for the default" },
+	{ "imds_endpoint", set_imds_endpoint, "an http:// URL with a host and no blanks, or empty for the default" },
 	{ "control_socket_mode", set_socket_mode, "an octal mode from 0600 to 0777, such as 0666" },
 	{ "profile", set_profile, "a profile name (lowercase letters, digits, '_', '-'), or empty to match by instance type" },
 	{ "overlays", config_set_overlays, "comma-separated overlay names such as latency, database (see "

@@ -180,7 +180,8 @@ static const struct {
 	{ OPT_INSTANCE_TYPE, "  --instance-type TYPE   use TYPE instead of detecting it\n" },
 	{ OPT_NO_IMDS, "  --no-imds              do not ask the instance metadata service\n" },
 	{ OPT_LOG_LEVEL, "  --log-level LEVEL      error, warn, info or debug (overrides log_level)\n" },
-	{ OPT_CHECK_CONFIG, "  --check-config         validate the configuration and exit\n" },
+	{ OPT_CHECK_CONFIG, "  --check-config         validate the configuration and the profiles it\n"
+			    "                         names, and exit\n" },
 	{ OPT_DRY_RUN, "  --dry-run              print the plan, write nothing\n" },
 	{ OPT_HISTOGRAMS, "  --histograms           the probes' histograms of the last interval, as\n"
 			  "                         biolatency, runqlat and tcprtt print them\n" },
@@ -556,10 +557,17 @@ int main(int argc, char **argv)
 
 static int check_config(struct cli *cli)
 {
+	struct tuning_opts layers;
 	struct pa_config cfg;
+	char err[1024];
 
 	if (cli_load_config(cli, &cfg))
 		return EXIT_CONFIG;
+	config_tuning_opts(&cfg, &layers);
+	if (tuning_check_layers(&cli->paths, &layers, err, sizeof(err))) {
+		fprintf(stderr, "perfagent: invalid configuration: %s\n", err);
+		return EXIT_CONFIG;
+	}
 	if (cfg.main_file_missing)
 		printf("configuration OK: no %s, built-in defaults", cli->paths.config_file);
 	else

@@ -458,6 +458,18 @@ static int reload(struct daemon *d, char *msg, size_t msgsize)
 	if (ret) {
 		log_config_errors(&errs, "reload failed, keeping the running configuration");
 		lp_errors_format(&errs, "; ", d->reload_error, sizeof(d->reload_error));
+	} else {
+		struct tuning_opts layers;
+
+		/* Profiles named that do not load are the configuration's error too. */
+		config_tuning_opts(&next, &layers);
+		ret = tuning_check_layers(&d->opts->paths, &layers, d->reload_error,
+					  sizeof(d->reload_error));
+		if (ret)
+			log_error("reload failed, keeping the running configuration: %s",
+				  d->reload_error);
+	}
+	if (ret) {
 		snprintf(msg, msgsize, "configuration invalid, nothing changed: %s",
 			 d->reload_error);
 		notify_ready("reload failed; running configuration unchanged");

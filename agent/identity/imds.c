@@ -261,7 +261,7 @@ static int imds_pick_endpoint(const struct imds_opts *opts, struct imds_ctx *c)
 				 "(check imds_endpoint and AWS_EC2_METADATA_SERVICE_ENDPOINT)");
 	if (len <= 7 || len >= sizeof(c->endpoint) || strncasecmp(ep, "http://", 7))
 		return imds_fail(c->err, c->errsz, -EINVAL,
-				 "IMDS endpoint \"%.80s\" is not an http:// URL "
+				 "IMDS endpoint \"%.80s\" is not an http:// URL with a host "
 				 "(check imds_endpoint and AWS_EC2_METADATA_SERVICE_ENDPOINT)", ep);
 	memcpy(c->endpoint, ep, len);
 	c->endpoint[len] = '\0';

@@ -125,6 +125,55 @@ int tuning_choose(const struct pa_paths *paths, const char *forced,
 	return ret;
 }
 
+/* Loads layer name and checks that it is (or is not) an overlay. */
+static int check_layer(const struct profile_dirs *dirs, const char *key, const char *name,
+		       bool overlay, char *err, size_t errsz)
+{
+	struct profile p;
+	struct lp_error lerr;
+	int ret;
+
+	ret = profile_load(dirs, name, &p, &lerr);
+	if (ret) {
+		lp_error_format(&lerr, err, errsz);
+		return ret;
+	}
+	if (p.overlay != overlay) {
+		snprintf(err, errsz, "%s = %s: %s is %s; it goes in %s =", key, name, name,
+			 overlay ? "a class profile" : "an overlay", overlay ? "profile" : "overlays");
+		ret = -EINVAL;
+	}
+	profile_free(&p);
+	return ret;
+}
+
+int tuning_check_layers(const struct pa_paths *paths, const struct tuning_opts *opts, char *err,
+			size_t errsz)
+{
+	struct tuning_choice choice;
+	struct profile_dirs dirs;
+	struct match_rules rules;
+	struct lp_error lerr;
+	int ret = 0;
+
+	tuning_profile_dirs(paths, &dirs);
+	if (opts->profile && *opts->profile) {
+		ret = check_layer(&dirs, "profile", opts->profile, false, err, errsz);
+	} else if (find_match_file(paths, choice.match_file, sizeof(choice.match_file)) == 0) {
+		ret = match_load(choice.match_file, &rules, &lerr);
+		if (ret)
+			lp_error_format(&lerr, err, errsz);
+		else
+			match_free(&rules);
+	} else {
+		/* choose_class() words it, with what to do */
+		ret = choose_class(paths, NULL, NULL, NULL, &choice, err, errsz);
+	}
+	for (int i = 0; !ret && opts->overlays[i]; i++)
+		ret = check_layer(&dirs, "overlays", opts->overlays[i], true, err, errsz);
+	return ret;
+}
+
 /* The most receive queues of one ENA interface: what "*queues" counts. */
 static unsigned int ena_queues(const struct pa_paths *paths, const struct inventory *inv)
 {

@@ -63,6 +63,15 @@ int tuning_choose(const struct pa_paths *paths, const char *forced,
 		  const struct match_host *host, struct tuning_choice *choice, char *err,
 		  size_t errsz);
 
+/*
+ * What a configuration names exists and is of its kind, before any host is
+ * known: the profile = (a class profile), each overlay (an overlay), and,
+ * without a profile =, match.conf (it parses). 0, or -errno with a sentence
+ * in err (file:line for a file that does not parse).
+ */
+int tuning_check_layers(const struct pa_paths *paths, const struct tuning_opts *opts, char *err,
+			size_t errsz);
+
 /* What the match rules ask of this host: ENA Express on its ENA interfaces. */
 void tuning_host_match(const struct pa_paths *paths, const struct identity *id,
 		       struct match_host *host);

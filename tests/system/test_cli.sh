@@ -156,3 +156,12 @@ PY
 	wait $! || fail "the stand-in daemon for $code failed"
 done
 pass "reload exits 4 for invalid_config only; busy and failed are 1"
+
+# --check-config also loads the profiles the configuration names
+printf 'profile = nothere\n' >"$tmp/check.conf"
+expect_exit 4 "no profile named 'nothere'" "$PERFAGENT" daemon --check-config --config "$tmp/check.conf"
+printf 'profile = latency\n' >"$tmp/check.conf"
+expect_exit 4 "latency is an overlay; it goes in overlays =" "$PERFAGENT" daemon --check-config --config "$tmp/check.conf"
+printf 'overlays = compute\n' >"$tmp/check.conf"
+expect_exit 4 "compute is a class profile; it goes in profile =" "$PERFAGENT" daemon --check-config --config "$tmp/check.conf"
+pass "--check-config loads the profiles it names: a missing one, an overlay as profile, a class profile as overlay (4)"

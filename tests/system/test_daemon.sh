@@ -135,7 +135,18 @@ status_json
 [ "$(json_get "$tmp/status.json" 'j["collection"]["interval_s"]')" = 2 ] || fail "bad reload changed interval"
 [ "$(json_get "$tmp/status.json" 'j["agent"]["last_reload"]["ok"]')" = False ] || fail "last_reload.ok"
 pa status | grep -q "last reload FAILED" || fail "human status hides the failed reload"
-pass "bad reload refused, running config kept, status says so"
+# A profile that does not exist is the configuration's error too.
+printf 'interval = 5\nprofile = nothere\n' >"$conf"
+set +e
+out=$(pa reload 2>&1)
+rc=$?
+set -e
+[ "$rc" -eq 4 ] || fail "reload naming a missing profile exited $rc, want 4 ($out)"
+echo "$out" | grep -q "no profile named 'nothere'" || fail "reload message: $out"
+status_json
+[ "$(json_get "$tmp/status.json" 'j["collection"]["interval_s"]')" = 2 ] ||
+	fail "a reload naming a missing profile changed interval"
+pass "bad reload (a bad value, a missing profile) refused, running config kept, status says so"
 
 # Only root may change the daemon; anyone may read status. uid 65534 may not
 # reach the checkout, so it runs a copy of the binary.
