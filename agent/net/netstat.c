@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "core/util.h"
 #include "net/netstat.h"
 
@@ -62,12 +63,37 @@ int netstat_find(const char *text, const char *group, const char *name, int64_t 
 	}
 }
 
-static bool read_proc(const struct pa_paths *paths, const char *rel, char **text)
+/*
+ * rel's text, or false after a warning that names what goes missing (the log
+ * repeats it at most 5 times a minute). Not a word for a file that is not
+ * there: a fake tree or a kernel without it.
+ */
+static bool read_proc(const struct pa_paths *paths, const char *rel, const char *metrics,
+		      char **text)
 {
 	char path[PATH_MAX];
+	ssize_t ret;
 
-	return !paths_sys(paths, path, sizeof(path), rel) &&
-	       util_read_file(path, PROC_TEXT_MAX, text) >= 0;
+	ret = paths_sys(paths, path, sizeof(path), rel);
+	if (!ret)
+		ret = util_read_file(path, PROC_TEXT_MAX, text);
+	if (ret >= 0)
+		return true;
+	if (ret != -ENOENT)
+		log_warn("%s: %s; %s left out", rel, util_file_strerror((int)ret), metrics);
+	return false;
+}
+
+/* GROUP's NAME in text, or -1 after a warning: the file is not the kernel's format. */
+static int64_t counter(const char *text, const char *rel, const char *group, const char *name,
+		       const char *metric)
+{
+	int64_t v;
+
+	if (!netstat_find(text, group, name, &v))
+		return v;
+	log_warn("%s: no %s %s counter; %s left out", rel, group, name, metric);
+	return -1;
 }
 
 static void add_rate(struct metric_entity *inst, const char *name, uint64_t now, uint64_t prev,
@@ -85,20 +111,24 @@ void netcounters_collect(struct netcounters *nc, const struct pa_paths *paths, d
 	int softnet = -1;
 	char *text;
 
-	if (read_proc(paths, "/proc/net/softnet_stat", &text)) {
+	if (read_proc(paths, "/proc/net/softnet_stat", "SoftnetDrops, SoftnetTimeSqueezes",
+		      &text)) {
 		softnet = softnet_update(&nc->softnet, text, seconds, &iv);
+		if (softnet == -EINVAL)
+			log_warn("/proc/net/softnet_stat: a line is not the kernel's format; "
+				 "SoftnetDrops, SoftnetTimeSqueezes left out");
 		free(text);
 	}
-	if (read_proc(paths, "/proc/net/netstat", &text)) {
-		if (netstat_find(text, "TcpExt", "TCPMemoryPressures", &pressures))
-			pressures = -1;
-		if (netstat_find(text, "TcpExt", "ListenOverflows", &overflows))
-			overflows = -1;
+	if (read_proc(paths, "/proc/net/netstat", "TcpMemoryPressures, TcpListenOverflows",
+		      &text)) {
+		pressures = counter(text, "/proc/net/netstat", "TcpExt", "TCPMemoryPressures",
+				    "TcpMemoryPressures");
+		overflows = counter(text, "/proc/net/netstat", "TcpExt", "ListenOverflows",
+				    "TcpListenOverflows");
 		free(text);
 	}
-	if (read_proc(paths, "/proc/net/snmp", &text)) {
-		if (netstat_find(text, "Tcp", "OutSegs", &out_segs))
-			out_segs = -1;
+	if (read_proc(paths, "/proc/net/snmp", "TcpOutSegs", &text)) {
+		out_segs = counter(text, "/proc/net/snmp", "Tcp", "OutSegs", "TcpOutSegs");
 		free(text);
 	}
 	if (nc->have_prev && seconds > 0) {

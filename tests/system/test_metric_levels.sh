@@ -92,6 +92,20 @@ names "$tmp/noprobes.emf" | grep -qx TcpListenOverflows ||
 	fail "no TcpListenOverflows without probes: $(names "$tmp/noprobes.emf" | tr '\n' ' ')"
 pass "basic without any probe still sends TcpListenOverflows (from /proc/net/netstat)"
 
+# ---- a counter file that is not the kernel's: a warning says what is left out ----
+bash "$TESTS_DIR/tune_tree.sh" "$tmp/tree" >/dev/null
+mkdir -p "$tmp/tree/proc/net"
+printf 'junk\n' >"$tmp/tree/proc/net/snmp"
+mkfifo "$tmp/tree/proc/net/netstat"
+write_conf 'metrics_level = detailed'
+timeout 30 "$PERFAGENT" metrics --once --root "$tmp/tree" --config "$conf" --state-dir "$tmp/state" \
+	>/dev/null 2>"$tmp/tree.err" || fail "metrics on a tree with bad counter files: $(cat "$tmp/tree.err")"
+grep -q '/proc/net/snmp: no Tcp OutSegs counter; TcpOutSegs left out' "$tmp/tree.err" ||
+	fail "no warning for a junk /proc/net/snmp: $(cat "$tmp/tree.err")"
+grep -q '/proc/net/netstat: a FIFO or socket, not a file; TcpMemoryPressures, TcpListenOverflows left out' \
+	"$tmp/tree.err" || fail "no warning for a FIFO /proc/net/netstat: $(cat "$tmp/tree.err")"
+pass "counter files that are not the kernel's: a warning names the metrics left out"
+
 # ---- the checker refuses broken distributions (it can fail) ----
 doc() { # VALUE-JSON: a valid document around the metric X
 	printf '{"_aws":{"Timestamp":%s,"LogGroupName":"/g","CloudWatchMetrics":[{"Namespace":"N","Dimensions":[["D"]],"Metrics":[{"Name":"X"}]}]},"D":"d","PerfAgentRun":"0123456789abcdef","PerfAgentSeq":1,"X":%s}\n' \
