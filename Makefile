@@ -285,7 +285,10 @@ install: $(OUT)/perfagent
 	install -d $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 packaging/perfagent.8 $(DESTDIR)$(MANDIR)/man8/perfagent.8
 	install -d $(DESTDIR)$(DOCDIR)
-	install -m 0644 README.md packaging/metrics-catalogue.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	# Not a doc file: perfagent.conf points to it, and images built without
+	# docs (rpm --excludedocs, dpkg path-exclude) must keep it.
+	install -m 0644 packaging/metrics-catalogue.md $(DESTDIR)$(PKGDATADIR)/
 
 # Removes what install put there, except the configuration (the user's) and
 # the state directory. It does not revert tuning: run `perfagent revert` first.
@@ -293,11 +296,12 @@ PROFILE_FILES := $(notdir $(wildcard tuning-profiles/*.conf))
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/perfagent
 	rm -f $(addprefix $(DESTDIR)$(PROFILEDIR)/,$(PROFILE_FILES))
-	rm -f $(addprefix $(DESTDIR)$(PKGDATADIR)/,cloudwatch-agent.json cloudwatch-agent-udp.json)
+	rm -f $(addprefix $(DESTDIR)$(PKGDATADIR)/,cloudwatch-agent.json cloudwatch-agent-udp.json \
+		metrics-catalogue.md)
 	-rmdir $(DESTDIR)$(PROFILEDIR) $(DESTDIR)$(dir $(PROFILEDIR)) 2>/dev/null
 	rm -f $(DESTDIR)$(UNITDIR)/perfagent.service $(DESTDIR)$(PRESETDIR)/80-perfagent.preset
 	rm -f $(DESTDIR)$(MANDIR)/man8/perfagent.8
-	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,README.md metrics-catalogue.md)
+	rm -f $(DESTDIR)$(DOCDIR)/README.md
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/perfagent/ (your configuration) and the state directory"
 

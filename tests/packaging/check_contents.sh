@@ -41,7 +41,7 @@ expected_files() {
 	echo "$unitdir/perfagent.service"
 	echo "$unitdir-preset/80-perfagent.preset"
 	# perfagent.conf points to these.
-	echo usr/share/doc/perfagent/metrics-catalogue.md
+	echo usr/share/perfagent/metrics-catalogue.md
 	echo usr/share/perfagent/cloudwatch-agent.json
 	echo usr/share/perfagent/cloudwatch-agent-udp.json
 	echo usr/share/man/man8/perfagent.8.gz

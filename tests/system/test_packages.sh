@@ -100,7 +100,10 @@ check "unit: no restart loop on a bad config (RestartPreventExitStatus has 4)" \
 check "unit: RuntimeDirectory=perfagent, mode 0755 (socket mode 0666 by default)" \
 	sh -c "grep -qx 'RuntimeDirectory=perfagent' '$unit' && grep -qx 'RuntimeDirectoryMode=0755' '$unit'"
 check "unit: StateDirectory=perfagent" unit_has "StateDirectory=perfagent"
-check "unit: ConfigurationDirectory=perfagent" unit_has "ConfigurationDirectory=perfagent"
+check "unit: no ConfigurationDirectory= (it would bind /etc/perfagent read-write)" \
+	sh -c "! grep -q '^ConfigurationDirectory=' '$unit'"
+check "unit: DeviceAllow=/dev/cpu_dma_latency rw (the latency overlay's PM QoS)" \
+	unit_has "DeviceAllow=/dev/cpu_dma_latency rw"
 check "unit: NoNewPrivileges=yes" unit_has "NoNewPrivileges=yes"
 check "unit: ProtectSystem=strict" unit_has "ProtectSystem=strict"
 check "unit: ProtectHome=yes" unit_has "ProtectHome=yes"
