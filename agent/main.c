@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -230,7 +231,8 @@ static void print_usage(FILE *out)
 		     "perfagent detects the EC2 instance it runs on, tunes it, watches it with eBPF\n"
 		     "probes, sends its metrics to the CloudWatch agent (EMF) and answers\n"
 		     "'perfagent status'. Options may come before or after the command:\n"
-		     "'perfagent --json status' is 'perfagent status --json'.\n\nCommands:\n");
+		     "'perfagent --json status' is 'perfagent status --json'. Each command\n"
+		     "takes the options 'perfagent help COMMAND' lists.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nRun 'perfagent help COMMAND' for the options of one command.\n\n");
@@ -491,6 +493,18 @@ static bool overlays_option_valid(const char *list)
 	return false;
 }
 
+/* A mistyped --root would read an empty host (0 vCPUs) without a word. */
+static bool root_option_valid(const char *root)
+{
+	struct stat st;
+
+	if (stat(root, &st) == 0 && S_ISDIR(st.st_mode))
+		return true;
+	fprintf(stderr, "perfagent: --root %s: %s\n", root,
+		access(root, F_OK) ? strerror(errno) : "not a directory");
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *c;
@@ -550,6 +564,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (cli.overlays && !overlays_option_valid(cli.overlays))
+		return EXIT_USAGE;
+	if (cli.paths.sysroot[0] && !root_option_valid(cli.paths.sysroot))
 		return EXIT_USAGE;
 	return c->run(&cli);
 }

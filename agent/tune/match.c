@@ -318,7 +318,7 @@ int match_load(const char *path, struct match_rules *out, struct lp_error *err)
 		memset(err, 0, sizeof(*err));
 		snprintf(err->file, sizeof(err->file), "%s", path);
 		snprintf(err->msg, sizeof(err->msg), "%s",
-			 len == -EFBIG ? "too large for a match file" : strerror((int)-len));
+			 len == -EFBIG ? "too large for a match file" : util_file_strerror((int)len));
 		return (int)len;
 	}
 	ret = match_parse_buf(buf, len, path, out, err);

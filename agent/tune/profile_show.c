@@ -324,7 +324,7 @@ static int list_add(struct list_buf *l, const char *dir, int di, const char *fna
 	idx[l->n++] = di;
 	len = util_read_file(e->file, LP_MAX_FILE, &text);
 	if (len < 0) {
-		snprintf(e->error, sizeof(e->error), "cannot read: %s", strerror((int)-len));
+		snprintf(e->error, sizeof(e->error), "cannot read: %s", util_file_strerror((int)len));
 		return 0;
 	}
 	if (profile_parse_buf(text, len, e->file, &p, e->include, &err) == 0) {

@@ -1152,7 +1152,7 @@ static void verify_entry(const struct tune_ctx *ctx, const struct journal_entry 
 		set_str(it->detail, sizeof(it->detail), "missing now (device or module gone?)");
 	} else if (ret) {
 		it->status = TUNE_ST_MISSING;
-		set_fmt(it->detail, sizeof(it->detail), "cannot read: %s", strerror(-ret));
+		set_fmt(it->detail, sizeof(it->detail), "cannot read: %s", util_file_strerror(ret));
 	} else if (done && !satisfies(e->op, it->live, e->applied)) {
 		it->status = TUNE_ST_OVERRIDDEN;
 		set_fmt(it->detail, sizeof(it->detail), "changed after perfagent %s it (%s -> %s)",
@@ -1222,7 +1222,7 @@ static bool revert_entry(const struct tune_ctx *ctx, const struct journal_entry 
 		set_str(it->detail, sizeof(it->detail), "missing now; nothing to restore");
 	} else if (ret) {
 		it->status = TUNE_ST_FAILED;
-		set_fmt(it->detail, sizeof(it->detail), "cannot read: %s", strerror(-ret));
+		set_fmt(it->detail, sizeof(it->detail), "cannot read: %s", util_file_strerror(ret));
 	} else if (e->state == JOURNAL_KEPT) {
 		set_str(it->detail, sizeof(it->detail), "was already set; nothing to restore");
 	} else if (tune_values_equal(it->live, it->expected)) {
