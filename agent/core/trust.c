@@ -41,9 +41,12 @@ static int check_one(const char *dir, bool last, const char *what, const char *w
 		snprintf(why, whysz, "%s %s: cannot check %s: %s", what, whole, dir, strerror(-ret));
 		return ret;
 	}
-	if (!S_ISDIR(st.st_mode))
-		wrong = "is not a directory";
-	else if (!owner_ok(&st))
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, whysz, "%s %s: %s is not a directory; remove it or use another "
+			 "directory", what, whole, dir);
+		return -ENOTDIR;
+	}
+	if (!owner_ok(&st))
 		wrong = "is owned by another user";
 	else if ((st.st_mode & (S_IWGRP | S_IWOTH)) && (last || !(st.st_mode & S_ISVTX)))
 		wrong = "is writable by others";

@@ -814,7 +814,12 @@ static int tune_lock(const struct tune_ctx *ctx, int *fdp, char *err, size_t err
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		ret = -errno;
-		set_fmt(err, errsz, "cannot open %s: %s", path, strerror(-ret));
+		if (ret == -ENOTDIR)
+			set_fmt(err, errsz, "the state directory %s is not a directory: remove it, "
+				"or choose another (--state-dir, PERFAGENT_STATE_DIR)",
+				ctx->paths->state_dir);
+		else
+			set_fmt(err, errsz, "cannot open %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {

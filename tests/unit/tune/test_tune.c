@@ -920,6 +920,26 @@ static void test_boot_id_not_text(void **state)
 	tune_report_free(&r);
 }
 
+/* A state directory that is a file: apply says so and what to do. */
+static void test_state_dir_is_a_file(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	FILE *file;
+
+	sysctl(f, "net.core.somaxconn", "8192");
+	assert_int_equal(util_join(f->paths.state_dir, sizeof(f->paths.state_dir), "%s/not-a-dir",
+				   f->paths.sysroot), 0);
+	file = fopen(f->paths.state_dir, "w");
+	assert_non_null(file);
+	fclose(file);
+	plan(f, &p);
+	assert_int_equal(tune_apply(&f->ctx, &p), -ENOTDIR);
+	assert_non_null(strstr(p.error, "is not a directory: remove it, or choose another"));
+	tune_plan_free(&p);
+	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "4096\n");
+}
+
 static void test_corrupt_journal(void **state)
 {
 	struct fixture *f = *state;
@@ -1507,6 +1527,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_override_not_fought, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_boot_id_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_boot_id_not_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_dir_is_a_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_recovery, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revert_pending, setup, teardown),
