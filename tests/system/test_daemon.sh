@@ -124,28 +124,22 @@ status_json
 pass "SIGHUP reloads: interval 2, sched disabled"
 
 # A bad config on reload is refused and changes nothing.
-printf 'interval = 5\nmode = later\n' >"$conf"
-set +e
-out=$(pa reload 2>&1)
-rc=$?
-set -e
-[ "$rc" -eq 4 ] || fail "reload of a bad config exited $rc, want 4 ($out)"
-echo "$out" | grep -q "perfagent.conf:2: bad value 'later' for mode" || fail "reload message: $out"
-status_json
-[ "$(json_get "$tmp/status.json" 'j["collection"]["interval_s"]')" = 2 ] || fail "bad reload changed interval"
+# reload_refused CONFIG MESSAGE: reload exits 4 saying MESSAGE; interval stays 2.
+reload_refused() {
+	local out rc=0
+	printf '%b' "$1" >"$conf"
+	out=$(pa reload 2>&1) || rc=$?
+	[ "$rc" -eq 4 ] || fail "reload of '$1' exited $rc, want 4 ($out)"
+	echo "$out" | grep -q "$2" || fail "reload message: $out"
+	status_json
+	[ "$(json_get "$tmp/status.json" 'j["collection"]["interval_s"]')" = 2 ] ||
+		fail "the refused reload of '$1' changed interval"
+}
+reload_refused 'interval = 5\nmode = later\n' "perfagent.conf:2: bad value 'later' for mode"
 [ "$(json_get "$tmp/status.json" 'j["agent"]["last_reload"]["ok"]')" = False ] || fail "last_reload.ok"
 pa status | grep -q "last reload FAILED" || fail "human status hides the failed reload"
 # A profile that does not exist is the configuration's error too.
-printf 'interval = 5\nprofile = nothere\n' >"$conf"
-set +e
-out=$(pa reload 2>&1)
-rc=$?
-set -e
-[ "$rc" -eq 4 ] || fail "reload naming a missing profile exited $rc, want 4 ($out)"
-echo "$out" | grep -q "no profile named 'nothere'" || fail "reload message: $out"
-status_json
-[ "$(json_get "$tmp/status.json" 'j["collection"]["interval_s"]')" = 2 ] ||
-	fail "a reload naming a missing profile changed interval"
+reload_refused 'interval = 5\nprofile = nothere\n' "no profile named 'nothere'"
 pass "bad reload (a bad value, a missing profile) refused, running config kept, status says so"
 
 # Only root may change the daemon; anyone may read status. uid 65534 may not
