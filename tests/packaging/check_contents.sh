@@ -88,7 +88,9 @@ check_binary() {
 	check "shipped profiles resolve: profiles explain c6in.large picks compute with the network overlay" \
 		sh -c "'$bin' profiles --profile-dir '$root/usr/share/perfagent/profiles' \
 			--config '$root/etc/perfagent/perfagent.conf' explain c6in.large | grep -Eq '^overlays +network:'"
-	check "shipped config is valid" "$bin" daemon --check-config --config "$root/etc/perfagent/perfagent.conf"
+	# (--check-config loads the profiles the config names: the package's)
+	check "shipped config is valid" "$bin" daemon --check-config --config "$root/etc/perfagent/perfagent.conf" \
+		--profile-dir "$root/usr/share/perfagent/profiles"
 	check_cwagent_config "$root"
 	# Every key the binary accepts is documented in the shipped file, and the
 	# file with every documented default switched on is still valid.
@@ -103,7 +105,8 @@ check_binary() {
 	fi
 	sed 's/^#\([a-z_][a-z0-9_]* *=\)/\1/' "$root/etc/perfagent/perfagent.conf" >"$tmp/all-on.conf"
 	check "shipped perfagent.conf with every documented default enabled is valid" \
-		"$bin" daemon --check-config --config "$tmp/all-on.conf"
+		"$bin" daemon --check-config --config "$tmp/all-on.conf" \
+		--profile-dir "$root/usr/share/perfagent/profiles"
 }
 
 # ---- .deb
