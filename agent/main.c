@@ -500,7 +500,7 @@ static bool root_option_valid(const char *root)
 
 	if (stat(root, &st) == 0 && S_ISDIR(st.st_mode))
 		return true;
-	fprintf(stderr, "perfagent: --root %s: %s\n", root,
+	fprintf(stderr, "perfagent: --root %s: %s (--root, or PERFAGENT_SYSROOT)\n", root,
 		access(root, F_OK) ? strerror(errno) : "not a directory");
 	return false;
 }

@@ -16,6 +16,8 @@ expect_exit 2 "unknown or misplaced option '--json'" "$PERFAGENT" reload --json
 expect_exit 2 "unknown or misplaced option '--bogus'" "$PERFAGENT" status --bogus
 # a --root that is not a directory (a typo) is refused, not read as an empty host
 expect_exit 2 "perfagent: --root /nonexistent/root: No such file or directory" "$PERFAGENT" detect --root /nonexistent/root
+expect_exit 2 "perfagent: --root /nonexistent/env: No such file or directory .--root, or PERFAGENT_SYSROOT." \
+	env PERFAGENT_SYSROOT=/nonexistent/env "$PERFAGENT" detect
 # a malformed --overlays is a command-line error, before any config is read
 expect_exit 2 "perfagent: --overlays: latency is named twice" "$PERFAGENT" apply --dry-run --overlays latency,latency
 expect_exit 2 "perfagent: --overlays: '../x' is not an overlay name" "$PERFAGENT" profiles explain m5.large --overlays ../x
