@@ -69,6 +69,7 @@ EOF
 }
 
 # ---- a runtime directory others can write is refused ----
+mkdir -p "$tmp/none"	# an empty host
 for m in 1777 0775; do
 	mkdir -m "$m" "$tmp/shared$m"
 	set +e
