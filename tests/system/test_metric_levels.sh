@@ -14,7 +14,7 @@ need_root
 top=$(cd "$TESTS_DIR/../.." && pwd)
 export PERFAGENT_PROFILE_DIR=${PERFAGENT_PROFILE_DIR:-$top/tuning-profiles}
 tmp=$(mktemp -d /tmp/perfagent-levels.XXXXXX)
-daemon_pid= io_pid= loop=
+daemon_pid='' io_pid='' loop=''
 cleanup() {
 	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
 	[ -n "$io_pid" ] && kill "$io_pid" 2>/dev/null && wait "$io_pid" 2>/dev/null
