@@ -366,21 +366,11 @@ static void collect(struct daemon *d)
 	keep_last(d, &set);
 }
 
-/* Whether a journal of this boot holds applied knobs (what verify checks). */
-static bool journal_in_this_boot(const struct daemon *d)
-{
-	struct tune_report rep = { 0 };
-	struct tuning_ctx t;
-	bool have;
-
-	config_tuning_ctx(&d->cfg, &d->opts->paths, &t);
-	have = tune_verify(&t.ctx, &rep) == 0 && rep.have_journal;
-	tune_report_free(&rep);
-	return have;
-}
-
-/* The "health" member of status: the last interval judged (daemon/health.h). */
-static struct json_object *daemon_health_json(const struct daemon *d)
+/*
+ * The "health" member of status: the last interval judged (daemon/health.h).
+ * journal: a journal of this boot holds applied knobs (the verify status ran).
+ */
+static struct json_object *daemon_health_json(const struct daemon *d, bool journal)
 {
 	const struct tune_counts *c = &d->tuning.plan.counts;
 	struct health_window w = {
@@ -389,11 +379,9 @@ static struct json_object *daemon_health_json(const struct daemon *d)
 	};
 	struct health_tuning t = {
 		.ran = d->tuning.ran, .advise = d->cfg.mode == MODE_ADVISE, .error = d->tuning.error,
-		.changes = d->tuning.applied ? c->applied : c->set,
+		.changes = d->tuning.applied ? c->applied : c->set, .journal = journal,
 	};
 
-	if (d->tuning.error[0])
-		t.journal = journal_in_this_boot(d);
 	return health_json(d->col.have_last ? &d->col.last : NULL, &w, &t);
 }
 
@@ -640,6 +628,7 @@ static struct json_object *status_json(const struct daemon *d)
 {
 	struct json_object *s = json_object_new_object();
 	struct tuning_opts tuning;
+	bool journal;
 
 	config_tuning_opts(&d->cfg, &tuning);
 	json_object_object_add(s, "agent", agent_json(d));
@@ -660,7 +649,9 @@ static struct json_object *status_json(const struct daemon *d)
 				       softnet_status_json(&d->netc.softnet));
 	json_object_object_add(s, "storage", nvme_status_json(&d->nvme, util_now_mono_ms()));
 	json_object_object_add(s, "collection", collection_json(d));
-	json_object_object_add(s, "health", daemon_health_json(d));
+	/* the verify the profile member ran: do knobs applied in this boot remain? */
+	journal = json_at_bool(s, "profile.verify.journal");
+	json_object_object_add(s, "health", daemon_health_json(d, journal));
 	json_object_object_add(s, "sink", sink_json(d));
 	json_object_object_add(s, "pmqos", pmqos_json(&d->pmqos, &d->opts->paths));
 	return s;

@@ -65,7 +65,7 @@ struct health_tuning {
 	bool ran;			/* a profile was planned */
 	bool advise;			/* mode advise: nothing written */
 	const char *error;		/* why tuning could not run; NULL or "" */
-	bool journal;			/* with error: knobs applied earlier in this boot remain */
+	bool journal;			/* knobs applied in this boot remain (read with error) */
 	uint64_t changes;		/* advise: knobs the plan would set; apply: knobs written */
 };
 
