@@ -71,6 +71,17 @@ static int add_overlays(struct tuning_choice *choice, const char *const *overlay
 	return ret;
 }
 
+/* -ENOENT, saying where match.conf was looked for and what to do. */
+static int no_match_file(const struct pa_paths *paths, char *err, size_t errsz)
+{
+	snprintf(err, errsz, "no %s in %s or %s (%s); pass --profile-dir DIR or set "
+		 "PERFAGENT_PROFILE_DIR=DIR to the shipped profiles (in a source tree: "
+		 "--profile-dir tuning-profiles), set profile = NAME in the config, or "
+		 "reinstall perfagent", MATCH_FILE, paths->user_profile_dir, paths->profile_dir,
+		 paths->profile_dir_from ? paths->profile_dir_from : "the default");
+	return -ENOENT;
+}
+
 static int choose_class(const struct pa_paths *paths, const char *forced, const struct itype *type,
 			const struct match_host *host, struct tuning_choice *choice, char *err,
 			size_t errsz)
@@ -84,15 +95,8 @@ static int choose_class(const struct pa_paths *paths, const char *forced, const 
 		choice->forced = true;
 		return 0;
 	}
-	if (find_match_file(paths, choice->match_file, sizeof(choice->match_file))) {
-		snprintf(err, errsz, "no %s in %s or %s (%s); pass --profile-dir DIR or set "
-			 "PERFAGENT_PROFILE_DIR=DIR to the shipped profiles (in a source tree: "
-			 "--profile-dir tuning-profiles), set profile = NAME in the config, or "
-			 "reinstall perfagent", MATCH_FILE, paths->user_profile_dir,
-			 paths->profile_dir, paths->profile_dir_from ? paths->profile_dir_from :
-			 "the default");
-		return -ENOENT;
-	}
+	if (find_match_file(paths, choice->match_file, sizeof(choice->match_file)))
+		return no_match_file(paths, err, errsz);
 	ret = match_load(choice->match_file, &rules, &lerr);
 	if (ret) {
 		lp_error_format(&lerr, err, errsz);
@@ -150,7 +154,7 @@ static int check_layer(const struct profile_dirs *dirs, const char *key, const c
 int tuning_check_layers(const struct pa_paths *paths, const struct tuning_opts *opts, char *err,
 			size_t errsz)
 {
-	struct tuning_choice choice;
+	char match_file[PATH_MAX];
 	struct profile_dirs dirs;
 	struct match_rules rules;
 	struct lp_error lerr;
@@ -159,15 +163,14 @@ int tuning_check_layers(const struct pa_paths *paths, const struct tuning_opts *
 	tuning_profile_dirs(paths, &dirs);
 	if (opts->profile && *opts->profile) {
 		ret = check_layer(&dirs, "profile", opts->profile, false, err, errsz);
-	} else if (find_match_file(paths, choice.match_file, sizeof(choice.match_file)) == 0) {
-		ret = match_load(choice.match_file, &rules, &lerr);
+	} else if (find_match_file(paths, match_file, sizeof(match_file))) {
+		ret = no_match_file(paths, err, errsz);
+	} else {
+		ret = match_load(match_file, &rules, &lerr);
 		if (ret)
 			lp_error_format(&lerr, err, errsz);
 		else
 			match_free(&rules);
-	} else {
-		/* choose_class() words it, with what to do */
-		ret = choose_class(paths, NULL, NULL, NULL, &choice, err, errsz);
 	}
 	for (int i = 0; !ret && opts->overlays[i]; i++)
 		ret = check_layer(&dirs, "overlays", opts->overlays[i], true, err, errsz);
