@@ -10,6 +10,7 @@
 #include "config.h"
 #include "probes/probes.h"
 #include "emf/sink.h"
+#include "identity/imds.h"
 #include "core/suggest.h"
 #include "core/util.h"
 #include "tune/knob.h"
@@ -82,21 +83,16 @@ static int set_imds(struct pa_config *cfg, const char *value, char *err, size_t 
 
 static int set_imds_endpoint(struct pa_config *cfg, const char *value, char *err, size_t errsz)
 {
-	size_t len = strlen(value);
+	size_t len;
 
 	/* Plain http only: IMDS has no TLS, and a proxy or redirect must never be involved. */
 	if (*value && strncmp(value, "http://", 7) != 0)
 		return -EINVAL;
-	if (len >= sizeof(cfg->imds_endpoint))
+	if (strlen(value) >= sizeof(cfg->imds_endpoint))
 		return -EINVAL;
-	/* As identity/imds.c will use it: a host after http://, no blank or control byte. */
-	while (len > 7 && value[len - 1] == '/')
-		len--;
-	if (*value && len <= 7)
+	/* As the IMDS client will use it: a host after http://, no blank or control byte. */
+	if (*value && imds_endpoint_check(value, &len))
 		return -EINVAL;
-	for (const char *p = value; *p; p++)
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
-			return -EINVAL;
 	strcpy(cfg->imds_endpoint, value);
 	return 0;
 }

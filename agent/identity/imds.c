@@ -237,12 +237,27 @@ static bool imds_graph_only(const char *s, size_t len)
 	return true;
 }
 
+int imds_endpoint_check(const char *ep, size_t *len)
+{
+	size_t n = strlen(ep);
+
+	while (n > 0 && ep[n - 1] == '/')
+		n--;
+	*len = n;
+	if (!imds_graph_only(ep, n))
+		return -EILSEQ;
+	if (n <= 7 || n >= IMDS_ENDPOINT_MAX || strncasecmp(ep, "http://", 7))
+		return -EINVAL;
+	return 0;
+}
+
 /* opts->endpoint, else the SDKs' environment variables, else the default. */
 static int imds_pick_endpoint(const struct imds_opts *opts, struct imds_ctx *c)
 {
 	const char *ep = opts ? opts->endpoint : NULL;
 	const char *mode;
 	size_t len;
+	int ret;
 
 	if (!ep || !*ep)
 		ep = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
@@ -251,15 +266,13 @@ static int imds_pick_endpoint(const struct imds_opts *opts, struct imds_ctx *c)
 		ep = mode && !strcasecmp(mode, "IPv6") ? IMDS_IPV6_ENDPOINT :
 		     IMDS_DEFAULT_ENDPOINT;
 	}
-	len = strlen(ep);
-	while (len > 0 && ep[len - 1] == '/')
-		len--;
+	ret = imds_endpoint_check(ep, &len);
 	/* Shown back to the user only when it holds no control characters. */
-	if (!imds_graph_only(ep, len))
+	if (ret == -EILSEQ)
 		return imds_fail(c->err, c->errsz, -EINVAL,
 				 "IMDS endpoint holds blanks or control characters "
 				 "(check imds_endpoint and AWS_EC2_METADATA_SERVICE_ENDPOINT)");
-	if (len <= 7 || len >= sizeof(c->endpoint) || strncasecmp(ep, "http://", 7))
+	if (ret)
 		return imds_fail(c->err, c->errsz, -EINVAL,
 				 "IMDS endpoint \"%.80s\" is not an http:// URL with a host "
 				 "(check imds_endpoint and AWS_EC2_METADATA_SERVICE_ENDPOINT)", ep);

@@ -49,6 +49,14 @@ int imds_fetch_identity(const struct imds_opts *opts, struct imds_identity_doc *
 /* Checks a tag value (the group name): 1..255 bytes, no control characters, not blank; 0 or -EPROTO. */
 int imds_check_tag(const char *body, size_t len);
 
+/*
+ * Whether ep is an endpoint the client can use: "http://" (any case) and a
+ * host, printable with no blanks, trailing '/' ignored, under 256 bytes.
+ * 0 with *len its length without the trailing '/'; -EILSEQ for blanks or
+ * control bytes; -EINVAL when it is not an http:// URL with a host.
+ */
+int imds_endpoint_check(const char *ep, size_t *len);
+
 /* Parses an identity document body (JSON); pure, for tests and fuzzing. */
 int imds_parse_identity(const char *body, size_t len, struct imds_identity_doc *doc,
 			char *err, size_t errsz);
