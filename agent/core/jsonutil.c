@@ -27,14 +27,19 @@ int json_clean_string(struct json_object *val, char *dst, size_t size)
 	s = json_object_get_string(val);
 	len = json_object_get_string_len(val);
 	/* "\u0000" inside a JSON string shows up as a short strlen(). */
-	if (len >= size || strlen(s) != len)
+	if (len >= size || strlen(s) != len || !json_text_clean(s, len))
 		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return -EINVAL;
-	}
 	memcpy(dst, s, len + 1);
 	return 0;
+}
+
+bool json_text_clean(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	}
+	return true;
 }
 
 struct json_object *json_str_or_null(const char *s)

@@ -19,6 +19,9 @@ int json_get_clean_string(struct json_object *obj, const char *key, char *dst, s
 /* The same for a value itself: 0, or -EINVAL (not such a string; dst ""). */
 int json_clean_string(struct json_object *val, char *dst, size_t size);
 
+/* Whether s (len bytes) holds no control character: what json_clean_string() accepts. */
+bool json_text_clean(const char *s, size_t len);
+
 /*
  * Reading JSON whose shape is not guaranteed (the daemon's reply may come
  * from another version, or from something that is not perfagent): a dotted

@@ -248,22 +248,36 @@ int util_mkdir_p(const char *dir, mode_t mode)
 	return 0;
 }
 
+/* Printable ASCII (a byte at 0x80 or above is negative where char is signed). */
+static bool printable_byte(char c)
+{
+	return c >= 0x20 && c < 0x7f;
+}
+
 const char *util_printable(const char *s, char *buf, size_t size)
 {
 	size_t i;
 
 	for (i = 0; s[i] && i + 1 < size && i < 64; i++)
-		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+		buf[i] = s[i];
 	buf[i] = '\0';
-	return buf;
+	return util_make_printable(buf);
 }
 
 char *util_make_printable(char *s)
 {
 	for (char *p = s; *p; p++)
-		if (*p < 0x20 || *p >= 0x7f)
+		if (!printable_byte(*p))
 			*p = '?';
 	return s;
+}
+
+bool util_is_printable(const char *s)
+{
+	for (; *s; s++)
+		if (!printable_byte(*s))
+			return false;
+	return true;
 }
 
 char *util_strtrim(char *s)

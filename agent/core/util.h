@@ -68,6 +68,9 @@ const char *util_printable(const char *s, char *buf, size_t size);
  */
 char *util_make_printable(char *s);
 
+/* Whether every byte of s is printable ASCII. */
+bool util_is_printable(const char *s);
+
 /* Removes leading and trailing white space in place; returns s. */
 char *util_strtrim(char *s);
 

@@ -359,10 +359,9 @@ int inventory_boot_id(const struct pa_paths *paths, char *buf, size_t size)
 		return -EBADMSG;	/* longer than any boot id */
 	if (n < 0)
 		return (int)n;
-	for (const char *p = buf; *p; p++)
-		if (*p < 0x20 || *p >= 0x7f) {
-			buf[0] = '\0';
-			return -EBADMSG;
-		}
+	if (!util_is_printable(buf)) {
+		buf[0] = '\0';
+		return -EBADMSG;
+	}
 	return n > 0 ? 0 : -ENODATA;
 }

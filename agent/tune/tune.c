@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/array.h"
+#include "core/jsonutil.h"
 #include "tune/sysctld.h"
 #include "tune/tune.h"
 #include "core/util.h"
@@ -270,13 +271,12 @@ static int env_open(const struct tune_ctx *ctx, struct tune_env *env, bool locke
 	memset(env, 0, sizeof(*env));
 	env->ctx = ctx;
 	journal_init(&env->journal, "", ctx->paths->sysroot);
-	/* The journal records the root; a control character would not read back. */
-	for (const char *p = ctx->paths->sysroot; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			set_fmt(err, errsz, "the --root path holds a control character; the journal "
-				"could not be read back to verify or revert: use another directory");
-			return -EINVAL;
-		}
+	/* The journal records the root; the reader refuses a control character. */
+	if (!json_text_clean(ctx->paths->sysroot, strlen(ctx->paths->sysroot))) {
+		set_fmt(err, errsz, "the --root path holds a control character; the journal "
+			"could not be read back to verify or revert: use another directory");
+		return -EINVAL;
+	}
 	ret = sysctld_load(ctx->paths, &env->sysctld);
 	if (ret) {
 		set_fmt(err, errsz, "cannot read the sysctl.d files: %s", strerror(-ret));
