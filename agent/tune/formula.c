@@ -35,10 +35,9 @@ static const struct {
 	[FORMULA_OUT_B] = { "B", 1 },
 	[FORMULA_OUT_KIB] = { "KiB", 1024 },
 	[FORMULA_OUT_MIB] = { "MiB", 1024 * 1024 },
-	[FORMULA_OUT_PAGES] = { "pages", 0 },	/* the machine's: page_bytes() */
+	[FORMULA_OUT_PAGES] = { "pages", 0 },	/* the machine's: formula_page_bytes() */
 };
 #define OUTS_HINT "B, KiB, MiB or pages (the kernel's page size)"
-#define PAGE_ASSUMED 4096	/* where the machine's page size is not known */
 #define MODS_HINT "min, max, in or pow2 (lowercase)"
 #define TERM_HINT "a value starts with one, as in 4096, 64K, 1.5G, 1%mem or 1024*vcpus"
 
@@ -388,9 +387,9 @@ static const char *unit_sp(const struct formula *f)
 	return is_bytes(f) ? sp[f->out] : "";
 }
 
-static uint64_t page_bytes(const struct machine_facts *m)
+unsigned int formula_page_bytes(const struct machine_facts *m)
 {
-	return m && m->page_size ? m->page_size : PAGE_ASSUMED;
+	return m && m->page_size ? m->page_size : FORMULA_PAGE_ASSUMED;
 }
 
 /* v in the output unit on m: bytes are converted (rounding down), counts are not. */
@@ -398,7 +397,7 @@ static uint64_t to_out(const struct formula *f, const struct machine_facts *m, u
 {
 	if (!is_bytes(f))
 		return v;
-	return v / (f->out == FORMULA_OUT_PAGES ? page_bytes(m) : outs[f->out].bytes);
+	return v / (f->out == FORMULA_OUT_PAGES ? formula_page_bytes(m) : outs[f->out].bytes);
 }
 
 static uint64_t clamp(const struct formula *f, uint64_t v)
@@ -658,7 +657,7 @@ int formula_resolve(const struct formula *f, const struct machine_facts *m, uint
 	if (is_bytes(f))
 		add(&l, " = %" PRIu64 "%s", v, unit);
 	if (is_bytes(f) && f->out == FORMULA_OUT_PAGES)
-		add(&l, " of %" PRIu64 " KiB%s", page_bytes(m) / 1024,
+		add(&l, " of %u KiB%s", formula_page_bytes(m) / 1024,
 		    m->page_size ? "" : " (assumed: the host's kernel decides)");
 	if (f->pow2) {
 		if (!v)

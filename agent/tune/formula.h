@@ -114,6 +114,10 @@ int formula_parse(const char *text, struct formula *out, char *err, size_t errsz
 int formula_resolve(const struct formula *f, const struct machine_facts *m, uint64_t *value,
 		    char *why, size_t whysz, char *err, size_t errsz);
 
+/* A page of m's kernel in bytes: its page_size, else FORMULA_PAGE_ASSUMED. */
+#define FORMULA_PAGE_ASSUMED 4096
+unsigned int formula_page_bytes(const struct machine_facts *m);
+
 /* The canonical text of f ("2%mem min 64M max 1G in KiB"); it parses back to f. */
 void formula_format(const struct formula *f, char *buf, size_t size);
 

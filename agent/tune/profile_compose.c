@@ -258,7 +258,7 @@ static void ring_budget_words(struct profile_value *ring, const struct profile_v
 			      const struct machine_facts *facts)
 {
 	unsigned int queues = facts ? facts->interfaces * facts->queues : 0;
-	unsigned int page = facts && facts->page_size ? facts->page_size : 4096;
+	unsigned int page = formula_page_bytes(facts);
 	char human[FORMULA_HUMAN_MAX];
 	uint32_t cap;
 
