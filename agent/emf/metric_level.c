@@ -8,6 +8,7 @@
 #include "core/suggest.h"
 #include "core/util.h"
 #include "emf/metric_level.h"
+#include "probes/block_ops.h"
 
 /*
  * The basic list. Counted per host with the dimension set each entity gets
@@ -87,15 +88,10 @@ static const char *const others[] = {
 };
 
 /*
- * Names made of a part: block operations (Bytes and Size only for those
- * that move data, as probe_block.c's block_ops), NVMe directions, quantile
- * suffixes (on the distributions).
+ * Names made of a part: block operations (probes/block_ops.h; Bytes and
+ * Size only for those that move data), NVMe directions, quantile suffixes
+ * (on the distributions).
  */
-static const struct {
-	const char *name;
-	bool sized;
-} ops[] = { { "Read", true }, { "Write", true }, { "Flush", false }, { "Discard", true },
-	    { "Other", false } };
 static const struct {
 	const char *name;
 	bool sized_only, quantiles;
@@ -103,6 +99,7 @@ static const struct {
 	{ "Ops", false, false },	{ "Bytes", true, false },   { "QueueDepth", false, false },
 	{ "Latency", false, true },	{ "QueueTime", false, true }, { "Size", true, true },
 };
+static const char *const dev_dirs[] = { "Read", "Write" };
 static const char *const dev_kinds[] = { "Ops", "Bytes", "Latency", "LatencyMean", "LatencyP50",
 					 "LatencyP90", "LatencyP99" };
 static const char *const quantiles[] = { "P50", "P90", "P99", "P999", "Max" };
@@ -142,18 +139,18 @@ static void load_known(void)
 	for (size_t i = 0; i < ARRAY_SIZE(with_quantiles); i++)
 		for (size_t q = 0; q < ARRAY_SIZE(quantiles); q++)
 			add_made(with_quantiles[i], quantiles[q], "");
-	for (size_t o = 0; o < ARRAY_SIZE(ops); o++) {
+	for (size_t o = 0; o < BLOCK_OPS; o++) {
 		for (size_t k = 0; k < ARRAY_SIZE(op_kinds); k++) {
-			if (op_kinds[k].sized_only && !ops[o].sized)
+			if (op_kinds[k].sized_only && !block_ops[o].sized)
 				continue;
-			add_made(ops[o].name, op_kinds[k].name, "");
+			add_made(block_ops[o].metric, op_kinds[k].name, "");
 			for (size_t q = 0; op_kinds[k].quantiles && q < ARRAY_SIZE(quantiles); q++)
-				add_made(ops[o].name, op_kinds[k].name, quantiles[q]);
+				add_made(block_ops[o].metric, op_kinds[k].name, quantiles[q]);
 		}
 	}
-	for (size_t o = 0; o < 2; o++)	/* DeviceRead..., DeviceWrite... */
+	for (size_t o = 0; o < ARRAY_SIZE(dev_dirs); o++)
 		for (size_t k = 0; k < ARRAY_SIZE(dev_kinds); k++)
-			add_made("Device", ops[o].name, dev_kinds[k]);
+			add_made("Device", dev_dirs[o], dev_kinds[k]);
 }
 
 int metric_level_parse(const char *s, enum metric_level *out)

@@ -34,6 +34,7 @@
 #include "core/array.h"
 #include "identity/inventory.h"
 #include "core/log.h"
+#include "probes/block_ops.h"
 #include "probes/block_sample.h"
 #include "probes/probe_priv.h"
 #include "core/util.h"
@@ -69,18 +70,6 @@ void probes_block_ignore_stamps(bool ignore)
 {
 	ignore_stamps = ignore;
 }
-
-/* Metric prefix, JSON name, and whether sizes mean anything. */
-static const struct {
-	const char *metric, *json;
-	bool sized;
-} block_ops[BLOCK_OPS] = {
-	[BLOCK_OP_READ] = { "Read", "read", true },
-	[BLOCK_OP_WRITE] = { "Write", "write", true },
-	[BLOCK_OP_FLUSH] = { "Flush", "flush", false },
-	[BLOCK_OP_DISCARD] = { "Discard", "discard", true },
-	[BLOCK_OP_OTHER] = { "Other", "other", false },
-};
 
 struct block_entry {
 	struct block_key key;
