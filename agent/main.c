@@ -175,7 +175,8 @@ static const struct {
 	{ OPT_ROOT, "  --root DIR             read and tune /proc, /sys, /dev/cpu_dma_latency,\n"
 		    "                         sysctl.d and irqbalance's unit files and drop-in\n"
 		    "                         under DIR (a fake tree, for tests; systemctl is\n"
-		    "                         never run for it)\n" },
+		    "                         never run for it); symlinks in it are followed\n"
+		    "                         inside DIR, as chroot would\n" },
 	{ OPT_STATE_DIR, "  --state-dir DIR        state directory (default /var/lib/perfagent)\n" },
 	{ OPT_RUNTIME_DIR, "  --runtime-dir DIR      control socket directory (default /run/perfagent)\n" },
 	{ OPT_INSTANCE_TYPE, "  --instance-type TYPE   use TYPE instead of detecting it\n" },

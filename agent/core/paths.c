@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Where perfagent reads and writes; every location settable for tests. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,9 +103,109 @@ void paths_find_source_profiles(struct pa_paths *p)
 	}
 }
 
+/* The sysroot's length without trailing slashes; 0 for the host ("" or "/"). */
+static size_t root_len(const char *root)
+{
+	size_t n = strlen(root);
+
+	while (n > 0 && root[n - 1] == '/')
+		n--;
+	return n;
+}
+
+/* Drops buf's last component, never going above its first root_len bytes. */
+static size_t component_up(char *buf, size_t len, size_t root_len)
+{
+	while (len > root_len && buf[len - 1] != '/')
+		len--;
+	if (len > root_len)
+		len--;
+	buf[len] = '\0';
+	return len;
+}
+
+/*
+ * abs looked up with the tree as "/", as chroot would: each symlink met on
+ * the way is followed inside the tree (an absolute target starts again at
+ * the sysroot, ".." stops there), the last one only when follow_last.
+ * Components that are missing are kept as they are. So the result names
+ * something inside the tree, whatever links the tree holds: an image root's
+ * absolute links, or a planted one, never lead apply to the host's files.
+ * It is a path, not a handle: a tree changed while it is used can still
+ * race it; the aim is a careless tree, not an attacker inside it.
+ */
+static int resolve_in_root(const char *root, const char *abs, bool follow_last,
+			   char *buf, size_t size)
+{
+	char rest[PATH_MAX], target[PATH_MAX], next[PATH_MAX];
+	size_t rlen = root_len(root), len = rlen;
+	const char *c = rest;
+	int links = 0;
+
+	if (util_join(rest, sizeof(rest), "%s", abs) || rlen >= size)
+		return -ENAMETOOLONG;
+	memcpy(buf, root, rlen);
+	buf[len] = '\0';
+	while (*(c += strspn(c, "/"))) {
+		size_t clen = strcspn(c, "/");
+		const char *after = c + clen;
+		bool last = !after[strspn(after, "/")];
+		ssize_t n;
+
+		if (clen == 1 && c[0] == '.') {
+			c = after;
+			continue;
+		}
+		if (clen == 2 && c[0] == '.' && c[1] == '.') {
+			len = component_up(buf, len, rlen);
+			c = after;
+			continue;
+		}
+		if (len + 1 + clen >= size)
+			return -ENAMETOOLONG;
+		buf[len] = '/';
+		memcpy(buf + len + 1, c, clen);
+		buf[len + 1 + clen] = '\0';
+		n = last && !follow_last ? -1 : readlink(buf, target, sizeof(target) - 1);
+		if (n < 0) {            /* not a link, or not there: taken as it is */
+			len += 1 + clen;
+			c = after;
+			continue;
+		}
+		if (++links > PATHS_MAX_LINKS)
+			return -ELOOP;
+		target[n] = '\0';
+		buf[len] = '\0';       /* the link's own name goes */
+		if (target[0] == '/') {
+			len = rlen;
+			buf[len] = '\0';
+		}
+		if (util_join(next, sizeof(next), "%s/%s", target, after))
+			return -ENAMETOOLONG;
+		memcpy(rest, next, strlen(next) + 1);
+		c = rest;
+	}
+	if (len == 0)                   /* abs was "/" on a root of "/"s only */
+		return util_join(buf, size, "/");
+	return 0;
+}
+
+static int sys_path(const struct pa_paths *p, char *buf, size_t size, const char *abs,
+		    bool follow_last)
+{
+	if (!root_len(p->sysroot))
+		return util_join(buf, size, "%s", abs);
+	return resolve_in_root(p->sysroot, abs, follow_last, buf, size);
+}
+
 int paths_sys(const struct pa_paths *p, char *buf, size_t size, const char *abs)
 {
-	return util_join(buf, size, "%s%s", p->sysroot, abs);
+	return sys_path(p, buf, size, abs, true);
+}
+
+int paths_sys_link(const struct pa_paths *p, char *buf, size_t size, const char *abs)
+{
+	return sys_path(p, buf, size, abs, false);
 }
 
 int paths_sys_vfmt(const struct pa_paths *p, char *buf, size_t size, const char *fmt,

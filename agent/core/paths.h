@@ -42,9 +42,19 @@ int paths_set_config(struct pa_paths *p, const char *file);
  */
 void paths_find_source_profiles(struct pa_paths *p);
 
-/* sysroot + abs (abs starts with '/'). Returns 0 or -ENAMETOOLONG. */
+/*
+ * Where abs (starting with '/') is for this sysroot: abs itself on the host;
+ * under a sysroot, abs looked up with the tree as its root, every symlink
+ * on the way followed inside the tree (as chroot would), so that nothing
+ * read or written under --root lies outside it. Returns 0, -ENAMETOOLONG,
+ * or -ELOOP after PATHS_MAX_LINKS links.
+ */
+#define PATHS_MAX_LINKS 40
 int paths_sys(const struct pa_paths *p, char *buf, size_t size, const char *abs);
-/* The same with a printf-style path; -ENAMETOOLONG when it does not fit. */
+/* The same, but a symlink as the last component is left as it is: for
+ * readlink(), lstat(), unlink() and rename() of the link itself. */
+int paths_sys_link(const struct pa_paths *p, char *buf, size_t size, const char *abs);
+/* paths_sys() with a printf-style path; -ENAMETOOLONG when it does not fit. */
 int paths_sys_vfmt(const struct pa_paths *p, char *buf, size_t size, const char *fmt,
 		   va_list ap);
 

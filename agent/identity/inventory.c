@@ -154,7 +154,7 @@ static int inv_link_base(const struct pa_paths *p, const char *rel, char *buf, s
 	const char *base;
 	ssize_t n;
 
-	if (paths_sys(p, path, sizeof(path), rel))
+	if (paths_sys_link(p, path, sizeof(path), rel))
 		return -ENAMETOOLONG;
 	n = readlink(path, target, sizeof(target) - 1);
 	if (n < 0)

@@ -511,7 +511,7 @@ void ethtool_nic_driver(const struct pa_paths *paths, const char *ifname, char *
 
 	buf[0] = '\0';
 	if (!util_join(rel, sizeof(rel), "/sys/class/net/%s/device/driver", ifname) &&
-	    !paths_sys(paths, path, sizeof(path), rel))
+	    !paths_sys_link(paths, path, sizeof(path), rel))
 		n = readlink(path, target, sizeof(target) - 1);
 	if (n > 0) {
 		target[n] = '\0';

@@ -37,7 +37,7 @@ static int read_file_page(const struct pa_paths *paths, const char *dev, void *b
 	int fd, ret = 0;
 
 	snprintf(rel, sizeof(rel), "/dev/%s", dev);
-	if (paths_sys(paths, path, sizeof(path), rel)) {
+	if (paths_sys_link(paths, path, sizeof(path), rel)) {
 		snprintf(err, errsz, "path of %s too long", dev);
 		return -ENAMETOOLONG;
 	}

@@ -270,7 +270,8 @@ static int irqb_read(const struct pa_paths *paths, const struct knob *k, struct 
 static int put(const struct pa_paths *paths, const char *text)
 {
 	char path[PATH_MAX], dir[PATH_MAX];
-	int ret = dropin_path(paths, path, sizeof(path));
+	/* The link itself, if one is there: unlink and rename replace it. */
+	int ret = paths_sys_link(paths, path, sizeof(path), IRQB_DROPIN);
 
 	if (!ret)
 		ret = paths_sys(paths, dir, sizeof(dir), IRQB_DROPIN_DIR);

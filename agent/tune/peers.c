@@ -124,7 +124,7 @@ static bool host_exists(const struct pa_paths *paths, const char *host)
 	char path[PATH_MAX];
 	struct stat st;
 
-	return !paths_sys(paths, path, sizeof(path), host) && lstat(path, &st) == 0;
+	return !paths_sys_link(paths, path, sizeof(path), host) && lstat(path, &st) == 0;
 }
 
 static ssize_t host_read(const struct pa_paths *paths, const char *host, size_t max, char **text)

@@ -92,8 +92,8 @@ static int list_dirs(const struct pa_paths *paths, struct found_list *l)
 }
 
 /*
- * Reads host path under the sysroot. An absolute symlink is resolved under
- * the sysroot too; one to /dev/null masks the file (empty text).
+ * Reads host path under the sysroot (links followed inside it, paths.h).
+ * A symlink to /dev/null masks the file (empty text).
  */
 static ssize_t read_under_root(const struct pa_paths *paths, const char *host, char **text)
 {
@@ -101,18 +101,15 @@ static ssize_t read_under_root(const struct pa_paths *paths, const char *host, c
 	ssize_t n;
 
 	*text = NULL;
-	if (paths_sys(paths, path, sizeof(path), host))
+	if (paths_sys_link(paths, path, sizeof(path), host))
 		return -ENAMETOOLONG;
 	n = readlink(path, target, sizeof(target) - 1);
-	if (n > 0 && target[0] == '/') {
-		target[n] = '\0';
-		if (!strcmp(target, "/dev/null")) {
-			*text = strdup("");
-			return *text ? 0 : -ENOMEM;
-		}
-		if (paths_sys(paths, path, sizeof(path), target))
-			return -ENAMETOOLONG;
+	if (n == (ssize_t)strlen("/dev/null") && !memcmp(target, "/dev/null", n)) {
+		*text = strdup("");
+		return *text ? 0 : -ENOMEM;
 	}
+	if (paths_sys(paths, path, sizeof(path), host))
+		return -ENAMETOOLONG;
 	return util_read_file(path, SYSCTLD_FILE_MAX, text);
 }
 

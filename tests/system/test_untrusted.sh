@@ -5,6 +5,7 @@
 # - files that are not regular files (a FIFO would block a reader forever):
 #   a DMI file, a sysctl.d file and a knob under --root, the configuration.
 #   Every command finishes within 10 s and says what it skipped.
+# - symlinks under --root: looked up inside the tree, never outside it.
 # - a state directory, journal or identity cache another user could have
 #   written: a planted journal must never make root's revert write anything.
 # - a runtime directory under a parent others can write, and a process that
@@ -72,6 +73,36 @@ out=$(bounded "$PERFAGENT" revert --root "$root" --state-dir "$state" --config /
 [ "$(cat "$root/proc/sys/net/core/somaxconn")" = 4096 ] || fail "revert did not restore somaxconn"
 tree_snapshot "$root" | diff "$work/before" - >&2 || fail "the FIFOs or the tree changed"
 pass "revert: restored, the FIFOs untouched"
+
+# ---- symlinks in a --root tree never lead outside it ----
+# An image root holds absolute links (meant for itself, not for the host
+# building it), a copied tree may hold anything. Looked up as chroot would
+# (core/paths.c): an absolute target starts again at the root, ".." stops
+# there. The files outside stand for the host's; the tree holds its own
+# copies at the same paths, which are the ones apply and revert may touch.
+root=$work/links/root
+state=$work/links/state
+outside=$work/links/host
+tests/system/tune_tree.sh "$root" >/dev/null
+mkdir -p "$outside" "$root$outside"
+echo 4096 >"$outside/somaxconn"
+echo 60 >"$outside/swappiness"
+echo 4096 >"$root$outside/somaxconn"
+echo 60 >"$root$outside/swappiness"
+ln -sf "$outside/somaxconn" "$root/proc/sys/net/core/somaxconn"
+ln -sf "../../../../../../../../../..$outside/swappiness" "$root/proc/sys/vm/swappiness"
+out=$(bounded "$PERFAGENT" apply --root "$root" --state-dir "$state" --config /dev/null \
+	--profile two --profile-dir "$pdir" --no-imds 2>&1) || fail "apply through links failed: $out"
+[ "$(cat "$outside/somaxconn")" = 4096 ] || fail "apply wrote the host's file through an absolute link: $out"
+[ "$(cat "$outside/swappiness")" = 60 ] || fail "apply wrote the host's file through a relative link: $out"
+[ "$(cat "$root$outside/somaxconn")" = 5000 ] || fail "the absolute link's target in the tree was not applied: $out"
+[ "$(cat "$root$outside/swappiness")" = 10 ] || fail "the relative link's target in the tree was not applied: $out"
+out=$(bounded "$PERFAGENT" revert --root "$root" --state-dir "$state" --config /dev/null 2>&1) ||
+	fail "revert through links failed: $out"
+[ "$(cat "$root$outside/somaxconn")-$(cat "$root$outside/swappiness")" = 4096-60 ] ||
+	fail "revert did not restore the tree's files: $out"
+[ "$(cat "$outside/somaxconn")-$(cat "$outside/swappiness")" = 4096-60 ] || fail "revert wrote the host's files"
+pass "apply and revert under --root: absolute and escaping links resolve inside the tree, the host's files untouched"
 
 mkfifo "$work/fifo.conf"
 set +e
