@@ -404,7 +404,8 @@ static int report(struct cli *cli, bool revert)
 		return EXIT_DENIED;
 	config_tuning_ctx(&cfg, &cli->paths, &t);
 	ret = revert ? tune_revert(&t.ctx, &rep) : tune_verify(&t.ctx, &rep);
-	if (ret) {
+	/* A revert that wrote knobs and then failed says which it restored. */
+	if (ret && !rep.n) {
 		fprintf(stderr, "perfagent %s: %s\n", revert ? "revert" : "verify", rep.error);
 		tune_report_free(&rep);
 		return EXIT_FAILURE;
@@ -417,7 +418,9 @@ static int report(struct cli *cli, bool revert)
 	} else {
 		tune_print_report(stdout, &rep);
 	}
-	if (revert)
+	if (ret)
+		ret = EXIT_FAILURE;     /* the report above ends with the error */
+	else if (revert)
 		ret = rep.counts.failed || rep.counts.unknown_writer ? EXIT_FAILURE : EXIT_OK;
 	else
 		ret = tune_verify_ok(&rep) ? EXIT_OK : EXIT_DRIFT;

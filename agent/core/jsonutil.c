@@ -33,10 +33,25 @@ int json_clean_string(struct json_object *val, char *dst, size_t size)
 	return 0;
 }
 
+/* Whether c is a control byte, other than those allowed. */
+static bool control_byte(unsigned char c, const char *allowed)
+{
+	return (c < 0x20 || c == 0x7f) && !(c && strchr(allowed, c));
+}
+
 bool json_text_clean(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+		if (control_byte((unsigned char)s[i], ""))
+			return false;
+	}
+	return true;
+}
+
+bool json_lines_clean(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (control_byte((unsigned char)s[i], "\t\n"))
 			return false;
 	}
 	return true;

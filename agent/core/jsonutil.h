@@ -21,6 +21,11 @@ int json_clean_string(struct json_object *val, char *dst, size_t size);
 
 /* Whether s (len bytes) holds no control character: what json_clean_string() accepts. */
 bool json_text_clean(const char *s, size_t len);
+/*
+ * The same but for tabs and line feeds: text of several lines, such as the
+ * tuning journal keeps of a file's original content.
+ */
+bool json_lines_clean(const char *s, size_t len);
 
 /*
  * Reading JSON whose shape is not guaranteed (the daemon's reply may come

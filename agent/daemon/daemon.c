@@ -666,7 +666,10 @@ static int revert(struct daemon *d, struct json_object **result, char *msg, size
 	config_tuning_ctx(&d->cfg, &d->opts->paths, &t);
 	t.ctx.pmqos = &d->pmqos;        /* revert releases the hold */
 	ret = tune_revert(&t.ctx, &rep);
-	if (ret)
+	if (ret && rep.counts.restored)
+		snprintf(msg, msgsize, "%s (after restoring %u knobs)", rep.error,
+			 rep.counts.restored);
+	else if (ret)
 		snprintf(msg, msgsize, "%s", rep.error);
 	else
 		*result = tune_report_json(&rep);

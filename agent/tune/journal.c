@@ -22,6 +22,7 @@ static const char *const state_names[] = {
 	[JOURNAL_APPLIED] = "applied",
 	[JOURNAL_FAILED] = "failed",
 	[JOURNAL_KEPT] = "kept",
+	[JOURNAL_REVERTING] = "reverting",
 };
 
 static const char *const op_names[] = {
@@ -282,14 +283,8 @@ static int get_raw_string(struct json_object *obj, const char *key, char **out)
 		return -EINVAL;
 	s = json_object_get_string(val);
 	len = json_object_get_string_len(val);
-	if (strlen(s) != len)
+	if (strlen(s) != len || !json_lines_clean(s, len))
 		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = s[i];
-
-		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
-			return -EINVAL;
-	}
 	*out = strdup(s);
 	return *out ? 0 : -ENOMEM;
 }

@@ -5,7 +5,7 @@
  * crash. One JSON file, STATE_DIR/journal.json, replaced atomically (temporary
  * file, fsync, rename, fsync of the directory):
  *
- *   {"version": 2, "boot_id": "...", "sysroot": "", "profile": "compute",
+ *   {"version": 3, "boot_id": "...", "sysroot": "", "profile": "compute",
  *    "updated": "2026-11-26T15:00:00Z",
  *    "entries": [{"id": "sysctl:net.core.somaxconn",
  *                 "path": "/proc/sys/net/core/somaxconn", "op": "raise",
@@ -24,12 +24,15 @@
  * a CRC-32 of every value above in a fixed order, whatever the JSON's
  * formatting: a changed byte that leaves valid JSON makes the journal
  * corrupt (moved aside and reported) rather than silently wrong. Version 1
- * journals (no unconfirmed, no checksum) are still read.
+ * journals (no unconfirmed, no checksum) and version 2 ones are still read.
  *
  * States: "pending" (recorded, the write may or may not have happened: a
  * crash between the two journal writes), "applied", "failed" (the write was
- * refused; the knob should still hold original or the previous applied) and
- * "kept" (the value was already right; nothing to restore).
+ * refused; the knob should still hold original or the previous applied),
+ * "kept" (the value was already right; nothing to restore) and "reverting"
+ * (a revert is writing the original back, or was killed or could not
+ * rewrite the journal while it did: the knob holds the original or what
+ * perfagent wrote, and both are perfagent's). Version 3 added "reverting".
  *
  * The original of a knob is recorded once per boot: a second apply keeps the
  * first original, the true one. After a reboot the kernel has its boot values
@@ -47,7 +50,7 @@
 #include "identity/inventory.h"
 #include "tune/profile.h"
 
-#define JOURNAL_VERSION 2
+#define JOURNAL_VERSION 3
 #define JOURNAL_UNCONFIRMED_MAX 4   /* beyond: the oldest goes, revert then says it cannot tell */
 #define JOURNAL_FILE_MAX (64 * 1024 * 1024)
 #define JOURNAL_BOOT_ID_MAX INVENTORY_BOOT_ID_MAX
@@ -58,6 +61,7 @@ enum journal_state {
 	JOURNAL_APPLIED,
 	JOURNAL_FAILED,
 	JOURNAL_KEPT,
+	JOURNAL_REVERTING,
 };
 
 struct journal_entry {

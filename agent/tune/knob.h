@@ -144,7 +144,9 @@ struct knob_value {
  * Reads a knob: its backend's read, else sysroot + k->path. Returns 0,
  * -ENOENT when missing on this kernel, -ENODEV when its interface is gone,
  * -EOPNOTSUPP when the driver does not support it, -E2BIG when the value is
- * longer than KNOB_VALUE_MAX, or another -errno. The caller frees v with
+ * longer than KNOB_VALUE_MAX, -EILSEQ when the file holds a NUL or a control
+ * byte other than tab and line feed (no original the journal can keep), or
+ * another -errno. The caller frees v with
  * knob_value_free() (also after an error).
  */
 int knob_read(const struct pa_paths *paths, const struct knob *k, struct knob_value *v);

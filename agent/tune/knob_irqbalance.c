@@ -37,6 +37,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "net/nic_cpus.h"
@@ -214,22 +215,6 @@ static int irqb_normalise(const char *raw, char *out, size_t size)
 	return cpu_mask_format_list(&m, out, size) ? -E2BIG : 0;
 }
 
-/*
- * Whether a drop-in's bytes can be its journaled original: text with tabs and
- * newlines but no other control byte (journal.c). Any other file is left
- * alone, unreadable, rather than replaced by one revert could not restore.
- */
-static bool journal_safe(const char *raw, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)raw[i];
-
-		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
-			return false;
-	}
-	return true;
-}
-
 static int dropin_path(const struct pa_paths *paths, char *buf, size_t size)
 {
 	return paths_sys(paths, buf, size, IRQB_DROPIN);
@@ -255,8 +240,9 @@ static int irqb_read(const struct pa_paths *paths, const struct knob *k, struct 
 	}
 	if (len < 0)
 		return (int)len;
-	ret = journal_safe(raw, (size_t)len) ? irqb_normalise(raw, v->norm, sizeof(v->norm)) :
-					       -EINVAL;
+	/* Only bytes the journal can keep as the original (knob_file_read()). */
+	ret = json_lines_clean(raw, (size_t)len) ? irqb_normalise(raw, v->norm, sizeof(v->norm)) :
+						   -EILSEQ;
 	if (ret) {
 		free(raw);
 		v->norm[0] = '\0';

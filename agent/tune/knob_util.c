@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/array.h"
+#include "core/jsonutil.h"
 #include "core/util.h"
 #include "tune/knob.h"
 
@@ -132,8 +133,13 @@ int knob_file_read(const struct pa_paths *paths, const struct knob *k, struct kn
 	len = util_read_file(path, KNOB_FILE_MAX, &raw);
 	if (len < 0)
 		return len == -ENOTDIR ? -ENOENT : (int)len;
-	if (strlen(raw) != (size_t)len) {
-		ret = -EINVAL;  /* a NUL byte: not an attribute we understand */
+	/*
+	 * A NUL byte: not an attribute we understand. Another control byte
+	 * (a tab and line feeds aside): not a value the journal can keep as
+	 * the original, so one revert could not restore; left alone, unread.
+	 */
+	if (strlen(raw) != (size_t)len || !json_lines_clean(raw, (size_t)len)) {
+		ret = -EILSEQ;
 		goto out;
 	}
 	ret = knob_normalise(raw, brackets, v->norm, sizeof(v->norm));

@@ -445,7 +445,11 @@ static bool entry_may_have_written(const struct journal_entry *e, const char *li
 	return false;
 }
 
-/* Whether live is a value perfagent put or found there (see tune.h). */
+/*
+ * Whether live is a value perfagent put or found there (see tune.h), or,
+ * once applied, one that still honours it (a ">" knob raised further by
+ * someone: see eval_value() for what apply may then do).
+ */
 static bool entry_owns(const struct journal_entry *e, const char *live)
 {
 	char orig[KNOB_VALUE_MAX];
@@ -456,6 +460,7 @@ static bool entry_owns(const struct journal_entry *e, const char *live)
 		return satisfies(e->op, live, e->applied);
 	case JOURNAL_PENDING:
 	case JOURNAL_FAILED:
+	case JOURNAL_REVERTING:
 		entry_original(e, orig, sizeof(orig));
 		return tune_values_equal(live, orig) || entry_may_have_written(e, live);
 	}
@@ -621,6 +626,24 @@ static bool reset_restored(const struct tune_ctx *ctx, const struct journal_entr
 	return false;
 }
 
+static void skip_overridden(const struct journal_entry *e, struct tune_item *it)
+{
+	item_skip(it, TUNE_SKIP_OVERRIDDEN, "changed by an administrator after perfagent %s it "
+		  "(%s -> %s); not fought", e->state == JOURNAL_KEPT ? "found" : "set",
+		  entry_value(e), it->current);
+}
+
+/*
+ * Whether someone moved a knob perfagent applied past its value (a ">" knob
+ * raised further, a "<" one lowered further): still honoured, so kept as it
+ * is; but theirs, so never written over (nor restored by revert).
+ */
+static bool moved_past(const struct journal_entry *e, const char *live)
+{
+	return (e->state == JOURNAL_APPLIED || e->state == JOURNAL_KEPT) &&
+	       !tune_values_equal(live, e->applied);
+}
+
 static void eval_value(struct tune_env *env, struct tune_item *it)
 {
 	char text[TUNE_REASON_MAX];
@@ -637,11 +660,12 @@ static void eval_value(struct tune_env *env, struct tune_item *it)
 		item_skip(it, TUNE_SKIP_UNKNOWN_WRITER, "%s", unknown_writer_text(e, it->current,
 			  "not touched", text, sizeof(text)));
 	else if (e && !entry_owns(e, it->current))
-		item_skip(it, TUNE_SKIP_OVERRIDDEN, "changed by an administrator after perfagent "
-			  "%s it (%s -> %s); not fought", e->state == JOURNAL_KEPT ? "found" : "set",
-			  entry_value(e), it->current);
-	else
+		skip_overridden(e, it);
+	else {
 		eval_action(e, it);
+		if (e && it->action == TUNE_SET && moved_past(e, it->current))
+			skip_overridden(e, it);
+	}
 	if (!sd)
 		note_vendor(env, it, vendor);
 }
@@ -714,6 +738,10 @@ static void eval_item(struct tune_env *env, struct tune_item *it)
 	else if (ret == -E2BIG)
 		item_skip(it, TUNE_SKIP_UNREADABLE, "current value longer than %d bytes",
 			  KNOB_VALUE_MAX - 1);
+	else if (ret == -EILSEQ)
+		item_skip(it, TUNE_SKIP_UNREADABLE, "%s holds a NUL or control byte: not a value "
+			  "the journal can keep to restore; left alone",
+			  knob_where(&it->knob, where, sizeof(where)));
 	else if (ret)
 		item_skip(it, TUNE_SKIP_UNREADABLE, "cannot read %s: %s",
 			  knob_where(&it->knob, where, sizeof(where)), util_file_strerror(ret));
@@ -848,12 +876,13 @@ static int tune_lock(const struct tune_ctx *ctx, int *fdp, char *err, size_t err
 /* ---- apply ---- */
 
 /* Settles the entry of a knob found right: an interrupted or failed apply
- * either wrote it (applied) or has nothing left to do (kept). */
+ * or revert either wrote it (applied) or has nothing left to do (kept). */
 static void settle_entry(struct journal_entry *e, const struct tune_item *it, bool *dirty)
 {
 	char orig[KNOB_VALUE_MAX];
 
-	if (e->state != JOURNAL_PENDING && e->state != JOURNAL_FAILED)
+	if (e->state != JOURNAL_PENDING && e->state != JOURNAL_FAILED &&
+	    e->state != JOURNAL_REVERTING)
 		return;
 	entry_original(e, orig, sizeof(orig));
 	e->state = tune_values_equal(it->current, orig) ? JOURNAL_KEPT : JOURNAL_APPLIED;
@@ -1166,6 +1195,11 @@ static void verify_entry(const struct tune_ctx *ctx, const struct journal_entry 
 		it->status = TUNE_ST_UNKNOWN_WRITER;
 		unknown_writer_text(e, it->live, "apply or revert will not touch it", it->detail,
 				    sizeof(it->detail));
+	} else if (e->state == JOURNAL_REVERTING) {
+		it->status = TUNE_ST_NOT_APPLIED;
+		set_str(it->detail, sizeof(it->detail), "a revert was interrupted or could not "
+			"record its end (the knob may hold its original); revert again to finish, "
+			"or apply");
 	} else if (e->state == JOURNAL_PENDING && !tune_values_equal(it->live, e->desired)) {
 		it->status = TUNE_ST_NOT_APPLIED;
 		set_str(it->detail, sizeof(it->detail), "an apply was interrupted before writing "
@@ -1300,8 +1334,39 @@ static void revert_held(const struct tune_ctx *ctx, struct tune_report *r)
 	}
 }
 
+/*
+ * Marks every entry revert may write back "reverting" and saves that before
+ * any write, so that a revert killed half way, or unable to record its end,
+ * leaves a journal calling both the original and perfagent's values its own
+ * (apply and revert then finish the job instead of taking the restored
+ * knobs for an administrator's). was[] keeps the states they had, by
+ * which revert judges them.
+ */
+static int mark_reverting(const struct tune_ctx *ctx, struct journal *j,
+			  enum journal_state **was, char *err, size_t errsz)
+{
+	int ret;
+
+	*was = calloc(j->n ? j->n : 1, sizeof(**was));
+	if (!*was) {
+		set_str(err, errsz, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < j->n; i++) {
+		(*was)[i] = j->entries[i].state;
+		if (j->entries[i].state != JOURNAL_KEPT)
+			j->entries[i].state = JOURNAL_REVERTING;
+	}
+	ret = journal_save(ctx->paths, j);
+	if (ret)
+		set_fmt(err, errsz, "cannot update the journal in %s: %s; nothing was restored",
+			ctx->paths->state_dir, strerror(-ret));
+	return ret;
+}
+
 int tune_revert(const struct tune_ctx *ctx, struct tune_report *r)
 {
+	enum journal_state *was = NULL;
 	struct journal j = { 0 };
 	int lockfd, ret, sret;
 
@@ -1314,9 +1379,15 @@ int tune_revert(const struct tune_ctx *ctx, struct tune_report *r)
 	revert_held(ctx, r);
 	if (ret || !r->have_journal)
 		goto out;
+	ret = mark_reverting(ctx, &j, &was, r->error, sizeof(r->error));
+	if (ret)
+		goto out;
 	for (size_t i = 0; i < j.n && !ret; i++) {
-		struct tune_report_item *it = report_add(r, &j.entries[i]);
+		struct tune_report_item *it;
 
+		/* Judged as it was before the mark; kept as it was when not settled. */
+		j.entries[i].state = was[i];
+		it = report_add(r, &j.entries[i]);
 		if (!it)
 			ret = -ENOMEM;
 		else if (!revert_entry(ctx, &j.entries[i], it))
@@ -1331,6 +1402,7 @@ int tune_revert(const struct tune_ctx *ctx, struct tune_report *r)
 		set_str(r->error, sizeof(r->error), "out of memory");
 	ret = ret ? ret : sret;
 out:
+	free(was);
 	journal_free(&j);
 	close(lockfd);
 	report_count(r);

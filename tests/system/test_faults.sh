@@ -29,7 +29,8 @@
 # Tested here, one section each:
 #   1. kill -9 at EVERY step of an apply: before and after each journal
 #      write, fsync and rename, and before each knob write; revert restores
-#      the tree byte for byte, and a fresh apply ends fully applied.
+#      the tree byte for byte, and a fresh apply ends fully applied. The
+#      same at every step of a revert: revert again, or apply, finishes.
 #   2. a full state directory (tmpfs) and a read-only one: the daemon runs,
 #      status says why nothing was tuned, apply refuses without a journal.
 #   3. a read-only /proc/sys (fake tree, and the real one in a netns):
@@ -173,14 +174,10 @@ tree_snapshot "$k/pristine" >"$k.before"
 fresh() { rm -rf "$k/root" "$k/state" && cp -a "$k/pristine" "$k/root"; }
 apply_five() { cli "$k/root" "$k/state" apply --profile five --profile-dir "$pdir" --no-imds; }
 
-fresh
-traced -y -o "$k.trace" -e trace=openat,write,fsync,rename -e signal=none \
-	"$PERFAGENT" apply --root "$k/root" --state-dir "$k/state" --config /dev/null \
-	--profile-dir "$pdir" --profile five --no-imds >/dev/null || fail "reference apply failed"
-tree_snapshot "$k/root" >"$k.applied"
-
-# kill points: "SYSCALL N KNOBS_WRITTEN_BEFORE WHAT"
-python3 - "$k.trace" "$k/root" "$k/state" >"$k.points" <<'EOF'
+# kill_points TRACE: from a traced run on $k/root, its kill points, one per
+# line: "SYSCALL N KNOBS_WRITTEN_BEFORE WHAT".
+kill_points() {
+	python3 - "$1" "$k/root" "$k/state" <<'EOF'
 import re, sys
 trace, root, state = sys.argv[1:]
 count, written = {}, 0
@@ -199,6 +196,14 @@ for line in open(trace):
         what = re.sub(r"\.tmp\.\d+", ".tmp", (what.group(1) or what.group(2)).replace(state, "STATE"))
         print(sc, count[sc], written, sc, what)
 EOF
+}
+
+fresh
+traced -y -o "$k.trace" -e trace=openat,write,fsync,rename -e signal=none \
+	"$PERFAGENT" apply --root "$k/root" --state-dir "$k/state" --config /dev/null \
+	--profile-dir "$pdir" --profile five --no-imds >/dev/null || fail "reference apply failed"
+tree_snapshot "$k/root" >"$k.applied"
+kill_points "$k.trace" >"$k.points"
 [ "$(grep -c ' writing ' "$k.points")" = $N_KNOBS ] || fail "reference run: $(cat "$k.points")"
 grep -q 'rename .* STATE/journal.json.tmp' "$k.points" || fail "no journal write in: $(cat "$k.points")"
 
@@ -232,6 +237,54 @@ while read -r -u 3 sc n before what; do
 	points=$((points + 1))
 done 3<"$k.points"
 pass "kill -9 at each of $points steps of an apply: revert exact, a new apply completes it"
+
+# ==== 1b. kill -9 at every step of a revert ====
+# Proves: wherever a revert dies, what it restored and what it did not are
+# both perfagent's: revert again restores every byte, and apply sets again
+# what was restored (never "changed by an administrator") and keeps the rest.
+# The steps as above, in a traced revert of a full apply: the journal's
+# write marking the entries "reverting", each knob's open, the last write.
+applied_five() { fresh && apply_five >/dev/null || fail "apply before a revert failed"; }
+applied_five
+traced -y -o "$k.rtrace" -e trace=openat,write,fsync,rename -e signal=none \
+	"$PERFAGENT" revert --root "$k/root" --state-dir "$k/state" --config /dev/null \
+	>/dev/null || fail "reference revert failed"
+same_tree "$k/root" "$k.before" "reference revert"
+kill_points "$k.rtrace" >"$k.rpoints"
+[ "$(grep -c ' writing ' "$k.rpoints")" = $N_KNOBS ] || fail "reference revert: $(cat "$k.rpoints")"
+grep -q 'rename .* STATE/journal.json.tmp' "$k.rpoints" ||
+	fail "no journal write before the knobs in: $(cat "$k.rpoints")"
+revert_killed_at() {
+	killed_at "$1" "$2" "$PERFAGENT" revert --root "$k/root" --state-dir "$k/state" \
+		--config /dev/null
+}
+
+points=0
+while read -r -u 3 sc n before what; do
+	applied_five
+	revert_killed_at "$sc" "$n"
+	[ "$(changed_vs "$k/root" "$k.applied")" = "$before" ] ||
+		fail "revert killed before $what: $(changed_vs "$k/root" "$k.applied") knobs restored, want $before"
+	if [ -e "$k/state/journal.json" ]; then
+		expect_exit 0 "revert: $((N_KNOBS - before)) restored, $before unchanged, 0 left alone" \
+			cli "$k/root" "$k/state" revert
+	else    # killed after its end (printing the report)
+		[ "$before" = $N_KNOBS ] || fail "revert killed before $what removed the journal"
+		expect_exit 0 "revert: nothing to revert: no journal" cli "$k/root" "$k/state" revert
+	fi
+	same_tree "$k/root" "$k.before" "revert again after a kill before $what"
+	[ ! -e "$k/state/journal.json" ] || fail "revert after a killed revert left the journal"
+	applied_five
+	revert_killed_at "$sc" "$n"
+	expect_exit 0 "profile five: $before applied, 0 failed, $((N_KNOBS - before)) kept, 0 skipped" \
+		apply_five
+	expect_exit 0 "verify passed: $N_KNOBS knobs as applied" cli "$k/root" "$k/state" verify
+	same_tree "$k/root" "$k.applied" "apply after a revert killed before $what"
+	expect_exit 0 "revert: $N_KNOBS restored" cli "$k/root" "$k/state" revert
+	same_tree "$k/root" "$k.before" "revert, after an apply after a revert killed before $what"
+	points=$((points + 1))
+done 3<"$k.rpoints"
+pass "kill -9 at each of $points steps of a revert: revert again exact; apply sets again what was restored, nothing taken for an administrator's"
 
 # Sections 2 and 3 mount over directories under $tmp, in a mount namespace
 # of the daemon's own. Where such mounts could not stay in it (a chroot whose

@@ -315,7 +315,7 @@ static void test_newer_version(void **state)
 	struct journal j;
 	char msg[1024];
 
-	write_journal(f, "{\"version\":3,\"whatever\":true}");
+	write_journal(f, "{\"version\":4,\"whatever\":true}");
 	assert_int_equal(journal_load(&f->paths, &j, true, msg, sizeof(msg)), -EPROTONOSUPPORT);
 	assert_non_null(strstr(msg, "newer perfagent"));
 	assert_true(exists(f->journal));    /* not ours to destroy */

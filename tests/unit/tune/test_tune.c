@@ -862,6 +862,178 @@ static void test_override_not_fought(void **state)
 	assert_string_equal(get(f, "/proc/sys/vm/swappiness"), "60\n");
 }
 
+/* The profile's value of key, changed to val (">v" or "<v" as add_value()). */
+static void change_value(struct fixture *f, const char *key, const char *val)
+{
+	for (size_t i = 0; i < f->prof.n_values; i++) {
+		struct profile_value *v = &f->prof.values[i];
+
+		if (!strcmp(v->key, key)) {
+			strcpy(v->value, val + (val[0] == '>' || val[0] == '<'));
+			return;
+		}
+	}
+	fail_msg("no value %s in the profile", key);
+}
+
+/*
+ * A ">" knob someone raised past perfagent's value, then a profile wanting
+ * more: theirs, not written over (nor restored by revert). The same for "<".
+ */
+static void test_moved_past_not_fought(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	struct tune_report r;
+	const struct tune_item *it;
+
+	common_profile(f);
+	plan_and_apply(f, &p);
+	tune_plan_free(&p);
+	put(f, "/proc/sys/net/core/netdev_max_backlog", "9000\n");     /* past 5000 */
+	put(f, "/proc/sys/vm/swappiness", "5\n");                      /* past 10 */
+	change_value(f, "net.core.netdev_max_backlog", ">16384");
+	change_value(f, "vm.swappiness", "<1");
+
+	plan(f, &p);
+	it = item(&p, "sysctl:net.core.netdev_max_backlog");
+	assert_int_equal(it->skip, TUNE_SKIP_OVERRIDDEN);
+	assert_string_equal(it->reason, "changed by an administrator after perfagent set it "
+			    "(5000 -> 9000); not fought");
+	assert_int_equal(item(&p, "sysctl:vm.swappiness")->skip, TUNE_SKIP_OVERRIDDEN);
+	assert_int_equal(item(&p, "sysctl:net.core.somaxconn")->action, TUNE_KEEP);
+	assert_int_equal(tune_apply(&f->ctx, &p), 0);
+	tune_plan_free(&p);
+	assert_string_equal(get(f, "/proc/sys/net/core/netdev_max_backlog"), "9000\n");
+	assert_string_equal(get(f, "/proc/sys/vm/swappiness"), "5\n");
+
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_int_equal(ritem(&r, "sysctl:net.core.netdev_max_backlog")->status,
+			 TUNE_ST_OVERRIDDEN);
+	tune_report_free(&r);
+	assert_string_equal(get(f, "/proc/sys/net/core/netdev_max_backlog"), "9000\n");
+	assert_string_equal(get(f, "/proc/sys/vm/swappiness"), "5\n");
+}
+
+/*
+ * A knob holding a control byte has no original the journal could keep:
+ * left alone, and the journal of the others stays readable.
+ */
+static void test_control_byte_left_alone(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	struct tune_report r;
+	const struct tune_item *it;
+
+	put(f, "/proc/sys/kernel/domainname", "corp\001lan\n");
+	sysctl(f, "kernel.domainname", "perf");
+	sysctl(f, "net.core.somaxconn", "8192");
+	plan_and_apply(f, &p);
+	it = item(&p, "sysctl:kernel.domainname");
+	assert_int_equal(it->skip, TUNE_SKIP_UNREADABLE);
+	assert_string_equal(it->reason, "/proc/sys/kernel/domainname holds a NUL or control "
+			    "byte: not a value the journal can keep to restore; left alone");
+	assert_int_equal(p.counts.applied, 1);
+	tune_plan_free(&p);
+	assert_string_equal(get(f, "/proc/sys/kernel/domainname"), "corp\001lan\n");
+	assert_int_equal(tune_verify(&f->ctx, &r), 0);
+	assert_true(tune_verify_ok(&r));
+	tune_report_free(&r);
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_int_equal(r.counts.restored, 1);
+	tune_report_free(&r);
+	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "4096\n");
+}
+
+/*
+ * A revert killed half way (or unable to record its end) leaves its
+ * entries "reverting": knobs restored and knobs not yet are both
+ * perfagent's. verify says so; apply sets the restored ones again (not an
+ * administrator's change) and keeps the rest; revert finishes.
+ */
+static void test_revert_interrupted(void **state)
+{
+	struct fixture *f = *state;
+	struct snapshot *before;
+	struct tune_plan p;
+	struct tune_report r;
+	struct journal j;
+
+	common_profile(f);
+	before = take_snapshot(f);
+	plan_and_apply(f, &p);
+	tune_plan_free(&p);
+	assert_int_equal(journal_load(&f->paths, &j, false, NULL, 0), 0);
+	for (size_t i = 0; i < j.n; i++)
+		j.entries[i].state = JOURNAL_REVERTING;
+	assert_int_equal(journal_save(&f->paths, &j), 0);
+	journal_free(&j);
+	put(f, "/proc/sys/net/core/somaxconn", "4096\n");              /* restored */
+	put(f, "/proc/sys/vm/swappiness", "60\n");                     /* restored */
+
+	assert_int_equal(tune_verify(&f->ctx, &r), 0);
+	assert_false(tune_verify_ok(&r));
+	assert_int_equal(ritem(&r, "sysctl:net.core.somaxconn")->status, TUNE_ST_NOT_APPLIED);
+	assert_contains(ritem(&r, "sysctl:net.core.somaxconn")->detail, "a revert was interrupted");
+	assert_int_equal(r.counts.overridden, 0);
+	tune_report_free(&r);
+
+	plan(f, &p);
+	assert_int_equal(p.counts.overridden, 0);
+	assert_int_equal(p.counts.set, 2);
+	assert_int_equal(item(&p, "sysctl:net.core.somaxconn")->action, TUNE_SET);
+	assert_int_equal(item(&p, "sysctl:net.core.netdev_max_backlog")->action, TUNE_KEEP);
+	assert_int_equal(tune_apply(&f->ctx, &p), 0);
+	tune_plan_free(&p);
+	assert_int_equal(tune_verify(&f->ctx, &r), 0);
+	assert_true(tune_verify_ok(&r));
+	tune_report_free(&r);
+
+	/* interrupted again, then revert: every original back */
+	assert_int_equal(journal_load(&f->paths, &j, false, NULL, 0), 0);
+	for (size_t i = 0; i < j.n; i++)
+		j.entries[i].state = JOURNAL_REVERTING;
+	assert_int_equal(journal_save(&f->paths, &j), 0);
+	journal_free(&j);
+	put(f, "/proc/sys/net/core/somaxconn", "4096\n");
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_int_equal(r.counts.restored, 6);
+	assert_int_equal(r.counts.unchanged, 1);
+	assert_int_equal(r.counts.overridden, 0);
+	tune_report_free(&r);
+	assert_restored(f, before);
+	assert_false(state_file_exists(f, "journal.json"));
+	free(before);
+}
+
+/* A revert that cannot journal what it is about to do writes nothing. */
+static void test_revert_cannot_journal(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	struct tune_report r;
+	char path[PATH_MAX];
+	struct journal j;
+
+	common_profile(f);
+	plan_and_apply(f, &p);
+	tune_plan_free(&p);
+	/* A directory where the journal's temporary file goes: no journal write works. */
+	assert_int_equal(util_join(path, sizeof(path), "%s/journal.json.tmp.%d", f->paths.state_dir,
+				   (int)getpid()), 0);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_not_equal(tune_revert(&f->ctx, &r), 0);
+	assert_contains(r.error, "nothing was restored");
+	assert_int_equal(r.counts.restored, 0);
+	tune_report_free(&r);
+	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "8192\n");
+	assert_int_equal(journal_load(&f->paths, &j, false, NULL, 0), 0);
+	assert_int_equal(j.entries[0].state, JOURNAL_APPLIED);
+	journal_free(&j);
+	assert_int_equal(rmdir(path), 0);
+}
+
 static void test_boot_id_change(void **state)
 {
 	struct fixture *f = *state;
@@ -1525,6 +1697,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_apply_one_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_keeps_first_original, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_override_not_fought, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_moved_past_not_fought, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_control_byte_left_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revert_interrupted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revert_cannot_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_boot_id_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_boot_id_not_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_dir_is_a_file, setup, teardown),
