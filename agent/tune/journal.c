@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -426,15 +427,39 @@ static struct json_object *parse_all(const char *text, size_t len)
 	return o;
 }
 
+/*
+ * The first free name of path.corrupt, path.corrupt.2 .. .JOURNAL_ASIDE_MAX:
+ * an earlier corrupt journal may hold the originals someone still wants.
+ */
+static int aside_name(const char *path, char *buf, size_t size)
+{
+	struct stat st;
+
+	for (int n = 1; n <= JOURNAL_ASIDE_MAX; n++) {
+		int ret = n == 1 ? util_join(buf, size, "%s.corrupt", path) :
+				   util_join(buf, size, "%s.corrupt.%d", path, n);
+
+		if (ret)
+			return ENAMETOOLONG;
+		if (lstat(buf, &st) < 0)
+			return errno == ENOENT ? 0 : errno;
+	}
+	return EEXIST;
+}
+
 static int move_aside(const char *path, const char *why, char *msg, size_t msgsz)
 {
 	char aside[PATH_MAX];
-	int err = 0;
+	int err = aside_name(path, aside, sizeof(aside));
 
-	if (util_join(aside, sizeof(aside), "%s.corrupt", path))
-		err = ENAMETOOLONG;
-	else if (rename(path, aside) < 0)
+	if (!err && rename(path, aside) < 0)
 		err = errno;
+	if (err == EEXIST) {
+		snprintf(msg, msgsz, "journal %s is corrupt (%s) and could not be moved aside: "
+			 "%s.corrupt to .corrupt.%d are taken; remove the old ones to apply again",
+			 path, why, path, JOURNAL_ASIDE_MAX);
+		return -EIO;
+	}
 	if (err) {
 		snprintf(msg, msgsz, "journal %s is corrupt (%s) and could not be moved aside: %s; "
 			 "remove it to apply again", path, why, strerror(err));

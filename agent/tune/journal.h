@@ -55,6 +55,7 @@
 #define JOURNAL_FILE_MAX (64 * 1024 * 1024)
 #define JOURNAL_BOOT_ID_MAX INVENTORY_BOOT_ID_MAX
 #define JOURNAL_ERROR_MAX 256
+#define JOURNAL_ASIDE_MAX 9         /* corrupt journals kept: .corrupt, .corrupt.2 .. .9 */
 
 enum journal_state {
 	JOURNAL_PENDING,
@@ -95,7 +96,8 @@ int journal_path(const struct pa_paths *paths, char *buf, size_t size);
 /*
  * Loads the journal. Returns 0; -ENOENT when there is none; -EBADMSG when it
  * is corrupt (with move_corrupt, it was moved aside to journal.json.corrupt,
- * which only apply and revert do, under their lock); -EPROTONOSUPPORT for a
+ * or the first free of .corrupt.2 .. .corrupt.JOURNAL_ASIDE_MAX, which only
+ * apply and revert do, under their lock); -EPROTONOSUPPORT for a
  * newer version (left alone); another -errno when it cannot be read. msg
  * (may be NULL) explains every error. j is empty after an error.
  */

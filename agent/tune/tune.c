@@ -214,7 +214,10 @@ static void env_close(struct tune_env *env)
 /*
  * Loads this boot's journal (moving a corrupt one aside when locked), or
  * starts an empty one. Errors are fatal for apply; plan reports them as a
- * note and plans without history.
+ * note and plans without history. An apply that finds the journal corrupt
+ * stops too, once: the knobs may hold values perfagent wrote, which it
+ * would journal as the originals; the next apply, the journal moved aside,
+ * takes the values it finds.
  */
 static int env_journal(struct tune_env *env, bool locked, char *note, size_t notesz,
 		       char *err, size_t errsz)
@@ -225,6 +228,13 @@ static int env_journal(struct tune_env *env, bool locked, char *note, size_t not
 	int ret;
 
 	ret = journal_load(paths, j, locked, msg, sizeof(msg));
+	if (ret == -EBADMSG && locked) {
+		set_fmt(err, errsz, "%s. Nothing was applied: the knobs may hold values perfagent "
+			"wrote, which this apply would journal as their originals. Reboot to start "
+			"from the kernel's own values, or apply again to take the values set now as "
+			"the originals", msg);
+		goto fresh;
+	}
 	if (ret == -EBADMSG)
 		set_str(note, notesz, msg);
 	if (ret == -ENOENT || ret == -EBADMSG) {

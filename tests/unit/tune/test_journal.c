@@ -280,8 +280,36 @@ static void test_corrupt_reported(void **state)
 			fail_msg("case %zu: %s", i, msg);
 		assert_false(exists(f->journal));
 		assert_true(exists(aside));
+		assert_int_equal(unlink(aside), 0);
 		journal_free(&j);
 	}
+}
+
+/* Corrupt journals moved aside never replace one another, up to a bound. */
+static void test_corrupt_kept_apart(void **state)
+{
+	struct fixture *f = *state;
+	char msg[1024], aside[PATH_MAX];
+	struct journal j;
+
+	for (int n = 1; n <= JOURNAL_ASIDE_MAX + 1; n++) {
+		write_journal(f, "garbage");
+		if (n > JOURNAL_ASIDE_MAX) {
+			assert_int_equal(journal_load(&f->paths, &j, true, msg, sizeof(msg)), -EIO);
+			assert_non_null(strstr(msg, "are taken; remove the old ones"));
+			assert_true(exists(f->journal));
+			break;
+		}
+		assert_int_equal(journal_load(&f->paths, &j, true, msg, sizeof(msg)), -EBADMSG);
+		if (n == 1)
+			assert_int_equal(util_join(aside, sizeof(aside), "%s.corrupt", f->journal), 0);
+		else
+			assert_int_equal(util_join(aside, sizeof(aside), "%s.corrupt.%d", f->journal,
+						   n), 0);
+		assert_non_null(strstr(msg, aside));
+		assert_true(exists(aside));
+	}
+	journal_free(&j);
 }
 
 /* A changed byte that leaves valid JSON is caught by the checksum. */
@@ -402,6 +430,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_atomic_no_leftovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_kept_apart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bit_flip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_version, setup, teardown),
