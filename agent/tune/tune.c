@@ -883,6 +883,37 @@ static int tune_lock(const struct tune_ctx *ctx, int *fdp, char *err, size_t err
 	return 0;
 }
 
+/* The knob a journal entry is about. */
+static void entry_knob(const struct journal_entry *e, struct knob *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->kind = KNOB_SYSCTL;
+	strcpy(k->id, e->id);
+	strcpy(k->path, e->path);
+	knob_kind_of_id(e->id, &k->kind);
+}
+
+/* Reads the live value of a journal entry's knob into live. */
+static int read_entry(const struct tune_ctx *ctx, const struct journal_entry *e, char *live)
+{
+	struct knob k;
+	struct knob_value v;
+	int ret;
+
+	entry_knob(e, &k);
+	ret = knob_read(ctx->paths, &k, &v);
+	if (!ret)
+		strcpy(live, v.norm);
+	knob_value_free(&v);
+	return ret;
+}
+
+/* journal_filter() callback: entries marked done (an empty id) go. */
+static bool entry_still_needed(const struct journal_entry *e, void *arg)
+{
+	return e->id[0] != '\0';
+}
+
 /* ---- apply ---- */
 
 /* Settles the entry of a knob found right: an interrupted or failed apply
@@ -901,6 +932,51 @@ static void settle_entry(struct journal_entry *e, const struct tune_item *it, bo
 	e->n_unconfirmed = 0;   /* the knob holds what it should: settled */
 	e->error[0] = '\0';
 	*dirty = true;
+}
+
+/* Whether the plan sets or keeps knob id (record_item() journals it). */
+static bool planned(const struct tune_plan *plan, const char *id)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		if (!strcmp(plan->items[i].knob.id, id))
+			return plan->items[i].action != TUNE_SKIP;
+	}
+	return false;
+}
+
+/*
+ * Entries an interrupted or failed apply or revert left unsettled, for knobs
+ * this plan does not set (another profile, an exclude, a sysctl.d line):
+ * no apply will settle them. One whose knob holds its original goes (nothing
+ * of perfagent's is there); one holding a value perfagent wrote is applied
+ * (revert restores it). Any other value stays as it is: verify and revert
+ * say they cannot tell who wrote it.
+ */
+static void settle_unplanned(const struct tune_ctx *ctx, const struct tune_plan *plan,
+			     struct journal *j, bool *dirty)
+{
+	char live[KNOB_VALUE_MAX], orig[KNOB_VALUE_MAX];
+
+	for (size_t i = 0; i < j->n; i++) {
+		struct journal_entry *e = &j->entries[i];
+
+		if (e->state == JOURNAL_APPLIED || e->state == JOURNAL_KEPT ||
+		    planned(plan, e->id) || read_entry(ctx, e, live))
+			continue;
+		entry_original(e, orig, sizeof(orig));
+		if (tune_values_equal(live, orig)) {
+			e->id[0] = '\0';
+		} else if (entry_may_have_written(e, live)) {
+			e->state = JOURNAL_APPLIED;
+			strcpy(e->applied, live);
+			e->n_unconfirmed = 0;
+			e->error[0] = '\0';
+		} else {
+			continue;
+		}
+		*dirty = true;
+	}
+	journal_filter(j, entry_still_needed, NULL);
 }
 
 /* Journals a knob before it is written, or records it as kept. */
@@ -1055,6 +1131,7 @@ int tune_apply(const struct tune_ctx *ctx, struct tune_plan *plan)
 	set_str(env.journal.profile, sizeof(env.journal.profile), plan->profile);
 	for (size_t i = 0; i < plan->n && !ret; i++)
 		ret = record_item(&env.journal, &plan->items[i], &dirty);
+	settle_unplanned(ctx, plan, &env.journal, &dirty);
 	if (!ret && dirty)
 		ret = journal_save(ctx->paths, &env.journal);
 	if (ret) {
@@ -1114,31 +1191,6 @@ static void report_count(struct tune_report *r)
 		c->unknown_writer += st == TUNE_ST_UNKNOWN_WRITER;
 		c->drifted += !r->revert && st != TUNE_ST_OK;
 	}
-}
-
-/* The knob a journal entry is about. */
-static void entry_knob(const struct journal_entry *e, struct knob *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->kind = KNOB_SYSCTL;
-	strcpy(k->id, e->id);
-	strcpy(k->path, e->path);
-	knob_kind_of_id(e->id, &k->kind);
-}
-
-/* Reads the live value of a journal entry's knob into live. */
-static int read_entry(const struct tune_ctx *ctx, const struct journal_entry *e, char *live)
-{
-	struct knob k;
-	struct knob_value v;
-	int ret;
-
-	entry_knob(e, &k);
-	ret = knob_read(ctx->paths, &k, &v);
-	if (!ret)
-		strcpy(live, v.norm);
-	knob_value_free(&v);
-	return ret;
 }
 
 /* Loads this boot's journal for verify or revert; have_journal says if any. */
@@ -1301,12 +1353,6 @@ static bool revert_entry(const struct tune_ctx *ctx, const struct journal_entry 
 	}
 	/* The original stays recorded wherever revert could not settle the knob. */
 	return it->status == TUNE_ST_FAILED || it->status == TUNE_ST_UNKNOWN_WRITER;
-}
-
-/* journal_filter() callback: revert marks the entries it is done with. */
-static bool entry_still_needed(const struct journal_entry *e, void *arg)
-{
-	return e->id[0] != '\0';
 }
 
 /*
