@@ -5,8 +5,9 @@
 # reverts (issue 15). Each iteration: apply P1, apply P2 (other values, some
 # "only raise"), revert, each killed by strace (SIGKILL) on entering a random
 # openat or rename, or left to finish when the number drawn is past its last
-# one; then a full apply of P1 and a full revert. The knobs must then be
-# exactly as they were, with no journal left.
+# one; then a full apply of P1, which verify must pass (whatever the chain
+# left, restored knobs included, is settled), and a full revert. The knobs
+# must then be exactly as they were, with no journal left.
 #
 # fake (the default): a fresh fake /proc and /sys tree with 20 sysctls each
 # iteration, compared byte for byte. Kills land at an open, never mid-write:
@@ -97,7 +98,8 @@ step_argv() { # step_argv OP [PROFILE]: sets argv to the command line of one ste
 	case $1 in
 	apply) argv=("$PERFAGENT" apply "${root_args[@]}" --state-dir "$state" --config /dev/null
 		--profile "$2" --profile-dir "$pdir" --no-imds) ;;
-	revert) argv=("$PERFAGENT" revert "${root_args[@]}" --state-dir "$state" --config /dev/null) ;;
+	revert | verify)
+		argv=("$PERFAGENT" "$1" "${root_args[@]}" --state-dir "$state" --config /dev/null) ;;
 	esac
 }
 # step OP [PROFILE]: one step, to the end.
@@ -154,6 +156,7 @@ for it in $(seq 1 "$iterations"); do
 	maybe_killed revert
 	kills=$((kills + $(grep -c ':137$' "$work/chain" || true)))
 	step apply p1
+	step verify     # what the chain left is settled: nothing drifted
 	step revert
 	same_target "iteration $it (seed $seed) after $(tr '\n' ',' <"$work/chain")"
 	[ ! -e "$state/journal.json" ] || fail "iteration $it: the journal stays: $(cat "$state/journal.json")"
