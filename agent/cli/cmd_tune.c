@@ -148,6 +148,7 @@ static void table_facts(const struct itype *type, struct machine_facts *facts, c
 	const struct machine_size *m = machine_size_lookup(type->name);
 
 	memset(facts, 0, sizeof(*facts));
+	facts->off_host = true;
 	if (!m) {
 		snprintf(from, size, "%s is not in perfagent's size table: values relative to the "
 			 "machine stay formulas (run perfagent profiles explain on such a host)",

@@ -19,9 +19,10 @@ const char *adapt_phase_name(enum adapt_phase p)
 		[ADAPT_QUIET] = "quiet",       [ADAPT_WATCHING] = "watching",
 		[ADAPT_CHECKING] = "checking", [ADAPT_SETTLED] = "settled",
 		[ADAPT_TAKEN_BACK] = "taken back", [ADAPT_AT_CAP] = "at cap",
+		[ADAPT_GAVE_UP] = "gave up",
 	};
 
-	return p <= ADAPT_AT_CAP ? names[p] : "?";
+	return p <= ADAPT_GAVE_UP ? names[p] : "?";
 }
 
 void adapt_state_init(struct adapt_state *s)
@@ -66,51 +67,84 @@ static uint64_t grow(const struct adapt_rule *r, uint64_t v)
 	return next >= 1.8e19 ? UINT64_MAX : (uint64_t)next;
 }
 
-int adapt_next_value(const struct adapt_rule *r, const char *current, uint64_t floor,
-		     uint64_t cap, char *out, size_t size)
+/* current's whole-number fields into v[]: how many, or -EINVAL. */
+static int parse_fields(const char *current, uint64_t v[ADAPT_MAX_FIELDS])
 {
 	const char *p = current;
-	size_t off = 0;
-	unsigned int field = 0;
-	bool stepped = false;
+	int n = 0;
 
-	out[0] = '\0';
-	if (r->target == ADAPT_TARGET_RX_RING) {
-		floor = pow2_ceil(floor);
-		cap = pow2_floor(cap);
-	}
-	while (*p) {
+	for (;;) {
 		char *end;
-		unsigned long long v;
 
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (!*p)
-			break;
-		if (*p < '0' || *p > '9')
+			return n;
+		if (*p < '0' || *p > '9' || n == ADAPT_MAX_FIELDS)
 			return -EINVAL;
 		errno = 0;
-		v = strtoull(p, &end, 10);
+		v[n++] = strtoull(p, &end, 10);
 		if (errno || (*end && *end != ' ' && *end != '\t'))
 			return -EINVAL;
 		p = end;
-		field++;
-		if (!r->field || r->field == field) {
-			uint64_t n = grow(r, v);
+	}
+}
 
-			/* The cap wins over a floor above it (a small machine). */
-			n = n < floor ? floor : n;
-			n = n > cap ? cap : n;
-			/* Never below the live value: a rule only raises. */
-			v = n > v ? n : v;
-			stepped = true;
+/* One field's step: grown, within [floor, cap] (the cap wins), never lowered. */
+static uint64_t step_field(const struct adapt_rule *r, uint64_t v, uint64_t floor, uint64_t cap)
+{
+	uint64_t n = grow(r, v);
+
+	/* The cap wins over a floor above it (a small machine). */
+	n = n < floor ? floor : n;
+	n = n > cap ? cap : n;
+	/* Never below the live value: a rule only raises. */
+	return n > v ? n : v;
+}
+
+int adapt_next_value(const struct adapt_rule *r, const char *current, uint64_t floor,
+		     uint64_t cap, char *out, size_t size)
+{
+	uint64_t v[ADAPT_MAX_FIELDS], n[ADAPT_MAX_FIELDS];
+	int fields = parse_fields(current, v), least = -1;
+	double factor = 0;
+	size_t off = 0;
+
+	out[0] = '\0';
+	if (fields <= 0 || r->field > (unsigned int)fields)
+		return -EINVAL;
+	if (r->target == ADAPT_TARGET_RX_RING) {
+		floor = pow2_ceil(floor);
+		cap = pow2_floor(cap);
+	}
+	for (int i = 0; i < fields; i++) {
+		bool stepped = !r->field || r->field == (unsigned int)i + 1;
+
+		n[i] = stepped ? step_field(r, v[i], floor, cap) : v[i];
+		/* The field held back most (by the cap): its growth sets the others'. */
+		if (stepped && v[i] && (least < 0 || (double)n[i] / v[i] < factor)) {
+			least = i;
+			factor = (double)n[i] / v[i];
 		}
+	}
+	/*
+	 * Every field steps (tcp_mem's min, pressure and max): by one factor,
+	 * so that they keep their order and ratios when the largest meets the
+	 * cap, rather than the smaller ones catching up with it.
+	 */
+	for (int i = 0; !r->field && fields > 1 && least >= 0 && i < fields; i++) {
+		uint64_t scaled = (uint64_t)((double)v[i] * factor);
+
+		if (i != least && scaled < n[i])
+			n[i] = scaled > v[i] ? scaled : v[i];
+	}
+	for (int i = 0; i < fields; i++) {
 		off += (size_t)snprintf(out + off, off < size ? size - off : 0, "%s%llu",
-					off ? " " : "", v);
+					i ? " " : "", (unsigned long long)n[i]);
 		if (off >= size)
 			return -EINVAL;
 	}
-	return stepped ? 0 : -EINVAL;
+	return 0;
 }
 
 static void say(struct adapt_state *s, enum adapt_phase phase, const char *fmt, ...)
@@ -135,6 +169,27 @@ static void reset_hot(struct adapt_state *s, int n_guards)
 	s->hot_sum = 0;
 	for (int i = 0; i < n_guards; i++)
 		s->guard_sum[i] = 0, s->guard_n[i] = 0;
+}
+
+/*
+ * A take-back: the same step failing again and again is the knob not
+ * curing the evidence here, not noise; after ADAPT_GIVE_UP_AFTER in a row
+ * the rule stops (the take-back itself still happens).
+ */
+static void count_failure(const struct adapt_rule *r, struct adapt_state *s)
+{
+	if (s->failed_times && !strcmp(s->failed, s->after)) {
+		s->failed_times++;
+	} else {
+		snprintf(s->failed, sizeof(s->failed), "%s", s->after);
+		s->failed_times = 1;
+	}
+	if (s->failed_times < ADAPT_GIVE_UP_AFTER)
+		return;
+	say(s, ADAPT_GAVE_UP, "gave up: the step from %s to %s was taken back %u times in a row "
+	    "(%s did not fall enough, or a guard got worse): %s does not cure it here; off "
+	    "until the daemon restarts or the rule changes", s->before, s->after,
+	    s->failed_times, r->metric, r->knob);
 }
 
 /* After a step: did it help? Decides once `over` intervals were seen. */
@@ -184,6 +239,7 @@ static void check_step(const struct adapt_rule *r, struct adapt_state *s,
 	say(s, ADAPT_SETTLED, "stepped from %s to %s because %s was %.4g/s; it fell to %.4g/s",
 	    s->before, s->after, r->metric, s->trigger_before, after);
 	s->cooldown_until_s = s->stepped_at_s + (uint64_t)r->cooldown_s * s->backoff;
+	s->failed_times = 0;
 	return;
 take_back:
 	act->verdict = ADAPT_TAKE_BACK;
@@ -192,6 +248,7 @@ take_back:
 	if (s->backoff < ADAPT_MAX_BACKOFF)
 		s->backoff *= 2;
 	s->cooldown_until_s = in->now_s + (uint64_t)r->cooldown_s * s->backoff;
+	count_failure(r, s);
 }
 
 static void start_step(const struct adapt_rule *r, struct adapt_state *s,
@@ -224,6 +281,8 @@ void adapt_decide(const struct adapt_rule *r, struct adapt_state *s, const struc
 	char next[ADAPT_VALUE_MAX];
 
 	memset(act, 0, sizeof(*act));
+	if (s->phase == ADAPT_GAVE_UP)
+		return;
 	if (s->phase == ADAPT_CHECKING) {
 		check_step(r, s, in, act);
 		return;

@@ -16,6 +16,11 @@
  *   taken back it did not help: the value before the step is put back and
  *              the rule's cooldown doubles (at most ADAPT_MAX_BACKOFF times)
  *   at cap     the trigger fires but the value is already at its cap
+ *   gave up    the same step was taken back ADAPT_GIVE_UP_AFTER times in a
+ *              row: on this host the knob does not cure the evidence (a
+ *              server that listens once never sees a new somaxconn), and
+ *              stepping it again and again only churns it; the rule stays
+ *              off until the daemon restarts or the rule changes
  */
 #ifndef PA_ADAPT_H
 #define PA_ADAPT_H
@@ -30,6 +35,8 @@
 #define ADAPT_GUARD_TOLERANCE 0.2
 #define ADAPT_MIN_FALL 0.2
 #define ADAPT_MAX_BACKOFF 8
+#define ADAPT_MAX_FIELDS 8              /* of a multi-field value (tcp_mem: 3) */
+#define ADAPT_GIVE_UP_AFTER 2           /* take-backs of one step: a pattern, not noise */
 
 enum adapt_phase {
 	ADAPT_QUIET,
@@ -38,6 +45,7 @@ enum adapt_phase {
 	ADAPT_SETTLED,
 	ADAPT_TAKEN_BACK,
 	ADAPT_AT_CAP,
+	ADAPT_GAVE_UP,
 };
 
 /* One interval as seen by a rule. */
@@ -72,6 +80,9 @@ struct adapt_state {
 	double guard_after_sum[ADAPT_MAX_GUARDS];
 	unsigned int guard_after_n[ADAPT_MAX_GUARDS];
 	unsigned int steps, taken_back;
+	/* The step last taken back (its value) and how many times in a row. */
+	char failed[ADAPT_VALUE_MAX];
+	unsigned int failed_times;
 	char why[ADAPT_WHY_MAX];        /* the state in words, for status and the log */
 	char subject[32];               /* "eth0": begins why (a rule per interface) */
 };
@@ -103,10 +114,12 @@ void adapt_refused(const struct adapt_rule *r, struct adapt_state *s, uint64_t n
 
 /*
  * The value a step makes of current: the rule's step on its fields, each
- * kept within [floor, cap]. A receive ring's steps are powers of two: the
- * next one above current, within floor rounded up and cap rounded down to
- * powers of two. 0, or -EINVAL when current is not whole numbers (or lacks
- * the field).
+ * kept within [floor, cap]. Where every field of a multi-field value steps,
+ * all grow by the factor of the one held back most (by the cap), so that
+ * they keep their order and ratios. A receive ring's steps are powers of
+ * two: the next one above current, within floor rounded up and cap rounded
+ * down to powers of two. 0, or -EINVAL when current is not whole numbers
+ * (at most ADAPT_MAX_FIELDS, and having the rule's field).
  */
 int adapt_next_value(const struct adapt_rule *r, const char *current, uint64_t floor,
 		     uint64_t cap, char *out, size_t size);

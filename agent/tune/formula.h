@@ -53,6 +53,8 @@ struct machine_facts {
 				 * formula term uses it: ring budgets do (profile_compose.c) */
 	unsigned int page_size; /* the kernel's, bytes ("in pages"); 0: not known, 4 KiB
 				 * assumed (profiles explain TYPE has no host) */
+	bool off_host;          /* profiles explain TYPE: the size table's, not a host's:
+				 * a fact it lacks, the host itself has */
 };
 
 enum formula_term {

@@ -42,9 +42,17 @@ static int resolve_formula(const char *formula, const struct machine_facts *fact
 	ret = formula_parse(formula, &f, err, sizeof(err));
 	if (!ret)
 		ret = formula_resolve(&f, facts, num, text, size, err, sizeof(err));
-	if (ret)
+	if (ret == -ENODATA && facts->off_host)
+		snprintf(text, size, "resolved on the host (%.200s)", err);
+	else if (ret)
 		snprintf(text, size, "%s", err);
 	return ret;
+}
+
+/* What an unresolved formula means: nothing, where only a host has the facts. */
+static const char *unresolved_prefix(const struct machine_facts *facts, const char *on_host)
+{
+	return facts && !facts->off_host ? on_host : "";
 }
 
 static void resolve_value(struct profile_value *v, const struct machine_facts *facts)
@@ -55,8 +63,8 @@ static void resolve_value(struct profile_value *v, const struct machine_facts *f
 	v->unresolved = true;
 	snprintf(v->value, sizeof(v->value), "%s", v->formula);
 	if (resolve_formula(v->formula, facts, &num, why, sizeof(why))) {
-		snprintf(v->resolved, sizeof(v->resolved), "%s%.240s", facts ? "not applied: " : "",
-			 why);
+		snprintf(v->resolved, sizeof(v->resolved), "%s%.240s",
+			 unresolved_prefix(facts, "not applied: "), why);
 		return;
 	}
 	snprintf(v->value, sizeof(v->value), "%" PRIu64, num);
@@ -84,7 +92,7 @@ static void resolve_bound(struct adapt_rule *r, const char *bound,
 	if (resolve_formula(bound, facts, &out->value, why, sizeof(why))) {
 		r->unresolved = true;
 		snprintf(out->why, sizeof(out->why), "%s%.200s",
-			 facts ? "the rule does not run: " : "", why);
+			 unresolved_prefix(facts, "the rule does not run: "), why);
 		return;
 	}
 	snprintf(out->why, sizeof(out->why), "%s", why);

@@ -99,6 +99,30 @@ static void test_next_value(void **state)
 			 -EINVAL);       /* no third field */
 }
 
+/* Every field of tcp_mem steps: together, in proportion, never one onto another. */
+static void test_next_value_all_fields(void **state)
+{
+	struct adapt_rule r;
+	char out[128];
+	static const char *const mem[] = {
+		"knob", "net.ipv4.tcp_mem", "when", "TcpMemoryPressures > 0", "step", "*1.5",
+		"cap", "15728", NULL,
+	};
+
+	(void)state;
+	rule(&r, mem);
+	assert_int_equal(adapt_next_value(&r, "5160 6880 10320", 0, 15728, out, sizeof(out)), 0);
+	assert_string_equal(out, "7740 10320 15480");
+	/* the maximum meets the cap: the others grow by its factor (15728 / 15480) */
+	assert_int_equal(adapt_next_value(&r, "7740 10320 15480", 0, 15728, out, sizeof(out)), 0);
+	assert_string_equal(out, "7864 10485 15728");
+	/* at the cap: nothing moves, so the rule says "at cap" */
+	assert_int_equal(adapt_next_value(&r, "7864 10485 15728", 0, 15728, out, sizeof(out)), 0);
+	assert_string_equal(out, "7864 10485 15728");
+	assert_int_equal(adapt_next_value(&r, "1 2 3 4 5 6 7 8 9", 0, 100, out, sizeof(out)),
+			 -EINVAL);       /* more fields than a knob has */
+}
+
 /* Feeds one interval; returns the verdict. */
 static enum adapt_verdict feed(const struct adapt_rule *r, struct adapt_state *s, uint64_t t,
 			       double trigger, double guard, const char *current, bool may,
@@ -194,6 +218,56 @@ static void test_take_back(void **state)
 	assert_int_equal(s.phase, ADAPT_WATCHING);
 	assert_int_equal(feed(&r, &s, 3, 10, 1, "4096", true, v), ADAPT_NONE);
 	assert_int_equal(feed(&r, &s, 4, 10, 1, "4096", true, v), ADAPT_NONE);
+}
+
+/*
+ * The same step taken back twice in a row: the knob does not cure the
+ * evidence here, and the rule stops (no third step, however hot); a step
+ * that settles in between starts the count again.
+ */
+static void test_gives_up(void **state)
+{
+	struct adapt_rule r;
+	struct adapt_state s;
+	char v[128];
+	uint64_t t = 1;
+
+	(void)state;
+	rule(&r, somaxconn);
+	adapt_state_init(&s);
+	for (int round = 1; round <= 2; round++) {
+		/* hot until the cooldown ends and it steps, then no better: taken back */
+		while (feed(&r, &s, t++, 10, 1, "4096", true, v) != ADAPT_STEP)
+			assert_true(t < 10000);
+		feed(&r, &s, t++, 10, 1, "8192", true, v);
+		assert_int_equal(feed(&r, &s, t++, 10, 1, "8192", true, v), ADAPT_TAKE_BACK);
+		assert_string_equal(v, "4096");
+	}
+	assert_int_equal(s.phase, ADAPT_GAVE_UP);
+	assert_string_equal(adapt_phase_name(s.phase), "gave up");
+	assert_non_null(strstr(s.why, "gave up: the step from 4096 to 8192 was taken back 2 "
+			       "times in a row"));
+	for (uint64_t end = t + 100000; t < end; t += 7)
+		assert_int_equal(feed(&r, &s, t, 10, 1, "4096", true, v), ADAPT_NONE);
+	assert_int_equal(s.steps, 2);
+
+	/* taken back, then a step that helped, then taken back: no pattern */
+	adapt_state_init(&s);
+	t = 1;
+	while (feed(&r, &s, t++, 10, 1, "4096", true, v) != ADAPT_STEP)
+		;
+	feed(&r, &s, t++, 10, 1, "8192", true, v);
+	assert_int_equal(feed(&r, &s, t++, 10, 1, "8192", true, v), ADAPT_TAKE_BACK);
+	while (feed(&r, &s, t++, 10, 1, "4096", true, v) != ADAPT_STEP)
+		;
+	feed(&r, &s, t++, 1, 1, "8192", true, v);
+	feed(&r, &s, t++, 1, 1, "8192", true, v);
+	assert_int_equal(s.phase, ADAPT_SETTLED);
+	while (feed(&r, &s, t++, 10, 1, "8192", true, v) != ADAPT_STEP)
+		;
+	feed(&r, &s, t++, 10, 1, "16384", true, v);
+	assert_int_equal(feed(&r, &s, t++, 10, 1, "16384", true, v), ADAPT_TAKE_BACK);
+	assert_int_equal(s.phase, ADAPT_TAKEN_BACK);
 }
 
 /*
@@ -414,9 +488,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_next_value_all_fields),
 		cmocka_unit_test(test_next_value),
 		cmocka_unit_test(test_step_settle_cooldown),
 		cmocka_unit_test(test_take_back),
+		cmocka_unit_test(test_gives_up),
 		cmocka_unit_test(test_judge_by_guards),
 		cmocka_unit_test(test_ring_parse),
 		cmocka_unit_test(test_ring_steps),
