@@ -39,7 +39,7 @@ int lp_parse_file(const char *path, lp_handler handler, void *ctx, struct lp_err
  * space, without their leading '#'/';' and blanks; "" when there are none.
  * A blank line or a section header ends a comment block.
  */
-#define LP_MAX_COMMENT 1024
+#define LP_MAX_COMMENT 4096
 
 struct lp_item {
 	const char *section;    /* the header's name, or "" before the first one */

@@ -50,6 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/lineparse.h"
 #include "tune/formula.h"
 
 #define ADAPT_NAME_MAX 64
@@ -59,7 +60,7 @@
 #define ADAPT_MAX_RULES 32
 #define ADAPT_BOUND_MAX 96
 #define ADAPT_COOLDOWN_DEFAULT_S 300
-#define ADAPT_COMMENT_MAX 1024       /* as a profile value's comment */
+#define ADAPT_COMMENT_MAX LP_MAX_COMMENT  /* as a profile value's comment */
 #define ADAPT_RESOLVED_MAX 256
 
 enum adapt_step_kind {

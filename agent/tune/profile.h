@@ -103,7 +103,7 @@ struct profile_value {
 	/* where the value came from */
 	char profile[PROFILE_NAME_MAX];     /* the profile file that set it */
 	char origin[PATH_MAX + 16];         /* "path/compute.conf:12" */
-	char comment[1024];                 /* the comment lines just above it, joined */
+	char comment[LP_MAX_COMMENT];       /* the comment lines just above it, joined */
 	/* Relative to the machine: the formula as written; value holds the
 	 * resolved number once composed (profile_compose), "" otherwise. */
 	char formula[PROFILE_VALUE_MAX];

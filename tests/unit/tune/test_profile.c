@@ -438,12 +438,12 @@ static void test_rule_comments(void **state)
 /* Long comment blocks are cut, not refused. */
 static void test_long_comment(void **state)
 {
-	char text[8192], msg[1024];
+	char text[16384], msg[1024];
 	struct profile p;
 	size_t off = 0;
 
 	off += snprintf(text + off, sizeof(text) - off, "[sysctl]\n");
-	for (int i = 0; i < 40; i++)
+	for (int i = 0; i < 80; i++)
 		off += snprintf(text + off, sizeof(text) - off,
 				"# a long explanation line number %02d, longer than it needs to be\n", i);
 	snprintf(text + off, sizeof(text) - off, "a.b = 1\n");
@@ -741,13 +741,21 @@ static void test_shipped_profiles(void **state)
 			lp_error_format(&err, msg, sizeof(msg));
 			fail_msg("%s", msg);
 		}
-		for (size_t k = 0; k < p.n_values; k++)
+		/* Whole: a comment cut at LP_MAX_COMMENT would lose its sources' end. */
+		for (size_t k = 0; k < p.n_values; k++) {
 			if (!strstr(p.values[k].comment, "Source:"))
 				fail_msg("%s: the comment names no source", p.values[k].origin);
-		for (size_t k = 0; k < p.n_rules; k++)
+			if (strlen(p.values[k].comment) >= LP_MAX_COMMENT - 1)
+				fail_msg("%s: the comment is cut", p.values[k].origin);
+		}
+		for (size_t k = 0; k < p.n_rules; k++) {
 			if (!strstr(p.rules[k].comment, "Source:"))
 				fail_msg("%s: [adapt.%s]'s comment names no source",
 					 p.rules[k].origin, p.rules[k].name);
+			if (strlen(p.rules[k].comment) >= LP_MAX_COMMENT - 1)
+				fail_msg("%s: [adapt.%s]'s comment is cut", p.rules[k].origin,
+					 p.rules[k].name);
+		}
 		/* Class profiles rest on base; overlays include only overlays. */
 		if (!p.overlay)
 			assert_string_equal(p.chain[p.depth - 1], "base");
