@@ -71,7 +71,7 @@ static void adaptive_sync(struct adaptive *a, const struct tuning_state *tuning)
 		}
 		if (adapt_bound(r->rule.floor, &tuning->facts, &r->floor, err, sizeof(err)) ||
 		    adapt_bound(r->rule.cap, &tuning->facts, &r->cap, err, sizeof(err)))
-			snprintf(r->bound_error, sizeof(r->bound_error), "bounds unknown here: %s",
+			snprintf(r->off_why, sizeof(r->off_why), "bounds unknown here: %s",
 				 err);
 	}
 	free_rules(a->rules, a->n);
@@ -163,10 +163,11 @@ static void ring_selection(const struct adapt_rule *r, const char *ifname,
 /*
  * Writes value through the engine: a plan of this one value (the sysctl, or
  * the receive ring of ifname alone), applied. 0 when written (or already
- * there), else -1 with why (the plan's reason).
+ * there), else -1 with why (the plan's reason) and, for a skip, its kind.
  */
 static int engine_write(const struct adaptive_env *env, const struct adapt_rule *r,
-			const char *ifname, const char *value, char *why, size_t size)
+			const char *ifname, const char *value, enum tune_skip *skip, char *why,
+			size_t size)
 {
 	struct profile one = { 0 };
 	struct profile_value v = { .kind = KNOB_SYSCTL, .op = VALUE_EXACT };
@@ -175,6 +176,7 @@ static int engine_write(const struct adaptive_env *env, const struct adapt_rule 
 	const struct tune_item *it;
 	int ret = -1;
 
+	*skip = TUNE_SKIP_NONE;
 	snprintf(one.name, sizeof(one.name), "%s", env->tuning->plan.profile);
 	snprintf(v.section, sizeof(v.section), "sysctl");
 	snprintf(v.key, sizeof(v.key), "%s", r->knob);
@@ -195,8 +197,10 @@ static int engine_write(const struct adaptive_env *env, const struct adapt_rule 
 		snprintf(why, size, "nothing to plan");
 	else if (it->action == TUNE_KEEP)
 		ret = 0;
-	else if (it->action == TUNE_SKIP)
+	else if (it->action == TUNE_SKIP) {
+		*skip = it->skip;
 		snprintf(why, size, "%s", it->reason);
+	}
 	else if (tune_apply(&t.ctx, &plan))
 		snprintf(why, size, "%.300s", plan.error);
 	else if (it->result != TUNE_RES_APPLIED)
@@ -293,6 +297,7 @@ static void carry_out(struct adaptive *a, const struct adaptive_env *env,
 {
 	bool step = act->verdict == ADAPT_STEP;
 	char why[TUNE_REASON_MAX], text[ADAPT_WHY_MAX + 64];
+	enum tune_skip skip;
 	/* why begins with the interface already: "eth0: stepped from ..." */
 	const char *what = s->why + (s->subject[0] ? strlen(s->subject) + 2 : 0);
 
@@ -302,11 +307,14 @@ static void carry_out(struct adaptive *a, const struct adaptive_env *env,
 		log_info("adaptive %s: %s", r->rule.name, s->why);
 		return;
 	}
-	if (engine_write(env, &r->rule, ifname, act->value, why, sizeof(why))) {
+	if (engine_write(env, &r->rule, ifname, act->value, &skip, why, sizeof(why))) {
 		snprintf(text, sizeof(text), "%.60s %s to %.60s not made: %.170s", r->rule.knob,
 			 step ? "step" : "take-back", act->value, why);
 		adapt_refused(&r->rule, s, now, text);
 		log_warn("adaptive %s: %s", r->rule.name, s->why);
+		/* Not the rule's to change until a re-plan: off, said once. */
+		if (!ifname && (skip == TUNE_SKIP_EXCLUDED || skip == TUNE_SKIP_SYSCTLD))
+			snprintf(r->off_why, sizeof(r->off_why), "%.250s", text);
 		return;
 	}
 	note_change(a, now);
@@ -481,7 +489,7 @@ void adaptive_interval(struct adaptive *a, const struct adaptive_env *env,
 		struct adapt_action act;
 		struct adapt_input in;
 
-		if (r->bound_error[0])
+		if (r->off_why[0])
 			continue;
 		if (r->rule.target == ADAPT_TARGET_RX_RING) {
 			ring_rule_interval(a, env, r, set, now);
@@ -524,9 +532,9 @@ static struct json_object *rule_json(const struct adaptive_rule *r, const struct
 	if (ifname)
 		json_object_object_add(o, "interface", json_object_new_string(ifname));
 	json_object_object_add(o, "state", json_object_new_string(
-		r->bound_error[0] || off ? "off" : adapt_phase_name(s->phase)));
+		r->off_why[0] || off ? "off" : adapt_phase_name(s->phase)));
 	json_object_object_add(o, "why", json_object_new_string(
-		r->bound_error[0] ? r->bound_error : why ? why : s->why));
+		r->off_why[0] ? r->off_why : why ? why : s->why));
 	json_object_object_add(o, "steps", json_object_new_int((int)s->steps));
 	json_object_object_add(o, "taken_back", json_object_new_int((int)s->taken_back));
 	return o;
@@ -539,7 +547,7 @@ struct json_object *adaptive_json(const struct adaptive *a)
 	for (size_t i = 0; i < a->n; i++) {
 		const struct adaptive_rule *r = &a->rules[i];
 
-		if (r->rule.target != ADAPT_TARGET_RX_RING || r->bound_error[0]) {
+		if (r->rule.target != ADAPT_TARGET_RX_RING || r->off_why[0]) {
 			json_object_array_add(arr, rule_json(r, &r->state, NULL, false, NULL));
 			continue;
 		}

@@ -54,7 +54,12 @@ struct adaptive_rule {
 	struct adapt_rule rule;
 	struct adapt_state state;       /* a sysctl rule's */
 	uint64_t floor, cap;
-	char bound_error[256];          /* "" or why the bounds cannot be known here */
+	/*
+	 * "" or why the rule is off until the next re-plan: its bounds cannot
+	 * be known here, or its knob is excluded by the configuration or set
+	 * in the administrator's sysctl.d (said once, not at every cooldown).
+	 */
+	char off_why[256];
 	size_t n_ifs, cap_ifs;          /* a ring rule's interfaces, each with its state */
 	struct adaptive_if *ifs;
 	char idle[192];                 /* a ring rule on no interface: why */

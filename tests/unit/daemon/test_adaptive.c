@@ -308,6 +308,58 @@ static void test_exclude_and_admin(void **state)
 	assert_entry(f, "eth0", "watching", "eth0: held: ethtool.rx_ring step to 2048 not made");
 }
 
+/*
+ * A sysctl rule whose knob is excluded: refused once, said once, then off
+ * (not retried and logged again after every cooldown) until a re-plan.
+ */
+static void test_excluded_sysctl_rule_off(void **state)
+{
+	static const char *const keys[] = {
+		"knob", "net.core.somaxconn", "when", "TcpListenOverflows > 0 over 1",
+		"step", "double", "floor", "4096", "cap", "65535", "cooldown", "1", NULL,
+	};
+	struct fixture *f = *state;
+	struct adaptive_env env = { .paths = &f->paths, .opts = &f->opts, .tuning = &f->st,
+				    .apply = true };
+	struct json_object *all, *o;
+	struct adapt_rule r;
+	char err[256];
+
+	put(f, "/proc/sys/net/core/somaxconn", "4096\n");
+	adapt_rule_init(&r, "accept-queue", "base.conf:81");
+	for (const char *const *kv = keys; kv[0]; kv += 2)
+		assert_int_equal(adapt_rule_set(&r, kv[0], kv[1], err, sizeof(err)), 0);
+	assert_int_equal(adapt_rule_check(&r, err, sizeof(err)), 0);
+	f->st.rules = &r;
+	f->opts.excludes[0] = "sysctl:net.core.somaxconn";
+	for (int i = 0; i < 3; i++) {
+		struct metric_set set;
+
+		metric_set_init(&set, util_now_wall_ms(), 60);
+		assert_int_equal(metric_add(metric_set_entity(&set, ENTITY_INSTANCE, ""),
+					    "TcpListenOverflows", UNIT_COUNT, 600), 0);
+		adaptive_interval(&f->a, &env, &set);
+		metric_set_free(&set);
+		if (i == 0)
+			sleep(2);       /* past the cooldown: a rule still on would try again */
+	}
+	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "4096\n");
+	all = adaptive_json(&f->a);
+	o = json_object_array_get_idx(all, 0);
+	assert_string_equal(json_at_str(o, "state", ""), "off");
+	assert_non_null(strstr(json_at_str(o, "why", ""), "net.core.somaxconn step to 8192 not "
+			       "made: excluded by config"));
+	assert_int_equal(json_at_int(o, "steps"), 0);
+	json_object_put(all);
+	/* a re-plan (reload) starts it again */
+	f->opts.excludes[0] = NULL;
+	f->st.at_wall_ms++;
+	interval(f, true, -1, -1);
+	all = adaptive_json(&f->a);
+	assert_string_equal(json_at_str(json_object_array_get_idx(all, 0), "state", ""), "quiet");
+	json_object_put(all);
+}
+
 /* No budget covers the interface: it is not stepped, and status says why. */
 static void test_no_budget(void **state)
 {
@@ -342,6 +394,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_take_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_advise, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exclude_and_admin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_excluded_sysctl_rule_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_interface, setup, teardown),
 	};
