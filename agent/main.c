@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "cli/client.h"
 #include "config.h"
+#include "daemon/ctlproto.h"
 #include "daemon/daemon.h"
 #include "core/exitcodes.h"
 #include "probes/hist.h"
@@ -620,9 +621,11 @@ static int cmd_daemon(struct cli *cli)
 }
 
 
-static int request(struct cli *cli, const char *cmd, struct json_object **result)
+/* The daemon's answer to cmd, for the command what ("status", "reload"). */
+static int request(struct cli *cli, const char *what, const char *cmd,
+		   struct json_object **result)
 {
-	char sock[PATH_MAX], err[512];
+	char sock[PATH_MAX], err[CTL_MAX_MESSAGE + 256];
 	int ret;
 
 	if (paths_socket(&cli->paths, sock, sizeof(sock))) {
@@ -632,7 +635,7 @@ static int request(struct cli *cli, const char *cmd, struct json_object **result
 	ret = client_request(sock, cmd, result, err, sizeof(err));
 	if (!ret)
 		return EXIT_OK;
-	fprintf(stderr, "perfagent %s: %s\n", cmd, err);
+	fprintf(stderr, "perfagent %s: %s\n", what, err);
 	if (ret == -ENOENT || ret == -ECONNREFUSED || ret == -ETIMEDOUT || ret == -ESRCH)
 		return EXIT_NOT_RUNNING;
 	if (ret == -EPERM || ret == -EACCES)
@@ -647,7 +650,7 @@ static int show_status(void *arg, FILE *out)
 {
 	struct cli *cli = arg;
 	struct json_object *status;
-	int ret = request(cli, cli->histograms ? "histograms" : "status", &status);
+	int ret = request(cli, "status", cli->histograms ? "histograms" : "status", &status);
 
 	if (ret)
 		return ret;
@@ -681,7 +684,7 @@ static int cmd_status(struct cli *cli)
 static int cmd_reload(struct cli *cli)
 {
 	struct json_object *result;
-	int ret = request(cli, "reload", &result);
+	int ret = request(cli, "reload", "reload", &result);
 
 	if (ret)
 		return ret;

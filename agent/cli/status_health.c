@@ -146,12 +146,18 @@ static void tuning_text(struct json_object *l, bool brief, FILE *out)
 	fputc(')', out);
 }
 
+static void probe_text(struct json_object *l, bool brief, FILE *out)
+{
+	fprintf(out, "%s probe not running", json_at_str(l, "entity", "?"));
+}
+
 static const struct {
 	const char *area;
 	void (*text)(struct json_object *line, bool brief, FILE *out);
 } areas[] = {
 	{ "runqueue", runqueue_text }, { "disk", disk_text }, { "tcp", tcp_text },
 	{ "ena", ena_text }, { "cpu", cpu_text }, { "tuning", tuning_text },
+	{ "probe", probe_text },
 };
 
 /* A line's figures as text, brief (the key figure) or whole. */
@@ -208,4 +214,8 @@ void status_print_health(struct json_object *h, FILE *out)
 	}
 	if (ok)
 		fputc('\n', out);
+	for (size_t i = 0; i < json_at_len(h, "not_judged"); i++)
+		fprintf(out, "  %-10s %s\n", i ? "" : "not judged",
+			json_object_get_string(json_object_array_get_idx(
+				json_at_array(h, "not_judged"), i)));
 }

@@ -61,7 +61,8 @@ static char *answer(struct ctl_client *c, const char *line, size_t len)
 	const struct ctl_command *cmd;
 	struct json_object *result = NULL;
 	const char *code;
-	char msg[256];
+	/* Room for a reload's every configuration error (systemctl reload logs it). */
+	char msg[CTL_MAX_MESSAGE];
 	int ret;
 
 	cmd = ctl_request_parse(line, len, &code, msg, sizeof(msg));

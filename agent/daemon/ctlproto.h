@@ -17,6 +17,7 @@
 #define CTL_MAX_REQUEST 4096
 /* Replies are bounded too, so a client can size its buffer. */
 #define CTL_MAX_REPLY (1024 * 1024)
+#define CTL_MAX_MESSAGE 4096            /* an error reply's message */
 
 struct ctl_command {
 	const char *name;

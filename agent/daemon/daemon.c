@@ -382,7 +382,12 @@ static struct json_object *daemon_health_json(const struct daemon *d, bool journ
 		.changes = d->tuning.applied ? c->applied : c->set, .journal = journal,
 	};
 
-	return health_json(d->col.have_last ? &d->col.last : NULL, &w, &t);
+	struct probe_status probes[8];
+	size_t n = 0;
+
+	for (size_t i = 0; i < probes_count() && n < sizeof(probes) / sizeof(probes[0]); i++)
+		probes[n++] = *probes_status(d->probes, i);
+	return health_json(d->col.have_last ? &d->col.last : NULL, &w, &t, probes, n);
 }
 
 static void sink_opts_from(const struct daemon *d, struct sink_opts *o, char *path, size_t size)

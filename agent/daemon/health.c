@@ -380,6 +380,52 @@ static void tuning_line(const struct metric_entity *inst, const struct health_tu
 	line_done(&l, lines);
 }
 
+/* What each probe measures for health, and the area it leaves unjudged. */
+static const struct {
+	const char *probe, *measures;
+} probe_areas[] = {
+	{ "sched", "run-queue latency" },
+	{ "block", "disk latency and queue time" },
+	{ "tcp", "TCP round-trip time and connect latency" },
+};
+
+static const char *probe_measures(const char *probe)
+{
+	for (size_t i = 0; i < sizeof(probe_areas) / sizeof(probe_areas[0]); i++)
+		if (!strcmp(probe_areas[i].probe, probe))
+			return probe_areas[i].measures;
+	return "what it measures";
+}
+
+/*
+ * Probes that do not run: health cannot say "ok" for what they measure. One
+ * that failed is a watch line; one switched off in the configuration, the
+ * operator's choice, is only named in not_judged.
+ */
+static void probe_lines(const struct probe_status *probes, size_t n, struct json_object *lines,
+			struct json_object *not_judged)
+{
+	char text[REASON_MAX];
+
+	for (size_t i = 0; probes && i < n; i++) {
+		const struct probe_status *p = &probes[i];
+		struct line l;
+
+		if (p->state == PROBE_RUNNING)
+			continue;
+		if (p->state == PROBE_DISABLED) {
+			snprintf(text, sizeof(text), "%s (the %s probe is disabled in the "
+				 "configuration)", probe_measures(p->name), p->name);
+			json_object_array_add(not_judged, json_object_new_string(text));
+			continue;
+		}
+		line_init(&l, "probe", p->name);
+		judge(&l, HEALTH_WATCH, "%s: not measured, the %s probe does not run (%.500s)",
+		      probe_measures(p->name), p->name, p->reason ? p->reason : "no reason given");
+		line_done(&l, lines);
+	}
+}
+
 static int verdict_rank(struct json_object *line)
 {
 	const char *v = json_at_str(line, "verdict", "ok");
@@ -420,9 +466,11 @@ static struct json_object *window_json(const struct health_window *w, bool have_
 }
 
 struct json_object *health_json(const struct metric_set *set, const struct health_window *w,
-				const struct health_tuning *t)
+				const struct health_tuning *t, const struct probe_status *probes,
+				size_t n_probes)
 {
 	struct json_object *h = json_object_new_object(), *lines = json_object_new_array();
+	struct json_object *not_judged = json_object_new_array();
 	static const struct metric_entity none = { .kind = ENTITY_INSTANCE };
 	const struct metric_entity *inst = &none;
 	int worst = 2;
@@ -438,6 +486,7 @@ struct json_object *health_json(const struct metric_set *set, const struct healt
 		cpu_line(inst, lines);
 	}
 	tuning_line(inst, t, lines);
+	probe_lines(probes, n_probes, lines, not_judged);
 	lines = sorted_lines(lines);
 	if (json_object_array_length(lines))
 		worst = verdict_rank(json_object_array_get_idx(lines, 0));
@@ -445,5 +494,6 @@ struct json_object *health_json(const struct metric_set *set, const struct healt
 	json_object_object_add(h, "verdict", json_object_new_string(
 		worst == 0 ? "problem" : worst == 1 ? "watch" : "ok"));
 	json_object_object_add(h, "lines", lines);
+	json_object_object_add(h, "not_judged", not_judged);
 	return h;
 }

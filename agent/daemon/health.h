@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/metrics.h"
+#include "probes/probes.h"
 
 struct json_object;
 
@@ -70,13 +71,17 @@ struct health_tuning {
 };
 
 /*
- * A new object {"window": {...}, "verdict": worst, "lines": [...]}; lines
- * sorted problems first, then watch, then ok, each with "area", "verdict",
- * "reason" and its figures with units in their names. set NULL: no
- * interval collected yet (window.partial true, no lines but tuning).
- * NULL when out of memory.
+ * A new object {"window": {...}, "verdict": worst, "lines": [...],
+ * "not_judged": [...]}; lines sorted problems first, then watch, then ok,
+ * each with "area", "verdict", "reason" and its figures with units in their
+ * names. set NULL: no interval collected yet (window.partial true, no lines
+ * but tuning). probes (n_probes of them, may be NULL): a probe that should
+ * run and does not is a "watch" line of area "probe" (what it measures goes
+ * unjudged, and health must not read "ok" for it); one disabled in the
+ * configuration is named in not_judged, in words. NULL when out of memory.
  */
 struct json_object *health_json(const struct metric_set *set, const struct health_window *w,
-				const struct health_tuning *t);
+				const struct health_tuning *t, const struct probe_status *probes,
+				size_t n_probes);
 
 #endif

@@ -140,7 +140,10 @@ reload_refused 'interval = 5\nmode = later\n' "perfagent.conf:2: bad value 'late
 pa status | grep -q "last reload FAILED" || fail "human status hides the failed reload"
 # A profile that does not exist is the configuration's error too.
 reload_refused 'interval = 5\nprofile = nothere\n' "no profile named 'nothere'"
-pass "bad reload (a bad value, a missing profile) refused, running config kept, status says so"
+# Every error reaches the command (systemctl reload logs what it prints), the last too.
+reload_refused 'bogus_one = 1\nbogus_two = 2\nbogus_three = 3\nmode = later\n' \
+	"perfagent.conf:4: bad value 'later' for mode"
+pass "bad reload (a bad value, a missing profile, four errors) refused, running config kept, all said, status says so"
 
 # Only root may change the daemon; anyone may read status. uid 65534 may not
 # reach the checkout, so it runs a copy of the binary.

@@ -65,7 +65,7 @@ static void test_all_ok(void **unused)
 	/* An idle disk gets no line. */
 	metric_add(metric_set_entity(&set, ENTITY_BLOCK_DEVICE, "nvme2n1"), "ReadOps",
 		   UNIT_COUNT_PER_SECOND, 0);
-	h = health_json(&set, &full, &applied);
+	h = health_json(&set, &full, &applied, NULL, 0);
 	assert_string_equal(json_at_str(h, "verdict", ""), "ok");
 	assert_false(json_at_bool(h, "window.partial"));
 	l = line_of(h, "disk", "nvme1n1");
@@ -113,7 +113,7 @@ static void test_problems_first(void **unused)
 	metric_add(eth, "TxMissedCompletions", UNIT_COUNT, 3);
 	metric_add(metric_set_entity(&set, ENTITY_INTERFACE, "ens8"), "TxMissedCompletions",
 		   UNIT_COUNT, 2);
-	h = health_json(&set, &full, &advise);
+	h = health_json(&set, &full, &advise, NULL, 0);
 	assert_string_equal(json_at_str(h, "verdict", ""), "problem");
 	first = json_object_array_get_idx(json_at(h, "lines"), 0);
 	assert_string_equal(json_at_str(first, "verdict", ""), "problem");
@@ -145,15 +145,53 @@ static void test_partial_window(void **unused)
 	struct health_window first = { .span_s = 0.2, .interval_s = 10, .first = true };
 	struct json_object *h;
 
-	h = health_json(NULL, &full, &applied);
+	h = health_json(NULL, &full, &applied, NULL, 0);
 	assert_true(json_at_bool(h, "window.partial"));
 	assert_string_equal(json_at_str(h, "window.note", ""), "no interval collected yet");
 	json_object_put(h);
 	metric_set_init(&set, 1000, 10);
 	metric_set_entity(&set, ENTITY_INSTANCE, "");
-	h = health_json(&set, &first, &applied);
+	h = health_json(&set, &first, &applied, NULL, 0);
 	assert_true(json_at_bool(h, "window.partial"));
 	assert_true(json_at_double(h, "window.span_s") == 0.2);
+	json_object_put(h);
+	metric_set_free(&set);
+}
+
+/*
+ * Probes that do not run: health is not "ok" for what they measure. One that
+ * failed is a watch line; one disabled in the configuration is named only.
+ */
+static void test_probes_not_running(void **unused)
+{
+	static const struct probe_status probes[] = {
+		{ .name = "sched", .state = PROBE_NOT_RUNNING,
+		  .reason = "BPF not permitted (needs CAP_BPF and CAP_PERFMON, or root)" },
+		{ .name = "block", .state = PROBE_DISABLED },
+		{ .name = "tcp", .state = PROBE_RUNNING },
+	};
+	struct metric_set set;
+	struct json_object *h, *l;
+
+	metric_set_init(&set, 1000, 10);
+	metric_add(metric_set_entity(&set, ENTITY_INSTANCE, ""), "CPUUtilization", UNIT_PERCENT,
+		   30);
+	h = health_json(&set, &full, &applied, probes, 3);
+	assert_string_equal(json_at_str(h, "verdict", ""), "watch");
+	l = line_of(h, "probe", "sched");
+	assert_string_equal(json_at_str(l, "verdict", ""), "watch");
+	assert_string_equal(json_at_str(l, "reason", ""), "run-queue latency: not measured, "
+			    "the sched probe does not run (BPF not permitted (needs CAP_BPF and "
+			    "CAP_PERFMON, or root))");
+	assert_int_equal(json_at_len(h, "not_judged"), 1);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(
+		json_at(h, "not_judged"), 0)), "disk latency and queue time (the block probe is "
+		"disabled in the configuration)");
+	json_object_put(h);
+	/* all running: nothing said */
+	h = health_json(&set, &full, &applied, probes + 2, 1);
+	assert_string_equal(json_at_str(h, "verdict", ""), "ok");
+	assert_int_equal(json_at_len(h, "not_judged"), 0);
 	json_object_put(h);
 	metric_set_free(&set);
 }
@@ -176,7 +214,7 @@ static void test_tuning_failed(void **unused)
 	struct health_tuning failed = { .ran = false, .error = "compute.conf:17: bad line" };
 	struct json_object *h, *l;
 
-	h = health_json(NULL, &full, &failed);
+	h = health_json(NULL, &full, &failed, NULL, 0);
 	l = line_of(h, "tuning", NULL);
 	assert_non_null(l);
 	assert_string_equal(json_at_str(l, "mode", ""), "apply");
@@ -186,7 +224,7 @@ static void test_tuning_failed(void **unused)
 	json_object_put(h);
 	failed.journal = true;
 	failed.advise = true;
-	h = health_json(NULL, &full, &failed);
+	h = health_json(NULL, &full, &failed, NULL, 0);
 	l = line_of(h, "tuning", NULL);
 	assert_string_equal(json_at_str(l, "mode", ""), "advise");
 	assert_non_null(strstr(json_at_str(l, "reason", ""),
@@ -202,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_tuning_failed),
 		cmocka_unit_test(test_partial_window),
 		cmocka_unit_test(test_pressure_parse),
+		cmocka_unit_test(test_probes_not_running),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
