@@ -122,9 +122,36 @@ static void tcp_text(struct json_object *l, bool brief, FILE *out)
 		fputc(')', out);
 }
 
+/* The ENA counters a health line carries (daemon/health.c), in short words. */
+static const struct {
+	const char *key, *words;
+} ena_counters[] = {
+	{ "bw_in_allowance_exceeded_packets", "over the inbound bandwidth allowance" },
+	{ "bw_out_allowance_exceeded_packets", "over the bandwidth allowance" },
+	{ "pps_allowance_exceeded_packets", "over the packets-per-second allowance" },
+	{ "conntrack_allowance_exceeded_packets", "over the connection-tracking allowance" },
+	{ "linklocal_allowance_exceeded_packets", "over the link-local allowance" },
+	{ "reset_failures", "failed device resets" },
+	{ "driver_resets", "driver resets" },
+	{ "tx_timeouts", "Tx timeouts" },
+	{ "keepalive_timeouts", "keep-alive timeouts" },
+	{ "tx_missed_completions", "missed Tx completions" },
+};
+
+/* "ens5: 3 driver resets, 1 Tx timeout ...": the counters that moved. */
 static void ena_text(struct json_object *l, bool brief, FILE *out)
 {
-	fprintf(out, "%s allowance counters moved", json_at_str(l, "entity", "?"));
+	int shown = 0;
+
+	fprintf(out, "%s:", json_at_str(l, "entity", "?"));
+	for (size_t i = 0; i < sizeof(ena_counters) / sizeof(ena_counters[0]); i++) {
+		double v = json_at_double(l, ena_counters[i].key);
+
+		if (v > 0)
+			fprintf(out, "%s %.0f %s", shown++ ? "," : "", v, ena_counters[i].words);
+	}
+	if (!shown)
+		fputs(" no counter moved", out);
 }
 
 static void cpu_text(struct json_object *l, bool brief, FILE *out)

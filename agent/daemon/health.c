@@ -299,9 +299,9 @@ static void ena_lines(const struct metric_set *set, struct json_object *lines)
 			continue;
 		line_init(&l, "ena", e->name);
 		judge_counters(&l, e, allowances, sizeof(allowances) / sizeof(allowances[0]),
-			       " packets");
+			       " packets in the interval");
 		judge_counters(&l, e, device_events,
-			       sizeof(device_events) / sizeof(device_events[0]), "");
+			       sizeof(device_events) / sizeof(device_events[0]), " in the interval");
 		/* Only interfaces whose counters moved get a line. */
 		if (l.v == HEALTH_OK) {
 			json_object_put(l.o);

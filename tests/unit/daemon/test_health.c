@@ -16,6 +16,7 @@
 
 #include <json-c/json.h>
 
+#include "cli/status.h"
 #include "core/jsonutil.h"
 #include "cpu/pressure.h"
 #include "daemon/health.h"
@@ -126,8 +127,21 @@ static void test_problems_first(void **unused)
 	assert_string_equal(json_at_str(line_of(h, "ena", "ens7"), "verdict", ""), "problem");
 	assert_non_null(strstr(json_at_str(line_of(h, "ena", "ens7"), "reason", ""),
 			       "transmit timeouts: the driver reset the device; see dmesg and keep "
-			       "the driver current (1)"));
+			       "the driver current (1 in the interval)"));
 	assert_true(json_at_int(line_of(h, "ena", "ens7"), "tx_missed_completions") == 3);
+	/* As text: the counters that moved, not "allowance counters" for a reset. */
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&text, &len);
+
+		status_print_health(h, out);
+		fclose(out);
+		assert_non_null(strstr(text, "ens7: 1 Tx timeouts, 3 missed Tx completions\n"));
+		assert_non_null(strstr(text, "ens5:"));
+		assert_null(strstr(text, "allowance counters moved"));
+		free(text);
+	}
 	assert_string_equal(json_at_str(line_of(h, "ena", "ens8"), "verdict", ""), "watch");
 	assert_string_equal(json_at_str(line_of(h, "runqueue", NULL), "verdict", ""), "watch");
 	assert_string_equal(json_at_str(line_of(h, "tuning", NULL), "verdict", ""), "watch");
