@@ -507,7 +507,34 @@ static bool root_option_valid(const char *root)
 	return false;
 }
 
+/* status --watch: a closed pipe is its documented end, not a failed write. */
+static bool stdout_may_close;
+
+/*
+ * What a command printed must reach its reader: a full disk or a bad file
+ * under > is an error (exit 1), never a silent success.
+ */
+static int output_checked(int ret)
+{
+	int err = 0;
+
+	if (fflush(stdout) == EOF)
+		err = errno;
+	if (stdout_may_close || (!err && !ferror(stdout)))
+		return ret;
+	fprintf(stderr, "perfagent: cannot write the output: %s\n",
+		err ? strerror(err) : "an earlier write failed");
+	return ret ? ret : EXIT_FAILURE;
+}
+
+static int run_main(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+	return output_checked(run_main(argc, argv));
+}
+
+static int run_main(int argc, char **argv)
 {
 	const struct command *c;
 	struct cli cli = { 0 };
@@ -621,21 +648,24 @@ static int cmd_daemon(struct cli *cli)
 }
 
 
-/* The daemon's answer to cmd, for the command what ("status", "reload"). */
+/*
+ * The daemon's answer to cmd, for the command what ("status", "reload"); an
+ * error is said on errout (stderr, or status --watch's screen).
+ */
 static int request(struct cli *cli, const char *what, const char *cmd,
-		   struct json_object **result)
+		   struct json_object **result, FILE *errout)
 {
 	char sock[PATH_MAX], err[CTL_MAX_MESSAGE + 256];
 	int ret;
 
 	if (paths_socket(&cli->paths, sock, sizeof(sock))) {
-		fprintf(stderr, "perfagent: runtime directory path too long\n");
+		fprintf(errout, "perfagent: runtime directory path too long\n");
 		return EXIT_USAGE;
 	}
 	ret = client_request(sock, cmd, result, err, sizeof(err));
 	if (!ret)
 		return EXIT_OK;
-	fprintf(stderr, "perfagent %s: %s\n", what, err);
+	fprintf(errout, "perfagent %s: %s\n", what, err);
 	if (ret == -ENOENT || ret == -ECONNREFUSED || ret == -ETIMEDOUT || ret == -ESRCH)
 		return EXIT_NOT_RUNNING;
 	if (ret == -EPERM || ret == -EACCES)
@@ -650,11 +680,16 @@ static int show_status(void *arg, FILE *out)
 {
 	struct cli *cli = arg;
 	struct json_object *status;
-	int ret = request(cli, "status", cli->histograms ? "histograms" : "status", &status);
+	/* Watching, an error is the screen: the daemon may come back. */
+	int ret = request(cli, "status", cli->histograms ? "histograms" : "status", &status,
+			  cli->watch ? out : stderr);
 
 	if (ret)
 		return ret;
-	if (cli->json)
+	if (cli->json && cli->watch)    /* one document per line, for a reader of the stream */
+		fprintf(out, "%s\n", json_object_to_json_string_ext(status, JSON_C_TO_STRING_PLAIN |
+			JSON_C_TO_STRING_NOSLASHESCAPE));
+	else if (cli->json)
 		fprintf(out, "%s\n", json_object_to_json_string_ext(status, JSON_C_TO_STRING_PRETTY |
 			JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 	else if (cli->histograms)
@@ -670,21 +705,27 @@ static int cmd_status(struct cli *cli)
 	const char *every = cli->watch_s ? cli->watch_s : cli->n_args ? cli->args[0] : NULL;
 	unsigned int seconds;
 
-	if ((cli->n_args && (!cli->watch || cli->watch_s)) ||
-	    status_watch_seconds(every, &seconds)) {
-		fprintf(stderr, "perfagent status: '%s' is not a number of seconds after --watch "
-			"(1 to %d)\n", every ? every : cli->args[0], STATUS_WATCH_MAX_S);
+	if (cli->n_args && (!cli->watch || cli->watch_s)) {
+		fprintf(stderr, "perfagent status: unexpected argument '%s'%s\n", cli->args[0],
+			cli->watch ? "" : " (seconds go after --watch: status --watch SECONDS)");
 		return EXIT_USAGE;
 	}
-	if (cli->watch)
-		return status_watch(seconds, show_status, cli);
+	if (status_watch_seconds(every, &seconds)) {
+		fprintf(stderr, "perfagent status: '%s' is not a number of seconds after --watch "
+			"(1 to %d)\n", every, STATUS_WATCH_MAX_S);
+		return EXIT_USAGE;
+	}
+	if (cli->watch) {
+		stdout_may_close = true;
+		return status_watch(seconds, cli->json, show_status, cli);
+	}
 	return show_status(cli, stdout);
 }
 
 static int cmd_reload(struct cli *cli)
 {
 	struct json_object *result;
-	int ret = request(cli, "reload", "reload", &result);
+	int ret = request(cli, "reload", "reload", &result, stderr);
 
 	if (ret)
 		return ret;

@@ -45,24 +45,28 @@ static void catch_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* One screen: false when stdout is gone. */
-static bool put_screen(const char *text, size_t len, unsigned int seconds, bool tty)
+/*
+ * One screen (a status, or why there is none this time): false when stdout
+ * is gone. JSON: the document alone, one per line, for a program to read.
+ */
+static bool put_screen(const char *text, size_t len, unsigned int seconds, bool tty, bool json)
 {
 	char when[32];
 	time_t now = time(NULL);
 
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&now));
-	/* Cursor home and clear, as watch(1) and top do. */
-	fputs(tty ? "\033[H\033[2J" : "\n", stdout);
-	printf("Every %us: perfagent status (Ctrl-C to stop)    %s\n\n", seconds, when);
+	if (!json) {
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&now));
+		/* Cursor home and clear, as watch(1) and top do. */
+		fputs(tty ? "\033[H\033[2J" : "\n", stdout);
+		printf("Every %us: perfagent status (Ctrl-C to stop)    %s\n\n", seconds, when);
+	}
 	fwrite(text, 1, len, stdout);
 	return fflush(stdout) == 0 && !ferror(stdout);
 }
 
-int status_watch(unsigned int seconds, int (*show)(void *arg, FILE *out), void *arg)
+int status_watch(unsigned int seconds, bool json, int (*show)(void *arg, FILE *out), void *arg)
 {
 	bool tty = isatty(STDOUT_FILENO);
-	int ret = 0;
 
 	catch_signals();
 	while (!stop_watching) {
@@ -71,18 +75,26 @@ int status_watch(unsigned int seconds, int (*show)(void *arg, FILE *out), void *
 		FILE *buf = open_memstream(&text, &len);
 		struct timespec t = { .tv_sec = seconds };
 		bool written;
+		int ret;
 
 		if (!buf)
 			return EXIT_FAILURE;
 		ret = show(arg, buf);
 		fclose(buf);
-		written = !ret && put_screen(text, len, seconds, tty);
+		/* No answer (the daemon restarting): said, on stderr for a JSON
+		 * stream, and asked again, as watch(1) goes on after a failure. */
+		if (ret && json) {
+			fwrite(text, 1, len, stderr);
+			written = true;
+		} else {
+			written = put_screen(text, len, seconds, tty, json);
+		}
 		free(text);
-		if (ret || !written)
+		if (!written)
 			break;
 		while (!stop_watching && nanosleep(&t, &t) && errno == EINTR)
 			;
 	}
 	/* Interrupted or a closed pipe: a clean end. */
-	return stop_watching || !ret ? 0 : ret;
+	return 0;
 }

@@ -3,6 +3,7 @@
 #ifndef PA_STATUS_WATCH_H
 #define PA_STATUS_WATCH_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #define STATUS_WATCH_DEFAULT_S 2
@@ -17,10 +18,14 @@ int status_watch_seconds(const char *text, unsigned int *seconds);
 /*
  * Every seconds: show() writes one status screen into a buffer, which
  * replaces the terminal's screen (cursor home, clear; on a pipe, screens
- * are separated by a blank line instead) under a header line. Returns 0
- * on SIGINT or SIGTERM and when the reader of stdout goes away (EPIPE,
- * SIGPIPE ignored), else the first non-zero exit code of show().
+ * are separated by a blank line instead) under a header line. A show()
+ * that fails (no daemon answers: it restarts) has written why into the
+ * buffer: that is the screen, and the next round asks again. json: the
+ * documents alone, one per line, no header; a failure's words go to
+ * stderr. Returns 0 on SIGINT or SIGTERM and when the reader of stdout
+ * goes away (EPIPE, SIGPIPE ignored).
  */
-int status_watch(unsigned int seconds, int (*show)(void *arg, FILE *out), void *arg);
+int status_watch(unsigned int seconds, bool json, int (*show)(void *arg, FILE *out),
+		 void *arg);
 
 #endif

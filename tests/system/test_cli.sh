@@ -14,6 +14,12 @@ expect_exit 2 "unknown command 'frobnicate'" "$PERFAGENT" frobnicate
 expect_exit 2 "unknown command 'nope'" "$PERFAGENT" help nope
 expect_exit 2 "unknown or misplaced option '--json'" "$PERFAGENT" reload --json
 expect_exit 2 "unknown or misplaced option '--bogus'" "$PERFAGENT" status --bogus
+expect_exit 2 "unexpected argument '5' \(seconds go after --watch" "$PERFAGENT" status 5
+expect_exit 2 "unexpected argument '3'" "$PERFAGENT" status --watch=5 3
+expect_exit 2 "'0' is not a number of seconds after --watch" "$PERFAGENT" status --watch 0
+# Output that cannot be written is an error, not a silent success.
+expect_exit 1 "cannot write the output: No space left on device" sh -c "'$PERFAGENT' version >/dev/full"
+expect_exit 1 "cannot write the output" sh -c "'$PERFAGENT' help status >/dev/full"
 # a --root that is not a directory (a typo) is refused, not read as an empty host
 expect_exit 2 "perfagent: --root /nonexistent/root: No such file or directory" "$PERFAGENT" detect --root /nonexistent/root
 expect_exit 2 "perfagent: --root /nonexistent/env: No such file or directory .--root, or PERFAGENT_SYSROOT." \

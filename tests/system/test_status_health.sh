@@ -224,6 +224,29 @@ set -e
 [ "$rc" = 0 ] || fail "status --watch exited $rc on a closed pipe (124: it did not notice)"
 pass "status --watch: $(grep -c '^perfagent ' "$tmp/watch.out") screens in 5 s, exit 0 on SIGINT and on a closed pipe"
 
+# --watch --json: one document per line, nothing else, for a program to read.
+timeout --preserve-status -s INT 4 "$PERFAGENT" status --watch 1 --json --runtime-dir "$run" \
+	>"$tmp/watch.json" || fail "status --watch --json exited $?"
+python3 - "$tmp/watch.json" <<'EOF' || fail "status --watch --json: not one JSON document per line"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) >= 2, lines
+for line in lines:
+    assert "health" in json.loads(line)
+EOF
+pass "status --watch --json: $(wc -l <"$tmp/watch.json") documents, one per line"
+
 kill -TERM "$daemon_pid"
 wait "$daemon_pid" || fail "daemon exit status $?"
 daemon_pid=
+
+# --watch outlives the daemon (a restart): says so on the screen, asks again.
+set +e
+timeout --preserve-status -s INT 4 "$PERFAGENT" status --watch 1 --runtime-dir "$run" \
+	>"$tmp/watch.gone" 2>&1
+rc=$?
+set -e
+[ "$rc" = 0 ] || fail "status --watch with no daemon exited $rc: $(cat "$tmp/watch.gone")"
+[ "$(grep -c 'the perfagent daemon is not running' "$tmp/watch.gone")" -ge 2 ] ||
+	fail "status --watch with no daemon did not keep asking: $(cat "$tmp/watch.gone")"
+pass "status --watch with no daemon: says so every round and keeps asking"
