@@ -589,18 +589,6 @@ static struct json_object *agent_json(const struct daemon *d)
 	return a;
 }
 
-static struct json_object *sink_json(const struct daemon *d)
-{
-	struct json_object *o;
-
-	if (d->sink)
-		return sink_status_json(d->sink);
-	o = json_object_new_object();
-	json_object_object_add(o, "state", json_object_new_string("off"));
-	json_object_object_add(o, "reason", json_object_new_string(
-		"metrics = off in the configuration: nothing is sent to CloudWatch"));
-	return o;
-}
 
 static struct json_object *collection_json(const struct daemon *d)
 {
@@ -657,7 +645,7 @@ static struct json_object *status_json(const struct daemon *d)
 	/* the verify the profile member ran: do knobs applied in this boot remain? */
 	journal = json_at_bool(s, "profile.verify.journal");
 	json_object_object_add(s, "health", daemon_health_json(d, journal));
-	json_object_object_add(s, "sink", sink_json(d));
+	json_object_object_add(s, "sink", sink_status_json(d->sink));
 	json_object_object_add(s, "pmqos", pmqos_json(&d->pmqos, &d->opts->paths));
 	return s;
 }

@@ -934,34 +934,49 @@ static void summary(const struct sink *s, char *buf, size_t size)
 			 s->retry_at_ms > now ? (s->retry_at_ms - now) / 1000.0 : 0.0);
 }
 
+/* A number member of a sink that is there; null when metrics are off. */
+static struct json_object *num_or_null(const struct sink *s, int64_t v)
+{
+	return s ? json_object_new_int64(v) : NULL;
+}
+
 struct json_object *sink_status_json(const struct sink *s)
 {
+	/* Metrics off: every member still there (null), as the README promises. */
+	static const struct sink none;
+	const struct sink *x = s ? s : &none;
 	struct json_object *o = json_object_new_object();
-	struct json_object *spool = json_object_new_object();
+	struct json_object *spool = s ? json_object_new_object() : NULL;
 	char buf[512];
 
-	summary(s, buf, sizeof(buf));
-	json_object_object_add(o, "state", json_object_new_string(state_name(s)));
+	if (s)
+		summary(s, buf, sizeof(buf));
+	else
+		snprintf(buf, sizeof(buf), "metrics = off in the configuration: nothing is sent "
+			 "to CloudWatch");
+	json_object_object_add(o, "state", json_object_new_string(s ? state_name(s) : "off"));
 	json_object_object_add(o, "reason", json_object_new_string(buf));
-	json_object_object_add(o, "endpoint", json_object_new_string(s->ep.text));
-	json_object_object_add(o, "endpoint_from", json_object_new_string(s->ep_from));
-	json_object_object_add(o, "delivery", json_object_new_string(delivery_name(s)));
-	json_object_object_add(o, "documents_sent", json_object_new_int64(s->c.sent));
-	json_object_object_add(o, "bytes_sent", json_object_new_int64(s->c.bytes));
-	json_object_object_add(o, "queued", json_object_new_int64(s->q.n));
-	json_object_object_add(o, "in_flight",
-			       json_object_new_int64(s->wr_idx + (s->wr_off > 0)));
-	json_object_object_add(o, "dropped", json_object_new_int64(s->c.dropped));
-	json_object_object_add(o, "reconnects", json_object_new_int64(s->c.reconnects));
-	json_object_object_add(o, "last_accepted_at", json_time_or_null(s->last_accepted_wall_ms));
-	json_object_object_add(o, "last_error", json_str_or_null(s->last_error));
-	json_object_object_add(o, "last_error_at", json_time_or_null(s->last_error_wall_ms));
-	json_object_object_add(spool, "max_documents", json_object_new_int64(s->max_docs));
-	json_object_object_add(spool, "max_bytes", json_object_new_int64(s->max_bytes));
-	json_object_object_add(spool, "memory_bytes", json_object_new_int64(s->q.bytes));
-	json_object_object_add(spool, "document_bytes", json_object_new_int64(s->q.wire_bytes));
-	json_object_object_add(spool, "file", json_str_or_null(s->persist_path));
-	json_object_object_add(spool, "loaded_at_start", json_object_new_int(s->loaded));
+	json_object_object_add(o, "endpoint", json_str_or_null(x->ep.text));
+	json_object_object_add(o, "endpoint_from", json_str_or_null(x->ep_from));
+	json_object_object_add(o, "delivery", s ? json_object_new_string(delivery_name(s)) : NULL);
+	json_object_object_add(o, "documents_sent", num_or_null(s, x->c.sent));
+	json_object_object_add(o, "bytes_sent", num_or_null(s, x->c.bytes));
+	json_object_object_add(o, "queued", num_or_null(s, x->q.n));
+	json_object_object_add(o, "in_flight", num_or_null(s, x->wr_idx + (x->wr_off > 0)));
+	json_object_object_add(o, "dropped", num_or_null(s, x->c.dropped));
+	json_object_object_add(o, "reconnects", num_or_null(s, x->c.reconnects));
+	json_object_object_add(o, "last_accepted_at", json_time_or_null(x->last_accepted_wall_ms));
+	json_object_object_add(o, "last_error", json_str_or_null(x->last_error));
+	json_object_object_add(o, "last_error_at", json_time_or_null(x->last_error_wall_ms));
+	if (spool) {
+		json_object_object_add(spool, "max_documents", json_object_new_int64(s->max_docs));
+		json_object_object_add(spool, "max_bytes", json_object_new_int64(s->max_bytes));
+		json_object_object_add(spool, "memory_bytes", json_object_new_int64(s->q.bytes));
+		json_object_object_add(spool, "document_bytes",
+				       json_object_new_int64(s->q.wire_bytes));
+		json_object_object_add(spool, "file", json_str_or_null(s->persist_path));
+		json_object_object_add(spool, "loaded_at_start", json_object_new_int(s->loaded));
+	}
 	json_object_object_add(o, "spool", spool);
 	return o;
 }

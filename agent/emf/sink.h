@@ -129,7 +129,10 @@ void sink_get_stats(const struct sink *s, struct sink_stats *st);
  */
 int sink_report(struct sink *s, struct metric_entity *e, char *error, size_t size);
 
-/* The "sink" member of status: state, settings and counters. */
+/*
+ * The "sink" member of status: state, settings and counters. s NULL
+ * (metrics = off): state "off", why, and every other member null.
+ */
 struct json_object *sink_status_json(const struct sink *s);
 
 #endif

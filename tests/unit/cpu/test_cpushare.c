@@ -209,6 +209,8 @@ static void test_real_cgroup(void **unused)
 
 	if (geteuid() != 0 || cgroup_names_open(&c, NULL) != 0) {
 		cgroup_names_close(&c);
+		print_message("skipped: %s\n", geteuid() ? "not root" :
+			      "the cgroup2 tree cannot be opened here");
 		skip();
 	}
 	snprintf(dir, sizeof(dir), "%s/perfagent-unit-%d", c.mount, getpid());

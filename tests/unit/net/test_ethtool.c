@@ -256,8 +256,10 @@ static void test_kernel_host_readonly(void **state)
 				ETHTOOL_COAL_TX_USECS | ETHTOOL_COAL_ADAPTIVE_RX), 0);
 	}
 	if_freenameindex(ifs);
-	if (!rings)
-		skip();     /* no NIC with rings here */
+	if (!rings) {
+		print_message("skipped: no interface here reports ring sizes (ethtool -g)\n");
+		skip();
+	}
 }
 
 /* ---- the kernel's ops in a network namespace of our own (root) ---- */
@@ -294,8 +296,11 @@ static int netns_setup(void **state)
 
 static void need_netns(void)
 {
-	if (!have_netns)
-		skip();     /* not root, or no unshare/ip: the system tests cover it */
+	if (!have_netns) {
+		print_message("skipped: no network namespace of its own (needs root, unshare "
+			      "and ip); tests/system/test_ena.sh covers it\n");
+		skip();
+	}
 }
 
 static void test_kernel_veth_channels(void **state)
