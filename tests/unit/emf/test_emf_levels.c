@@ -95,6 +95,9 @@ static void test_distribution_json(void **state)
 	assert_int_equal(json_object_get_int(json_object_array_get_idx(counts, 0)), 5);
 	assert_true(json_object_get_double(member(o, "Sum")) == 151.5);
 	assert_int_equal(json_object_get_int(member(o, "Count")), 9);
+	/* The exact extremes, not the representative values' (41 is above 40). */
+	assert_true(json_object_get_double(member(o, "Min")) == 10);
+	assert_true(json_object_get_double(member(o, "Max")) == 41);
 	assert_string_equal(json_object_to_json_string_ext(values, JSON_C_TO_STRING_PLAIN),
 			    "[10,20.5,40]");
 	json_object_put(o);

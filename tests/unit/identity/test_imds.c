@@ -232,6 +232,7 @@ enum srv_mode {
 	SRV_GARBAGE,
 	SRV_OVERSIZE_LEN,   /* big body announced by Content-Length */
 	SRV_OVERSIZE_CLOSE, /* big body delimited by closing the connection */
+	SRV_BAD_TOKEN,      /* a token that would split the header it goes into */
 };
 
 struct srv {
@@ -307,6 +308,12 @@ static void respond_big(int fd, bool with_len)
 
 static void serve_ok(int fd, bool put, const char *req)
 {
+	if (put && srv.mode == SRV_BAD_TOKEN) {
+		static const char token[] = "TOKEN\r\nX-Injected: 1";
+
+		respond(fd, 200, token, strlen(token));
+		return;
+	}
 	if (put) {
 		if (!strcasestr(req, "\r\nX-aws-ec2-metadata-token-ttl-seconds: 21600\r\n")) {
 			srv.bad_ttl = true;
@@ -526,6 +533,17 @@ static void test_fetch_401(void **state)
 	assert_int_equal(srv.requests, 2);
 }
 
+/* A token that is not one printable word is refused, never sent as a header. */
+static void test_fetch_bad_token(void **state)
+{
+	struct imds_identity_doc doc;
+	char err[256] = "";
+
+	assert_int_equal(fetch(SRV_BAD_TOKEN, &doc, err, sizeof(err)), -EPROTO);
+	expect_err(err, "sent a malformed token");
+	assert_int_equal(srv.requests, 1);  /* no GET with it */
+}
+
 static void test_fetch_404(void **state)
 {
 	struct imds_identity_doc doc;
@@ -625,6 +643,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_fetch_bad_endpoint, srv_stop),
 		cmocka_unit_test_teardown(test_fetch_403, srv_stop),
 		cmocka_unit_test_teardown(test_fetch_401, srv_stop),
+		cmocka_unit_test_teardown(test_fetch_bad_token, srv_stop),
 		cmocka_unit_test_teardown(test_fetch_404, srv_stop),
 		cmocka_unit_test_teardown(test_fetch_5xx_retried, srv_stop),
 		cmocka_unit_test_teardown(test_fetch_garbage, srv_stop),

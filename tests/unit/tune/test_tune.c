@@ -400,14 +400,21 @@ static void test_plan_shadowed_sysctld(void **state)
 	put(f, "/etc/sysctl.d/50-net.conf", "# emptied by the admin\n");
 	plan(f, &p);
 	assert_int_equal(item(&p, "sysctl:net.core.somaxconn")->action, TUNE_SET);
+	assert_null(strstr(item(&p, "sysctl:net.core.somaxconn")->reason, "distribution"));
 	tune_plan_free(&p);
-	/* a link to /dev/null masks it too */
+	/*
+	 * A link to /dev/null masks it too: by its target's name, not by what
+	 * the tree's /dev/null holds (here a file setting it, which a link
+	 * followed, rather than seen as a mask, would make the admin's word).
+	 */
+	put(f, "/dev/null", "net.core.somaxconn = 2048\n");
 	assert_int_equal(util_join(path, sizeof(path), "%s/etc/sysctl.d/50-net.conf",
 				   f->paths.sysroot), 0);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(symlink("/dev/null", path), 0);
 	plan(f, &p);
 	assert_int_equal(item(&p, "sysctl:net.core.somaxconn")->action, TUNE_SET);
+	assert_null(strstr(item(&p, "sysctl:net.core.somaxconn")->reason, "distribution"));
 	tune_plan_free(&p);
 	/* without the mask the vendor file counts, as a distribution default */
 	assert_int_equal(unlink(path), 0);
@@ -790,6 +797,42 @@ static void test_apply_one_failure(void **state)
 	assert_int_equal(ritem(&r, "sysctl:net.core.somaxconn")->status, TUNE_ST_UNCHANGED);
 	tune_report_free(&r);
 	assert_string_equal(get(f, "/proc/sys/vm/swappiness"), "60\n");
+}
+
+/*
+ * A revert that cannot write an original back keeps that knob's entry, with
+ * its original, so that a later revert restores it; the others go.
+ */
+static void test_revert_write_fails(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	struct tune_report r;
+	struct journal j;
+
+	common_profile(f);
+	plan_and_apply(f, &p);
+	tune_plan_free(&p);
+	make_read_only(f, "/proc/sys/net/core/somaxconn");
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	back_to_root(f);
+	assert_int_equal(ritem(&r, "sysctl:net.core.somaxconn")->status, TUNE_ST_FAILED);
+	assert_int_equal(r.counts.failed, 1);
+	assert_int_equal(r.counts.restored, 6);
+	tune_report_free(&r);
+	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "8192\n");
+	assert_int_equal(journal_load(&f->paths, &j, false, NULL, 0), 0);
+	assert_int_equal(j.n, 1);
+	assert_string_equal(j.entries[0].id, "sysctl:net.core.somaxconn");
+	assert_string_equal(j.entries[0].original, "4096\n");
+	assert_int_equal(j.entries[0].state, JOURNAL_APPLIED);
+	journal_free(&j);
+	/* writable again (root, back_to_root()): the next revert finishes */
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_int_equal(r.counts.restored, 1);
+	tune_report_free(&r);
+	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "4096\n");
+	assert_false(state_file_exists(f, "journal.json"));
 }
 
 static void test_journal_keeps_first_original(void **state)
@@ -1750,6 +1793,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_apply_verify_revert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_one_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revert_write_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_keeps_first_original, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_override_not_fought, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_moved_past_not_fought, setup, teardown),
