@@ -75,7 +75,7 @@ for f in "$ami"/scripts/*.sh "$ami/user-data/user-data.sh"; do
 done
 
 # The cloud-config's runcmd, as cloud-init writes it: a sh script.
-[ -n "$py" ] || echo "note: no Python with PyYAML: the cloud-config's checks left to make ami-validate (python3-yaml comes with cloud-init)"
+[ -n "$py" ] || echo "SKIP: the cloud-config's checks: no Python with PyYAML here (python3-yaml comes with cloud-init; make ami-validate installs it)"
 [ -z "$py" ] || "$py" - "$cloud_config" "$tmp" <<'PY' 2>"$tmp/yaml.err"
 import os, shlex, sys, yaml
 cfg = yaml.safe_load(open(sys.argv[1]))
@@ -104,7 +104,7 @@ if command -v shellcheck >/dev/null 2>&1; then
 		check "shellcheck -s sh: cloud-config.yaml's runcmd" test -z "$out"
 	fi
 else
-	echo "note: shellcheck not installed: left to make ami-validate (ami/test-deps.sh installs it)"
+	echo "SKIP: shellcheck of the AMI scripts: shellcheck is not installed (ami/test-deps.sh installs it)"
 fi
 
 # ---- the recipe: what it must hold (read as text; Packer checks the syntax)
@@ -205,7 +205,7 @@ if command -v packer >/dev/null 2>&1; then
 		-var rpm_package=perfagent.rpm perfagent.pkr.hcl 2>&1)
 	check "packer validate refuses a build with no .deb for ubuntu2404" has "$out" 'Source must be specified'
 else
-	echo "note: packer not installed: left to make ami-validate (ami/test-deps.sh installs it)"
+	echo "SKIP: packer fmt and validate: packer is not installed (ami/test-deps.sh installs it)"
 fi
 
 # ---- the cloud-config
@@ -227,7 +227,7 @@ PY
 	)
 	check "cloud-config: every top-level key is a cloud-init module's${unknown:+ (unknown: $unknown)}" test -z "$unknown"
 else
-	echo "note: cloud-init (with PyYAML) not installed: schema left to make ami-validate (ami/test-deps.sh installs it)"
+	echo "SKIP: cloud-init schema: cloud-init (with PyYAML) is not installed (ami/test-deps.sh installs it)"
 fi
 [ -n "$py" ] && facts=$("$py" - "$cloud_config" "$tmp" <<'PY' 2>&1
 import os, sys, yaml
@@ -254,7 +254,7 @@ if [ -n "$py" ]; then
 		echo "$out"
 		check "cloud-config: its drop-in is a valid perfagent configuration" test "$rc" -eq 0
 	else
-		echo "note: $PERFAGENT not built: the drop-in's check-config left to make system"
+		echo "SKIP: the drop-in's check-config: $PERFAGENT is not built (make)"
 	fi
 fi
 

@@ -65,7 +65,7 @@ for line in open(sys.argv[1]):
         assert sum(v["Counts"]) == v["Count"], v
 PY
 else
-	echo "note: sched probe not running here; RunqLatency not checked"
+	skip_part "RunqLatency as an EMF distribution" "the sched probe does not run here (no RunqLatency sent)"
 fi
 # A disk's latencies at basic: in a directive of the instance's sets alone.
 python3 - "$tmp/basic.emf" <<'PY' || fail "basic disk latencies with device dimensions (above)"
