@@ -81,7 +81,8 @@ static const struct command commands[] = {
 	  "match rules (which class profile and which capability overlays, and why), then\n"
 	  "every value of the composed layers with the layer that set it, what it\n"
 	  "overrode, and how a value relative to the machine resolves for TYPE (sizes\n"
-	  "from perfagent's table). explain with no TYPE: this host, as apply sees it." },
+	  "from perfagent's table). explain with no TYPE: this host, as apply sees it,\n"
+	  "and the values adaptive rules set since, with their evidence." },
 	{ "apply", cmd_apply,
 	  OPT_JSON | OPT_CONFIG | OPT_ROOT | OPT_STATE_DIR | OPT_INSTANCE_TYPE | OPT_NO_IMDS |
 		  OPT_DRY_RUN | OPT_PROFILE | OPT_PROFILE_DIR | OPT_OVERLAYS, 0, 0,

@@ -10,6 +10,8 @@
 #include "cli/cli.h"
 #include "cli/status.h"
 #include "core/exitcodes.h"
+#include "core/jsonutil.h"
+#include "daemon/adaptive_log.h"
 #include "identity/machine_table.h"
 #include "tune/tuning.h"
 
@@ -207,10 +209,29 @@ static void print_facts(const struct machine_facts *f, const char *from)
 		printf("unknown: %s\n", from);
 }
 
+/* The values in force that adaptive rules set (daemon/adaptive_log.h), in words. */
+static void print_adaptive_in_force(struct json_object *changes, const struct pa_paths *paths)
+{
+	size_t n = json_object_array_length(changes);
+
+	if (!n)
+		return;
+	printf("\nset since by adaptive rules (in force; %s/%s):\n", paths->state_dir,
+	       ADAPTIVE_LOG);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(changes, i);
+
+		printf("  %s = %s\n      by [adapt.%s] at %s: %s\n", json_at_str(c, "knob", "?"),
+		       json_at_str(c, "value", "?"), json_at_str(c, "rule", "?"),
+		       json_at_str(c, "at", "?"), json_at_str(c, "why", ""));
+	}
+}
+
 /*
  * explain TYPE (off-instance, the size table's machine) or explain (this
  * host, as apply would choose): the rules, the layers, every value with the
- * layer that set it, what it overrode and how a formula resolved.
+ * layer that set it, what it overrode and how a formula resolved; on a host,
+ * also the values adaptive rules set since, with their evidence.
  */
 static int profiles_explain(struct cli *cli, const char *type_name)
 {
@@ -224,6 +245,7 @@ static int profiles_explain(struct cli *cli, const char *type_name)
 	struct itype parsed;
 	char err[1024], from[256];
 	struct tuning_opts opts;
+	struct json_object *adaptive;
 	int ret = EXIT_FAILURE;
 
 	if (cli_load_config(cli, &cfg))
@@ -252,6 +274,7 @@ static int profiles_explain(struct cli *cli, const char *type_name)
 		fprintf(stderr, "perfagent profiles explain: %s\n", err);
 		goto out;
 	}
+	adaptive = type_name ? NULL : adaptive_log_in_force(&cli->paths);
 	if (cli->json) {
 		struct json_object *j = match_result_to_json(&choice.match, type);
 
@@ -259,6 +282,7 @@ static int profiles_explain(struct cli *cli, const char *type_name)
 		json_object_object_add(j, "machine", facts_json(&facts, from));
 		json_object_object_add(j, "layers", tuning_layers_json(&choice));
 		json_object_object_add(j, "composed", profile_to_json(&p));
+		json_object_object_add(j, "adaptive_in_force", json_object_get(adaptive));
 		cli_print_json(j);
 		json_object_put(j);
 	} else {
@@ -270,7 +294,10 @@ static int profiles_explain(struct cli *cli, const char *type_name)
 		print_facts(&facts, from);
 		printf("\n");
 		profile_print(&p, stdout);
+		if (adaptive)
+			print_adaptive_in_force(adaptive, &cli->paths);
 	}
+	json_object_put(adaptive);
 	ret = EXIT_OK;
 out:
 	profile_free(&p);

@@ -19,7 +19,6 @@
 #include "tune/knob.h"
 #include "tune/tune.h"
 
-#define ADAPTIVE_LOG_MAX (1024 * 1024)
 
 static void free_rules(struct adaptive_rule *rules, size_t n)
 {

@@ -36,11 +36,11 @@
 
 #include "core/metrics.h"
 #include "core/paths.h"
+#include "daemon/adaptive_log.h"
 #include "tune/adapt.h"
 #include "tune/tuning.h"
 
 #define ADAPTIVE_MAX_PER_HOUR 12
-#define ADAPTIVE_LOG "adaptive.log"
 
 /* A ring rule on one interface. */
 struct adaptive_if {

@@ -128,11 +128,17 @@ grep -q '"rule":"aq".*"action":"step".*"before":"128","after":"256"' "$state/ada
 grep -q "\"ports\":\":$port [0-9]* drops (queue" "$state/adaptive.log" ||
 	fail "adaptive.log does not name port $port: $(cat "$state/adaptive.log")"
 [ "$(grep -c 'adaptive aq:' "$work/daemon.log")" = 1 ] || fail "log: $(cat "$work/daemon.log")"
+# explain justifies the value in force: the rule, when, and its evidence.
+"$perfagent" profiles explain --config "$conf" --root "" --state-dir "$state" --no-imds \
+	>"$work/explain.txt" 2>&1 || fail "explain: $(cat "$work/explain.txt")"
+grep -A1 '^  sysctl:net.core.somaxconn = 256$' "$work/explain.txt" |
+	grep -q 'by \[adapt.aq\] at .*: stepped from 128 to 256 because TcpListenOverflows was' ||
+	fail "explain does not justify somaxconn 256: $(sed -n '/^set since/,$p' "$work/explain.txt")"
 stop_daemon
 "$perfagent" revert --root "" --state-dir "$state" --config /dev/null >"$work/revert.out" ||
 	fail "revert: $(cat "$work/revert.out")"
 [ "$(cat /proc/sys/net/core/somaxconn)" = 128 ] || fail "revert left $(cat /proc/sys/net/core/somaxconn)"
-pass "overflows: somaxconn stepped once (128 -> 256), journaled with its evidence and port, settled; revert restored 128"
+pass "overflows: somaxconn stepped once (128 -> 256), journaled with its evidence and port, settled, justified by explain; revert restored 128"
 
 # ---- advise: the same evidence, nothing written ----
 rm -rf "$state"

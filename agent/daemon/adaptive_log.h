@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Reading back STATE_DIR/adaptive.log (daemon/adaptive.c appends one JSON
+ * line per change an adaptive rule made, with its evidence): which values
+ * in force in this boot a rule put there, and why. `profiles explain` on a
+ * host prints them, so that it justifies the adaptive changes as it does
+ * the profile's values.
+ */
+#ifndef PA_ADAPTIVE_LOG_H
+#define PA_ADAPTIVE_LOG_H
+
+#include <json-c/json.h>
+
+#include "core/paths.h"
+
+#define ADAPTIVE_LOG "adaptive.log"
+#define ADAPTIVE_LOG_MAX (1024 * 1024)  /* then renamed adaptive.log.1 */
+
+/*
+ * For each knob this boot's journal holds as applied, the last change of
+ * the log (adaptive.log.1, then adaptive.log) that wrote the value the
+ * journal says perfagent last set: {"knob": the journal's id, "value",
+ * "rule", "action" ("step" or "take_back"), "at", "why"}. A new array;
+ * empty when there is no journal of this boot or no such change (a value
+ * from the profile). Lines that are not JSON of that shape are skipped.
+ */
+struct json_object *adaptive_log_in_force(const struct pa_paths *paths);
+
+#endif
