@@ -68,10 +68,14 @@ static void adaptive_sync(struct adaptive *a, const struct tuning_state *tuning)
 		} else {
 			adapt_state_init(&r->state);
 		}
-		if (adapt_bound(r->rule.floor, &tuning->facts, &r->floor, err, sizeof(err)) ||
-		    adapt_bound(r->rule.cap, &tuning->facts, &r->cap, err, sizeof(err)))
-			snprintf(r->off_why, sizeof(r->off_why), "bounds unknown here: %s",
-				 err);
+		if (r->rule.conflict[0]) {
+			snprintf(r->off_why, sizeof(r->off_why), "%.250s", r->rule.conflict);
+			log_warn("adaptive %s: %s", r->rule.name, r->off_why);
+		} else if (adapt_bound(r->rule.floor, &tuning->facts, &r->floor, err,
+				       sizeof(err)) ||
+			   adapt_bound(r->rule.cap, &tuning->facts, &r->cap, err, sizeof(err))) {
+			snprintf(r->off_why, sizeof(r->off_why), "bounds unknown here: %s", err);
+		}
 	}
 	free_rules(a->rules, a->n);
 	a->rules = next;

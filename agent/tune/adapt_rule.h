@@ -112,6 +112,12 @@ struct adapt_rule {
 	char comment[ADAPT_COMMENT_MAX];
 	struct adapt_bound_for floor_for, cap_for;
 	bool unresolved;                /* a bound needs a fact unknown here: the rule is off */
+	/*
+	 * "" or why the rule is off in this composed profile: its knob's value
+	 * is exact or only lowers (= V, <V), so every re-plan would put V back
+	 * over the rule's step, and the two would fight.
+	 */
+	char conflict[512];
 };
 
 /*

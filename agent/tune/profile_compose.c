@@ -112,6 +112,40 @@ static void note_cap_below_floor(struct adapt_rule *r)
 		 "above %" PRIu64, len ? "; " : "", r->floor_for.value, cap->value);
 }
 
+/* The composed static value of a rule's knob, or NULL. */
+static const struct profile_value *rule_static_value(const struct profile *p,
+						     const struct adapt_rule *r)
+{
+	bool ring = r->target == ADAPT_TARGET_RX_RING;
+
+	for (size_t i = 0; i < p->n_values; i++) {
+		const struct profile_value *v = &p->values[i];
+
+		if (ring ? v->kind == KNOB_ETHTOOL && !strcmp(v->key, "rx_ring") :
+			   v->kind == KNOB_SYSCTL && !strcmp(v->key, r->knob))
+			return v;
+	}
+	return NULL;
+}
+
+/*
+ * A rule whose knob the profile sets exactly or only lowers: a re-plan keeps
+ * a stepped value only where the static value only raises (">V"), so the
+ * rule would step and every reload or hot-plug put V back. Off, and said.
+ */
+static void note_value_conflict(const struct profile *p, struct adapt_rule *r)
+{
+	const struct profile_value *v = rule_static_value(p, r);
+
+	r->conflict[0] = '\0';
+	if (!v || v->op == VALUE_RAISE)
+		return;
+	snprintf(r->conflict, sizeof(r->conflict), "off: the profile sets %s %s %.40s (%.80s), "
+		 "which every re-plan would put back over the rule's steps; write >%.40s for "
+		 "the rule to step it", r->knob, v->op == VALUE_EXACT ? "=" : "to <", v->value,
+		 v->origin, v->value);
+}
+
 void profile_resolve(struct profile *p, const struct machine_facts *facts)
 {
 	for (size_t i = 0; i < p->n_values; i++)
@@ -361,11 +395,15 @@ int profile_compose(const struct profile_dirs *dirs, const char *const *layers, 
 			snprintf(out->layers[out->n_layers++], PROFILE_NAME_MAX, "%s", p.name);
 		profile_free(&p);
 	}
-	if (ret)
+	if (ret) {
 		profile_free(out);
-	else
-		attach_ring_budgets(out, facts);
-	return ret;
+		return ret;
+	}
+	attach_ring_budgets(out, facts);
+	/* Against the values of every layer: a rule and its knob's value may come from two. */
+	for (size_t i = 0; i < out->n_rules; i++)
+		note_value_conflict(out, &out->rules[i]);
+	return 0;
 }
 
 void profile_layers_text(const char layers[][PROFILE_NAME_MAX], int n, char *buf, size_t size)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/array.h"
+#include "core/jsonutil.h"
 #include "core/util.h"
 #include "tune/irqbalance.h"
 #include "tune/pmqos.h"
@@ -122,6 +123,8 @@ static void print_rule(const struct adapt_rule *r, FILE *out)
 		fprintf(out, "      floor = %s: %s\n", r->floor, r->floor_for.why);
 	if (r->cap_for.why[0])
 		fprintf(out, "      cap = %s: %s\n", r->cap, r->cap_for.why);
+	if (r->conflict[0])
+		fprintf(out, "      %s\n", r->conflict);
 	if (r->comment[0])
 		print_wrapped(out, "      ", r->comment, 96);
 }
@@ -260,7 +263,9 @@ static struct json_object *rules_to_json(const struct profile *p)
 		add_str(o, "comment", r->comment);
 		add_bound(o, "floor", &r->floor_for);
 		add_bound(o, "cap", &r->cap_for);
-		json_object_object_add(o, "applicable", json_object_new_boolean(!r->unresolved));
+		json_object_object_add(o, "applicable", json_object_new_boolean(!r->unresolved &&
+										 !r->conflict[0]));
+		json_object_object_add(o, "conflict", json_str_or_null(r->conflict));
 		json_object_array_add(a, o);
 	}
 	return a;

@@ -275,6 +275,34 @@ static void test_rule_bounds(void **state)
 	profile_free(&p);
 }
 
+/*
+ * A rule on a knob that another layer sets exactly (or only lowers) would
+ * fight every re-plan: off, and said, naming the value; "only raise" is fine.
+ */
+static void test_rule_value_conflict(void **state)
+{
+	const char *exact[] = { "rclass", "qexact" }, *raise[] = { "rclass", "qraise" };
+	struct machine_facts m = { .mem_bytes = 8ULL << 30, .vcpus = 2, .page_size = 4096 };
+	const struct adapt_rule *r;
+	struct lp_error err;
+	struct profile p;
+
+	write_rules();
+	write_profile("qexact", "[profile]\nsummary = e\nkind = overlay\n[sysctl]\n"
+		      "net.core.somaxconn = 8192\n");
+	write_profile("qraise", "[profile]\nsummary = e\nkind = overlay\n[sysctl]\n"
+		      "net.core.somaxconn = >8192\n");
+	assert_int_equal(compose(exact, 2, &m, &p, &err), 0);
+	r = rule_of(&p, "q");
+	assert_non_null(strstr(r->conflict, "off: the profile sets net.core.somaxconn = 8192 ("));
+	assert_non_null(strstr(r->conflict, "qexact.conf:5), which every re-plan would put back"));
+	assert_string_equal(rule_of(&p, "mem")->conflict, "");   /* its knob: no value */
+	profile_free(&p);
+	assert_int_equal(compose(raise, 2, &m, &p, &err), 0);
+	assert_string_equal(rule_of(&p, "q")->conflict, "");
+	profile_free(&p);
+}
+
 /* Explain's text and JSON carry a rule's source and its resolved bounds. */
 static void test_rule_output(void **state)
 {
@@ -401,6 +429,7 @@ int main(void)
 						teardown_dir),
 		cmocka_unit_test_setup_teardown(test_json, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_rule_bounds, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_rule_value_conflict, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_rule_output, setup_dir, teardown_dir),
 	};
 
