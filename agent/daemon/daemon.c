@@ -368,9 +368,12 @@ static void collect(struct daemon *d)
 
 /*
  * The "health" member of status: the last interval judged (daemon/health.h).
- * journal: a journal of this boot holds applied knobs (the verify status ran).
+ * journal: a journal of this boot holds applied knobs (the verify status ran);
+ * knobs_set: how many of them perfagent changed (a re-plan finds them right
+ * and writes nothing: its own count would say 0).
  */
-static struct json_object *daemon_health_json(const struct daemon *d, bool journal)
+static struct json_object *daemon_health_json(const struct daemon *d, bool journal,
+					      uint64_t knobs_set)
 {
 	const struct tune_counts *c = &d->tuning.plan.counts;
 	struct health_window w = {
@@ -379,7 +382,7 @@ static struct json_object *daemon_health_json(const struct daemon *d, bool journ
 	};
 	struct health_tuning t = {
 		.ran = d->tuning.ran, .advise = d->cfg.mode == MODE_ADVISE, .error = d->tuning.error,
-		.changes = d->tuning.applied ? c->applied : c->set, .journal = journal,
+		.changes = d->tuning.applied ? knobs_set : c->set, .journal = journal,
 	};
 
 	struct probe_status probes[8];
@@ -644,7 +647,8 @@ static struct json_object *status_json(const struct daemon *d)
 	json_object_object_add(s, "collection", collection_json(d));
 	/* the verify the profile member ran: do knobs applied in this boot remain? */
 	journal = json_at_bool(s, "profile.verify.journal");
-	json_object_object_add(s, "health", daemon_health_json(d, journal));
+	json_object_object_add(s, "health", daemon_health_json(d, journal, (uint64_t)json_at_int(
+		s, "profile.verify.knobs_set")));
 	json_object_object_add(s, "sink", sink_status_json(d->sink));
 	json_object_object_add(s, "pmqos", pmqos_json(&d->pmqos, &d->opts->paths));
 	return s;

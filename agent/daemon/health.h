@@ -67,7 +67,8 @@ struct health_tuning {
 	bool advise;			/* mode advise: nothing written */
 	const char *error;		/* why tuning could not run; NULL or "" */
 	bool journal;			/* knobs applied in this boot remain (read with error) */
-	uint64_t changes;		/* advise: knobs the plan would set; apply: knobs written */
+	uint64_t changes;		/* advise: knobs the plan would set; apply: knobs
+					 * perfagent changed in this boot (the journal's) */
 };
 
 /*

@@ -307,7 +307,8 @@ void ena_express_print(struct json_object *x, FILE *out)
 	size_t n = json_at_len(checks, "");
 	long long req = json_at_int(x, "required_failed"), rec = json_at_int(x, "recommended_failed");
 	long long unk = json_at_int(x, "unknown");
-	const char *state = !en ? "" : json_at_bool(en, "") ? " (enabled on this ENI)" :
+	const char *state = !en ? " (whether it is on for this ENI is not known)" :
+			    json_at_bool(en, "") ? " (enabled on this ENI)" :
 			    " (not enabled on this ENI)";
 
 	if (!x)
@@ -319,8 +320,9 @@ void ena_express_print(struct json_object *x, FILE *out)
 			rec == 1 ? "" : "s");
 	if (unk)
 		fprintf(out, "%s%lld unreadable", req || rec ? ", " : ": ", unk);
-	/* off on this ENI: the items matter only once it is turned on */
-	if (en && !json_at_bool(en, "") && (req || rec || unk)) {
+	/* Off on this ENI, or not known to be on: the items matter only once it
+	 * is, and a screen of them would hide the rest of status. */
+	if ((!en || !json_at_bool(en, "")) && (req || rec || unk)) {
 		fputs(" (status --json lists them)\n", out);
 		return;
 	}
