@@ -905,6 +905,18 @@ static void test_override_not_fought(void **state)
 	assert_string_equal(get(f, "/proc/sys/vm/swappiness"), "60\n");
 }
 
+/* Every journal entry in state, as an interrupted apply or revert leaves them. */
+static void set_journal_states(struct fixture *f, enum journal_state state)
+{
+	struct journal j;
+
+	assert_int_equal(journal_load(&f->paths, &j, false, NULL, 0), 0);
+	for (size_t i = 0; i < j.n; i++)
+		j.entries[i].state = state;
+	assert_int_equal(journal_save(&f->paths, &j), 0);
+	journal_free(&j);
+}
+
 /* The profile's value of key, changed to val (">v" or "<v" as add_value()). */
 static void change_value(struct fixture *f, const char *key, const char *val)
 {
@@ -1001,17 +1013,12 @@ static void test_revert_interrupted(void **state)
 	struct snapshot *before;
 	struct tune_plan p;
 	struct tune_report r;
-	struct journal j;
 
 	common_profile(f);
 	before = take_snapshot(f);
 	plan_and_apply(f, &p);
 	tune_plan_free(&p);
-	assert_int_equal(journal_load(&f->paths, &j, false, NULL, 0), 0);
-	for (size_t i = 0; i < j.n; i++)
-		j.entries[i].state = JOURNAL_REVERTING;
-	assert_int_equal(journal_save(&f->paths, &j), 0);
-	journal_free(&j);
+	set_journal_states(f, JOURNAL_REVERTING);
 	put(f, "/proc/sys/net/core/somaxconn", "4096\n");              /* restored */
 	put(f, "/proc/sys/vm/swappiness", "60\n");                     /* restored */
 
@@ -1034,11 +1041,7 @@ static void test_revert_interrupted(void **state)
 	tune_report_free(&r);
 
 	/* interrupted again, then revert: every original back */
-	assert_int_equal(journal_load(&f->paths, &j, false, NULL, 0), 0);
-	for (size_t i = 0; i < j.n; i++)
-		j.entries[i].state = JOURNAL_REVERTING;
-	assert_int_equal(journal_save(&f->paths, &j), 0);
-	journal_free(&j);
+	set_journal_states(f, JOURNAL_REVERTING);
 	put(f, "/proc/sys/net/core/somaxconn", "4096\n");
 	assert_int_equal(tune_revert(&f->ctx, &r), 0);
 	assert_int_equal(r.counts.restored, 6);
@@ -1255,17 +1258,12 @@ static void test_revert_pending(void **state)
 	struct snapshot *before;
 	struct tune_plan p;
 	struct tune_report r;
-	struct journal j;
 
 	common_profile(f);
 	before = take_snapshot(f);
 	plan_and_apply(f, &p);
 	tune_plan_free(&p);
-	assert_int_equal(journal_load(&f->paths, &j, false, NULL, 0), 0);
-	for (size_t i = 0; i < j.n; i++)
-		j.entries[i].state = JOURNAL_PENDING;
-	assert_int_equal(journal_save(&f->paths, &j), 0);
-	journal_free(&j);
+	set_journal_states(f, JOURNAL_PENDING);
 	put(f, "/proc/sys/vm/swappiness", "60\n");
 	assert_int_equal(tune_revert(&f->ctx, &r), 0);
 	assert_int_equal(r.counts.restored, 6);
@@ -1289,11 +1287,7 @@ static void test_pending_not_planned(void **state)
 	common_profile(f);
 	plan_and_apply(f, &p);
 	tune_plan_free(&p);
-	assert_int_equal(journal_load(&f->paths, &j, false, NULL, 0), 0);
-	for (size_t i = 0; i < j.n; i++)
-		j.entries[i].state = JOURNAL_PENDING;
-	assert_int_equal(journal_save(&f->paths, &j), 0);
-	journal_free(&j);
+	set_journal_states(f, JOURNAL_PENDING);
 	put(f, "/proc/sys/vm/swappiness", "60\n");                      /* never written */
 	put(f, "/proc/sys/net/core/netdev_max_backlog", "7777\n");      /* who wrote it? */
 	f->exclude[0] = "sysctl:vm.swappiness";
