@@ -299,7 +299,8 @@ static const struct option *long_option_of(const char *arg)
 
 /*
  * Where the command word is: the first argument that is neither an option
- * nor an option's value ("--config FILE"). argc when there is none.
+ * nor an option's value ("--config FILE"; "--watch 5", whose value is
+ * optional, unless the word after it is a command). argc when there is none.
  */
 static int command_index(int argc, char **argv)
 {
@@ -311,7 +312,11 @@ static int command_index(int argc, char **argv)
 		if (argv[i][1] != '-')
 			continue;       /* -h, -V: no value */
 		o = long_option_of(argv[i] + 2);
-		if (o && o->has_arg == required_argument && !strchr(argv[i], '='))
+		if (!o || strchr(argv[i], '=') || i + 1 == argc)
+			continue;
+		if (o->has_arg == required_argument ||
+		    (o->has_arg == optional_argument && argv[i + 1][0] != '-' &&
+		     !find_command(argv[i + 1])))
 			i++;
 	}
 	return argc;

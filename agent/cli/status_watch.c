@@ -46,10 +46,11 @@ static void catch_signals(void)
 }
 
 /*
- * One screen (a status, or why there is none this time): false when stdout
- * is gone. JSON: the document alone, one per line, for a program to read.
+ * One screen (a status, or why there is none this time): 0, or the errno of
+ * a write that failed (EPIPE: the reader went away). JSON: the document
+ * alone, one per line, for a program to read.
  */
-static bool put_screen(const char *text, size_t len, unsigned int seconds, bool tty, bool json)
+static int put_screen(const char *text, size_t len, unsigned int seconds, bool tty, bool json)
 {
 	char when[32];
 	time_t now = time(NULL);
@@ -61,7 +62,9 @@ static bool put_screen(const char *text, size_t len, unsigned int seconds, bool 
 		printf("Every %us: perfagent status (Ctrl-C to stop)    %s\n\n", seconds, when);
 	}
 	fwrite(text, 1, len, stdout);
-	return fflush(stdout) == 0 && !ferror(stdout);
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	return errno ? errno : EIO;
 }
 
 int status_watch(unsigned int seconds, bool json, int (*show)(void *arg, FILE *out), void *arg)
@@ -74,8 +77,7 @@ int status_watch(unsigned int seconds, bool json, int (*show)(void *arg, FILE *o
 		size_t len = 0;
 		FILE *buf = open_memstream(&text, &len);
 		struct timespec t = { .tv_sec = seconds };
-		bool written;
-		int ret;
+		int ret, err = 0;
 
 		if (!buf)
 			return EXIT_FAILURE;
@@ -83,15 +85,21 @@ int status_watch(unsigned int seconds, bool json, int (*show)(void *arg, FILE *o
 		fclose(buf);
 		/* No answer (the daemon restarting): said, on stderr for a JSON
 		 * stream, and asked again, as watch(1) goes on after a failure. */
-		if (ret && json) {
+		errno = 0;
+		if (ret && json)
 			fwrite(text, 1, len, stderr);
-			written = true;
-		} else {
-			written = put_screen(text, len, seconds, tty, json);
-		}
+		else
+			err = put_screen(text, len, seconds, tty, json);
 		free(text);
-		if (!written)
+		/* The reader gone is the end; a write that failed otherwise (a full
+		 * disk) is an error, as for any command. */
+		if (err == EPIPE)
 			break;
+		if (err) {
+			fprintf(stderr, "perfagent status: cannot write the output: %s\n",
+				strerror(err));
+			return EXIT_FAILURE;
+		}
 		while (!stop_watching && nanosleep(&t, &t) && errno == EINTR)
 			;
 	}

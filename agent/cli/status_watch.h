@@ -23,7 +23,8 @@ int status_watch_seconds(const char *text, unsigned int *seconds);
  * buffer: that is the screen, and the next round asks again. json: the
  * documents alone, one per line, no header; a failure's words go to
  * stderr. Returns 0 on SIGINT or SIGTERM and when the reader of stdout
- * goes away (EPIPE, SIGPIPE ignored).
+ * goes away (EPIPE, SIGPIPE ignored); 1, said on stderr, when a write
+ * fails otherwise (a full disk).
  */
 int status_watch(unsigned int seconds, bool json, int (*show)(void *arg, FILE *out),
 		 void *arg);

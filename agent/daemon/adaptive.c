@@ -195,6 +195,7 @@ static int engine_write(const struct adaptive_env *env, const struct adapt_rule 
 		snprintf(why, size, "%.300s", plan.error);
 		return -1;
 	}
+	plan.partial = true;    /* the rest of the journal is the profile's */
 	it = plan.n ? &plan.items[0] : NULL;
 	if (!it)
 		snprintf(why, size, "nothing to plan");

@@ -9,6 +9,7 @@
 #include "core/util.h"
 #include "identity/inventory.h"
 #include "tune/journal.h"
+#include "tune/tune.h"
 
 /* The journal id a log line's knob is: "sysctl:KEY", or "ethtool:IF:KEY" for a ring. */
 static int line_knob_id(struct json_object *line, char *id, size_t size)
@@ -78,8 +79,9 @@ struct json_object *adaptive_log_in_force(const struct pa_paths *paths)
 		const struct journal_entry *e = &j.entries[i];
 		struct json_object *line = json_object_object_get(last, e->id), *o;
 
+		/* Compared as the engine does: "4096 87380" and "4096\t87380" are one. */
 		if (e->state != JOURNAL_APPLIED || !line ||
-		    strcmp(line_value(line), e->applied))
+		    !tune_values_equal(line_value(line), e->applied))
 			continue;
 		o = json_object_new_object();
 		json_object_object_add(o, "knob", json_object_new_string(e->id));

@@ -228,6 +228,7 @@ static void check_step(const struct adapt_rule *r, struct adapt_state *s,
 		    "worse (%s %.4g/s after: judged by its guards)", s->before, s->after, r->metric,
 		    s->trigger_before, r->metric, after);
 		s->cooldown_until_s = s->stepped_at_s + (uint64_t)r->cooldown_s * s->backoff;
+		s->failed_times = 0;
 		return;
 	}
 	if (after > s->trigger_before * (1 - ADAPT_MIN_FALL)) {

@@ -1131,7 +1131,8 @@ int tune_apply(const struct tune_ctx *ctx, struct tune_plan *plan)
 	set_str(env.journal.profile, sizeof(env.journal.profile), plan->profile);
 	for (size_t i = 0; i < plan->n && !ret; i++)
 		ret = record_item(&env.journal, &plan->items[i], &dirty);
-	settle_unplanned(ctx, plan, &env.journal, &dirty);
+	if (!plan->partial)
+		settle_unplanned(ctx, plan, &env.journal, &dirty);
 	if (!ret && dirty)
 		ret = journal_save(ctx->paths, &env.journal);
 	if (ret) {
@@ -1391,33 +1392,43 @@ static void revert_held(const struct tune_ctx *ctx, struct tune_report *r)
 }
 
 /*
- * Marks every entry revert may write back "reverting" and saves that before
- * any write, so that a revert killed half way, or unable to record its end,
- * leaves a journal calling both the original and perfagent's values its own
- * (apply and revert then finish the job instead of taking the restored
- * knobs for an administrator's). was[] keeps the states they had, by
- * which revert judges them.
+ * Marks the applied entries "reverting" and saves that before any write, so
+ * that a revert killed half way, or unable to record its end, leaves a
+ * journal calling both the original and perfagent's values its own (apply
+ * and revert then finish the job instead of taking the restored knobs for
+ * an administrator's). Pending and failed entries already count both as
+ * perfagent's, and keep their own rule for a value nobody can account for.
+ * was[] keeps the states they had, by which revert judges them. A journal
+ * that cannot be written (a full disk) does not stop the revert, whose
+ * end, removing the journal, still works there: the note says what an
+ * interruption would then leave.
  */
 static int mark_reverting(const struct tune_ctx *ctx, struct journal *j,
-			  enum journal_state **was, char *err, size_t errsz)
+			  enum journal_state **was, struct tune_report *r)
 {
+	size_t marked = 0, len;
 	int ret;
 
 	*was = calloc(j->n ? j->n : 1, sizeof(**was));
 	if (!*was) {
-		set_str(err, errsz, "out of memory");
+		set_str(r->error, sizeof(r->error), "out of memory");
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < j->n; i++) {
 		(*was)[i] = j->entries[i].state;
-		if (j->entries[i].state != JOURNAL_KEPT)
+		if (j->entries[i].state == JOURNAL_APPLIED) {
 			j->entries[i].state = JOURNAL_REVERTING;
+			marked++;
+		}
 	}
-	ret = journal_save(ctx->paths, j);
-	if (ret)
-		set_fmt(err, errsz, "cannot update the journal in %s: %s; nothing was restored",
-			ctx->paths->state_dir, strerror(-ret));
-	return ret;
+	ret = marked ? journal_save(ctx->paths, j) : 0;
+	len = strlen(r->note);
+	if (ret && len < sizeof(r->note) - 1)
+		snprintf(r->note + len, sizeof(r->note) - len, "%scould not mark the journal in "
+			 "%.200s before writing (%s): had this revert been interrupted, the knobs it "
+			 "restored would have read as changed by someone else", len ? "; " : "",
+			 ctx->paths->state_dir, strerror(-ret));
+	return 0;
 }
 
 int tune_revert(const struct tune_ctx *ctx, struct tune_report *r)
@@ -1435,7 +1446,7 @@ int tune_revert(const struct tune_ctx *ctx, struct tune_report *r)
 	revert_held(ctx, r);
 	if (ret || !r->have_journal)
 		goto out;
-	ret = mark_reverting(ctx, &j, &was, r->error, sizeof(r->error));
+	ret = mark_reverting(ctx, &j, &was, r);
 	if (ret)
 		goto out;
 	for (size_t i = 0; i < j.n && !ret; i++) {

@@ -148,6 +148,12 @@ struct tune_counts {
 struct tune_plan {
 	char profile[PROFILE_NAME_MAX];
 	bool applied;               /* tune_apply ran on it: results are filled in */
+	/*
+	 * A plan of a few knobs, not of the profile (an adaptive rule's one
+	 * value): tune_apply leaves the journal's other entries as they are,
+	 * rather than settling those the plan does not set.
+	 */
+	bool partial;
 	size_t n, cap;
 	struct tune_item *items;
 	struct tune_counts counts;

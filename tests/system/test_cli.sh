@@ -20,6 +20,10 @@ expect_exit 2 "'0' is not a number of seconds after --watch" "$PERFAGENT" status
 # Output that cannot be written is an error, not a silent success.
 expect_exit 1 "cannot write the output: No space left on device" sh -c "'$PERFAGENT' version >/dev/full"
 expect_exit 1 "cannot write the output" sh -c "'$PERFAGENT' help status >/dev/full"
+expect_exit 1 "cannot write the output: No space left on device" \
+	timeout 10 sh -c "'$PERFAGENT' status --watch 1 --runtime-dir /nonexistent >/dev/full"
+# An option's optional value before the command: "--watch 5 status".
+expect_exit 2 "'0' is not a number of seconds after --watch" "$PERFAGENT" --watch 0 status
 # a --root that is not a directory (a typo) is refused, not read as an empty host
 expect_exit 2 "perfagent: --root /nonexistent/root: No such file or directory" "$PERFAGENT" detect --root /nonexistent/root
 expect_exit 2 "perfagent: --root /nonexistent/env: No such file or directory .--root, or PERFAGENT_SYSROOT." \

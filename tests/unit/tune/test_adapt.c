@@ -251,23 +251,32 @@ static void test_gives_up(void **state)
 		assert_int_equal(feed(&r, &s, t, 10, 1, "4096", true, v), ADAPT_NONE);
 	assert_int_equal(s.steps, 2);
 
-	/* taken back, then a step that helped, then taken back: no pattern */
-	adapt_state_init(&s);
-	t = 1;
-	while (feed(&r, &s, t++, 10, 1, "4096", true, v) != ADAPT_STEP)
-		;
-	feed(&r, &s, t++, 10, 1, "8192", true, v);
-	assert_int_equal(feed(&r, &s, t++, 10, 1, "8192", true, v), ADAPT_TAKE_BACK);
-	while (feed(&r, &s, t++, 10, 1, "4096", true, v) != ADAPT_STEP)
-		;
-	feed(&r, &s, t++, 1, 1, "8192", true, v);
-	feed(&r, &s, t++, 1, 1, "8192", true, v);
-	assert_int_equal(s.phase, ADAPT_SETTLED);
-	while (feed(&r, &s, t++, 10, 1, "8192", true, v) != ADAPT_STEP)
-		;
-	feed(&r, &s, t++, 10, 1, "16384", true, v);
-	assert_int_equal(feed(&r, &s, t++, 10, 1, "16384", true, v), ADAPT_TAKE_BACK);
-	assert_int_equal(s.phase, ADAPT_TAKEN_BACK);
+	/*
+	 * The same step taken back, then kept (it helped), then taken back
+	 * again: not twice in a row, no pattern; for either way of judging.
+	 */
+	for (int by_guards = 0; by_guards <= 1; by_guards++) {
+		r.judge_by_guards = by_guards;
+		adapt_state_init(&s);
+		t = 1;
+		while (feed(&r, &s, t++, 10, 1, "4096", true, v) != ADAPT_STEP)
+			;
+		feed(&r, &s, t++, 10, by_guards ? 5 : 1, "8192", true, v);
+		assert_int_equal(feed(&r, &s, t++, 10, by_guards ? 5 : 1, "8192", true, v),
+				 ADAPT_TAKE_BACK);
+		while (feed(&r, &s, t++, 10, 1, "4096", true, v) != ADAPT_STEP)
+			;
+		feed(&r, &s, t++, 1, 1, "8192", true, v);
+		feed(&r, &s, t++, 1, 1, "8192", true, v);
+		assert_int_equal(s.phase, ADAPT_SETTLED);
+		/* back at 4096 (someone, or a re-plan), the same step again, not helping */
+		while (feed(&r, &s, t++, 10, 1, "4096", true, v) != ADAPT_STEP)
+			;
+		feed(&r, &s, t++, 10, by_guards ? 5 : 1, "8192", true, v);
+		assert_int_equal(feed(&r, &s, t++, 10, by_guards ? 5 : 1, "8192", true, v),
+				 ADAPT_TAKE_BACK);
+		assert_int_equal(s.phase, ADAPT_TAKEN_BACK);
+	}
 }
 
 /*

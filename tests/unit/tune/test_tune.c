@@ -1053,31 +1053,63 @@ static void test_revert_interrupted(void **state)
 	free(before);
 }
 
-/* A revert that cannot journal what it is about to do writes nothing. */
-static void test_revert_cannot_journal(void **state)
+/*
+ * A journal that cannot be written (a full disk): revert still restores
+ * every knob and ends by removing the journal, which works there; the note
+ * says the mark could not be made.
+ */
+static void test_revert_journal_unwritable(void **state)
 {
 	struct fixture *f = *state;
+	struct snapshot *before;
 	struct tune_plan p;
 	struct tune_report r;
 	char path[PATH_MAX];
-	struct journal j;
 
 	common_profile(f);
+	before = take_snapshot(f);
 	plan_and_apply(f, &p);
 	tune_plan_free(&p);
 	/* A directory where the journal's temporary file goes: no journal write works. */
 	assert_int_equal(util_join(path, sizeof(path), "%s/journal.json.tmp.%d", f->paths.state_dir,
 				   (int)getpid()), 0);
 	assert_int_equal(mkdir(path, 0755), 0);
-	assert_int_not_equal(tune_revert(&f->ctx, &r), 0);
-	assert_contains(r.error, "nothing was restored");
-	assert_int_equal(r.counts.restored, 0);
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_contains(r.note, "could not mark the journal in");
+	assert_int_equal(r.counts.restored, 7);
 	tune_report_free(&r);
-	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "8192\n");
-	assert_int_equal(journal_load(&f->paths, &j, false, NULL, 0), 0);
-	assert_int_equal(j.entries[0].state, JOURNAL_APPLIED);
-	journal_free(&j);
+	assert_restored(f, before);
+	assert_false(state_file_exists(f, "journal.json"));
 	assert_int_equal(rmdir(path), 0);
+	free(before);
+}
+
+/*
+ * Pending entries are not marked: a value no apply recorded stays "cannot
+ * tell who wrote it" (kept, revert exits 1), not an administrator's.
+ */
+static void test_revert_keeps_unknown_writer(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	struct tune_report r;
+	struct journal j;
+
+	common_profile(f);
+	plan_and_apply(f, &p);
+	tune_plan_free(&p);
+	set_journal_states(f, JOURNAL_PENDING);
+	put(f, "/proc/sys/net/core/netdev_max_backlog", "7777\n");
+	assert_int_equal(tune_revert(&f->ctx, &r), 0);
+	assert_int_equal(ritem(&r, "sysctl:net.core.netdev_max_backlog")->status,
+			 TUNE_ST_UNKNOWN_WRITER);
+	assert_int_equal(r.counts.overridden, 0);
+	tune_report_free(&r);
+	assert_int_equal(journal_load(&f->paths, &j, false, NULL, 0), 0);
+	assert_non_null(journal_find(&j, "sysctl:net.core.netdev_max_backlog"));
+	assert_int_equal(journal_find(&j, "sysctl:net.core.netdev_max_backlog")->state,
+			 JOURNAL_PENDING);
+	journal_free(&j);
 }
 
 static void test_boot_id_change(void **state)
@@ -1311,6 +1343,35 @@ static void test_pending_not_planned(void **state)
 	assert_int_equal(ritem(&r, "sysctl:net.core.somaxconn")->status, TUNE_ST_RESTORED);
 	tune_report_free(&r);
 	assert_string_equal(get(f, "/proc/sys/net/core/somaxconn"), "4096\n");
+}
+
+/*
+ * A partial plan (an adaptive rule's one value) leaves the journal's other
+ * unsettled entries alone: a failed write stays reported.
+ */
+static void test_partial_plan_keeps_others(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan p;
+	struct journal j;
+
+	common_profile(f);
+	make_read_only(f, "/proc/sys/net/core/somaxconn");
+	plan_and_apply(f, &p);
+	back_to_root(f);
+	assert_int_equal(p.counts.failed, 1);
+	tune_plan_free(&p);
+	put(f, "/proc/sys/net/core/somaxconn", "4096\n");     /* the original, as before */
+	f->prof.n_values = 0;
+	sysctl(f, "vm.swappiness", "<5");
+	plan(f, &p);
+	p.partial = true;
+	assert_int_equal(tune_apply(&f->ctx, &p), 0);
+	tune_plan_free(&p);
+	assert_int_equal(journal_load(&f->paths, &j, false, NULL, 0), 0);
+	assert_non_null(journal_find(&j, "sysctl:net.core.somaxconn"));
+	assert_int_equal(journal_find(&j, "sysctl:net.core.somaxconn")->state, JOURNAL_FAILED);
+	journal_free(&j);
 }
 
 static void test_lock_timeout(void **state)
@@ -1793,7 +1854,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_moved_past_not_fought, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_control_byte_left_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revert_interrupted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_revert_cannot_journal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revert_journal_unwritable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revert_keeps_unknown_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_boot_id_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_boot_id_not_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_dir_is_a_file, setup, teardown),
@@ -1801,6 +1863,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crash_recovery, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revert_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_not_planned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partial_plan_keeps_others, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_sysroot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output, setup, teardown),
