@@ -13,19 +13,6 @@
 #include "core/util.h"
 #include "identity/inventory.h"
 
-/* When this boot started, from /proc/uptime; 0 when unknown. */
-static uint64_t boot_wall_ms(const struct pa_paths *paths, uint64_t now_ms)
-{
-	char path[PATH_MAX], line[64];
-	double up;
-
-	if (paths_sys(paths, path, sizeof(path), "/proc/uptime") ||
-	    util_read_line(path, line, sizeof(line)) < 0 || sscanf(line, "%lf", &up) != 1 ||
-	    up < 0 || up * 1000 > now_ms)
-		return 0;
-	return now_ms - (uint64_t)(up * 1000);
-}
-
 static void start_credits(struct cpuwatch *w, const struct pa_paths *paths,
 			  const struct identity *id, const struct cpuwatch_opts *opts,
 			  const struct cpu_times *now)
@@ -40,7 +27,7 @@ static void start_credits(struct cpuwatch *w, const struct pa_paths *paths,
 	};
 
 	inventory_boot_id(paths, boot_id, sizeof(boot_id));
-	boot.boot_wall_ms = boot_wall_ms(paths, wall);
+	boot.boot_wall_ms = inventory_boot_wall_ms(paths, wall);
 	/*
 	 * The saved estimate goes on, unless credit_start_balance was set to a new
 	 * value since (someone read the real balance in CloudWatch).

@@ -346,6 +346,18 @@ void inventory_read(const struct pa_paths *paths, struct inventory *inv)
 	inv_read_blockdevs(paths, inv);
 }
 
+uint64_t inventory_boot_wall_ms(const struct pa_paths *paths, uint64_t now_ms)
+{
+	char path[PATH_MAX], line[64];
+	double up;
+
+	if (paths_sys(paths, path, sizeof(path), "/proc/uptime") ||
+	    util_read_line(path, line, sizeof(line)) < 0 || sscanf(line, "%lf", &up) != 1 ||
+	    up < 0 || up * 1000 > now_ms)
+		return 0;
+	return now_ms - (uint64_t)(up * 1000);
+}
+
 int inventory_boot_id(const struct pa_paths *paths, char *buf, size_t size)
 {
 	char path[PATH_MAX];

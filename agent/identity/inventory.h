@@ -52,6 +52,9 @@ void inventory_read_blockdev(const struct pa_paths *paths, const char *name,
 #define INVENTORY_BOOT_ID_MAX 64
 int inventory_boot_id(const struct pa_paths *paths, char *buf, size_t size);
 
+/* When this boot started (wall ms), from sysroot + /proc/uptime; 0 when unknown. */
+uint64_t inventory_boot_wall_ms(const struct pa_paths *paths, uint64_t now_ms);
+
 /* "vol0abc..." (NVMe serial of an EBS volume) -> "vol-0abc..."; 0 or -EINVAL. */
 int inventory_ebs_volume_id(const char *serial, char *buf, size_t size);
 

@@ -15,11 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/array.h"
 #include "core/jsonutil.h"
+#include "identity/inventory.h"
 #include "tune/sysctld.h"
 #include "tune/tune.h"
 #include "core/util.h"
@@ -212,23 +214,41 @@ static void env_close(struct tune_env *env)
 }
 
 /*
+ * Whether the journal file was last written before this boot began: then a
+ * corrupt one cannot describe values on the knobs now (the boot reset them).
+ * False when either time is unknown.
+ */
+static bool journal_before_boot(const struct pa_paths *paths)
+{
+	uint64_t boot = inventory_boot_wall_ms(paths, util_now_wall_ms());
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (!boot || journal_path(paths, path, sizeof(path)) || stat(path, &st) < 0)
+		return false;
+	return (uint64_t)st.st_mtime * 1000 < boot;
+}
+
+/*
  * Loads this boot's journal (moving a corrupt one aside when locked), or
  * starts an empty one. Errors are fatal for apply; plan reports them as a
- * note and plans without history. An apply that finds the journal corrupt
- * stops too, once: the knobs may hold values perfagent wrote, which it
- * would journal as the originals; the next apply, the journal moved aside,
- * takes the values it finds.
+ * note and plans without history. An apply that finds the journal of this
+ * boot corrupt stops too, once: the knobs may hold values perfagent wrote,
+ * which it would journal as the originals; the next apply, the journal
+ * moved aside, takes the values it finds. One written before this boot is
+ * only a note: the boot reset the knobs.
  */
 static int env_journal(struct tune_env *env, bool locked, char *note, size_t notesz,
 		       char *err, size_t errsz)
 {
 	const struct pa_paths *paths = env->ctx->paths;
 	struct journal *j = &env->journal;
+	bool before_boot = journal_before_boot(paths);
 	char msg[TUNE_MSG_MAX];
 	int ret;
 
 	ret = journal_load(paths, j, locked, msg, sizeof(msg));
-	if (ret == -EBADMSG && locked) {
+	if (ret == -EBADMSG && locked && !before_boot) {
 		set_fmt(err, errsz, "%s. Nothing was applied: the knobs may hold values perfagent "
 			"wrote, which this apply would journal as their originals. Reboot to start "
 			"from the kernel's own values, or apply again to take the values set now as "

@@ -25,6 +25,7 @@
 #include <sys/file.h>
 #include <sys/fsuid.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1240,6 +1241,40 @@ static void test_corrupt_journal(void **state)
 	assert_true(state_file_exists(f, "journal.json.corrupt.2"));
 }
 
+/*
+ * A corrupt journal last written before this boot cannot describe the
+ * knobs (the boot reset them): apply moves it aside and goes on.
+ */
+static void test_corrupt_journal_of_earlier_boot(void **state)
+{
+	struct fixture *f = *state;
+	struct timeval hour_ago[2];
+	struct tune_plan p;
+	char path[PATH_MAX];
+
+	sysctl(f, "net.core.somaxconn", "8192");
+	put(f, "/proc/uptime", "60.00 100.00\n");              /* booted a minute ago */
+	assert_int_equal(util_mkdir_p(f->paths.state_dir, 0755), 0);
+	journal_path(&f->paths, path, sizeof(path));
+	assert_int_equal(util_write_atomic(path, "garbage", 7, 0644), 0);
+	gettimeofday(&hour_ago[0], NULL);
+	hour_ago[0].tv_sec -= 3600;
+	hour_ago[1] = hour_ago[0];
+	assert_int_equal(utimes(path, hour_ago), 0);
+	plan(f, &p);
+	assert_int_equal(tune_apply(&f->ctx, &p), 0);
+	assert_non_null(strstr(p.note, "moved aside"));
+	assert_int_equal(p.counts.applied, 1);
+	tune_plan_free(&p);
+	assert_true(state_file_exists(f, "journal.json.corrupt"));
+	/* written in this boot: apply stops, as test_corrupt_journal shows */
+	assert_int_equal(util_write_atomic(path, "garbage", 7, 0644), 0);
+	plan(f, &p);
+	assert_int_equal(tune_apply(&f->ctx, &p), -EBADMSG);
+	assert_non_null(strstr(p.error, "Nothing was applied"));
+	tune_plan_free(&p);
+}
+
 /* A crash between the two journal writes: entries pending, some written. */
 static void test_crash_recovery(void **state)
 {
@@ -1860,6 +1895,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_boot_id_not_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_dir_is_a_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_journal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_journal_of_earlier_boot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_recovery, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revert_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_not_planned, setup, teardown),
