@@ -137,6 +137,9 @@ int adapt_next_value(const struct adapt_rule *r, const char *current, uint64_t f
 
 		if (i != least && scaled < n[i])
 			n[i] = scaled > v[i] ? scaled : v[i];
+		/* The floor still holds for each (the cap winning over it, as above). */
+		if (n[i] < floor)
+			n[i] = floor < cap ? floor : cap > v[i] ? cap : v[i];
 	}
 	for (int i = 0; i < fields; i++) {
 		off += (size_t)snprintf(out + off, off < size ? size - off : 0, "%s%llu",

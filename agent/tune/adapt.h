@@ -116,7 +116,8 @@ void adapt_refused(const struct adapt_rule *r, struct adapt_state *s, uint64_t n
  * The value a step makes of current: the rule's step on its fields, each
  * kept within [floor, cap]. Where every field of a multi-field value steps,
  * all grow by the factor of the one held back most (by the cap), so that
- * they keep their order and ratios. A receive ring's steps are powers of
+ * they keep their order and ratios; a field the factor leaves below the
+ * floor is raised to it. A receive ring's steps are powers of
  * two: the next one above current, within floor rounded up and cap rounded
  * down to powers of two. 0, or -EINVAL when current is not whole numbers
  * (at most ADAPT_MAX_FIELDS, and having the rule's field).

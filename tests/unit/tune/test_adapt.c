@@ -121,6 +121,9 @@ static void test_next_value_all_fields(void **state)
 	assert_string_equal(out, "7864 10485 15728");
 	assert_int_equal(adapt_next_value(&r, "1 2 3 4 5 6 7 8 9", 0, 100, out, sizeof(out)),
 			 -EINVAL);       /* more fields than a knob has */
+	/* A floor holds for every field, scaled or not (a 0 grows to it). */
+	assert_int_equal(adapt_next_value(&r, "0 100 15000", 64, 15728, out, sizeof(out)), 0);
+	assert_string_equal(out, "64 104 15728");
 }
 
 /* Feeds one interval; returns the verdict. */
