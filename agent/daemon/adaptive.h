@@ -10,7 +10,11 @@
  * nothing.
  *
  * Host-wide, at most ADAPTIVE_MAX_PER_HOUR changes (steps and take-backs)
- * in any hour. Each change is logged once, in one line, and appended with
+ * in any hour: a design bound, not a measured one, of one change per five
+ * minutes on average (the shipped rules' shortest cooldown), so that a
+ * misjudging rule churns at most a dozen values an hour (bpftune's lesson:
+ * bpftune #36, #93, #188 kept stepping past sane values). It lives in the
+ * daemon's memory: a restart starts the hour again. Each change is logged once, in one line, and appended with
  * its evidence to STATE_DIR/adaptive.log (JSON lines: when, rule, knob,
  * action, before, after, why), which is moved to adaptive.log.1 past 1 MiB.
  * A rule keeps its state across re-plans while its definition is unchanged.

@@ -32,6 +32,11 @@
 
 #define ADAPT_VALUE_MAX 128
 #define ADAPT_WHY_MAX 256
+/*
+ * 20%: a design choice, not a measured bound. A smaller fall or rise of a
+ * rate is taken as too close to its interval-to-interval noise to judge a
+ * step by.
+ */
 #define ADAPT_GUARD_TOLERANCE 0.2
 #define ADAPT_MIN_FALL 0.2
 #define ADAPT_MAX_BACKOFF 8
