@@ -107,8 +107,10 @@ static const struct command commands[] = {
 	  "Works with the daemon stopped. Knobs changed by someone else since perfagent set\n"
 	  "them are left alone and reported; so is a value an interrupted apply cannot\n"
 	  "account for (unknown-writer), its original kept in the journal. Exit 1 if a\n"
-	  "restore failed or a writer is unknown. The daemon's PM QoS hold ends with the\n"
-	  "daemon or its own revert (control socket); this one says when one is held." },
+	  "restore failed or a writer is unknown. It marks the journal first, so that a\n"
+	  "revert killed half way is finished by the next revert (or apply). The\n"
+	  "daemon's PM QoS hold ends with the daemon or its own revert (control socket);\n"
+	  "this one says when one is held." },
 	{ "metrics", cmd_metrics,
 	  OPT_CONFIG | OPT_ROOT | OPT_STATE_DIR | OPT_INSTANCE_TYPE | OPT_NO_IMDS | OPT_LOG_LEVEL |
 		  OPT_ONCE | OPT_FORMAT | OPT_INTERVAL | OPT_COST | OPT_JSON, 0, 0,
