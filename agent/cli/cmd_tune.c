@@ -245,7 +245,7 @@ static int profiles_explain(struct cli *cli, const char *type_name)
 	struct itype parsed;
 	char err[1024], from[256];
 	struct tuning_opts opts;
-	struct json_object *adaptive;
+	struct json_object *adaptive = NULL;
 	int ret = EXIT_FAILURE;
 
 	if (cli_load_config(cli, &cfg))
@@ -274,7 +274,16 @@ static int profiles_explain(struct cli *cli, const char *type_name)
 		fprintf(stderr, "perfagent profiles explain: %s\n", err);
 		goto out;
 	}
-	adaptive = type_name ? NULL : adaptive_log_in_force(&cli->paths);
+	if (!type_name) {
+		/* The knobs this boot's journal holds, as verify reads them. */
+		struct tune_report verify = { 0 };
+		struct tuning_ctx t;
+
+		tuning_ctx_init(&t, &cli->paths, &opts);
+		tune_verify(&t.ctx, &verify);
+		adaptive = adaptive_log_in_force(&cli->paths, &verify);
+		tune_report_free(&verify);
+	}
 	if (cli->json) {
 		struct json_object *j = match_result_to_json(&choice.match, type);
 

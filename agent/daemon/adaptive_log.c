@@ -7,9 +7,6 @@
 #include "daemon/adaptive_log.h"
 #include "core/jsonutil.h"
 #include "core/util.h"
-#include "identity/inventory.h"
-#include "tune/journal.h"
-#include "tune/tune.h"
 
 /* The journal id a log line's knob is: "sysctl:KEY", or "ethtool:IF:KEY" for a ring. */
 static int line_knob_id(struct json_object *line, char *id, size_t size)
@@ -50,42 +47,27 @@ static void read_log(const char *path, struct json_object *last)
 	free(text);
 }
 
-/* This boot's journal, or an empty one. */
-static void this_boots_journal(const struct pa_paths *paths, struct journal *j)
-{
-	char boot[JOURNAL_BOOT_ID_MAX];
-
-	if (journal_load(paths, j, false, NULL, 0))
-		return;
-	if (inventory_boot_id(paths, boot, sizeof(boot)) || strcmp(boot, j->boot_id)) {
-		journal_free(j);
-		journal_init(j, "", "");
-	}
-}
-
-struct json_object *adaptive_log_in_force(const struct pa_paths *paths)
+struct json_object *adaptive_log_in_force(const struct pa_paths *paths,
+					  const struct tune_report *verify)
 {
 	struct json_object *out = json_object_new_array(), *last = json_object_new_object();
 	char path[PATH_MAX];
-	struct journal j;
 
-	journal_init(&j, "", "");
-	this_boots_journal(paths, &j);
-	if (j.n && !util_join(path, sizeof(path), "%s/%s.1", paths->state_dir, ADAPTIVE_LOG))
+	if (verify->n && !util_join(path, sizeof(path), "%s/%s.1", paths->state_dir,
+				    ADAPTIVE_LOG))
 		read_log(path, last);
-	if (j.n && !util_join(path, sizeof(path), "%s/%s", paths->state_dir, ADAPTIVE_LOG))
+	if (verify->n && !util_join(path, sizeof(path), "%s/%s", paths->state_dir, ADAPTIVE_LOG))
 		read_log(path, last);
-	for (size_t i = 0; i < j.n; i++) {
-		const struct journal_entry *e = &j.entries[i];
-		struct json_object *line = json_object_object_get(last, e->id), *o;
+	for (size_t i = 0; i < verify->n; i++) {
+		const struct tune_report_item *it = &verify->items[i];
+		struct json_object *line = json_object_object_get(last, it->id), *o;
 
 		/* Compared as the engine does: "4096 87380" and "4096\t87380" are one. */
-		if (e->state != JOURNAL_APPLIED || !line ||
-		    !tune_values_equal(line_value(line), e->applied))
+		if (!it->changed || !line || !tune_values_equal(line_value(line), it->expected))
 			continue;
 		o = json_object_new_object();
-		json_object_object_add(o, "knob", json_object_new_string(e->id));
-		json_object_object_add(o, "value", json_object_new_string(e->applied));
+		json_object_object_add(o, "knob", json_object_new_string(it->id));
+		json_object_object_add(o, "value", json_object_new_string(it->expected));
 		json_object_object_add(o, "rule", json_object_new_string(
 			json_at_str(line, "rule", "?")));
 		json_object_object_add(o, "action", json_object_new_string(
@@ -96,6 +78,5 @@ struct json_object *adaptive_log_in_force(const struct pa_paths *paths)
 		json_object_array_add(out, o);
 	}
 	json_object_put(last);
-	journal_free(&j);
 	return out;
 }

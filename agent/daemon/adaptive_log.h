@@ -12,18 +12,21 @@
 #include <json-c/json.h>
 
 #include "core/paths.h"
+#include "tune/tune.h"
 
 #define ADAPTIVE_LOG "adaptive.log"
 #define ADAPTIVE_LOG_MAX (1024 * 1024)  /* then renamed adaptive.log.1 */
 
 /*
- * For each knob this boot's journal holds as applied, the last change of
- * the log (adaptive.log.1, then adaptive.log) that wrote the value the
- * journal says perfagent last set: {"knob": the journal's id, "value",
- * "rule", "action" ("step" or "take_back"), "at", "why"}. A new array;
- * empty when there is no journal of this boot or no such change (a value
- * from the profile). Lines that are not JSON of that shape are skipped.
+ * For each knob a verify of this boot's journal (tune_verify()) says
+ * perfagent changed, the last change of the log (adaptive.log.1, then
+ * adaptive.log) that wrote the value perfagent last set: {"knob": the
+ * journal's id, "value", "rule", "action" ("step" or "take_back"), "at",
+ * "why"}. A new array; empty when there is no journal of this boot or no
+ * such change (a value from the profile). Lines that are not JSON of that
+ * shape are skipped.
  */
-struct json_object *adaptive_log_in_force(const struct pa_paths *paths);
+struct json_object *adaptive_log_in_force(const struct pa_paths *paths,
+					  const struct tune_report *verify);
 
 #endif

@@ -1193,7 +1193,11 @@ static struct tune_report_item *report_add_knob(struct tune_report *r, const cha
 
 static struct tune_report_item *report_add(struct tune_report *r, const struct journal_entry *e)
 {
-	return report_add_knob(r, e->id, e->path);
+	struct tune_report_item *it = report_add_knob(r, e->id, e->path);
+
+	if (it)
+		it->changed = e->state == JOURNAL_APPLIED;
+	return it;
 }
 
 static void report_count(struct tune_report *r)

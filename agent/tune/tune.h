@@ -178,6 +178,8 @@ struct tune_report_item {
 	char path[KNOB_PATH_MAX];
 	char expected[KNOB_VALUE_MAX];  /* verify: what perfagent applied; revert: original */
 	char live[KNOB_VALUE_MAX];      /* the live value found (before a revert) */
+	bool changed;                   /* perfagent changed the knob in this boot (its
+					 * journal entry is applied), not found it right */
 	enum tune_status status;
 	char detail[TUNE_REASON_MAX];
 };

@@ -10,7 +10,6 @@
 #include "core/log.h"
 #include "net/ena.h"
 #include "net/nic_cpus.h"
-#include "tune/journal.h"
 #include "tune/tuning.h"
 #include "core/util.h"
 
@@ -477,17 +476,13 @@ static const char *state_name(const struct tuning_state *st)
 	return st->applied ? "applied" : "advised";
 }
 
-/* Knobs the journal says perfagent changed in this boot (not those it found right). */
-static unsigned int knobs_set(const struct pa_paths *paths)
+/* Knobs perfagent changed in this boot (not those it found right), from a verify. */
+static int knobs_set(const struct tune_report *verify)
 {
-	unsigned int n = 0;
-	struct journal j;
+	int n = 0;
 
-	if (journal_load(paths, &j, false, NULL, 0))
-		return 0;
-	for (size_t i = 0; i < j.n; i++)
-		n += j.entries[i].state == JOURNAL_APPLIED;
-	journal_free(&j);
+	for (size_t i = 0; i < verify->n; i++)
+		n += verify->items[i].changed;
 	return n;
 }
 
@@ -503,8 +498,7 @@ static struct json_object *verify_json(const struct pa_paths *paths,
 	if (tune_verify(&t.ctx, &rep) == 0) {
 		o = tune_counts_json(&rep.counts);
 		json_object_object_add(o, "journal", json_object_new_boolean(rep.have_journal));
-		json_object_object_add(o, "knobs_set", json_object_new_int(
-			rep.have_journal ? (int)knobs_set(paths) : 0));
+		json_object_object_add(o, "knobs_set", json_object_new_int(knobs_set(&rep)));
 	}
 	tune_report_free(&rep);
 	return o;
