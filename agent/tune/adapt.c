@@ -90,11 +90,9 @@ static int parse_fields(const char *current, uint64_t v[ADAPT_MAX_FIELDS])
 	}
 }
 
-/* One field's step: grown, within [floor, cap] (the cap wins), never lowered. */
-static uint64_t step_field(const struct adapt_rule *r, uint64_t v, uint64_t floor, uint64_t cap)
+/* n for a field holding v: within [floor, cap] (the cap wins), never below v. */
+static uint64_t bounded(uint64_t n, uint64_t v, uint64_t floor, uint64_t cap)
 {
-	uint64_t n = grow(r, v);
-
 	/* The cap wins over a floor above it (a small machine). */
 	n = n < floor ? floor : n;
 	n = n > cap ? cap : n;
@@ -120,7 +118,7 @@ int adapt_next_value(const struct adapt_rule *r, const char *current, uint64_t f
 	for (int i = 0; i < fields; i++) {
 		bool stepped = !r->field || r->field == (unsigned int)i + 1;
 
-		n[i] = stepped ? step_field(r, v[i], floor, cap) : v[i];
+		n[i] = stepped ? bounded(grow(r, v[i]), v[i], floor, cap) : v[i];
 		/* The field held back most (by the cap): its growth sets the others'. */
 		if (stepped && v[i] && (least < 0 || (double)n[i] / v[i] < factor)) {
 			least = i;
@@ -136,10 +134,7 @@ int adapt_next_value(const struct adapt_rule *r, const char *current, uint64_t f
 		uint64_t scaled = (uint64_t)((double)v[i] * factor);
 
 		if (i != least && scaled < n[i])
-			n[i] = scaled > v[i] ? scaled : v[i];
-		/* The floor still holds for each (the cap winning over it, as above). */
-		if (n[i] < floor)
-			n[i] = floor < cap ? floor : cap > v[i] ? cap : v[i];
+			n[i] = bounded(scaled, v[i], floor, cap);
 	}
 	for (int i = 0; i < fields; i++) {
 		off += (size_t)snprintf(out + off, off < size ? size - off : 0, "%s%llu",
