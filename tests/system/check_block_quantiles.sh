@@ -3,10 +3,12 @@
 #
 # The block probe's read-latency quantiles against fio's (issue 23): a
 # device of known latency, then the agent's ReadLatency distribution of it
-# (the EMF documents the daemon sent) against fio's completion-latency
-# percentiles of the same reads: p50, p90 and p99 within one histogram
-# bucket (tests/system/block_quantiles.py says why one bucket), and as
-# many reads counted as fio made.
+# (the EMF documents the daemon sent) against the kernel's own times of the
+# same reads (ftrace, issue to completion) and fio's completion-latency
+# percentiles: p50, p90 and p99 within one histogram bucket of both
+# (tests/system/block_quantiles.py says why one bucket, and when fio's
+# figures hold time outside the block layer), and as many reads counted as
+# fio made.
 #
 # The device: a loop device over a file of fuse_delay (a FUSE file system
 # built here from tests/system/fuse_delay.c) whose every read sleeps a
@@ -29,7 +31,8 @@
 # the agent count as many, or at most 2 fewer, never more: on the test VM
 # about 1 event in 23000 of these devices reaches no BPF program at all,
 # the agent's or bpftrace's alike (block_quantiles.py, bench/README.md).
-# Without tracefs the agent's count is held against fio's the same way.
+# The same instance records block_rq_issue, for the kernel's times.
+# Without tracefs the agent is held against fio's count and times alone.
 # Root; needs FUSE in the kernel (else skipped, saying what is missing),
 # fio, losetup, chrt, a C compiler and libfuse3's headers. About 15 s (up to 30 s with tries again).
 set -eu
@@ -44,7 +47,7 @@ loops=()
 cleanup() {
 	[ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true
 	[ -z "$checker_pid" ] || kill "$checker_pid" 2>/dev/null || true
-	[ ! -d "${trace_dir:-}" ] || { echo 0 >"$event/enable"; rmdir "$trace_dir"; } 2>/dev/null || true
+	[ ! -d "${trace_dir:-}" ] || { trace_off; rmdir "$trace_dir"; } 2>/dev/null || true
 	# Loop devices before the server: they hold its files open.
 	for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null || true; done
 	if [ -n "$fuse_pid" ]; then
@@ -100,27 +103,36 @@ wait_for 10 test -s "$tmp/emf/docs.jsonl" || fail "no document from the daemon: 
 [ "$(json_get "$tmp/status.json" "[x['state'] for x in j['probes'] if x['name'] == 'block']")" = "['running']" ] ||
 	fail "block probe not running: $(cat "$tmp/status.json")"
 
-# The device's block_rq_complete events, counted by ftrace in an instance of
-# this test's own (the host's other tracing untouched).
+# The device's block_rq_issue and block_rq_complete events, recorded by
+# ftrace in an instance of this test's own (the host's other tracing
+# untouched).
 tracefs=/sys/kernel/tracing
 [ -d "$tracefs/instances" ] || mount -t tracefs nodev "$tracefs" 2>/dev/null || true
 trace_dir=$tracefs/instances/perfagent-bq-$$
-event=$trace_dir/events/block/block_rq_complete
+events=(block_rq_issue block_rq_complete)
 have_trace=false
-if [ -d "$tracefs/events/block/block_rq_complete" ]; then
+if [ -d "$tracefs/events/block/block_rq_complete" ] && [ -d "$tracefs/events/block/block_rq_issue" ]; then
 	have_trace=true
 else
-	echo "note: no tracefs with block_rq_complete (/sys/kernel/tracing): the agent's count is checked against fio's"
+	echo "note: no tracefs with block_rq_issue and block_rq_complete (/sys/kernel/tracing): the agent is checked against fio's count and times alone"
 fi
 
-# trace_start DEV: counts DEV's completions from now on.
+# trace_start DEV: records DEV's issues and completions from now on.
 trace_start() {
-	local mm
+	local mm e
 	mm=$(cat "/sys/block/${1#/dev/}/dev")
 	mkdir "$trace_dir"
 	echo 4096 >"$trace_dir/buffer_size_kb"
-	echo "dev == $(((${mm%:*} << 20) | ${mm#*:}))" >"$event/filter"
-	echo 1 >"$event/enable"
+	for e in "${events[@]}"; do
+		echo "dev == $(((${mm%:*} << 20) | ${mm#*:}))" >"$trace_dir/events/block/$e/filter"
+		echo 1 >"$trace_dir/events/block/$e/enable"
+	done
+}
+
+# trace_off: both events off.
+trace_off() {
+	local e
+	for e in "${events[@]}"; do echo 0 >"$trace_dir/events/block/$e/enable"; done
 }
 
 # traced_now: how many completions were counted so far.
@@ -128,12 +140,14 @@ traced_now() {
 	grep -c ' block_rq_complete:' "$trace_dir/trace" || true
 }
 
-# trace_stop FILE: the count into FILE, and the instance removed; fails
-# when its buffer overran (a count that would be short).
+# trace_stop COUNT TRACE: the count into COUNT, the trace into TRACE, and
+# the instance removed; fails when its buffer overran (a count that would
+# be short).
 trace_stop() {
 	local overrun
-	echo 0 >"$event/enable"
+	trace_off
 	traced_now >"$1"
+	cat "$trace_dir/trace" >"$2"
 	overrun=$(awk '/^overrun:/ { s += $2 } END { print s + 0 }' "$trace_dir"/per_cpu/cpu*/stats)
 	rmdir "$trace_dir"
 	[ "$overrun" = 0 ] || fail "the trace buffer overran ($overrun events lost): the count is not known"
@@ -161,7 +175,11 @@ measure() {
 	wait_for 10 counted "$f" "$want" "$n0" || true
 	sleep 1.5
 	n1=$(wc -l <"$tmp/emf/docs.jsonl")
-	if $have_trace; then trace_stop "$tmp/traced-$f-$try"; else : >"$tmp/traced-$f-$try"; fi
+	if $have_trace; then
+		trace_stop "$tmp/traced-$f-$try" "$tmp/trace-$f-$try"
+	else
+		: >"$tmp/traced-$f-$try"
+	fi
 	sed -n "$((n0 + 1)),${n1}p" "$tmp/emf/docs.jsonl" >"$tmp/win-$f-$try"
 }
 
@@ -183,18 +201,23 @@ EOF
 }
 
 # compare FILE TRY MIN_P50 TRACED [--scale S]: block_quantiles.py on one
-# try; TRACED (the tracepoint's count) empty: none known.
+# try; TRACED (the tracepoint's count) empty: no trace.
 compare() {
 	local f=$1 try=$2 min=$3 traced=$4
 	shift 4
 	python3 "$TESTS_DIR/block_quantiles.py" "$tmp/win-$f-$try" "$tmp/fio-$f-$try.json" \
-		"${dev_of[$f]#/dev/}" "$min" ${traced:+--traced "$traced"} "$@"
+		"${dev_of[$f]#/dev/}" "$min" ${traced:+--traced "$traced" --trace "$tmp/trace-$f-$try"} "$@"
 }
 
 # Up to 3 tries per file: fio's time holds its own wake-up, which a busy
 # host can delay by hundreds of microseconds now and then (the agent's
 # p99 was 2 buckets below fio's in 1 of 10 runs here). A count that
-# differs, or a median below the device's delay, fails at once.
+# differs, or a median below the device's delay, fails at once. When only
+# fio's time outside the block layer keeps it from the agent in all 3
+# (block_quantiles.py exits 3: the agent within one bucket of the kernel's
+# own times, fio more than one bucket over them; a CI host stolen from
+# held fio's p50 900 us over a 2500 us device), the kernel's times judge,
+# and the pass says so.
 for f in steady mix; do
 	min=2500
 	[ "$f" != mix ] || min=2100
@@ -209,7 +232,7 @@ for f in steady mix; do
 		# On a try that agrees, scaled values must not (on one that does
 		# not, fio's tail can sit where a scaled p99 lands).
 		for s in 1.25 0.8; do
-			[ "$rc" = 0 ] || break
+			[ "$rc" = 0 ] || [ "$rc" = 3 ] || break
 			compare "$f" "$try" $min "$traced" --scale $s >"$tmp/scaled.out" || true
 			[ "$(grep -c 'more than one bucket apart' "$tmp/scaled.out")" = 3 ] || {
 				cat "$tmp/scaled.out"
@@ -229,12 +252,17 @@ for f in steady mix; do
 			}
 		done
 		[ "$rc" -ne 0 ] || break
-		[ "$try" -lt 3 ] || fail "$f ($dev): the agent's read latency disagrees with fio's in 3 tries (above)"
+		[ "$rc" = 3 ] || [ "$try" -lt 3 ] ||
+			fail "$f ($dev): the agent's read latency disagrees in 3 tries (above)"
+		[ "$try" -lt 3 ] || break
 		echo "$f: try $try disagrees; again"
 	done
 	counts="$N_IO reads counted as fio's"
 	[ -z "$traced" ] || counts="fio's $N_IO reads: block_rq_complete fired $traced times (ftrace), the agent counted $agent (one more, or 3 fewer, fails)"
-	pass "$f ($dev): $counts; p50 p90 p99 within one bucket of fio's (try $try; scaled by 1.25 or 0.8: 3 buckets or more apart)"
+	within="the kernel's times (ftrace) and fio's"
+	[ -n "$traced" ] || within="fio's"
+	[ "$rc" = 0 ] || within="the kernel's times (ftrace); fio's held time outside the block layer in 3 tries (a busy host)"
+	pass "$f ($dev): $counts; p50 p90 p99 within one bucket of $within (try $try; scaled by 1.25 or 0.8: 3 buckets or more apart)"
 done
 kill "$daemon_pid"
 wait "$daemon_pid" || true
