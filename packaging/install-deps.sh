@@ -18,10 +18,11 @@ deb_build="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcurl4
 # neither apt nor dnf: not installed here; the test says so and skips it.
 # fio, fuse3 and libfuse3's headers: check_block_quantiles.sh builds a FUSE
 # file system of known read latency and compares fio's percentiles with the
-# agent's.
-deb_test="$deb_build libcmocka-dev python3 iproute2 procps util-linux nftables strace valgrind ethtool systemd man-db fio fuse3 libfuse3-dev"
+# agent's. gdb: tests/run-system.sh prints the backtrace of a perfagent
+# process in a test that hangs.
+deb_test="$deb_build libcmocka-dev python3 iproute2 procps util-linux nftables strace valgrind ethtool systemd man-db fio fuse3 libfuse3-dev gdb"
 rpm_build="make gcc clang llvm bpftool libbpf-devel elfutils-libelf-devel zlib-devel libcurl-devel json-c-devel pkgconf-pkg-config"
-rpm_test="$rpm_build libcmocka-devel python3 iproute procps-ng util-linux nftables strace valgrind ethtool systemd man-db libasan-static libubsan-static fio fuse3 fuse3-devel"
+rpm_test="$rpm_build libcmocka-devel python3 iproute procps-ng util-linux nftables strace valgrind ethtool systemd man-db libasan-static libubsan-static fio fuse3 fuse3-devel gdb"
 
 case "$what" in
 make | build | test | setup) ;;

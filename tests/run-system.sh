@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs tests/system/test_*.sh in order. Exit 77 from a test means "skipped"
+# Runs tests/system/test_*.sh in order (or the tests named as arguments). Exit 77 from a test means "skipped"
 # (for example not root); it is reported, and CI (root) must not skip any.
 # A test that runs but cannot run one of its parts here (a chroot whose / is
 # not a mount point) prints "SKIP: PART: REASON"; those parts are counted and
@@ -20,17 +20,64 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 passed=0 failed=0 skipped=0
 
+# A test that runs longer than this is stopped and fails: a hang costs one
+# test, not the whole CI run's time limit. The slowest test takes about a
+# minute under ASan (test_faults.sh), so 10 minutes is a hang, not a slow host.
+limit=${PERFAGENT_TEST_LIMIT_S:-600}
+
+# hang_report PGID: what every process of a stopped test was doing: its state
+# and kernel wait channel, the kernel stack, and for perfagent processes the
+# user-space stack (gdb, where installed).
+hang_report() {
+	local pgid=$1 p
+	ps -o pid,ppid,stat,wchan:32,etimes,args -g "$pgid"
+	for p in $(pgrep -g "$pgid"); do
+		echo "-- $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+		sed 's/^/   kernel: /' "/proc/$p/stack" 2>/dev/null
+		case $(cat "/proc/$p/comm" 2>/dev/null) in
+		perfagent) command -v gdb >/dev/null &&
+			timeout 60 gdb -p "$p" -batch -ex 'thread apply all bt' 2>&1 |
+			grep -E '^(#|Thread)' | sed 's/^/   /' ;;
+		esac
+	done
+}
+
 # run_one TEST OUT: runs TEST, its output into OUT (and on stdout with
-# "tee"), its exit status and time into OUT.rc and OUT.time.
+# "tee"), its exit status and time into OUT.rc and OUT.time. The test runs
+# in a session of its own, so that one past the limit is stopped with every
+# process it started (a daemon, a load), after its processes are described.
 run_one() {
-	local t=$1 out=$2 tee=${3:-} start=$SECONDS rc
+	local t=$1 out=$2 tee=${3:-} start=$SECONDS rc pid timer ended follow=
+	# Appending: the report below and the test's cleanup both add to the end.
+	: >"$out"
+	setsid bash "$t" >>"$out" 2>&1 </dev/null &
+	pid=$!
 	if [ -n "$tee" ]; then
-		bash "$t" | tee "$out"
-		rc=${PIPESTATUS[0]}
-	else
-		bash "$t" >"$out" 2>&1
-		rc=$?
+		tail -n +1 -f -s 0.2 --pid="$pid" "$out" &
+		follow=$!
 	fi
+	sleep "$limit" &
+	timer=$!
+	wait -n -p ended "$pid" "$timer"
+	rc=$?
+	if [ "$ended" = "$timer" ]; then
+		{
+			echo "FAIL: $t still running after $limit s (PERFAGENT_TEST_LIMIT_S); its processes:"
+			hang_report "$pid"
+		} >>"$out" 2>&1
+		# The test's shell first, so that its cleanup runs; then the rest.
+		kill -TERM "$pid" 2>/dev/null
+		for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null && sleep 1; done
+		kill -TERM -- "-$pid" 2>/dev/null
+		sleep 5
+		kill -KILL -- "-$pid" 2>/dev/null
+		wait "$pid"
+		rc=$?
+	else
+		kill "$timer"
+		wait "$timer" 2>/dev/null
+	fi
+	[ -n "$follow" ] && wait "$follow"
 	echo "$rc" >"$out.rc"
 	echo $((SECONDS - start)) >"$out.time"
 }
@@ -56,7 +103,8 @@ account() {
 }
 
 main=() side=()
-for t in tests/system/test_*.sh; do
+[ $# -gt 0 ] || set -- tests/system/test_*.sh
+for t in "$@"; do
 	if [ "$lanes" -ge 2 ] && grep -qx '# lane: side' "$t"; then
 		side+=("$t")
 	else

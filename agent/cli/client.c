@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -39,6 +40,8 @@ static int check_peer(int fd, const char *path, char *err, size_t errsz)
 static int connect_daemon(const char *path, char *err, size_t errsz)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct timeval send_timeout = { .tv_sec = CLIENT_TIMEOUT_MS / 1000,
+					.tv_usec = CLIENT_TIMEOUT_MS % 1000 * 1000 };
 	int fd, ret;
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
@@ -49,6 +52,8 @@ static int connect_daemon(const char *path, char *err, size_t errsz)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	/* A wedged daemon's full backlog would block connect and send for ever. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
 		return check_peer(fd, path, err, errsz);
 	ret = -errno;
@@ -56,6 +61,10 @@ static int connect_daemon(const char *path, char *err, size_t errsz)
 	if (ret == -ENOENT || ret == -ECONNREFUSED)
 		snprintf(err, errsz, "the perfagent daemon is not running (nothing answers on %s); "
 			 "start it with 'systemctl start perfagent' or 'perfagent daemon'", path);
+	else if (ret == -EAGAIN)
+		snprintf(err, errsz, "the perfagent daemon did not take the connection on %s within "
+			 "%d ms (its control socket's queue is full: the daemon is busy or wedged; "
+			 "'systemctl status perfagent' says which)", path, CLIENT_TIMEOUT_MS);
 	else if (ret == -EACCES)
 		snprintf(err, errsz, "no permission to use %s; run as root or ask for access "
 			 "(control_socket_mode)", path);
@@ -76,9 +85,14 @@ static int read_reply(int fd, char **line, char *err, size_t errsz)
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		uint64_t now = util_now_mono_ms();
+		int ready = now >= deadline ? 0 : poll(&pfd, 1, deadline - now);
 		ssize_t n;
 
-		if (now >= deadline || poll(&pfd, 1, deadline - now) == 0) {
+		/* A signal (status --watch's Ctrl-C) must not turn the wait into a
+		 * blocking read with no deadline: poll again until the deadline. */
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0) {
 			snprintf(err, errsz, "the daemon did not answer within %d ms",
 				 CLIENT_TIMEOUT_MS);
 			free(buf);

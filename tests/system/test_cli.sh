@@ -171,6 +171,52 @@ PY
 done
 pass "reload exits 4 for invalid_config only; busy and failed are 1"
 
+# A wedged daemon: its loop never accepts (the queue full), or accepts and
+# never answers. The client gives up within its 5 s and says which; a
+# signal in the wait (status --watch's Ctrl-C) does not make it wait for ever.
+rm -f "$fake/perfagent.sock"
+python3 - "$fake/perfagent.sock" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(0)
+# Backlog 0 holds one connection: this one fills the queue.
+held = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+held.connect(sys.argv[1])
+time.sleep(30)
+PY
+wedged=$!
+wait_for 5 test -S "$fake/perfagent.sock" || fail "the stand-in daemon did not listen"
+sleep 0.5
+expect_exit 1 "did not take the connection" timeout 20 "$PERFAGENT" status --runtime-dir "$fake"
+kill "$wedged"
+wait "$wedged" 2>/dev/null || true
+rm -f "$fake/perfagent.sock"
+python3 - "$fake/perfagent.sock" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(8)
+conns = []
+while True:
+    conns.append(s.accept()[0])
+PY
+wedged=$!
+wait_for 5 test -S "$fake/perfagent.sock" || fail "the stand-in daemon did not listen"
+# Ctrl-C at 2 s, while the client waits for the answer: it still waits only
+# until its deadline (5 s), then stops. (The outer timeout catches a hang.)
+start=$(date +%s) rc=0
+timeout -s KILL 20 timeout --preserve-status -s INT 2 \
+	"$PERFAGENT" status --watch 1 --runtime-dir "$fake" >"$tmp/mute.out" 2>&1 || rc=$?
+took=$(($(date +%s) - start))
+[ "$rc" = 0 ] || fail "status --watch on a mute daemon exited $rc after $took s (137: it hung): $(cat "$tmp/mute.out")"
+[ "$took" -le 10 ] || fail "status --watch on a mute daemon took $took s to stop after Ctrl-C"
+grep -q "did not answer within 5000 ms" "$tmp/mute.out" ||
+	fail "status --watch on a mute daemon did not say it did not answer: $(cat "$tmp/mute.out")"
+kill "$wedged"
+wait "$wedged" 2>/dev/null || true
+pass "a wedged daemon: status says it did not take the connection or did not answer, within 5 s, Ctrl-C included"
+
 # --check-config also loads the profiles the configuration names
 printf 'profile = nothere\n' >"$tmp/check.conf"
 expect_exit 4 "no profile named 'nothere'" "$PERFAGENT" daemon --check-config --config "$tmp/check.conf"
