@@ -217,10 +217,8 @@ test-long: test-deps $(OUT)/perfagent
 	$(Q)bash tests/long/crash_chains_random.sh $(CHAIN_ITERATIONS)
 	$(Q)bash tests/long/crash_chains_random.sh $(NETNS_CHAIN_ITERATIONS) $$$$ netns
 	$(Q)bash tests/long/sink_agent_restarts.sh $(AGENT_RESTARTS)
-	$(Q)for t in $$(grep -l '^if long_part' tests/system/test_*.sh); do \
-		echo "== $$t, with its long parts"; \
-		PERFAGENT_TEST_LONG=1 PERFAGENT_PROFILE_DIR=$(CURDIR)/tuning-profiles bash $$t || exit 1; \
-	done
+	$(Q)PERFAGENT_TEST_LONG=1 PERFAGENT_PROFILE_DIR=$(CURDIR)/tuning-profiles \
+		tests/run-system.sh $$(grep -l '^if long_part' tests/system/test_*.sh)
 
 # The README's run command as written, in a bare Debian root made with
 # debootstrap (cached in /var/cache/perfagent-tests): root, the Debian mirror,
