@@ -208,7 +208,7 @@ check: layout unit-nobpf $(OUT)/perfagent unit fuzz-replay system
 # namespace's real /proc/sys, restarts of the CloudWatch agent around its
 # reads, and the block probe's latency quantiles against fio's (timing:
 # alone on the machine, not beside make test's other lane). CI runs it with
-# smaller counts.
+# smaller counts. The long parts of the system tests get 30 minutes each.
 CHAIN_ITERATIONS ?= 1000
 NETNS_CHAIN_ITERATIONS ?= 300
 AGENT_RESTARTS ?= 200
@@ -217,7 +217,7 @@ test-long: test-deps $(OUT)/perfagent
 	$(Q)bash tests/long/crash_chains_random.sh $(CHAIN_ITERATIONS)
 	$(Q)bash tests/long/crash_chains_random.sh $(NETNS_CHAIN_ITERATIONS) $$$$ netns
 	$(Q)bash tests/long/sink_agent_restarts.sh $(AGENT_RESTARTS)
-	$(Q)PERFAGENT_TEST_LONG=1 PERFAGENT_PROFILE_DIR=$(CURDIR)/tuning-profiles \
+	$(Q)PERFAGENT_TEST_LONG=1 PERFAGENT_TEST_LIMIT_S=1800 PERFAGENT_PROFILE_DIR=$(CURDIR)/tuning-profiles \
 		tests/run-system.sh $$(grep -l '^if long_part' tests/system/test_*.sh)
 
 # The README's run command as written, in a bare Debian root made with
