@@ -1,6 +1,7 @@
 #!/bin/bash
-# Runs tests/system/test_*.sh in order (or the tests named as arguments). Exit 77 from a test means "skipped"
-# (for example not root); it is reported, and CI (root) must not skip any.
+# Runs tests/system/test_*.sh in order (or the tests named as arguments).
+# Exit 77 from a test means "skipped" (for example not root); it is
+# reported, and CI (root) must not skip any.
 # A test that runs but cannot run one of its parts here (a chroot whose / is
 # not a mount point) prints "SKIP: PART: REASON"; those parts are counted and
 # listed at the end, never as passed. A slow, exhaustive part prints
