@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs each cmocka test binary given as an argument; fails if any fails.
 # A test that skips (a capability absent here: it prints why) is counted
-# as skipped, never as passed, and listed at the end.
+# as skipped, never as passed, and listed at the end. A binary still
+# running after 5 minutes (each takes seconds, under ASan too) is stopped
+# and fails: a hang costs one test, not CI's time limit.
 set -u
 failed=0
 skipped=0
@@ -9,8 +11,11 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for t in "$@"; do
 	echo "== $t"
-	if ! "$t" >"$out" 2>&1; then
+	rc=0
+	timeout -k 10 300 "$t" >"$out" 2>&1 || rc=$?
+	if [ "$rc" != 0 ]; then
 		cat "$out"
+		[ "$rc" = 124 ] && echo "FAIL: $t still running after 300 s: stopped"
 		echo "FAILED: $t"
 		failed=$((failed + 1))
 		continue
