@@ -675,7 +675,9 @@ static int request(struct cli *cli, const char *what, const char *cmd,
 	if (!ret)
 		return EXIT_OK;
 	fprintf(errout, "perfagent %s: %s\n", what, err);
-	if (ret == -ENOENT || ret == -ECONNREFUSED || ret == -ETIMEDOUT || ret == -ESRCH)
+	/* EAGAIN: the connection not taken within the deadline (a full queue). */
+	if (ret == -ENOENT || ret == -ECONNREFUSED || ret == -ETIMEDOUT || ret == -EAGAIN ||
+	    ret == -ESRCH)
 		return EXIT_NOT_RUNNING;
 	if (ret == -EPERM || ret == -EACCES)
 		return EXIT_DENIED;

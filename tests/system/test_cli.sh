@@ -172,8 +172,9 @@ done
 pass "reload exits 4 for invalid_config only; busy and failed are 1"
 
 # A wedged daemon: its loop never accepts (the queue full), or accepts and
-# never answers. The client gives up within its 5 s and says which; a
-# signal in the wait (status --watch's Ctrl-C) does not make it wait for ever.
+# never answers. The client gives up within its 5 s, says which and exits 3
+# (not running or not answering); a signal in the wait (status --watch's
+# Ctrl-C) does not make it wait for ever.
 rm -f "$fake/perfagent.sock"
 python3 - "$fake/perfagent.sock" <<'PY' &
 import socket, sys, time
@@ -188,7 +189,7 @@ PY
 wedged=$!
 wait_for 5 test -S "$fake/perfagent.sock" || fail "the stand-in daemon did not listen"
 sleep 0.5
-expect_exit 1 "did not take the connection" timeout 20 "$PERFAGENT" status --runtime-dir "$fake"
+expect_exit 3 "did not take the connection" timeout 20 "$PERFAGENT" status --runtime-dir "$fake"
 kill "$wedged"
 wait "$wedged" 2>/dev/null || true
 rm -f "$fake/perfagent.sock"
