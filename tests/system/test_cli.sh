@@ -176,7 +176,8 @@ pass "reload exits 4 for invalid_config only; busy and failed are 1"
 # (not running or not answering); a signal in the wait (status --watch's
 # Ctrl-C) does not make it wait for ever.
 rm -f "$fake/perfagent.sock"
-python3 - "$fake/perfagent.sock" <<'PY' &
+rm -f "$tmp/queue-full"
+python3 - "$fake/perfagent.sock" "$tmp/queue-full" <<'PY' &
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind(sys.argv[1])
@@ -184,11 +185,11 @@ s.listen(0)
 # Backlog 0 holds one connection: this one fills the queue.
 held = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 held.connect(sys.argv[1])
+open(sys.argv[2], "w").close()
 time.sleep(30)
 PY
 wedged=$!
-wait_for 5 test -S "$fake/perfagent.sock" || fail "the stand-in daemon did not listen"
-sleep 0.5
+wait_for 5 test -e "$tmp/queue-full" || fail "the stand-in daemon did not fill its queue"
 expect_exit 3 "did not take the connection" timeout 20 "$PERFAGENT" status --runtime-dir "$fake"
 kill "$wedged"
 wait "$wedged" 2>/dev/null || true
