@@ -16,6 +16,12 @@
 # sanitize, or PERFAGENT_TEST_LANES=1) every test runs in turn.
 set -u
 cd "$(dirname "$0")/.." || exit 1
+# wait -n -p (below) came with bash 5.1 (Debian 12, Ubuntu 24.04 and Amazon
+# Linux 2023 have 5.2).
+if [ "${BASH_VERSINFO[0]}" -lt 5 ] || { [ "${BASH_VERSINFO[0]}" -eq 5 ] && [ "${BASH_VERSINFO[1]}" -lt 1 ]; }; then
+	echo "error: tests/run-system.sh needs bash 5.1 or later; this is $BASH_VERSION" >&2
+	exit 1
+fi
 lanes=${PERFAGENT_TEST_LANES:-1}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
