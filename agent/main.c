@@ -62,8 +62,8 @@ static const struct command commands[] = {
 	  "TCP, ENA allowances, CPU, tuning; each ok, watch or problem, and why),\n"
 	  "identity, profile, probes, collection, metrics sink, configuration. Exits 3\n"
 	  "when no daemon answers. --watch refreshes it in place every SECONDS (default\n"
-	  "2) until Ctrl-C, and keeps asking while no daemon answers; with --json it\n"
-	  "prints one document per line." },
+	  "2) until Ctrl-C, cut to the terminal's height, and keeps asking while no\n"
+	  "daemon answers; with --json it prints one document per line." },
 	{ "detect", cmd_detect,
 	  OPT_JSON | OPT_CONFIG | OPT_ROOT | OPT_STATE_DIR | OPT_INSTANCE_TYPE | OPT_NO_IMDS, 0, 0,
 	  "detect [--json] [--instance-type TYPE] [--no-imds]",

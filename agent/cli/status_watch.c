@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +46,60 @@ static void catch_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+size_t status_watch_fit(const char *text, size_t len, unsigned int rows, unsigned int cols,
+			unsigned int *cut)
+{
+	size_t pos = 0, fit = len;
+	unsigned int used = 0;
+
+	*cut = 0;
+	if (!rows || !cols)
+		return len;
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) + 1 : len;
+		size_t width = end - pos - (nl ? 1 : 0);
+		unsigned int need = width ? (unsigned int)((width + cols - 1) / cols) : 1;
+
+		if (*cut || used + need > rows) {
+			if (!*cut)
+				fit = pos;
+			(*cut)++;
+		} else {
+			used += need;
+		}
+		pos = end;
+	}
+	return fit;
+}
+
+/* The header's two rows, and the row the cursor ends on after the last line. */
+#define SCREEN_FIXED_ROWS 3
+
+/*
+ * On a terminal, the screen's text cut to its height: a status taller than
+ * the window would scroll the header and its first lines (the verdicts)
+ * out of view.
+ */
+static void put_fitted(const char *text, size_t len)
+{
+	struct winsize ws;
+	unsigned int cut;
+	size_t fit;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_row <= SCREEN_FIXED_ROWS + 1) {
+		fwrite(text, 1, len, stdout);
+		return;
+	}
+	fit = status_watch_fit(text, len, ws.ws_row - SCREEN_FIXED_ROWS, ws.ws_col, &cut);
+	if (cut)	/* one row less: the note of what was cut takes it */
+		fit = status_watch_fit(text, len, ws.ws_row - SCREEN_FIXED_ROWS - 1, ws.ws_col, &cut);
+	fwrite(text, 1, fit, stdout);
+	if (cut)
+		printf("... %u more line%s: a taller window, or perfagent status, shows all\n", cut,
+		       cut == 1 ? "" : "s");
+}
+
 /*
  * One screen (a status, or why there is none this time): 0, or the errno of
  * a write that failed (EPIPE: the reader went away). JSON: the document
@@ -61,7 +116,10 @@ static int put_screen(const char *text, size_t len, unsigned int seconds, bool t
 		fputs(tty ? "\033[H\033[2J" : "\n", stdout);
 		printf("Every %us: perfagent status (Ctrl-C to stop)    %s\n\n", seconds, when);
 	}
-	fwrite(text, 1, len, stdout);
+	if (tty && !json)
+		put_fitted(text, len);
+	else
+		fwrite(text, 1, len, stdout);
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return 0;
 	return errno ? errno : EIO;

@@ -16,11 +16,21 @@
 int status_watch_seconds(const char *text, unsigned int *seconds);
 
 /*
+ * How much of text fits on rows terminal rows cols wide (a line longer
+ * than cols takes more than one): its length in bytes, whole lines only;
+ * *cut is the number of lines left out. rows or cols 0 (unknown): all of it.
+ */
+size_t status_watch_fit(const char *text, size_t len, unsigned int rows, unsigned int cols,
+			unsigned int *cut);
+
+/*
  * Every seconds: show() writes one status screen into a buffer, which
  * replaces the terminal's screen (cursor home, clear; on a pipe, screens
  * are separated by a blank line instead) under a header line. A show()
  * that fails (no daemon answers: it restarts) has written why into the
- * buffer: that is the screen, and the next round asks again. json: the
+ * buffer: that is the screen, and the next round asks again. On a
+ * terminal a screen is cut to its height, the last line saying how many
+ * lines were left out (the header stays in view). json: the
  * documents alone, one per line, no header; a failure's words go to
  * stderr. Returns 0 on SIGINT or SIGTERM and when the reader of stdout
  * goes away (EPIPE, SIGPIPE ignored); 1, said on stderr, when a write

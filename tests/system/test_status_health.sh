@@ -224,6 +224,42 @@ set -e
 [ "$rc" = 0 ] || fail "status --watch exited $rc on a closed pipe (124: it did not notice)"
 pass "status --watch: $(grep -c '^perfagent ' "$tmp/watch.out") screens in 5 s, exit 0 on SIGINT and on a closed pipe"
 
+# On a terminal 12 rows high every screen fits (the status is taller): the
+# header stays on the first row, the last says how many lines were left out.
+python3 - "$PERFAGENT" "$run" <<'EOF' || fail "status --watch on a 12-row terminal"
+import fcntl, os, pty, select, signal, struct, sys, termios, time
+perfagent, run = sys.argv[1:3]
+rows = 12
+pid, fd = pty.fork()
+if pid == 0:
+    fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", rows, 80, 0, 0))
+    os.execv(perfagent, [perfagent, "status", "--watch", "1", "--runtime-dir", run])
+out, end = b"", time.time() + 3.5
+while time.time() < end:
+    if select.select([fd], [], [], 0.1)[0]:
+        out += os.read(fd, 65536)
+os.kill(pid, signal.SIGINT)
+try:
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        out += chunk
+except OSError:
+    pass    # the pty closed: the child is gone
+_, status = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(status) == 0, status
+screens = out.decode().split("\x1b[H\x1b[2J")[1:]
+assert len(screens) >= 2, out[-500:]
+for s in screens:
+    lines = s.replace("\r\n", "\n").split("\n")
+    assert lines[0].startswith("Every 1s: perfagent status"), lines[:2]
+    assert len(lines) - 1 <= rows - 1, f"{len(lines) - 1} lines on {rows} rows: {lines}"
+    assert "more line" in lines[-2] and "perfagent status" in lines[-2], lines[-3:]
+print(f"ok: {len(screens)} screens of at most {rows - 1} lines, the last: {lines[-2]!r}")
+EOF
+pass "status --watch on a 12-row terminal: every screen fits, the header in view, the cut said"
+
 # --watch --json: one document per line, nothing else, for a program to read.
 timeout --preserve-status -s INT 4 "$PERFAGENT" status --watch 1 --json --runtime-dir "$run" \
 	>"$tmp/watch.json" || fail "status --watch --json exited $?"
