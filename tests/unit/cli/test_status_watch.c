@@ -14,53 +14,38 @@
 
 #include "cli/status_watch.h"
 
-static size_t fit(const char *text, unsigned int rows, unsigned int cols, unsigned int *cut)
-{
-	return status_watch_fit(text, strlen(text), rows, cols, cut);
-}
-
-static void test_fits_whole(void **state)
-{
-	const char *text = "a\nbb\nccc\n";
-	unsigned int cut = 99;
-
-	assert_int_equal(fit(text, 3, 80, &cut), strlen(text));
-	assert_int_equal(cut, 0);
-	/* Unknown size (not a terminal): all of it. */
-	assert_int_equal(fit(text, 0, 80, &cut), strlen(text));
-	assert_int_equal(fit(text, 2, 0, &cut), strlen(text));
-	assert_int_equal(cut, 0);
-}
-
-static void test_cut_by_lines(void **state)
-{
+/* A screen, a window, and what of the screen must show: its first `shown` bytes. */
+struct fit_case {
+	const char *why, *text;
+	unsigned int rows, cols;
+	size_t shown;
 	unsigned int cut;
+};
 
-	assert_int_equal(fit("a\nbb\nccc\ndddd\n", 2, 80, &cut), strlen("a\nbb\n"));
-	assert_int_equal(cut, 2);
-	/* The last line without a newline counts as a line. */
-	assert_int_equal(fit("a\nbb\nccc", 2, 80, &cut), strlen("a\nbb\n"));
-	assert_int_equal(cut, 1);
-	/* An empty line takes a row. */
-	assert_int_equal(fit("\n\n\nx\n", 3, 80, &cut), 3);
-	assert_int_equal(cut, 1);
-}
+static const struct fit_case cases[] = {
+	{ "fits whole", "a\nbb\nccc\n", 3, 80, 9, 0 },
+	{ "unknown height (not a terminal): all", "a\nbb\nccc\n", 0, 80, 9, 0 },
+	{ "unknown width: all", "a\nbb\nccc\n", 2, 0, 9, 0 },
+	{ "cut by lines", "a\nbb\nccc\ndddd\n", 2, 80, 5, 2 },
+	{ "a last line without a newline counts", "a\nbb\nccc", 2, 80, 5, 1 },
+	{ "an empty line takes a row", "\n\n\nx\n", 3, 80, 3, 1 },
+	{ "10 characters on 4 columns take 3 rows", "0123456789\nx\n", 4, 4, 13, 0 },
+	{ "a wrapped line pushes the next out", "0123456789\nx\n", 3, 4, 11, 1 },
+	{ "exactly the width is one row", "0123\n0123\n", 2, 4, 10, 0 },
+	{ "a first line taller than the window: nothing", "0123456789\nx\n", 2, 4, 0, 2 },
+};
 
-static void test_long_lines_wrap(void **state)
+static void test_fit(void **state)
 {
-	unsigned int cut;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct fit_case *c = &cases[i];
+		unsigned int cut = 99;
+		size_t shown = status_watch_fit(c->text, strlen(c->text), c->rows, c->cols, &cut);
 
-	/* 10 characters on 4 columns take 3 rows: with 1 more, 4 rows. */
-	assert_int_equal(fit("0123456789\nx\n", 4, 4, &cut), strlen("0123456789\nx\n"));
-	assert_int_equal(cut, 0);
-	assert_int_equal(fit("0123456789\nx\n", 3, 4, &cut), strlen("0123456789\n"));
-	assert_int_equal(cut, 1);
-	/* Exactly the width: one row. */
-	assert_int_equal(fit("0123\n0123\n", 2, 4, &cut), 10);
-	assert_int_equal(cut, 0);
-	/* A first line taller than the window: nothing fits, all of it cut. */
-	assert_int_equal(fit("0123456789\nx\n", 2, 4, &cut), 0);
-	assert_int_equal(cut, 2);
+		if (shown != c->shown || cut != c->cut)
+			fail_msg("%s: %zu bytes shown, %u lines cut; want %zu and %u", c->why, shown,
+				 cut, c->shown, c->cut);
+	}
 }
 
 static void test_seconds(void **state)
@@ -79,9 +64,7 @@ static void test_seconds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fits_whole),
-		cmocka_unit_test(test_cut_by_lines),
-		cmocka_unit_test(test_long_lines_wrap),
+		cmocka_unit_test(test_fit),
 		cmocka_unit_test(test_seconds),
 	};
 
