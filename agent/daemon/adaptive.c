@@ -229,9 +229,33 @@ static void note_change(struct adaptive *a, uint64_t now)
 	a->next_change = (a->next_change + 1) % ADAPTIVE_MAX_PER_HOUR;
 }
 
+/*
+ * Once per daemon: the changes of this boot's last hour from adaptive.log,
+ * so that a restarted daemon (a crash, the watchdog, an upgrade) goes on
+ * counting the hourly limit where the last one stopped.
+ */
+static void read_history(struct adaptive *a, const struct adaptive_env *env, uint64_t now)
+{
+	uint64_t times[ADAPTIVE_MAX_PER_HOUR];
+	size_t n;
+
+	a->history_read = true;
+	if (inventory_boot_id(env->paths, a->boot_id, sizeof(a->boot_id)))
+		return;                 /* unknown: nothing logged can be matched to this boot */
+	n = adaptive_log_recent(env->paths, a->boot_id, now > 3600 ? now - 3600 : 0, times,
+				ADAPTIVE_MAX_PER_HOUR);
+	for (size_t i = 0; i < n; i++)
+		note_change(a, times[i]);
+	if (n)
+		log_info("adaptive: %zu change%s of the last hour in %s/%s count toward the "
+			 "limit of %d an hour", n, n == 1 ? "" : "s", env->paths->state_dir,
+			 ADAPTIVE_LOG, ADAPTIVE_MAX_PER_HOUR);
+}
+
 /* Appends one JSON line with the change and its evidence to STATE_DIR/adaptive.log. */
-static void log_evidence(const struct adaptive_env *env, const struct adaptive_rule *r,
-			 const struct adapt_state *s, const char *ifname, const char *action)
+static void log_evidence(const struct adaptive *a, const struct adaptive_env *env,
+			 const struct adaptive_rule *r, const struct adapt_state *s,
+			 const char *ifname, const char *action, uint64_t now)
 {
 	char path[PATH_MAX], old[PATH_MAX + 2];
 	struct json_object *o = json_object_new_object();
@@ -245,6 +269,10 @@ static void log_evidence(const struct adaptive_env *env, const struct adaptive_r
 	    !util_join(old, sizeof(old), "%s.1", path))
 		rename(path, old);
 	json_object_object_add(o, "at", json_time_or_null(util_now_wall_ms()));
+	/* For the hourly limit after a restart (read_history): this boot's clock. */
+	if (a->boot_id[0])
+		json_object_object_add(o, "boot_id", json_object_new_string(a->boot_id));
+	json_object_object_add(o, "mono_s", json_object_new_int64((int64_t)now));
 	json_object_object_add(o, "rule", json_object_new_string(r->rule.name));
 	json_object_object_add(o, "knob", json_object_new_string(r->rule.knob));
 	if (ifname)
@@ -327,7 +355,7 @@ static void carry_out(struct adaptive *a, const struct adaptive_env *env,
 	else
 		a->taken_back++;
 	log_info("adaptive %s: %s %s", r->rule.name, r->rule.knob, s->why);
-	log_evidence(env, r, s, ifname, step ? "step" : "take_back");
+	log_evidence(a, env, r, s, ifname, step ? "step" : "take_back", now);
 }
 
 /* ---- rules on an interface's receive ring ---- */
@@ -485,6 +513,8 @@ void adaptive_interval(struct adaptive *a, const struct adaptive_env *env,
 {
 	uint64_t now = util_now_mono_ms() / 1000;
 
+	if (!a->history_read)
+		read_history(a, env, now);
 	if (a->synced_at != env->tuning->at_wall_ms)
 		adaptive_sync(a, env->tuning);
 	for (size_t i = 0; i < a->n; i++) {

@@ -13,10 +13,12 @@
  * in any hour: a design bound, not a measured one, of one change per five
  * minutes on average (the shipped rules' shortest cooldown), so that a
  * misjudging rule churns at most a dozen values an hour (bpftune's lesson:
- * bpftune #36, #93, #188 kept stepping past sane values). It lives in the
- * daemon's memory: a restart starts the hour again. Each change is logged once, in one line, and appended with
- * its evidence to STATE_DIR/adaptive.log (JSON lines: when, rule, knob,
- * action, before, after, why), which is moved to adaptive.log.1 past 1 MiB.
+ * bpftune #36, #93, #188 kept stepping past sane values). Each change is
+ * logged once, in one line, and appended with its evidence to
+ * STATE_DIR/adaptive.log (JSON lines: when, the boot and its monotonic
+ * second, rule, knob, action, before, after, why), which is moved to
+ * adaptive.log.1 past 1 MiB. A daemon started again in the same boot counts
+ * the log's changes of the last hour toward the limit.
  * A rule keeps its state across re-plans while its definition is unchanged.
  *
  * A rule on ethtool.rx_ring runs on each interface it covers (its
@@ -41,6 +43,7 @@
 #include "core/metrics.h"
 #include "core/paths.h"
 #include "daemon/adaptive_log.h"
+#include "identity/inventory.h"
 #include "tune/adapt.h"
 #include "tune/tuning.h"
 
@@ -75,6 +78,8 @@ struct adaptive {
 	struct adaptive_rule *rules;
 	uint64_t changes_at[ADAPTIVE_MAX_PER_HOUR];     /* monotonic s of the last changes */
 	unsigned int next_change;
+	bool history_read;              /* changes_at seeded from adaptive.log */
+	char boot_id[INVENTORY_BOOT_ID_MAX];    /* "" when unreadable */
 	uint64_t steps, taken_back;                     /* since start */
 	uint64_t steps_reported, taken_back_reported;
 };

@@ -9,6 +9,9 @@
 #ifndef PA_ADAPTIVE_LOG_H
 #define PA_ADAPTIVE_LOG_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include <json-c/json.h>
 
 #include "core/paths.h"
@@ -23,10 +26,20 @@
  * adaptive.log) that wrote the value perfagent last set: {"knob": the
  * journal's id, "value", "rule", "action" ("step" or "take_back"), "at",
  * "why"}. A new array; empty when there is no journal of this boot or no
- * such change (a value from the profile). Lines that are not JSON of that
- * shape are skipped.
+ * such change (a value from the profile). Lines of another boot (their
+ * "boot_id") and lines that are not JSON of that shape are skipped.
  */
 struct json_object *adaptive_log_in_force(const struct pa_paths *paths,
 					  const struct tune_report *verify);
+
+/*
+ * When the changes of boot boot_id made at or after since_s (monotonic
+ * seconds, the log's "mono_s") were made: the newest max of them into
+ * times, oldest first; returns how many. So a restarted daemon keeps
+ * counting its hourly limit. Lines without a boot id or a monotonic time
+ * (written by older versions) are not counted.
+ */
+size_t adaptive_log_recent(const struct pa_paths *paths, const char *boot_id,
+			   uint64_t since_s, uint64_t *times, size_t max);
 
 #endif

@@ -51,6 +51,9 @@ struct fixture {
 #include "../tune/fake_tree.h"
 #include "../tune/fake_ethtool.h"
 
+#define BOOT_ID "0f2b7c8e-5d0a-4c39-9d6e-1a2b3c4d5e6f"
+#define OTHER_BOOT "7d1e2a4b-0c9f-4e6d-8b3a-5f6e7d8c9b0a"
+
 static const char *const rule_keys[] = {
 	"knob", "ethtool.rx_ring", "drivers", "ena", "interfaces", "eth*",
 	"when", "RxOverruns > 0 over 1", "step", "double", "cap", "16384", "cooldown", "1",
@@ -91,7 +94,7 @@ static int setup(void **state)
 	queues(f, "eth0", 4);
 	queues(f, "eth1", 4);
 	queues(f, "eth2", 4);
-	put(f, "/proc/sys/kernel/random/boot_id", "0f2b7c8e-5d0a-4c39-9d6e-1a2b3c4d5e6f\n");
+	put(f, "/proc/sys/kernel/random/boot_id", BOOT_ID "\n");
 	assert_int_equal(util_mkdir_p(f->paths.state_dir, 0755), 0);
 	ethtool_io_set(&fake_io);
 
@@ -244,6 +247,7 @@ static void test_per_interface_steps(void **state)
 		assert_non_null(strstr(line, n ? "\"interface\":\"eth1\"" :
 				       "\"interface\":\"eth0\""));
 		assert_non_null(strstr(line, "\"before\":\"1024\",\"after\":\"2048\""));
+		assert_non_null(strstr(line, "\"boot_id\":\"" BOOT_ID "\",\"mono_s\":"));
 		n++;
 	}
 	fclose(fp);
@@ -387,6 +391,110 @@ static void test_no_interface(void **state)
 	json_object_put(all);
 }
 
+/* Appends to STATE_DIR/NAME n lines of a change of boot (NULL: none) at mono_s (< 0: none). */
+static void log_lines(struct fixture *f, const char *name, int n, const char *boot,
+		      int64_t mono_s, const char *after)
+{
+	char path[PATH_MAX];
+	FILE *fp;
+
+	assert_int_equal(util_join(path, sizeof(path), "%s/%s", f->paths.state_dir, name), 0);
+	fp = fopen(path, "a");
+	assert_non_null(fp);
+	for (int i = 0; i < n; i++) {
+		fprintf(fp, "{\"at\":\"2026-12-07T10:00:00Z\",");
+		if (boot)
+			fprintf(fp, "\"boot_id\":\"%s\",", boot);
+		if (mono_s >= 0)
+			fprintf(fp, "\"mono_s\":%lld,", (long long)mono_s + i);
+		fprintf(fp, "\"rule\":\"ena-rx-ring\",\"knob\":\"ethtool.rx_ring\",\"interface\":"
+			"\"eth0\",\"action\":\"step\",\"before\":\"1024\",\"after\":\"%s\","
+			"\"why\":\"from the log\"}\n", after);
+	}
+	fclose(fp);
+}
+
+/*
+ * The hourly limit outlives the daemon: a daemon started again in the same
+ * boot counts the last hour's changes of adaptive.log (a crash loop cannot
+ * churn a dozen values per start), and holds its step.
+ */
+static void test_hourly_limit_after_restart(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = (int64_t)(util_now_mono_ms() / 1000);
+
+	log_lines(f, "adaptive.log.1", 4, BOOT_ID, now > 600 ? now - 600 : 0, "2048");
+	log_lines(f, "adaptive.log", ADAPTIVE_MAX_PER_HOUR - 4, BOOT_ID, now > 60 ? now - 60 : 0,
+		  "2048");
+	interval(f, true, 120, 0);
+	assert_int_equal(fake_nics[0].writes, 0);
+	assert_entry(f, "eth0", "watching", "eth0: watching: RxOverruns at 2/s, but the host's "
+		     "hourly limit of adaptive changes is reached");
+}
+
+/*
+ * Changes of another boot, and lines of older versions (no boot id or no
+ * monotonic time, which mean nothing after a restart), do not count.
+ */
+static void test_hourly_limit_this_boot_only(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = (int64_t)(util_now_mono_ms() / 1000);
+
+	log_lines(f, "adaptive.log", ADAPTIVE_MAX_PER_HOUR, OTHER_BOOT, now, "2048");
+	log_lines(f, "adaptive.log", ADAPTIVE_MAX_PER_HOUR, NULL, now, "2048");
+	log_lines(f, "adaptive.log", ADAPTIVE_MAX_PER_HOUR, BOOT_ID, -1, "2048");
+	interval(f, true, 120, 0);
+	assert_int_equal(fake_nics[0].rings.rx, 2048);
+}
+
+/* adaptive_log_recent(): this boot's lines since a time, the newest max, oldest first. */
+static void test_log_recent(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t t[4];
+
+	log_lines(f, "adaptive.log.1", 2, BOOT_ID, 100, "2048");        /* 100, 101 */
+	log_lines(f, "adaptive.log.1", 1, OTHER_BOOT, 5000, "2048");
+	log_lines(f, "adaptive.log", 3, BOOT_ID, 5000, "2048");         /* 5000 .. 5002 */
+	log_lines(f, "adaptive.log", 1, BOOT_ID, 9000, "2048");
+	assert_int_equal(adaptive_log_recent(&f->paths, BOOT_ID, 101, t, 4), 4);
+	assert_int_equal(t[0], 5000);
+	assert_int_equal(t[3], 9000);
+	assert_int_equal(adaptive_log_recent(&f->paths, BOOT_ID, 0, t, 2), 2);
+	assert_int_equal(t[0], 5002);
+	assert_int_equal(t[1], 9000);
+	assert_int_equal(adaptive_log_recent(&f->paths, BOOT_ID, 9001, t, 4), 0);
+	assert_int_equal(adaptive_log_recent(&f->paths, "", 0, t, 4), 0);
+}
+
+/*
+ * profiles explain's attribution (adaptive_log_in_force()): a value in
+ * force is a rule's only when a change of this boot wrote it; a previous
+ * boot's step to the same value says nothing of the value now.
+ */
+static void test_in_force_this_boot_only(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_report_item item = { .id = "ethtool:eth0:rx_ring", .expected = "2048",
+					 .changed = true };
+	struct tune_report verify = { .boot_id = BOOT_ID, .n = 1, .items = &item };
+	struct json_object *in_force;
+
+	log_lines(f, "adaptive.log", 1, OTHER_BOOT, 10, "2048");
+	in_force = adaptive_log_in_force(&f->paths, &verify);
+	assert_int_equal(json_object_array_length(in_force), 0);
+	json_object_put(in_force);
+
+	log_lines(f, "adaptive.log", 1, BOOT_ID, 20, "2048");
+	in_force = adaptive_log_in_force(&f->paths, &verify);
+	assert_int_equal(json_object_array_length(in_force), 1);
+	assert_string_equal(json_at_str(json_object_array_get_idx(in_force, 0), "rule", ""),
+			    "ena-rx-ring");
+	json_object_put(in_force);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +505,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_excluded_sysctl_rule_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_interface, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hourly_limit_after_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hourly_limit_this_boot_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_recent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_in_force_this_boot_only, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
