@@ -204,11 +204,13 @@ static void line_text(struct json_object *l, bool brief, FILE *out)
 /* The header: the overall verdict and what the figures cover. */
 static void print_window(struct json_object *h, FILE *out)
 {
-	fprintf(out, LABEL "%s (last interval: %.1f s", "health", json_at_str(h, "verdict", "?"),
-		json_at_double(h, "window.span_s"));
-	if (json_at(h, "window.end_at"))
-		fprintf(out, " to %s", json_at_str(h, "window.end_at", ""));
-	fputc(')', out);
+	fprintf(out, LABEL "%s", "health", json_at_str(h, "verdict", "?"));
+	if (!json_at(h, "window.end_at")) {     /* nothing collected: the note says so */
+		fprintf(out, " (%s)\n", json_at_str(h, "window.note", ""));
+		return;
+	}
+	fprintf(out, " (last interval: %.1f s to %s)", json_at_double(h, "window.span_s"),
+		json_at_str(h, "window.end_at", ""));
 	if (json_at_bool(h, "window.partial"))
 		fprintf(out, "; PARTIAL: %s", json_at_str(h, "window.note", ""));
 	fputc('\n', out);

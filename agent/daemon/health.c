@@ -460,7 +460,8 @@ static struct json_object *window_json(const struct health_window *w, bool have_
 	json_object_object_add(o, "partial", json_object_new_boolean(partial));
 	if (partial)
 		json_object_object_add(o, "note", json_object_new_string(!have_set ?
-			"no interval collected yet" : "the figures cover less than one full "
+			"no interval collected yet: the first ends one interval after the agent "
+		"started" : "the figures cover less than one full "
 			"interval since the agent started: the next collection has a full one"));
 	return o;
 }
@@ -491,8 +492,9 @@ struct json_object *health_json(const struct metric_set *set, const struct healt
 	if (json_object_array_length(lines))
 		worst = verdict_rank(json_object_array_get_idx(lines, 0));
 	json_object_object_add(h, "window", window_json(w, set != NULL));
+	/* Nothing measured yet is not "ok": only what is already wrong is said. */
 	json_object_object_add(h, "verdict", json_object_new_string(
-		worst == 0 ? "problem" : worst == 1 ? "watch" : "ok"));
+		worst == 0 ? "problem" : worst == 1 ? "watch" : set ? "ok" : "unknown"));
 	json_object_object_add(h, "lines", lines);
 	json_object_object_add(h, "not_judged", not_judged);
 	return h;

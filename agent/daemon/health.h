@@ -76,7 +76,8 @@ struct health_tuning {
  * "not_judged": [...]}; lines sorted problems first, then watch, then ok,
  * each with "area", "verdict", "reason" and its figures with units in their
  * names. set NULL: no interval collected yet (window.partial true, no lines
- * but tuning). probes (n_probes of them, may be NULL): a probe that should
+ * but tuning and probes; the verdict "unknown" unless one of those is not
+ * ok). probes (n_probes of them, may be NULL): a probe that should
  * run and does not is a "watch" line of area "probe" (what it measures goes
  * unjudged, and health must not read "ok" for it); one disabled in the
  * configuration is named in not_judged, in words. NULL when out of memory.

@@ -161,7 +161,10 @@ static void test_partial_window(void **unused)
 
 	h = health_json(NULL, &full, &applied, NULL, 0);
 	assert_true(json_at_bool(h, "window.partial"));
-	assert_string_equal(json_at_str(h, "window.note", ""), "no interval collected yet");
+	assert_string_equal(json_at_str(h, "window.note", ""), "no interval collected yet: "
+			    "the first ends one interval after the agent started");
+	/* nothing measured: not "ok" */
+	assert_string_equal(json_at_str(h, "verdict", ""), "unknown");
 	json_object_put(h);
 	metric_set_init(&set, 1000, 10);
 	metric_set_entity(&set, ENTITY_INSTANCE, "");
@@ -201,6 +204,10 @@ static void test_probes_not_running(void **unused)
 	assert_string_equal(json_object_get_string(json_object_array_get_idx(
 		json_at(h, "not_judged"), 0)), "disk latency and queue time (the block probe is "
 		"disabled in the configuration)");
+	json_object_put(h);
+	/* before the first interval, what is already wrong is said all the same */
+	h = health_json(NULL, &full, &applied, probes, 3);
+	assert_string_equal(json_at_str(h, "verdict", ""), "watch");
 	json_object_put(h);
 	/* all running: nothing said */
 	h = health_json(&set, &full, &applied, probes + 2, 1);
