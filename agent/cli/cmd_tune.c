@@ -379,6 +379,8 @@ static int plan_and_apply(struct cli *cli, const struct pa_config *cfg,
 /* Other tuning agents and the knobs of plan they set too, as status shows them. */
 static struct json_object *peers_json(struct cli *cli, const struct tune_plan *plan)
 {
+	/* apply runs no adaptive rule: the daemon does (its status lists their knobs) */
+	struct tuning_claims claims = { .plan = plan };
 	struct json_object *j;
 	struct peers peers;
 
@@ -386,7 +388,7 @@ static struct json_object *peers_json(struct cli *cli, const struct tune_plan *p
 		fprintf(stderr, "perfagent apply: out of memory while looking for other tuning "
 			"agents; the list below may be incomplete\n");
 	/* apply writes, whatever mode = says; --dry-run shows what it would do */
-	j = tuning_peers_json(&peers, plan, true);
+	j = tuning_peers_json(&peers, &claims, true);
 	peers_free(&peers);
 	return j;
 }

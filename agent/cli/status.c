@@ -205,20 +205,29 @@ static void print_listen_drops(struct json_object *s, FILE *out)
 
 #define PEER_SHARED_SHOWN 8
 
-/* " sysctl:x (perfagent 10, tuned 10)": one knob both set. */
+/*
+ * " sysctl:x (perfagent 10, tuned 10)": one knob both set; a knob an
+ * adaptive rule steps says so ("perfagent's rule r steps it up to 1200").
+ */
 static void print_shared(struct json_object *k, const char *peer, FILE *out)
 {
 	const char *action = json_at_str(k, "perfagent_action", "");
+	const char *rule = json_at_str(k, "adaptive_rule", "");
+	bool rule_only = !strcmp(action, "adaptive");
 
-	fprintf(out, "%s (perfagent %s, ", json_at_str(k, "id", "?"),
-		json_at_str(k, "perfagent", "?"));
+	fprintf(out, "%s (perfagent", json_at_str(k, "id", "?"));
+	if (rule_only)
+		fprintf(out, "'s rule %s", rule);
+	fprintf(out, " %s, ", json_at_str(k, "perfagent", "?"));
 	if (json_at(k, "peer"))
 		fprintf(out, "%s %s", peer, json_at_str(k, "peer", ""));
 	else
 		fprintf(out, "%s sets it at run time", peer);
 	/* set and keep are what a plan does; anything else is worth saying */
-	if (strcmp(action, "set") && strcmp(action, "keep"))
+	if (!rule_only && strcmp(action, "set") && strcmp(action, "keep"))
 		fprintf(out, "; %s", action);
+	if (!rule_only && rule[0])
+		fprintf(out, "; rule %s steps it", rule);
 	fputc(')', out);
 }
 

@@ -221,7 +221,7 @@ static void findings(const struct softnet_interval *iv, struct json_object *arr)
 		snprintf(msg, sizeof(msg), "the receive softirq ran out of budget %s time%s in the "
 			 "last interval, %s on CPU %d: packets waited for its next round; raise "
 			 "net.core.netdev_budget and netdev_budget_usecs (the base profile's "
-			 "softnet-budget rule does)", n, iv->squeezed == 1 ? "" : "s", w,
+			 "softnet-budget and softnet-time rules do)", n, iv->squeezed == 1 ? "" : "s", w,
 			 iv->worst_squeeze_cpu);
 		add_finding(arr, "time_squeeze", msg);
 	}

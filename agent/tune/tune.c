@@ -382,13 +382,18 @@ static int plan_build(const struct profile *p, const struct tune_ctx *ctx,
 	return ret;
 }
 
-static const char *excluded_by(const struct tune_ctx *ctx, const char *id)
+const char *tune_excluded_by(const char *const *exclude, const char *id)
 {
-	for (size_t i = 0; ctx->exclude && ctx->exclude[i]; i++) {
-		if (!fnmatch(ctx->exclude[i], id, 0))
-			return ctx->exclude[i];
+	for (size_t i = 0; exclude && exclude[i]; i++) {
+		if (!fnmatch(exclude[i], id, 0))
+			return exclude[i];
 	}
 	return NULL;
+}
+
+static const char *excluded_by(const struct tune_ctx *ctx, const char *id)
+{
+	return tune_excluded_by(ctx->exclude, id);
 }
 
 /*

@@ -259,6 +259,9 @@ bool tune_values_equal(const char *a, const char *b);
 int tune_resolve(enum value_op op, const char *current, const char *wanted, char *out,
 		 size_t size);
 
+/* The first of the exclude = globs (NULL-terminated, or NULL) matching knob id, or NULL. */
+const char *tune_excluded_by(const char *const *exclude, const char *id);
+
 const char *tune_action_name(enum tune_action a);
 const char *tune_skip_name(enum tune_skip s);
 const char *tune_status_name(enum tune_status s);

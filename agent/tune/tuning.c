@@ -280,29 +280,40 @@ static const struct peer_knob *shared_knob(const struct peer *peer, const struct
 	return item_claimed(it) ? peer_knob_for(peer, it->knob.id) : NULL;
 }
 
-/* One warning per peer that sets knobs the plan sets too. */
-static void log_peers(const struct tuning_state *st)
+static struct json_object *shared_array(const struct peer *peer,
+					const struct tuning_claims *claims);
+
+/* The claims of a tuning run: its plan (when it planned) and the rules it composed. */
+static struct tuning_claims claims_of(const struct tuning_state *st,
+				      const struct tuning_opts *opts)
 {
+	bool planned = st->ran && !st->error[0];
+
+	return (struct tuning_claims){ .plan = planned ? &st->plan : NULL,
+		.rules = planned ? st->rules : NULL, .n_rules = planned ? st->n_rules : 0,
+		.excludes = opts->excludes };
+}
+
+/* One warning per peer that sets knobs perfagent sets or steps too. */
+static void log_peers(const struct tuning_state *st, const struct tuning_opts *opts)
+{
+	struct tuning_claims claims = claims_of(st, opts);
+
 	for (size_t i = 0; i < st->peers.n; i++) {
 		const struct peer *peer = &st->peers.v[i];
+		struct json_object *shared = shared_array(peer, &claims);
+		size_t n = json_object_array_length(shared), off = 0;
 		char ids[512] = "";
-		size_t off = 0;
-		unsigned int n = 0;
 
-		for (size_t k = 0; k < st->plan.n; k++) {
-			const struct tune_item *it = &st->plan.items[k];
-
-			if (!shared_knob(peer, it))
-				continue;
-			if (off < sizeof(ids))
-				off += (size_t)snprintf(ids + off, sizeof(ids) - off, "%s%s",
-							n ? ", " : "", it->knob.id);
-			n++;
-		}
+		for (size_t k = 0; k < n && off < sizeof(ids); k++)
+			off += (size_t)snprintf(ids + off, sizeof(ids) - off, "%s%s", k ? ", " : "",
+						json_at_str(json_object_array_get_idx(shared, k),
+							    "id", "?"));
 		if (n)
-			log_warn("%s (%s) also sets %u knob%s of profile %s: %s; see perfagent status",
+			log_warn("%s (%s) also sets %zu knob%s of profile %s: %s; see perfagent status",
 				 peer->name, peer->running ? "running" : "installed, not running",
 				 n, n == 1 ? "" : "s", st->plan.profile, ids);
+		json_object_put(shared);
 	}
 }
 
@@ -425,7 +436,7 @@ void tuning_run(struct tuning_state *st, const struct pa_paths *paths,
 	if (!run(st, paths, opts, id, apply, NULL))
 		return;
 	log_outcome(st);
-	log_peers(st);
+	log_peers(st, opts);
 }
 
 bool tuning_rerun(struct tuning_state *st, const struct pa_paths *paths,
@@ -508,6 +519,7 @@ struct json_object *tuning_state_json(const struct tuning_state *st,
 				      const struct pa_paths *paths, const struct tuning_opts *opts)
 {
 	struct json_object *o = json_object_new_object();
+	struct tuning_claims claims;
 
 	json_object_object_add(o, "state", json_object_new_string(state_name(st)));
 	json_object_object_add(o, "name", json_str_or_null(st->choice.profile));
@@ -525,8 +537,8 @@ struct json_object *tuning_state_json(const struct tuning_state *st,
 	json_object_object_add(o, "changes", st->ran && !st->error[0] && !st->applied ?
 			       tune_plan_changes_json(&st->plan) : NULL);
 	json_object_object_add(o, "verify", verify_json(paths, opts));
-	json_object_object_add(o, "peers", tuning_peers_json(&st->peers, st->ran && !st->error[0] ?
-							     &st->plan : NULL,
+	claims = claims_of(st, opts);
+	json_object_object_add(o, "peers", tuning_peers_json(&st->peers, &claims,
 							     !strcmp(opts->mode, "apply")));
 	return o;
 }
@@ -567,19 +579,78 @@ static struct json_object *does_json(const struct peer *peer, bool writes)
 	return json_object_new_string(text);
 }
 
-static struct json_object *peer_json(const struct peer *peer, const struct tune_plan *plan,
-				     bool writes)
+/* The entry of shared with knob id, or NULL. */
+static struct json_object *shared_entry(struct json_object *shared, const char *id)
 {
-	struct json_object *o = json_object_new_object();
+	for (size_t i = 0; i < json_object_array_length(shared); i++) {
+		struct json_object *o = json_object_array_get_idx(shared, i);
+
+		if (!strcmp(json_at_str(o, "id", ""), id))
+			return o;
+	}
+	return NULL;
+}
+
+/*
+ * Adds the sysctls claims' adaptive rules step (rules that run, on knobs
+ * not excluded) that peer sets too: to the plan's entry of the knob, or as
+ * an entry of their own.
+ */
+static void add_rule_knobs(struct json_object *shared, const struct peer *peer,
+			   const struct tuning_claims *claims)
+{
+	for (size_t i = 0; i < claims->n_rules; i++) {
+		const struct adapt_rule *r = &claims->rules[i];
+		const struct peer_knob *k;
+		struct json_object *o;
+		char id[KNOB_ID_MAX], steps[2 * ADAPT_BOUND_MAX + 64];
+
+		if (r->target != ADAPT_TARGET_SYSCTL || r->conflict[0] || r->unresolved ||
+		    util_join(id, sizeof(id), "sysctl:%s", r->knob) || tune_excluded_by(claims->excludes, id) ||
+		    !(k = peer_knob_for(peer, id)))
+			continue;
+		o = shared_entry(shared, id);
+		if (!o) {
+			if (r->cap_for.known && r->cap_for.why[0])    /* a formula, resolved */
+				snprintf(steps, sizeof(steps), "steps it up to %llu (%s)",
+					 (unsigned long long)r->cap_for.value, r->cap);
+			else
+				snprintf(steps, sizeof(steps), "steps it up to %s", r->cap);
+			o = json_object_new_object();
+			json_object_object_add(o, "id", json_object_new_string(id));
+			json_object_object_add(o, "perfagent", json_object_new_string(steps));
+			json_object_object_add(o, "perfagent_action", json_object_new_string("adaptive"));
+			json_object_object_add(o, "peer", k->computed ? NULL :
+					       json_object_new_string(k->value));
+			json_object_object_add(o, "peer_source", json_object_new_string(k->source));
+			json_object_array_add(shared, o);
+		}
+		json_object_object_add(o, "adaptive_rule", json_object_new_string(r->name));
+	}
+}
+
+static struct json_object *shared_array(const struct peer *peer,
+					const struct tuning_claims *claims)
+{
 	struct json_object *shared = json_object_new_array();
 
-	for (size_t i = 0; plan && i < plan->n; i++) {
-		const struct tune_item *it = &plan->items[i];
+	for (size_t i = 0; claims->plan && i < claims->plan->n; i++) {
+		const struct tune_item *it = &claims->plan->items[i];
 		const struct peer_knob *k = shared_knob(peer, it);
 
 		if (k)
 			json_object_array_add(shared, shared_json(it, k));
 	}
+	add_rule_knobs(shared, peer, claims);
+	return shared;
+}
+
+static struct json_object *peer_json(const struct peer *peer, const struct tuning_claims *claims,
+				     bool writes)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *shared = shared_array(peer, claims);
+
 	json_object_object_add(o, "name", json_object_new_string(peer->name));
 	json_object_object_add(o, "running", json_object_new_boolean(peer->running));
 	json_object_object_add(o, "evidence", json_str_or_null(peer->evidence));
@@ -592,12 +663,12 @@ static struct json_object *peer_json(const struct peer *peer, const struct tune_
 	return o;
 }
 
-struct json_object *tuning_peers_json(const struct peers *peers, const struct tune_plan *plan,
-				      bool writes)
+struct json_object *tuning_peers_json(const struct peers *peers,
+				      const struct tuning_claims *claims, bool writes)
 {
 	struct json_object *a = json_object_new_array();
 
 	for (size_t i = 0; i < peers->n; i++)
-		json_object_array_add(a, peer_json(&peers->v[i], plan, writes));
+		json_object_array_add(a, peer_json(&peers->v[i], claims, writes));
 	return a;
 }

@@ -157,17 +157,28 @@ void tuning_state_free(struct tuning_state *st);
 struct json_object *tuning_state_json(const struct tuning_state *st,
 				      const struct pa_paths *paths, const struct tuning_opts *opts);
 
+/* What perfagent claims on the host, to compare with other tuning agents. */
+struct tuning_claims {
+	const struct tune_plan *plan;       /* NULL: no plan */
+	const struct adapt_rule *rules;     /* the adaptive rules that may step knobs */
+	size_t n_rules;
+	const char *const *excludes;        /* exclude = globs, NULL-terminated; or NULL */
+};
+
 /*
  * The "peers" array: per peer its name, running, evidence, profile, note,
- * knobs (how many perfagent can name), shared_knobs (the knobs plan sets,
- * keeps, or set and saw overridden, that the peer sets too: id, perfagent's
- * value and action, the peer's value or null when it computes it, and where
- * the peer sets it) and perfagent_does (what perfagent does about them; null
- * when nothing is shared). plan may be NULL (no plan: nothing shared);
- * writes: mode apply (false: advise, nothing is written).
+ * knobs (how many perfagent can name), shared_knobs and perfagent_does
+ * (what perfagent does about them; null when nothing is shared);
+ * writes: mode apply (false: advise, nothing is written). shared_knobs are
+ * the knobs the plan sets, keeps, or set and saw overridden, and the
+ * sysctls adaptive rules step (rules that run, knobs not excluded), that
+ * the peer sets too: id, perfagent's value (a rule's own knob: "steps it up
+ * to CAP") and action ("adaptive" for a rule's own), "adaptive_rule" (the
+ * rule that steps it, when one does), the peer's value or null when it
+ * computes it, and where the peer sets it.
  */
-struct json_object *tuning_peers_json(const struct peers *peers, const struct tune_plan *plan,
-				      bool writes);
+struct json_object *tuning_peers_json(const struct peers *peers,
+				      const struct tuning_claims *claims, bool writes);
 
 /* The tune_ctx for paths and the exclude list of opts. */
 struct tuning_ctx {

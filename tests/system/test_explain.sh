@@ -235,6 +235,10 @@ for t in ("m5.large", "r6i.32xlarge", "t3.nano"):
     q = rules["accept-queue"]
     check((q["floor_value"], q["cap_value"], q["cap_resolved"]) == (4096, 65535, None),
           f"{t}: accept-queue bounds {q}")
+    # a squeeze ends on either budget: both are raised
+    knobs = {r["knob"] for r in rules.values() if r["metric"] == "SoftnetTimeSqueezes"}
+    check(knobs == {"net.core.netdev_budget", "net.core.netdev_budget_usecs"},
+          f"{t}: time squeezes raise {sorted(knobs)}")
 check(explain("m5.large")["machine"]["mem_bytes"] == 8 * GiB and
       [r["cap_value"] for r in explain("m5.large")["composed"]["adaptive_rules"]
        if r["name"] == "tcp-mem"] == [251658], "m5.large: tcp-mem cap is not 251658 pages")

@@ -115,11 +115,27 @@ grep -q "mode advise: perfagent writes none of them" "$work/status.txt" ||
 [ "$(json_get "$work/status.json" '[p["name"] for p in j["profile"]["peers"] if p["running"]]')" = \
 	"['tuned', 'bpftune']" ] || fail "status --json peers: $(json_get "$work/status.json" 'j["profile"]["peers"]')"
 grep -q "tuned (running) also sets" "$work/daemon.log" || fail "no warning in the log: $(cat "$work/daemon.log")"
+# The knobs adaptive rules step are claimed too: bpftune tunes the same ones.
+grep -qE "^other tuner +bpftune .*sysctl:net.core.netdev_budget_usecs \(perfagent's rule softnet-time steps it up to 10000, bpftune sets it at run time\)" \
+	"$work/status.txt" || fail "status does not name the rule's knob: $(cat "$work/status.txt")"
+grep -qE "^other tuner +bpftune .*sysctl:net.ipv4.tcp_rmem \(perfagent 4096 131072 16777216, bpftune sets it at run time; rule tcp-rmem steps it\)" \
+	"$work/status.txt" || fail "status does not say a rule steps tcp_rmem: $(cat "$work/status.txt")"
+[ "$(json_get "$work/status.json" '[(k["perfagent_action"], k["adaptive_rule"]) for p in j["profile"]["peers"] if p["name"] == "bpftune" for k in p["shared_knobs"] if k["id"] == "sysctl:net.core.netdev_budget"]')" = \
+	"[('adaptive', 'softnet-budget')]" ] || fail "status --json: netdev_budget $(json_get "$work/status.json" 'j["profile"]["peers"]')"
+grep -q "bpftune (running) also sets .*sysctl:net.core.netdev_budget_usecs" "$work/daemon.log" ||
+	fail "the log's warning lacks the rule's knob: $(grep bpftune "$work/daemon.log")"
+# exclude = takes a rule's knob out as it does a profile value's
+printf 'interval = 60\nimds = off\nmode = advise\nexclude = sysctl:net.core.netdev_budget*\n' >"$conf"
+"$PERFAGENT" reload --runtime-dir "$work/run" >/dev/null || fail "reload failed"
+"$PERFAGENT" status --runtime-dir "$work/run" >"$work/status.txt"
+! grep -q "netdev_budget" "$work/status.txt" || fail "an excluded rule knob is still shared: $(grep '^other tuner' "$work/status.txt")"
+grep -qE "^other tuner +bpftune .*sysctl:net.ipv4.tcp_mem \(perfagent's rule tcp-mem steps it up to [0-9]+ \(12%mem in pages\)" \
+	"$work/status.txt" || fail "the rule's cap is not resolved: $(grep '^other tuner' "$work/status.txt")"
 kill "$daemon_pid"
 wait "$daemon_pid" || fail "the daemon exited $? on SIGTERM"
 daemon_pid=
 : >"$conf"
-pass "status and status --json: $(grep -c '^other tuner' "$work/status.txt") other tuners, the knobs both set"
+pass "status and status --json: $(grep -c '^other tuner' "$work/status.txt") other tuners, the knobs both set, those adaptive rules step included"
 
 # ---- a FIFO as tuned.conf: a note, no hang ----
 mkdir -p "$root/etc/tuned/stuck"

@@ -79,6 +79,10 @@ static void test_next_value(void **state)
 		"knob", "net.ipv4.tcp_rmem", "when", "TcpRetransmits > 1", "step", "*1.5",
 		"cap", "16M", "fields", "3", NULL,
 	};
+	static const char *const budget_usecs[] = {
+		"knob", "net.core.netdev_budget_usecs", "when", "SoftnetTimeSqueezes > 10 over 3",
+		"step", "*2.5", "floor", "2000", "cap", "10000", NULL,
+	};
 
 	rule(&r, somaxconn);
 	assert_int_equal(adapt_next_value(&r, "128", 4096, 65535, out, sizeof(out)), 0);
@@ -97,6 +101,12 @@ static void test_next_value(void **state)
 	assert_string_equal(out, "4096 131072 9437184");
 	assert_int_equal(adapt_next_value(&r, "4096 131072", 0, 16 << 20, out, sizeof(out)),
 			 -EINVAL);       /* no third field */
+	/* base.conf's softnet-time: a tick more at HZ = 250 each step, then the cap */
+	rule(&r, budget_usecs);
+	assert_int_equal(adapt_next_value(&r, "2000", 2000, 10000, out, sizeof(out)), 0);
+	assert_string_equal(out, "5000");
+	assert_int_equal(adapt_next_value(&r, "5000", 2000, 10000, out, sizeof(out)), 0);
+	assert_string_equal(out, "10000");
 }
 
 /* Every field of tcp_mem steps: together, in proportion, never one onto another. */
