@@ -415,7 +415,7 @@ static void test_shared_knobs_json(void **state)
 	plan_item(&plan, "block:nvme0n1:read_ahead_kb", "256", TUNE_SKIP, TUNE_SKIP_MISSING);
 	plan_item(&plan, "sysctl:net.core.wmem_max", "16777216", TUNE_SET, TUNE_SKIP_NONE);
 
-	j = tuning_peers_json(&f->peers, &plan, true);
+	j = tuning_peers_json(&f->peers, &(struct tuning_claims){ .plan = &plan }, true);
 	assert_int_equal(json_object_array_length(j), 1);
 	p = json_object_array_get_idx(j, 0);
 	assert_string_equal(json_object_get_string(json_object_object_get(p, "name")), "tuned");
@@ -437,10 +437,84 @@ static void test_shared_knobs_json(void **state)
 	json_object_put(j);
 
 	/* Without a plan, nothing is shared and nothing needs doing. */
-	j = tuning_peers_json(&f->peers, NULL, false);
+	j = tuning_peers_json(&f->peers, &(struct tuning_claims){ 0 }, false);
 	p = json_object_array_get_idx(j, 0);
 	assert_int_equal(json_object_array_length(json_object_object_get(p, "shared_knobs")), 0);
 	assert_null(json_object_object_get(p, "perfagent_does"));
+	json_object_put(j);
+	free(plan.items);
+}
+
+/* A sysctl rule on a knob of its own; cap as written, resolved when known. */
+static struct adapt_rule sysctl_rule(const char *name, const char *knob)
+{
+	struct adapt_rule r = { .target = ADAPT_TARGET_SYSCTL, .cap = "65535",
+				.cap_for = { .known = true, .value = 65535 } };
+
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	snprintf(r.knob, sizeof(r.knob), "%s", knob);
+	return r;
+}
+
+/*
+ * The knobs adaptive rules step are perfagent's too: one the plan also
+ * claims names its rule, one only a rule claims is an entry of its own;
+ * excluded knobs and rules that do not run are left out.
+ */
+static void test_shared_rule_knobs(void **state)
+{
+	struct fixture *f = *state;
+	struct tune_plan plan = { 0 };
+	struct adapt_rule rules[5];
+	const char *excludes[] = { "sysctl:net.ipv4.tcp_*", NULL };
+	struct tuning_claims claims = { .plan = &plan, .rules = rules, .n_rules = 5,
+					.excludes = excludes };
+	struct json_object *j, *shared, *k;
+
+	process(f, 4242, "tuned\n");
+	put(f, "/etc/tuned/active_profile", "child\n");
+	put(f, "/usr/lib/tuned/parent/tuned.conf", PARENT);
+	put(f, "/etc/tuned/child/tuned.conf", CHILD);
+	detect(f);
+	plan_item(&plan, "sysctl:net.core.rmem_max", "16777216", TUNE_KEEP, TUNE_SKIP_NONE);
+	rules[0] = sysctl_rule("rmem", "net.core.rmem_max");
+	rules[1] = sysctl_rule("gran", "kernel.sched_min_granularity_ns");
+	rules[2] = sysctl_rule("rmem3", "net.ipv4.tcp_rmem");           /* excluded */
+	rules[3] = sysctl_rule("q", "net.core.somaxconn");
+	snprintf(rules[3].conflict, sizeof(rules[3].conflict), "off: the profile sets it");
+	rules[4] = sysctl_rule("mem", "vm.swappiness");
+	rules[4].unresolved = true;                                     /* does not run */
+	snprintf(rules[4].cap, sizeof(rules[4].cap), "12%%mem in pages");
+
+	j = tuning_peers_json(&f->peers, &claims, true);
+	shared = json_object_object_get(json_object_array_get_idx(j, 0), "shared_knobs");
+	assert_int_equal(json_object_array_length(shared), 2);
+	k = json_object_array_get_idx(shared, 0);
+	assert_string_equal(json_object_get_string(json_object_object_get(k, "id")),
+			    "sysctl:net.core.rmem_max");
+	assert_string_equal(json_object_get_string(json_object_object_get(k, "perfagent_action")),
+			    "keep");
+	assert_string_equal(json_object_get_string(json_object_object_get(k, "adaptive_rule")),
+			    "rmem");
+	k = json_object_array_get_idx(shared, 1);
+	assert_string_equal(json_object_get_string(json_object_object_get(k, "id")),
+			    "sysctl:kernel.sched_min_granularity_ns");
+	assert_string_equal(json_object_get_string(json_object_object_get(k, "perfagent_action")),
+			    "adaptive");
+	assert_string_equal(json_object_get_string(json_object_object_get(k, "perfagent")),
+			    "steps it up to 65535");
+	assert_string_equal(json_object_get_string(json_object_object_get(k, "peer")), "10000000");
+	json_object_put(j);
+
+	/* a cap from a formula shows the machine's value and the formula */
+	rules[1].cap_for.value = 251658;
+	snprintf(rules[1].cap, sizeof(rules[1].cap), "12%%mem in pages");
+	snprintf(rules[1].cap_for.why, sizeof(rules[1].cap_for.why), "12%% of 8 GiB RAM");
+	j = tuning_peers_json(&f->peers, &claims, true);
+	shared = json_object_object_get(json_object_array_get_idx(j, 0), "shared_knobs");
+	k = json_object_array_get_idx(shared, 1);
+	assert_string_equal(json_object_get_string(json_object_object_get(k, "perfagent")),
+			    "steps it up to 251658 (12%mem in pages)");
 	json_object_put(j);
 	free(plan.items);
 }
@@ -456,6 +530,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bpftune_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_none, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_knobs_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_rule_knobs, setup, teardown),
 	};
 
 	/* A reader that blocks on a FIFO would hang: fail instead (SIGALRM). */
