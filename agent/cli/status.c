@@ -195,11 +195,20 @@ static void print_listen_drops(struct json_object *s, FILE *out)
 
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *p = json_object_array_get_idx(a, i);
+		long long backlog = json_at_int(p, "backlog"), max = json_at_int(p, "somaxconn");
 
 		fprintf(out, LABEL "port %lld: %lld dropped in the last interval, accept queue "
-			"%lld of %lld\n", i ? "" : "listen drops", (long long)json_at_int(p, "port"),
+			"%lld of %lld", i ? "" : "listen drops", (long long)json_at_int(p, "port"),
 			(long long)json_at_int(p, "drops"), (long long)json_at_int(p, "queue"),
-			(long long)json_at_int(p, "backlog"));
+			backlog);
+		/* Which knob can help: somaxconn caps listen()'s backlog when it is called. */
+		if (json_at_bool(p, "at_somaxconn"))
+			fprintf(out, " (net.core.somaxconn's %lld: a larger one helps once the "
+				"service listens again)", max);
+		else if (max)
+			fprintf(out, " (the application's own listen() backlog, below "
+				"net.core.somaxconn's %lld: raise it in the application)", max);
+		fputc('\n', out);
 	}
 }
 

@@ -274,6 +274,7 @@ static void build_metrics(struct daemon *d, struct metric_set *set)
 	adaptive_add_metrics(&d->adaptive, inst);
 	netcounters_collect(&d->netc, &d->opts->paths, d->cfg.interval_s, inst);
 	listeners_collect(&d->listeners);
+	listeners_add_metrics(&d->listeners, d->cfg.interval_s, inst);
 	if (d->sink)
 		sink_report(d->sink, inst, d->emf.sink_error, sizeof(d->emf.sink_error));
 }

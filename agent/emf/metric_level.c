@@ -65,6 +65,8 @@ const char *const metric_daemon_only[] = {
 	"TuningKnobsApplied", "TuningKnobsSkipped", "TuningKnobsFailed", "TuningKnobsDrifted",
 	"AdaptiveSteps", "AdaptiveTakeBacks", "SinkDocumentsSent", "SinkBytesSent",
 	"SinkDocumentsQueued", "SinkDocumentsDropped", "SinkReconnects", "SinkLastAcceptedAge",
+	/* from the second interval on: the first dump of listeners is the baseline */
+	"TcpListenDropsAtSomaxconn",
 	NULL,
 };
 

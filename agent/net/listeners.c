@@ -19,6 +19,8 @@
 #include <json-c/json.h>
 
 #include "core/array.h"
+#include "core/metrics.h"
+#include "core/util.h"
 #include "net/listeners.h"
 
 #define DUMP_BUF (32 * 1024)
@@ -177,7 +179,8 @@ static bool add_port(struct port_drops *top, size_t *n, size_t max, const struct
 	}
 	if (*n == max)
 		return false;
-	top[(*n)++] = (struct port_drops){ s->port, drops, s->queue, s->backlog };
+	top[(*n)++] = (struct port_drops){ .port = s->port, .drops = drops, .queue = s->queue,
+					   .backlog = s->backlog };
 	return true;
 }
 
@@ -190,6 +193,12 @@ static int most_drops(const void *a, const void *b)
 	return x->port - y->port;
 }
 
+/* Whether an accept queue of backlog is as long as somaxconn allows (never when unknown). */
+static bool at_somaxconn(const struct listeners *l, uint32_t backlog)
+{
+	return l->somaxconn && backlog >= l->somaxconn;
+}
+
 void listeners_update(struct listeners *l, struct listen_sock *now, size_t n)
 {
 	/* Every port with drops first, then the most: listeners are few. */
@@ -198,6 +207,8 @@ void listeners_update(struct listeners *l, struct listen_sock *now, size_t n)
 
 	if (n)
 		qsort(now, n, sizeof(*now), by_inode);
+	l->drops_at_somaxconn = 0;
+	l->have_interval = l->have_prev;
 	for (size_t i = 0; l->have_prev && ports && i < n; i++) {
 		const struct listen_sock *old = l->n_prev ?
 			bsearch(&now[i], l->prev, l->n_prev, sizeof(*l->prev), by_inode) : NULL;
@@ -207,7 +218,11 @@ void listeners_update(struct listeners *l, struct listen_sock *now, size_t n)
 
 		if (d)
 			add_port(ports, &n_ports, n, &now[i], d);
+		if (at_somaxconn(l, now[i].backlog))
+			l->drops_at_somaxconn += d;
 	}
+	for (size_t i = 0; i < n_ports; i++)
+		ports[i].at_somaxconn = at_somaxconn(l, ports[i].backlog);
 	if (n_ports)
 		qsort(ports, n_ports, sizeof(*ports), most_drops);
 	l->n_top = n_ports < LISTENERS_TOP ? n_ports : LISTENERS_TOP;
@@ -225,12 +240,28 @@ void listeners_collect(struct listeners *l)
 	struct listen_sock *now;
 	size_t n;
 
+	char line[32];
+	unsigned long v;
+
+	/* The agent's own network namespace, as sock_diag's dump. */
+	l->somaxconn = util_read_line("/proc/sys/net/core/somaxconn", line, sizeof(line)) > 0 &&
+		       sscanf(line, "%lu", &v) == 1 && v && v <= UINT32_MAX ? (uint32_t)v : 0;
 	l->error = listeners_dump(&now, &n);
 	if (l->error) {
 		l->n_top = 0;
+		l->have_interval = false;
 		return;
 	}
 	listeners_update(l, now, n);
+}
+
+int listeners_add_metrics(const struct listeners *l, double seconds,
+			  struct metric_entity *inst)
+{
+	if (l->error || !l->have_interval || !l->somaxconn || seconds <= 0)
+		return 0;
+	return metric_add(inst, "TcpListenDropsAtSomaxconn", UNIT_COUNT_PER_SECOND,
+			  (double)l->drops_at_somaxconn / seconds);
 }
 
 void listeners_top_text(const struct listeners *l, char *buf, size_t size)
@@ -264,6 +295,10 @@ struct json_object *listeners_json(const struct listeners *l)
 		json_object_object_add(o, "drops", json_object_new_int64((int64_t)l->top[i].drops));
 		json_object_object_add(o, "queue", json_object_new_int64(l->top[i].queue));
 		json_object_object_add(o, "backlog", json_object_new_int64(l->top[i].backlog));
+		json_object_object_add(o, "somaxconn", l->somaxconn ?
+				       json_object_new_int64(l->somaxconn) : NULL);
+		json_object_object_add(o, "at_somaxconn",
+				       json_object_new_boolean(l->top[i].at_somaxconn));
 		json_object_array_add(arr, o);
 	}
 	return arr;

@@ -9,6 +9,14 @@
  * attributed: every TCP listener of the agent's network namespace, IPv4 and
  * IPv6, dumped once per interval, its drops since the last dump summed by
  * port (SO_REUSEPORT groups have several sockets on one port).
+ *
+ * A listener's accept queue is as long as listen()'s backlog, capped by
+ * net.core.somaxconn when listen() is called (__sys_listen()); raising
+ * somaxconn later changes nothing for a socket already listening until it
+ * listens again (a restart, or a reload that calls listen()). So drops are
+ * also counted apart for listeners whose queue is somaxconn long (at the
+ * cap: a larger somaxconn may help them) from those whose own backlog is
+ * shorter (only the application can help them).
  */
 #ifndef PA_LISTENERS_H
 #define PA_LISTENERS_H
@@ -18,6 +26,7 @@
 #include <stdint.h>
 
 struct json_object;
+struct metric_entity;
 
 /* One listening socket as sock_diag reports it. */
 struct listen_sock {
@@ -33,6 +42,7 @@ struct port_drops {
 	uint16_t port;
 	uint64_t drops;
 	uint32_t queue, backlog;
+	bool at_somaxconn;              /* that listener's backlog is somaxconn */
 };
 
 #define LISTENERS_TOP 5
@@ -43,6 +53,10 @@ struct listeners {
 	bool have_prev;
 	struct port_drops top[LISTENERS_TOP];   /* the last interval's, most drops first */
 	size_t n_top;
+	uint32_t somaxconn;             /* read with the last dump; 0: unknown */
+	/* The last interval's drops of listeners whose backlog is somaxconn. */
+	uint64_t drops_at_somaxconn;
+	bool have_interval;             /* the last dump had one before it */
 	int error;                      /* of the last dump: 0 or a negative errno */
 };
 
@@ -59,22 +73,34 @@ int listeners_parse(const void *buf, size_t len, struct listen_sock **out, size_
 int listeners_dump(struct listen_sock **out, size_t *n);
 
 /*
- * The drops of now against l's last dump, by port, into l->top; now becomes
- * the last dump (l takes it). The first call only sets the baseline. A
- * socket not in the last dump counts all its drops: it was made since.
+ * The drops of now against l's last dump, by port, into l->top, and those
+ * of listeners at l->somaxconn into l->drops_at_somaxconn; now becomes the
+ * last dump (l takes it). The first call only sets the baseline. A socket
+ * not in the last dump counts all its drops: it was made since.
  */
 void listeners_update(struct listeners *l, struct listen_sock *now, size_t n);
 
-/* Dumps and updates; on an error l->error says why and top is emptied. */
+/*
+ * Reads net.core.somaxconn, dumps and updates; on an error l->error says
+ * why and top is emptied.
+ */
 void listeners_collect(struct listeners *l);
+
+/*
+ * TcpListenDropsAtSomaxconn (catalogue), per second over the interval's
+ * seconds, into inst: only with a dump, its baseline and somaxconn known.
+ * 0 or -ENOMEM.
+ */
+int listeners_add_metrics(const struct listeners *l, double seconds,
+			  struct metric_entity *inst);
 
 /* ":8080 412 drops (queue 128 of 128), :443 3 drops ..." or "" when none. */
 void listeners_top_text(const struct listeners *l, char *buf, size_t size);
 
 /*
  * The "listen_drops" member of status: [{"port", "drops", "queue",
- * "backlog"}] of the last interval, most drops first; null when the last
- * dump failed.
+ * "backlog", "somaxconn" (null: unknown), "at_somaxconn"}] of the last
+ * interval, most drops first; null when the last dump failed.
  */
 struct json_object *listeners_json(const struct listeners *l);
 

@@ -16,6 +16,7 @@ static const char *const known_metrics[] = {
 	"SoftnetTimeSqueezes", "RunqLatencyP50", "RunqLatencyP99",
 	"TcpSrttP50", "TcpSrttP99", "TcpConnectLatencyP99", "CPUUtilization", "StealPercent",
 	"TcpRcvBufAtMax", "TcpSndBufAtMax", "TcpRcvBufAtCoreMax", "TcpSndBufAtCoreMax",
+	"TcpListenDropsAtSomaxconn",
 };
 
 /* Those of each network interface (agent/net/ena.c): a ring rule's evidence. */

@@ -27,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "core/metrics.h"
 #include "net/listeners.h"
 
 /* Appends one SOCK_DIAG_BY_FAMILY message for a listener to buf at *len. */
@@ -170,6 +171,55 @@ static void test_update(void **state)
 	listeners_free(&l);
 }
 
+/*
+ * Drops of listeners whose queue is somaxconn long (listen() was capped)
+ * count apart: the accept-queue rule's evidence. Others, and any listener
+ * while somaxconn is unknown, do not.
+ */
+static void test_at_somaxconn(void **state)
+{
+	struct listeners l = { .somaxconn = 128 };
+	struct metric_set set;
+	struct metric_entity *inst;
+	double v;
+	const struct listen_sock first[] = {
+		{ .inode = 1, .port = 8080, .drops = 10, .backlog = 128 },
+		{ .inode = 2, .port = 443, .drops = 10, .backlog = 16 },
+		{ .inode = 3, .port = 22, .backlog = 4096 },
+	};
+	const struct listen_sock second[] = {
+		{ .inode = 1, .port = 8080, .drops = 60, .queue = 128, .backlog = 128 },
+		{ .inode = 2, .port = 443, .drops = 110, .queue = 16, .backlog = 16 },
+		{ .inode = 3, .port = 22, .backlog = 4096 },
+	};
+
+	metric_set_init(&set, 1000, 10);
+	inst = metric_set_entity(&set, ENTITY_INSTANCE, "");
+	listeners_update(&l, socks(3, first), 3);
+	assert_int_equal(listeners_add_metrics(&l, 10, inst), 0);
+	assert_false(metric_find(inst, "TcpListenDropsAtSomaxconn", &v));  /* a baseline */
+	listeners_update(&l, socks(3, second), 3);
+	assert_int_equal(l.drops_at_somaxconn, 50);
+	assert_int_equal(l.top[0].port, 443);
+	assert_false(l.top[0].at_somaxconn);    /* its own backlog: somaxconn cannot help */
+	assert_int_equal(l.top[1].port, 8080);
+	assert_true(l.top[1].at_somaxconn);
+	assert_int_equal(listeners_add_metrics(&l, 10, inst), 0);
+	assert_true(metric_find(inst, "TcpListenDropsAtSomaxconn", &v));
+	assert_true(v == 5.0);                  /* 50 drops over 10 s */
+	/* somaxconn unknown: nothing is at it, and no metric */
+	l.somaxconn = 0;
+	listeners_update(&l, socks(3, first), 3);
+	assert_int_equal(l.drops_at_somaxconn, 0);
+	metric_set_free(&set);
+	metric_set_init(&set, 1000, 10);
+	inst = metric_set_entity(&set, ENTITY_INSTANCE, "");
+	assert_int_equal(listeners_add_metrics(&l, 10, inst), 0);
+	assert_false(metric_find(inst, "TcpListenDropsAtSomaxconn", &v));
+	metric_set_free(&set);
+	listeners_free(&l);
+}
+
 /* A listener with backlog 1 that never accepts, and connects: the kernel's own count. */
 static void test_dump_real(void **state)
 {
@@ -195,6 +245,9 @@ static void test_dump_real(void **state)
 	assert_int_equal(l.top[0].port, ntohs(a.sin_port));
 	assert_true(l.top[0].drops >= 1);
 	assert_int_equal(l.top[0].backlog, 1);
+	/* somaxconn read with the dump; a backlog of 1 of its own is not at it */
+	assert_true(l.somaxconn > 1);
+	assert_false(l.top[0].at_somaxconn);
 	for (int i = 0; i < 8; i++)
 		close(c[i]);
 	close(srv);
@@ -207,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_update),
+		cmocka_unit_test(test_at_somaxconn),
 		cmocka_unit_test(test_dump_real),
 	};
 
