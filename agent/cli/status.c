@@ -388,15 +388,15 @@ static void print_cpu(struct json_object *s, FILE *out)
 {
 	struct json_object *cpu = json_at(s, "cpu"), *cr = json_at(cpu, "credits");
 
-	if (json_at(cpu, "error")) {
+	/* /proc/stat unreadable: the processes' own counters still rank who used it */
+	if (json_at(cpu, "error"))
 		fprintf(out, LABEL "%s\n", "cpu", json_at_str(cpu, "error", ""));
+	else if (json_at(cpu, "utilization_pct"))
+		fprintf(out, LABEL "%.1f%% busy, steal %.1f%% (last interval)\n", "cpu",
+			json_at_double(cpu, "utilization_pct"),
+			json_at_double(cpu, "steal_pct"));
+	else
 		return;
-	}
-	if (!json_at(cpu, "utilization_pct"))
-		return;
-	fprintf(out, LABEL "%.1f%% busy, steal %.1f%% (last interval)\n", "cpu",
-		json_at_double(cpu, "utilization_pct"),
-		json_at_double(cpu, "steal_pct"));
 	if (cr)
 		fprintf(out, LABEL "%s mode: about %.1f of %.0f (estimate); %s\n", "credits",
 			json_at_str(cr, "mode", "?"), json_at_double(cr, "balance_estimate"),
