@@ -64,12 +64,12 @@ int netstat_find(const char *text, const char *group, const char *name, int64_t 
 }
 
 /*
- * rel's text, or false after a warning that names what goes missing (the log
- * repeats it at most 5 times a minute). Not a word for a file that is not
- * there: a fake tree or a kernel without it.
+ * rel's text (0), or a negative errno after a warning that names what goes
+ * missing (the log repeats it at most 5 times a minute). Not a word for a
+ * file that is not there: a fake tree or a kernel without it.
  */
-static bool read_proc(const struct pa_paths *paths, const char *rel, const char *metrics,
-		      char **text)
+static int read_proc(const struct pa_paths *paths, const char *rel, const char *metrics,
+		     char **text)
 {
 	char path[PATH_MAX];
 	ssize_t ret;
@@ -78,10 +78,10 @@ static bool read_proc(const struct pa_paths *paths, const char *rel, const char 
 	if (!ret)
 		ret = util_read_file(path, PROC_TEXT_MAX, text);
 	if (ret >= 0)
-		return true;
+		return 0;
 	if (ret != -ENOENT)
 		log_warn("%s: %s; %s left out", rel, util_file_strerror((int)ret), metrics);
-	return false;
+	return (int)ret;
 }
 
 /* GROUP's NAME in text, or -1 after a warning: the file is not the kernel's format. */
@@ -108,26 +108,32 @@ void netcounters_collect(struct netcounters *nc, const struct pa_paths *paths, d
 {
 	int64_t pressures = -1, overflows = -1, out_segs = -1;
 	struct softnet_interval iv;
-	int softnet = -1;
+	int softnet, ret;
 	char *text;
 
-	if (read_proc(paths, "/proc/net/softnet_stat", "SoftnetDrops, SoftnetTimeSqueezes",
-		      &text)) {
+	/* Status says why softnet is not measured (softnet_status_print()). */
+	ret = read_proc(paths, "/proc/net/softnet_stat", "SoftnetDrops, SoftnetTimeSqueezes",
+			&text);
+	softnet = ret;
+	if (!ret) {
 		softnet = softnet_update(&nc->softnet, text, seconds, &iv);
 		if (softnet == -EINVAL)
 			log_warn("/proc/net/softnet_stat: a line is not the kernel's format; "
 				 "SoftnetDrops, SoftnetTimeSqueezes left out");
 		free(text);
 	}
-	if (read_proc(paths, "/proc/net/netstat", "TcpMemoryPressures, TcpListenOverflows",
-		      &text)) {
+	snprintf(nc->softnet.error, sizeof(nc->softnet.error), "%s",
+		 softnet >= 0 ? "" : softnet == -EINVAL ? "a line is not the kernel's format" :
+		 util_file_strerror(softnet));
+	if (!read_proc(paths, "/proc/net/netstat", "TcpMemoryPressures, TcpListenOverflows",
+		       &text)) {
 		pressures = counter(text, "/proc/net/netstat", "TcpExt", "TCPMemoryPressures",
 				    "TcpMemoryPressures");
 		overflows = counter(text, "/proc/net/netstat", "TcpExt", "ListenOverflows",
 				    "TcpListenOverflows");
 		free(text);
 	}
-	if (read_proc(paths, "/proc/net/snmp", "TcpOutSegs", &text)) {
+	if (!read_proc(paths, "/proc/net/snmp", "TcpOutSegs", &text)) {
 		out_segs = counter(text, "/proc/net/snmp", "Tcp", "OutSegs", "TcpOutSegs");
 		free(text);
 	}

@@ -254,6 +254,7 @@ struct json_object *softnet_status_json(const struct softnet_state *s)
 	json_object_object_add(since, "dropped", u64_json(s->total_dropped));
 	json_object_object_add(since, "squeezed", u64_json(s->total_squeezed));
 	json_object_object_add(o, "since_start", since);
+	json_object_object_add(o, "error", s->error[0] ? json_object_new_string(s->error) : NULL);
 	if (h)
 		findings(iv, arr);
 	json_object_object_add(o, "findings", arr);
@@ -270,6 +271,11 @@ void softnet_status_print(struct json_object *sn, FILE *out)
 
 	if (!sn)
 		return;
+	if (json_at(sn, "error")) {
+		fprintf(out, LABEL "/proc/net/softnet_stat: %s; drops and time squeezes of the "
+			"receive softirq are not measured\n", "softnet", json_at_str(sn, "error", ""));
+		return;
+	}
 	if (!json_at(sn, "dropped")) {
 		fprintf(out, LABEL "no interval measured yet\n", "softnet");
 		return;

@@ -74,6 +74,7 @@ struct softnet_state {
 	uint64_t intervals;
 	uint64_t total_dropped, total_squeezed;     /* since the first sample */
 	bool cpu_column;                    /* the file numbers its CPUs */
+	char error[128];                    /* why the last read failed; "" when it did not */
 };
 
 void softnet_free(struct softnet_state *s);

@@ -9,16 +9,23 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "core/metrics.h"
 #include "core/paths.h"
+#include "core/util.h"
 #include "net/netstat.h"
+#include "net/softnet.h"
 
 static const char netstat[] =
 	"TcpExt: SyncookiesSent ListenOverflows TCPMemoryPressures\n"
@@ -105,12 +112,76 @@ static void test_listen_overflows(void **state)
 	netcounters_free(&nc);
 }
 
+/* softnet's status line for nc, as `perfagent status` prints it. A new string. */
+static char *softnet_line(const struct netcounters *nc)
+{
+	struct json_object *j = softnet_status_json(&nc->softnet);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	softnet_status_print(j, out);
+	fclose(out);
+	json_object_put(j);
+	return text;
+}
+
+/*
+ * A softnet_stat that cannot be read (a FIFO), or is not the kernel's:
+ * status says why softnet is not measured, not "no interval yet" for ever;
+ * a good file clears it.
+ */
+static void test_softnet_unreadable(void **state)
+{
+	char dir[] = "/tmp/test_netstat.XXXXXX", path[PATH_MAX], *line;
+	struct netcounters nc = { 0 };
+	struct pa_paths paths;
+
+	assert_non_null(mkdtemp(dir));
+	paths_init(&paths);
+	snprintf(paths.sysroot, sizeof(paths.sysroot), "%s", dir);
+	snprintf(path, sizeof(path), "%s/proc/net", dir);
+	assert_int_equal(util_mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/proc/net/softnet_stat", dir);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	overflows_rate(&nc, &paths);
+	line = softnet_line(&nc);
+	assert_non_null(strstr(line, "softnet      /proc/net/softnet_stat: a FIFO or socket, not "
+			       "a file; drops and time squeezes of the receive softirq are not "
+			       "measured\n"));
+	free(line);
+
+	unlink(path);
+	assert_int_equal(util_write_atomic(path, "junk\n", 5, 0644), 0);
+	overflows_rate(&nc, &paths);
+	line = softnet_line(&nc);
+	assert_non_null(strstr(line, "softnet_stat: a line is not the kernel's format;"));
+	free(line);
+
+	assert_int_equal(util_write_atomic(path, "00000010 00000000 00000000 00000000 "
+					   "00000000 00000000 00000000 00000000 00000000 "
+					   "00000000 00000000 00000000 00000000\n", 117, 0644), 0);
+	overflows_rate(&nc, &paths);
+	line = softnet_line(&nc);
+	assert_non_null(strstr(line, "softnet      no interval measured yet"));
+	free(line);
+	netcounters_free(&nc);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/proc/net", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/proc", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_netstat_find),
 		cmocka_unit_test(test_netstat_bad),
 		cmocka_unit_test(test_listen_overflows),
+		cmocka_unit_test(test_softnet_unreadable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
