@@ -117,18 +117,19 @@ static const struct command commands[] = {
 	  "metrics [--once] [--format table|emf] [--interval SECONDS] | --cost [--json]",
 	  "print the metrics the daemon would send (no daemon needed)",
 	  "Starts the probes, waits one interval, prints what it collected, and goes on\n"
-	  "until interrupted; --once stops after the first interval. --format emf prints\n"
-	  "the EMF documents exactly as the daemon sends them, one per line (the\n"
-	  "configured namespace and log group; StorageResolution 1 when the interval is\n"
-	  "under 60 s); table, the default, is for people and also shows values EMF\n"
-	  "leaves out. --interval defaults to 1 s, not the configured interval, so an\n"
-	  "answer comes quickly. Probes need root; a probe that cannot run is named on\n"
-	  "stderr with the reason, and its metrics are missing. The knob counts\n"
-	  "(TuningKnobs*), adaptive steps (Adaptive*) and sink metrics (Sink*) exist\n"
-	  "only in the daemon. Devices as the daemon reports them: interfaces = and\n"
-	  "devices = in the config, by default real NICs that are up and whole disks.\n"
-	  "The table shows every metric; EMF only those of metrics_level (basic by\n"
-	  "default).\n"
+	  "until interrupted (Ctrl-C, SIGTERM or a closed pipe end it with 0; output\n"
+	  "that cannot be written, with 1); --once stops after the first interval.\n"
+	  "--format emf prints the EMF documents exactly as the daemon sends them, one\n"
+	  "per line (the configured namespace and log group; StorageResolution 1 when\n"
+	  "the interval is under 60 s); table, the default, is for people and also shows\n"
+	  "values EMF leaves out. --interval defaults to 1 s, not the configured\n"
+	  "interval, so an answer comes quickly. Probes need root; a probe that cannot\n"
+	  "run is named on stderr with the reason, and its metrics are missing. The knob\n"
+	  "counts (TuningKnobs*), adaptive steps (Adaptive*) and sink metrics (Sink*)\n"
+	  "exist only in the daemon. Devices as the daemon reports them: interfaces =\n"
+	  "and devices = in the config, by default real NICs that are up and whole\n"
+	  "disks. The table shows every metric; EMF only those of metrics_level (basic\n"
+	  "by default).\n"
 	  "--cost collects one interval and counts the CloudWatch custom metrics this host\n"
 	  "sends at the current settings (metric names x the dimension sets the encoder\n"
 	  "emits, the daemon's tuning and sink metrics included), the fleet-wide roll-ups\n"
@@ -816,6 +817,8 @@ static int cmd_metrics(struct cli *cli)
 		return EXIT_FAILURE;
 	o.cfg = &cfg;
 	o.id = id;
+	/* Streaming: a closed pipe is its end; daemon_metrics() says other write errors. */
+	stdout_may_close = !cli->once && !cli->cost;
 	ret = daemon_metrics(&o);
 	free(id);
 	return ret;

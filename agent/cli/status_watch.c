@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* status --watch: refresh in place until interrupted (status_watch.h). */
 #include <errno.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +9,7 @@
 #include <unistd.h>
 
 #include "cli/status_watch.h"
-
-static volatile sig_atomic_t stop_watching;
-
-static void on_stop(int sig)
-{
-	stop_watching = 1;
-}
+#include "core/interrupt.h"
 
 int status_watch_seconds(const char *text, unsigned int *seconds)
 {
@@ -33,17 +26,6 @@ int status_watch_seconds(const char *text, unsigned int *seconds)
 		return -EINVAL;
 	*seconds = (unsigned int)v;
 	return 0;
-}
-
-/* SIGINT and SIGTERM end the loop (no SA_RESTART: the sleep returns); SIGPIPE is an error. */
-static void catch_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_stop };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 }
 
 size_t status_watch_fit(const char *text, size_t len, unsigned int rows, unsigned int cols,
@@ -129,12 +111,11 @@ int status_watch(unsigned int seconds, bool json, int (*show)(void *arg, FILE *o
 {
 	bool tty = isatty(STDOUT_FILENO);
 
-	catch_signals();
-	while (!stop_watching) {
+	interrupt_catch();
+	while (!interrupted()) {
 		char *text = NULL;
 		size_t len = 0;
 		FILE *buf = open_memstream(&text, &len);
-		struct timespec t = { .tv_sec = seconds };
 		int ret, err = 0;
 
 		if (!buf)
@@ -158,8 +139,7 @@ int status_watch(unsigned int seconds, bool json, int (*show)(void *arg, FILE *o
 				strerror(err));
 			return EXIT_FAILURE;
 		}
-		while (!stop_watching && nanosleep(&t, &t) && errno == EINTR)
-			;
+		interrupt_sleep(seconds);
 	}
 	/* Interrupted or a closed pipe: a clean end. */
 	return 0;

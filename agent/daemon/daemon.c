@@ -28,6 +28,7 @@
 #include "net/listeners.h"
 #include "net/netstat.h"
 #include "core/exitcodes.h"
+#include "core/interrupt.h"
 #include "identity/identity.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
@@ -971,18 +972,23 @@ static void print_table(const struct metric_set *set, FILE *out)
 	}
 }
 
-static void print_interval(struct daemon *d, bool emf)
+/* One interval printed: 0, or the errno of a write that failed (EPIPE: the reader left). */
+static int print_interval(struct daemon *d, bool emf)
 {
 	struct metric_set set;
+	int err = 0;
 
 	run_interval(d, &set);
 	keep_reported(d, &set);
+	errno = 0;
 	if (emf)
 		emf_encode(&d->emf, &set, print_doc, stdout);
 	else
 		print_table(&set, stdout);
-	fflush(stdout);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err = errno ? errno : EIO;
 	metric_set_free(&set);
+	return err;
 }
 
 /*
@@ -1038,14 +1044,6 @@ static void print_probe_notes(const struct daemon *d)
 	}
 }
 
-static void sleep_s(unsigned int s)
-{
-	struct timespec ts = { .tv_sec = s };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 int daemon_metrics(const struct daemon_metrics_opts *o)
 {
 	struct daemon_opts opts = { .paths = *o->paths };
@@ -1073,13 +1071,27 @@ int daemon_metrics(const struct daemon_metrics_opts *o)
 	run_interval(d, &set);
 	metric_set_free(&set);
 	if (o->cost) {
-		sleep_s(o->interval_s);
+		interrupt_sleep(o->interval_s);
 		ret = print_cost(d, o->json);
 		goto out;
 	}
+	/* Streaming ends on Ctrl-C, SIGTERM or a closed pipe, with 0 (as status --watch). */
+	if (!o->once)
+		interrupt_catch();
 	do {
-		sleep_s(o->interval_s);
-		print_interval(d, o->emf);
+		int err;
+
+		interrupt_sleep(o->interval_s);
+		if (interrupted())
+			break;
+		err = print_interval(d, o->emf);
+		if (err == EPIPE && !o->once)
+			break;
+		if (err) {
+			fprintf(stderr, "perfagent metrics: cannot write the output: %s\n",
+				strerror(err));
+			goto out;
+		}
 	} while (!o->once);
 	ret = EXIT_OK;
 out:

@@ -85,6 +85,28 @@ grep -Eq '^instance +ContextSwitches +[0-9.]+ +Count/Second$' "$tmp/once.txt" ||
 	fail "metrics table: $(cat "$tmp/once.txt")"
 pass "metrics --once prints valid EMF (configured namespace and log group) and a table"
 
+# ---- perfagent metrics streaming: how it ends ----
+# A reader that leaves (head) and Ctrl-C are its ends: exit 0. A full disk
+# is an error: exit 1, said, at once (not a loop writing nothing for ever).
+set +e
+"$PERFAGENT" metrics --interval 1 --config "$conf" --state-dir "$state" 2>"$tmp/head.err" |
+	head -c 10 >/dev/null
+rc=${PIPESTATUS[0]}
+timeout --preserve-status -s INT -k 10 3.5 "$PERFAGENT" metrics --interval 1 --config "$conf" --state-dir "$state" \
+	>"$tmp/int.txt" 2>"$tmp/int.err"
+rc_int=$?
+timeout -k 5 20 "$PERFAGENT" metrics --interval 1 --config "$conf" --state-dir "$state" \
+	>/dev/full 2>"$tmp/full.err"
+rc_full=$?
+set -e
+[ "$rc" = 0 ] || fail "metrics | head: exit $rc (141: killed by SIGPIPE): $(cat "$tmp/head.err")"
+[ "$rc_int" = 0 ] || fail "metrics stopped with SIGINT: exit $rc_int: $(cat "$tmp/int.err")"
+grep -Eq '^instance +ContextSwitches' "$tmp/int.txt" || fail "nothing printed before SIGINT: $(cat "$tmp/int.txt")"
+[ "$rc_full" = 1 ] || fail "metrics >/dev/full: exit $rc_full (124: still writing after 20 s)"
+grep -q "perfagent metrics: cannot write the output: No space left on device" "$tmp/full.err" ||
+	fail "metrics >/dev/full: $(cat "$tmp/full.err")"
+pass "metrics streaming: a closed pipe and Ctrl-C end it with 0, a full disk with 1 and a message"
+
 # ---- healthy, then the agent restarted with data it never read ----
 start_checker c1
 start_daemon
