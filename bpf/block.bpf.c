@@ -173,32 +173,64 @@ static __always_inline __u64 issue_time(const struct rq_info *rq, __u64 now,
 	return 0;
 }
 
+/*
+ * The interval's maxima (struct block_max): one tag check for the three.
+ * In the shared hash two CPUs racing can lose the larger value, never keep
+ * another interval's (a restart writes the tag, then all three values).
+ */
+static __always_inline void put_max(struct block_stats *st, __u64 size, __u64 latency,
+				    __u64 queued)
+{
+	__u64 epoch = hist_epoch;
+	struct block_max *m = &st->max[epoch & 1];
+
+	if (m->epoch != epoch) {
+		m->epoch = epoch;
+		m->size = size;
+		m->latency = latency;
+		m->queued = queued;
+		return;
+	}
+	if (size > m->size)
+		m->size = size;
+	if (latency > m->latency)
+		m->latency = latency;
+	if (queued > m->queued)
+		m->queued = queued;
+}
+
 /* Adds one completion to st: plain adds on a per-CPU copy, else atomic. */
 static __always_inline void account(struct block_stats *st, bool percpu,
 				    const struct rq_info *rq, __u64 now,
 				    __u64 issued, __u32 method)
 {
+	__u64 latency = 0, queued = 0;
+	bool timed = issued, has_queue = issued && rq->created && rq->created <= issued;
+
 	/* A bound the verifier sees on the register used (as HIST_INDEX). */
 	asm volatile("" : "+r"(method));
 	if (method >= BLOCK_METHODS)
 		method = BLOCK_UNTIMED;
+	if (timed)
+		latency = now - issued;
+	if (has_queue)
+		queued = issued - rq->created;
 	if (percpu) {
 		st->method[method]++;
-		hist_add(&st->size, rq->bytes);
-		if (!issued)
-			return;
-		hist_add(&st->latency, now - issued);
-		if (rq->created && rq->created <= issued)
-			hist_add(&st->queued, issued - rq->created);
-		return;
+		hist_count_value(&st->size, rq->bytes);
+		if (timed)
+			hist_count_value(&st->latency, latency);
+		if (has_queue)
+			hist_count_value(&st->queued, queued);
+	} else {
+		__sync_fetch_and_add(&st->method[method], 1);
+		hist_count_value_shared(&st->size, rq->bytes);
+		if (timed)
+			hist_count_value_shared(&st->latency, latency);
+		if (has_queue)
+			hist_count_value_shared(&st->queued, queued);
 	}
-	__sync_fetch_and_add(&st->method[method], 1);
-	hist_add_shared(&st->size, rq->bytes);
-	if (!issued)
-		return;
-	hist_add_shared(&st->latency, now - issued);
-	if (rq->created && rq->created <= issued)
-		hist_add_shared(&st->queued, issued - rq->created);
+	put_max(st, rq->bytes, latency, queued);
 }
 
 /*

@@ -53,6 +53,18 @@ struct block_key {
 	__u32 op;		/* enum block_op */
 };
 
+/*
+ * The interval maxima of a block_stats' three histograms: hist.h's epoch
+ * scheme with one tag for the three, so that a completion checks one tag
+ * instead of three (10 to 25 ns less per I/O, bench/README.md). The program
+ * leaves the histograms' own slots alone; userspace merges these into them
+ * (probe_block.c). A value the completion did not have (no latency) is 0.
+ */
+struct block_max {
+	__u64 epoch;
+	__u64 size, latency, queued;
+};
+
 struct block_stats {
 	/*
 	 * Per-CPU slots: the device (kernel encoding) counted in this copy.
@@ -68,6 +80,8 @@ struct block_stats {
 	 * the hash, whose countdowns are in struct block_counters.
 	 */
 	__u64 countdown;
+	/* The maxima of the histograms below, by epoch parity. */
+	struct block_max max[2];
 	/* Completions: count = I/Os, sum = bytes. */
 	struct hist size;
 	/* Nanoseconds from issue to the driver to completion. */

@@ -79,30 +79,41 @@ static __always_inline void hist_put_max(struct hist *h, __u64 v)
 	}
 }
 
-/* For per-CPU histograms: this CPU's copy, plain updates. */
-static __always_inline void hist_add(struct hist *h, __u64 v)
+/* For per-CPU histograms: this CPU's copy, plain updates; the bucket and sum only. */
+static __always_inline void hist_count_value(struct hist *h, __u64 v)
 {
 	__u64 b;
 
 	HIST_INDEX(b, v);
 	h->buckets[b]++;
 	h->sum += v;
+}
+
+/* The same with the interval's max (a program that keeps its maxima elsewhere does not). */
+static __always_inline void hist_add(struct hist *h, __u64 v)
+{
+	hist_count_value(h, v);
 	hist_put_max(h, v);
 }
 
-/*
- * For histograms shared by all CPUs. The max is a plain compare-and-store:
- * two CPUs racing can lose the larger value of the interval, never keep
- * another interval's (a restart writes the tag and the value). The
- * buckets and the sum are exact; cmpxchg would need -mcpu=v3.
- */
-static __always_inline void hist_add_shared(struct hist *h, __u64 v)
+/* For histograms shared by all CPUs: the bucket and sum, exact (atomic adds). */
+static __always_inline void hist_count_value_shared(struct hist *h, __u64 v)
 {
 	__u64 b;
 
 	HIST_INDEX(b, v);
 	__sync_fetch_and_add(&h->buckets[b], 1);
 	__sync_fetch_and_add(&h->sum, v);
+}
+
+/*
+ * The same with the max, a plain compare-and-store: two CPUs racing can
+ * lose the larger value of the interval, never keep another interval's (a
+ * restart writes the tag and the value). cmpxchg would need -mcpu=v3.
+ */
+static __always_inline void hist_add_shared(struct hist *h, __u64 v)
+{
+	hist_count_value_shared(h, v);
 	hist_put_max(h, v);
 }
 

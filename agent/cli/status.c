@@ -206,8 +206,9 @@ static void print_listen_drops(struct json_object *s, FILE *out)
 			fprintf(out, " (net.core.somaxconn's %lld: a larger one helps once the "
 				"service listens again)", max);
 		else if (max)
-			fprintf(out, " (the application's own listen() backlog, below "
-				"net.core.somaxconn's %lld: raise it in the application)", max);
+			fprintf(out, " (below net.core.somaxconn's %lld: the application's own "
+				"listen() backlog, or the somaxconn it listened under; raise the "
+				"backlog in the application, or restart it)", max);
 		fputc('\n', out);
 	}
 }

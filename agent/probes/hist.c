@@ -56,7 +56,7 @@ uint64_t hist_count(const struct hist *h)
 }
 
 /* Per-CPU copies of a slot: the newer interval wins, else the larger value. */
-static void slot_merge(struct hist_max *dst, const struct hist_max *src)
+void hist_slot_merge(struct hist_max *dst, const struct hist_max *src)
 {
 	if (src->epoch > dst->epoch ||
 	    (src->epoch == dst->epoch && src->value > dst->value))
@@ -71,7 +71,7 @@ void hist_merge(struct hist *dst, const struct hist *src)
 	if (src->max > dst->max)
 		dst->max = src->max;
 	for (unsigned int i = 0; i < 2; i++)
-		slot_merge(&dst->slot[i], &src->slot[i]);
+		hist_slot_merge(&dst->slot[i], &src->slot[i]);
 }
 
 static uint64_t sub_floor0(uint64_t a, uint64_t b)

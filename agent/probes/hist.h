@@ -41,6 +41,8 @@ uint64_t hist_count(const struct hist *h);
  * slot keeps the newer interval's value, the larger of the same interval.
  */
 void hist_merge(struct hist *dst, const struct hist *src);
+/* One max slot of that: the newer interval's value, the larger of the same interval. */
+void hist_slot_merge(struct hist_max *dst, const struct hist_max *src);
 
 /*
  * out = now - prev, the samples recorded between two snapshots of the same

@@ -339,6 +339,11 @@ static struct block_entry *block_entry(struct block_state *st,
 	return bsearch(key, st->entries, st->n, sizeof(*e), key_cmp);
 }
 
+/*
+ * dst += src, a copy the program wrote: its maxima, kept apart with one
+ * tag (struct block_max), go into dst's histograms' slots, where the rest
+ * (hist_delta()) finds the maxima of every histogram.
+ */
 static void stats_add(struct block_stats *dst, const struct block_stats *src)
 {
 	for (int m = 0; m < BLOCK_METHODS; m++)
@@ -346,6 +351,13 @@ static void stats_add(struct block_stats *dst, const struct block_stats *src)
 	hist_merge(&dst->size, &src->size);
 	hist_merge(&dst->latency, &src->latency);
 	hist_merge(&dst->queued, &src->queued);
+	for (int p = 0; p < 2; p++) {
+		const struct block_max *m = &src->max[p];
+
+		hist_slot_merge(&dst->size.slot[p], &(struct hist_max){ m->epoch, m->size });
+		hist_slot_merge(&dst->latency.slot[p], &(struct hist_max){ m->epoch, m->latency });
+		hist_slot_merge(&dst->queued.slot[p], &(struct hist_max){ m->epoch, m->queued });
+	}
 }
 
 static void stats_delta(struct block_stats *out, const struct block_stats *now,

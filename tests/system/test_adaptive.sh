@@ -146,7 +146,7 @@ pass "overflows: somaxconn stepped once (128 -> 256), journaled with its evidenc
 rm -rf "$state"
 start_daemon apply
 flood 16
-wait_for 10 eval '"$perfagent" status --runtime-dir "$run" | grep -q "port $port: [0-9]* dropped in the last interval, accept queue [0-9]* of 16 (the application.s own listen() backlog, below net.core.somaxconn.s 128: raise it in the application)"' ||
+wait_for 10 eval '"$perfagent" status --runtime-dir "$run" | grep -q "port $port: [0-9]* dropped in the last interval, accept queue [0-9]* of 16 (below net.core.somaxconn.s 128: the application.s own listen() backlog, or the somaxconn it listened under; raise the backlog in the application, or restart it)"' ||
 	fail "status does not send the drops to the application: $("$perfagent" status --runtime-dir "$run")"
 sleep 5         # the rule's 3 intervals of evidence, and more
 [ "$(cat /proc/sys/net/core/somaxconn)" = 128 ] || fail "somaxconn stepped for a backlog of 16"

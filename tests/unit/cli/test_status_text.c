@@ -54,8 +54,9 @@ static const struct text_case cases[] = {
 		"a listener's own short backlog: the application must raise it",
 		"{\"listen_drops\": [{\"port\": 443, \"drops\": 3, \"queue\": 16, \"backlog\": 16,"
 		" \"somaxconn\": 4096, \"at_somaxconn\": false}]}",
-		{ "accept queue 16 of 16 (the application's own listen() backlog, below "
-		  "net.core.somaxconn's 4096: raise it in the application)\n", NULL },
+		{ "accept queue 16 of 16 (below net.core.somaxconn's 4096: the application's "
+		  "own listen() backlog, or the somaxconn it listened under; raise the backlog "
+		  "in the application, or restart it)\n", NULL },
 		NULL,
 	},
 	{
