@@ -12,7 +12,9 @@
 #                                       # second, as servers that follow the
 #                                       # sysctl do: the step helps, it settles
 #   bench/adaptive_accept.sh fixed      # the server never re-listens: the step
-#                                       # cannot help; the rule takes it back
+#                                       # cannot help it; once stepped, its
+#                                       # queue is below somaxconn, no longer
+#                                       # evidence, and the rule settles
 #
 # As root, after make. The host is untouched: all of it is in the namespace.
 set -eu
@@ -35,11 +37,13 @@ kind = class
 
 [adapt.accept-queue]
 knob = net.core.somaxconn
-when = TcpListenOverflows > 0 over 2
+when = TcpListenDropsAtSomaxconn > 0 over 2
 step = double
 floor = 128
 cap = 65535
 cooldown = 10
+guard = RunqLatencyP99
+judge = guards
 EOF
 
 unshare -n bash -s -- "$PERFAGENT" "$tmp" "$mode" "$SECONDS_RUN" <<'EOF'
