@@ -396,17 +396,29 @@ static void plan_item(struct tune_plan *plan, const char *id, const char *desire
 	it->skip = skip;
 }
 
+/* tuned running with the child profile (which includes the parent), detected. */
+static void tuned_child_running(struct fixture *f)
+{
+	process(f, 4242, "tuned\n");
+	put(f, "/etc/tuned/active_profile", "child\n");
+	put(f, "/usr/lib/tuned/parent/tuned.conf", PARENT);
+	put(f, "/etc/tuned/child/tuned.conf", CHILD);
+	detect(f);
+}
+
+/* o's string member key is want. */
+static void assert_member(struct json_object *o, const char *key, const char *want)
+{
+	assert_string_equal(json_object_get_string(json_object_object_get(o, key)), want);
+}
+
 static void test_shared_knobs_json(void **state)
 {
 	struct fixture *f = *state;
 	struct tune_plan plan = { 0 };
 	struct json_object *j, *p, *shared, *k;
 
-	process(f, 4242, "tuned\n");
-	put(f, "/etc/tuned/active_profile", "child\n");
-	put(f, "/usr/lib/tuned/parent/tuned.conf", PARENT);
-	put(f, "/etc/tuned/child/tuned.conf", CHILD);
-	detect(f);
+	tuned_child_running(f);
 	plan_item(&plan, "sysctl:vm.swappiness", "10", TUNE_SET, TUNE_SKIP_NONE);
 	plan_item(&plan, "sysctl:net.core.rmem_max", "16777216", TUNE_KEEP, TUNE_SKIP_NONE);
 	plan_item(&plan, "sysctl:net.core.somaxconn", "4096", TUNE_SKIP, TUNE_SKIP_OVERRIDDEN);
@@ -418,20 +430,18 @@ static void test_shared_knobs_json(void **state)
 	j = tuning_peers_json(&f->peers, &(struct tuning_claims){ .plan = &plan }, true);
 	assert_int_equal(json_object_array_length(j), 1);
 	p = json_object_array_get_idx(j, 0);
-	assert_string_equal(json_object_get_string(json_object_object_get(p, "name")), "tuned");
+	assert_member(p, "name", "tuned");
 	assert_true(json_object_get_boolean(json_object_object_get(p, "running")));
 	shared = json_object_object_get(p, "shared_knobs");
 	assert_int_equal(json_object_array_length(shared), 3);
 	k = json_object_array_get_idx(shared, 0);
-	assert_string_equal(json_object_get_string(json_object_object_get(k, "id")),
-			    "sysctl:vm.swappiness");
-	assert_string_equal(json_object_get_string(json_object_object_get(k, "perfagent")), "10");
-	assert_string_equal(json_object_get_string(json_object_object_get(k, "peer")), "30");
+	assert_member(k, "id", "sysctl:vm.swappiness");
+	assert_member(k, "perfagent", "10");
+	assert_member(k, "peer", "30");
 	k = json_object_array_get_idx(shared, 1);
 	assert_null(json_object_object_get(k, "peer"));        /* computed by tuned */
 	k = json_object_array_get_idx(shared, 2);
-	assert_string_equal(json_object_get_string(json_object_object_get(k, "perfagent_action")),
-			    "overridden");
+	assert_member(k, "perfagent_action", "overridden");
 	assert_contains(json_object_get_string(json_object_object_get(p, "perfagent_does")),
 			"exclude =");
 	json_object_put(j);
@@ -471,11 +481,7 @@ static void test_shared_rule_knobs(void **state)
 					.excludes = excludes };
 	struct json_object *j, *shared, *k;
 
-	process(f, 4242, "tuned\n");
-	put(f, "/etc/tuned/active_profile", "child\n");
-	put(f, "/usr/lib/tuned/parent/tuned.conf", PARENT);
-	put(f, "/etc/tuned/child/tuned.conf", CHILD);
-	detect(f);
+	tuned_child_running(f);
 	plan_item(&plan, "sysctl:net.core.rmem_max", "16777216", TUNE_KEEP, TUNE_SKIP_NONE);
 	rules[0] = sysctl_rule("rmem", "net.core.rmem_max");
 	rules[1] = sysctl_rule("gran", "kernel.sched_min_granularity_ns");
@@ -490,20 +496,14 @@ static void test_shared_rule_knobs(void **state)
 	shared = json_object_object_get(json_object_array_get_idx(j, 0), "shared_knobs");
 	assert_int_equal(json_object_array_length(shared), 2);
 	k = json_object_array_get_idx(shared, 0);
-	assert_string_equal(json_object_get_string(json_object_object_get(k, "id")),
-			    "sysctl:net.core.rmem_max");
-	assert_string_equal(json_object_get_string(json_object_object_get(k, "perfagent_action")),
-			    "keep");
-	assert_string_equal(json_object_get_string(json_object_object_get(k, "adaptive_rule")),
-			    "rmem");
+	assert_member(k, "id", "sysctl:net.core.rmem_max");
+	assert_member(k, "perfagent_action", "keep");
+	assert_member(k, "adaptive_rule", "rmem");
 	k = json_object_array_get_idx(shared, 1);
-	assert_string_equal(json_object_get_string(json_object_object_get(k, "id")),
-			    "sysctl:kernel.sched_min_granularity_ns");
-	assert_string_equal(json_object_get_string(json_object_object_get(k, "perfagent_action")),
-			    "adaptive");
-	assert_string_equal(json_object_get_string(json_object_object_get(k, "perfagent")),
-			    "steps it up to 65535");
-	assert_string_equal(json_object_get_string(json_object_object_get(k, "peer")), "10000000");
+	assert_member(k, "id", "sysctl:kernel.sched_min_granularity_ns");
+	assert_member(k, "perfagent_action", "adaptive");
+	assert_member(k, "perfagent", "steps it up to 65535");
+	assert_member(k, "peer", "10000000");
 	json_object_put(j);
 
 	/* a cap from a formula shows the machine's value and the formula */
@@ -513,8 +513,7 @@ static void test_shared_rule_knobs(void **state)
 	j = tuning_peers_json(&f->peers, &claims, true);
 	shared = json_object_object_get(json_object_array_get_idx(j, 0), "shared_knobs");
 	k = json_object_array_get_idx(shared, 1);
-	assert_string_equal(json_object_get_string(json_object_object_get(k, "perfagent")),
-			    "steps it up to 251658 (12%mem in pages)");
+	assert_member(k, "perfagent", "steps it up to 251658 (12%mem in pages)");
 	json_object_put(j);
 	free(plan.items);
 }
