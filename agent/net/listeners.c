@@ -238,10 +238,9 @@ void listeners_update(struct listeners *l, struct listen_sock *now, size_t n)
 void listeners_collect(struct listeners *l)
 {
 	struct listen_sock *now;
-	size_t n;
-
 	char line[32];
 	unsigned long v;
+	size_t n;
 
 	/* The agent's own network namespace, as sock_diag's dump. */
 	l->somaxconn = util_read_line("/proc/sys/net/core/somaxconn", line, sizeof(line)) > 0 &&

@@ -88,17 +88,23 @@ pass "metrics --once prints valid EMF (configured namespace and log group) and a
 # ---- perfagent metrics streaming: how it ends ----
 # A reader that leaves (head) and Ctrl-C are its ends: exit 0. A full disk
 # is an error: exit 1, said, at once (not a loop writing nothing for ever).
-set +e
+# The three at once (each loads its probes): their exit codes through files.
+( set +e
 "$PERFAGENT" metrics --interval 1 --config "$conf" --state-dir "$state" 2>"$tmp/head.err" |
 	head -c 10 >/dev/null
-rc=${PIPESTATUS[0]}
-timeout --preserve-status -s INT -k 10 3.5 "$PERFAGENT" metrics --interval 1 --config "$conf" --state-dir "$state" \
-	>"$tmp/int.txt" 2>"$tmp/int.err"
-rc_int=$?
+echo "${PIPESTATUS[0]}" >"$tmp/head.rc" ) &
+p1=$!
+( set +e
+timeout --preserve-status -s INT -k 10 3.5 "$PERFAGENT" metrics --interval 1 --config "$conf" \
+	--state-dir "$state" >"$tmp/int.txt" 2>"$tmp/int.err"
+echo $? >"$tmp/int.rc" ) &
+p2=$!
+( set +e
 timeout -k 5 20 "$PERFAGENT" metrics --interval 1 --config "$conf" --state-dir "$state" \
 	>/dev/full 2>"$tmp/full.err"
-rc_full=$?
-set -e
+echo $? >"$tmp/full.rc" ) &
+wait "$p1" "$p2" $!
+rc=$(cat "$tmp/head.rc") rc_int=$(cat "$tmp/int.rc") rc_full=$(cat "$tmp/full.rc")
 [ "$rc" = 0 ] || fail "metrics | head: exit $rc (141: killed by SIGPIPE): $(cat "$tmp/head.err")"
 [ "$rc_int" = 0 ] || fail "metrics stopped with SIGINT: exit $rc_int: $(cat "$tmp/int.err")"
 grep -Eq '^instance +ContextSwitches' "$tmp/int.txt" || fail "nothing printed before SIGINT: $(cat "$tmp/int.txt")"
