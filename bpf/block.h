@@ -56,7 +56,7 @@ struct block_key {
 /*
  * The interval maxima of a block_stats' three histograms: hist.h's epoch
  * scheme with one tag for the three, so that a completion checks one tag
- * instead of three (10 to 25 ns less per I/O, bench/README.md). The program
+ * instead of three (12 to 22 ns less per I/O, bench/README.md). The program
  * leaves the histograms' own slots alone; userspace merges these into them
  * (probe_block.c). A value the completion did not have (no latency) is 0.
  */
