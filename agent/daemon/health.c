@@ -461,8 +461,8 @@ static struct json_object *window_json(const struct health_window *w, bool have_
 	if (partial)
 		json_object_object_add(o, "note", json_object_new_string(!have_set ?
 			"no interval collected yet: the first ends one interval after the agent "
-		"started" : "the figures cover less than one full "
-			"interval since the agent started: the next collection has a full one"));
+			"started" : "the figures cover less than one full interval since the "
+			"agent started: the next collection has a full one"));
 	return o;
 }
 

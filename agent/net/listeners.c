@@ -221,8 +221,6 @@ void listeners_update(struct listeners *l, struct listen_sock *now, size_t n)
 		if (at_somaxconn(l, now[i].backlog))
 			l->drops_at_somaxconn += d;
 	}
-	for (size_t i = 0; i < n_ports; i++)
-		ports[i].at_somaxconn = at_somaxconn(l, ports[i].backlog);
 	if (n_ports)
 		qsort(ports, n_ports, sizeof(*ports), most_drops);
 	l->n_top = n_ports < LISTENERS_TOP ? n_ports : LISTENERS_TOP;
@@ -297,7 +295,7 @@ struct json_object *listeners_json(const struct listeners *l)
 		json_object_object_add(o, "somaxconn", l->somaxconn ?
 				       json_object_new_int64(l->somaxconn) : NULL);
 		json_object_object_add(o, "at_somaxconn",
-				       json_object_new_boolean(l->top[i].at_somaxconn));
+				       json_object_new_boolean(at_somaxconn(l, l->top[i].backlog)));
 		json_object_array_add(arr, o);
 	}
 	return arr;

@@ -42,7 +42,6 @@ struct port_drops {
 	uint16_t port;
 	uint64_t drops;
 	uint32_t queue, backlog;
-	bool at_somaxconn;              /* that listener's backlog is somaxconn */
 };
 
 #define LISTENERS_TOP 5

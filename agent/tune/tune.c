@@ -391,11 +391,6 @@ const char *tune_excluded_by(const char *const *exclude, const char *id)
 	return NULL;
 }
 
-static const char *excluded_by(const struct tune_ctx *ctx, const char *id)
-{
-	return tune_excluded_by(ctx->exclude, id);
-}
-
 /*
  * Derived knobs (knob.h: irqbalance banned_cpus = rps) get their value once
  * every profile value is expanded, from the knobs the plan applies: neither
@@ -420,7 +415,7 @@ static int plan_derive(const struct tune_ctx *ctx, struct tune_plan *plan)
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct knob *k = &plan->items[i].knob;
 
-		if (!k->skip[0] && !excluded_by(ctx, k->id))
+		if (!k->skip[0] && !tune_excluded_by(ctx->exclude, k->id))
 			planned[n++] = k;
 	}
 	for (size_t i = 0; i < plan->n; i++) {
@@ -740,7 +735,7 @@ static void eval_held(const struct tune_env *env, struct tune_item *it)
 
 static void eval_item(struct tune_env *env, struct tune_item *it)
 {
-	const char *glob = excluded_by(env->ctx, it->knob.id);
+	const char *glob = tune_excluded_by(env->ctx->exclude, it->knob.id);
 	char where[KNOB_PATH_MAX];
 	struct knob_value v;
 	int ret = -ENOENT;
