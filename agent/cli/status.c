@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* `perfagent status`: turns the daemon's JSON into a summary read in seconds. */
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -285,6 +286,27 @@ static void print_probe_devices(struct json_object *p, FILE *out)
 	}
 }
 
+/*
+ * Programs whose runs the kernel skipped (a tracepoint firing while the
+ * program ran on that CPU): the probe's counts are low by up to that many.
+ */
+static void print_probe_missed(struct json_object *p, FILE *out)
+{
+	struct json_object *programs = json_at_array(p, "programs");
+	size_t n = json_at_len(p, "programs");
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *prog = json_object_array_get_idx(programs, i);
+		int64_t missed = json_at_int(prog, "missed");
+
+		if (missed > 0)
+			fprintf(out, LABEL "%-8s %s missed %" PRId64 " nested run%s (the "
+				"kernel skips them): counts up to %" PRId64 " low\n", "", "",
+				json_at_str(prog, "tracepoint", "?"), missed,
+				missed == 1 ? "" : "s", missed);
+	}
+}
+
 static void print_probes(struct json_object *s, FILE *out)
 {
 	struct json_object *probes = json_at_array(s, "probes");
@@ -299,6 +321,7 @@ static void print_probes(struct json_object *s, FILE *out)
 			json_at_str(p, "attach", ""), reason && json_at(p, "attach") ? ": " : "",
 			reason ? reason : "");
 		print_probe_devices(p, out);
+		print_probe_missed(p, out);
 	}
 	if (!n)
 		fprintf(out, LABEL "none\n", "probes");

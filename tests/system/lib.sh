@@ -254,6 +254,23 @@ block_writes() {
 		for v in e['values'] if e['key'] % 2 == 1 and v['value']['dev'] == $1)")))
 }
 
+# probe_missed RUNDIR PROBE TRACEPOINT: the runs of that probe's program the
+# kernel skipped because it was already running on the CPU (status's
+# "missed"): events it did not count. 0 when the kernel does not say.
+probe_missed() {
+	"$PERFAGENT" status --json --runtime-dir "$1" | python3 -c 'import json, sys
+j = json.load(sys.stdin)
+print(sum(g.get("missed", 0) for x in j["probes"] if x["name"] == sys.argv[1]
+          for g in x["programs"] if g["tracepoint"] == sys.argv[2]))' "$2" "$3"
+}
+
+# counted_all WANT GOT MISSED: GOT events are the WANT made, or fewer by no
+# more than the MISSED runs (probe_missed's growth meanwhile, any device's)
+# the kernel skipped: those it says it dropped, nothing else.
+counted_all() {
+	[ "$2" -le "$1" ] && [ $(($1 - $2)) -le "${3:-0}" ]
+}
+
 # bpf_link_ids PID: the ids of the BPF links PID holds open (its fds).
 bpf_link_ids() {
 	grep -h '^link_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -n

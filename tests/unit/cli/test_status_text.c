@@ -67,6 +67,25 @@ static const struct text_case cases[] = {
 		"somaxconn",
 	},
 	{
+		"a program the kernel skipped nested runs of: how many, and that counts are low",
+		"{\"probes\": [{\"name\": \"block\", \"state\": \"running\", \"attach\": \"tp_btf\","
+		" \"programs\": [{\"tracepoint\": \"block_rq_complete\", \"attach\": \"tp_btf\","
+		" \"missed\": 3}, {\"tracepoint\": \"block_rq_issue\", \"attach\": \"tp_btf\","
+		" \"missed\": 0}]}]}",
+		{ "probes       block    running      tp_btf\n",
+		  "                      block_rq_complete missed 3 nested runs (the kernel "
+		  "skips them): counts up to 3 low\n", NULL },
+		"block_rq_issue missed",
+	},
+	{
+		"no program missed a run: no missed line",
+		"{\"probes\": [{\"name\": \"sched\", \"state\": \"running\", \"attach\": \"tp_btf\","
+		" \"programs\": [{\"tracepoint\": \"sched_switch\", \"attach\": \"tp_btf\","
+		" \"missed\": 0}]}]}",
+		{ "probes       sched    running      tp_btf\n", NULL },
+		"missed",
+	},
+	{
 		"no interval collected yet: unknown, and the note instead of an empty interval",
 		"{\"health\": {\"verdict\": \"unknown\", \"window\": {\"interval_s\": 60,"
 		" \"span_s\": 0, \"end_at\": null, \"partial\": true, \"note\": \"no interval "
