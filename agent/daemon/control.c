@@ -32,6 +32,8 @@ struct ctl_server {
 	struct ev_source src;
 	struct evloop *loop;
 	char path[108];
+	dev_t sock_dev;			/* the socket file bound at path */
+	ino_t sock_ino;
 	ctl_handler handler;
 	void *ctx;
 	struct ctl_client *clients;
@@ -237,6 +239,30 @@ static int claim_path(const struct sockaddr_un *addr, char *err, size_t errsz)
 	return 0;
 }
 
+static void remember_socket_file(struct ctl_server *srv)
+{
+	struct stat st;
+
+	if (stat(srv->path, &st) == 0) {
+		srv->sock_dev = st.st_dev;
+		srv->sock_ino = st.st_ino;
+	}
+}
+
+/*
+ * Removes the socket file only while it is still this server's: once it was
+ * deleted (a runtime directory wiped under a running daemon), a daemon
+ * started since may have bound its own there, which must keep answering.
+ */
+static void unlink_own_socket(const struct ctl_server *srv)
+{
+	struct stat st;
+
+	if (stat(srv->path, &st) == 0 && st.st_dev == srv->sock_dev &&
+	    st.st_ino == srv->sock_ino)
+		unlink(srv->path);
+}
+
 static int bind_socket(struct ctl_server *srv, mode_t mode, char *err, size_t errsz)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -263,6 +289,7 @@ static int bind_socket(struct ctl_server *srv, mode_t mode, char *err, size_t er
 		return ret;
 	}
 	srv->src = (struct ev_source){ .fd = fd, .handle = server_accept };
+	remember_socket_file(srv);
 	return 0;
 }
 
@@ -307,7 +334,7 @@ struct ctl_server *ctl_server_start(struct evloop *loop, const char *path, mode_
 	if (evloop_add(loop, &srv->src, EPOLLIN) < 0) {
 		snprintf(err, errsz, "epoll: %s", strerror(errno));
 		close(srv->src.fd);
-		unlink(srv->path);
+		unlink_own_socket(srv);
 		goto fail;
 	}
 	return srv;
@@ -324,7 +351,7 @@ void ctl_server_stop(struct ctl_server *srv)
 		client_close(srv->clients);
 	evloop_del(srv->loop, &srv->src);
 	close(srv->src.fd);
-	unlink(srv->path);
+	unlink_own_socket(srv);
 	free(srv);
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The daemon's life cycle: start, readiness, status, collection, reload
-# (good and bad), permissions, hostile control clients, stop.
+# (good and bad), permissions, hostile control clients, stop; a socket
+# deleted under a running daemon.
 # lane: side
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -12,9 +13,11 @@ run=$tmp/run
 conf=$tmp/perfagent.conf
 notify_log=$tmp/notify.log
 daemon_pid=
+old_pid=
 listener_pid=
 cleanup() {
 	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
+	[ -n "$old_pid" ] && kill "$old_pid" 2>/dev/null
 	[ -n "$listener_pid" ] && kill "$listener_pid" 2>/dev/null
 	wait 2>/dev/null
 	rm -rf "$tmp"
@@ -209,3 +212,30 @@ grep -q "STOPPING=1" "$notify_log" || fail "no STOPPING=1"
 left=$(bpf_links_alive $links)
 [ -z "$left" ] || fail "BPF links left after stop: $left"
 pass "SIGTERM stops cleanly, socket removed, no BPF links left"
+
+# A socket file deleted under a running daemon (its runtime directory wiped):
+# a daemon started since binds its own there, and the first, stopped, leaves
+# that one in place; each removes only its own.
+printf 'interval = 1\nimds = off\nmode = advise\nmetrics = off\ndisable_probes = sched, block, tcp\n' \
+	>"$tmp/quiet.conf"
+start_quiet() {
+	"$PERFAGENT" daemon --config "$tmp/quiet.conf" --runtime-dir "$run" \
+		--state-dir "$tmp/state-$1" 2>"$tmp/daemon-$1.log" &
+}
+start_quiet old
+old_pid=$!
+wait_for 10 test -S "$run/perfagent.sock" || fail "daemon did not start: $(cat "$tmp/daemon-old.log")"
+rm "$run/perfagent.sock"
+start_quiet new
+daemon_pid=$!
+wait_for 10 test -S "$run/perfagent.sock" || fail "daemon did not start: $(cat "$tmp/daemon-new.log")"
+kill -TERM "$old_pid"
+wait "$old_pid" || fail "the first daemon exited $? on SIGTERM"
+old_pid=
+[ -S "$run/perfagent.sock" ] || fail "the stopped daemon removed its successor's socket"
+pa status >/dev/null || fail "the running daemon no longer answers"
+kill -TERM "$daemon_pid"
+wait "$daemon_pid" || fail "the second daemon exited $? on SIGTERM"
+daemon_pid=
+[ ! -e "$run/perfagent.sock" ] || fail "socket left behind by its own daemon"
+pass "a daemon stopped after its socket was deleted leaves its successor's alone"
