@@ -133,7 +133,7 @@ ssize_t util_read_line(const char *path, char *buf, size_t size)
 	return len;
 }
 
-static int fsync_dir_of(const char *path)
+int util_fsync_dir_of(const char *path)
 {
 	char *copy = strdup(path);
 	int fd, ret = 0;
@@ -190,7 +190,7 @@ int util_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 		unlink(tmp);
 		return ret;
 	}
-	return fsync_dir_of(path);
+	return util_fsync_dir_of(path);
 }
 
 /* PID of "NAME.tmp.PID", or 0 when name is not such a file. */

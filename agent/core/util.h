@@ -40,6 +40,12 @@ const char *util_file_strerror(int err);
 ssize_t util_read_line(const char *path, char *buf, size_t size);
 
 /*
+ * fsync of the directory holding path, so that a rename or creation there
+ * survives a crash. Returns 0 or a negative errno.
+ */
+int util_fsync_dir_of(const char *path);
+
+/*
  * Writes data to path atomically: a temporary file in the same directory,
  * fsync, rename, fsync of the directory. Returns 0 or a negative errno.
  */

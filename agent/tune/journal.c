@@ -454,6 +454,13 @@ static int move_aside(const char *path, const char *why, char *msg, size_t msgsz
 
 	if (!err && rename(path, aside) < 0)
 		err = errno;
+	/*
+	 * Durable, so a crash cannot bring the corrupt journal back. A failure
+	 * here is left to the next journal write, whose own fsync of the
+	 * directory reports it: the move itself is done.
+	 */
+	if (!err)
+		(void)util_fsync_dir_of(path);
 	if (err == EEXIST) {
 		snprintf(msg, msgsz, "journal %s is corrupt (%s) and could not be moved aside: "
 			 "%s.corrupt to .corrupt.%d are taken; remove the old ones to apply again",
