@@ -42,7 +42,9 @@ agent, which counts from that tracepoint with a BPF program, must count N,
 or at most BPF_SHORT_MAX fewer, never more: on the test VM about 1 event in
 23000 of these loop devices reaches no BPF program at all (ftrace records
 it; bpftrace's programs on the same tracepoint miss the same one; no
-recursion miss is recorded; bench/README.md has the runs). Without
+recursion miss is recorded; each one caught ran in softirq on top of a
+thread of the VM's init process: bench/block_lost_events.sh, and
+bench/README.md has the runs). Without
 --traced the agent's count is held against fio's the same way.
 --scale multiplies the agent's values first: the test checks with it that
 a wrong agent fails.

@@ -30,7 +30,8 @@
 # (a tracefs instance of its own, no BPF), must fire once per fio read, and
 # the agent count as many, or at most 2 fewer, never more: on the test VM
 # about 1 event in 23000 of these devices reaches no BPF program at all,
-# the agent's or bpftrace's alike (block_quantiles.py, bench/README.md).
+# the agent's or bpftrace's alike: those that ran on top of a thread of the
+# VM's init process (block_quantiles.py, bench/block_lost_events.sh).
 # The same instance records block_rq_issue, for the kernel's times.
 # Without tracefs the agent is held against fio's count and times alone.
 # Root; needs FUSE in the kernel (else skipped, saying what is missing),
