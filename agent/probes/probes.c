@@ -206,17 +206,21 @@ static void part_choose(struct probe *pr, size_t i, enum probe_attach how)
 	part_note(pr, i, how, on_btf, on_raw);
 }
 
+/* Part i's program of the attach kind part_choose() picked. */
+static struct bpf_program *part_prog(const struct probe *pr, size_t i)
+{
+	return find_prog(pr->obj, pr->part_attach[i] == PROBE_ATTACH_TP_BTF ?
+			 "tp_btf" : "raw_tp", pr->ops->parts[i].tracepoint);
+}
+
 /* Attaches part i's chosen program; on failure the part is off. */
 static void part_attach(struct probe *pr, size_t i)
 {
 	enum probe_attach how = pr->part_attach[i];
-	const char *tp = pr->ops->parts[i].tracepoint;
-	struct bpf_program *prog;
+	struct bpf_program *prog = part_prog(pr, i);
 	struct bpf_link *link;
 	char msg[64];
 
-	prog = find_prog(pr->obj, how == PROBE_ATTACH_TP_BTF ? "tp_btf" : "raw_tp",
-			 tp);
 	link = how == PROBE_ATTACH_TP_BTF ? bpf_program__attach(prog) :
 	       bpf_program__attach_raw_tracepoint(prog, pr->target[i]);
 	if (link) {
@@ -723,10 +727,7 @@ static struct json_object *json_string_or_null(const char *s)
  */
 static bool part_missed_runs(const struct probe *pr, size_t i, uint64_t *missed)
 {
-	enum probe_attach how = pr->part_attach[i];
-	struct bpf_program *prog = find_prog(pr->obj, how == PROBE_ATTACH_TP_BTF ?
-					     "tp_btf" : "raw_tp",
-					     pr->ops->parts[i].tracepoint);
+	struct bpf_program *prog = part_prog(pr, i);
 	struct bpf_prog_info info = {0};
 	__u32 len = sizeof(info);
 	int fd = prog ? bpf_program__fd(prog) : -1;
