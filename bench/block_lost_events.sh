@@ -83,20 +83,22 @@ for fd in os.listdir(f"/proc/{pid}/fdinfo"):
         if key in ("map_id", "prog_id"):
             ids.setdefault(key, set()).add(int(value))
 maps = {bpftool("map", "show", "id", str(i))["name"]: i for i in ids["map_id"]}
-count = lambda v: sum(v["size"]["buckets"]) if v["dev"] in (dev, 0) else 0
+completions = lambda stats: sum(stats["size"]["buckets"])
 n = 0
+# Per-CPU copies name their device in the value, the hash in its key.
 for e in bpftool("map", "dump", "id", str(maps["block_cpu"])):
-    n += sum(count(v["value"]) for v in e["formatted"]["values"])
+    n += sum(completions(v["value"]) for v in e["formatted"]["values"]
+             if v["value"]["dev"] == dev)
 for e in bpftool("map", "dump", "id", str(maps["block_stats"])):
     if e["formatted"]["key"]["dev"] == dev:
-        n += count(e["formatted"]["value"])
+        n += completions(e["formatted"]["value"])
 missed = sum(p.get("recursion_misses", 0) for p in bpftool("prog", "show")
              if p["id"] in ids["prog_id"] and p.get("name") == "block_rq_complete_btf")
 print(n, missed)
 PY
 }
 
-# lost ROUND: ftrace's lines of the completions bpftrace did not count.
+# lost: ftrace's lines of the round's completions bpftrace did not count.
 lost() {
 	python3 - "$tmp/bt.out" "$tmp/trace" <<'PY'
 import collections, re, sys
