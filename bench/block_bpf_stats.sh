@@ -66,6 +66,8 @@ truncate -s 256M /dev/shm/pa-blkstats.img
 loop=$(losetup -f --show /dev/shm/pa-blkstats.img)
 dd if=/dev/zero of="$loop" bs=1M count=256 oflag=direct status=none
 sysctl -qw kernel.bpf_stats_enabled=1
+# bpftrace's tracepoints need tracefs (a fresh machine may not mount it).
+[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing
 case $TOOLS in *floor:*)
 	make -s build/vmlinux.h
 	arch=$(uname -m | sed -e s/x86_64/x86/ -e s/aarch64/arm64/)
@@ -130,7 +132,11 @@ start_tool() {
 	esac
 	tool_pids+=("$pid")
 	sleep 0.5
-	[ -n "$(prog_ids "$pid")" ] || { echo "$1 holds no BPF program" >&2; exit 1; }
+	[ -n "$(prog_ids "$pid")" ] || {
+		echo "$1 holds no BPF program; its output:" >&2
+		tail -3 "$dir"/*.out "$tmp/agent.log" 2>/dev/null >&2
+		exit 1
+	}
 }
 
 # One measurement of the tools running now: one line per tool, ns per I/O
