@@ -27,6 +27,7 @@
 #include "tune/profile.h"
 #include "cli/status.h"
 #include "cli/status_watch.h"
+#include "cli/text_wrap.h"
 
 struct command {
 	const char *name;
@@ -63,7 +64,9 @@ static const struct command commands[] = {
 	  "identity, profile, probes, collection, metrics sink, configuration. Exits 3\n"
 	  "when no daemon answers. --watch refreshes it in place every SECONDS (default\n"
 	  "2) until Ctrl-C, cut to the terminal's height, and keeps asking while no\n"
-	  "daemon answers; with --json it prints one document per line." },
+	  "daemon answers; with --json it prints one document per line. On a terminal,\n"
+	  "long lines fold at word boundaries to its width (or to COLUMNS, when set);\n"
+	  "piped, they stay whole." },
 	{ "detect", cmd_detect,
 	  OPT_JSON | OPT_CONFIG | OPT_ROOT | OPT_STATE_DIR | OPT_INSTANCE_TYPE | OPT_NO_IMDS, 0, 0,
 	  "detect [--json] [--instance-type TYPE] [--no-imds]",
@@ -707,7 +710,7 @@ static int show_status(void *arg, FILE *out)
 	else if (cli->histograms)
 		hist_print_json(status, out);
 	else
-		status_print(status, out);
+		status_print_folded(status, text_wrap_cols(), out);
 	json_object_put(status);
 	return EXIT_OK;
 }

@@ -3,15 +3,19 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/status.h"
+#include "cli/text_wrap.h"
 #include "core/jsonutil.h"
 #include "net/ena.h"
 #include "tune/tune.h"
 #include "storage/nvme_stats.h"
 
 #define LABEL "%-12s "
+/* Where a line's text starts after LABEL: its folded rows start there too. */
+#define TEXT_COLUMN 13
 
 static void format_duration(int64_t s, char *buf, size_t size)
 {
@@ -498,4 +502,22 @@ void status_print(struct json_object *s, FILE *out)
 	print_collection(s, out);
 	print_part(s, "sink", out);
 	print_config(s, out);
+}
+
+void status_print_folded(struct json_object *s, unsigned int cols, FILE *out)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *buf = cols ? open_memstream(&text, &len) : NULL;
+
+	if (!buf) {
+		status_print(s, out);
+		return;
+	}
+	status_print(s, buf);
+	if (fclose(buf) == 0)
+		text_wrap(text, len, cols, TEXT_COLUMN, out);
+	else
+		status_print(s, out);
+	free(text);
 }

@@ -11,6 +11,13 @@
 void status_print(struct json_object *status, FILE *out);
 
 /*
+ * The same with lines longer than cols folded at word boundaries, their
+ * rows continuing under the text column (text_wrap.h); cols 0: as
+ * status_print.
+ */
+void status_print_folded(struct json_object *status, unsigned int cols, FILE *out);
+
+/*
  * One line per other tuning agent of a "peers" array (tuning.h): whether it
  * runs and why perfagent thinks so, its profile, the knobs both set with
  * both values; then what perfagent does about them, and what could not be

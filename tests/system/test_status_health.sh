@@ -11,7 +11,8 @@
 #  - advise mode lists the knobs it would set, with current and proposed
 #    value and layer, and says nothing was written;
 #  - status --json's health member keeps its shape, units in key names;
-#  - status --watch exits 0 on SIGINT and on a closed pipe.
+#  - status --watch exits 0 on SIGINT and on a closed pipe;
+#  - long lines fold to COLUMNS or the terminal's width, piped ones stay whole.
 # Root; needs losetup, nft, unshare, nsenter, dd, python3.
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -259,6 +260,55 @@ for s in screens:
 print(f"ok: {len(screens)} screens of at most {rows - 1} lines, the last: {lines[-2]!r}")
 EOF
 pass "status --watch on a 12-row terminal: every screen fits, the header in view, the cut said"
+
+# Long lines folded to a width at word boundaries, their rows under the
+# text column: to COLUMNS, else to the terminal's width; piped with no
+# COLUMNS, lines are left whole. Figures move between calls (uptime, rates):
+# the words are compared with their numbers blanked.
+python3 - "$PERFAGENT" "$run" <<'EOF' || fail "status folded to a width"
+import fcntl, os, pty, re, struct, subprocess, sys, termios
+perfagent, run = sys.argv[1:3]
+cmd = [perfagent, "status", "--runtime-dir", run]
+env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+
+def words(text):
+    return re.sub(r"[0-9][0-9.:TZ-]*", "N", " ".join(text.split()))
+
+def on_pty(cols):
+    pid, fd = pty.fork()
+    if pid == 0:
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 50, cols, 0, 0))
+        os.execve(perfagent, cmd, env)
+    out = b""
+    try:
+        while chunk := os.read(fd, 65536):
+            out += chunk
+    except OSError:
+        pass    # the pty closed: the child is gone
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, status
+    return out.decode().replace("\r\n", "\n")
+
+def check_rows(text, cols, how):
+    for row in text.splitlines():
+        # Past the width only with one word (a path, an address) after the text column.
+        assert len(row) <= cols or " " not in row[13:].strip(), f"{how}: {len(row)} columns: {row!r}"
+
+whole = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+longest = max(len(row) for row in whole.splitlines())
+assert longest > 80, f"no line over 80 columns to fold (longest {longest}): the check would prove nothing"
+folded = subprocess.run(cmd, env=dict(env, COLUMNS="80"), capture_output=True, text=True,
+                        check=True).stdout
+check_rows(folded, 80, "COLUMNS=80")
+assert len(folded.splitlines()) > len(whole.splitlines()), "COLUMNS=80 folded nothing"
+assert words(folded) == words(whole), f"the words changed:\n{folded}\n{whole}"
+term = on_pty(60)
+check_rows(term, 60, "a 60-column terminal")
+assert words(term) == words(whole), f"the words changed on the terminal:\n{term}"
+print(f"ok: lines up to {longest} columns; {len(whole.splitlines())} lines, "
+      f"{len(folded.splitlines())} rows at 80, {len(term.splitlines())} at 60")
+EOF
+pass "status folds its long lines to COLUMNS and to the terminal's width, the words unchanged; piped, lines whole"
 
 # --watch --json: one document per line, nothing else, for a program to read.
 timeout --preserve-status -s INT 4 "$PERFAGENT" status --watch 1 --json --runtime-dir "$run" \
