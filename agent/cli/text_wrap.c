@@ -26,16 +26,16 @@ unsigned int text_wrap_cols(void)
 
 /*
  * Where to fold p (n bytes, longer than width): the index of the last space
- * at or before width and after floor, else the first space after width
+ * at or before width and after min_cut, else the first space after width
  * (an overlong word keeps its row); n when there is none.
  */
-static size_t fold_at(const char *p, size_t n, size_t width, size_t floor)
+static size_t fold_at(const char *p, size_t n, size_t width, size_t min_cut)
 {
 	size_t cut = width;
 
-	while (cut > floor && p[cut] != ' ')
+	while (cut > min_cut && p[cut] != ' ')
 		cut--;
-	if (cut > floor)
+	if (cut > min_cut)
 		return cut;
 	for (cut = width; cut < n && p[cut] != ' '; cut++)
 		;
@@ -45,7 +45,7 @@ static size_t fold_at(const char *p, size_t n, size_t width, size_t floor)
 /* One line (no newline) folded. */
 static void wrap_line(const char *p, size_t n, size_t cols, size_t indent, FILE *out)
 {
-	size_t lead = 0, width = cols, floor, cut, end;
+	size_t lead = 0, width = cols, min_cut, cut, end;
 
 	while (lead < n && p[lead] == ' ')
 		lead++;
@@ -57,9 +57,9 @@ static void wrap_line(const char *p, size_t n, size_t cols, size_t indent, FILE 
 		return;
 	}
 	/* The first row does not fold inside its label. */
-	floor = indent;
+	min_cut = indent;
 	while (n > width) {
-		cut = fold_at(p, n, width, floor);
+		cut = fold_at(p, n, width, min_cut);
 		for (end = cut; end > 0 && p[end - 1] == ' '; end--)
 			;
 		fwrite(p, 1, end, out);
@@ -71,7 +71,7 @@ static void wrap_line(const char *p, size_t n, size_t cols, size_t indent, FILE 
 		p += cut;
 		n -= cut;
 		width = cols - indent;
-		floor = 0;
+		min_cut = 0;
 	}
 	fwrite(p, 1, n, out);
 }
