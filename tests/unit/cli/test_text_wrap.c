@@ -3,7 +3,8 @@
  * status's long lines folded to the terminal's width (cli/text_wrap.c):
  * where a line folds, where its rows start, what is left whole; and over
  * many widths, that no row runs past the width but one holding a single
- * overlong word, and that the words come out as they went in.
+ * overlong word, and that the words come out as they went in; the width
+ * taken from COLUMNS.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -147,11 +148,30 @@ static void test_every_width(void **state)
 	free(want);
 }
 
+/* COLUMNS when it is a number; anything else counts as unset. */
+static void test_cols(void **state)
+{
+	static const char *const ignored[] = { "abc", "0", "-5", "80x", "100000", "" };
+	unsigned int unset;
+
+	unsetenv("COLUMNS");
+	unset = text_wrap_cols();
+	setenv("COLUMNS", "100", 1);
+	assert_int_equal(text_wrap_cols(), 100);
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++) {
+		setenv("COLUMNS", ignored[i], 1);
+		if (text_wrap_cols() != unset)
+			fail_msg("COLUMNS=%s: %u, not %u as unset", ignored[i], text_wrap_cols(), unset);
+	}
+	unsetenv("COLUMNS");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_every_width),
+		cmocka_unit_test(test_cols),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
