@@ -35,6 +35,8 @@
 # an even number of rounds).
 set -eu
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 ROUNDS=${1:-5}
 IOS=${IOS:-20000}
 PERFAGENT=${PERFAGENT:-build/perfagent}
@@ -66,8 +68,7 @@ truncate -s 256M /dev/shm/pa-blkstats.img
 loop=$(losetup -f --show /dev/shm/pa-blkstats.img)
 dd if=/dev/zero of="$loop" bs=1M count=256 oflag=direct status=none
 sysctl -qw kernel.bpf_stats_enabled=1
-# bpftrace's tracepoints need tracefs (a fresh machine may not mount it).
-[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing
+tracefs_mount
 case $TOOLS in *floor:*)
 	make -s build/vmlinux.h
 	arch=$(uname -m | sed -e s/x86_64/x86/ -e s/aarch64/arm64/)
@@ -77,10 +78,6 @@ case $TOOLS in *floor:*)
 	cc -O2 -Wall -Werror bench/bpf_hold.c $(pkg-config --libs libbpf) -o "$tmp/bpf_hold" ;;
 esac
 conf_base='interval = 10\nimds = off\nmode = advise\ndisable_probes = sched, tcp\n'
-
-prog_ids() {
-	cat "/proc/$1"/fdinfo/* 2>/dev/null | awk '/^prog_id:/ { print $2 }' | sort -u | tr '\n' ' '
-}
 
 # run_time_ns and run_cnt summed over the programs of pid $1.
 stats_of() {

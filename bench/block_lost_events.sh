@@ -44,7 +44,7 @@ trap cleanup EXIT
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-[ -d "$tracefs/events" ] || mount -t tracefs nodev "$tracefs"
+tracefs_mount
 # shellcheck disable=SC2046 # pkg-config's flags are words
 cc -O2 $(pkg-config --cflags fuse3) tests/system/fuse_delay.c \
 	$(pkg-config --libs fuse3) -o "$tmp/fuse_delay"

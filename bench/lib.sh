@@ -1,7 +1,14 @@
 # shellcheck shell=bash
 # Shared by the bench scripts: sourced, never run. The caller sets tmp (its
-# temporary directory) and PIPE_LOOPS.
+# temporary directory) and PIPE_LOOPS for the functions that use them.
 # shellcheck disable=SC2154,SC2034 # tmp is set, agent_pid read, by the caller
+
+# tracefs_mount: tracefs at /sys/kernel/tracing, mounted if it is not (a
+# fresh machine may lack it): bpftrace's tracepoint probes and the ftrace
+# instances need it.
+tracefs_mount() {
+	[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing
+}
 
 # agent_start BINARY: the daemon with $tmp/agent.conf, fresh runtime and
 # state directories in $tmp, log in $tmp/agent.log, waited for until a

@@ -52,8 +52,7 @@ if [ ! -x "$PERFAGENT" ] || [ ! -r "$BUILD/vmlinux.h" ]; then
 	exit 1
 fi
 
-# bpftrace's tracepoint: probes need tracefs.
-[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing
+tracefs_mount
 
 tmp=$(mktemp -d /var/tmp/perfagent-bench.XXXXXX)
 agent_pid='' bt_pid='' floor_pid='' loop='' wq_saved='' stats_saved=''

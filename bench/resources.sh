@@ -80,7 +80,9 @@ for t in bpftrace tuned fio iperf3 perf losetup unshare setsid timeout python3 i
 done
 perf bench sched pipe -l 10 >/dev/null 2>&1 || { echo "perf bench does not run (linux-perf?)" >&2; exit 1; }
 [ -x "${PERFAGENT:-build/perfagent}" ] || { echo "build first: make" >&2; exit 1; }
-[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+tracefs_mount
 [ -d /run/tuned ] || mkdir -p /run/tuned	# mount point only: a tmpfs goes over it
 
 tmp=$(mktemp -d /var/tmp/perfagent-resources.XXXXXX)

@@ -27,8 +27,9 @@ RUNQLAT=${RUNQLAT:-$(command -v runqlat || echo /usr/sbin/runqlat)}
 for t in "$RUNQLAT" bpftrace perf; do
 	command -v "$t" >/dev/null || { echo "needs $t (apt-get install libbpf-tools bpftrace linux-perf)" >&2; exit 1; }
 done
-# The bpftrace script's tracepoints need tracefs (a fresh machine may not mount it).
-[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+tracefs_mount
 tmp=$(mktemp -d /tmp/perfagent-runqlat.XXXXXX)
 pids=()
 cleanup() {
